@@ -1,0 +1,16 @@
+package dev.sluice.core.auth;
+
+import java.util.Set;
+
+/** Who is calling, as established by a verified token. */
+public record Principal(String subject, String username, Set<String> groups) {
+    public static final String ADMIN_GROUP = "admin";
+
+    public Principal {
+        groups = Set.copyOf(groups);
+    }
+
+    public boolean isAdmin() {
+        return groups.contains(ADMIN_GROUP);
+    }
+}

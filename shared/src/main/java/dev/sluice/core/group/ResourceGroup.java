@@ -1,0 +1,50 @@
+package dev.sluice.core.group;
+
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** A resource group (Backend.AI: scaling group): which sessions it accepts and how it schedules them. */
+public record ResourceGroup(
+        String name,
+        String description,
+        boolean active,
+        boolean isPublic,
+        SchedulerKind scheduler,
+        SchedulerOptions schedulerOptions,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Set<String> KNOWN = Set.of("description", "active", "is_public", "scheduler", "scheduler_options");
+
+    public static String validName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw DomainException.invalid("name", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+        }
+        return name;
+    }
+
+    /** Builds a group from an admin's full definition (PUT): missing fields take defaults. */
+    public static ResourceGroup fromDefinition(String name, Map<String, Object> body, Instant createdAt, Instant now) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(KNOWN);
+        String description = f.optionalString("description").orElse("");
+        if (description.length() > 1024) {
+            throw DomainException.invalid("description", "must be at most 1024 characters");
+        }
+        boolean active = f.optionalBoolean("active").orElse(true);
+        boolean isPublic = f.optionalBoolean("is_public").orElse(true);
+        SchedulerKind scheduler = f.optionalString("scheduler")
+                .map(s -> SchedulerKind.fromWire(s).orElseThrow(() -> DomainException.invalid("scheduler",
+                        "unknown scheduler '" + s + "'; allowed: fifo, lifo, drf")))
+                .orElse(SchedulerKind.FIFO);
+        SchedulerOptions options = f.optionalObject(SchedulerOptions.FIELD)
+                .map(o -> SchedulerOptions.parse(o.raw()))
+                .orElse(SchedulerOptions.defaults());
+        return new ResourceGroup(validName(name), description, active, isPublic, scheduler, options, createdAt, now);
+    }
+}

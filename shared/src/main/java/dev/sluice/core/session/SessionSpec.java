@@ -1,0 +1,154 @@
+package dev.sluice.core.session;
+
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.time.DurationText;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** What a user asked for when creating a session, validated field by field (REFERENCE §1–2). */
+public record SessionSpec(
+        Optional<String> name,
+        SessionType type,
+        String image,
+        Optional<String> requestedResourceGroup,
+        ResourceSlots requestedSlots,
+        Optional<String> startupCommand,
+        Optional<Instant> startsAt,
+        Optional<Duration> batchTimeout,
+        List<String> dependencies,
+        int priority,
+        Optional<String> callbackUrl,
+        ClusterMode clusterMode,
+        int clusterSize,
+        Map<String, String> environment,
+        List<String> mounts,
+        List<String> tags) {
+
+    public static final int DEFAULT_PRIORITY = 10;
+    private static final Set<String> KNOWN = Set.of("name", "type", "image", "resource_group", "resource_slots",
+            "startup_command", "starts_at", "batch_timeout", "dependencies", "priority", "callback_url",
+            "cluster_mode", "cluster_size", "environment", "mounts", "tags");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,511}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+    public SessionSpec {
+        dependencies = List.copyOf(dependencies);
+        environment = Map.copyOf(environment);
+        mounts = List.copyOf(mounts);
+        tags = List.copyOf(tags);
+    }
+
+    /** Parses a create request; {@code now} resolves a relative {@code starts_at} such as {@code 30m}. */
+    public static SessionSpec parse(Map<String, Object> body, Instant now) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(KNOWN);
+
+        Optional<String> name = f.optionalString("name");
+        name.ifPresent(n -> {
+            if (!NAME.matcher(n).matches()) {
+                throw DomainException.invalid("name", "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+        });
+        SessionType type = f.optionalString("type")
+                .map(t -> SessionType.fromWire(t).orElseThrow(() -> DomainException.invalid("type",
+                        "unknown session type '" + t + "'; allowed: interactive, batch, inference")))
+                .orElse(SessionType.INTERACTIVE);
+        String image = f.requireString("image");
+        if (!IMAGE.matcher(image).matches()) {
+            throw DomainException.invalid("image", "must be a container image reference such as 'cr.example/python:3.12'");
+        }
+        Optional<String> group = f.optionalString("resource_group");
+        ResourceSlots slots = f.optionalObject("resource_slots")
+                .map(o -> ResourceSlots.parse("resource_slots", o.raw()))
+                .orElse(ResourceSlots.EMPTY);
+        if (slots.get(ResourceSlots.CPU).signum() == 0 || slots.get(ResourceSlots.MEM).signum() == 0) {
+            throw DomainException.invalid("resource_slots", "must request at least some cpu and mem");
+        }
+        Optional<String> command = f.optionalString("startup_command").map(String::strip).filter(c -> !c.isEmpty());
+        if (f.has("startup_command") && command.isEmpty()) {
+            throw DomainException.invalid("startup_command", "must not be blank");
+        }
+        if (type == SessionType.BATCH && command.isEmpty()) {
+            throw DomainException.invalid("startup_command", "is required for a batch session");
+        }
+        command.ifPresent(c -> {
+            if (c.length() > 8192) {
+                throw DomainException.invalid("startup_command", "must be at most 8192 characters");
+            }
+        });
+        Optional<Instant> startsAt = f.optionalString("starts_at").map(s -> parseStartsAt(s, now));
+        Optional<Duration> batchTimeout = f.optionalDurationText("batch_timeout").map(t -> DurationText.parse(t)
+                .filter(d -> !d.isZero())
+                .orElseThrow(() -> DomainException.invalid("batch_timeout", "must be a positive duration such as 3600, 90s, 30m or 2h")));
+        if ((startsAt.isPresent() || batchTimeout.isPresent()) && type != SessionType.BATCH) {
+            throw DomainException.invalid(startsAt.isPresent() ? "starts_at" : "batch_timeout", "is only for batch sessions");
+        }
+        List<String> deps = f.optionalStringList("dependencies").orElse(List.of());
+        for (int i = 0; i < deps.size(); i++) {
+            if (!SESSION_ID.matcher(deps.get(i)).matches()) {
+                throw DomainException.invalid("dependencies[" + i + "]", "must be a session id");
+            }
+        }
+        if (deps.size() > 64) {
+            throw DomainException.invalid("dependencies", "must list at most 64 sessions");
+        }
+        int priority = f.optionalInt("priority", 0, 100).orElse(DEFAULT_PRIORITY);
+        Optional<String> callback = f.optionalString("callback_url").map(SessionSpec::checkCallbackUrl);
+        ClusterMode mode = f.optionalString("cluster_mode")
+                .map(m -> ClusterMode.fromWire(m).orElseThrow(() -> DomainException.invalid("cluster_mode",
+                        "unknown cluster mode '" + m + "'; allowed: single-node, multi-node")))
+                .orElse(ClusterMode.SINGLE_NODE);
+        int size = f.optionalInt("cluster_size", 1, 64).orElse(1);
+        Map<String, String> env = f.optionalStringMap("environment").orElse(Map.of());
+        env.keySet().forEach(k -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                throw DomainException.invalid("environment." + k, "is not a valid environment variable name");
+            }
+        });
+        List<String> mounts = f.optionalStringList("mounts").orElse(List.of());
+        List<String> tags = f.optionalStringList("tags").orElse(List.of());
+        if (tags.size() > 32) {
+            throw DomainException.invalid("tags", "must list at most 32 tags");
+        }
+        return new SessionSpec(name, type, image, group, slots, command, startsAt, batchTimeout, deps, priority,
+                callback, mode, size, env, mounts, tags);
+    }
+
+    private static Instant parseStartsAt(String text, Instant now) {
+        Optional<Duration> relative = DurationText.parse(text);
+        if (relative.isPresent()) {
+            return now.plus(relative.get());
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw DomainException.invalid("starts_at", "must be an ISO-8601 time with offset (2026-01-02T03:04:05Z) or a relative duration such as 30m");
+        }
+    }
+
+    private static String checkCallbackUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
+                throw DomainException.invalid("callback_url", "must be an absolute http(s) URL");
+            }
+            return url;
+        } catch (java.net.URISyntaxException e) {
+            throw DomainException.invalid("callback_url", "must be an absolute http(s) URL");
+        }
+    }
+}

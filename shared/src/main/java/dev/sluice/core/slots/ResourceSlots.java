@@ -1,0 +1,175 @@
+package dev.sluice.core.slots;
+
+import dev.sluice.core.error.DomainException;
+import java.math.BigDecimal;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Amounts of named resources (cpu cores, memory bytes, whole or fractional GPUs).
+ * A slot that is not named counts as zero; amounts are exact decimals.
+ */
+public final class ResourceSlots {
+    public static final String CPU = "cpu";
+    public static final String MEM = "mem";
+    public static final String CUDA_DEVICE = "cuda.device";
+    public static final String CUDA_SHARES = "cuda.shares";
+    public static final String ROCM_DEVICE = "rocm.device";
+    public static final String TPU_DEVICE = "tpu.device";
+
+    /** Known slot names in comparison order: accelerators first, then cpu, then memory. */
+    public static final List<String> KNOWN = List.of(CUDA_DEVICE, CUDA_SHARES, ROCM_DEVICE, TPU_DEVICE, CPU, MEM);
+    private static final Set<String> WHOLE_UNITS = Set.of(CUDA_DEVICE, ROCM_DEVICE, TPU_DEVICE, MEM);
+    private static final Comparator<String> SLOT_ORDER = Comparator.comparingInt(KNOWN::indexOf);
+
+    public static final ResourceSlots EMPTY = new ResourceSlots(Map.of());
+
+    private final Map<String, BigDecimal> amounts;
+
+    private ResourceSlots(Map<String, BigDecimal> amounts) {
+        TreeMap<String, BigDecimal> sorted = new TreeMap<>(SLOT_ORDER);
+        amounts.forEach((k, v) -> {
+            if (v.signum() != 0) {
+                sorted.put(k, v.stripTrailingZeros());
+            }
+        });
+        this.amounts = Collections.unmodifiableMap(sorted);
+    }
+
+    /** Builds slots from trusted amounts (already validated, e.g. read back from storage). */
+    public static ResourceSlots of(Map<String, BigDecimal> amounts) {
+        amounts.forEach((k, v) -> {
+            if (!KNOWN.contains(k)) {
+                throw new IllegalArgumentException("unknown slot " + k);
+            }
+            if (v.signum() < 0) {
+                throw new IllegalArgumentException("negative amount for " + k);
+            }
+        });
+        return new ResourceSlots(amounts);
+    }
+
+    /**
+     * Parses a client's slot map: values are numbers or decimal strings; {@code mem} also takes
+     * binary sizes such as {@code 16g}. Errors name {@code fieldPrefix.slot}.
+     */
+    public static ResourceSlots parse(String fieldPrefix, Map<String, ?> raw) {
+        Map<String, BigDecimal> parsed = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : raw.entrySet()) {
+            String slot = e.getKey();
+            String field = fieldPrefix + "." + slot;
+            if (!KNOWN.contains(slot)) {
+                throw DomainException.invalid(field, "unknown resource slot '" + slot + "'; known slots are " + KNOWN);
+            }
+            BigDecimal amount = parseAmount(field, slot, e.getValue());
+            if (amount.signum() < 0) {
+                throw DomainException.invalid(field, "must not be negative");
+            }
+            if (WHOLE_UNITS.contains(slot) && amount.stripTrailingZeros().scale() > 0) {
+                throw DomainException.invalid(field, "must be a whole number");
+            }
+            parsed.put(slot, amount);
+        }
+        return new ResourceSlots(parsed);
+    }
+
+    private static BigDecimal parseAmount(String field, String slot, Object value) {
+        if (value instanceof Number n) {
+            return new BigDecimal(n.toString());
+        }
+        if (value instanceof String s) {
+            String text = s.trim().toLowerCase(java.util.Locale.ROOT);
+            if (MEM.equals(slot) && !text.isEmpty() && "kmgtp".indexOf(text.charAt(text.length() - 1)) >= 0) {
+                int power = "kmgtp".indexOf(text.charAt(text.length() - 1)) + 1;
+                BigDecimal base = decimal(field, text.substring(0, text.length() - 1));
+                return base.multiply(BigDecimal.valueOf(1024).pow(power)).setScale(0, java.math.RoundingMode.CEILING);
+            }
+            return decimal(field, text);
+        }
+        throw DomainException.invalid(field, "must be a number or a decimal string");
+    }
+
+    private static BigDecimal decimal(String field, String text) {
+        try {
+            return new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            throw DomainException.invalid(field, "must be a number or a decimal string, got '" + text + "'");
+        }
+    }
+
+    /** The amount of a slot; zero when the slot is not named. */
+    public BigDecimal get(String slot) {
+        return amounts.getOrDefault(slot, BigDecimal.ZERO);
+    }
+
+    public Map<String, BigDecimal> amounts() {
+        return amounts;
+    }
+
+    public boolean isEmpty() {
+        return amounts.isEmpty();
+    }
+
+    /** True when every slot of this request is at most the same slot of {@code capacity}. */
+    public boolean fitsIn(ResourceSlots capacity) {
+        for (Map.Entry<String, BigDecimal> e : amounts.entrySet()) {
+            if (e.getValue().compareTo(capacity.get(e.getKey())) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public ResourceSlots add(ResourceSlots other) {
+        Map<String, BigDecimal> sum = new LinkedHashMap<>(amounts);
+        other.amounts.forEach((k, v) -> sum.merge(k, v, BigDecimal::add));
+        return new ResourceSlots(sum);
+    }
+
+    /** The difference; a slot may go negative only if the caller subtracts more than it has. */
+    public ResourceSlots subtract(ResourceSlots other) {
+        Map<String, BigDecimal> diff = new LinkedHashMap<>(amounts);
+        other.amounts.forEach((k, v) -> diff.merge(k, v.negate(), BigDecimal::add));
+        for (BigDecimal v : diff.values()) {
+            if (v.signum() < 0) {
+                throw new IllegalStateException("subtracting " + other + " from " + this + " goes below zero");
+            }
+        }
+        return new ResourceSlots(diff);
+    }
+
+    /** Slot amounts as plain decimal strings, for storage and JSON. */
+    public Map<String, String> toStrings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        amounts.forEach((k, v) -> out.put(k, v.toPlainString()));
+        return out;
+    }
+
+    public static ResourceSlots fromStrings(Map<String, String> stored) {
+        Map<String, BigDecimal> parsed = new LinkedHashMap<>();
+        if (stored != null) {
+            stored.forEach((k, v) -> parsed.put(k, new BigDecimal(v)));
+        }
+        return of(parsed);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ResourceSlots other && amounts.equals(other.amounts);
+    }
+
+    @Override
+    public int hashCode() {
+        return amounts.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toStrings().toString();
+    }
+}
