@@ -1,0 +1,69 @@
+package dev.sluice.functions.api;
+
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The JSON shapes of the API (documented in infra/openapi/sluice.yaml). */
+final class Views {
+    private Views() {
+    }
+
+    static Map<String, Object> session(Session s) {
+        SessionSpec spec = s.spec();
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", s.id());
+        v.put("name", spec.name().orElse(null));
+        v.put("owner", s.owner());
+        v.put("type", spec.type().wireName());
+        v.put("image", spec.image());
+        v.put("resource_group", s.resourceGroup());
+        v.put("status", s.status().name());
+        v.put("status_info", s.statusInfo());
+        v.put("status_data", s.statusData());
+        v.put("status_history", s.statusHistory().stream()
+                .map(c -> Map.of("status", c.status().name(), "at", c.at().toString())).toList());
+        v.put("resource_slots", spec.requestedSlots().toStrings());
+        v.put("occupied_slots", s.occupiedSlots().toStrings());
+        v.put("agent_id", s.agentId().orElse(null));
+        v.put("result", s.result().name());
+        v.put("priority", spec.priority());
+        v.put("startup_command", spec.startupCommand().orElse(null));
+        v.put("starts_at", time(spec.startsAt()));
+        v.put("batch_timeout", spec.batchTimeout().map(Duration::getSeconds).orElse(null));
+        v.put("dependencies", spec.dependencies());
+        v.put("callback_url", spec.callbackUrl().orElse(null));
+        v.put("cluster_mode", spec.clusterMode().wireName());
+        v.put("cluster_size", spec.clusterSize());
+        v.put("environment", spec.environment());
+        v.put("mounts", spec.mounts());
+        v.put("tags", spec.tags());
+        v.put("created_at", s.createdAt().toString());
+        v.put("started_at", time(s.startedAt()));
+        v.put("terminated_at", time(s.terminatedAt()));
+        v.put("sequence", s.sequence());
+        return v;
+    }
+
+    static Map<String, Object> resourceGroup(ResourceGroup g) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", g.name());
+        v.put("description", g.description());
+        v.put("active", g.active());
+        v.put("is_public", g.isPublic());
+        v.put("scheduler", g.scheduler().wireName());
+        v.put("scheduler_options", g.schedulerOptions().toMap());
+        v.put("created_at", g.createdAt().toString());
+        v.put("updated_at", g.updatedAt().toString());
+        return v;
+    }
+
+    private static String time(Optional<Instant> t) {
+        return t.map(Instant::toString).orElse(null);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.sluice.functions.http;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.usecase.IdempotencyKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads what a handler needs from an API Gateway proxy event, refusing bad input with field-named errors. */
+public final class ApiRequest {
+    /** Request bodies above this are refused with 413 before they are parsed. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private final APIGatewayProxyRequestEvent event;
+
+    public ApiRequest(APIGatewayProxyRequestEvent event) {
+        this.event = event;
+    }
+
+    public String method() {
+        return event.getHttpMethod() == null ? "" : event.getHttpMethod();
+    }
+
+    /** The route template, e.g. {@code /sessions/{id}}. */
+    public String route() {
+        return event.getResource() == null ? "" : event.getResource();
+    }
+
+    public String pathParameter(String name) {
+        Map<String, String> params = event.getPathParameters();
+        String value = params == null ? null : params.get(name);
+        if (value == null || value.isEmpty()) {
+            throw DomainException.malformed(name, "is required in the path");
+        }
+        return value;
+    }
+
+    public Optional<String> header(String name) {
+        Map<String, String> headers = event.getHeaders();
+        if (headers == null) {
+            return Optional.empty();
+        }
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                return Optional.ofNullable(h.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    public String rawBody() {
+        String body = event.getBody();
+        if (body == null) {
+            return "";
+        }
+        if (Boolean.TRUE.equals(event.getIsBase64Encoded())) {
+            try {
+                body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw DomainException.malformed("body", "is not valid base64");
+            }
+        }
+        if (body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + MAX_BODY_BYTES + " bytes");
+        }
+        return body;
+    }
+
+    /** The body as a JSON object. */
+    public Map<String, Object> jsonBody() {
+        String body = rawBody();
+        if (body.isBlank()) {
+            throw DomainException.malformed("body", "a JSON object is required");
+        }
+        try {
+            return Json.readObject(body);
+        } catch (JsonProcessingException e) {
+            throw DomainException.malformed("body", "is not a valid JSON object: " + e.getOriginalMessage());
+        }
+    }
+
+    /** The Idempotency-Key header, fingerprinted with the body so a reuse for another request is caught. */
+    public Optional<IdempotencyKey> idempotencyKey() {
+        return header("Idempotency-Key").map(k -> new IdempotencyKey(k, sha256(route() + "\n" + rawBody())));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

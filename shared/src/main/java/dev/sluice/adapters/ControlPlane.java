@@ -1,0 +1,74 @@
+package dev.sluice.adapters;
+
+import dev.sluice.adapters.auth.JwtVerifier;
+import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
+import dev.sluice.adapters.dynamodb.DynamoSessionStore;
+import dev.sluice.adapters.eventbridge.EventBridgePublisher;
+import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.ResourceGroupStore;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.usecase.ResourceGroupService;
+import dev.sluice.core.usecase.SessionService;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The use cases wired to their AWS adapters, from a function's environment. Built once per container (or once per
+ * distinct environment in the local runtime); building it touches no network, so it is safe during SnapStart init.
+ */
+public final class ControlPlane {
+    private final SessionService sessions;
+    private final ResourceGroupService resourceGroups;
+    private final SessionStore sessionStore;
+    private final ResourceGroupStore groupStore;
+    private final JwtVerifier tokens;
+
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, EventPublisher events, JwtVerifier tokens, Clock clock) {
+        this.sessionStore = sessionStore;
+        this.groupStore = groupStore;
+        this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
+        this.resourceGroups = new ResourceGroupService(groupStore, clock);
+        this.tokens = tokens;
+    }
+
+    public static ControlPlane fromEnvironment(Map<String, String> env) {
+        AwsClients aws = AwsClients.shared();
+        Clock clock = Clock.systemUTC();
+        return new ControlPlane(
+                new DynamoSessionStore(aws.enhanced(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"), clock),
+                new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
+                new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
+                JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
+                clock);
+    }
+
+    private static String require(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+
+    public SessionService sessions() {
+        return sessions;
+    }
+
+    public ResourceGroupService resourceGroups() {
+        return resourceGroups;
+    }
+
+    public SessionStore sessionStore() {
+        return sessionStore;
+    }
+
+    public ResourceGroupStore groupStore() {
+        return groupStore;
+    }
+
+    public JwtVerifier tokens() {
+        return tokens;
+    }
+}

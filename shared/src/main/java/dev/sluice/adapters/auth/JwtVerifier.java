@@ -1,0 +1,196 @@
+package dev.sluice.adapters.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.RSAPublicKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Verifies RS256 bearer tokens (Cognito's, or the local dev issuer's): signature by a key of the issuer's JWKS,
+ * issuer, audience ({@code aud} or Cognito's {@code client_id}), expiry and not-before, with a minute of skew.
+ */
+public final class JwtVerifier {
+    private static final Duration SKEW = Duration.ofSeconds(60);
+    private static final Base64.Decoder B64 = Base64.getUrlDecoder();
+
+    private final String issuer;
+    private final String audience;
+    private final Supplier<Map<String, PublicKey>> keys;
+    private final Clock clock;
+
+    public JwtVerifier(String issuer, String audience, Supplier<Map<String, PublicKey>> keys, Clock clock) {
+        this.issuer = issuer;
+        this.audience = audience;
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    /** A verifier whose keys are fetched once from the issuer's JWKS URL, on first use. */
+    public static JwtVerifier forJwksUrl(String issuer, String audience, String jwksUrl, Clock clock) {
+        return new JwtVerifier(issuer, audience, new Memo<>(() -> parseJwks(fetch(jwksUrl))), clock);
+    }
+
+    /** Reads the principal from an {@code Authorization} header value; 401 for anything not a valid token. */
+    public Principal verifyHeader(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw unauthenticated("a bearer token is required (Authorization: Bearer <token>)");
+        }
+        return verify(authorization.substring(7).trim());
+    }
+
+    public Principal verify(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) {
+            throw unauthenticated("the bearer token is not a JWT");
+        }
+        JsonNode header = decode(parts[0]);
+        JsonNode claims = decode(parts[1]);
+        if (!"RS256".equals(header.path("alg").asText())) {
+            throw unauthenticated("the token's algorithm is not accepted");
+        }
+        PublicKey key = keys.get().get(header.path("kid").asText());
+        if (key == null) {
+            throw unauthenticated("the token was not signed by a known key");
+        }
+        try {
+            Signature rsa = Signature.getInstance("SHA256withRSA");
+            rsa.initVerify(key);
+            rsa.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!rsa.verify(B64.decode(parts[2]))) {
+                throw unauthenticated("the token's signature is not valid");
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw unauthenticated("the token's signature is not valid");
+        }
+        if (!issuer.equals(claims.path("iss").asText())) {
+            throw unauthenticated("the token was issued by an unknown issuer");
+        }
+        boolean audienceMatches = audience.equals(claims.path("aud").asText())
+                || audience.equals(claims.path("client_id").asText())
+                || (claims.path("aud").isArray() && containsText(claims.path("aud"), audience));
+        if (!audienceMatches) {
+            throw unauthenticated("the token is not meant for this API");
+        }
+        long now = clock.instant().getEpochSecond();
+        if (!claims.path("exp").canConvertToLong() || claims.path("exp").asLong() + SKEW.getSeconds() < now) {
+            throw unauthenticated("the token has expired");
+        }
+        if (claims.has("nbf") && claims.path("nbf").asLong() - SKEW.getSeconds() > now) {
+            throw unauthenticated("the token is not valid yet");
+        }
+        String subject = claims.path("sub").asText("");
+        if (subject.isEmpty()) {
+            throw unauthenticated("the token names no subject");
+        }
+        String username = claims.path("cognito:username").asText(claims.path("username").asText(subject));
+        Set<String> groups = new HashSet<>();
+        claims.path("cognito:groups").forEach(g -> groups.add(g.asText()));
+        return new Principal(subject, username, groups);
+    }
+
+    private static boolean containsText(JsonNode array, String value) {
+        for (JsonNode n : array) {
+            if (value.equals(n.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode decode(String part) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(B64.decode(part));
+            if (node == null || !node.isObject()) {
+                throw unauthenticated("the bearer token is not a JWT");
+            }
+            return node;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw unauthenticated("the bearer token is not a JWT");
+        }
+    }
+
+    private static DomainException unauthenticated(String message) {
+        return new DomainException(ErrorCode.UNAUTHENTICATED, "Authorization", message);
+    }
+
+    /** Parses a JWKS document into RSA public keys by key id. */
+    public static Map<String, PublicKey> parseJwks(String jwks) {
+        try {
+            JsonNode root = Json.MAPPER.readTree(jwks);
+            Map<String, PublicKey> out = new HashMap<>();
+            KeyFactory rsa = KeyFactory.getInstance("RSA");
+            for (JsonNode k : root.path("keys")) {
+                if (!"RSA".equals(k.path("kty").asText())) {
+                    continue;
+                }
+                BigInteger n = new BigInteger(1, B64.decode(k.path("n").asText()));
+                BigInteger e = new BigInteger(1, B64.decode(k.path("e").asText()));
+                out.put(k.path("kid").asText(), rsa.generatePublic(new RSAPublicKeySpec(n, e)));
+            }
+            return Map.copyOf(out);
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the JWKS document", e);
+        }
+    }
+
+    private static String fetch(String url) {
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("JWKS endpoint answered " + response.statusCode());
+            }
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot fetch the JWKS document from " + url, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted fetching the JWKS document", e);
+        }
+    }
+
+    /** Computes a value once, on first use, retrying after a failure. */
+    private static final class Memo<T> implements Supplier<T> {
+        private final Supplier<T> source;
+        private volatile T value;
+
+        Memo(Supplier<T> source) {
+            this.source = source;
+        }
+
+        @Override
+        public T get() {
+            T v = value;
+            if (v == null) {
+                synchronized (this) {
+                    if (value == null) {
+                        value = source.get();
+                    }
+                    v = value;
+                }
+            }
+            return v;
+        }
+    }
+}

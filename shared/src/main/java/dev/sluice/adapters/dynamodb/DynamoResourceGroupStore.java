@@ -1,0 +1,40 @@
+package dev.sluice.adapters.dynamodb;
+
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.port.ResourceGroupStore;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Key;
+import software.amazon.awssdk.enhanced.dynamodb.model.GetItemEnhancedRequest;
+
+/** Resource groups in DynamoDB, keyed by name; a deployment has tens of them, so listing is a scan. */
+public final class DynamoResourceGroupStore implements ResourceGroupStore {
+    private final DynamoDbTable<ResourceGroupItem> table;
+
+    public DynamoResourceGroupStore(DynamoDbEnhancedClient client, String tableName) {
+        this.table = client.table(tableName, ResourceGroupItem.SCHEMA);
+    }
+
+    @Override
+    public void put(ResourceGroup group) {
+        table.putItem(ResourceGroupItem.from(group));
+    }
+
+    @Override
+    public Optional<ResourceGroup> find(String name) {
+        return Optional.ofNullable(table.getItem(GetItemEnhancedRequest.builder()
+                .key(Key.builder().partitionValue(name).build()).consistentRead(true).build()))
+                .map(ResourceGroupItem::toResourceGroup);
+    }
+
+    @Override
+    public List<ResourceGroup> list() {
+        return table.scan().items().stream()
+                .map(ResourceGroupItem::toResourceGroup)
+                .sorted(Comparator.comparing(ResourceGroup::name))
+                .toList();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.sluice.adapters.dynamodb;
+
+import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
+import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbBean;
+import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbPartitionKey;
+
+/** A used Idempotency-Key: which request first used it and what that request created. Expires after a day (TTL). */
+@DynamoDbBean
+public class IdempotencyItem {
+    public static final TableSchema<IdempotencyItem> SCHEMA = TableSchema.fromBean(IdempotencyItem.class);
+
+    private String key;
+    private String fingerprint;
+    private String resultId;
+    private Long expiresAt;
+
+    @DynamoDbPartitionKey
+    public String getKey() { return key; }
+    public void setKey(String key) { this.key = key; }
+    public String getFingerprint() { return fingerprint; }
+    public void setFingerprint(String fingerprint) { this.fingerprint = fingerprint; }
+    public String getResultId() { return resultId; }
+    public void setResultId(String resultId) { this.resultId = resultId; }
+    public Long getExpiresAt() { return expiresAt; }
+    public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
+}

@@ -1,0 +1,49 @@
+package dev.sluice.core.port;
+
+import dev.sluice.core.session.Session;
+import java.util.List;
+import java.util.Optional;
+
+/** Where sessions live. Every write is conditional: a stale writer gets an outcome, never a silent overwrite. */
+public interface SessionStore {
+
+    /** Stores a new session; with a claim, a retried request with the same key returns the first session. */
+    CreateOutcome create(Session session, Optional<IdempotencyClaim> claim);
+
+    Optional<Session> find(String id);
+
+    /** The PENDING sessions of a resource group in scheduling order: higher priority first, then oldest. */
+    List<Session> pendingIn(String resourceGroup);
+
+    /**
+     * Replaces the session only if it is still at {@code expectedSequence} (so still in the status the caller
+     * read). The caller has already checked the transition map through {@link Session#transitionTo}.
+     */
+    SaveOutcome save(Session updated, long expectedSequence);
+
+    /** A scoped idempotency key and the fingerprint of the request that first used it. */
+    record IdempotencyClaim(String scope, String key, String fingerprint) {
+    }
+
+    sealed interface CreateOutcome {
+        record Created(Session session) implements CreateOutcome {
+        }
+
+        /** The key was used before for the same request: here is what that request created. */
+        record Replayed(Session session) implements CreateOutcome {
+        }
+
+        /** The key was used before for a different request. */
+        record KeyReused(String key) implements CreateOutcome {
+        }
+    }
+
+    sealed interface SaveOutcome {
+        record Saved(Session session) implements SaveOutcome {
+        }
+
+        /** Someone changed the session first; {@code current} is what is stored now (empty if it is gone). */
+        record Conflict(Optional<Session> current) implements SaveOutcome {
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.IdGenerator;
+import dev.sluice.core.port.ResourceGroupStore;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.port.SessionStore.CreateOutcome;
+import dev.sluice.core.port.SessionStore.IdempotencyClaim;
+import dev.sluice.core.port.SessionStore.SaveOutcome;
+import dev.sluice.core.scheduler.PendingTimeoutSweep;
+import dev.sluice.core.time.DurationText;
+import dev.sluice.core.session.IllegalTransitionException;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.SessionStatusChanged;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Creating, reading and moving sessions: the rules, with storage and events behind ports. */
+public final class SessionService {
+    private final SessionStore sessions;
+    private final ResourceGroupStore groups;
+    private final EventPublisher events;
+    private final IdGenerator ids;
+    private final Clock clock;
+
+    public SessionService(SessionStore sessions, ResourceGroupStore groups, EventPublisher events, IdGenerator ids, Clock clock) {
+        this.sessions = sessions;
+        this.groups = groups;
+        this.events = events;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    /** The result of a create: the session, and whether this call made it or replayed an earlier one. */
+    public record Created(Session session, boolean replayed) {
+    }
+
+    /**
+     * Validates the request, picks the resource group (REFERENCE §3), stores the session PENDING and publishes
+     * its first event. With an idempotency key, a retry returns the first session instead of making another.
+     */
+    public Created create(Principal caller, Map<String, Object> body, Optional<IdempotencyKey> idempotencyKey) {
+        Instant now = clock.instant();
+        SessionSpec spec = SessionSpec.parse(body, now);
+        ResourceGroup group = chooseGroup(spec);
+        Session session = Session.enqueue(ids.newId(), caller.subject(), spec, group.name(), now);
+        Optional<IdempotencyClaim> claim = idempotencyKey.map(k -> new IdempotencyClaim(
+                "sessions.create#" + caller.subject(), k.key(), k.fingerprint()));
+        CreateOutcome outcome = sessions.create(session, claim);
+        if (outcome instanceof CreateOutcome.Created c) {
+            events.publish(SessionStatusChanged.of(Optional.empty(), c.session(), now));
+            return new Created(c.session(), false);
+        }
+        if (outcome instanceof CreateOutcome.Replayed r) {
+            return new Created(r.session(), true);
+        }
+        throw new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+                "this Idempotency-Key was already used for a different request");
+    }
+
+    private ResourceGroup chooseGroup(SessionSpec spec) {
+        String typeName = spec.type().wireName();
+        if (spec.requestedResourceGroup().isPresent()) {
+            String name = spec.requestedResourceGroup().get();
+            ResourceGroup group = groups.find(name)
+                    .orElseThrow(() -> DomainException.invalid("resource_group", "no resource group named '" + name + "'"));
+            if (!group.active()) {
+                throw DomainException.invalid("resource_group", "resource group '" + name + "' is not active");
+            }
+            if (!group.schedulerOptions().accepts(spec.type())) {
+                List<String> accepting = acceptingGroups(spec);
+                throw DomainException.invalid("type", "resource group '" + name + "' does not accept " + typeName
+                        + " sessions; " + (accepting.isEmpty() ? "no group does" : "groups that do: " + accepting));
+            }
+            return group;
+        }
+        return groups.list().stream()
+                .filter(g -> g.active() && g.isPublic() && g.schedulerOptions().accepts(spec.type()))
+                .findFirst()
+                .orElseThrow(() -> DomainException.invalid("resource_group",
+                        "no active resource group accepts " + typeName + " sessions"));
+    }
+
+    private List<String> acceptingGroups(SessionSpec spec) {
+        return groups.list().stream()
+                .filter(g -> g.active() && g.schedulerOptions().accepts(spec.type()))
+                .map(ResourceGroup::name)
+                .toList();
+    }
+
+    /** A session the caller may see: their own, or any for an admin. Others' are reported as not found. */
+    public Session get(Principal caller, String id) {
+        return sessions.find(id)
+                .filter(s -> caller.isAdmin() || s.owner().equals(caller.subject()))
+                .orElseThrow(() -> DomainException.notFound("no session '" + id + "'"));
+    }
+
+    /**
+     * Cancels the pending sessions of a group that waited past its {@code pending_timeout}, each by a conditional
+     * transition (a session placed meanwhile is left alone). Returns how many were cancelled.
+     */
+    public int cancelExpiredPending(ResourceGroup group) {
+        List<Session> expired = PendingTimeoutSweep.expired(group, sessions.pendingIn(group.name()), clock.instant());
+        int cancelled = 0;
+        for (Session s : expired) {
+            Map<String, Object> data = Map.of("pending_timeout", DurationText.format(group.schedulerOptions().pendingTimeout()));
+            if (transition(s.id(), SessionStatus.CANCELLED, "pending-timeout", data) instanceof TransitionOutcome.Applied) {
+                cancelled++;
+            }
+        }
+        return cancelled;
+    }
+
+    /** What became of a requested status change. */
+    public sealed interface TransitionOutcome {
+        record Applied(Session session, SessionStatus previous) implements TransitionOutcome {
+        }
+
+        /** The transition map forbids moving from the session's current status. */
+        record Refused(SessionStatus current, SessionStatus requested) implements TransitionOutcome {
+        }
+
+        /** Another writer changed the session between our read and our write. */
+        record Conflict(Optional<Session> current) implements TransitionOutcome {
+        }
+
+        record NotFound(String id) implements TransitionOutcome {
+        }
+    }
+
+    /**
+     * Moves a session to {@code to} if the map allows it from the status read, writing only if nobody changed it
+     * since; publishes the change. Two racing callers: exactly one is {@code Applied}.
+     */
+    public TransitionOutcome transition(String id, SessionStatus to, String info, Map<String, Object> data) {
+        Optional<Session> found = sessions.find(id);
+        if (found.isEmpty()) {
+            return new TransitionOutcome.NotFound(id);
+        }
+        Session current = found.get();
+        Instant now = clock.instant();
+        Session next;
+        try {
+            next = current.transitionTo(to, info, data, now);
+        } catch (IllegalTransitionException e) {
+            return new TransitionOutcome.Refused(current.status(), to);
+        }
+        SaveOutcome saved = sessions.save(next, current.sequence());
+        if (saved instanceof SaveOutcome.Saved s) {
+            events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), now));
+            return new TransitionOutcome.Applied(s.session(), current.status());
+        }
+        return new TransitionOutcome.Conflict(((SaveOutcome.Conflict) saved).current());
+    }
+}
