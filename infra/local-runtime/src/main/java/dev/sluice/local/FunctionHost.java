@@ -1,0 +1,163 @@
+package dev.sluice.local;
+
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.json.Json;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Serves the functions of one deployed stack inside this JVM: each function's handler class and environment come
+ * from the stack, events are decoded with the Lambda runtime's own serializers into the handler's event type, and
+ * every invocation is logged as one JSON line.
+ */
+public final class FunctionHost {
+    /** One deployed function: its handler ({@code class::method}) and environment, as Lambda holds them. */
+    public record Binding(String functionName, String handler, Map<String, String> environment) {
+        public String handlerClass() {
+            int sep = handler.indexOf("::");
+            return sep < 0 ? handler : handler.substring(0, sep);
+        }
+    }
+
+    private final Map<String, Binding> bindings;
+    private final Map<String, RequestHandler<Object, Object>> handlers = new ConcurrentHashMap<>();
+    private final Map<Map<String, String>, ControlPlane> planes = new ConcurrentHashMap<>();
+
+    public FunctionHost(Map<String, Binding> bindings) {
+        this.bindings = Map.copyOf(bindings);
+    }
+
+    public Map<String, Binding> bindings() {
+        return bindings;
+    }
+
+    /** The result of one invocation: the JSON reply, or a function error (which the emulator sees as non-2xx). */
+    public record Invocation(boolean ok, byte[] body) {
+    }
+
+    public Invocation invoke(String functionName, String requestId, byte[] event) {
+        long started = System.nanoTime();
+        Binding binding = bindings.get(functionName);
+        String outcome = "ok";
+        String error = null;
+        try {
+            if (binding == null) {
+                outcome = "unknown-function";
+                return new Invocation(false, Json.write(Map.of("errorMessage", "no function " + functionName + " in this stack",
+                        "errorType", "ResourceNotFound")).getBytes(StandardCharsets.UTF_8));
+            }
+            RequestHandler<Object, Object> handler = handlers.computeIfAbsent(functionName, n -> instantiate(binding));
+            Class<?> inputType = eventType(handler.getClass());
+            Object input = decode(inputType, event);
+            Object output = handler.handleRequest(input, new LocalContext(functionName, requestId));
+            return new Invocation(true, encode(output));
+        } catch (RuntimeException | Error e) {
+            outcome = "error";
+            error = e.getClass().getName() + ": " + e.getMessage();
+            return new Invocation(false, Json.write(Map.of("errorMessage", String.valueOf(e.getMessage()),
+                    "errorType", e.getClass().getName())).getBytes(StandardCharsets.UTF_8));
+        } finally {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("level", error == null ? "INFO" : "ERROR");
+            line.put("logger", "local-runtime");
+            line.put("function", functionName);
+            line.put("requestId", requestId);
+            line.put("durationMs", Math.round((System.nanoTime() - started) / 10_000.0) / 100.0);
+            line.put("outcome", outcome);
+            if (error != null) {
+                line.put("error", error);
+            }
+            System.out.println(Json.write(line));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private RequestHandler<Object, Object> instantiate(Binding binding) {
+        try {
+            Class<?> type = Class.forName(binding.handlerClass());
+            try {
+                Constructor<?> withPlane = type.getConstructor(ControlPlane.class);
+                ControlPlane plane = planes.computeIfAbsent(binding.environment(), ControlPlane::fromEnvironment);
+                return (RequestHandler<Object, Object>) withPlane.newInstance(plane);
+            } catch (NoSuchMethodException e) {
+                return (RequestHandler<Object, Object>) type.getConstructor().newInstance();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create handler " + binding.handler(), e);
+        }
+    }
+
+    /** The {@code I} of the handler's {@code RequestHandler<I, O>}, looked up through its superclasses. */
+    static Class<?> eventType(Class<?> handlerClass) {
+        for (Class<?> c = handlerClass; c != null; c = c.getSuperclass()) {
+            for (Type t : c.getGenericInterfaces()) {
+                if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
+                    Type arg = p.getActualTypeArguments()[0];
+                    return arg instanceof ParameterizedType pa ? (Class<?>) pa.getRawType() : (Class<?>) arg;
+                }
+            }
+        }
+        throw new IllegalStateException(handlerClass + " does not implement RequestHandler");
+    }
+
+    private static Object decode(Class<?> type, byte[] event) {
+        if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
+            PojoSerializer<?> serializer = LambdaEventSerializers.serializerFor(type, FunctionHost.class.getClassLoader());
+            return serializer.fromJson(new ByteArrayInputStream(event));
+        }
+        try {
+            return Json.MAPPER.readValue(event, type);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot decode the event as " + type.getName(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static byte[] encode(Object output) {
+        if (output == null) {
+            return "null".getBytes(StandardCharsets.UTF_8);
+        }
+        if (LambdaEventSerializers.isLambdaSupportedEvent(output.getClass().getName())) {
+            PojoSerializer<Object> serializer = (PojoSerializer<Object>) LambdaEventSerializers
+                    .serializerFor(output.getClass(), FunctionHost.class.getClassLoader());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            serializer.toJson(output, out);
+            return out.toByteArray();
+        }
+        return Json.write(output).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The Lambda context of a local invocation. */
+    private record LocalContext(String functionName, String requestId) implements Context {
+        @Override public String getAwsRequestId() { return requestId; }
+        @Override public String getLogGroupName() { return "/aws/lambda/" + functionName; }
+        @Override public String getLogStreamName() { return "local"; }
+        @Override public String getFunctionName() { return functionName; }
+        @Override public String getFunctionVersion() { return "$LATEST"; }
+        @Override public String getInvokedFunctionArn() { return "arn:aws:lambda:local:000000000000:function:" + functionName; }
+        @Override public CognitoIdentity getIdentity() { return null; }
+        @Override public ClientContext getClientContext() { return null; }
+        @Override public int getRemainingTimeInMillis() { return 30_000; }
+        @Override public int getMemoryLimitInMB() { return 1024; }
+        @Override public LambdaLogger getLogger() {
+            return new LambdaLogger() {
+                @Override public void log(String message) { System.out.println(message); }
+                @Override public void log(byte[] message) { System.out.println(new String(message, StandardCharsets.UTF_8)); }
+            };
+        }
+    }
+}

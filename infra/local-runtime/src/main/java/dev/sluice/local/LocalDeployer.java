@@ -1,0 +1,140 @@
+package dev.sluice.local;
+
+import dev.sluice.adapters.aws.AwsClients;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Capability;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.cloudformation.model.StackResource;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Deploys template.yaml into the emulator the way {@code sam package && sam deploy} does on AWS: the function
+ * artifact goes to an S3 bucket, CodeUri points at it, and CloudFormation (with the SAM transform) creates the stack.
+ */
+public final class LocalDeployer {
+    static final String ARTIFACT_BUCKET = "sluice-local-artifacts";
+    static final String LOCAL_CODE_URI = "CodeUri: functions/target/sluice-functions-lambda.jar";
+
+    private final CloudFormationClient cloudFormation;
+    private final LambdaClient lambda;
+    private final S3Client s3;
+
+    public LocalDeployer() {
+        this.cloudFormation = CloudFormationClient.builder().httpClient(AwsClients.httpClient()).build();
+        this.lambda = LambdaClient.builder().httpClient(AwsClients.httpClient()).build();
+        this.s3 = S3Client.builder().httpClient(AwsClients.httpClient()).forcePathStyle(true).build();
+    }
+
+    /** What the deployed stack holds that the local runtime needs. */
+    public record DeployedStack(String name, Map<String, String> outputs, Map<String, FunctionHost.Binding> functions) {
+        public String apiId() {
+            return outputs.get("ApiId");
+        }
+    }
+
+    public DeployedStack deploy(String stackName, Path template, Path functionJar, Map<String, String> parameters)
+            throws IOException, InterruptedException {
+        String text = Files.readString(template);
+        if (!text.contains(LOCAL_CODE_URI)) {
+            throw new IllegalStateException("template.yaml no longer has '" + LOCAL_CODE_URI + "' in Globals");
+        }
+        if (!Files.exists(functionJar)) {
+            throw new IllegalStateException(functionJar + " is missing: build it first (mvn package)");
+        }
+        try {
+            s3.createBucket(b -> b.bucket(ARTIFACT_BUCKET));
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() != 409) {
+                throw e;
+            }
+        }
+        String key = "functions/" + Instant.now().toEpochMilli() + ".jar";
+        s3.putObject(b -> b.bucket(ARTIFACT_BUCKET).key(key), RequestBody.fromFile(functionJar));
+        String packaged = text.replace(LOCAL_CODE_URI, "CodeUri: s3://" + ARTIFACT_BUCKET + "/" + key);
+
+        deleteIfPresent(stackName);
+        List<Parameter> params = new ArrayList<>();
+        parameters.forEach((k, v) -> params.add(Parameter.builder().parameterKey(k).parameterValue(v).build()));
+        cloudFormation.createStack(b -> b.stackName(stackName).templateBody(packaged).parameters(params)
+                .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM, Capability.CAPABILITY_AUTO_EXPAND));
+        Stack stack = waitWhileInProgress(stackName);
+        if (!"CREATE_COMPLETE".equals(stack.stackStatusAsString())) {
+            throw new IllegalStateException("stack " + stackName + " ended " + stack.stackStatusAsString() + ": " + stack.stackStatusReason());
+        }
+        return describe(stack);
+    }
+
+    /** The deployed stack as it is now. */
+    public DeployedStack describe(String stackName) {
+        return describe(cloudFormation.describeStacks(b -> b.stackName(stackName)).stacks().get(0));
+    }
+
+    private DeployedStack describe(Stack stack) {
+        String stackName = stack.stackName();
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (Output o : stack.outputs()) {
+            outputs.put(o.outputKey(), o.outputValue());
+        }
+        Map<String, FunctionHost.Binding> functions = new LinkedHashMap<>();
+        for (StackResource r : cloudFormation.describeStackResources(b -> b.stackName(stackName)).stackResources()) {
+            if ("AWS::Lambda::Function".equals(r.resourceType())) {
+                GetFunctionConfigurationResponse cfg = lambda.getFunctionConfiguration(b -> b.functionName(r.physicalResourceId()));
+                Map<String, String> env = cfg.environment() == null ? Map.of() : cfg.environment().variables();
+                functions.put(cfg.functionName(), new FunctionHost.Binding(cfg.functionName(), cfg.handler(), env));
+            }
+        }
+        return new DeployedStack(stackName, outputs, functions);
+    }
+
+    private void deleteIfPresent(String stackName) throws InterruptedException {
+        try {
+            Stack existing = cloudFormation.describeStacks(b -> b.stackName(stackName)).stacks().get(0);
+            if (existing.stackStatusAsString().equals("DELETE_COMPLETE")) {
+                return;
+            }
+            cloudFormation.deleteStack(b -> b.stackName(stackName));
+            waitWhileInProgress(stackName);
+        } catch (CloudFormationException e) {
+            if (!String.valueOf(e.getMessage()).contains("does not exist")) {
+                throw e;
+            }
+        }
+    }
+
+    private Stack waitWhileInProgress(String stackName) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        while (true) {
+            Stack stack;
+            try {
+                stack = cloudFormation.describeStacks(b -> b.stackName(stackName)).stacks().get(0);
+            } catch (CloudFormationException e) {
+                if (String.valueOf(e.getMessage()).contains("does not exist")) {
+                    return Stack.builder().stackName(stackName).stackStatus("DELETE_COMPLETE").build();
+                }
+                throw e;
+            }
+            if (!stack.stackStatusAsString().endsWith("IN_PROGRESS")) {
+                return stack;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("stack " + stackName + " still " + stack.stackStatusAsString() + " after 3 minutes");
+            }
+            Thread.sleep(250);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.sluice.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * One JVM that serves every function of the stack: it starts the proxy endpoint the emulator forwards invocations
+ * to, the dev token issuer's JWKS, deploys template.yaml into the emulator, and then dispatches each invocation to
+ * its handler.
+ *
+ * <p>Usage: {@code LocalRuntime up [--port 9700] [--stack sluice] [--root .]} or
+ * {@code LocalRuntime token <user> [--admin]}.
+ */
+public final class LocalRuntime implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService pool;
+    private volatile FunctionHost host = new FunctionHost(Map.of());
+
+    private LocalRuntime(HttpServer server, ExecutorService pool) {
+        this.server = server;
+        this.pool = pool;
+    }
+
+    /** Starts the proxy endpoint on 127.0.0.1:{@code port} (0 picks a free port); functions are attached after deploy. */
+    public static LocalRuntime start(int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        LocalRuntime runtime = new LocalRuntime(server, pool);
+        server.createContext("/invoke", runtime::invoke);
+        server.createContext("/health", ex -> reply(ex, 200, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
+        server.setExecutor(pool);
+        server.start();
+        return runtime;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The stack parameters that send every function's invocations to this runtime. */
+    public Map<String, String> stackParameters() {
+        return Map.of("LocalProxyUrl", "http://127.0.0.1:" + port() + "/invoke");
+    }
+
+    /**
+     * Serves the stack's functions. Their environment is the stack's, except that the Cognito signing keys are read
+     * where the emulator publishes them ({@code <endpoint>/<poolId>/.well-known/jwks.json}).
+     */
+    public FunctionHost serve(LocalDeployer.DeployedStack stack, String endpoint) {
+        Map<String, FunctionHost.Binding> bindings = new java.util.LinkedHashMap<>();
+        String jwks = endpoint + "/" + stack.outputs().get("UserPoolId") + "/.well-known/jwks.json";
+        stack.functions().forEach((name, b) -> {
+            Map<String, String> env = new java.util.LinkedHashMap<>(b.environment());
+            env.put("JWKS_URL", jwks);
+            bindings.put(name, new FunctionHost.Binding(name, b.handler(), env));
+        });
+        FunctionHost functions = new FunctionHost(bindings);
+        this.host = functions;
+        return functions;
+    }
+
+    /** Deploys the stack in {@code root} into the emulator and serves it; the whole of command 1 but the printing. */
+    public LocalDeployer.DeployedStack deployAndServe(Path root, String stackName, String endpoint) throws IOException, InterruptedException {
+        LocalDeployer.DeployedStack stack = new LocalDeployer().deploy(stackName, root.resolve("template.yaml"),
+                root.resolve("functions/target/sluice-functions-lambda.jar"), stackParameters());
+        serve(stack, endpoint);
+        return stack;
+    }
+
+    public static String endpoint() {
+        return System.getenv().getOrDefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566");
+    }
+
+    public static String apiUrl(LocalDeployer.DeployedStack stack) {
+        return endpoint() + "/_aws/execute-api/" + stack.apiId() + "/v1";
+    }
+
+    private void invoke(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] event = exchange.getRequestBody().readAllBytes();
+            String function = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Function-Name");
+            String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
+            FunctionHost.Invocation result = host.invoke(function == null ? "" : function,
+                    requestId == null ? UUID.randomUUID().toString() : requestId, event);
+            reply(exchange, result.ok() ? 200 : 500, result.body());
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "up" : args[0];
+        Path root = Path.of(option(args, "--root", ".")).toAbsolutePath().normalize();
+        Path stateDir = root.resolve(".sluice-local");
+        int port = Integer.parseInt(option(args, "--port", "9700"));
+        switch (command) {
+            case "up" -> up(root, stateDir, port, option(args, "--stack", "sluice"));
+            case "token" -> {
+                String user = args.length > 1 ? args[1] : "alice";
+                boolean admin = List.of(args).contains("--admin");
+                LocalDeployer.DeployedStack stack = new LocalDeployer().describe(option(args, "--stack", "sluice"));
+                System.out.println(LocalUsers.of(stack).token(user, admin ? List.of("admin", "users") : List.of("users")));
+            }
+            default -> {
+                System.err.println("usage: LocalRuntime up [--port 9700] [--stack sluice] [--root DIR] | token USER [--admin]");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void up(Path root, Path stateDir, int port, String stackName) throws Exception {
+        LocalRuntime runtime = start(port);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("{\"level\":\"INFO\",\"logger\":\"local-runtime\",\"message\":\"stopping\"}");
+            runtime.close();
+            stop.countDown();
+        }));
+        LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, stackName, endpoint());
+        String apiUrl = apiUrl(stack);
+        java.nio.file.Files.createDirectories(stateDir);
+        java.nio.file.Files.writeString(stateDir.resolve("api-url"), apiUrl);
+        LocalUsers users = LocalUsers.of(stack);
+        String user = users.token("alice", List.of("users"));
+        String admin = users.token("admin", List.of("admin", "users"));
+        System.out.println();
+        System.out.println("Sluice is running locally.");
+        System.out.println("  API URL:      " + apiUrl);
+        System.out.println("  functions:    " + stack.functions().size() + " served by this JVM on 127.0.0.1:" + runtime.port());
+        System.out.println("  tokens (1 h; more with: infra/local/sluice-local token NAME [--admin]):");
+        System.out.println("  export SLUICE_API=" + apiUrl);
+        System.out.println("  export SLUICE_TOKEN=" + user);
+        System.out.println("  export SLUICE_ADMIN_TOKEN=" + admin);
+        System.out.println("READY");
+        stop.await();
+    }
+
+    private static String option(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
