@@ -1,7 +1,10 @@
 package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.SessionTransitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -102,11 +105,17 @@ public final class DynamoSessionStore implements SessionStore {
     }
 
     @Override
-    public SaveOutcome save(Session updated, long expectedSequence) {
+    public SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence) {
+        if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
+            throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
+        }
         Expression unchanged = Expression.builder()
-                .expression("#seq = :seq")
+                .expression("#status = :status AND #seq = :seq")
+                .putExpressionName("#status", "status")
                 .putExpressionName("#seq", "sequence")
-                .expressionValues(Map.of(":seq", AttributeValue.fromN(Long.toString(expectedSequence))))
+                .expressionValues(Map.of(
+                        ":status", AttributeValue.fromS(expectedStatus.name()),
+                        ":seq", AttributeValue.fromN(Long.toString(expectedSequence))))
                 .build();
         try {
             sessions.putItem(PutItemEnhancedRequest.builder(SessionItem.class)

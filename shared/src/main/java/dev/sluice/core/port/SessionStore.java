@@ -1,6 +1,7 @@
 package dev.sluice.core.port;
 
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,10 +17,13 @@ public interface SessionStore {
     List<Session> pendingIn(String resourceGroup);
 
     /**
-     * Replaces the session only if it is still at {@code expectedSequence} (so still in the status the caller
-     * read). The caller has already checked the transition map through {@link Session#transitionTo}.
+     * Writes {@code updated} only if the stored session is still in {@code expectedStatus} at {@code expectedSequence}.
+     * A status change the transition map forbids is refused before anything is written.
+     *
+     * @throws dev.sluice.core.session.IllegalTransitionException when {@code expectedStatus -> updated.status()}
+     *         is not an allowed transition
      */
-    SaveOutcome save(Session updated, long expectedSequence);
+    SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence);
 
     /** A scoped idempotency key and the fingerprint of the request that first used it. */
     record IdempotencyClaim(String scope, String key, String fingerprint) {

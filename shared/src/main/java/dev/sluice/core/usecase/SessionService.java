@@ -154,7 +154,7 @@ public final class SessionService {
         } catch (IllegalTransitionException e) {
             return new TransitionOutcome.Refused(current.status(), to);
         }
-        SaveOutcome saved = sessions.save(next, current.sequence());
+        SaveOutcome saved = sessions.save(next, current.status(), current.sequence());
         if (saved instanceof SaveOutcome.Saved s) {
             events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), now));
             return new TransitionOutcome.Applied(s.session(), current.status());

@@ -1,0 +1,89 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/** Every change is published on the bus, and what arrives matches infra/events/session-status-changed.schema.json. */
+class EventsIT {
+
+    @Test
+    void publishedEventsValidateAgainstTheSchemaAndCarryTheSequence() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String bus = local.stack.outputs().get("EventBusName");
+        String owner = "events-" + UUID.randomUUID();
+
+        try (SqsClient sqs = SqsClient.builder().build(); EventBridgeClient events = EventBridgeClient.builder().build()) {
+            String queueUrl = sqs.createQueue(b -> b.queueName("events-it-" + UUID.randomUUID().toString().substring(0, 8))).queueUrl();
+            String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            String rule = "events-it-" + UUID.randomUUID().toString().substring(0, 8);
+            events.putRule(b -> b.name(rule).eventBusName(bus)
+                    .eventPattern(Json.write(Map.of("source", List.of("sluice.sessions"), "detail", Map.of("owner", List.of(owner))))));
+            events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
+
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", Map.of(), Instant.now(), Instant.now()));
+            Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), Map.of("image", "python:3.12",
+                    "resource_group", "events-it", "type", "batch", "startup_command", "true",
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session();
+            plane.sessions().transition(s.id(), SessionStatus.SCHEDULED, "scheduled", Map.of());
+            plane.sessions().transition(s.id(), SessionStatus.CANCELLED, "user-requested", Map.of());
+
+            List<JsonNode> received = new ArrayList<>();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+            while (received.size() < 3 && Instant.now().isBefore(deadline)) {
+                for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    received.add(Json.MAPPER.readTree(m.body()));
+                }
+            }
+            assertThat(received).hasSize(3);
+
+            JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                    Files.readString(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json")));
+            for (JsonNode event : received) {
+                Set<ValidationMessage> errors = schema.validate(event);
+                assertThat(errors).as(event.toString()).isEmpty();
+            }
+            received.sort((a, b) -> Long.compare(a.path("detail").path("sequence").asLong(), b.path("detail").path("sequence").asLong()));
+            assertThat(received).extracting(e -> e.path("detail").path("sequence").asLong()).containsExactly(1L, 2L, 3L);
+            assertThat(received).extracting(e -> e.path("detail").path("status").asText()).containsExactly("PENDING", "SCHEDULED", "CANCELLED");
+            assertThat(received.get(0).path("detail").path("previous_status").isNull()).isTrue();
+            assertThat(received.get(2).path("detail").path("previous_status").asText()).isEqualTo("SCHEDULED");
+            assertThat(received).allSatisfy(e -> assertThat(e.path("detail").path("session_id").asText()).isEqualTo(s.id()));
+        }
+    }
+
+    @Test
+    void theSchemaRejectsAnEventThatBreaksIt() throws Exception {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json")));
+        JsonNode bad = Json.MAPPER.readTree("{\"source\":\"sluice.sessions\",\"detail-type\":\"Session Status Changed\","
+                + "\"detail\":{\"version\":\"1\",\"session_id\":\"x\",\"owner\":\"o\",\"resource_group\":\"g\",\"session_type\":\"batch\","
+                + "\"previous_status\":null,\"status\":\"SLEEPING\",\"status_info\":\"\",\"occurred_at\":\"2026-01-01T00:00:00Z\",\"sequence\":0}}");
+        assertThat(schema.validate(bad)).hasSizeGreaterThanOrEqualTo(2);
+    }
+}

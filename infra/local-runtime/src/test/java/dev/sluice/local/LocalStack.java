@@ -1,0 +1,116 @@
+package dev.sluice.local;
+
+import dev.sluice.adapters.ControlPlane;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The stack under test, once per test JVM: the emulator (the one named by AWS_ENDPOINT_URL, or one started here from
+ * .venv), the local runtime on a free port, and template.yaml deployed into the emulator through CloudFormation.
+ */
+final class LocalStack {
+    static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+    private static LocalStack instance;
+
+    final LocalRuntime runtime;
+    final LocalDeployer.DeployedStack stack;
+    final FunctionHost functions;
+    final String endpoint;
+    final String apiUrl;
+    private final LocalUsers users;
+    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+
+    private LocalStack(LocalRuntime runtime, LocalDeployer.DeployedStack stack, FunctionHost functions, String endpoint) {
+        this.runtime = runtime;
+        this.stack = stack;
+        this.functions = functions;
+        this.endpoint = endpoint;
+        this.apiUrl = endpoint + "/_aws/execute-api/" + stack.apiId() + "/v1";
+        this.users = LocalUsers.of(stack);
+    }
+
+    static synchronized LocalStack get() throws Exception {
+        if (instance == null) {
+            String endpoint = ensureEmulator();
+            LocalRuntime runtime = LocalRuntime.start(0);
+            LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
+                    ROOT.resolve("functions/target/sluice-functions-lambda.jar"), runtime.stackParameters());
+            FunctionHost functions = runtime.serve(stack, endpoint);
+            instance = new LocalStack(runtime, stack, functions, endpoint);
+        }
+        return instance;
+    }
+
+    /** The environment every function of the stack runs with here. */
+    Map<String, String> functionEnvironment() {
+        return functions.bindings().values().iterator().next().environment();
+    }
+
+    ControlPlane controlPlane() {
+        return ControlPlane.fromEnvironment(functionEnvironment());
+    }
+
+    String functionNamed(String logicalPrefix) {
+        return functions.bindings().keySet().stream().filter(n -> n.contains(logicalPrefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no function like " + logicalPrefix));
+    }
+
+    /** A Cognito ID token for a user of the stack's pool (made once per name). */
+    String token(String user) {
+        return tokens.computeIfAbsent(user, u -> users.token(u, List.of("users")));
+    }
+
+    String adminToken() {
+        return tokens.computeIfAbsent("@admin", u -> users.token("root-admin", List.of("admin", "users")));
+    }
+
+    /** The emulator's endpoint; starts one from .venv (and stops it at exit) when none is named. */
+    private static String ensureEmulator() throws IOException, InterruptedException {
+        String named = System.getenv("AWS_ENDPOINT_URL");
+        if (named != null && !named.isBlank()) {
+            return named;
+        }
+        Path venv = Path.of(System.getenv().getOrDefault("SLUICE_VENV", ROOT.resolve(".venv").toString()));
+        Path ministack = venv.resolve("bin/ministack");
+        if (!Files.isExecutable(ministack)) {
+            throw new IllegalStateException("no emulator: set AWS_ENDPOINT_URL or run ./infra/local/sluice-local test "
+                    + "(which installs ministack into .venv and starts it)");
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder(ministack.toString()).redirectErrorStream(true)
+                .redirectOutput(ROOT.resolve("infra/local-runtime/target/ministack-" + port + ".log").toFile());
+        pb.environment().putAll(Map.of("BIND_HOST", "127.0.0.1", "GATEWAY_PORT", Integer.toString(port), "IOT_MTLS_ENABLED", "0"));
+        Process process = pb.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+        String endpoint = "http://127.0.0.1:" + port;
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < 100; i++) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(endpoint + "/_ministack/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    System.setProperty("aws.endpointUrl", endpoint);
+                    System.setProperty("aws.region", "us-east-1");
+                    System.setProperty("aws.accessKeyId", "test");
+                    System.setProperty("aws.secretAccessKey", "test");
+                    return endpoint;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(Duration.ofMillis(100).toMillis());
+            }
+        }
+        throw new IllegalStateException("ministack did not start on " + endpoint);
+    }
+}
