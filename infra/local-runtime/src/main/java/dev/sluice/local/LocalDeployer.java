@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.apigateway.ApiGatewayClient;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
@@ -33,10 +34,13 @@ public final class LocalDeployer {
     private final CloudFormationClient cloudFormation;
     private final LambdaClient lambda;
     private final S3Client s3;
+    private final ApiGatewayClient apiGateway;
+    static final String STAGE = "v1";
 
     public LocalDeployer() {
         this.cloudFormation = CloudFormationClient.builder().httpClient(AwsClients.httpClient()).build();
         this.lambda = LambdaClient.builder().httpClient(AwsClients.httpClient()).build();
+        this.apiGateway = ApiGatewayClient.builder().httpClient(AwsClients.httpClient()).build();
         this.s3 = S3Client.builder().httpClient(AwsClients.httpClient()).forcePathStyle(true).build();
     }
 
@@ -76,7 +80,12 @@ public final class LocalDeployer {
         if (!"CREATE_COMPLETE".equals(stack.stackStatusAsString())) {
             throw new IllegalStateException("stack " + stackName + " ended " + stack.stackStatusAsString() + ": " + stack.stackStatusReason());
         }
-        return describe(stack);
+        DeployedStack deployed = describe(stack);
+        // A stage serves the configuration captured by its deployment; the gateway responses are separate resources
+        // that CloudFormation may create after SAM's deployment, so capture them with one more deployment.
+        apiGateway.createDeployment(b -> b.restApiId(deployed.apiId()).stageName(STAGE)
+                .description("local: capture gateway responses"));
+        return deployed;
     }
 
     /** The deployed stack as it is now. */

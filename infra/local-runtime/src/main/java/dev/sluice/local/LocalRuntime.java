@@ -139,7 +139,13 @@ public final class LocalRuntime implements AutoCloseable {
             runtime.close();
             stop.countDown();
         }));
-        LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, stackName, endpoint());
+        LocalDeployer.DeployedStack stack;
+        try {
+            stack = runtime.deployAndServe(root, stackName, endpoint());
+        } catch (Exception | Error e) {
+            runtime.close();
+            throw e;
+        }
         String apiUrl = apiUrl(stack);
         java.nio.file.Files.createDirectories(stateDir);
         java.nio.file.Files.writeString(stateDir.resolve("api-url"), apiUrl);

@@ -101,11 +101,24 @@ class ApiSliceIT {
     }
 
     @Test
-    void requestsWithoutAValidTokenAreRefused() {
-        assertThat(api.get("/sessions/anything", null).status()).isEqualTo(401);
-        assertThat(api.get("/sessions/anything", "not.a.token").status()).isEqualTo(401);
+    void requestsWithoutAValidTokenAreRefusedNamingTheHeader() {
         String tampered = alice.substring(0, alice.length() - 4) + (alice.endsWith("AAAA") ? "BBBB" : "AAAA");
-        assertThat(api.post("/sessions", tampered, "{\"image\":\"x\"}").status()).isEqualTo(401);
+        for (ApiClient.Reply reply : java.util.List.of(api.get("/sessions/anything", null),
+                api.get("/sessions/anything", "not.a.token"),
+                api.post("/sessions", tampered, "{\"image\":\"x\"}"),
+                api.put("/resource-groups/sneaky", null, "{}"))) {
+            assertThat(reply.status()).isEqualTo(401);
+            assertThat(reply.json().path("error").path("code").asText()).isEqualTo("unauthenticated");
+            assertThat(reply.errorField()).isEqualTo("Authorization");
+        }
+        assertThat(api.get("/resource-groups/sneaky", admin).status()).isEqualTo(404);
+    }
+
+    @Test
+    void anUnknownRouteIsANotFoundInTheSameErrorShape() {
+        ApiClient.Reply reply = api.get("/no-such-thing", alice);
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.json().path("error").path("code").asText()).isEqualTo("not_found");
     }
 
     @Test
