@@ -2,12 +2,16 @@ package dev.sluice.adapters;
 
 import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.adapters.dynamodb.DynamoAgentStore;
 import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
+import dev.sluice.adapters.dynamodb.IdempotentResponses;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
+import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.usecase.AgentService;
 import dev.sluice.core.usecase.ResourceGroupService;
 import dev.sluice.core.usecase.SessionService;
 import java.time.Clock;
@@ -24,9 +28,16 @@ public final class ControlPlane {
     private final SessionStore sessionStore;
     private final ResourceGroupStore groupStore;
     private final JwtVerifier tokens;
+    private final AgentStore agentStore;
+    private final AgentService agents;
+    private final IdempotentResponses responses;
 
-    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, EventPublisher events, JwtVerifier tokens, Clock clock) {
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, EventPublisher events,
+                        IdempotentResponses responses, JwtVerifier tokens, Clock clock) {
+        this.responses = responses;
         this.sessionStore = sessionStore;
+        this.agentStore = agentStore;
+        this.agents = new AgentService(agentStore);
         this.groupStore = groupStore;
         this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
         this.resourceGroups = new ResourceGroupService(groupStore, clock);
@@ -39,7 +50,9 @@ public final class ControlPlane {
         return new ControlPlane(
                 new DynamoSessionStore(aws.enhanced(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"), clock),
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
+                new DynamoAgentStore(aws.enhanced(), require(env, "AGENTS_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
+                new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
                 clock);
     }
@@ -66,6 +79,18 @@ public final class ControlPlane {
 
     public ResourceGroupStore groupStore() {
         return groupStore;
+    }
+
+    public IdempotentResponses responses() {
+        return responses;
+    }
+
+    public AgentService agents() {
+        return agents;
+    }
+
+    public AgentStore agentStore() {
+        return agentStore;
     }
 
     public JwtVerifier tokens() {

@@ -7,8 +7,9 @@ import dev.sluice.core.usecase.ResourceGroupService;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
+import java.util.Map;
 
-/** {@code PUT /resource-groups/{name}} (admin) and {@code GET /resource-groups/{name}}. */
+/** Resource groups: anyone lists and reads the groups they may use; admins create, replace, update and deactivate. */
 public final class ResourceGroupsApi extends ApiHandler {
 
     public ResourceGroupsApi() {
@@ -21,15 +22,33 @@ public final class ResourceGroupsApi extends ApiHandler {
 
     @Override
     protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
+        ResourceGroupService groups = plane.resourceGroups();
+        if (request.isMutating()) {
+            ResourceGroupService.requireAdmin(caller);
+        }
+        if (request.route().equals("/resource-groups")) {
+            if (request.method().equals("GET")) {
+                return ApiResponses.json(200, Map.of("items", groups.list(caller).stream().map(Views::resourceGroup).toList()));
+            }
+            if (request.method().equals("POST")) {
+                return ApiResponses.json(201, Views.resourceGroup(groups.create(caller, request.jsonBody())));
+            }
+        }
         if (request.route().equals("/resource-groups/{name}")) {
             String name = request.pathParameter("name");
-            if (request.method().equals("PUT")) {
-                ResourceGroupService.requireAdmin(caller);
-                ResourceGroupService.Written w = plane.resourceGroups().put(caller, name, request.jsonBody());
-                return ApiResponses.json(w.created() ? 201 : 200, Views.resourceGroup(w.group()));
-            }
-            if (request.method().equals("GET")) {
-                return ApiResponses.json(200, Views.resourceGroup(plane.resourceGroups().get(caller, name)));
+            switch (request.method()) {
+                case "GET":
+                    return ApiResponses.json(200, Views.resourceGroup(groups.get(caller, name)));
+                case "PUT": {
+                    ResourceGroupService.Written w = groups.put(caller, name, request.jsonBody());
+                    return ApiResponses.json(w.created() ? 201 : 200, Views.resourceGroup(w.group()));
+                }
+                case "PATCH":
+                    return ApiResponses.json(200, Views.resourceGroup(groups.update(caller, name, request.jsonBody())));
+                case "DELETE":
+                    return ApiResponses.json(200, Views.resourceGroup(groups.deactivate(caller, name)));
+                default:
+                    break;
             }
         }
         return methodNotAllowed(request);

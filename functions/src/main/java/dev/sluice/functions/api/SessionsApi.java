@@ -3,12 +3,19 @@ package dev.sluice.functions.api;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.port.Page;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.usecase.SessionService;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 
-/** {@code POST /sessions} and {@code GET /sessions/{id}}. */
+/** The sessions API: create, list, get, status history and destroy. */
 public final class SessionsApi extends ApiHandler {
 
     public SessionsApi() {
@@ -20,22 +27,65 @@ public final class SessionsApi extends ApiHandler {
     }
 
     @Override
+    protected boolean keepsItsOwnIdempotency(ApiRequest request) {
+        return request.route().equals("/sessions") && request.method().equals("POST");
+    }
+
+    @Override
     protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
+        SessionService sessions = plane.sessions();
         switch (request.route()) {
             case "/sessions":
                 if (request.method().equals("POST")) {
-                    SessionService.Created created = plane.sessions().create(caller, request.jsonBody(), request.idempotencyKey());
+                    SessionService.Created created = sessions.create(caller, request.jsonBody(), request.idempotencyKey());
                     return ApiResponses.json(created.replayed() ? 200 : 201, Views.session(created.session()));
+                }
+                if (request.method().equals("GET")) {
+                    Page<Session> page = sessions.list(SessionQuery.parse(request.queryParameters(), caller));
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("items", page.items().stream().map(Views::session).toList());
+                    body.put("next_cursor", page.nextCursor().orElse(null));
+                    return ApiResponses.json(200, body);
                 }
                 break;
             case "/sessions/{id}":
                 if (request.method().equals("GET")) {
-                    return ApiResponses.json(200, Views.session(plane.sessions().get(caller, request.pathParameter("id"))));
+                    return ApiResponses.json(200, Views.session(sessions.get(caller, request.pathParameter("id"))));
+                }
+                if (request.method().equals("DELETE")) {
+                    refuseUnknownParameters(request, Set.of("forced"));
+                    boolean forced = flag(request, "forced");
+                    return ApiResponses.json(200, Views.session(sessions.destroy(caller, request.pathParameter("id"), forced)));
+                }
+                break;
+            case "/sessions/{id}/history":
+                if (request.method().equals("GET")) {
+                    Session s = sessions.get(caller, request.pathParameter("id"));
+                    return ApiResponses.json(200, Map.of("session_id", s.id(), "items", Views.history(s)));
                 }
                 break;
             default:
                 break;
         }
         return methodNotAllowed(request);
+    }
+
+    private static void refuseUnknownParameters(ApiRequest request, Set<String> known) {
+        for (String key : request.queryParameters().keySet()) {
+            if (!known.contains(key)) {
+                throw DomainException.invalid(key, "is not a known parameter; known parameters are " + known);
+            }
+        }
+    }
+
+    private static boolean flag(ApiRequest request, String name) {
+        String value = request.queryParameters().get(name);
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true") || value.isEmpty()) {
+            return true;
+        }
+        throw DomainException.invalid(name, "must be true or false");
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.functions.api;
 
+import dev.sluice.core.agent.Agent;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionSpec;
@@ -26,8 +27,7 @@ final class Views {
         v.put("status", s.status().name());
         v.put("status_info", s.statusInfo());
         v.put("status_data", s.statusData());
-        v.put("status_history", s.statusHistory().stream()
-                .map(c -> Map.of("status", c.status().name(), "at", c.at().toString())).toList());
+        v.put("status_history", history(s));
         v.put("resource_slots", spec.requestedSlots().toStrings());
         v.put("occupied_slots", s.occupiedSlots().toStrings());
         v.put("agent_id", s.agentId().orElse(null));
@@ -47,6 +47,28 @@ final class Views {
         v.put("started_at", time(s.startedAt()));
         v.put("terminated_at", time(s.terminatedAt()));
         v.put("sequence", s.sequence());
+        return v;
+    }
+
+    static java.util.List<Map<String, Object>> history(Session s) {
+        return s.statusHistory().stream()
+                .map(c -> Map.<String, Object>of("status", c.status().name(), "at", c.at().toString())).toList();
+    }
+
+    static Map<String, Object> agent(Agent a) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", a.id());
+        v.put("resource_group", a.resourceGroup());
+        v.put("status", a.status().name());
+        v.put("schedulable", a.schedulable());
+        v.put("available_slots", a.availableSlots().toStrings());
+        v.put("occupied_slots", a.occupiedSlots().toStrings());
+        v.put("free_slots", a.freeSlots().toStrings());
+        v.put("architecture", a.architecture());
+        v.put("version", a.version());
+        v.put("compute_plugins", a.computePlugins());
+        v.put("first_contact", a.firstContact().toString());
+        v.put("last_heartbeat", a.lastHeartbeat().toString());
         return v;
     }
 

@@ -7,7 +7,11 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.auth.Principal;
+import dev.sluice.adapters.dynamodb.IdempotentResponses;
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.usecase.IdempotencyKey;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,6 +29,11 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     /** Answers one authenticated request. */
     protected abstract APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller);
 
+    /** True for the calls whose use case keeps its Idempotency-Key itself, atomically with what it writes. */
+    protected boolean keepsItsOwnIdempotency(ApiRequest request) {
+        return false;
+    }
+
     @Override
     public final APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
         long started = System.nanoTime();
@@ -33,7 +42,12 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
         String failure = null;
         try {
             Principal caller = plane.tokens().verifyHeader(request.header("Authorization").orElse(null));
-            response = route(request, caller);
+            if (caller.isAgent()) {
+                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "an agent identity may only use the agent API");
+            }
+            response = request.isMutating() && !keepsItsOwnIdempotency(request)
+                    ? idempotently(request, caller)
+                    : route(request, caller);
         } catch (DomainException e) {
             response = ApiResponses.error(e);
         } catch (RuntimeException e) {
@@ -41,6 +55,29 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
             response = ApiResponses.error(500, "internal_error", "the request could not be completed; it has been logged", null);
         }
         log(context, request, response.getStatusCode(), started, failure);
+        return response;
+    }
+
+    /** Runs a mutating call at most once per Idempotency-Key: a retry gets the first successful answer again. */
+    private APIGatewayProxyResponseEvent idempotently(ApiRequest request, Principal caller) {
+        Optional<IdempotencyKey> key = request.idempotencyKey();
+        if (key.isEmpty()) {
+            return route(request, caller);
+        }
+        String scope = "response#" + caller.subject();
+        Optional<IdempotentResponses.Stored> first = plane.responses().find(scope, key.get().key());
+        if (first.isPresent()) {
+            if (!first.get().fingerprint().equals(key.get().fingerprint())) {
+                throw new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+                        "this Idempotency-Key was already used for a different request");
+            }
+            return ApiResponses.raw(first.get().status(), first.get().body());
+        }
+        APIGatewayProxyResponseEvent response = route(request, caller);
+        if (response.getStatusCode() >= 200 && response.getStatusCode() < 300) {
+            plane.responses().remember(scope, key.get().key(),
+                    new IdempotentResponses.Stored(key.get().fingerprint(), response.getStatusCode(), response.getBody()));
+        }
         return response;
     }
 

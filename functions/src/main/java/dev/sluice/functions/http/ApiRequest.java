@@ -43,6 +43,22 @@ public final class ApiRequest {
         return value;
     }
 
+    /** Query-string parameters (empty when there are none). */
+    public Map<String, String> queryParameters() {
+        Map<String, String> q = event.getQueryStringParameters();
+        return q == null ? Map.of() : q;
+    }
+
+    public boolean isMutating() {
+        return !method().equals("GET") && !method().equals("HEAD") && !method().equals("OPTIONS");
+    }
+
+    /** A fingerprint of what the request asks: route, path parameters, query and body. */
+    public String fingerprint() {
+        return sha256(method() + " " + route() + "\n" + new java.util.TreeMap<>(event.getPathParameters() == null ? Map.of() : event.getPathParameters())
+                + "\n" + new java.util.TreeMap<>(queryParameters()) + "\n" + rawBody());
+    }
+
     public Optional<String> header(String name) {
         Map<String, String> headers = event.getHeaders();
         if (headers == null) {
@@ -89,7 +105,7 @@ public final class ApiRequest {
 
     /** The Idempotency-Key header, fingerprinted with the body so a reuse for another request is caught. */
     public Optional<IdempotencyKey> idempotencyKey() {
-        return header("Idempotency-Key").map(k -> new IdempotencyKey(k, sha256(route() + "\n" + rawBody())));
+        return header("Idempotency-Key").map(k -> new IdempotencyKey(k, fingerprint()));
     }
 
     private static String sha256(String text) {

@@ -17,6 +17,11 @@ public final class ApiResponses {
         return new APIGatewayProxyResponseEvent().withStatusCode(status).withHeaders(JSON).withBody(Json.write(body));
     }
 
+    /** An answer whose JSON body is already written (a replayed idempotent answer). */
+    public static APIGatewayProxyResponseEvent raw(int status, String jsonBody) {
+        return new APIGatewayProxyResponseEvent().withStatusCode(status).withHeaders(JSON).withBody(jsonBody);
+    }
+
     public static APIGatewayProxyResponseEvent error(DomainException e) {
         return error(e.code().httpStatus(), e.code().wireName(), e.getMessage(), e.field().orElse(null));
     }

@@ -2,12 +2,17 @@ package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.ResourceGroupStore;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Expression;
 import software.amazon.awssdk.enhanced.dynamodb.Key;
+import software.amazon.awssdk.enhanced.dynamodb.model.PutItemEnhancedRequest;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.enhanced.dynamodb.model.GetItemEnhancedRequest;
 
 /** Resource groups in DynamoDB, keyed by name; a deployment has tens of them, so listing is a scan. */
@@ -21,6 +26,31 @@ public final class DynamoResourceGroupStore implements ResourceGroupStore {
     @Override
     public void put(ResourceGroup group) {
         table.putItem(ResourceGroupItem.from(group));
+    }
+
+    @Override
+    public boolean create(ResourceGroup group) {
+        try {
+            table.putItem(PutItemEnhancedRequest.builder(ResourceGroupItem.class).item(ResourceGroupItem.from(group))
+                    .conditionExpression(Expression.builder().expression("attribute_not_exists(#n)").putExpressionName("#n", "name").build())
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean replace(ResourceGroup group, Instant expectedUpdatedAt) {
+        try {
+            table.putItem(PutItemEnhancedRequest.builder(ResourceGroupItem.class).item(ResourceGroupItem.from(group))
+                    .conditionExpression(Expression.builder().expression("#u = :u").putExpressionName("#u", "updatedAt")
+                            .putExpressionValue(":u", AttributeValue.fromS(expectedUpdatedAt.toString())).build())
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     @Override

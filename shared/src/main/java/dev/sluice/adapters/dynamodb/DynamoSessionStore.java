@@ -5,7 +5,14 @@ import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionTransitions;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.port.Page;
+import dev.sluice.core.session.SessionQuery;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +97,98 @@ public final class DynamoSessionStore implements SessionStore {
         SessionItem item = sessions.getItem(GetItemEnhancedRequest.builder()
                 .key(Key.builder().partitionValue(id).build()).consistentRead(true).build());
         return Optional.ofNullable(item).map(SessionItem::toSession);
+    }
+
+    @Override
+    public Page<Session> list(SessionQuery query, Instant notBefore) {
+        SessionCursor start = query.cursor().map(SessionCursor::decode).orElse(null);
+        Expression filter = filterOf(query);
+        List<Session> found = new ArrayList<>();
+        if (query.owner().isPresent()) {
+            if (start != null && (!start.key().containsKey("owner") || !start.key().get("owner").s().equals(query.owner().get()))) {
+                throw DomainException.invalid("cursor", "belongs to another listing");
+            }
+            return collect(SessionItem.BY_OWNER, "owner", query.owner().get(), query, filter, start, found);
+        }
+        if (start != null && !start.key().containsKey("createdMonth")) {
+            throw DomainException.invalid("cursor", "belongs to another listing");
+        }
+        // Every owner: walk the monthly partitions from the newest (or the oldest) month.
+        YearMonth first = YearMonth.from(notBefore.atZone(ZoneOffset.UTC));
+        YearMonth last = YearMonth.from(clock.instant().atZone(ZoneOffset.UTC));
+        YearMonth month;
+        try {
+            month = start != null ? YearMonth.parse(start.partition()) : (query.newestFirst() ? last : first);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw DomainException.invalid("cursor", "is not a cursor this API returned");
+        }
+        while (!month.isBefore(first) && !month.isAfter(last)) {
+            Page<Session> page = collect(SessionItem.BY_MONTH, "createdMonth", month.toString(), query, filter, start, found);
+            if (page.nextCursor().isPresent()) {
+                return page;
+            }
+            start = null;
+            month = query.newestFirst() ? month.minusMonths(1) : month.plusMonths(1);
+        }
+        return new Page<>(found, Optional.empty());
+    }
+
+    /**
+     * Adds matching sessions of one index partition to {@code found} until the page is full. The cursor names the
+     * last session returned, so the next page starts right after it even when the page ends mid-query.
+     */
+    private Page<Session> collect(String index, String partitionAttribute, String partition, SessionQuery query,
+                                  Expression filter, SessionCursor start, List<Session> found) {
+        Map<String, AttributeValue> exclusiveStart = start == null ? null : start.key();
+        do {
+            QueryEnhancedRequest.Builder request = QueryEnhancedRequest.builder()
+                    .queryConditional(QueryConditional.keyEqualTo(Key.builder().partitionValue(partition).build()))
+                    .scanIndexForward(!query.newestFirst())
+                    .limit(Math.min(100, query.limit() - found.size() + 1))
+                    .exclusiveStartKey(exclusiveStart);
+            if (filter != null) {
+                request.filterExpression(filter);
+            }
+            software.amazon.awssdk.enhanced.dynamodb.model.Page<SessionItem> page =
+                    sessions.index(index).query(request.build()).iterator().next();
+            for (SessionItem item : page.items()) {
+                if (found.size() == query.limit()) {
+                    SessionItem lastItem = SessionItem.from(found.get(found.size() - 1));
+                    return new Page<>(found, Optional.of(new SessionCursor(partition, Map.of(
+                            "id", AttributeValue.fromS(lastItem.getId()),
+                            partitionAttribute, AttributeValue.fromS(partition),
+                            "createdKey", AttributeValue.fromS(lastItem.getCreatedKey()))).encode()));
+                }
+                found.add(item.toSession());
+            }
+            exclusiveStart = page.lastEvaluatedKey();
+        } while (exclusiveStart != null && !exclusiveStart.isEmpty());
+        return new Page<>(found, Optional.empty());
+    }
+
+    private static Expression filterOf(SessionQuery query) {
+        List<String> clauses = new ArrayList<>();
+        Expression.Builder b = Expression.builder();
+        if (!query.statuses().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            int i = 0;
+            for (SessionStatus status : query.statuses()) {
+                names.add(":s" + i);
+                b.putExpressionValue(":s" + i, AttributeValue.fromS(status.name()));
+                i++;
+            }
+            b.putExpressionName("#status", "status");
+            clauses.add("#status IN (" + String.join(", ", names) + ")");
+        }
+        query.resourceGroup().ifPresent(g -> {
+            b.putExpressionName("#group", "resourceGroup").putExpressionValue(":group", AttributeValue.fromS(g));
+            clauses.add("#group = :group");
+        });
+        query.name().ifPresent(n -> {
+            b.putExpressionName("#name", "name").putExpressionValue(":name", AttributeValue.fromS(n));
+            clauses.add("#name = :name");
+        });
+        return clauses.isEmpty() ? null : b.expression(String.join(" AND ", clauses)).build();
     }
 
     @Override

@@ -13,6 +13,8 @@ public class IdempotencyItem {
     private String fingerprint;
     private String resultId;
     private Long expiresAt;
+    private Integer responseStatus;
+    private String responseBody;
 
     @DynamoDbPartitionKey
     public String getKey() { return key; }
@@ -21,6 +23,10 @@ public class IdempotencyItem {
     public void setFingerprint(String fingerprint) { this.fingerprint = fingerprint; }
     public String getResultId() { return resultId; }
     public void setResultId(String resultId) { this.resultId = resultId; }
+    public Integer getResponseStatus() { return responseStatus; }
+    public void setResponseStatus(Integer responseStatus) { this.responseStatus = responseStatus; }
+    public String getResponseBody() { return responseBody; }
+    public void setResponseBody(String responseBody) { this.responseBody = responseBody; }
     public Long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
 }

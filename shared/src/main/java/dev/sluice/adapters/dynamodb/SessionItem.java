@@ -30,11 +30,13 @@ public class SessionItem {
     public static final String BY_OWNER = "by-owner";
     public static final String PENDING_QUEUE = "pending-queue";
     public static final String BY_AGENT = "by-agent";
+    public static final String BY_MONTH = "by-month";
     public static final TableSchema<SessionItem> SCHEMA = TableSchema.fromBean(SessionItem.class);
 
     private String id;
     private String owner;
     private String createdKey;
+    private String createdMonth;
     private String name;
     private String type;
     private String image;
@@ -72,6 +74,7 @@ public class SessionItem {
         item.id = s.id();
         item.owner = s.owner();
         item.createdKey = s.createdAt() + "#" + s.id();
+        item.createdMonth = month(s.createdAt());
         item.name = spec.name().orElse(null);
         item.type = spec.type().wireName();
         item.image = spec.image();
@@ -107,6 +110,11 @@ public class SessionItem {
         item.tags = spec.tags();
         item.sequence = s.sequence();
         return item;
+    }
+
+    /** The partition of the every-owner listing: sessions by month of creation, e.g. {@code 2026-11}. */
+    static String month(Instant t) {
+        return t.toString().substring(0, 7);
     }
 
     /** Scheduling order within a group: higher priority first, then oldest first. */
@@ -153,9 +161,13 @@ public class SessionItem {
     public String getOwner() { return owner; }
     public void setOwner(String owner) { this.owner = owner; }
 
-    @DynamoDbSecondarySortKey(indexNames = {BY_OWNER, BY_AGENT})
+    @DynamoDbSecondarySortKey(indexNames = {BY_OWNER, BY_AGENT, BY_MONTH})
     public String getCreatedKey() { return createdKey; }
     public void setCreatedKey(String createdKey) { this.createdKey = createdKey; }
+
+    @DynamoDbSecondaryPartitionKey(indexNames = BY_MONTH)
+    public String getCreatedMonth() { return createdMonth; }
+    public void setCreatedMonth(String createdMonth) { this.createdMonth = createdMonth; }
 
     public String getName() { return name; }
     public void setName(String name) { this.name = name; }

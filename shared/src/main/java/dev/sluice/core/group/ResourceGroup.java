@@ -28,6 +28,36 @@ public record ResourceGroup(
         return name;
     }
 
+    /** The definition this group was built from, in the form {@link #fromDefinition} reads. */
+    public Map<String, Object> definition() {
+        Map<String, Object> d = new java.util.LinkedHashMap<>();
+        d.put("description", description);
+        d.put("active", active);
+        d.put("is_public", isPublic);
+        d.put("scheduler", scheduler.wireName());
+        d.put("scheduler_options", schedulerOptions.toMap());
+        return d;
+    }
+
+    /**
+     * This group with a partial change applied: fields present in {@code patch} replace this group's, and
+     * {@code scheduler_options} is merged option by option. The result is validated like a full definition.
+     */
+    @SuppressWarnings("unchecked")
+    public ResourceGroup patched(Map<String, Object> patch, Instant now) {
+        Map<String, Object> merged = definition();
+        for (Map.Entry<String, Object> e : patch.entrySet()) {
+            if (e.getKey().equals(SchedulerOptions.FIELD) && e.getValue() instanceof Map<?, ?> options) {
+                Map<String, Object> mergedOptions = new java.util.LinkedHashMap<>(schedulerOptions.toMap());
+                mergedOptions.putAll((Map<String, Object>) options);
+                merged.put(SchedulerOptions.FIELD, mergedOptions);
+            } else {
+                merged.put(e.getKey(), e.getValue());
+            }
+        }
+        return fromDefinition(name, merged, createdAt, now);
+    }
+
     /** Builds a group from an admin's full definition (PUT): missing fields take defaults. */
     public static ResourceGroup fromDefinition(String name, Map<String, Object> body, Instant createdAt, Instant now) {
         RequestFields f = RequestFields.of(body);

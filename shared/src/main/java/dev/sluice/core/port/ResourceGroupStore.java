@@ -8,6 +8,12 @@ import java.util.Optional;
 public interface ResourceGroupStore {
     void put(ResourceGroup group);
 
+    /** Stores a new group; false when a group of that name exists already. */
+    boolean create(ResourceGroup group);
+
+    /** Replaces the group only if it was last updated at {@code expectedUpdatedAt}; false when it changed meanwhile. */
+    boolean replace(ResourceGroup group, java.time.Instant expectedUpdatedAt);
+
     Optional<ResourceGroup> find(String name);
 
     /** Every group, ordered by name. */

@@ -1,6 +1,7 @@
 package dev.sluice.core.port;
 
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.SessionStatus;
 import java.util.List;
 import java.util.Optional;
@@ -12,6 +13,12 @@ public interface SessionStore {
     CreateOutcome create(Session session, Optional<IdempotencyClaim> claim);
 
     Optional<Session> find(String id);
+
+    /**
+     * A page of sessions matching the query, in creation order. {@code notBefore} bounds a listing of every owner's
+     * sessions: no session was created before it.
+     */
+    Page<Session> list(SessionQuery query, java.time.Instant notBefore);
 
     /** The PENDING sessions of a resource group in scheduling order: higher priority first, then oldest. */
     List<Session> pendingIn(String resourceGroup);

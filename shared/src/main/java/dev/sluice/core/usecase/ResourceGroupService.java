@@ -33,6 +33,48 @@ public final class ResourceGroupService {
         return new Written(group, existing.isEmpty());
     }
 
+    /** Creates a group whose name is in the body; a taken name is a conflict. */
+    public ResourceGroup create(Principal caller, Map<String, Object> body) {
+        requireAdmin(caller);
+        Object name = body.get("name");
+        if (!(name instanceof String n)) {
+            throw DomainException.invalid("name", "is required and must be a string");
+        }
+        Map<String, Object> definition = new java.util.LinkedHashMap<>(body);
+        definition.remove("name");
+        Instant now = clock.instant();
+        ResourceGroup group = ResourceGroup.fromDefinition(ResourceGroup.validName(n), definition, now, now);
+        if (!groups.create(group)) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "a resource group named '" + n + "' exists already");
+        }
+        return group;
+    }
+
+    /** Changes some fields of a group; the result is validated as a whole, and a concurrent change is a conflict. */
+    public ResourceGroup update(Principal caller, String name, Map<String, Object> patch) {
+        requireAdmin(caller);
+        if (patch.containsKey("name")) {
+            throw DomainException.invalid("name", "cannot be changed");
+        }
+        ResourceGroup current = groups.find(name).orElseThrow(() -> DomainException.notFound("no resource group '" + name + "'"));
+        Instant now = clock.instant();
+        ResourceGroup next = current.patched(patch, now.isAfter(current.updatedAt()) ? now : current.updatedAt().plusNanos(1000));
+        if (!groups.replace(next, current.updatedAt())) {
+            throw new DomainException(ErrorCode.CONFLICT, null, "the resource group changed meanwhile; read it again and retry");
+        }
+        return next;
+    }
+
+    /** Deactivates a group: it accepts no new session; existing ones are unaffected. */
+    public ResourceGroup deactivate(Principal caller, String name) {
+        return update(caller, name, Map.of("active", false));
+    }
+
+    /** The groups the caller may use (active and public, with the session types each accepts); admins see all. */
+    public java.util.List<ResourceGroup> list(Principal caller) {
+        return groups.list().stream().filter(g -> caller.isAdmin() || (g.active() && g.isPublic())).toList();
+    }
+
     public ResourceGroup get(Principal caller, String name) {
         return groups.find(name)
                 .filter(g -> caller.isAdmin() || (g.active() && g.isPublic()))

@@ -13,7 +13,10 @@ import dev.sluice.core.port.SessionStore.IdempotencyClaim;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.scheduler.PendingTimeoutSweep;
 import dev.sluice.core.time.DurationText;
+import dev.sluice.core.port.Page;
 import dev.sluice.core.session.IllegalTransitionException;
+import dev.sluice.core.session.SessionDestruction;
+import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
@@ -118,6 +121,29 @@ public final class SessionService {
             }
         }
         return cancelled;
+    }
+
+    /** A page of the sessions the caller may list (SessionQuery enforces who may list whose). */
+    public Page<Session> list(SessionQuery query) {
+        Instant notBefore = groups.list().stream().map(ResourceGroup::createdAt).min(Instant::compareTo).orElse(clock.instant());
+        return sessions.list(query, notBefore);
+    }
+
+    /**
+     * Destroys a session as REFERENCE §1 says (see {@link SessionDestruction}); the caller must own it or be an admin.
+     * A destroy that loses a race to another change is reported as a conflict, never applied to a status it did not see.
+     */
+    public Session destroy(Principal caller, String id, boolean forced) {
+        Session current = get(caller, id);
+        SessionDestruction.Plan plan = SessionDestruction.plan(current.status(), forced, caller.isAdmin());
+        Map<String, Object> data = Map.of("requested_by", caller.subject(), "forced", forced);
+        Session next = current.transitionTo(plan.target(), plan.statusInfo(), data, clock.instant());
+        SaveOutcome saved = sessions.save(next, current.status(), current.sequence());
+        if (saved instanceof SaveOutcome.Saved s) {
+            events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
+            return s.session();
+        }
+        throw new DomainException(ErrorCode.CONFLICT, null, "the session changed while it was being destroyed; try again");
     }
 
     /** What became of a requested status change. */

@@ -1,0 +1,115 @@
+package dev.sluice.core.session;
+
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A listing of sessions: whose (the caller's, one owner's or everybody's for admins), which statuses, which group or
+ * name, in which order, one page at a time. {@code owner} empty means every owner.
+ */
+public record SessionQuery(
+        Optional<String> owner,
+        Set<SessionStatus> statuses,
+        Optional<String> resourceGroup,
+        Optional<String> name,
+        boolean newestFirst,
+        int limit,
+        Optional<String> cursor) {
+
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 200;
+    public static final Set<SessionStatus> RUNNING = EnumSet.of(SessionStatus.RUNNING, SessionStatus.RESTARTING, SessionStatus.RUNNING_DEGRADED);
+    public static final Set<SessionStatus> DEAD = EnumSet.of(SessionStatus.TERMINATED, SessionStatus.CANCELLED, SessionStatus.ERROR);
+    private static final Set<String> KNOWN = Set.of("status", "running", "dead", "resource_group", "name", "owner", "all",
+            "order", "limit", "cursor");
+
+    public SessionQuery {
+        statuses = statuses.isEmpty() ? EnumSet.noneOf(SessionStatus.class) : EnumSet.copyOf(statuses);
+    }
+
+    /** Reads query-string parameters; errors name the parameter. Only admins may name another owner or ask for all. */
+    public static SessionQuery parse(Map<String, String> params, Principal caller) {
+        for (String key : params.keySet()) {
+            if (!KNOWN.contains(key)) {
+                throw DomainException.invalid(key, "is not a known parameter; known parameters are " + KNOWN.stream().sorted().toList());
+            }
+        }
+        Set<SessionStatus> statuses = EnumSet.noneOf(SessionStatus.class);
+        if (params.containsKey("status")) {
+            for (String s : params.get("status").split(",")) {
+                String name = s.trim().toUpperCase(Locale.ROOT);
+                try {
+                    statuses.add(SessionStatus.valueOf(name));
+                } catch (IllegalArgumentException e) {
+                    throw DomainException.invalid("status", "unknown status '" + s.trim() + "'");
+                }
+            }
+        }
+        boolean running = flag(params, "running");
+        boolean dead = flag(params, "dead");
+        if (running && dead) {
+            throw DomainException.invalid("running", "cannot be combined with dead");
+        }
+        if ((running || dead) && !statuses.isEmpty()) {
+            throw DomainException.invalid(running ? "running" : "dead", "cannot be combined with status");
+        }
+        if (running) {
+            statuses.addAll(RUNNING);
+        }
+        if (dead) {
+            statuses.addAll(DEAD);
+        }
+        boolean all = flag(params, "all");
+        Optional<String> owner = Optional.ofNullable(params.get("owner")).filter(o -> !o.isBlank());
+        if ((all || owner.isPresent()) && !caller.isAdmin()) {
+            throw new DomainException(ErrorCode.FORBIDDEN, all ? "all" : "owner", "only admins may list other users' sessions");
+        }
+        if (all && owner.isPresent()) {
+            throw DomainException.invalid("all", "cannot be combined with owner");
+        }
+        Optional<String> whose = all ? Optional.empty() : Optional.of(owner.orElse(caller.subject()));
+        String order = params.getOrDefault("order", "newest");
+        if (!order.equals("newest") && !order.equals("oldest")) {
+            throw DomainException.invalid("order", "must be newest or oldest");
+        }
+        int limit = DEFAULT_LIMIT;
+        if (params.containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(params.get("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw DomainException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
+            }
+        }
+        return new SessionQuery(whose, statuses, Optional.ofNullable(params.get("resource_group")),
+                Optional.ofNullable(params.get("name")), order.equals("newest"), limit, Optional.ofNullable(params.get("cursor")));
+    }
+
+    private static boolean flag(Map<String, String> params, String name) {
+        String v = params.get(name);
+        if (v == null) {
+            return false;
+        }
+        if (v.equals("true") || v.isEmpty()) {
+            return true;
+        }
+        if (v.equals("false")) {
+            return false;
+        }
+        throw DomainException.invalid(name, "must be true or false");
+    }
+
+    public boolean matches(Session s) {
+        return (statuses.isEmpty() || statuses.contains(s.status()))
+                && resourceGroup.map(g -> g.equals(s.resourceGroup())).orElse(true)
+                && name.map(n -> s.spec().name().map(n::equals).orElse(false)).orElse(true);
+    }
+}
