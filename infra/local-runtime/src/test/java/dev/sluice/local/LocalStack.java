@@ -70,6 +70,11 @@ final class LocalStack {
         return tokens.computeIfAbsent(user, u -> users.token(u, List.of("users")));
     }
 
+    /** A token of an agent identity (Cognito group {@code agents}), which the user API must refuse. */
+    String agentToken() {
+        return tokens.computeIfAbsent("@agent", u -> users.token("agent-i-0abc", List.of("agents")));
+    }
+
     String adminToken() {
         return tokens.computeIfAbsent("@admin", u -> users.token("root-admin", List.of("admin", "users")));
     }

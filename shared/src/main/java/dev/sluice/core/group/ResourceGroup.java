@@ -21,6 +21,10 @@ public record ResourceGroup(
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final Set<String> KNOWN = Set.of("description", "active", "is_public", "scheduler", "scheduler_options");
 
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     public static String validName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw DomainException.invalid("name", "must be 1-63 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");

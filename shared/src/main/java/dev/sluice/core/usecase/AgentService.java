@@ -15,13 +15,23 @@ public final class AgentService {
         this.agents = agents;
     }
 
+    private static final java.util.regex.Pattern AGENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
     public List<Agent> list(Principal caller, Optional<String> resourceGroup) {
         ResourceGroupService.requireAdmin(caller);
+        resourceGroup.ifPresent(g -> {
+            if (!dev.sluice.core.group.ResourceGroup.isValidName(g)) {
+                throw DomainException.invalid("resource_group", "is not a resource group name");
+            }
+        });
         return resourceGroup.map(agents::inGroup).orElseGet(agents::all);
     }
 
     public Agent get(Principal caller, String id) {
         ResourceGroupService.requireAdmin(caller);
+        if (!AGENT_ID.matcher(id).matches()) {
+            throw DomainException.notFound("no agent '" + id + "'");
+        }
         return agents.find(id).orElseThrow(() -> DomainException.notFound("no agent '" + id + "'"));
     }
 }

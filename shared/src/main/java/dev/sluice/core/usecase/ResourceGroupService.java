@@ -56,6 +56,9 @@ public final class ResourceGroupService {
         if (patch.containsKey("name")) {
             throw DomainException.invalid("name", "cannot be changed");
         }
+        if (!ResourceGroup.isValidName(name)) {
+            throw DomainException.notFound("no resource group '" + name + "'");
+        }
         ResourceGroup current = groups.find(name).orElseThrow(() -> DomainException.notFound("no resource group '" + name + "'"));
         Instant now = clock.instant();
         ResourceGroup next = current.patched(patch, now.isAfter(current.updatedAt()) ? now : current.updatedAt().plusNanos(1000));
@@ -76,6 +79,9 @@ public final class ResourceGroupService {
     }
 
     public ResourceGroup get(Principal caller, String name) {
+        if (!ResourceGroup.isValidName(name)) {
+            throw DomainException.notFound("no resource group '" + name + "'");
+        }
         return groups.find(name)
                 .filter(g -> caller.isAdmin() || (g.active() && g.isPublic()))
                 .orElseThrow(() -> DomainException.notFound("no resource group '" + name + "'"));

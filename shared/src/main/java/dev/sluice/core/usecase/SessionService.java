@@ -29,6 +29,7 @@ import java.util.Optional;
 
 /** Creating, reading and moving sessions: the rules, with storage and events behind ports. */
 public final class SessionService {
+    private static final java.util.regex.Pattern SESSION_ID = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
     private final SessionStore sessions;
     private final ResourceGroupStore groups;
     private final EventPublisher events;
@@ -102,6 +103,9 @@ public final class SessionService {
 
     /** A session the caller may see: their own, or any for an admin. Others' are reported as not found. */
     public Session get(Principal caller, String id) {
+        if (!SESSION_ID.matcher(id).matches()) {
+            throw DomainException.notFound("no session '" + id + "'");
+        }
         return sessions.find(id)
                 .filter(s -> caller.isAdmin() || s.owner().equals(caller.subject()))
                 .orElseThrow(() -> DomainException.notFound("no session '" + id + "'"));

@@ -1,0 +1,112 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.atlassian.oai.validator.OpenApiInteractionValidator;
+import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleResponse;
+import com.atlassian.oai.validator.report.ValidationReport;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** infra/openapi/sluice.yaml is a valid OpenAPI document, and real responses of every route match it. */
+class OpenApiContractIT {
+    private static final String SPEC = LocalStack.ROOT.resolve("infra/openapi/sluice.yaml").toUri().toString();
+    private static LocalStack local;
+    private static ApiClient api;
+    private static OpenApiInteractionValidator validator;
+    private final Set<String> exercised = new LinkedHashSet<>();
+    private final List<String> violations = new ArrayList<>();
+
+    @BeforeAll
+    static void stack() throws Exception {
+        local = LocalStack.get();
+        api = new ApiClient(local.apiUrl);
+        validator = OpenApiInteractionValidator.createForSpecificationUrl(SPEC).build();
+    }
+
+    @Test
+    void theDocumentIsAValidOpenApiDocument() {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult result = new OpenAPIV3Parser().readLocation(SPEC, null, options);
+        assertThat(result.getMessages()).isEmpty();
+        assertThat(result.getOpenAPI().getPaths()).containsKeys("/sessions", "/sessions/{id}", "/resource-groups/{name}");
+    }
+
+    @Test
+    void theValidatorCatchesAResponseThatBreaksTheDocument() {
+        ValidationReport wrongShape = validator.validateResponse("/v1/sessions/x", Request.Method.GET,
+                SimpleResponse.Builder.status(200).withContentType("application/json").withBody("{\"id\":42}").build());
+        ValidationReport undocumentedStatus = validator.validateResponse("/v1/sessions/x", Request.Method.GET,
+                SimpleResponse.Builder.status(418).withContentType("application/json").withBody("{}").build());
+        assertThat(wrongShape.hasErrors()).isTrue();
+        assertThat(undocumentedStatus.hasErrors()).isTrue();
+    }
+
+    private ApiClient.Reply exchange(String operation, String method, String path, String token, String body) {
+        ApiClient.Reply reply = api.call(method, path, token, body, Map.of());
+        String pathOnly = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+        ValidationReport report = validator.validateResponse("/v1" + pathOnly, Request.Method.valueOf(method),
+                SimpleResponse.Builder.status(reply.status()).withContentType("application/json").withBody(reply.body()).build());
+        for (ValidationReport.Message m : report.getMessages()) {
+            if (m.getLevel() == ValidationReport.Level.ERROR) {
+                violations.add(operation + " " + reply.status() + ": " + m.getMessage());
+            }
+        }
+        exercised.add(operation);
+        return reply;
+    }
+
+    @Test
+    void realResponsesOfEveryRouteMatchTheirDocumentedSchema() {
+        String admin = local.adminToken();
+        String user = local.token("contract-user");
+        String group = "contract-" + UUID.randomUUID().toString().substring(0, 8);
+
+        exchange("createResourceGroup", "POST", "/resource-groups", admin,
+                "{\"name\":\"" + group + "\",\"scheduler_options\":{\"allowed_session_types\":[\"interactive\",\"batch\"],\"pending_timeout\":\"1h\"}}");
+        exchange("createResourceGroup", "POST", "/resource-groups", admin, "{\"name\":\"" + group + "\"}");
+        exchange("createResourceGroup", "POST", "/resource-groups", user, "{\"name\":\"x\"}");
+        exchange("putResourceGroup", "PUT", "/resource-groups/" + group, admin,
+                "{\"description\":\"contract\",\"scheduler_options\":{\"allowed_session_types\":[\"interactive\",\"batch\"]}}");
+        exchange("putResourceGroup", "PUT", "/resource-groups/" + group, admin, "{\"scheduler\":\"nope\"}");
+        exchange("updateResourceGroup", "PATCH", "/resource-groups/" + group, admin, "{\"scheduler_options\":{\"pending_timeout\":\"2h\"}}");
+        exchange("getResourceGroup", "GET", "/resource-groups/" + group, user, null);
+        exchange("getResourceGroup", "GET", "/resource-groups/missing-" + group, user, null);
+        exchange("listResourceGroups", "GET", "/resource-groups", user, null);
+
+        ApiClient.Reply created = exchange("createSession", "POST", "/sessions", user,
+                "{\"type\":\"batch\",\"image\":\"python:3.12\",\"startup_command\":\"true\",\"resource_group\":\"" + group
+                        + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"starts_at\":\"10m\",\"batch_timeout\":60}");
+        exchange("createSession", "POST", "/sessions", user, "{\"image\":\"\"}");
+        String id = created.json().path("id").asText();
+        exchange("getSession", "GET", "/sessions/" + id, user, null);
+        exchange("getSession", "GET", "/sessions/does-not-exist", user, null);
+        exchange("getSessionHistory", "GET", "/sessions/" + id + "/history", user, null);
+        exchange("listSessions", "GET", "/sessions?limit=1", user, null);
+        exchange("listSessions", "GET", "/sessions?all=true", user, null);
+        exchange("listSessions", "GET", "/sessions?all=true&status=PENDING&order=oldest", admin, null);
+        exchange("destroySession", "DELETE", "/sessions/" + id, user, null);
+        exchange("destroySession", "DELETE", "/sessions/" + id, user, null);
+        exchange("listAgents", "GET", "/agents", admin, null);
+        exchange("listAgents", "GET", "/agents", user, null);
+        exchange("getAgent", "GET", "/agents/i-nothing", admin, null);
+        exchange("deactivateResourceGroup", "DELETE", "/resource-groups/" + group, admin, null);
+
+        assertThat(violations).isEmpty();
+        Set<String> documented = new LinkedHashSet<>();
+        new OpenAPIV3Parser().read(SPEC).getPaths().values().forEach(item ->
+                item.readOperations().forEach(op -> documented.add(op.getOperationId())));
+        assertThat(exercised).containsExactlyInAnyOrderElementsOf(documented);
+    }
+}
