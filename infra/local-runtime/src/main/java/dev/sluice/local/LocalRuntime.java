@@ -70,6 +70,11 @@ public final class LocalRuntime implements AutoCloseable {
         return functions;
     }
 
+    /** The functions being served now. */
+    public FunctionHost host() {
+        return host;
+    }
+
     /** Deploys the stack in {@code root} into the emulator and serves it; the whole of command 1 but the printing. */
     public LocalDeployer.DeployedStack deployAndServe(Path root, String stackName, String endpoint) throws IOException, InterruptedException {
         LocalDeployer.DeployedStack stack = new LocalDeployer().deploy(stackName, root.resolve("template.yaml"),

@@ -18,9 +18,11 @@ public final class AwsClients {
     private final EventBridgeClient eventBridge;
 
     private AwsClients() {
-        this.dynamoDb = DynamoDbClient.builder().httpClient(HTTP).build();
+        this.dynamoDb = DynamoDbClient.builder().httpClient(HTTP)
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
         this.enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(dynamoDb).build();
-        this.eventBridge = EventBridgeClient.builder().httpClient(HTTP).build();
+        this.eventBridge = EventBridgeClient.builder().httpClient(HTTP)
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
     }
 
     private static final class Holder {

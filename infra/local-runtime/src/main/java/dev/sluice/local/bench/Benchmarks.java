@@ -1,0 +1,58 @@
+package dev.sluice.local.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.stream.Stream;
+
+/**
+ * Runs the benchmarks against the emulator named by AWS_ENDPOINT_URL and writes their section of docs/benchmarks.md,
+ * with the machine and the date. Run through {@code ./infra/local/sluice-local bench}.
+ */
+public final class Benchmarks {
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(root);
+        String section = String.join("\n",
+                "### API latency (issue #3)",
+                "",
+                "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".",
+                "",
+                api.markdown(),
+                "");
+        System.out.println(section);
+        replaceSection(root.resolve("docs/benchmarks.md"), "api-latency", section);
+    }
+
+    static String machine() {
+        String cpu = "unknown CPU";
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            cpu = lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (IOException ignored) {
+            // not Linux: the CPU stays unnamed
+        }
+        long memGiB = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize() / (1L << 30);
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGiB + " GiB, "
+                + "Java " + System.getProperty("java.version") + ", ministack " + System.getenv().getOrDefault("SLUICE_MINISTACK_VERSION", "?");
+    }
+
+    /** Replaces the text between {@code <!-- name:start -->} and {@code <!-- name:end -->}, or appends the section. */
+    static void replaceSection(Path file, String name, String section) throws IOException {
+        String start = "<!-- " + name + ":start -->";
+        String end = "<!-- " + name + ":end -->";
+        String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n\nRe-run with `./infra/local/sluice-local bench`.\n";
+        String block = start + "\n" + section + end;
+        int s = text.indexOf(start);
+        int e = text.indexOf(end);
+        text = s >= 0 && e > s ? text.substring(0, s) + block + text.substring(e + end.length()) : text + "\n" + block + "\n";
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+}
