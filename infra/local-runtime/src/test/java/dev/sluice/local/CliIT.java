@@ -1,0 +1,200 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.cli.Sluice;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The sluice command against the stack in the emulator, as a user and an admin would run it. */
+class CliIT {
+    private static LocalStack local;
+    private static String alice;
+    private static String bob;
+    private static String admin;
+
+    record Run(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return Json.MAPPER.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out, e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
+        }
+    }
+
+    @BeforeAll
+    static void stack() throws Exception {
+        local = LocalStack.get();
+        alice = local.token("cli-alice");
+        bob = local.token("cli-bob");
+        admin = local.adminToken();
+        Run created = sluice(admin, "resource-group", "create", "cli-gpu", "--description", "GPU hosts for the CLI",
+                "--scheduler", "fifo", "--allow", "interactive,batch", "--pending-timeout", "30m");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        assertThat(created.out()).contains("cli-gpu").contains("interactive,batch");
+    }
+
+    private static Run sluiceAt(String endpoint, String token, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Sluice.run(args, Map.of("SLUICE_API", endpoint, "SLUICE_TOKEN", token),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        Run run = new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertThat(run.out() + run.err()).as("the emulator ran no real function").doesNotContain("Mock response");
+        return run;
+    }
+
+    private static Run sluice(String token, String... args) {
+        return sluiceAt(local.apiUrl, token, args);
+    }
+
+    /** A pending batch session of Alice's in cli-gpu; returns its id. */
+    private static String pendingSession() {
+        Run created = sluice(alice, "session", "create", "--image", "python:3.12", "--name", "cli-" + UUID.randomUUID().toString().substring(0, 8),
+                "--type", "batch", "--group", "cli-gpu", "--slot", "cpu=2", "--slot", "mem=8g", "--slot", "cuda.device=1",
+                "--command", "python train.py", "--json");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        return created.json().path("id").asText();
+    }
+
+    @Test
+    void anAdminsResourceGroupIsListedForUsers() {
+        Run listed = sluice(alice, "resource-group", "list");
+        assertThat(listed.exit()).as(listed.toString()).isZero();
+        assertThat(listed.out().lines().findFirst().orElseThrow()).startsWith("NAME").contains("PENDING-TIMEOUT");
+        assertThat(listed.out().lines().filter(l -> l.startsWith("cli-gpu ")))
+                .singleElement().asString().contains("yes").contains("fifo").contains("interactive,batch").contains("30m");
+    }
+
+    @Test
+    void aUserCreatesABatchSessionWithSlotsThatStartsPending() {
+        Run created = sluice(alice, "session", "create", "--image", "python:3.12", "--type", "batch", "--group", "cli-gpu",
+                "--slot", "cpu=2", "--slot", "mem=8g", "--slot", "cuda.device=1", "--command", "python train.py",
+                "--batch-timeout", "2h", "--tag", "exp-7");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        assertThat(created.out()).contains("Status:").contains("PENDING (waiting to be scheduled)")
+                .contains("cpu=2 mem=8G cuda.device=1").contains("cli-gpu").contains("7200s");
+    }
+
+    @Test
+    void psListsAPendingSessionWithItsReason() {
+        String id = pendingSession();
+        Run ps = sluice(alice, "ps", "--group", "cli-gpu");
+        assertThat(ps.exit()).as(ps.toString()).isZero();
+        assertThat(ps.out().lines().findFirst().orElseThrow())
+                .matches("ID\\s+NAME\\s+TYPE\\s+STATUS\\s+GROUP\\s+SLOTS\\s+CREATED\\s+REASON");
+        assertThat(ps.out().lines().filter(l -> l.startsWith(id.substring(0, 8))))
+                .singleElement().asString()
+                .contains("batch").contains("PENDING").contains("cli-gpu").contains("cpu=2 mem=8G cuda.device=1")
+                .contains("ago").contains("waiting to be scheduled");
+    }
+
+    @Test
+    void psJsonIsTheSessionsTheApiReturned() {
+        String id = pendingSession();
+        Run ps = sluice(alice, "ps", "--json");
+        assertThat(ps.exit()).as(ps.toString()).isZero();
+        JsonNode items = ps.json();
+        assertThat(items.isArray()).isTrue();
+        JsonNode mine = null;
+        for (JsonNode s : items) {
+            if (s.path("id").asText().equals(id)) {
+                mine = s;
+            }
+        }
+        assertThat(mine).as("session %s in %s", id, ps.out()).isNotNull();
+        assertThat(mine.path("status").asText()).isEqualTo("PENDING");
+        assertThat(mine.path("resource_slots").path("mem").asText()).isEqualTo("8589934592");
+    }
+
+    @Test
+    void sessionGetShowsTheSession() {
+        String id = pendingSession();
+        Run got = sluice(alice, "session", "get", id);
+        assertThat(got.exit()).as(got.toString()).isZero();
+        assertThat(got.out()).contains(id).contains("PENDING").contains("python:3.12").contains("python train.py");
+        assertThat(sluice(alice, "session", "get", id, "--json").json().path("id").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void sessionHistoryShowsItWasPending() {
+        String id = pendingSession();
+        Run history = sluice(alice, "session", "history", id);
+        assertThat(history.exit()).as(history.toString()).isZero();
+        assertThat(history.out().lines()).hasSize(2);
+        assertThat(history.out().lines().skip(1).findFirst().orElseThrow()).startsWith("PENDING").contains("ago");
+    }
+
+    @Test
+    void destroyCancelsAPendingSessionAndASecondDestroyIsRefused() {
+        String id = pendingSession();
+        Run destroyed = sluice(alice, "session", "destroy", id);
+        assertThat(destroyed.exit()).as(destroyed.toString()).isZero();
+        assertThat(destroyed.out()).contains("CANCELLED");
+        assertThat(sluice(alice, "session", "get", id, "--json").json().path("status").asText()).isEqualTo("CANCELLED");
+        assertThat(sluice(alice, "session", "history", id).out()).contains("PENDING").contains("CANCELLED");
+
+        Run again = sluice(alice, "session", "destroy", id);
+        assertThat(again.exit()).as(again.toString()).isEqualTo(1);
+        assertThat(again.err()).startsWith("error: ").contains("already ended");
+    }
+
+    @Test
+    void anotherUsersSessionIsNotFound() {
+        String id = pendingSession();
+        Run asBob = sluice(bob, "session", "get", id);
+        assertThat(asBob.exit()).as(asBob.toString()).isEqualTo(1);
+        assertThat(asBob.err()).startsWith("error: ").contains("no session '" + id + "'");
+        assertThat(asBob.out()).isEmpty();
+    }
+
+    @Test
+    void aUserCannotCreateAResourceGroup() {
+        Run refused = sluice(alice, "resource-group", "create", "cli-mine");
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: ").contains("admin");
+        assertThat(sluice(admin, "resource-group", "get", "cli-mine").exit()).isEqualTo(1);
+    }
+
+    @Test
+    void aBadRequestNamesTheFieldAtFault() {
+        Run refused = sluice(alice, "session", "create", "--image", "python:3.12", "--type", "batch", "--group", "cli-gpu",
+                "--slot", "cpu=2", "--slot", "mem=8g");
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: ").endsWith("(field: startup_command)\n");
+    }
+
+    @Test
+    void anUnreachableEndpointIsExitTwo() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closed + "/_aws/execute-api/none/v1";
+        Run run = sluiceAt(url, alice, "ps");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("cannot reach the Sluice API at " + url).contains("connection refused");
+    }
+
+    @Test
+    void aBadTokenIsNotAuthenticated() {
+        Run run = sluice("not.a.token", "ps");
+        assertThat(run.exit()).as(run.toString()).isIn(1, 2);
+        assertThat(run.err()).startsWith("not authenticated: ").contains("sluice configure --token");
+    }
+}
