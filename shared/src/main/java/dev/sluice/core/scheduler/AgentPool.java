@@ -1,0 +1,135 @@
+package dev.sluice.core.scheduler;
+
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.AgentSelectionStrategy;
+import dev.sluice.core.slots.ResourceSlots;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The live, schedulable agents of a group during one pass, with their free capacity as it shrinks with each
+ * reservation, and the agent selectors of REFERENCE §4. Capacities compare slot by slot in the order cuda, rocm,
+ * tpu, cpu, mem; ties go to the lower agent id.
+ */
+final class AgentPool {
+    /** One agent's capacity during the pass. */
+    static final class Slot {
+        final String id;
+        final long[] available;
+        final long[] free;
+
+        Slot(Agent agent) {
+            this.id = agent.id();
+            this.available = SlotVector.of(agent.availableSlots());
+            long[] occupied = SlotVector.of(agent.occupiedSlots());
+            this.free = new long[SlotVector.SIZE];
+            for (int i = 0; i < SlotVector.SIZE; i++) {
+                free[i] = Math.max(0, available[i] - occupied[i]);
+            }
+        }
+    }
+
+    private final List<Slot> live = new ArrayList<>();
+    private final long[] largestTotal = new long[SlotVector.SIZE];
+    private final long[] largestFree = new long[SlotVector.SIZE];
+    private Optional<String> lastRoundRobin;
+
+    AgentPool(List<Agent> agents, Optional<String> lastRoundRobin) {
+        this.lastRoundRobin = lastRoundRobin;
+        agents.stream().sorted(Comparator.comparing(Agent::id)).forEach(a -> {
+            long[] total = SlotVector.of(a.availableSlots());
+            for (int i = 0; i < SlotVector.SIZE; i++) {
+                largestTotal[i] = Math.max(largestTotal[i], total[i]);
+            }
+            if (a.status() == AgentStatus.ALIVE && a.schedulable()) {
+                live.add(new Slot(a));
+            }
+        });
+        refreshLargestFree();
+    }
+
+    boolean hasLiveAgents() {
+        return !live.isEmpty();
+    }
+
+    Optional<String> lastRoundRobin() {
+        return lastRoundRobin;
+    }
+
+    /** True when no agent of the group, live or not, could ever hold {@code request}. */
+    boolean neverFits(long[] request) {
+        return !SlotVector.fits(request, largestTotal);
+    }
+
+    /** True when no agent of the group has any of some slot the request needs. */
+    boolean lacksSlot(long[] request) {
+        for (int i = 0; i < SlotVector.SIZE; i++) {
+            if (request[i] > 0 && largestTotal[i] == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String slotName(int i) {
+        return ResourceSlots.KNOWN.get(i);
+    }
+
+    /** The agent the strategy picks for {@code request} among those not in {@code exclude}; nothing is reserved. */
+    Optional<Slot> choose(AgentSelectionStrategy strategy, long[] request, Set<String> exclude) {
+        if (!SlotVector.fits(request, largestFree)) {
+            return Optional.empty();
+        }
+        Slot best = null;
+        Slot firstFitting = null;
+        for (Slot s : live) {
+            if (exclude.contains(s.id) || !SlotVector.fits(request, s.free)) {
+                continue;
+            }
+            if (firstFitting == null) {
+                firstFitting = s;
+            }
+            switch (strategy) {
+                case DISPERSED -> best = best == null || SlotVector.compare(s.free, best.free) > 0 ? s : best;
+                case CONCENTRATED -> best = best == null || SlotVector.compare(s.free, best.free) < 0 ? s : best;
+                case LEGACY -> best = best == null || SlotVector.compare(s.available, best.available) > 0 ? s : best;
+                case ROUNDROBIN -> {
+                    if (best == null && lastRoundRobin.map(last -> s.id.compareTo(last) > 0).orElse(true)) {
+                        best = s;
+                    }
+                }
+            }
+        }
+        if (strategy == AgentSelectionStrategy.ROUNDROBIN && best == null) {
+            best = firstFitting;
+        }
+        return Optional.ofNullable(best);
+    }
+
+    void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
+        boolean wasLargest = false;
+        for (int i = 0; i < SlotVector.SIZE; i++) {
+            wasLargest |= request[i] > 0 && slot.free[i] == largestFree[i];
+            slot.free[i] -= request[i];
+        }
+        if (strategy == AgentSelectionStrategy.ROUNDROBIN) {
+            lastRoundRobin = Optional.of(slot.id);
+        }
+        if (wasLargest) {
+            refreshLargestFree();
+        }
+    }
+
+    private void refreshLargestFree() {
+        java.util.Arrays.fill(largestFree, 0);
+        for (Slot s : live) {
+            for (int i = 0; i < SlotVector.SIZE; i++) {
+                largestFree[i] = Math.max(largestFree[i], s.free[i]);
+            }
+        }
+    }
+}

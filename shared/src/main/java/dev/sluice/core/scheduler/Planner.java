@@ -1,0 +1,235 @@
+package dev.sluice.core.scheduler;
+
+import dev.sluice.core.group.AgentSelectionStrategy;
+import dev.sluice.core.group.SchedulerKind;
+import dev.sluice.core.session.ClusterMode;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.time.DurationText;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The pure planning step of a scheduling pass (snapshot -> plan; STYLE.md, Nomad's shape): cancel what timed out or
+ * lost a dependency, consider the highest-priority pending sessions in the group's order (FIFO, LIFO or DRF), run the
+ * predicates, choose agents, reserve, and explain every session left waiting. It touches no storage.
+ */
+public final class Planner {
+    private Planner() {
+    }
+
+    public static SchedulingPlan plan(SchedulingSnapshot snap) {
+        List<SchedulingPlan.Placement> placements = new ArrayList<>();
+        List<SchedulingPlan.Cancellation> cancellations = new ArrayList<>();
+        List<SchedulingPlan.Deferral> deferrals = new ArrayList<>();
+
+        Set<String> cancelled = new HashSet<>();
+        for (Session s : PendingTimeoutSweep.expired(snap.group(), snap.pending(), snap.now())) {
+            cancellations.add(new SchedulingPlan.Cancellation(s, "pending-timeout",
+                    Map.of("pending_timeout", DurationText.format(snap.group().schedulerOptions().pendingTimeout()))));
+            cancelled.add(s.id());
+        }
+        for (Session s : snap.pending()) {
+            if (cancelled.contains(s.id())) {
+                continue;
+            }
+            for (String dep : s.spec().dependencies()) {
+                Optional<SchedulingSnapshot.DependencyState> state = Optional.ofNullable(snap.dependencies().get(dep));
+                if (Predicates.dependencyVerdict(state) == Predicates.DependencyVerdict.FAILED) {
+                    cancellations.add(new SchedulingPlan.Cancellation(s, "dependency-failed", Map.of("dependency", dep,
+                            "dependency_status", state.map(d -> d.status().name() + "/" + d.result().name()).orElse("missing"))));
+                    cancelled.add(s.id());
+                    break;
+                }
+            }
+        }
+
+        List<Session> live = snap.pending().stream().filter(s -> !cancelled.contains(s.id())).toList();
+        int top = live.stream().mapToInt(s -> s.spec().priority()).max().orElse(0);
+        List<Session> candidates = new ArrayList<>();
+        for (Session s : live) {
+            if (s.spec().priority() == top) {
+                candidates.add(s);
+            } else {
+                deferrals.add(new SchedulingPlan.Deferral(s, new PendingExplanation(PendingExplanation.WAITING_FOR_PRIORITY, true,
+                        "sessions of higher priority (" + top + ") are scheduled first", List.of(), List.of(), Optional.empty())));
+            }
+        }
+
+        AgentPool pool = new AgentPool(snap.agents(), snap.lastRoundRobin());
+        AgentSelectionStrategy strategy = snap.group().schedulerOptions().agentSelectionStrategy();
+        Map<String, Usage> owners = new HashMap<>(snap.ownerUsage());
+        Usage[] groupAndDomain = {snap.groupUsage(), snap.domainUsage()};
+
+        Deque<Session> order = order(snap, candidates, owners);
+        Map<String, Deque<Session>> byOwner = snap.group().scheduler() == SchedulerKind.DRF ? queuesByOwner(order) : Map.of();
+        ResourceSlots capacity = snap.agents().stream().map(a -> a.availableSlots()).reduce(ResourceSlots.EMPTY, ResourceSlots::add);
+        while (!order.isEmpty() || !byOwner.isEmpty()) {
+            Session s = snap.group().scheduler() == SchedulerKind.DRF ? nextByDominantShare(byOwner, owners, capacity) : order.poll();
+            if (s == null) {
+                break;
+            }
+            Usage ownerUsage = owners.getOrDefault(s.owner(), Usage.NONE);
+            List<PredicateResult> results = Predicates.check(s, snap, ownerUsage, groupAndDomain[0], groupAndDomain[1], snap.now());
+            List<PredicateResult> failed = results.stream().filter(r -> !r.passed()).toList();
+            List<PredicateResult> passed = results.stream().filter(PredicateResult::passed).toList();
+            if (!failed.isEmpty()) {
+                deferrals.add(new SchedulingPlan.Deferral(s, predicateWait(s, failed, passed)));
+                continue;
+            }
+            Optional<SchedulingPlan.Placement> placement = place(s, pool, strategy);
+            if (placement.isEmpty()) {
+                deferrals.add(new SchedulingPlan.Deferral(s, capacityWait(s, pool, passed)));
+                continue;
+            }
+            placements.add(placement.get());
+            ResourceSlots total = placement.get().totalSlots();
+            owners.put(s.owner(), ownerUsage.plusActive(total));
+            groupAndDomain[0] = groupAndDomain[0].plusActive(total);
+            groupAndDomain[1] = groupAndDomain[1].plusActive(total);
+        }
+        return new SchedulingPlan(placements, cancellations, deferrals, pool.lastRoundRobin());
+    }
+
+    /** FIFO: oldest first, sessions that failed {@code num_retries_to_skip} times moved behind the rest. LIFO: newest first. */
+    private static Deque<Session> order(SchedulingSnapshot snap, List<Session> candidates, Map<String, Usage> owners) {
+        Deque<Session> out = new ArrayDeque<>(candidates.size());
+        if (snap.group().scheduler() == SchedulerKind.LIFO) {
+            for (int i = candidates.size() - 1; i >= 0; i--) {
+                out.add(candidates.get(i));
+            }
+            return out;
+        }
+        Object skip = snap.group().schedulerOptions().config().get("num_retries_to_skip");
+        int threshold = skip instanceof Number n ? n.intValue() : 0;
+        List<Session> skipped = new ArrayList<>();
+        for (Session s : candidates) {
+            if (threshold > 0 && retries(s) >= threshold) {
+                skipped.add(s);
+            } else {
+                out.add(s);
+            }
+        }
+        out.addAll(skipped);
+        return out;
+    }
+
+    static int retries(Session s) {
+        Object r = s.statusData().get("retries");
+        return r instanceof Number n ? n.intValue() : 0;
+    }
+
+    private static Map<String, Deque<Session>> queuesByOwner(Deque<Session> order) {
+        Map<String, Deque<Session>> byOwner = new LinkedHashMap<>();
+        for (Session s : order) {
+            byOwner.computeIfAbsent(s.owner(), o -> new ArrayDeque<>()).add(s);
+        }
+        order.clear();
+        return byOwner;
+    }
+
+    /** DRF: the next session of the owner whose dominant share of the group's capacity is lowest (ties: first in queue). */
+    private static Session nextByDominantShare(Map<String, Deque<Session>> byOwner, Map<String, Usage> owners, ResourceSlots capacity) {
+        String best = null;
+        BigDecimal bestShare = null;
+        for (String owner : byOwner.keySet()) {
+            BigDecimal share = dominantShare(owners.getOrDefault(owner, Usage.NONE).occupied(), capacity);
+            if (bestShare == null || share.compareTo(bestShare) < 0) {
+                best = owner;
+                bestShare = share;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        Deque<Session> queue = byOwner.get(best);
+        Session next = queue.poll();
+        if (queue.isEmpty()) {
+            byOwner.remove(best);
+        }
+        return next;
+    }
+
+    static BigDecimal dominantShare(ResourceSlots used, ResourceSlots capacity) {
+        BigDecimal max = BigDecimal.ZERO;
+        for (Map.Entry<String, BigDecimal> e : used.amounts().entrySet()) {
+            BigDecimal cap = capacity.get(e.getKey());
+            if (cap.signum() > 0) {
+                max = max.max(e.getValue().divide(cap, 9, RoundingMode.HALF_UP));
+            }
+        }
+        return max;
+    }
+
+    /** Reserves all kernels of the session or none (gang): one agent for single-node, distinct agents for multi-node. */
+    private static Optional<SchedulingPlan.Placement> place(Session s, AgentPool pool, AgentSelectionStrategy strategy) {
+        long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+        int size = s.spec().clusterSize();
+        if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE || size == 1) {
+            long[] total = SlotVector.times(perKernel, size);
+            return pool.choose(strategy, total, Set.of()).map(agent -> {
+                pool.reserve(agent, total, strategy);
+                return new SchedulingPlan.Placement(s, List.of(new SchedulingPlan.Kernel(agent.id, SlotVector.toSlots(total))));
+            });
+        }
+        List<AgentPool.Slot> chosen = new ArrayList<>();
+        Set<String> taken = new HashSet<>();
+        for (int k = 0; k < size; k++) {
+            Optional<AgentPool.Slot> agent = pool.choose(strategy, perKernel, taken);
+            if (agent.isEmpty()) {
+                return Optional.empty();
+            }
+            chosen.add(agent.get());
+            taken.add(agent.get().id);
+        }
+        List<SchedulingPlan.Kernel> kernels = new ArrayList<>();
+        ResourceSlots slots = SlotVector.toSlots(perKernel);
+        for (AgentPool.Slot agent : chosen) {
+            pool.reserve(agent, perKernel, strategy);
+            kernels.add(new SchedulingPlan.Kernel(agent.id, slots));
+        }
+        return Optional.of(new SchedulingPlan.Placement(s, kernels));
+    }
+
+    private static PendingExplanation predicateWait(Session s, List<PredicateResult> failed, List<PredicateResult> passed) {
+        String first = failed.get(0).name();
+        String reason = switch (first) {
+            case Predicates.RESERVED_TIME -> PendingExplanation.WAITING_FOR_START_TIME;
+            case Predicates.DEPENDENCIES -> PendingExplanation.WAITING_FOR_DEPENDENCY;
+            default -> PendingExplanation.WAITING_FOR_QUOTA;
+        };
+        Optional<java.time.Instant> estimate = first.equals(Predicates.RESERVED_TIME) ? s.spec().startsAt() : Optional.empty();
+        return new PendingExplanation(reason, true, failed.get(0).message(), failed, passed, estimate);
+    }
+
+    private static PendingExplanation capacityWait(Session s, AgentPool pool, List<PredicateResult> passed) {
+        long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+        long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? SlotVector.times(perKernel, s.spec().clusterSize()) : perKernel;
+        if (pool.lacksSlot(needed)) {
+            return new PendingExplanation(PendingExplanation.MISSING_SLOT, false,
+                    "no agent of this resource group has some of " + SlotVector.toSlots(needed).amounts().keySet()
+                            + "; it will never run here as asked", List.of(), passed, Optional.empty());
+        }
+        if (pool.neverFits(needed)) {
+            return new PendingExplanation(PendingExplanation.NEVER_FITS, false,
+                    "it asks for " + SlotVector.toSlots(needed) + ", more than any agent of this resource group has in total; "
+                            + "it will never run here as asked", List.of(), passed, Optional.empty());
+        }
+        if (!pool.hasLiveAgents()) {
+            return new PendingExplanation(PendingExplanation.WAITING_FOR_AGENT, true,
+                    "no agent of this resource group is alive and schedulable", List.of(), passed, Optional.empty());
+        }
+        return new PendingExplanation(PendingExplanation.WAITING_FOR_CAPACITY, true,
+                "waiting for " + SlotVector.toSlots(needed) + " to free up on one agent", List.of(), passed, Optional.empty());
+    }
+}

@@ -1,0 +1,103 @@
+package dev.sluice.core.scheduler;
+
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionResult;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The scheduling predicates of REFERENCE §4, each with Backend.AI's name and a message a person can act on. They read
+ * the usage as it stands during the pass, so sessions placed earlier in the same pass count.
+ */
+final class Predicates {
+    static final String RESERVED_TIME = "reserved_time";
+    static final String DEPENDENCIES = "dependencies";
+    static final String CONCURRENCY = "concurrency";
+    static final String PENDING_COUNT = "pending_session_count_limit";
+    static final String PENDING_RESOURCE = "pending_session_resource_limit";
+    static final String USER_RESOURCE = "keypair_resource_limit";
+    static final String GROUP_RESOURCE = "group_resource_limit";
+    static final String DOMAIN_RESOURCE = "domain_resource_limit";
+
+    private Predicates() {
+    }
+
+    /** What a dependency means for the session that waits on it. */
+    enum DependencyVerdict { READY, WAIT, FAILED }
+
+    static DependencyVerdict dependencyVerdict(Optional<SchedulingSnapshot.DependencyState> dep) {
+        if (dep.isEmpty()) {
+            return DependencyVerdict.FAILED;
+        }
+        SchedulingSnapshot.DependencyState d = dep.get();
+        if (d.status() == SessionStatus.TERMINATED) {
+            return d.result() == SessionResult.SUCCESS ? DependencyVerdict.READY : DependencyVerdict.FAILED;
+        }
+        if (d.status() == SessionStatus.CANCELLED || d.status() == SessionStatus.ERROR) {
+            return DependencyVerdict.FAILED;
+        }
+        return DependencyVerdict.WAIT;
+    }
+
+    static List<PredicateResult> check(Session s, SchedulingSnapshot snap, Usage owner, Usage group, Usage domain, Instant now) {
+        List<PredicateResult> results = new ArrayList<>(8);
+        ResourceSlots request = s.spec().requestedSlots();
+        ResourceSlots total = multiply(request, s.spec().clusterSize());
+
+        Optional<Instant> start = s.spec().startsAt();
+        results.add(start.isPresent() && start.get().isAfter(now)
+                ? PredicateResult.fail(RESERVED_TIME, "reserved to start at " + start.get())
+                : PredicateResult.pass(RESERVED_TIME));
+
+        List<String> waitingOn = s.spec().dependencies().stream()
+                .filter(d -> dependencyVerdict(Optional.ofNullable(snap.dependencies().get(d))) != DependencyVerdict.READY)
+                .toList();
+        results.add(waitingOn.isEmpty()
+                ? PredicateResult.pass(DEPENDENCIES)
+                : PredicateResult.fail(DEPENDENCIES, "waiting for " + String.join(", ", waitingOn) + " to finish successfully"));
+
+        ResourcePolicy policy = snap.policyOf(s.owner());
+        results.add(policy.maxConcurrentSessions().filter(max -> owner.activeSessions() >= max)
+                .map(max -> PredicateResult.fail(CONCURRENCY, "you already run " + owner.activeSessions() + " of at most " + max + " sessions"))
+                .orElse(PredicateResult.pass(CONCURRENCY)));
+        results.add(policy.maxPendingSessions().filter(max -> owner.pendingSessions() > max)
+                .map(max -> PredicateResult.fail(PENDING_COUNT, "you have " + owner.pendingSessions() + " pending sessions, more than " + max))
+                .orElse(PredicateResult.pass(PENDING_COUNT)));
+        results.add(policy.maxPendingSlots().filter(max -> !withinLimit(owner.pendingSlots(), max))
+                .map(max -> PredicateResult.fail(PENDING_RESOURCE, "your pending sessions ask for " + owner.pendingSlots() + ", more than " + max))
+                .orElse(PredicateResult.pass(PENDING_RESOURCE)));
+        results.add(limit(USER_RESOURCE, "your", policy, owner, total));
+        results.add(limit(GROUP_RESOURCE, "the resource group's", snap.groupPolicy(), group, total));
+        results.add(limit(DOMAIN_RESOURCE, "the domain's", snap.domainPolicy(), domain, total));
+        return results;
+    }
+
+    private static PredicateResult limit(String name, String whose, ResourcePolicy policy, Usage usage, ResourceSlots request) {
+        return policy.maxTotalSlots().filter(max -> !withinLimit(usage.occupied().add(request), max))
+                .map(max -> PredicateResult.fail(name, whose + " sessions hold " + usage.occupied() + "; with " + request
+                        + " that would pass the limit " + max))
+                .orElse(PredicateResult.pass(name));
+    }
+
+    /** A limit restricts only the slots it names; the others are unlimited. */
+    static boolean withinLimit(ResourceSlots amount, ResourceSlots limit) {
+        for (java.util.Map.Entry<String, java.math.BigDecimal> e : limit.amounts().entrySet()) {
+            if (amount.get(e.getKey()).compareTo(e.getValue()) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static ResourceSlots multiply(ResourceSlots slots, int n) {
+        ResourceSlots total = ResourceSlots.EMPTY;
+        for (int i = 0; i < n; i++) {
+            total = total.add(slots);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,228 @@
+package dev.sluice.core.scheduler;
+
+import static dev.sluice.core.scheduler.Fixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionResult;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+    private static final ResourceGroup FIFO = group("fifo", Map.of());
+
+    private static List<String> placedIds(SchedulingPlan plan) {
+        return plan.placements().stream().map(p -> p.session().id()).toList();
+    }
+
+    private static Map<String, String> placedOn(SchedulingPlan plan) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        plan.placements().forEach(p -> m.put(p.session().id(), p.kernels().get(0).agentId()));
+        return m;
+    }
+
+    private static PendingExplanation why(SchedulingPlan plan, String id) {
+        return plan.deferrals().stream().filter(d -> d.session().id().equals(id)).findFirst().orElseThrow().explanation();
+    }
+
+    @Test
+    void fifoPlacesTheOldestFirstAndBackfillsWhatFitsBehindWhatDoesNot() {
+        Agent a = agent("a", slots("cuda.device", 4, "cpu", 16, "mem", "64g"));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(
+                session("big", 30, slots("cuda.device", 8)),
+                session("old", 20, slots("cuda.device", 3)),
+                session("new", 10, slots("cuda.device", 2)),
+                session("tiny", 5, slots("cuda.device", 1))), List.of(a)));
+        assertThat(placedIds(plan)).containsExactly("old", "tiny");
+        assertThat(why(plan, "big").reason()).isEqualTo(PendingExplanation.NEVER_FITS);
+        assertThat(why(plan, "big").waiting()).isFalse();
+        assertThat(why(plan, "new").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+    }
+
+    @Test
+    void lifoPlacesTheNewestFirst() {
+        Agent a = agent("a", slots("cuda.device", 2));
+        SchedulingPlan plan = Planner.plan(snapshot(group("lifo", Map.of()), List.of(
+                session("old", 20, slots("cuda.device", 2)), session("new", 10, slots("cuda.device", 2))), List.of(a)));
+        assertThat(placedIds(plan)).containsExactly("new");
+    }
+
+    @Test
+    void drfServesTheOwnerWithTheLowestDominantShareFirst() {
+        Agent a = agent("a", slots("cuda.device", 4, "cpu", 100, "mem", "100g"));
+        SchedulingSnapshot base = snapshot(group("drf", Map.of()), List.of(
+                session("heavy-1", "heavy", 30, slots("cuda.device", 2), Map.of()),
+                session("heavy-2", "heavy", 20, slots("cuda.device", 2), Map.of()),
+                session("light-1", "light", 10, slots("cuda.device", 2), Map.of())), List.of(a));
+        SchedulingSnapshot snap = new SchedulingSnapshot(base.group(), base.pending(), base.agents(),
+                Map.of("heavy", new Usage(1, slots("cuda.device", 1), 2, ResourceSlots.EMPTY)), Usage.NONE, Usage.NONE,
+                Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW);
+        assertThat(placedIds(Planner.plan(snap))).containsExactly("light-1", "heavy-1");
+    }
+
+    @Test
+    void onlyTheHighestPriorityIsConsideredAndTheRestSayWhy() {
+        Agent a = agent("a", slots("cuda.device", 8));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(
+                session("urgent", "o", 5, slots("cuda.device", 1), Map.of("priority", 90)),
+                session("normal", "o", 50, slots("cuda.device", 1), Map.of())), List.of(a)));
+        assertThat(placedIds(plan)).containsExactly("urgent");
+        assertThat(why(plan, "normal").reason()).isEqualTo(PendingExplanation.WAITING_FOR_PRIORITY);
+    }
+
+    @Test
+    void sessionsThatFailedTooOftenAreSkippedBehindTheOthers() {
+        Agent a = agent("a", slots("cuda.device", 1));
+        Session retried = session("retried", 30, slots("cuda.device", 1));
+        retried = new Session(retried.id(), retried.owner(), retried.spec(), "g", SessionStatus.PENDING, "no-available-instances",
+                Map.of("retries", 5), retried.statusHistory(), retried.occupiedSlots(), Optional.empty(), retried.result(),
+                retried.createdAt(), Optional.empty(), Optional.empty(), 3);
+        ResourceGroup skipping = group("fifo", Map.of("config", Map.of("num_retries_to_skip", 3)));
+        assertThat(placedIds(Planner.plan(snapshot(skipping, List.of(retried, session("fresh", 10, slots("cuda.device", 1))), List.of(a)))))
+                .containsExactly("fresh");
+        assertThat(placedIds(Planner.plan(snapshot(FIFO, List.of(retried, session("fresh", 10, slots("cuda.device", 1))), List.of(a)))))
+                .containsExactly("retried");
+    }
+
+    @Test
+    void selectorsPickByFreeCapacityInSlotOrderAcceleratorsFirst() {
+        Agent moreGpus = agent("a1", slots("cuda.device", 4, "cpu", 4, "mem", "8g"));
+        Agent moreCpus = agent("a2", slots("cuda.device", 2, "cpu", 64, "mem", "512g"));
+        Agent busyBig = agent("a3", slots("cuda.device", 8, "cpu", 8, "mem", "8g"), slots("cuda.device", 7, "cpu", 1, "mem", "1g"));
+        List<Agent> agents = List.of(moreGpus, moreCpus, busyBig);
+        Session s = session("s", 1, slots("cuda.device", 1));
+        assertThat(placedOn(Planner.plan(snapshot(group("fifo", Map.of("agent_selection_strategy", "dispersed")), List.of(s), agents))))
+                .containsEntry("s", "a1");
+        assertThat(placedOn(Planner.plan(snapshot(group("fifo", Map.of("agent_selection_strategy", "concentrated")), List.of(s), agents))))
+                .containsEntry("s", "a3");
+        assertThat(placedOn(Planner.plan(snapshot(group("fifo", Map.of("agent_selection_strategy", "legacy")), List.of(s), agents))))
+                .containsEntry("s", "a3");
+    }
+
+    @Test
+    void roundRobinTakesTheNextAgentInIdOrderAndWraps() {
+        List<Agent> agents = List.of(agent("a1", slots("cuda.device", 4)), agent("a2", slots("cuda.device", 4)), agent("a3", slots("cuda.device", 4)));
+        ResourceGroup rr = group("fifo", Map.of("agent_selection_strategy", "roundrobin"));
+        List<Session> four = List.of(session("s1", 40, slots("cuda.device", 1)), session("s2", 30, slots("cuda.device", 1)),
+                session("s3", 20, slots("cuda.device", 1)), session("s4", 10, slots("cuda.device", 1)));
+        SchedulingSnapshot base = snapshot(rr, four, agents);
+        SchedulingSnapshot afterA1 = new SchedulingSnapshot(rr, base.pending(), agents, Map.of(), Usage.NONE, Usage.NONE, Map.of(),
+                ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.of("a1"), NOW);
+        SchedulingPlan plan = Planner.plan(afterA1);
+        assertThat(placedOn(plan)).containsExactly(Map.entry("s1", "a2"), Map.entry("s2", "a3"), Map.entry("s3", "a1"), Map.entry("s4", "a2"));
+        assertThat(plan.lastRoundRobin()).contains("a2");
+    }
+
+    @Test
+    void aMultiNodeSessionReservesAllItsAgentsOrNone() {
+        List<Agent> agents = List.of(agent("a1", slots("cuda.device", 4)), agent("a2", slots("cuda.device", 2)));
+        Session gang = session("gang", "o", 20, slots("cuda.device", 3), Map.of("cluster_mode", "multi-node", "cluster_size", 2));
+        Session after = session("after", 10, slots("cuda.device", 4));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(gang, after), agents));
+        assertThat(placedOn(plan)).containsExactly(Map.entry("after", "a1"));
+        assertThat(why(plan, "gang").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+
+        Session fits = session("fits", "o", 20, slots("cuda.device", 2), Map.of("cluster_mode", "multi-node", "cluster_size", 2));
+        SchedulingPlan ok = Planner.plan(snapshot(FIFO, List.of(fits), agents));
+        assertThat(ok.placements().get(0).kernels()).extracting(SchedulingPlan.Kernel::agentId).containsExactlyInAnyOrder("a1", "a2");
+    }
+
+    @Test
+    void aSingleNodeClusterNeedsItsWholeSizeOnOneAgent() {
+        Session s = session("s", "o", 1, slots("cuda.device", 2), Map.of("cluster_size", 2));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(s), List.of(agent("a", slots("cuda.device", 4)))));
+        assertThat(plan.placements().get(0).totalSlots().get("cuda.device")).isEqualByComparingTo("4");
+    }
+
+    @Test
+    void neverFittingRequestsAreToldApartFromWaiting() {
+        List<Agent> agents = List.of(agent("a", slots("cuda.device", 2)), lost("b", slots("cuda.device", 4)));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(
+                session("tpu", 30, slots("tpu.device", 1)),
+                session("huge", 20, slots("cuda.device", 5)),
+                session("waits", 10, slots("cuda.device", 4))), agents));
+        assertThat(why(plan, "tpu").reason()).isEqualTo(PendingExplanation.MISSING_SLOT);
+        assertThat(why(plan, "huge").reason()).isEqualTo(PendingExplanation.NEVER_FITS);
+        assertThat(why(plan, "waits").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+        assertThat(why(plan, "waits").waiting()).isTrue();
+        SchedulingPlan noneAlive = Planner.plan(snapshot(FIFO, List.of(session("w", 1, slots("cuda.device", 1))), List.of(lost("b", slots("cuda.device", 4)))));
+        assertThat(why(noneAlive, "w").reason()).isEqualTo(PendingExplanation.WAITING_FOR_AGENT);
+    }
+
+    @Test
+    void pendingTimeoutCancelsEvenWithNoAgent() {
+        ResourceGroup timed = group("fifo", Map.of("pending_timeout", "30m"));
+        SchedulingPlan plan = Planner.plan(snapshot(timed, List.of(session("old", 3600, slots()), session("new", 60, slots())), List.of()));
+        assertThat(plan.cancellations()).extracting(c -> c.session().id()).containsExactly("old");
+        assertThat(plan.cancellations().get(0).statusInfo()).isEqualTo("pending-timeout");
+    }
+
+    @Test
+    void aFailedOrCancelledDependencyCancelsAtOnceNamingItAndAnUnfinishedOneWaits() {
+        Session onFailed = session("on-failed", "o", 30, slots(), Map.of("dependencies", List.of("d-failed")));
+        Session onRunning = session("on-running", "o", 20, slots(), Map.of("dependencies", List.of("d-running")));
+        Session onDone = session("on-done", "o", 10, slots(), Map.of("dependencies", List.of("d-done")));
+        SchedulingSnapshot base = snapshot(FIFO, List.of(onFailed, onRunning, onDone), List.of(agent("a", slots("cpu", 8, "mem", "8g"))));
+        SchedulingSnapshot snap = new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of(), Usage.NONE, Usage.NONE, Map.of(),
+                ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(
+                "d-failed", new SchedulingSnapshot.DependencyState("d-failed", SessionStatus.TERMINATED, SessionResult.FAILURE),
+                "d-running", new SchedulingSnapshot.DependencyState("d-running", SessionStatus.RUNNING, SessionResult.UNDEFINED),
+                "d-done", new SchedulingSnapshot.DependencyState("d-done", SessionStatus.TERMINATED, SessionResult.SUCCESS)),
+                Optional.empty(), NOW);
+        SchedulingPlan plan = Planner.plan(snap);
+        assertThat(plan.cancellations()).extracting(c -> c.session().id()).containsExactly("on-failed");
+        assertThat(plan.cancellations().get(0).statusData()).containsEntry("dependency", "d-failed");
+        assertThat(why(plan, "on-running").reason()).isEqualTo(PendingExplanation.WAITING_FOR_DEPENDENCY);
+        assertThat(placedIds(plan)).containsExactly("on-done");
+    }
+
+    @Test
+    void aReservedSessionWaitsForItsStartAndSaysWhen() {
+        Session reserved = session("r", "o", 10, slots(), Map.of("type", "batch", "startup_command", "x", "starts_at", "2026-11-24T13:00:00Z"));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(reserved), List.of(agent("a", slots("cpu", 8, "mem", "8g")))));
+        assertThat(why(plan, "r").reason()).isEqualTo(PendingExplanation.WAITING_FOR_START_TIME);
+        assertThat(why(plan, "r").estimatedStart()).contains(java.time.Instant.parse("2026-11-24T13:00:00Z"));
+        assertThat(why(plan, "r").statusInfo()).isEqualTo("predicate-checks-failed");
+    }
+
+    @Test
+    void quotaPredicatesCountSessionsPlacedEarlierInThePass() {
+        ResourcePolicy twoAtATime = new ResourcePolicy(Optional.of(2), Optional.of(slots("cuda.device", 3)), Optional.empty(), Optional.empty());
+        List<Session> three = List.of(session("s1", "o", 30, slots("cuda.device", 1), Map.of()),
+                session("s2", "o", 20, slots("cuda.device", 1), Map.of()), session("s3", "o", 10, slots("cuda.device", 1), Map.of()));
+        SchedulingSnapshot base = snapshot(FIFO, three, List.of(agent("a", slots("cuda.device", 8, "cpu", 8, "mem", "8g"))));
+        SchedulingPlan plan = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of(), Usage.NONE, Usage.NONE,
+                Map.of("o", twoAtATime), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(placedIds(plan)).containsExactly("s1", "s2");
+        PendingExplanation third = why(plan, "s3");
+        assertThat(third.reason()).isEqualTo(PendingExplanation.WAITING_FOR_QUOTA);
+        assertThat(third.failed()).extracting(PredicateResult::name).containsExactly(Predicates.CONCURRENCY);
+        assertThat(third.passed()).extracting(PredicateResult::name).contains(Predicates.RESERVED_TIME, Predicates.USER_RESOURCE);
+    }
+
+    @Test
+    void groupAndDomainLimitsApplyToTheirTotals() {
+        ResourcePolicy groupCap = new ResourcePolicy(Optional.empty(), Optional.of(slots("cuda.device", 2)), Optional.empty(), Optional.empty());
+        SchedulingSnapshot base = snapshot(FIFO, List.of(session("s", 1, slots("cuda.device", 1))), List.of(agent("a", slots("cuda.device", 8))));
+        Usage groupHolds = new Usage(2, slots("cuda.device", 2), 0, ResourceSlots.EMPTY);
+        SchedulingPlan plan = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of(), groupHolds, Usage.NONE,
+                Map.of(), groupCap, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(why(plan, "s").failed()).extracting(PredicateResult::name).containsExactly(Predicates.GROUP_RESOURCE);
+        SchedulingPlan domain = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of(), Usage.NONE, groupHolds,
+                Map.of(), ResourcePolicy.UNLIMITED, groupCap, Map.of(), Optional.empty(), NOW));
+        assertThat(why(domain, "s").failed()).extracting(PredicateResult::name).containsExactly(Predicates.DOMAIN_RESOURCE);
+    }
+
+    @Test
+    void occupiedCapacityIsNotPlannedAgain() {
+        Agent half = agent("a", slots("cuda.device", 4), slots("cuda.device", 3));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(session("two", 2, slots("cuda.device", 2)), session("one", 1, slots("cuda.device", 1))), List.of(half)));
+        assertThat(placedIds(plan)).containsExactly("one");
+    }
+}
