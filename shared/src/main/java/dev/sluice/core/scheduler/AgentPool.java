@@ -34,6 +34,9 @@ final class AgentPool {
     }
 
     private final List<Slot> live = new ArrayList<>();
+    /** Live agents by free capacity (slot order, accelerators first), then id: dispersed reads it from the top, concentrated from the bottom. */
+    private final java.util.TreeSet<Slot> byFree = new java.util.TreeSet<>(
+            (a, b) -> { int c = SlotVector.compare(a.free, b.free); return c != 0 ? c : a.id.compareTo(b.id); });
     private final long[] largestTotal = new long[SlotVector.SIZE];
     private final long[] largestFree = new long[SlotVector.SIZE];
     private Optional<String> lastRoundRobin;
@@ -49,6 +52,7 @@ final class AgentPool {
                 live.add(new Slot(a));
             }
         });
+        byFree.addAll(live);
         refreshLargestFree();
     }
 
@@ -84,6 +88,37 @@ final class AgentPool {
         if (!SlotVector.fits(request, largestFree)) {
             return Optional.empty();
         }
+        switch (strategy) {
+            case DISPERSED:
+                // Most free first; once the leading slot is below the request, nothing further down fits.
+                Slot found = null;
+                for (Slot s : byFree.descendingSet()) {
+                    if (found != null) {
+                        // Among equally free agents the lowest id wins; they come here in descending id order.
+                        if (SlotVector.compare(s.free, found.free) != 0) {
+                            break;
+                        }
+                        found = exclude.contains(s.id) ? found : s;
+                        continue;
+                    }
+                    if (leadingSlotBelow(s.free, request)) {
+                        break;
+                    }
+                    if (!exclude.contains(s.id) && SlotVector.fits(request, s.free)) {
+                        found = s;
+                    }
+                }
+                return Optional.ofNullable(found);
+            case CONCENTRATED:
+                for (Slot s : byFree) {
+                    if (!exclude.contains(s.id) && SlotVector.fits(request, s.free)) {
+                        return Optional.of(s);
+                    }
+                }
+                return Optional.empty();
+            default:
+                break;
+        }
         Slot best = null;
         Slot firstFitting = null;
         for (Slot s : live) {
@@ -93,15 +128,11 @@ final class AgentPool {
             if (firstFitting == null) {
                 firstFitting = s;
             }
-            switch (strategy) {
-                case DISPERSED -> best = best == null || SlotVector.compare(s.free, best.free) > 0 ? s : best;
-                case CONCENTRATED -> best = best == null || SlotVector.compare(s.free, best.free) < 0 ? s : best;
-                case LEGACY -> best = best == null || SlotVector.compare(s.available, best.available) > 0 ? s : best;
-                case ROUNDROBIN -> {
-                    if (best == null && lastRoundRobin.map(last -> s.id.compareTo(last) > 0).orElse(true)) {
-                        best = s;
-                    }
-                }
+            if (strategy == AgentSelectionStrategy.LEGACY) {
+                best = best == null || SlotVector.compare(s.available, best.available) > 0 ? s : best;
+            } else if (best == null && lastRoundRobin.map(last -> s.id.compareTo(last) > 0).orElse(true)) {
+                best = s;
+                break;
             }
         }
         if (strategy == AgentSelectionStrategy.ROUNDROBIN && best == null) {
@@ -110,12 +141,24 @@ final class AgentPool {
         return Optional.ofNullable(best);
     }
 
+    /** True when the first slot in which the two differ has less free than requested (so the agent cannot fit it). */
+    private static boolean leadingSlotBelow(long[] free, long[] request) {
+        for (int i = 0; i < SlotVector.SIZE; i++) {
+            if (free[i] != request[i]) {
+                return free[i] < request[i];
+            }
+        }
+        return false;
+    }
+
     void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
+        byFree.remove(slot);
         boolean wasLargest = false;
         for (int i = 0; i < SlotVector.SIZE; i++) {
             wasLargest |= request[i] > 0 && slot.free[i] == largestFree[i];
             slot.free[i] -= request[i];
         }
+        byFree.add(slot);
         if (strategy == AgentSelectionStrategy.ROUNDROBIN) {
             lastRoundRobin = Optional.of(slot.id);
         }

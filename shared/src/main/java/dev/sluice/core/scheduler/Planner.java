@@ -71,9 +71,15 @@ public final class Planner {
         Map<String, Usage> owners = new HashMap<>(snap.ownerUsage());
         Usage[] groupAndDomain = {snap.groupUsage(), snap.domainUsage()};
 
+        Map<List<Long>, PendingExplanation> waits = new HashMap<>();
         Deque<Session> order = order(snap, candidates, owners);
         Map<String, Deque<Session>> byOwner = snap.group().scheduler() == SchedulerKind.DRF ? queuesByOwner(order) : Map.of();
-        ResourceSlots capacity = snap.agents().stream().map(a -> a.availableSlots()).reduce(ResourceSlots.EMPTY, ResourceSlots::add);
+        ResourceSlots capacity = snap.group().scheduler() == SchedulerKind.DRF
+                ? snap.agents().stream().map(a -> a.availableSlots()).reduce(ResourceSlots.EMPTY, ResourceSlots::add)
+                : ResourceSlots.EMPTY;
+        // Usage only matters to quota predicates and to DRF; without either, it is not tracked during the pass.
+        boolean trackUsage = snap.group().scheduler() == SchedulerKind.DRF || !snap.ownerPolicies().isEmpty()
+                || snap.groupPolicy() != ResourcePolicy.UNLIMITED || snap.domainPolicy() != ResourcePolicy.UNLIMITED;
         while (!order.isEmpty() || !byOwner.isEmpty()) {
             Session s = snap.group().scheduler() == SchedulerKind.DRF ? nextByDominantShare(byOwner, owners, capacity) : order.poll();
             if (s == null) {
@@ -81,22 +87,31 @@ public final class Planner {
             }
             Usage ownerUsage = owners.getOrDefault(s.owner(), Usage.NONE);
             List<PredicateResult> results = Predicates.check(s, snap, ownerUsage, groupAndDomain[0], groupAndDomain[1], snap.now());
-            List<PredicateResult> failed = results.stream().filter(r -> !r.passed()).toList();
-            List<PredicateResult> passed = results.stream().filter(PredicateResult::passed).toList();
-            if (!failed.isEmpty()) {
-                deferrals.add(new SchedulingPlan.Deferral(s, predicateWait(s, failed, passed)));
-                continue;
+            if (results != Predicates.ALL_PASSED) {
+                List<PredicateResult> failed = results.stream().filter(r -> !r.passed()).toList();
+                if (!failed.isEmpty()) {
+                    deferrals.add(new SchedulingPlan.Deferral(s, predicateWait(s, failed,
+                            results.stream().filter(PredicateResult::passed).toList())));
+                    continue;
+                }
             }
-            Optional<SchedulingPlan.Placement> placement = place(s, pool, strategy);
+            long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+            Optional<SchedulingPlan.Placement> placement = place(s, perKernel, pool, strategy);
             if (placement.isEmpty()) {
-                deferrals.add(new SchedulingPlan.Deferral(s, capacityWait(s, pool, passed)));
+                long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? SlotVector.times(perKernel, s.spec().clusterSize()) : perKernel;
+                // Same request, same pool verdict: explain it once per distinct request in a pass.
+                PendingExplanation why = waits.computeIfAbsent(java.util.Arrays.stream(needed).boxed().toList(),
+                        k -> capacityWait(needed, pool, Predicates.ALL_PASSED));
+                deferrals.add(new SchedulingPlan.Deferral(s, why));
                 continue;
             }
             placements.add(placement.get());
-            ResourceSlots total = placement.get().totalSlots();
-            owners.put(s.owner(), ownerUsage.plusActive(total));
-            groupAndDomain[0] = groupAndDomain[0].plusActive(total);
-            groupAndDomain[1] = groupAndDomain[1].plusActive(total);
+            if (trackUsage) {
+                ResourceSlots total = placement.get().totalSlots();
+                owners.put(s.owner(), ownerUsage.plusActive(total));
+                groupAndDomain[0] = groupAndDomain[0].plusActive(total);
+                groupAndDomain[1] = groupAndDomain[1].plusActive(total);
+            }
         }
         return new SchedulingPlan(placements, cancellations, deferrals, pool.lastRoundRobin());
     }
@@ -172,8 +187,7 @@ public final class Planner {
     }
 
     /** Reserves all kernels of the session or none (gang): one agent for single-node, distinct agents for multi-node. */
-    private static Optional<SchedulingPlan.Placement> place(Session s, AgentPool pool, AgentSelectionStrategy strategy) {
-        long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+    private static Optional<SchedulingPlan.Placement> place(Session s, long[] perKernel, AgentPool pool, AgentSelectionStrategy strategy) {
         int size = s.spec().clusterSize();
         if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE || size == 1) {
             long[] total = SlotVector.times(perKernel, size);
@@ -212,9 +226,7 @@ public final class Planner {
         return new PendingExplanation(reason, true, failed.get(0).message(), failed, passed, estimate);
     }
 
-    private static PendingExplanation capacityWait(Session s, AgentPool pool, List<PredicateResult> passed) {
-        long[] perKernel = SlotVector.of(s.spec().requestedSlots());
-        long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? SlotVector.times(perKernel, s.spec().clusterSize()) : perKernel;
+    private static PendingExplanation capacityWait(long[] needed, AgentPool pool, List<PredicateResult> passed) {
         if (pool.lacksSlot(needed)) {
             return new PendingExplanation(PendingExplanation.MISSING_SLOT, false,
                     "no agent of this resource group has some of " + SlotVector.toSlots(needed).amounts().keySet()

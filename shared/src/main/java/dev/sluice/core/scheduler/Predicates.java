@@ -43,33 +43,41 @@ final class Predicates {
         return DependencyVerdict.WAIT;
     }
 
-    static List<PredicateResult> check(Session s, SchedulingSnapshot snap, Usage owner, Usage group, Usage domain, Instant now) {
-        List<PredicateResult> results = new ArrayList<>(8);
-        ResourceSlots request = s.spec().requestedSlots();
-        ResourceSlots total = multiply(request, s.spec().clusterSize());
+    /** Every predicate passed: one shared list, so the common case allocates nothing. */
+    static final List<PredicateResult> ALL_PASSED = List.of(PredicateResult.pass(RESERVED_TIME), PredicateResult.pass(DEPENDENCIES),
+            PredicateResult.pass(CONCURRENCY), PredicateResult.pass(PENDING_COUNT), PredicateResult.pass(PENDING_RESOURCE),
+            PredicateResult.pass(USER_RESOURCE), PredicateResult.pass(GROUP_RESOURCE), PredicateResult.pass(DOMAIN_RESOURCE));
 
+    static List<PredicateResult> check(Session s, SchedulingSnapshot snap, Usage owner, Usage group, Usage domain, Instant now) {
+        ResourcePolicy policy = snap.policyOf(s.owner());
+        boolean limited = policy != ResourcePolicy.UNLIMITED || snap.groupPolicy() != ResourcePolicy.UNLIMITED
+                || snap.domainPolicy() != ResourcePolicy.UNLIMITED;
         Optional<Instant> start = s.spec().startsAt();
+        if (!limited && s.spec().dependencies().isEmpty() && (start.isEmpty() || !start.get().isAfter(now))) {
+            return ALL_PASSED;
+        }
+        List<PredicateResult> results = new ArrayList<>(8);
         results.add(start.isPresent() && start.get().isAfter(now)
                 ? PredicateResult.fail(RESERVED_TIME, "reserved to start at " + start.get())
-                : PredicateResult.pass(RESERVED_TIME));
+                : ALL_PASSED.get(0));
 
         List<String> waitingOn = s.spec().dependencies().stream()
                 .filter(d -> dependencyVerdict(Optional.ofNullable(snap.dependencies().get(d))) != DependencyVerdict.READY)
                 .toList();
         results.add(waitingOn.isEmpty()
-                ? PredicateResult.pass(DEPENDENCIES)
+                ? ALL_PASSED.get(1)
                 : PredicateResult.fail(DEPENDENCIES, "waiting for " + String.join(", ", waitingOn) + " to finish successfully"));
 
-        ResourcePolicy policy = snap.policyOf(s.owner());
         results.add(policy.maxConcurrentSessions().filter(max -> owner.activeSessions() >= max)
                 .map(max -> PredicateResult.fail(CONCURRENCY, "you already run " + owner.activeSessions() + " of at most " + max + " sessions"))
-                .orElse(PredicateResult.pass(CONCURRENCY)));
+                .orElse(ALL_PASSED.get(2)));
         results.add(policy.maxPendingSessions().filter(max -> owner.pendingSessions() > max)
                 .map(max -> PredicateResult.fail(PENDING_COUNT, "you have " + owner.pendingSessions() + " pending sessions, more than " + max))
-                .orElse(PredicateResult.pass(PENDING_COUNT)));
+                .orElse(ALL_PASSED.get(3)));
         results.add(policy.maxPendingSlots().filter(max -> !withinLimit(owner.pendingSlots(), max))
                 .map(max -> PredicateResult.fail(PENDING_RESOURCE, "your pending sessions ask for " + owner.pendingSlots() + ", more than " + max))
-                .orElse(PredicateResult.pass(PENDING_RESOURCE)));
+                .orElse(ALL_PASSED.get(4)));
+        ResourceSlots total = multiply(s.spec().requestedSlots(), s.spec().clusterSize());
         results.add(limit(USER_RESOURCE, "your", policy, owner, total));
         results.add(limit(GROUP_RESOURCE, "the resource group's", snap.groupPolicy(), group, total));
         results.add(limit(DOMAIN_RESOURCE, "the domain's", snap.domainPolicy(), domain, total));

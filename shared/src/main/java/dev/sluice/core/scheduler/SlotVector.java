@@ -17,11 +17,7 @@ final class SlotVector {
     }
 
     static long[] of(ResourceSlots slots) {
-        long[] v = new long[SIZE];
-        for (int i = 0; i < SIZE; i++) {
-            v[i] = slots.get(ResourceSlots.KNOWN.get(i)).multiply(SCALE).longValueExact();
-        }
-        return v;
+        return slots.microUnits();
     }
 
     static ResourceSlots toSlots(long[] v) {

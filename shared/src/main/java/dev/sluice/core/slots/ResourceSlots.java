@@ -30,6 +30,7 @@ public final class ResourceSlots {
     public static final ResourceSlots EMPTY = new ResourceSlots(Map.of());
 
     private final Map<String, BigDecimal> amounts;
+    private volatile long[] micro;
 
     private ResourceSlots(Map<String, BigDecimal> amounts) {
         TreeMap<String, BigDecimal> sorted = new TreeMap<>(SLOT_ORDER);
@@ -100,6 +101,22 @@ public final class ResourceSlots {
         } catch (NumberFormatException e) {
             throw DomainException.invalid(field, "must be a number or a decimal string, got '" + text + "'");
         }
+    }
+
+    /**
+     * The amounts in millionths, in {@link #KNOWN} order: the exact fixed-point form the scheduler's inner loops use.
+     * Computed once per value; the caller gets its own copy.
+     */
+    public long[] microUnits() {
+        long[] m = micro;
+        if (m == null) {
+            m = new long[KNOWN.size()];
+            for (Map.Entry<String, BigDecimal> e : amounts.entrySet()) {
+                m[KNOWN.indexOf(e.getKey())] = e.getValue().movePointRight(6).longValueExact();
+            }
+            micro = m;
+        }
+        return m.clone();
     }
 
     /** The amount of a slot; zero when the slot is not named. */
