@@ -3,16 +3,19 @@ package dev.sluice.adapters;
 import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoAgentStore;
+import dev.sluice.adapters.dynamodb.DynamoPlacements;
 import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
 import dev.sluice.adapters.dynamodb.IdempotentResponses;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.usecase.AgentService;
 import dev.sluice.core.usecase.ResourceGroupService;
+import dev.sluice.core.usecase.SchedulingPass;
 import dev.sluice.core.usecase.SessionService;
 import java.time.Clock;
 import java.util.Map;
@@ -31,9 +34,11 @@ public final class ControlPlane {
     private final AgentStore agentStore;
     private final AgentService agents;
     private final IdempotentResponses responses;
+    private final SchedulingPass scheduling;
 
-    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, EventPublisher events,
-                        IdempotentResponses responses, JwtVerifier tokens, Clock clock) {
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
+                        EventPublisher events, IdempotentResponses responses, JwtVerifier tokens, Clock clock) {
+        this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, events, clock);
         this.responses = responses;
         this.sessionStore = sessionStore;
         this.agentStore = agentStore;
@@ -48,9 +53,11 @@ public final class ControlPlane {
         AwsClients aws = AwsClients.shared();
         Clock clock = Clock.systemUTC();
         return new ControlPlane(
-                new DynamoSessionStore(aws.enhanced(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"), clock),
+                new DynamoSessionStore(aws.enhanced(), aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"),
+                        require(env, "AGENTS_TABLE"), clock),
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new DynamoAgentStore(aws.enhanced(), require(env, "AGENTS_TABLE")),
+                new DynamoPlacements(aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "AGENTS_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
@@ -79,6 +86,10 @@ public final class ControlPlane {
 
     public ResourceGroupStore groupStore() {
         return groupStore;
+    }
+
+    public SchedulingPass scheduling() {
+        return scheduling;
     }
 
     public IdempotentResponses responses() {

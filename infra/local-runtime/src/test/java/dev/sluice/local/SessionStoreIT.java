@@ -54,7 +54,7 @@ class SessionStoreIT {
         SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), now);
         Session pending = Session.enqueue(UUID.randomUUID().toString(), "owner-" + UUID.randomUUID(), spec, "store-it", now);
         Session s = new Session(pending.id(), pending.owner(), spec, "store-it", status, "test", Map.of(),
-                List.of(new StatusChange(status, now)), pending.occupiedSlots(), Optional.empty(), pending.result(),
+                List.of(new StatusChange(status, now)), List.of(), pending.result(),
                 now, Optional.empty(), Optional.empty(), 1);
         assertThat(store.create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
         return s;
@@ -62,7 +62,7 @@ class SessionStoreIT {
 
     private static Session withStatus(Session s, SessionStatus to) {
         return new Session(s.id(), s.owner(), s.spec(), s.resourceGroup(), to, "forced", s.statusData(), s.statusHistory(),
-                s.occupiedSlots(), s.agentId(), s.result(), s.createdAt(), s.startedAt(), s.terminatedAt(), s.sequence() + 1);
+                s.kernels(), s.result(), s.createdAt(), s.startedAt(), s.terminatedAt(), s.sequence() + 1);
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.sluice.adapters.dynamodb;
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.slots.ResourceSlots;
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbBean;
@@ -11,7 +13,11 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbParti
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbSecondaryPartitionKey;
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbSecondarySortKey;
 
-/** An agent as stored in the agents table. */
+/**
+ * An agent as stored in the agents table. Slot amounts are DynamoDB numbers, and {@code freeSlots} is kept beside
+ * {@code occupiedSlots} so a placement can reserve with one conditional update ({@code free >= request}) that two
+ * racing scheduler passes can never both pass beyond capacity.
+ */
 @DynamoDbBean
 public class AgentItem {
     public static final String BY_GROUP = "by-group";
@@ -21,8 +27,9 @@ public class AgentItem {
     private String resourceGroup;
     private String status;
     private Boolean schedulable;
-    private Map<String, String> availableSlots;
-    private Map<String, String> occupiedSlots;
+    private Map<String, BigDecimal> availableSlots;
+    private Map<String, BigDecimal> occupiedSlots;
+    private Map<String, BigDecimal> freeSlots;
     private String architecture;
     private String version;
     private Map<String, String> computePlugins;
@@ -35,8 +42,9 @@ public class AgentItem {
         item.resourceGroup = a.resourceGroup();
         item.status = a.status().name();
         item.schedulable = a.schedulable();
-        item.availableSlots = a.availableSlots().toStrings();
-        item.occupiedSlots = a.occupiedSlots().toStrings();
+        item.availableSlots = numbers(a.availableSlots());
+        item.occupiedSlots = numbers(a.occupiedSlots());
+        item.freeSlots = numbers(a.freeSlots());
         item.architecture = a.architecture();
         item.version = a.version();
         item.computePlugins = a.computePlugins();
@@ -45,10 +53,23 @@ public class AgentItem {
         return item;
     }
 
+    /** Every known slot, zero included, so conditional updates can address each one by path. */
+    static Map<String, BigDecimal> numbers(ResourceSlots slots) {
+        Map<String, BigDecimal> m = new LinkedHashMap<>();
+        for (String slot : ResourceSlots.KNOWN) {
+            m.put(slot, slots.get(slot));
+        }
+        return m;
+    }
+
     public Agent toAgent() {
-        return new Agent(id, resourceGroup, AgentStatus.valueOf(status), schedulable, ResourceSlots.fromStrings(availableSlots),
-                ResourceSlots.fromStrings(occupiedSlots), architecture, version, computePlugins == null ? Map.of() : computePlugins,
+        return new Agent(id, resourceGroup, AgentStatus.valueOf(status), schedulable, ResourceSlots.of(orEmpty(availableSlots)),
+                ResourceSlots.of(orEmpty(occupiedSlots)), architecture, version, computePlugins == null ? Map.of() : computePlugins,
                 firstContact, lastHeartbeat);
+    }
+
+    private static Map<String, BigDecimal> orEmpty(Map<String, BigDecimal> m) {
+        return m == null ? Map.of() : m;
     }
 
     @DynamoDbPartitionKey
@@ -64,10 +85,12 @@ public class AgentItem {
     public void setStatus(String status) { this.status = status; }
     public Boolean getSchedulable() { return schedulable; }
     public void setSchedulable(Boolean schedulable) { this.schedulable = schedulable; }
-    public Map<String, String> getAvailableSlots() { return availableSlots; }
-    public void setAvailableSlots(Map<String, String> availableSlots) { this.availableSlots = availableSlots; }
-    public Map<String, String> getOccupiedSlots() { return occupiedSlots; }
-    public void setOccupiedSlots(Map<String, String> occupiedSlots) { this.occupiedSlots = occupiedSlots; }
+    public Map<String, BigDecimal> getAvailableSlots() { return availableSlots; }
+    public void setAvailableSlots(Map<String, BigDecimal> availableSlots) { this.availableSlots = availableSlots; }
+    public Map<String, BigDecimal> getOccupiedSlots() { return occupiedSlots; }
+    public void setOccupiedSlots(Map<String, BigDecimal> occupiedSlots) { this.occupiedSlots = occupiedSlots; }
+    public Map<String, BigDecimal> getFreeSlots() { return freeSlots; }
+    public void setFreeSlots(Map<String, BigDecimal> freeSlots) { this.freeSlots = freeSlots; }
     public String getArchitecture() { return architecture; }
     public void setArchitecture(String architecture) { this.architecture = architecture; }
     public String getVersion() { return version; }

@@ -11,6 +11,7 @@ import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
 import software.amazon.awssdk.enhanced.dynamodb.Expression;
 import software.amazon.awssdk.enhanced.dynamodb.Key;
 import software.amazon.awssdk.enhanced.dynamodb.model.PutItemEnhancedRequest;
+import software.amazon.awssdk.enhanced.dynamodb.model.UpdateItemEnhancedRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.enhanced.dynamodb.model.GetItemEnhancedRequest;
@@ -25,7 +26,7 @@ public final class DynamoResourceGroupStore implements ResourceGroupStore {
 
     @Override
     public void put(ResourceGroup group) {
-        table.putItem(ResourceGroupItem.from(group));
+        table.updateItem(UpdateItemEnhancedRequest.builder(ResourceGroupItem.class).item(ResourceGroupItem.from(group)).ignoreNulls(true).build());
     }
 
     @Override
@@ -43,7 +44,7 @@ public final class DynamoResourceGroupStore implements ResourceGroupStore {
     @Override
     public boolean replace(ResourceGroup group, Instant expectedUpdatedAt) {
         try {
-            table.putItem(PutItemEnhancedRequest.builder(ResourceGroupItem.class).item(ResourceGroupItem.from(group))
+            table.updateItem(UpdateItemEnhancedRequest.builder(ResourceGroupItem.class).item(ResourceGroupItem.from(group)).ignoreNulls(true)
                     .conditionExpression(Expression.builder().expression("#u = :u").putExpressionName("#u", "updatedAt")
                             .putExpressionValue(":u", AttributeValue.fromS(expectedUpdatedAt.toString())).build())
                     .build());
@@ -58,6 +59,21 @@ public final class DynamoResourceGroupStore implements ResourceGroupStore {
         return Optional.ofNullable(table.getItem(GetItemEnhancedRequest.builder()
                 .key(Key.builder().partitionValue(name).build()).consistentRead(true).build()))
                 .map(ResourceGroupItem::toResourceGroup);
+    }
+
+    @Override
+    public Optional<String> roundRobinPosition(String name) {
+        return Optional.ofNullable(table.getItem(Key.builder().partitionValue(name).build())).map(ResourceGroupItem::getRoundRobinAgent);
+    }
+
+    @Override
+    public void saveRoundRobinPosition(String name, String agentId) {
+        ResourceGroupItem position = new ResourceGroupItem();
+        position.setName(name);
+        position.setRoundRobinAgent(agentId);
+        table.updateItem(UpdateItemEnhancedRequest.builder(ResourceGroupItem.class).item(position).ignoreNulls(true)
+                .conditionExpression(Expression.builder().expression("attribute_exists(#n)").putExpressionName("#n", "name").build())
+                .build());
     }
 
     @Override

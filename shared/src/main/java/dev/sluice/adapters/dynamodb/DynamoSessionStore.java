@@ -43,9 +43,16 @@ public final class DynamoSessionStore implements SessionStore {
     private final DynamoDbTable<SessionItem> sessions;
     private final DynamoDbTable<IdempotencyItem> keys;
     private final Clock clock;
+    private final software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb;
+    private final String sessionsTable;
+    private final String agentsTable;
 
-    public DynamoSessionStore(DynamoDbEnhancedClient client, String sessionsTable, String idempotencyTable, Clock clock) {
+    public DynamoSessionStore(DynamoDbEnhancedClient client, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb,
+                              String sessionsTable, String idempotencyTable, String agentsTable, Clock clock) {
         this.client = client;
+        this.dynamoDb = dynamoDb;
+        this.sessionsTable = sessionsTable;
+        this.agentsTable = agentsTable;
         this.sessions = client.table(sessionsTable, SessionItem.SCHEMA);
         this.keys = client.table(idempotencyTable, IdempotencyItem.SCHEMA);
         this.clock = clock;
@@ -166,6 +173,22 @@ public final class DynamoSessionStore implements SessionStore {
         return new Page<>(found, Optional.empty());
     }
 
+    /** The session leaves the statuses that hold capacity: its kernels' slots go back to their agents in the same transaction. */
+    private SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence) {
+        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
+        items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
+                .put(DynamoPlacements.sessionPut(sessionsTable, updated, expectedStatus.name(), expectedSequence)).build());
+        for (dev.sluice.core.session.Kernel k : updated.kernels()) {
+            items.add(AgentReservations.release(agentsTable, k));
+        }
+        try {
+            dynamoDb.transactWriteItems(b -> b.transactItems(items));
+            return new SaveOutcome.Saved(updated);
+        } catch (TransactionCanceledException e) {
+            return new SaveOutcome.Conflict(find(updated.id()));
+        }
+    }
+
     private static Expression filterOf(SessionQuery query) {
         List<String> clauses = new ArrayList<>();
         Expression.Builder b = Expression.builder();
@@ -216,6 +239,9 @@ public final class DynamoSessionStore implements SessionStore {
                         ":status", AttributeValue.fromS(expectedStatus.name()),
                         ":seq", AttributeValue.fromN(Long.toString(expectedSequence))))
                 .build();
+        if (expectedStatus.occupiesSlots() && !updated.status().occupiesSlots() && !updated.kernels().isEmpty()) {
+            return saveAndRelease(updated, expectedStatus, expectedSequence);
+        }
         try {
             sessions.putItem(PutItemEnhancedRequest.builder(SessionItem.class)
                     .item(SessionItem.from(updated)).conditionExpression(unchanged).build());

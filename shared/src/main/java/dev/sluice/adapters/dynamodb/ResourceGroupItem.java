@@ -22,6 +22,7 @@ public class ResourceGroupItem {
     private String schedulerOptions;
     private Instant createdAt;
     private Instant updatedAt;
+    private String roundRobinAgent;
 
     public static ResourceGroupItem from(ResourceGroup g) {
         ResourceGroupItem item = new ResourceGroupItem();
@@ -57,6 +58,9 @@ public class ResourceGroupItem {
     public void setSchedulerOptions(String schedulerOptions) { this.schedulerOptions = schedulerOptions; }
     public Instant getCreatedAt() { return createdAt; }
     public void setCreatedAt(Instant createdAt) { this.createdAt = createdAt; }
+    /** Where the group's round robin stopped; written by the scheduler alone, left untouched by definition writes. */
+    public String getRoundRobinAgent() { return roundRobinAgent; }
+    public void setRoundRobinAgent(String roundRobinAgent) { this.roundRobinAgent = roundRobinAgent; }
     public Instant getUpdatedAt() { return updatedAt; }
     public void setUpdatedAt(Instant updatedAt) { this.updatedAt = updatedAt; }
 }

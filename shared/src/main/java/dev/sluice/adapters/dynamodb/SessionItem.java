@@ -2,6 +2,7 @@ package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.session.ClusterMode;
+import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionResult;
 import dev.sluice.core.session.SessionSpec;
@@ -43,6 +44,7 @@ public class SessionItem {
     private String resourceGroup;
     private Map<String, String> requestedSlots;
     private Map<String, String> occupiedSlots;
+    private List<Map<String, String>> kernels;
     private String status;
     private String statusInfo;
     private String statusData;
@@ -81,6 +83,11 @@ public class SessionItem {
         item.resourceGroup = s.resourceGroup();
         item.requestedSlots = spec.requestedSlots().toStrings();
         item.occupiedSlots = s.occupiedSlots().toStrings();
+        item.kernels = s.kernels().stream().map(k -> {
+            Map<String, String> m = new LinkedHashMap<>(k.slots().toStrings());
+            m.put("@agent", k.agentId());
+            return (Map<String, String>) m;
+        }).toList();
         item.status = s.status().name();
         item.statusInfo = s.statusInfo();
         item.statusData = Json.write(s.statusData());
@@ -144,8 +151,13 @@ public class SessionItem {
                 .map(e -> new StatusChange(SessionStatus.valueOf(e.get("status")), Instant.parse(e.get("at"))))
                 .toList();
         Map<String, Object> data = statusData == null ? Map.of() : new LinkedHashMap<>(Json.readObjectUnchecked(statusData));
+        List<Kernel> placed = orEmpty(kernels).stream().map(k -> {
+            Map<String, String> slots = new LinkedHashMap<>(k);
+            String agent = slots.remove("@agent");
+            return new Kernel(agent, ResourceSlots.fromStrings(slots));
+        }).toList();
         return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), statusInfo, data, history,
-                ResourceSlots.fromStrings(occupiedSlots), Optional.ofNullable(agentId), SessionResult.valueOf(result),
+                placed, SessionResult.valueOf(result),
                 createdAt, Optional.ofNullable(startedAt), Optional.ofNullable(terminatedAt), sequence);
     }
 
@@ -189,6 +201,8 @@ public class SessionItem {
     public void setStatusData(String statusData) { this.statusData = statusData; }
     public List<Map<String, String>> getStatusHistory() { return statusHistory; }
     public void setStatusHistory(List<Map<String, String>> statusHistory) { this.statusHistory = statusHistory; }
+    public List<Map<String, String>> getKernels() { return kernels; }
+    public void setKernels(List<Map<String, String>> kernels) { this.kernels = kernels; }
     public String getAgentId() { return agentId; }
     public void setAgentId(String agentId) { this.agentId = agentId; }
 

@@ -16,6 +16,11 @@ public interface ResourceGroupStore {
 
     Optional<ResourceGroup> find(String name);
 
+    /** The agent the group's round robin chose last. */
+    Optional<String> roundRobinPosition(String name);
+
+    void saveRoundRobinPosition(String name, String agentId);
+
     /** Every group, ordered by name. */
     List<ResourceGroup> list();
 }

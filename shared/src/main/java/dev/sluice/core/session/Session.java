@@ -20,8 +20,7 @@ public record Session(
         String statusInfo,
         Map<String, Object> statusData,
         List<StatusChange> statusHistory,
-        ResourceSlots occupiedSlots,
-        Optional<String> agentId,
+        List<Kernel> kernels,
         SessionResult result,
         Instant createdAt,
         Optional<Instant> startedAt,
@@ -31,12 +30,26 @@ public record Session(
     public Session {
         statusData = Map.copyOf(statusData);
         statusHistory = List.copyOf(statusHistory);
+        kernels = List.copyOf(kernels);
+    }
+
+    /** The agent of the first kernel, once placed (kept after the session ends: where it ran). */
+    public Optional<String> agentId() {
+        return kernels.isEmpty() ? Optional.empty() : Optional.of(kernels.get(0).agentId());
+    }
+
+    /** What the session holds on its agents now: its kernels' slots while its status occupies capacity, else nothing. */
+    public ResourceSlots occupiedSlots() {
+        if (!status.occupiesSlots()) {
+            return ResourceSlots.EMPTY;
+        }
+        return kernels.stream().map(Kernel::slots).reduce(ResourceSlots.EMPTY, ResourceSlots::add);
     }
 
     /** A new session, PENDING, its history opened. */
     public static Session enqueue(String id, String owner, SessionSpec spec, String resourceGroup, Instant now) {
         return new Session(id, owner, spec, resourceGroup, SessionStatus.PENDING, "enqueued", Map.of(),
-                List.of(new StatusChange(SessionStatus.PENDING, now)), ResourceSlots.EMPTY, Optional.empty(),
+                List.of(new StatusChange(SessionStatus.PENDING, now)), List.of(),
                 SessionResult.UNDEFINED, now, Optional.empty(), Optional.empty(), 1);
     }
 
@@ -50,20 +63,26 @@ public record Session(
         }
         List<StatusChange> history = new ArrayList<>(statusHistory);
         history.add(new StatusChange(to, at));
-        ResourceSlots occupied = to.occupiesSlots() ? occupiedSlots : ResourceSlots.EMPTY;
         Optional<Instant> started = to == SessionStatus.RUNNING && startedAt.isEmpty() ? Optional.of(at) : startedAt;
         Optional<Instant> ended = to.isFinal() ? Optional.of(at) : terminatedAt;
-        return new Session(id, owner, spec, resourceGroup, to, info, data, history, occupied, agentId, result,
+        return new Session(id, owner, spec, resourceGroup, to, info, data, history, kernels, result,
                 createdAt, started, ended, sequence + 1);
     }
 
     public Session withResult(SessionResult newResult) {
-        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, occupiedSlots,
-                agentId, newResult, createdAt, startedAt, terminatedAt, sequence);
+        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels,
+                newResult, createdAt, startedAt, terminatedAt, sequence);
     }
 
-    public Session placedOn(String agent, ResourceSlots slots) {
-        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, slots,
-                Optional.of(agent), result, createdAt, startedAt, terminatedAt, sequence);
+    /** This pending session with its kernels placed; the caller then moves it to SCHEDULED. */
+    public Session placedOn(List<Kernel> placed) {
+        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, placed,
+                result, createdAt, startedAt, terminatedAt, sequence);
+    }
+
+    /** This session with new status data (a pending explanation), its status and sequence unchanged. */
+    public Session withStatusData(String info, Map<String, Object> data) {
+        return new Session(id, owner, spec, resourceGroup, status, info, data, statusHistory, kernels,
+                result, createdAt, startedAt, terminatedAt, sequence);
     }
 }

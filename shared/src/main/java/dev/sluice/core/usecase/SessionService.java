@@ -11,8 +11,6 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.CreateOutcome;
 import dev.sluice.core.port.SessionStore.IdempotencyClaim;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
-import dev.sluice.core.scheduler.PendingTimeoutSweep;
-import dev.sluice.core.time.DurationText;
 import dev.sluice.core.port.Page;
 import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.SessionDestruction;
@@ -109,22 +107,6 @@ public final class SessionService {
         return sessions.find(id)
                 .filter(s -> caller.isAdmin() || s.owner().equals(caller.subject()))
                 .orElseThrow(() -> DomainException.notFound("no session '" + id + "'"));
-    }
-
-    /**
-     * Cancels the pending sessions of a group that waited past its {@code pending_timeout}, each by a conditional
-     * transition (a session placed meanwhile is left alone). Returns how many were cancelled.
-     */
-    public int cancelExpiredPending(ResourceGroup group) {
-        List<Session> expired = PendingTimeoutSweep.expired(group, sessions.pendingIn(group.name()), clock.instant());
-        int cancelled = 0;
-        for (Session s : expired) {
-            Map<String, Object> data = Map.of("pending_timeout", DurationText.format(group.schedulerOptions().pendingTimeout()));
-            if (transition(s.id(), SessionStatus.CANCELLED, "pending-timeout", data) instanceof TransitionOutcome.Applied) {
-                cancelled++;
-            }
-        }
-        return cancelled;
     }
 
     /** A page of the sessions the caller may list (SessionQuery enforces who may list whose). */

@@ -81,7 +81,7 @@ class PlannerTest {
         Agent a = agent("a", slots("cuda.device", 1));
         Session retried = session("retried", 30, slots("cuda.device", 1));
         retried = new Session(retried.id(), retried.owner(), retried.spec(), "g", SessionStatus.PENDING, "no-available-instances",
-                Map.of("retries", 5), retried.statusHistory(), retried.occupiedSlots(), Optional.empty(), retried.result(),
+                Map.of("retries", 5), retried.statusHistory(), List.of(), retried.result(),
                 retried.createdAt(), Optional.empty(), Optional.empty(), 3);
         ResourceGroup skipping = group("fifo", Map.of("config", Map.of("num_retries_to_skip", 3)));
         assertThat(placedIds(Planner.plan(snapshot(skipping, List.of(retried, session("fresh", 10, slots("cuda.device", 1))), List.of(a)))))

@@ -27,7 +27,7 @@ class SessionTest {
 
     @Test
     void aTransitionAppendsHistoryBumpsTheSequenceAndStampsTimes() {
-        Session placed = pending().placedOn("i-1", ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g")));
+        Session placed = pending().placedOn(java.util.List.of(new Kernel("i-1", ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g")))));
         Session scheduled = placed.transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0.plusSeconds(1));
         Session running = scheduled.transitionTo(SessionStatus.PREPARING, "", Map.of(), T0.plusSeconds(2))
                 .transitionTo(SessionStatus.RUNNING, "", Map.of(), T0.plusSeconds(3));
@@ -37,6 +37,7 @@ class SessionTest {
         Session ended = running.transitionTo(SessionStatus.TERMINATED, "task-finished", Map.of("exit_code", 0), T0.plusSeconds(9));
         assertThat(ended.terminatedAt()).contains(T0.plusSeconds(9));
         assertThat(ended.occupiedSlots().isEmpty()).as("slots are freed at the end").isTrue();
+        assertThat(ended.agentId()).as("where it ran is kept").contains("i-1");
         assertThat(ended.statusHistory()).extracting(StatusChange::status).containsExactly(SessionStatus.PENDING,
                 SessionStatus.SCHEDULED, SessionStatus.PREPARING, SessionStatus.RUNNING, SessionStatus.TERMINATED);
     }

@@ -1,0 +1,36 @@
+package dev.sluice.functions.scheduler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.core.group.ResourceGroup;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs a scheduling pass for one group as soon as something there changed (a session was enqueued or ended), so a
+ * change is acted on within a second instead of at the next tick. Triggered by an EventBridge rule on the bus.
+ */
+public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<String, Object>> {
+    private final ControlPlane plane;
+
+    public SchedulerNudge() {
+        this(ControlPlane.fromEnvironment(System.getenv()));
+    }
+
+    public SchedulerNudge(ControlPlane plane) {
+        this.plane = plane;
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
+        long started = System.nanoTime();
+        Map<String, Object> passes = new LinkedHashMap<>();
+        Object group = event.getDetail() == null ? null : event.getDetail().get("resource_group");
+        Optional<ResourceGroup> target = group instanceof String name ? plane.groupStore().find(name) : Optional.empty();
+        target.filter(ResourceGroup::active).ifPresent(g -> passes.put(g.name(), plane.scheduling().run(g)));
+        return SchedulerLog.summary("scheduler-nudge", context, passes, started);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.usecase.SchedulingPass;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** Scheduling through the emulator: event-triggered passes, and racing passes that never double-book. */
+class SchedulerIT {
+
+    private static String newGroup(ControlPlane plane, Map<String, Object> options) {
+        String group = "sched-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options", options), Instant.now(), Instant.now()));
+        return group;
+    }
+
+    private static void addAgent(ControlPlane plane, String id, String group, int gpus) {
+        Instant now = Instant.now();
+        plane.agentStore().put(new Agent(id, group, AgentStatus.ALIVE, true,
+                ResourceSlots.parse("a", Map.of("cuda.device", gpus, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                "x86_64", "test", Map.of(), now, now));
+    }
+
+    @Test
+    void anEnqueuedSessionIsScheduledByTheNudgeWithinSeconds() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 2);
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("sched-user");
+        String id = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        String status = "PENDING";
+        while (!status.equals("SCHEDULED") && Instant.now().isBefore(deadline)) {
+            status = api.get("/sessions/" + id, token).json().path("status").asText();
+            if (!status.equals("SCHEDULED")) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(status).isEqualTo("SCHEDULED");
+        var session = api.get("/sessions/" + id, token).json();
+        assertThat(session.path("agent_id").asText()).isEqualTo(group + "-a1");
+        assertThat(session.path("occupied_slots").path("cuda.device").asText()).isEqualTo("1");
+        Agent agent = plane.agentStore().find(group + "-a1").orElseThrow();
+        assertThat(agent.occupiedSlots().get("cuda.device")).isEqualByComparingTo("1");
+
+        assertThat(api.call("DELETE", "/sessions/" + id + "?forced=true", token, null, Map.of()).status()).isEqualTo(200);
+        assertThat(plane.agentStore().find(group + "-a1").orElseThrow().occupiedSlots().get("cuda.device"))
+                .as("a forced destroy gives the GPU back").isEqualByComparingTo("0");
+    }
+
+    @Test
+    void racingPassesOverHundredsOfSessionsNeverDoubleBook() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = newGroup(plane, Map.of("agent_selection_strategy", "concentrated"));
+        int agents = 12;
+        for (int i = 0; i < agents; i++) {
+            addAgent(plane, String.format("%s-a%02d", group, i), group, 4);
+        }
+        Instant base = Instant.now().minusSeconds(3600);
+        int sessions = 240;
+        for (int i = 0; i < sessions; i++) {
+            Instant created = base.plusMillis(i);
+            Map<String, Object> body = new HashMap<>(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1 + (i % 3 == 0 ? 1 : 0))));
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "stress-" + (i % 7), SessionSpec.parse(body, created), group, created);
+            assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
+        }
+
+        int racers = 4;
+        CyclicBarrier start = new CyclicBarrier(racers);
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        List<Future<SchedulingPass.Result>> results = new ArrayList<>();
+        ResourceGroup g = plane.groupStore().find(group).orElseThrow();
+        for (int r = 0; r < racers; r++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                return plane.scheduling().run(g);
+            }));
+        }
+        int placed = 0;
+        for (Future<SchedulingPass.Result> f : results) {
+            placed += f.get().placed();
+        }
+        pool.shutdown();
+        // What lost a race is left pending for the next pass, which fills what is still free.
+        placed += plane.scheduling().run(g).placed();
+
+        Map<String, BigDecimal> heldByAgent = new HashMap<>();
+        int scheduled = 0;
+        for (Session s : allSessions(plane, group)) {
+            if (s.status() == SessionStatus.SCHEDULED) {
+                scheduled++;
+                for (Kernel k : s.kernels()) {
+                    heldByAgent.merge(k.agentId(), k.slots().get("cuda.device"), BigDecimal::add);
+                }
+            } else {
+                assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
+                assertThat(s.statusData()).as("a session left pending says why").containsKey("reason");
+            }
+        }
+        assertThat(scheduled).isEqualTo(placed);
+        BigDecimal total = BigDecimal.ZERO;
+        for (Agent a : plane.agentStore().inGroup(group)) {
+            BigDecimal held = heldByAgent.getOrDefault(a.id(), BigDecimal.ZERO);
+            assertThat(held).as(a.id()).isLessThanOrEqualTo(new BigDecimal(4));
+            assertThat(a.occupiedSlots().get("cuda.device")).as("the agent's own count matches its sessions").isEqualByComparingTo(held);
+            total = total.add(held);
+        }
+        assertThat(total).as("every GPU is used: the queue is far longer than the capacity").isEqualByComparingTo(new BigDecimal(agents * 4));
+    }
+
+    private static List<Session> allSessions(ControlPlane plane, String group) {
+        List<Session> out = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String cursor = null;
+            do {
+                Map<String, String> params = new HashMap<>(Map.of("resource_group", group, "limit", "200", "owner", "stress-" + i));
+                if (cursor != null) {
+                    params.put("cursor", cursor);
+                }
+                var page = plane.sessions().list(dev.sluice.core.session.SessionQuery.parse(params,
+                        new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin"))));
+                out.addAll(page.items());
+                cursor = page.nextCursor().orElse(null);
+            } while (cursor != null);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.sluice.adapters.dynamodb;
+
+import dev.sluice.core.session.Kernel;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+
+/**
+ * The agent side of a placement or a release, as transaction items. A reservation is conditional on the agent being
+ * ALIVE, schedulable and having every requested slot free ({@code freeSlots.x >= request}), so no two writers can
+ * ever over-commit an agent, whatever they planned from.
+ */
+final class AgentReservations {
+    private AgentReservations() {
+    }
+
+    static TransactWriteItem reserve(String agentsTable, Kernel kernel) {
+        return update(agentsTable, kernel, true);
+    }
+
+    static TransactWriteItem release(String agentsTable, Kernel kernel) {
+        return update(agentsTable, kernel, false);
+    }
+
+    private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve) {
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        names.put("#free", "freeSlots");
+        names.put("#occ", "occupiedSlots");
+        List<String> sets = new ArrayList<>();
+        List<String> conditions = new ArrayList<>();
+        conditions.add("attribute_exists(id)");
+        if (reserve) {
+            names.put("#status", "status");
+            names.put("#sched", "schedulable");
+            values.put(":alive", AttributeValue.fromS("ALIVE"));
+            values.put(":yes", AttributeValue.fromBool(true));
+            conditions.add("#status = :alive");
+            conditions.add("#sched = :yes");
+        }
+        int i = 0;
+        for (Map.Entry<String, BigDecimal> e : kernel.slots().amounts().entrySet()) {
+            String slot = "#s" + i;
+            String amount = ":r" + i;
+            names.put(slot, e.getKey());
+            values.put(amount, AttributeValue.fromN(e.getValue().toPlainString()));
+            if (reserve) {
+                conditions.add("#free." + slot + " >= " + amount);
+                sets.add("#free." + slot + " = #free." + slot + " - " + amount);
+                sets.add("#occ." + slot + " = #occ." + slot + " + " + amount);
+            } else {
+                sets.add("#free." + slot + " = #free." + slot + " + " + amount);
+                sets.add("#occ." + slot + " = #occ." + slot + " - " + amount);
+            }
+            i++;
+        }
+        Update.Builder update = Update.builder()
+                .tableName(agentsTable)
+                .key(Map.of("id", AttributeValue.fromS(kernel.agentId())))
+                .conditionExpression(String.join(" AND ", conditions))
+                .expressionAttributeNames(names);
+        if (!values.isEmpty()) {
+            update.expressionAttributeValues(values);
+        }
+        if (sets.isEmpty()) {
+            // a kernel with no slots still checks the agent but changes nothing
+            names.put("#id", "id");
+            update.updateExpression("SET #id = #id").expressionAttributeNames(names);
+        } else {
+            update.updateExpression("SET " + String.join(", ", sets));
+        }
+        return TransactWriteItem.builder().update(update.build()).build();
+    }
+}

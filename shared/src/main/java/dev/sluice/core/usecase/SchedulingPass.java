@@ -1,0 +1,121 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.port.AgentStore;
+import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.port.ResourceGroupStore;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.port.SessionStore.SaveOutcome;
+import dev.sluice.core.scheduler.PendingExplanation;
+import dev.sluice.core.scheduler.Planner;
+import dev.sluice.core.scheduler.ResourcePolicy;
+import dev.sluice.core.scheduler.SchedulingPlan;
+import dev.sluice.core.scheduler.SchedulingSnapshot;
+import dev.sluice.core.scheduler.Usage;
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.SessionStatusChanged;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One scheduling pass of one resource group (ARCHITECTURE rule 3): snapshot, pure plan, conditional apply. Every write
+ * is conditional on what the snapshot saw, so a pass that raced another one loses cleanly (its session is left for
+ * the next pass) and can never double-book an agent.
+ */
+public final class SchedulingPass {
+    private final SessionStore sessions;
+    private final AgentStore agents;
+    private final ResourceGroupStore groups;
+    private final PlacementWriter placements;
+    private final EventPublisher events;
+    private final Clock clock;
+
+    public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlacementWriter placements,
+                          EventPublisher events, Clock clock) {
+        this.sessions = sessions;
+        this.agents = agents;
+        this.groups = groups;
+        this.placements = placements;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** What one pass did. {@code conflicts}: placements another writer got to first; they are retried next pass. */
+    public record Result(String group, int placed, int cancelled, int deferred, int explanationsWritten, int conflicts) {
+    }
+
+    public Result run(ResourceGroup group) {
+        Instant now = clock.instant();
+        List<Session> pending = sessions.pendingIn(group.name());
+        Map<String, SchedulingSnapshot.DependencyState> dependencies = new HashMap<>();
+        for (Session s : pending) {
+            for (String dep : s.spec().dependencies()) {
+                dependencies.computeIfAbsent(dep, id -> sessions.find(id)
+                        .map(d -> new SchedulingSnapshot.DependencyState(d.id(), d.status(), d.result())).orElse(null));
+            }
+        }
+        dependencies.values().removeIf(Objects::isNull);
+        SchedulingSnapshot snapshot = new SchedulingSnapshot(group, pending, agents.inGroup(group.name()), Map.of(), Usage.NONE,
+                Usage.NONE, Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, dependencies,
+                groups.roundRobinPosition(group.name()), now);
+        SchedulingPlan plan = Planner.plan(snapshot);
+
+        int cancelled = 0;
+        for (SchedulingPlan.Cancellation c : plan.cancellations()) {
+            Session next = c.session().transitionTo(SessionStatus.CANCELLED, c.statusInfo(), c.statusData(), now);
+            if (sessions.save(next, SessionStatus.PENDING, c.session().sequence()) instanceof SaveOutcome.Saved) {
+                events.publish(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), next, now));
+                cancelled++;
+            }
+        }
+        int placed = 0;
+        int conflicts = 0;
+        for (SchedulingPlan.Placement p : plan.placements()) {
+            List<Kernel> kernels = p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
+            Session scheduled = p.session().placedOn(kernels).transitionTo(SessionStatus.SCHEDULED, "scheduled",
+                    Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), now);
+            if (placements.place(scheduled, p.session().sequence())) {
+                events.publish(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, now));
+                placed++;
+            } else {
+                conflicts++;
+            }
+        }
+        int written = 0;
+        boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
+        for (SchedulingPlan.Deferral d : plan.deferrals()) {
+            if (explain(d.session(), d.explanation(), now, countsRetries)) {
+                written++;
+            }
+        }
+        plan.lastRoundRobin().filter(rr -> !Optional.of(rr).equals(snapshot.lastRoundRobin()))
+                .ifPresent(rr -> groups.saveRoundRobinPosition(group.name(), rr));
+        return new Result(group.name(), placed, cancelled, plan.deferrals().size(), written, conflicts);
+    }
+
+    /**
+     * Records why a session waits. To keep a large queue cheap, the write happens only when the reason changed (or
+     * when the group counts retries for {@code num_retries_to_skip}); {@code retries} counts the recorded tries.
+     */
+    private boolean explain(Session s, PendingExplanation why, Instant now, boolean countsRetries) {
+        Map<String, Object> stored = s.statusData();
+        boolean same = why.statusInfo().equals(s.statusInfo())
+                && why.reason().equals(stored.get("reason"))
+                && why.message().equals(stored.get("message"));
+        if (same && !countsRetries) {
+            return false;
+        }
+        Object retries = stored.get("retries");
+        int tries = (retries instanceof Number n ? n.intValue() : 0) + 1;
+        return sessions.save(s.withStatusData(why.statusInfo(), why.toStatusData(tries, now)), SessionStatus.PENDING, s.sequence())
+                instanceof SaveOutcome.Saved;
+    }
+}
