@@ -50,7 +50,8 @@ public final class SessionsApi extends ApiHandler {
                 break;
             case "/sessions/{id}":
                 if (request.method().equals("GET")) {
-                    return ApiResponses.json(200, Views.session(sessions.get(caller, request.pathParameter("id"))));
+                    Session s = sessions.get(caller, request.pathParameter("id"));
+                    return ApiResponses.json(200, Views.session(s, sessions.queuePosition(s)));
                 }
                 if (request.method().equals("DELETE")) {
                     refuseUnknownParameters(request, Set.of("forced"));

@@ -50,6 +50,27 @@ final class Views {
         return v;
     }
 
+    /**
+     * A pending session with why it waits (REFERENCE §4, beyond): the reason code, whether it is waiting or can never
+     * run as asked, a message, its place in the queue, and an estimated start where one is honest (a reserved start).
+     */
+    static Map<String, Object> session(Session s, Optional<Integer> queuePosition) {
+        Map<String, Object> v = session(s);
+        if (s.status() == dev.sluice.core.session.SessionStatus.PENDING) {
+            Map<String, Object> pending = new LinkedHashMap<>();
+            Map<String, Object> data = s.statusData();
+            pending.put("reason", data.getOrDefault("reason", "waiting-for-scheduler"));
+            pending.put("waiting", data.getOrDefault("waiting", true));
+            pending.put("message", data.getOrDefault("message", "not yet considered by the scheduler"));
+            pending.put("queue_position", queuePosition.orElse(null));
+            pending.put("estimated_start", data.getOrDefault("estimated_start", s.spec().startsAt().map(Instant::toString).orElse(null)));
+            pending.put("retries", data.getOrDefault("retries", 0));
+            pending.put("last_try", data.get("last_try"));
+            v.put("pending", pending);
+        }
+        return v;
+    }
+
     static java.util.List<Map<String, Object>> history(Session s) {
         return s.statusHistory().stream()
                 .map(c -> Map.<String, Object>of("status", c.status().name(), "at", c.at().toString())).toList();

@@ -75,6 +75,36 @@ class SchedulerIT {
     }
 
     @Test
+    void pendingSessionsSayWhyTheyWaitAndWhereTheyAreInTheQueue() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 1);
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("queue-user");
+        List<String> ids = new ArrayList<>();
+        for (String gpus : List.of("1", "1", "1", "8")) {
+            ids.add(api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                    + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":" + gpus + "}}").json().path("id").asText());
+        }
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        var first = api.get("/sessions/" + ids.get(0), token).json();
+        assertThat(first.path("status").asText()).isEqualTo("SCHEDULED");
+        assertThat(first.has("pending")).isFalse();
+        var second = api.get("/sessions/" + ids.get(1), token).json().path("pending");
+        var third = api.get("/sessions/" + ids.get(2), token).json().path("pending");
+        assertThat(second.path("reason").asText()).isEqualTo("waiting-for-capacity");
+        assertThat(second.path("waiting").asBoolean()).isTrue();
+        assertThat(second.path("queue_position").asInt()).isEqualTo(1);
+        assertThat(third.path("queue_position").asInt()).isEqualTo(2);
+        var never = api.get("/sessions/" + ids.get(3), token).json();
+        assertThat(never.path("status_info").asText()).isEqualTo("no-available-instances");
+        assertThat(never.path("pending").path("reason").asText()).isEqualTo("larger-than-any-agent");
+        assertThat(never.path("pending").path("waiting").asBoolean()).isFalse();
+        assertThat(never.path("pending").path("message").asText()).contains("never");
+    }
+
+    @Test
     void racingPassesOverHundredsOfSessionsNeverDoubleBook() throws Exception {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = newGroup(plane, Map.of("agent_selection_strategy", "concentrated"));

@@ -215,6 +215,28 @@ public final class DynamoSessionStore implements SessionStore {
     }
 
     @Override
+    public int sessionsAhead(Session pending) {
+        String mine = SessionItem.queueKey(pending.spec().priority(), pending.createdAt(), pending.id());
+        int ahead = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            software.amazon.awssdk.services.dynamodb.model.QueryRequest.Builder q =
+                    software.amazon.awssdk.services.dynamodb.model.QueryRequest.builder()
+                            .tableName(sessionsTable).indexName(SessionItem.PENDING_QUEUE).select("COUNT")
+                            .keyConditionExpression("#g = :g AND #q < :q")
+                            .expressionAttributeNames(Map.of("#g", "pendingGroup", "#q", "queueKey"))
+                            .expressionAttributeValues(Map.of(":g", AttributeValue.fromS(pending.resourceGroup()), ":q", AttributeValue.fromS(mine)));
+            if (start != null) {
+                q.exclusiveStartKey(start);
+            }
+            var page = dynamoDb.query(q.build());
+            ahead += page.count();
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return ahead;
+    }
+
+    @Override
     public List<Session> pendingIn(String resourceGroup) {
         return sessions.index(SessionItem.PENDING_QUEUE)
                 .query(QueryEnhancedRequest.builder()

@@ -20,6 +20,9 @@ public interface SessionStore {
      */
     Page<Session> list(SessionQuery query, java.time.Instant notBefore);
 
+    /** How many sessions of its group are ahead of this pending session in the queue (0: it is next). */
+    int sessionsAhead(Session pending);
+
     /** The PENDING sessions of a resource group in scheduling order: higher priority first, then oldest. */
     List<Session> pendingIn(String resourceGroup);
 

@@ -109,6 +109,11 @@ public final class SessionService {
                 .orElseThrow(() -> DomainException.notFound("no session '" + id + "'"));
     }
 
+    /** How many sessions are ahead of a pending one in its group's queue (for the pending explanation). */
+    public Optional<Integer> queuePosition(Session s) {
+        return s.status() == SessionStatus.PENDING ? Optional.of(sessions.sessionsAhead(s) + 1) : Optional.empty();
+    }
+
     /** A page of the sessions the caller may list (SessionQuery enforces who may list whose). */
     public Page<Session> list(SessionQuery query) {
         Instant notBefore = groups.list().stream().map(ResourceGroup::createdAt).min(Instant::compareTo).orElse(clock.instant());
