@@ -40,9 +40,11 @@ final class AgentPool {
     private final long[] largestTotal = new long[SlotVector.SIZE];
     private final long[] largestFree = new long[SlotVector.SIZE];
     private Optional<String> lastRoundRobin;
+    private final boolean anyAgent;
 
     AgentPool(List<Agent> agents, Optional<String> lastRoundRobin) {
         this.lastRoundRobin = lastRoundRobin;
+        this.anyAgent = !agents.isEmpty();
         agents.stream().sorted(Comparator.comparing(Agent::id)).forEach(a -> {
             long[] total = SlotVector.of(a.availableSlots());
             for (int i = 0; i < SlotVector.SIZE; i++) {
@@ -54,6 +56,11 @@ final class AgentPool {
         });
         byFree.addAll(live);
         refreshLargestFree();
+    }
+
+    /** False for a group with no agent registered at all (say, one that scales from zero): nothing can be judged yet. */
+    boolean hasAnyAgent() {
+        return anyAgent;
     }
 
     boolean hasLiveAgents() {

@@ -227,6 +227,10 @@ public final class Planner {
     }
 
     private static PendingExplanation capacityWait(long[] needed, AgentPool pool, List<PredicateResult> passed) {
+        if (!pool.hasAnyAgent()) {
+            return new PendingExplanation(PendingExplanation.WAITING_FOR_AGENT, true,
+                    "this resource group has no agent yet", List.of(), passed, Optional.empty());
+        }
         if (pool.lacksSlot(needed)) {
             return new PendingExplanation(PendingExplanation.MISSING_SLOT, false,
                     "no agent of this resource group has some of " + SlotVector.toSlots(needed).amounts().keySet()

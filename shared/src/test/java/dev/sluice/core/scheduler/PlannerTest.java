@@ -151,6 +151,8 @@ class PlannerTest {
         assertThat(why(plan, "huge").reason()).isEqualTo(PendingExplanation.NEVER_FITS);
         assertThat(why(plan, "waits").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
         assertThat(why(plan, "waits").waiting()).isTrue();
+        SchedulingPlan empty = Planner.plan(snapshot(FIFO, List.of(session("e", 1, slots("tpu.device", 1))), List.of()));
+        assertThat(why(empty, "e").reason()).as("a group with no agent yet cannot judge").isEqualTo(PendingExplanation.WAITING_FOR_AGENT);
         SchedulingPlan noneAlive = Planner.plan(snapshot(FIFO, List.of(session("w", 1, slots("cuda.device", 1))), List.of(lost("b", slots("cuda.device", 4)))));
         assertThat(why(noneAlive, "w").reason()).isEqualTo(PendingExplanation.WAITING_FOR_AGENT);
     }

@@ -1,0 +1,109 @@
+package dev.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Why a session is where it is, in one short phrase, from its {@code status_info} reason code and the structured
+ * {@code status_data} (for a pending session: the scheduler predicates that failed).
+ */
+final class StatusReason {
+    private static final Map<String, String> CODES = Map.ofEntries(
+            Map.entry("enqueued", "waiting to be scheduled"),
+            Map.entry("pending-timeout", "timed out waiting"),
+            Map.entry("no-available-instances", "no agent has enough free capacity"),
+            Map.entry("predicate-checks-failed", "scheduling checks failed"),
+            Map.entry("scheduled", "placed on an agent"),
+            Map.entry("user-requested", "requested by the user"),
+            Map.entry("force-terminated", "force-terminated"),
+            Map.entry("failed-to-start", "failed to start"),
+            Map.entry("task-finished", "command finished"),
+            Map.entry("task-failed", "command failed"),
+            Map.entry("task-timeout", "ran past its batch timeout"),
+            Map.entry("agent-lost", "its agent was lost"));
+
+    private static final Map<String, String> PREDICATES = Map.ofEntries(
+            Map.entry("reserved_time", "its start time has not come"),
+            Map.entry("dependencies", "waiting for its dependencies"),
+            Map.entry("concurrency", "too many sessions of yours at once"),
+            Map.entry("pending_session_count_limit", "too many pending sessions"),
+            Map.entry("pending_session_resource_limit", "pending sessions over their resource limit"),
+            Map.entry("keypair_resource_limit", "over your resource limit"),
+            Map.entry("user_resource_limit", "over your resource limit"),
+            Map.entry("group_resource_limit", "over the group's resource limit"),
+            Map.entry("domain_resource_limit", "over the domain's resource limit"));
+
+    /** The scheduler's pending reasons (status_data.reason): waiting ones, and the ones that can never run as asked. */
+    private static final Map<String, String> PENDING = Map.ofEntries(
+            Map.entry("waiting-for-capacity", "waiting for free capacity"),
+            Map.entry("waiting-for-agent", "no live agent in the group"),
+            Map.entry("waiting-for-higher-priority", "behind higher-priority sessions"),
+            Map.entry("waiting-for-start-time", "waiting for its start time"),
+            Map.entry("waiting-for-dependency", "waiting for its dependencies"),
+            Map.entry("larger-than-any-agent", "NEVER FITS: larger than any agent"),
+            Map.entry("slot-not-in-group", "NEVER FITS: the group lacks a slot it asks for"));
+
+    private StatusReason() {
+    }
+
+    /** The phrase for a session JSON object; empty when it says nothing. */
+    static String of(JsonNode session) {
+        return of(session.path("status_info").asText(""), session.path("status_data"));
+    }
+
+    static String of(String statusInfo, JsonNode statusData) {
+        String pendingReason = statusData.path("reason").asText("");
+        if (PENDING.containsKey(pendingReason)) {
+            return PENDING.get(pendingReason);
+        }
+        if (statusInfo.equals("predicate-checks-failed")) {
+            List<JsonNode> failed = failedPredicates(statusData);
+            if (!failed.isEmpty()) {
+                String phrase = "blocked by " + predicate(failed.get(0));
+                return failed.size() == 1 ? phrase : phrase + " (+" + (failed.size() - 1) + " more)";
+            }
+        }
+        String phrase = CODES.getOrDefault(statusInfo, statusInfo.replace('-', ' '));
+        return phrase + detail(statusInfo, statusData);
+    }
+
+    /** The failed predicates, wherever the scheduler put them (top level or under "scheduler"). */
+    private static List<JsonNode> failedPredicates(JsonNode statusData) {
+        JsonNode list = statusData.path("failed_predicates");
+        if (!list.isArray()) {
+            list = statusData.path("scheduler").path("failed_predicates");
+        }
+        List<JsonNode> failed = new ArrayList<>();
+        list.forEach(p -> {
+            if (!name(p).isBlank()) {
+                failed.add(p);
+            }
+        });
+        return failed;
+    }
+
+    /** {@code concurrency (you may run 2 sessions at once)}: its name, then its own message or ours. */
+    private static String predicate(JsonNode p) {
+        String name = name(p);
+        String message = p.path("msg").asText(p.path("message").asText(""));
+        String why = message.isBlank() ? PREDICATES.getOrDefault(name, "") : message;
+        return why.isBlank() ? name : name + " (" + why + ")";
+    }
+
+    /** A predicate is recorded as its name or as {@code {"name":..., "msg":...}}. */
+    private static String name(JsonNode p) {
+        return p.isTextual() ? p.asText() : p.path("name").asText("");
+    }
+
+    private static String detail(String statusInfo, JsonNode data) {
+        if (statusInfo.equals("pending-timeout") && data.path("pending_timeout").isTextual()) {
+            return " (" + data.path("pending_timeout").asText() + ")";
+        }
+        if ((statusInfo.equals("task-finished") || statusInfo.equals("task-failed")) && data.path("exit_code").isNumber()) {
+            return " (exit " + data.path("exit_code").asText() + ")";
+        }
+        return "";
+    }
+}

@@ -1,0 +1,82 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+class StatusReasonTest {
+
+    private static String reason(String statusInfo, String statusData) throws Exception {
+        JsonNode session = Json.MAPPER.readTree("{\"status\":\"PENDING\",\"status_info\":\"" + statusInfo
+                + "\",\"status_data\":" + statusData + "}");
+        return StatusReason.of(session);
+    }
+
+    @Test
+    void theSchedulersReasonsSayWaitingOrNeverInOnePhrase() throws Exception {
+        assertThat(reason("no-available-instances", "{\"reason\":\"waiting-for-capacity\",\"waiting\":true}"))
+                .isEqualTo("waiting for free capacity");
+        assertThat(reason("no-available-instances", "{\"reason\":\"larger-than-any-agent\",\"waiting\":false}"))
+                .startsWith("NEVER FITS");
+        assertThat(reason("predicate-checks-failed", "{\"reason\":\"waiting-for-quota\","
+                + "\"failed_predicates\":[{\"name\":\"concurrency\",\"msg\":\"you already run 2 of at most 2 sessions\"}]}"))
+                .isEqualTo("blocked by concurrency (you already run 2 of at most 2 sessions)");
+    }
+
+    @Test
+    void aNewPendingSessionIsWaitingToBeScheduled() throws Exception {
+        assertThat(reason("enqueued", "{}")).isEqualTo("waiting to be scheduled");
+    }
+
+    @Test
+    void aTimedOutSessionSaysItTimedOutWaitingAndAfterHowLong() throws Exception {
+        assertThat(reason("pending-timeout", "{}")).isEqualTo("timed out waiting");
+        assertThat(reason("pending-timeout", "{\"pending_timeout\":\"30m\"}")).isEqualTo("timed out waiting (30m)");
+    }
+
+    @Test
+    void failedPredicateChecksNameThePredicateAndItsMessage() throws Exception {
+        assertThat(reason("predicate-checks-failed",
+                "{\"retries\":3,\"failed_predicates\":[{\"name\":\"concurrency\",\"msg\":\"you may run 2 sessions at once\"}],"
+                        + "\"passed_predicates\":[{\"name\":\"dependencies\"}]}"))
+                .isEqualTo("blocked by concurrency (you may run 2 sessions at once)");
+    }
+
+    @Test
+    void aFailedPredicateWithoutAMessageIsExplainedByItsName() throws Exception {
+        assertThat(reason("predicate-checks-failed", "{\"failed_predicates\":[\"reserved_time\"]}"))
+                .isEqualTo("blocked by reserved_time (its start time has not come)");
+        assertThat(reason("predicate-checks-failed", "{\"failed_predicates\":[{\"name\":\"new_rule\"}]}"))
+                .isEqualTo("blocked by new_rule");
+    }
+
+    @Test
+    void severalFailedPredicatesNameTheFirstAndCountTheRest() throws Exception {
+        assertThat(reason("predicate-checks-failed",
+                "{\"scheduler\":{\"failed_predicates\":[{\"name\":\"dependencies\"},{\"name\":\"concurrency\"},{\"name\":\"group_resource_limit\"}]}}"))
+                .isEqualTo("blocked by dependencies (waiting for its dependencies) (+2 more)");
+    }
+
+    @Test
+    void failedPredicateChecksWithoutDetailStillSaySo() throws Exception {
+        assertThat(reason("predicate-checks-failed", "{}")).isEqualTo("scheduling checks failed");
+    }
+
+    @Test
+    void noAgentFittingIsSaidPlainly() throws Exception {
+        assertThat(reason("no-available-instances", "{}")).isEqualTo("no agent has enough free capacity");
+    }
+
+    @Test
+    void endingsCarryTheExitCodeWhenKnown() throws Exception {
+        assertThat(reason("task-failed", "{\"exit_code\":3}")).isEqualTo("command failed (exit 3)");
+        assertThat(reason("user-requested", "{\"forced\":false}")).isEqualTo("requested by the user");
+    }
+
+    @Test
+    void anUnknownCodeReadsAsWords() throws Exception {
+        assertThat(reason("dependency-cancelled", "{}")).isEqualTo("dependency cancelled");
+        assertThat(reason("", "{}")).isEmpty();
+    }
+}
