@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Verifies RS256 bearer tokens (Cognito's, or the local dev issuer's): signature by a key of the issuer's JWKS,
+ * Verifies RS256 and ES256 bearer tokens (Cognito signs RS256): signature by a key of the issuer's JWKS,
  * issuer, audience ({@code aud} or Cognito's {@code client_id}), expiry and not-before, with a minute of skew.
  */
 public final class JwtVerifier {
@@ -65,18 +65,20 @@ public final class JwtVerifier {
         }
         JsonNode header = decode(parts[0]);
         JsonNode claims = decode(parts[1]);
-        if (!"RS256".equals(header.path("alg").asText())) {
+        String alg = header.path("alg").asText();
+        if (!"RS256".equals(alg) && !"ES256".equals(alg)) {
             throw unauthenticated("the token's algorithm is not accepted");
         }
         PublicKey key = keys.get().get(header.path("kid").asText());
-        if (key == null) {
+        if (key == null || !key.getAlgorithm().equals("RS256".equals(alg) ? "RSA" : "EC")) {
             throw unauthenticated("the token was not signed by a known key");
         }
         try {
-            Signature rsa = Signature.getInstance("SHA256withRSA");
-            rsa.initVerify(key);
-            rsa.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            if (!rsa.verify(B64.decode(parts[2]))) {
+            // ES256 signatures are R||S (JWS), which the P1363 form of the JDK's ECDSA reads as is.
+            Signature verifier = Signature.getInstance("RS256".equals(alg) ? "SHA256withRSA" : "SHA256withECDSAinP1363Format");
+            verifier.initVerify(key);
+            verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            if (!verifier.verify(B64.decode(parts[2]))) {
                 throw unauthenticated("the token's signature is not valid");
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -133,19 +135,27 @@ public final class JwtVerifier {
         return new DomainException(ErrorCode.UNAUTHENTICATED, "Authorization", message);
     }
 
-    /** Parses a JWKS document into RSA public keys by key id. */
+    /** Parses a JWKS document into public keys by key id: RSA, and EC on P-256. */
     public static Map<String, PublicKey> parseJwks(String jwks) {
         try {
             JsonNode root = Json.MAPPER.readTree(jwks);
             Map<String, PublicKey> out = new HashMap<>();
             KeyFactory rsa = KeyFactory.getInstance("RSA");
+            KeyFactory ec = KeyFactory.getInstance("EC");
+            java.security.AlgorithmParameters p256 = java.security.AlgorithmParameters.getInstance("EC");
+            p256.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            java.security.spec.ECParameterSpec p256Spec = p256.getParameterSpec(java.security.spec.ECParameterSpec.class);
             for (JsonNode k : root.path("keys")) {
-                if (!"RSA".equals(k.path("kty").asText())) {
-                    continue;
+                String kty = k.path("kty").asText();
+                if ("RSA".equals(kty)) {
+                    BigInteger n = new BigInteger(1, B64.decode(k.path("n").asText()));
+                    BigInteger e = new BigInteger(1, B64.decode(k.path("e").asText()));
+                    out.put(k.path("kid").asText(), rsa.generatePublic(new RSAPublicKeySpec(n, e)));
+                } else if ("EC".equals(kty) && "P-256".equals(k.path("crv").asText())) {
+                    java.security.spec.ECPoint w = new java.security.spec.ECPoint(new BigInteger(1, B64.decode(k.path("x").asText())),
+                            new BigInteger(1, B64.decode(k.path("y").asText())));
+                    out.put(k.path("kid").asText(), ec.generatePublic(new java.security.spec.ECPublicKeySpec(w, p256Spec)));
                 }
-                BigInteger n = new BigInteger(1, B64.decode(k.path("n").asText()));
-                BigInteger e = new BigInteger(1, B64.decode(k.path("e").asText()));
-                out.put(k.path("kid").asText(), rsa.generatePublic(new RSAPublicKeySpec(n, e)));
             }
             return Map.copyOf(out);
         } catch (java.io.IOException | GeneralSecurityException e) {

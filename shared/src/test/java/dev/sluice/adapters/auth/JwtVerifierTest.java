@@ -135,6 +135,38 @@ class JwtVerifierTest {
     }
 
     @Test
+    void es256TokensFromAP256KeyAreAcceptedAndAnRsaKeyIdCannotBeReusedForThem() throws Exception {
+        KeyPairGenerator ecGen = KeyPairGenerator.getInstance("EC");
+        ecGen.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        KeyPair ecKey = ecGen.generateKeyPair();
+        java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) ecKey.getPublic();
+        String jwks = Json.write(Map.of("keys", List.of(Map.of("kty", "EC", "crv", "P-256", "kid", "e1",
+                "x", B64.encodeToString(unsigned32(pub.getW().getAffineX())), "y", B64.encodeToString(unsigned32(pub.getW().getAffineY()))),
+                Map.of("kty", "RSA", "kid", "k1", "n", B64.encodeToString(((RSAPublicKey) key.getPublic()).getModulus().toByteArray()),
+                        "e", B64.encodeToString(((RSAPublicKey) key.getPublic()).getPublicExponent().toByteArray())))));
+        Map<String, PublicKey> keys = JwtVerifier.parseJwks(jwks);
+        JwtVerifier both = new JwtVerifier(ISSUER, AUDIENCE, () -> keys, Clock.fixed(NOW, ZoneOffset.UTC));
+        String input = B64.encodeToString(Json.write(Map.of("alg", "ES256", "kid", "e1")).getBytes(StandardCharsets.UTF_8)) + "."
+                + B64.encodeToString(Json.write(claims()).getBytes(StandardCharsets.UTF_8));
+        Signature ecdsa = Signature.getInstance("SHA256withECDSAinP1363Format");
+        ecdsa.initSign(ecKey.getPrivate());
+        ecdsa.update(input.getBytes(StandardCharsets.US_ASCII));
+        String es256 = input + "." + B64.encodeToString(ecdsa.sign());
+        assertThat(both.verifyHeader("Bearer " + es256).subject()).isEqualTo("user-1");
+        String confused = B64.encodeToString(Json.write(Map.of("alg", "ES256", "kid", "k1")).getBytes(StandardCharsets.UTF_8))
+                + es256.substring(es256.indexOf('.'));
+        assertThatThrownBy(() -> both.verifyHeader("Bearer " + confused)).isInstanceOf(DomainException.class);
+    }
+
+    private static byte[] unsigned32(java.math.BigInteger v) {
+        byte[] raw = v.toByteArray();
+        byte[] out = new byte[32];
+        int copy = Math.min(32, raw.length);
+        System.arraycopy(raw, raw.length - copy, out, 32 - copy, copy);
+        return out;
+    }
+
+    @Test
     void jwksDocumentsAreParsedIntoKeysById() {
         RSAPublicKey pub = (RSAPublicKey) key.getPublic();
         String jwks = Json.write(Map.of("keys", List.of(Map.of("kty", "RSA", "kid", "k1",
