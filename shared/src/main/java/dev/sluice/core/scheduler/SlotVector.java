@@ -11,7 +11,6 @@ import java.util.Map;
  */
 final class SlotVector {
     static final int SIZE = ResourceSlots.KNOWN.size();
-    private static final BigDecimal SCALE = BigDecimal.valueOf(1_000_000);
 
     private SlotVector() {
     }
@@ -24,7 +23,7 @@ final class SlotVector {
         Map<String, BigDecimal> m = new LinkedHashMap<>();
         for (int i = 0; i < SIZE; i++) {
             if (v[i] != 0) {
-                m.put(ResourceSlots.KNOWN.get(i), BigDecimal.valueOf(v[i]).divide(SCALE));
+                m.put(ResourceSlots.KNOWN.get(i), BigDecimal.valueOf(v[i], 6));
             }
         }
         return ResourceSlots.of(m);
