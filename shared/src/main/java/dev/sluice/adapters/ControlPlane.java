@@ -4,6 +4,7 @@ import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoAgentStore;
 import dev.sluice.adapters.dynamodb.DynamoPlacements;
+import dev.sluice.adapters.dynamodb.DynamoResourcePolicyStore;
 import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
 import dev.sluice.adapters.dynamodb.IdempotentResponses;
@@ -11,10 +12,12 @@ import dev.sluice.adapters.eventbridge.EventBridgePublisher;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.port.ResourcePolicyStore;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.usecase.AgentService;
 import dev.sluice.core.usecase.ResourceGroupService;
+import dev.sluice.core.usecase.ResourcePolicyService;
 import dev.sluice.core.usecase.SchedulingPass;
 import dev.sluice.core.usecase.SessionService;
 import java.time.Clock;
@@ -35,10 +38,13 @@ public final class ControlPlane {
     private final AgentService agents;
     private final IdempotentResponses responses;
     private final SchedulingPass scheduling;
+    private final ResourcePolicyService policies;
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
-                        EventPublisher events, IdempotentResponses responses, JwtVerifier tokens, Clock clock) {
-        this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, events, clock);
+                        ResourcePolicyStore policyStore, EventPublisher events, IdempotentResponses responses, JwtVerifier tokens,
+                        Clock clock) {
+        this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
+        this.policies = new ResourcePolicyService(policyStore);
         this.responses = responses;
         this.sessionStore = sessionStore;
         this.agentStore = agentStore;
@@ -58,6 +64,7 @@ public final class ControlPlane {
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new DynamoAgentStore(aws.enhanced(), require(env, "AGENTS_TABLE")),
                 new DynamoPlacements(aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "AGENTS_TABLE")),
+                new DynamoResourcePolicyStore(aws.dynamoDb(), require(env, "RESOURCE_POLICIES_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
@@ -86,6 +93,10 @@ public final class ControlPlane {
 
     public ResourceGroupStore groupStore() {
         return groupStore;
+    }
+
+    public ResourcePolicyService policies() {
+        return policies;
     }
 
     public SchedulingPass scheduling() {

@@ -65,6 +65,9 @@ class AuthorizationMatrixIT {
                 new Row("POST", "/resource-groups", "{\"name\":\"" + group + "-new\"}", expect(401, 403, 403, 201, 403)),
                 new Row("PATCH", "/resource-groups/" + group, "{\"description\":\"x\"}", expect(401, 403, 403, 200, 403)),
                 new Row("GET", "/agents", null, expect(401, 403, 403, 200, 403)),
+                new Row("GET", "/resource-policies", null, expect(401, 403, 403, 200, 403)),
+                new Row("PUT", "/resource-policies/group:" + group, "{\"max_pending_sessions\":1000}", expect(401, 403, 403, 200, 403)),
+                new Row("GET", "/resource-policies/group:" + group, null, expect(401, 403, 403, 200, 403)),
                 new Row("GET", "/agents/i-none", null, expect(401, 403, 403, 404, 403)));
         List<String> wrong = new ArrayList<>();
         for (Row row : rows) {

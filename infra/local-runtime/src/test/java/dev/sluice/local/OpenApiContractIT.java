@@ -101,6 +101,15 @@ class OpenApiContractIT {
         exchange("listAgents", "GET", "/agents", admin, null);
         exchange("listAgents", "GET", "/agents", user, null);
         exchange("getAgent", "GET", "/agents/i-nothing", admin, null);
+        String scope = "/resource-policies/group:" + group;
+        exchange("putResourcePolicy", "PUT", scope, admin, "{\"max_concurrent_sessions\":5,\"max_total_slots\":{\"cuda.device\":8}}");
+        exchange("putResourcePolicy", "PUT", scope, admin, "{\"max_total_slots\":{\"gpu\":8}}");
+        exchange("putResourcePolicy", "PUT", scope, user, "{}");
+        exchange("getResourcePolicy", "GET", scope, admin, null);
+        exchange("getResourcePolicy", "GET", "/resource-policies/nonsense", admin, null);
+        exchange("listResourcePolicies", "GET", "/resource-policies", admin, null);
+        exchange("deleteResourcePolicy", "DELETE", scope, admin, null);
+        exchange("deleteResourcePolicy", "DELETE", scope, admin, null);
         exchange("deactivateResourceGroup", "DELETE", "/resource-groups/" + group, admin, null);
 
         assertThat(violations).isEmpty();

@@ -105,6 +105,34 @@ class SchedulerIT {
     }
 
     @Test
+    void aUsersConcurrencyLimitFromTheirResourcePolicyHoldsTheSecondSession() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 8);
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("limited-" + UUID.randomUUID().toString().substring(0, 6));
+        String first = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        String owner = api.get("/sessions/" + first, token).json().path("owner").asText();
+        assertThat(api.put("/resource-policies/user:" + owner, local.adminToken(), "{\"max_concurrent_sessions\":1}").status()).isEqualTo(200);
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        String second = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        assertThat(api.get("/sessions/" + first, token).json().path("status").asText()).isEqualTo("SCHEDULED");
+        var held = api.get("/sessions/" + second, token).json();
+        assertThat(held.path("status").asText()).isEqualTo("PENDING");
+        assertThat(held.path("status_info").asText()).isEqualTo("predicate-checks-failed");
+        assertThat(held.path("pending").path("reason").asText()).isEqualTo("waiting-for-quota");
+        assertThat(held.path("status_data").path("failed_predicates").get(0).path("name").asText()).isEqualTo("concurrency");
+
+        assertThat(api.call("DELETE", "/resource-policies/user:" + owner, local.adminToken(), null, Map.of()).status()).isEqualTo(200);
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        assertThat(api.get("/sessions/" + second, token).json().path("status").asText()).isEqualTo("SCHEDULED");
+    }
+
+    @Test
     void racingPassesOverHundredsOfSessionsNeverDoubleBook() throws Exception {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = newGroup(plane, Map.of("agent_selection_strategy", "concentrated"));

@@ -215,6 +215,32 @@ public final class DynamoSessionStore implements SessionStore {
     }
 
     @Override
+    public dev.sluice.core.scheduler.Usage usageOf(String owner) {
+        java.util.Set<SessionStatus> occupying = java.util.EnumSet.noneOf(SessionStatus.class);
+        for (SessionStatus st : SessionStatus.values()) {
+            if (st.occupiesSlots()) {
+                occupying.add(st);
+            }
+        }
+        SessionQuery query = new SessionQuery(Optional.of(owner), occupying, Optional.empty(), Optional.empty(), true,
+                SessionQuery.MAX_LIMIT, Optional.empty());
+        int active = 0;
+        dev.sluice.core.slots.ResourceSlots held = dev.sluice.core.slots.ResourceSlots.EMPTY;
+        Optional<String> cursor = Optional.empty();
+        do {
+            SessionQuery page = new SessionQuery(query.owner(), query.statuses(), query.resourceGroup(), query.name(), true,
+                    query.limit(), cursor);
+            Page<Session> found = list(page, Instant.EPOCH);
+            for (Session s : found.items()) {
+                active++;
+                held = held.add(s.occupiedSlots());
+            }
+            cursor = found.nextCursor();
+        } while (cursor.isPresent());
+        return new dev.sluice.core.scheduler.Usage(active, held, 0, dev.sluice.core.slots.ResourceSlots.EMPTY);
+    }
+
+    @Override
     public int sessionsAhead(Session pending) {
         String mine = SessionItem.queueKey(pending.spec().priority(), pending.createdAt(), pending.id());
         int ahead = 0;

@@ -20,6 +20,9 @@ public interface SessionStore {
      */
     Page<Session> list(SessionQuery query, java.time.Instant notBefore);
 
+    /** What an owner holds across all groups now: sessions whose status occupies slots, and their slots. */
+    dev.sluice.core.scheduler.Usage usageOf(String owner);
+
     /** How many sessions of its group are ahead of this pending session in the queue (0: it is next). */
     int sessionsAhead(Session pending);
 

@@ -14,4 +14,39 @@ public record ResourcePolicy(
         Optional<ResourceSlots> maxPendingSlots) {
 
     public static final ResourcePolicy UNLIMITED = new ResourcePolicy(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    private static final java.util.Set<String> KNOWN = java.util.Set.of("max_concurrent_sessions", "max_total_slots",
+            "max_pending_sessions", "max_pending_slots");
+    private static final java.util.regex.Pattern SCOPE = java.util.regex.Pattern.compile("domain|user:[A-Za-z0-9._@-]{1,128}|group:[a-z0-9][a-z0-9._-]{0,62}");
+
+    /** A policy's scope: {@code domain}, {@code user:<subject>} or {@code group:<resource group>}. */
+    public static String validScope(String scope) {
+        if (scope == null || !SCOPE.matcher(scope).matches()) {
+            throw dev.sluice.core.error.DomainException.invalid("scope", "must be domain, user:<subject> or group:<resource group>");
+        }
+        return scope;
+    }
+
+    /** Reads an admin's definition; every field is optional (absent: no limit); errors name the field. */
+    public static ResourcePolicy parse(java.util.Map<String, Object> body) {
+        dev.sluice.core.request.RequestFields f = dev.sluice.core.request.RequestFields.of(body);
+        f.refuseUnknown(KNOWN);
+        return new ResourcePolicy(
+                f.optionalInt("max_concurrent_sessions", 0, 100_000),
+                f.optionalObject("max_total_slots").map(o -> ResourceSlots.parse("max_total_slots", o.raw())),
+                f.optionalInt("max_pending_sessions", 0, 100_000),
+                f.optionalObject("max_pending_slots").map(o -> ResourceSlots.parse("max_pending_slots", o.raw())));
+    }
+
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("max_concurrent_sessions", maxConcurrentSessions.orElse(null));
+        m.put("max_total_slots", maxTotalSlots.map(ResourceSlots::toStrings).orElse(null));
+        m.put("max_pending_sessions", maxPendingSessions.orElse(null));
+        m.put("max_pending_slots", maxPendingSlots.map(ResourceSlots::toStrings).orElse(null));
+        return m;
+    }
+
+    public boolean isUnlimited() {
+        return maxConcurrentSessions.isEmpty() && maxTotalSlots.isEmpty() && maxPendingSessions.isEmpty() && maxPendingSlots.isEmpty();
+    }
 }

@@ -1,10 +1,12 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.agent.Agent;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.port.ResourceGroupStore;
+import dev.sluice.core.port.ResourcePolicyStore;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.scheduler.PendingExplanation;
@@ -36,10 +38,12 @@ public final class SchedulingPass {
     private final ResourceGroupStore groups;
     private final PlacementWriter placements;
     private final EventPublisher events;
+    private final ResourcePolicyStore policies;
     private final Clock clock;
 
     public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlacementWriter placements,
-                          EventPublisher events, Clock clock) {
+                          ResourcePolicyStore policies, EventPublisher events, Clock clock) {
+        this.policies = policies;
         this.sessions = sessions;
         this.agents = agents;
         this.groups = groups;
@@ -63,9 +67,8 @@ public final class SchedulingPass {
             }
         }
         dependencies.values().removeIf(Objects::isNull);
-        SchedulingSnapshot snapshot = new SchedulingSnapshot(group, pending, agents.inGroup(group.name()), Map.of(), Usage.NONE,
-                Usage.NONE, Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, dependencies,
-                groups.roundRobinPosition(group.name()), now);
+        List<Agent> groupAgents = agents.inGroup(group.name());
+        SchedulingSnapshot snapshot = withPoliciesAndUsage(group, pending, groupAgents, dependencies, now);
         SchedulingPlan plan = Planner.plan(snapshot);
 
         int cancelled = 0;
@@ -99,6 +102,55 @@ public final class SchedulingPass {
         plan.lastRoundRobin().filter(rr -> !Optional.of(rr).equals(snapshot.lastRoundRobin()))
                 .ifPresent(rr -> groups.saveRoundRobinPosition(group.name(), rr));
         return new Result(group.name(), placed, cancelled, plan.deferrals().size(), written, conflicts);
+    }
+
+    /**
+     * Reads the policies that apply (domain, this group, each pending owner) and, only where one sets a limit, the usage
+     * it limits: an owner's occupying sessions across groups and pending ones here, the group's and the domain's
+     * occupied slots from their agents.
+     */
+    private SchedulingSnapshot withPoliciesAndUsage(ResourceGroup group, List<Session> pending, List<Agent> groupAgents,
+                                                    Map<String, SchedulingSnapshot.DependencyState> dependencies, Instant now) {
+        java.util.Set<String> owners = new java.util.LinkedHashSet<>();
+        pending.forEach(s -> owners.add(s.owner()));
+        List<String> scopes = new java.util.ArrayList<>(List.of("domain", "group:" + group.name()));
+        owners.forEach(o -> scopes.add("user:" + o));
+        Map<String, ResourcePolicy> found = policies.findAll(scopes);
+        ResourcePolicy domainPolicy = found.getOrDefault("domain", ResourcePolicy.UNLIMITED);
+        ResourcePolicy groupPolicy = found.getOrDefault("group:" + group.name(), ResourcePolicy.UNLIMITED);
+        Map<String, ResourcePolicy> ownerPolicies = new HashMap<>();
+        Map<String, Usage> ownerUsage = new HashMap<>();
+        for (String owner : owners) {
+            ResourcePolicy p = found.get("user:" + owner);
+            if (p == null || p.isUnlimited()) {
+                continue;
+            }
+            ownerPolicies.put(owner, p);
+            Usage active = sessions.usageOf(owner);
+            int pendingCount = 0;
+            dev.sluice.core.slots.ResourceSlots pendingSlots = dev.sluice.core.slots.ResourceSlots.EMPTY;
+            for (Session s : pending) {
+                if (s.owner().equals(owner)) {
+                    pendingCount++;
+                    pendingSlots = pendingSlots.add(s.spec().requestedSlots());
+                }
+            }
+            ownerUsage.put(owner, new Usage(active.activeSessions(), active.occupied(), pendingCount, pendingSlots));
+        }
+        Usage groupUsage = groupPolicy.isUnlimited() ? Usage.NONE : occupiedOn(groupAgents);
+        Usage domainUsage = domainPolicy.isUnlimited() ? Usage.NONE : occupiedOn(agents.all());
+        return new SchedulingSnapshot(group, pending, groupAgents, ownerUsage, groupUsage, domainUsage, ownerPolicies,
+                groupPolicy.isUnlimited() ? ResourcePolicy.UNLIMITED : groupPolicy,
+                domainPolicy.isUnlimited() ? ResourcePolicy.UNLIMITED : domainPolicy, dependencies,
+                groups.roundRobinPosition(group.name()), now);
+    }
+
+    private static Usage occupiedOn(List<Agent> agents) {
+        dev.sluice.core.slots.ResourceSlots held = dev.sluice.core.slots.ResourceSlots.EMPTY;
+        for (Agent a : agents) {
+            held = held.add(a.occupiedSlots());
+        }
+        return new Usage(0, held, 0, dev.sluice.core.slots.ResourceSlots.EMPTY);
     }
 
     /**
