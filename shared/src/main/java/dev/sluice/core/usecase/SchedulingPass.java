@@ -33,6 +33,8 @@ import java.util.Optional;
  * the next pass) and can never double-book an agent.
  */
 public final class SchedulingPass {
+    /** At most this many explanations are written per pass, head of the queue first; the rest wait for later passes. */
+    static final int EXPLANATIONS_PER_PASS = 1000;
     private final SessionStore sessions;
     private final AgentStore agents;
     private final ResourceGroupStore groups;
@@ -94,7 +96,16 @@ public final class SchedulingPass {
         }
         int written = 0;
         boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
-        for (SchedulingPlan.Deferral d : plan.deferrals()) {
+        Map<String, Integer> queueOrder = new HashMap<>();
+        for (int i = 0; i < pending.size(); i++) {
+            queueOrder.put(pending.get(i).id(), i);
+        }
+        List<SchedulingPlan.Deferral> headFirst = new java.util.ArrayList<>(plan.deferrals());
+        headFirst.sort(java.util.Comparator.comparing(d -> queueOrder.getOrDefault(d.session().id(), Integer.MAX_VALUE)));
+        for (SchedulingPlan.Deferral d : headFirst) {
+            if (written >= EXPLANATIONS_PER_PASS) {
+                break;
+            }
             if (explain(d.session(), d.explanation(), now, countsRetries)) {
                 written++;
             }
