@@ -37,16 +37,31 @@ public final class EventBridgePublisher implements EventPublisher {
 
     @Override
     public void publish(SessionStatusChanged event) {
-        PutEventsResponse response = client.putEvents(r -> r.entries(PutEventsRequestEntry.builder()
+        publishAll(java.util.List.of(event));
+    }
+
+    /** PutEvents takes at most 10 entries a request. */
+    @Override
+    public void publishAll(java.util.List<SessionStatusChanged> events) {
+        for (int i = 0; i < events.size(); i += 10) {
+            java.util.List<PutEventsRequestEntry> entries = events.subList(i, Math.min(events.size(), i + 10)).stream()
+                    .map(this::entry).toList();
+            PutEventsResponse response = client.putEvents(r -> r.entries(entries));
+            if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
+                var failed = response.entries().stream().filter(e -> e.errorCode() != null).findFirst();
+                throw new IllegalStateException("EventBridge refused " + response.failedEntryCount() + " event(s): "
+                        + failed.map(e -> e.errorCode() + " " + e.errorMessage()).orElse("unknown error"));
+            }
+        }
+    }
+
+    private PutEventsRequestEntry entry(SessionStatusChanged event) {
+        return PutEventsRequestEntry.builder()
                 .eventBusName(busName)
                 .source(SessionStatusChanged.SOURCE)
                 .detailType(SessionStatusChanged.DETAIL_TYPE)
                 .time(event.occurredAt())
                 .detail(Json.write(detail(event)))
-                .build()));
-        if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
-            throw new IllegalStateException("EventBridge refused the event for session " + event.sessionId() + ": "
-                    + response.entries().get(0).errorCode() + " " + response.entries().get(0).errorMessage());
-        }
+                .build();
     }
 }

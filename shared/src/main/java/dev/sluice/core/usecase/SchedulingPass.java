@@ -83,17 +83,23 @@ public final class SchedulingPass {
         }
         int placed = 0;
         int conflicts = 0;
+        List<SessionStatusChanged> scheduledEvents = new java.util.ArrayList<>();
         for (SchedulingPlan.Placement p : plan.placements()) {
             List<Kernel> kernels = p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
             Session scheduled = p.session().placedOn(kernels).transitionTo(SessionStatus.SCHEDULED, "scheduled",
                     Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), now);
             if (placements.place(scheduled, p.session().sequence())) {
-                events.publish(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, now));
+                scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, now));
                 placed++;
             } else {
                 conflicts++;
             }
+            if (scheduledEvents.size() == 10) {
+                events.publishAll(scheduledEvents);
+                scheduledEvents.clear();
+            }
         }
+        events.publishAll(scheduledEvents);
         int written = 0;
         boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
         Map<String, Integer> queueOrder = new HashMap<>();

@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +27,8 @@ public final class ApiLatencyBenchmark {
     private ApiLatencyBenchmark() {
     }
 
-    public static Report run(Path root) throws Exception {
-        try (LocalRuntime runtime = LocalRuntime.start(0)) {
-            LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, "sluice", LocalRuntime.endpoint());
+    public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
+        {
             FunctionHost host = runtime.host();
             String apiUrl = LocalRuntime.apiUrl(stack);
             LocalUsers users = LocalUsers.of(stack);
@@ -90,7 +88,8 @@ public final class ApiLatencyBenchmark {
                     getItemBaseline.row("baseline: bare consistent GetItem of the same item, same emulator, same run"),
                     roundTrip.row("client round trip through the emulator's API Gateway and the proxy hop"),
                     "",
-                    String.format("AWS calls per request: %.2f (one consistent GetItem). The handler's AWS time is above the bare "
+                    String.format("AWS calls per request: %.2f (one consistent GetItem, and for a pending session the COUNT query of "
+                            + "its queue position). The handler's AWS time is above the bare "
                             + "GetItem measured alone: during an invocation the single-process emulator is also holding the proxied "
                             + "API request open (not investigated further).", awsCallsPerRequest));
         }

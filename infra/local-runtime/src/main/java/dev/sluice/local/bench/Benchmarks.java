@@ -18,16 +18,20 @@ public final class Benchmarks {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-        ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(root);
-        String section = String.join("\n",
-                "### API latency (issue #3)",
-                "",
-                "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".",
-                "",
-                api.markdown(),
-                "");
+        try (dev.sluice.local.LocalRuntime runtime = dev.sluice.local.LocalRuntime.start(0)) {
+            dev.sluice.local.LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, "sluice", dev.sluice.local.LocalRuntime.endpoint());
+            ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
+            write(root, "api-latency", "API latency (issue #3)", api.markdown());
+            SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
+            write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+        }
+    }
+
+    private static void write(Path root, String name, String title, String body) throws IOException {
+        String section = String.join("\n", "### " + title, "", "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".", "",
+                body, "");
         System.out.println(section);
-        replaceSection(root.resolve("docs/benchmarks.md"), "api-latency", section);
+        replaceSection(root.resolve("docs/benchmarks.md"), name, section);
     }
 
     static String machine() {
@@ -40,7 +44,8 @@ public final class Benchmarks {
         long memGiB = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize() / (1L << 30);
         return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGiB + " GiB, "
-                + "Java " + System.getProperty("java.version") + ", ministack " + System.getenv().getOrDefault("SLUICE_MINISTACK_VERSION", "?");
+                + "Java " + System.getProperty("java.version")
+                + (System.getenv("SLUICE_MINISTACK_VERSION") == null ? "" : ", ministack " + System.getenv("SLUICE_MINISTACK_VERSION"));
     }
 
     /** Replaces the text between {@code <!-- name:start -->} and {@code <!-- name:end -->}, or appends the section. */

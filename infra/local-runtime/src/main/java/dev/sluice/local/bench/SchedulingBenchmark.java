@@ -1,0 +1,190 @@
+package dev.sluice.local.bench;
+
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.aws.AwsCallTimer;
+import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.adapters.dynamodb.DynamoPlacements;
+import dev.sluice.adapters.dynamodb.SessionItem;
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.StatusChange;
+import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.usecase.SchedulingPass;
+import dev.sluice.local.LocalDeployer;
+import dev.sluice.local.LocalRuntime;
+import dev.sluice.local.LocalUsers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Scheduling against the emulator: placements per second of a whole pass next to the raw rate of the same conditional
+ * TransactWriteItems issued in a loop (same run), DynamoDB requests per placement and per session life with an
+ * on-demand cost estimate, and create -> SCHEDULED latency with idle agents (from the session's own history times).
+ */
+public final class SchedulingBenchmark {
+    private static final int AGENTS = 50;
+    private static final int GPUS = 8;
+    private static final int SESSIONS = AGENTS * GPUS;
+    /** On-demand prices (us-east-1, USD per million request units) used for the estimate. */
+    private static final double WRU_PRICE = 0.625;
+    private static final double RRU_PRICE = 0.125;
+
+    private SchedulingBenchmark() {
+    }
+
+    public record Report(double passPerSecond, double rawPerSecond, double callsPerPlacement, double writeUnitsPerLife,
+                         double readUnitsPerLife, int lifeCalls, Stats createToScheduled, int itemBytes) {
+        public String markdown() {
+            double costPerMillion = writeUnitsPerLife * WRU_PRICE + readUnitsPerLife * RRU_PRICE;
+            return String.join("\n",
+                    "| scheduling, " + SESSIONS + " sessions onto " + AGENTS + " agents x " + GPUS + " GPUs | value |",
+                    "|---|---|",
+                    String.format("| **placements per second, one whole pass** (snapshot, plan, one transaction each) | %.0f /s |", passPerSecond),
+                    String.format("| baseline: the same conditional TransactWriteItems in a plain loop, same run | %.0f /s |", rawPerSecond),
+                    String.format("| pass rate / raw rate — goal at least 70%% | %.0f%% |", 100 * passPerSecond / rawPerSecond),
+                    String.format("| AWS requests per placed session, whole pass included (one TransactWriteItems; events batched 10 a PutEvents) | %.2f |", callsPerPlacement),
+                    String.format("| AWS requests in a session's whole life (create, its share of a pass, forced destroy; reads and PutEvents included) | %d |", lifeCalls),
+                    "",
+                    "| create -> SCHEDULED with idle agents (server times from the status history), 30 sessions | p50 | p90 | p99 | max |",
+                    "|---|---|---|---|---|",
+                    createToScheduled.row("through the API Gateway, the event nudge and one pass — goal p50 < 1 s"),
+                    "",
+                    String.format("Cost of a life on on-demand DynamoDB, estimated from the requests above and a %d-byte session item: "
+                                    + "%.0f write units and %.0f read units, about $%.2f per million sessions (at $%.3f per million writes "
+                                    + "and $%.3f per million reads; transactions count double).",
+                            itemBytes, writeUnitsPerLife, readUnitsPerLife, costPerMillion, WRU_PRICE, RRU_PRICE));
+        }
+    }
+
+    public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
+        Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
+        ControlPlane plane = ControlPlane.fromEnvironment(env);
+
+        // A whole pass over a full queue.
+        String group = "bench-" + UUID.randomUUID().toString().substring(0, 6);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        addAgents(plane, group, "p");
+        enqueue(plane, group, SESSIONS);
+        ResourceGroup g = plane.groupStore().find(group).orElseThrow();
+        AwsCallTimer.take();
+        long t = System.nanoTime();
+        SchedulingPass.Result result = plane.scheduling().run(g);
+        double passSeconds = (System.nanoTime() - t) / 1e9;
+        AwsCallTimer.Spent passCalls = AwsCallTimer.take();
+        if (result.placed() != SESSIONS) {
+            throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS);
+        }
+
+        // The raw rate: the same transactions, planned by hand, in a loop.
+        String rawGroup = group + "-raw";
+        plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, Map.of(), Instant.now(), Instant.now()));
+        addAgents(plane, rawGroup, "r");
+        List<Session> raw = enqueue(plane, rawGroup, SESSIONS);
+        DynamoPlacements placements = new DynamoPlacements(AwsClients.shared().dynamoDb(), env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"));
+        ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
+        Instant now = Instant.now();
+        t = System.nanoTime();
+        for (int i = 0; i < raw.size(); i++) {
+            Session s = raw.get(i);
+            Session scheduled = s.placedOn(List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)))
+                    .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), now);
+            if (!placements.place(scheduled, s.sequence())) {
+                throw new IllegalStateException("raw placement refused");
+            }
+        }
+        double rawSeconds = (System.nanoTime() - t) / 1e9;
+
+        // One session's whole life, counted call by call.
+        String lifeGroup = group + "-life";
+        plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, Map.of(), Instant.now(), Instant.now()));
+        addAgents(plane, lifeGroup, "l");
+        dev.sluice.core.auth.Principal owner = new dev.sluice.core.auth.Principal("bench-life", "bench", java.util.Set.of("users"));
+        AwsCallTimer.take();
+        Session created = plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", lifeGroup,
+                "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty()).session();
+        plane.scheduling().run(plane.groupStore().find(lifeGroup).orElseThrow());
+        plane.sessions().destroy(owner, created.id(), true);
+        int lifeCalls = AwsCallTimer.take().calls();
+        Session ended = plane.sessionStore().find(created.id()).orElseThrow();
+        int itemBytes = SessionItem.SCHEMA.itemToMap(SessionItem.from(ended), true).toString().length();
+        int kb = (itemBytes + 1023) / 1024;
+        // create: one Put (+1 PutEvents, not DynamoDB); pass: pending-queue Query, agents Query, group Get, policies
+        // BatchGet, one transaction of 2 items; destroy: one strongly consistent Get, one transaction of 2 items.
+        double writeUnits = kb + 2 * (kb + 1) + 2 * (kb + 1);
+        double readUnits = 4 * kb + 1 + 1;
+
+        Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
+        return new Report(SESSIONS / passSeconds, SESSIONS / rawSeconds, (double) passCalls.calls() / result.placed(),
+                writeUnits, readUnits, lifeCalls, latency, itemBytes);
+    }
+
+    private static Stats createToScheduled(LocalRuntime runtime, LocalDeployer.DeployedStack stack, ControlPlane plane, String group)
+            throws Exception {
+        String apiUrl = LocalRuntime.apiUrl(stack);
+        String token = LocalUsers.of(stack).token("bench-latency", List.of("users"));
+        HttpClient http = HttpClient.newHttpClient();
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(apiUrl + "/sessions"))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                            + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}")).build(), HttpResponse.BodyHandlers.ofString());
+            String id = created.body().replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+            Session s = plane.sessionStore().find(id).orElseThrow();
+            while (s.status() == SessionStatus.PENDING && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+                s = plane.sessionStore().find(id).orElseThrow();
+            }
+            Instant pending = s.statusHistory().get(0).at();
+            Instant scheduled = s.statusHistory().stream().filter(c -> c.status() == SessionStatus.SCHEDULED)
+                    .map(StatusChange::at).findFirst().orElseThrow(() -> new IllegalStateException("never scheduled"));
+            latencies.add(Duration.between(pending, scheduled).toNanos());
+            plane.sessions().destroy(new dev.sluice.core.auth.Principal(s.owner(), "x", java.util.Set.of("users")), id, true);
+        }
+        return Stats.of(latencies);
+    }
+
+    private static String agentId(String group, String prefix, int i) {
+        return String.format("%s-%s%03d", group, prefix, i);
+    }
+
+    private static void addAgents(ControlPlane plane, String group, String prefix) {
+        Instant now = Instant.now();
+        for (int i = 0; i < AGENTS; i++) {
+            plane.agentStore().put(new Agent(agentId(group, prefix, i), group, AgentStatus.ALIVE, true,
+                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    "x86_64", "bench", Map.of(), now, now));
+        }
+    }
+
+    private static List<Session> enqueue(ControlPlane plane, String group, int n) {
+        List<Session> out = new ArrayList<>();
+        Instant base = Instant.now().minusSeconds(60);
+        for (int i = 0; i < n; i++) {
+            Instant created = base.plusMillis(i);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), created), group, created);
+            if (!(plane.sessionStore().create(s, Optional.empty()) instanceof SessionStore.CreateOutcome.Created)) {
+                throw new IllegalStateException("could not enqueue");
+            }
+            out.add(s);
+        }
+        return out;
+    }
+}
