@@ -3,6 +3,7 @@ package dev.sluice.adapters;
 import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoAgentStore;
+import dev.sluice.adapters.dynamodb.DynamoPassLease;
 import dev.sluice.adapters.dynamodb.DynamoPlacements;
 import dev.sluice.adapters.dynamodb.DynamoResourcePolicyStore;
 import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
@@ -11,6 +12,7 @@ import dev.sluice.adapters.dynamodb.IdempotentResponses;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.PassLease;
 import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.port.ResourcePolicyStore;
 import dev.sluice.core.port.ResourceGroupStore;
@@ -39,10 +41,12 @@ public final class ControlPlane {
     private final IdempotentResponses responses;
     private final SchedulingPass scheduling;
     private final ResourcePolicyService policies;
+    private final PassLease passLease;
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
-                        ResourcePolicyStore policyStore, EventPublisher events, IdempotentResponses responses, JwtVerifier tokens,
-                        Clock clock) {
+                        ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
+                        JwtVerifier tokens, Clock clock) {
+        this.passLease = passLease;
         this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
         this.policies = new ResourcePolicyService(policyStore);
         this.responses = responses;
@@ -65,6 +69,7 @@ public final class ControlPlane {
                 new DynamoAgentStore(aws.enhanced(), require(env, "AGENTS_TABLE")),
                 new DynamoPlacements(aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "AGENTS_TABLE")),
                 new DynamoResourcePolicyStore(aws.dynamoDb(), require(env, "RESOURCE_POLICIES_TABLE")),
+                new DynamoPassLease(aws.dynamoDb(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
@@ -93,6 +98,10 @@ public final class ControlPlane {
 
     public ResourceGroupStore groupStore() {
         return groupStore;
+    }
+
+    public PassLease passLease() {
+        return passLease;
     }
 
     public ResourcePolicyService policies() {

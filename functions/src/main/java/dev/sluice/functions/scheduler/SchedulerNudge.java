@@ -30,7 +30,7 @@ public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<
         Map<String, Object> passes = new LinkedHashMap<>();
         Object group = event.getDetail() == null ? null : event.getDetail().get("resource_group");
         Optional<ResourceGroup> target = group instanceof String name ? plane.groupStore().find(name) : Optional.empty();
-        target.filter(ResourceGroup::active).ifPresent(g -> passes.put(g.name(), plane.scheduling().run(g)));
+        target.filter(ResourceGroup::active).ifPresent(g -> passes.put(g.name(), plane.scheduling().runCoalesced(g, plane.passLease())));
         return SchedulerLog.summary("scheduler-nudge", context, passes, started);
     }
 }

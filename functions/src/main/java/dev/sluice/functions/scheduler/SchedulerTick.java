@@ -28,7 +28,7 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
         Map<String, Object> passes = new LinkedHashMap<>();
         for (ResourceGroup group : plane.groupStore().list()) {
             if (group.active()) {
-                passes.put(group.name(), plane.scheduling().run(group));
+                passes.put(group.name(), plane.scheduling().runCoalesced(group, plane.passLease()));
             }
         }
         return SchedulerLog.summary("scheduler-tick", context, passes, started);

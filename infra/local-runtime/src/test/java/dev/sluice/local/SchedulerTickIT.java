@@ -41,8 +41,9 @@ class SchedulerTickIT {
             String payload = r.payload().asString(StandardCharsets.UTF_8);
             assertThat(r.functionError()).as(payload).isNull();
             assertThat(payload).doesNotContain("Mock response");
-            Object pass = ((Map<?, ?>) Json.readObjectUnchecked(payload).get("passes")).get(group);
-            assertThat(((Map<?, ?>) pass).get("cancelled")).isEqualTo(1);
+            Object passes = ((Map<?, ?>) Json.readObjectUnchecked(payload).get("passes")).get(group);
+            assertThat(((java.util.List<?>) passes)).isNotEmpty();
+            assertThat(((Map<?, ?>) ((java.util.List<?>) passes).get(0)).get("cancelled")).isEqualTo(1);
         }
 
         Session cancelled = plane.sessionStore().find(stale.id()).orElseThrow();

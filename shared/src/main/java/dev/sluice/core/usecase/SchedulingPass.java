@@ -19,7 +19,9 @@ import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.port.PassLease;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +58,32 @@ public final class SchedulingPass {
 
     /** What one pass did. {@code conflicts}: placements another writer got to first; they are retried next pass. */
     public record Result(String group, int placed, int cancelled, int deferred, int explanationsWritten, int conflicts) {
+    }
+
+    /** How long a pass may hold its group's lease before another may take it over (a crashed holder). */
+    static final Duration LEASE = Duration.ofSeconds(90);
+    /** Passes one holder runs back to back for triggers that came meanwhile, at most. */
+    static final int MAX_RERUNS = 5;
+
+    /**
+     * Runs a pass unless one is already running for the group, in which case that one is asked to run once more
+     * (coalescing a burst of triggers into few passes). Returns the passes this call ran (none when coalesced).
+     */
+    public List<Result> runCoalesced(ResourceGroup group, PassLease lease) {
+        String holder = java.util.UUID.randomUUID().toString();
+        if (!lease.acquire(group.name(), holder, clock.instant(), LEASE)) {
+            return List.of();
+        }
+        List<Result> results = new java.util.ArrayList<>();
+        boolean again;
+        do {
+            results.add(run(group));
+            again = lease.releaseOrContinue(group.name(), holder, clock.instant(), LEASE);
+        } while (again && results.size() <= MAX_RERUNS);
+        if (again) {
+            lease.release(group.name(), holder);
+        }
+        return results;
     }
 
     public Result run(ResourceGroup group) {
