@@ -55,7 +55,7 @@ public final class ControlPlane {
         this.agents = new AgentService(agentStore);
         this.groupStore = groupStore;
         this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
-        this.resourceGroups = new ResourceGroupService(groupStore, clock);
+        this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
     }
 

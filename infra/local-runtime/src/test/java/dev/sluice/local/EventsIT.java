@@ -78,6 +78,36 @@ class EventsIT {
     }
 
     @Test
+    void aResourceGroupChangeIsPublishedInItsSchema() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String bus = local.stack.outputs().get("EventBusName");
+        String group = "evg-" + UUID.randomUUID().toString().substring(0, 8);
+        try (SqsClient sqs = SqsClient.builder().build(); EventBridgeClient events = EventBridgeClient.builder().build()) {
+            String queueUrl = sqs.createQueue(b -> b.queueName("groups-it-" + UUID.randomUUID().toString().substring(0, 8))).queueUrl();
+            String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            String rule = "groups-it-" + UUID.randomUUID().toString().substring(0, 8);
+            events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.resource-groups"),
+                    "detail", Map.of("resource_group", List.of(group))))));
+            events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
+            plane.resourceGroups().put(new Principal("root", "root", Set.of("admin")), group, Map.of());
+            List<JsonNode> received = new ArrayList<>();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+            while (received.isEmpty() && Instant.now().isBefore(deadline)) {
+                for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    received.add(Json.MAPPER.readTree(m.body()));
+                }
+            }
+            assertThat(received).hasSize(1);
+            JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                    Files.readString(LocalStack.ROOT.resolve("infra/events/resource-group-changed.schema.json")));
+            assertThat(schema.validate(received.get(0))).isEmpty();
+            assertThat(received.get(0).path("detail").path("resource_group").asText()).isEqualTo(group);
+        }
+    }
+
+    @Test
     void theSchemaRejectsAnEventThatBreaksIt() throws Exception {
         JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
                 Files.readString(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json")));

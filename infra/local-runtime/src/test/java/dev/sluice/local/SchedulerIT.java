@@ -74,6 +74,46 @@ class SchedulerIT {
                 .as("a forced destroy gives the GPU back").isEqualByComparingTo("0");
     }
 
+    private static Session quietlyEnqueued(ControlPlane plane, String group) {
+        Instant created = Instant.now();
+        Session s = Session.enqueue(UUID.randomUUID().toString(), "quiet", SessionSpec.parse(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), created), group, created);
+        assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
+        return s;
+    }
+
+    private static SessionStatus awaitStatus(ControlPlane plane, String id, SessionStatus wanted) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        SessionStatus status = plane.sessionStore().find(id).orElseThrow().status();
+        while (status != wanted && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+            status = plane.sessionStore().find(id).orElseThrow().status();
+        }
+        return status;
+    }
+
+    @Test
+    void aResourceGroupChangeOrAnAgentCapacityEventTriggersAPass() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 2);
+        Session first = quietlyEnqueued(plane, group);
+        Thread.sleep(300);
+        assertThat(plane.sessionStore().find(first.id()).orElseThrow().status()).as("nothing triggered a pass yet").isEqualTo(SessionStatus.PENDING);
+        assertThat(new ApiClient(local.apiUrl).call("PATCH", "/resource-groups/" + group, local.adminToken(),
+                "{\"description\":\"more GPUs soon\"}", Map.of()).status()).isEqualTo(200);
+        assertThat(awaitStatus(plane, first.id(), SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
+
+        Session second = quietlyEnqueued(plane, group);
+        try (var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().build()) {
+            bus.putEvents(b -> b.entries(e -> e.eventBusName(local.stack.outputs().get("EventBusName")).source("sluice.agents")
+                    .detailType("Agent Capacity Changed").detail("{\"version\":\"1\",\"agent_id\":\"" + group
+                            + "-a1\",\"resource_group\":\"" + group + "\",\"occurred_at\":\"" + Instant.now() + "\"}")));
+        }
+        assertThat(awaitStatus(plane, second.id(), SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
+    }
+
     @Test
     void pendingSessionsSayWhyTheyWaitAndWhereTheyAreInTheQueue() throws Exception {
         LocalStack local = LocalStack.get();

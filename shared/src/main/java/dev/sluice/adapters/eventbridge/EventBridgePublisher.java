@@ -40,18 +40,31 @@ public final class EventBridgePublisher implements EventPublisher {
         publishAll(java.util.List.of(event));
     }
 
+    @Override
+    public void publishGroupChanged(String group, boolean active, java.time.Instant at) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("version", "1");
+        d.put("resource_group", group);
+        d.put("active", active);
+        d.put("occurred_at", at.toString());
+        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source("sluice.resource-groups")
+                .detailType("Resource Group Changed").time(at).detail(Json.write(d)).build()));
+    }
+
     /** PutEvents takes at most 10 entries a request. */
     @Override
     public void publishAll(java.util.List<SessionStatusChanged> events) {
         for (int i = 0; i < events.size(); i += 10) {
-            java.util.List<PutEventsRequestEntry> entries = events.subList(i, Math.min(events.size(), i + 10)).stream()
-                    .map(this::entry).toList();
-            PutEventsResponse response = client.putEvents(r -> r.entries(entries));
-            if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
-                var failed = response.entries().stream().filter(e -> e.errorCode() != null).findFirst();
-                throw new IllegalStateException("EventBridge refused " + response.failedEntryCount() + " event(s): "
-                        + failed.map(e -> e.errorCode() + " " + e.errorMessage()).orElse("unknown error"));
-            }
+            put(events.subList(i, Math.min(events.size(), i + 10)).stream().map(this::entry).toList());
+        }
+    }
+
+    private void put(java.util.List<PutEventsRequestEntry> entries) {
+        PutEventsResponse response = client.putEvents(r -> r.entries(entries));
+        if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
+            var failed = response.entries().stream().filter(e -> e.errorCode() != null).findFirst();
+            throw new IllegalStateException("EventBridge refused " + response.failedEntryCount() + " event(s): "
+                    + failed.map(e -> e.errorCode() + " " + e.errorMessage()).orElse("unknown error"));
         }
     }
 

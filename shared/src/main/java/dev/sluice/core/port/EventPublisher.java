@@ -6,6 +6,9 @@ import dev.sluice.core.session.SessionStatusChanged;
 public interface EventPublisher {
     void publish(SessionStatusChanged event);
 
+    /** A resource group was defined, changed or deactivated: its scheduler takes a new look at its queue. */
+    void publishGroupChanged(String group, boolean active, java.time.Instant at);
+
     /** Publishes many events, in as few requests as the bus allows; by default one by one. */
     default void publishAll(java.util.List<SessionStatusChanged> events) {
         events.forEach(this::publish);

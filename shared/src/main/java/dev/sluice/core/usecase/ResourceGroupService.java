@@ -12,11 +12,18 @@ import java.util.Map;
 /** Admin management of resource groups. */
 public final class ResourceGroupService {
     private final ResourceGroupStore groups;
+    private final dev.sluice.core.port.EventPublisher events;
     private final Clock clock;
 
-    public ResourceGroupService(ResourceGroupStore groups, Clock clock) {
+    public ResourceGroupService(ResourceGroupStore groups, dev.sluice.core.port.EventPublisher events, Clock clock) {
         this.groups = groups;
+        this.events = events;
         this.clock = clock;
+    }
+
+    private ResourceGroup changed(ResourceGroup g) {
+        events.publishGroupChanged(g.name(), g.active(), g.updatedAt());
+        return g;
     }
 
     public record Written(ResourceGroup group, boolean created) {
@@ -30,7 +37,7 @@ public final class ResourceGroupService {
         var existing = groups.find(name);
         ResourceGroup group = ResourceGroup.fromDefinition(name, body, existing.map(ResourceGroup::createdAt).orElse(now), now);
         groups.put(group);
-        return new Written(group, existing.isEmpty());
+        return new Written(changed(group), existing.isEmpty());
     }
 
     /** Creates a group whose name is in the body; a taken name is a conflict. */
@@ -47,7 +54,7 @@ public final class ResourceGroupService {
         if (!groups.create(group)) {
             throw new DomainException(ErrorCode.CONFLICT, "name", "a resource group named '" + n + "' exists already");
         }
-        return group;
+        return changed(group);
     }
 
     /** Changes some fields of a group; the result is validated as a whole, and a concurrent change is a conflict. */
@@ -65,7 +72,7 @@ public final class ResourceGroupService {
         if (!groups.replace(next, current.updatedAt())) {
             throw new DomainException(ErrorCode.CONFLICT, null, "the resource group changed meanwhile; read it again and retry");
         }
-        return next;
+        return changed(next);
     }
 
     /** Deactivates a group: it accepts no new session; existing ones are unaffected. */

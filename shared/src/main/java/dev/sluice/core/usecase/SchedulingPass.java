@@ -77,8 +77,10 @@ public final class SchedulingPass {
         List<Result> results = new java.util.ArrayList<>();
         boolean again;
         do {
-            results.add(run(group));
-            again = lease.releaseOrContinue(group.name(), holder, clock.instant(), LEASE);
+            Result result = run(group);
+            results.add(result);
+            // A placement another writer beat us to is re-read and re-planned at once, still under the lease.
+            again = result.conflicts() > 0 || lease.releaseOrContinue(group.name(), holder, clock.instant(), LEASE);
         } while (again && results.size() <= MAX_RERUNS);
         if (again) {
             lease.release(group.name(), holder);

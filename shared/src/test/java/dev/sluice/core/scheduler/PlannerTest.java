@@ -209,6 +209,37 @@ class PlannerTest {
     }
 
     @Test
+    void pendingCountAndPendingSlotLimitsHoldAnOwnersQueue() {
+        ResourcePolicy pendingCaps = new ResourcePolicy(Optional.empty(), Optional.empty(), Optional.of(1), Optional.of(slots("cuda.device", 2)));
+        SchedulingSnapshot base = snapshot(FIFO, List.of(session("s", "o", 1, slots("cuda.device", 1), Map.of())),
+                List.of(agent("a", slots("cuda.device", 8))));
+        Usage tooManyPending = new Usage(0, ResourceSlots.EMPTY, 2, slots("cuda.device", 1));
+        SchedulingPlan count = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of("o", tooManyPending),
+                Usage.NONE, Usage.NONE, Map.of("o", pendingCaps), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(why(count, "s").failed()).extracting(PredicateResult::name).containsExactly(Predicates.PENDING_COUNT);
+        Usage tooMuchPending = new Usage(0, ResourceSlots.EMPTY, 1, slots("cuda.device", 3));
+        SchedulingPlan slotsHeld = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of("o", tooMuchPending),
+                Usage.NONE, Usage.NONE, Map.of("o", pendingCaps), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(why(slotsHeld, "s").failed()).extracting(PredicateResult::name).containsExactly(Predicates.PENDING_RESOURCE);
+        Usage fine = new Usage(0, ResourceSlots.EMPTY, 1, slots("cuda.device", 1));
+        SchedulingPlan ok = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of("o", fine),
+                Usage.NONE, Usage.NONE, Map.of("o", pendingCaps), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(placedIds(ok)).containsExactly("s");
+    }
+
+    @Test
+    void theUsersTotalSlotLimitCountsWhatTheyAlreadyHold() {
+        ResourcePolicy fourGpus = new ResourcePolicy(Optional.empty(), Optional.of(slots("cuda.device", 4)), Optional.empty(), Optional.empty());
+        SchedulingSnapshot base = snapshot(FIFO, List.of(session("s", "o", 1, slots("cuda.device", 2), Map.of())),
+                List.of(agent("a", slots("cuda.device", 8))));
+        Usage holdsThree = new Usage(2, slots("cuda.device", 3), 1, slots("cuda.device", 2));
+        SchedulingPlan plan = Planner.plan(new SchedulingSnapshot(FIFO, base.pending(), base.agents(), Map.of("o", holdsThree),
+                Usage.NONE, Usage.NONE, Map.of("o", fourGpus), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), NOW));
+        assertThat(why(plan, "s").failed()).extracting(PredicateResult::name).containsExactly(Predicates.USER_RESOURCE);
+        assertThat(why(plan, "s").message()).contains("limit");
+    }
+
+    @Test
     void groupAndDomainLimitsApplyToTheirTotals() {
         ResourcePolicy groupCap = new ResourcePolicy(Optional.empty(), Optional.of(slots("cuda.device", 2)), Optional.empty(), Optional.empty());
         SchedulingSnapshot base = snapshot(FIFO, List.of(session("s", 1, slots("cuda.device", 1))), List.of(agent("a", slots("cuda.device", 8))));
