@@ -19,7 +19,8 @@ public final class AwsClients {
 
     private AwsClients() {
         this.dynamoDb = DynamoDbClient.builder().httpClient(HTTP)
-                .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer()).addExecutionInterceptor(new CapacityMeter()))
+                .build();
         this.enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(dynamoDb).build();
         this.eventBridge = EventBridgeClient.builder().httpClient(HTTP)
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();

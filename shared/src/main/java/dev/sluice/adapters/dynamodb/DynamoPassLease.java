@@ -24,6 +24,20 @@ public final class DynamoPassLease implements PassLease {
 
     @Override
     public boolean acquire(String group, String holder, Instant now, Duration ttl) {
+        // Either take the lease, or leave word with the pass that holds it; never leave word on a free lease (the
+        // holder may release between our two writes), so a trigger is never lost.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (take(group, holder, now, ttl)) {
+                return true;
+            }
+            if (askHolderToRunAgain(group, now)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private boolean take(String group, String holder, Instant now, Duration ttl) {
         try {
             dynamoDb.updateItem(b -> b.tableName(table).key(key(group))
                     .updateExpression("SET passHolder = :h, passUntil = :until, passAgain = :no")
@@ -35,15 +49,19 @@ public final class DynamoPassLease implements PassLease {
                             ":no", AttributeValue.fromBool(false))));
             return true;
         } catch (ConditionalCheckFailedException held) {
-            try {
-                dynamoDb.updateItem(b -> b.tableName(table).key(key(group))
-                        .updateExpression("SET passAgain = :yes")
-                        .conditionExpression("attribute_exists(#n)")
-                        .expressionAttributeNames(Map.of("#n", "name"))
-                        .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true))));
-            } catch (ConditionalCheckFailedException gone) {
-                // the group was deleted meanwhile: nothing to schedule
-            }
+            return false;
+        }
+    }
+
+    private boolean askHolderToRunAgain(String group, Instant now) {
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table).key(key(group))
+                    .updateExpression("SET passAgain = :yes")
+                    .conditionExpression("attribute_exists(passHolder) AND passUntil >= :now")
+                    .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true),
+                            ":now", AttributeValue.fromN(Long.toString(now.toEpochMilli())))));
+            return true;
+        } catch (ConditionalCheckFailedException releasedMeanwhile) {
             return false;
         }
     }

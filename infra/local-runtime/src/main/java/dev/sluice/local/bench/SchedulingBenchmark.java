@@ -47,7 +47,7 @@ public final class SchedulingBenchmark {
     private SchedulingBenchmark() {
     }
 
-    public record Report(double passPerSecond, double rawPerSecond, double callsPerPlacement, double writeUnitsPerLife,
+    public record Report(double passPerSecond, double rawPerSecond, double callsPerPlacement, double unitsPerPlacement, double writeUnitsPerLife,
                          double readUnitsPerLife, int lifeCalls, Stats createToScheduled, int itemBytes, BigQueue bigQueue) {
         public String markdown() {
             double costPerMillion = writeUnitsPerLife * WRU_PRICE + readUnitsPerLife * RRU_PRICE;
@@ -58,6 +58,7 @@ public final class SchedulingBenchmark {
                     String.format("| baseline: the same conditional TransactWriteItems in a plain loop, same run | %.0f /s |", rawPerSecond),
                     String.format("| pass rate / raw rate — goal at least 70%% | %.0f%% |", 100 * passPerSecond / rawPerSecond),
                     String.format("| AWS requests per placed session, whole pass included (one TransactWriteItems; events batched 10 a PutEvents) | %.2f |", callsPerPlacement),
+                    String.format("| DynamoDB capacity units consumed per placed session, whole pass included (as DynamoDB reports them) | %.2f |", unitsPerPlacement),
                     String.format("| AWS requests in a session's whole life (create, its share of a pass, forced destroy; reads and PutEvents included) | %d |", lifeCalls),
                     String.format("| **one pass over a queue of 10,000 pending sessions** (the nudge function, invoked through Lambda; "
                                     + "100 agents x 8 GPUs) | %.1f s, no error: %d placed, %d left pending, %d explanations written |",
@@ -67,9 +68,10 @@ public final class SchedulingBenchmark {
                     "|---|---|---|---|---|",
                     createToScheduled.row("through the API Gateway, the event nudge and one pass — goal p50 < 1 s"),
                     "",
-                    String.format("Cost of a life on on-demand DynamoDB, estimated from the requests above and a %d-byte session item: "
-                                    + "%.0f write units and %.0f read units, about $%.2f per million sessions (at $%.3f per million writes "
-                                    + "and $%.3f per million reads; transactions count double).",
+                    String.format("A session's life (create, schedule, forced destroy; its item is %d bytes at the end) consumed "
+                                    + "%.1f write and %.1f read capacity units as DynamoDB reports them: on on-demand pricing about $%.2f per "
+                                    + "million sessions (at $%.3f per million write and $%.3f per million read request units). The agent's "
+                                    + "own reports of PULLING, RUNNING and the end (issue #5) will add a transaction each.",
                             itemBytes, writeUnitsPerLife, readUnitsPerLife, costPerMillion, WRU_PRICE, RRU_PRICE));
         }
     }
@@ -85,10 +87,12 @@ public final class SchedulingBenchmark {
         enqueue(plane, group, SESSIONS);
         ResourceGroup g = plane.groupStore().find(group).orElseThrow();
         AwsCallTimer.take();
+        dev.sluice.adapters.aws.CapacityMeter.take();
         long t = System.nanoTime();
         SchedulingPass.Result result = plane.scheduling().run(g);
         double passSeconds = (System.nanoTime() - t) / 1e9;
         AwsCallTimer.Spent passCalls = AwsCallTimer.take();
+        dev.sluice.adapters.aws.CapacityMeter.Units passUnits = dev.sluice.adapters.aws.CapacityMeter.take();
         if (result.placed() != SESSIONS) {
             throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS);
         }
@@ -118,23 +122,22 @@ public final class SchedulingBenchmark {
         addAgents(plane, lifeGroup, "l");
         dev.sluice.core.auth.Principal owner = new dev.sluice.core.auth.Principal("bench-life", "bench", java.util.Set.of("users"));
         AwsCallTimer.take();
+        dev.sluice.adapters.aws.CapacityMeter.take();
         Session created = plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", lifeGroup,
                 "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty()).session();
         plane.scheduling().run(plane.groupStore().find(lifeGroup).orElseThrow());
         plane.sessions().destroy(owner, created.id(), true);
         int lifeCalls = AwsCallTimer.take().calls();
+        dev.sluice.adapters.aws.CapacityMeter.Units lifeUnits = dev.sluice.adapters.aws.CapacityMeter.take();
         Session ended = plane.sessionStore().find(created.id()).orElseThrow();
         int itemBytes = SessionItem.SCHEMA.itemToMap(SessionItem.from(ended), true).toString().length();
-        int kb = (itemBytes + 1023) / 1024;
-        // create: one Put (+1 PutEvents, not DynamoDB); pass: pending-queue Query, agents Query, group Get, policies
-        // BatchGet, one transaction of 2 items; destroy: one strongly consistent Get, one transaction of 2 items.
-        double writeUnits = kb + 2 * (kb + 1) + 2 * (kb + 1);
-        double readUnits = 4 * kb + 1 + 1;
+        double writeUnits = lifeUnits.write();
+        double readUnits = lifeUnits.read();
 
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
         return new Report(SESSIONS / passSeconds, SESSIONS / rawSeconds, (double) passCalls.calls() / result.placed(),
-                writeUnits, readUnits, lifeCalls, latency, itemBytes, big);
+                (passUnits.read() + passUnits.write()) / result.placed(), writeUnits, readUnits, lifeCalls, latency, itemBytes, big);
     }
 
     /** The outcome of one pass over a 10,000-session queue. */
