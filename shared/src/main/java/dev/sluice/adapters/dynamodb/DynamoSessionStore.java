@@ -222,15 +222,12 @@ public final class DynamoSessionStore implements SessionStore {
                 occupying.add(st);
             }
         }
-        SessionQuery query = new SessionQuery(Optional.of(owner), occupying, Optional.empty(), Optional.empty(), true,
-                SessionQuery.MAX_LIMIT, Optional.empty());
         int active = 0;
         dev.sluice.core.slots.ResourceSlots held = dev.sluice.core.slots.ResourceSlots.EMPTY;
         Optional<String> cursor = Optional.empty();
         do {
-            SessionQuery page = new SessionQuery(query.owner(), query.statuses(), query.resourceGroup(), query.name(), true,
-                    query.limit(), cursor);
-            Page<Session> found = list(page, Instant.EPOCH);
+            Page<Session> found = list(new SessionQuery(Optional.of(owner), occupying, Optional.empty(), Optional.empty(), true,
+                    SessionQuery.MAX_LIMIT, cursor), Instant.EPOCH);
             for (Session s : found.items()) {
                 active++;
                 held = held.add(s.occupiedSlots());
