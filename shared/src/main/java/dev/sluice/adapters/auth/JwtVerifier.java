@@ -47,7 +47,7 @@ public final class JwtVerifier {
 
     /** A verifier whose keys are fetched once from the issuer's JWKS URL, on first use. */
     public static JwtVerifier forJwksUrl(String issuer, String audience, String jwksUrl, Clock clock) {
-        return new JwtVerifier(issuer, audience, new Memo<>(() -> parseJwks(fetch(jwksUrl))), clock);
+        return new JwtVerifier(issuer, audience, new JwksCache(() -> parseJwks(fetch(jwksUrl)), clock), clock);
     }
 
     /** Reads the principal from an {@code Authorization} header value; 401 for anything not a valid token. */
@@ -69,7 +69,11 @@ public final class JwtVerifier {
         if (!"RS256".equals(alg) && !"ES256".equals(alg)) {
             throw unauthenticated("the token's algorithm is not accepted");
         }
-        PublicKey key = keys.get().get(header.path("kid").asText());
+        String kid = header.path("kid").asText();
+        PublicKey key = keys.get().get(kid);
+        if (key == null && keys instanceof JwksCache cache) {
+            key = cache.refresh().get(kid);
+        }
         if (key == null || !key.getAlgorithm().equals("RS256".equals(alg) ? "RSA" : "EC")) {
             throw unauthenticated("the token was not signed by a known key");
         }
@@ -180,27 +184,36 @@ public final class JwtVerifier {
         }
     }
 
-    /** Computes a value once, on first use, retrying after a failure. */
-    private static final class Memo<T> implements Supplier<T> {
-        private final Supplier<T> source;
-        private volatile T value;
+    /**
+     * The issuer's keys, fetched on first use and fetched again when a token names a key id we do not know (the
+     * issuer rotated its keys), at most once a minute so that forged key ids cannot make us hammer the issuer.
+     */
+    static final class JwksCache implements Supplier<Map<String, PublicKey>> {
+        private static final Duration REFRESH_AT_MOST = Duration.ofMinutes(1);
+        private final Supplier<Map<String, PublicKey>> source;
+        private final Clock clock;
+        private volatile Map<String, PublicKey> keys;
+        private volatile java.time.Instant fetchedAt = java.time.Instant.MIN;
 
-        Memo(Supplier<T> source) {
+        JwksCache(Supplier<Map<String, PublicKey>> source, Clock clock) {
             this.source = source;
+            this.clock = clock;
         }
 
         @Override
-        public T get() {
-            T v = value;
-            if (v == null) {
-                synchronized (this) {
-                    if (value == null) {
-                        value = source.get();
-                    }
-                    v = value;
-                }
+        public Map<String, PublicKey> get() {
+            Map<String, PublicKey> k = keys;
+            return k != null ? k : refresh();
+        }
+
+        /** Fetches again if the last fetch is old enough; returns the keys either way. */
+        synchronized Map<String, PublicKey> refresh() {
+            java.time.Instant now = clock.instant();
+            if (keys == null || fetchedAt.plus(REFRESH_AT_MOST).isBefore(now)) {
+                keys = source.get();
+                fetchedAt = now;
             }
-            return v;
+            return keys;
         }
     }
 }

@@ -166,6 +166,51 @@ class JwtVerifierTest {
         return out;
     }
 
+    /** A clock the test moves by hand. */
+    private static final class HandClock extends Clock {
+        private Instant now = NOW;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void rotatedKeysAreFetchedAgainOnAnUnknownKeyIdButAtMostOnceAMinute() throws Exception {
+        HandClock clock = new HandClock();
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Map<String, PublicKey>> published =
+                new java.util.concurrent.atomic.AtomicReference<>(Map.of("old", otherKey.getPublic()));
+        JwtVerifier.JwksCache cache = new JwtVerifier.JwksCache(() -> {
+            fetches.incrementAndGet();
+            return published.get();
+        }, clock);
+        JwtVerifier rotating = new JwtVerifier(ISSUER, AUDIENCE, cache, clock);
+        assertRefused(rotating, "Bearer " + token(claims()));
+        assertThat(fetches.get()).as("first use, then no second fetch within the minute").isEqualTo(1);
+        published.set(Map.of("old", otherKey.getPublic(), "k1", key.getPublic()));
+        clock.now = NOW.plusSeconds(61);
+        assertThat(rotating.verifyHeader("Bearer " + token(claims())).subject()).isEqualTo("user-1");
+        assertThat(fetches.get()).isEqualTo(2);
+        assertThat(rotating.verifyHeader("Bearer " + token(claims())).subject()).isEqualTo("user-1");
+        assertThat(fetches.get()).as("a known key needs no fetch").isEqualTo(2);
+    }
+
+    private static void assertRefused(JwtVerifier v, String header) {
+        assertThatThrownBy(() -> v.verifyHeader(header)).isInstanceOf(DomainException.class);
+    }
+
     @Test
     void jwksDocumentsAreParsedIntoKeysById() {
         RSAPublicKey pub = (RSAPublicKey) key.getPublic();
