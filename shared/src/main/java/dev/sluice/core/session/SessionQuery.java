@@ -67,7 +67,7 @@ public record SessionQuery(
         }
         boolean all = flag(params, "all");
         Optional<String> owner = Optional.ofNullable(params.get("owner")).filter(o -> !o.isBlank());
-        if ((all || owner.isPresent()) && !caller.isAdmin()) {
+        if ((all || owner.filter(o -> !o.equals(caller.subject())).isPresent()) && !caller.isAdmin()) {
             throw new DomainException(ErrorCode.FORBIDDEN, all ? "all" : "owner", "only admins may list other users' sessions");
         }
         if (all && owner.isPresent()) {

@@ -37,6 +37,7 @@ class SessionQueryTest {
             assertThatThrownBy(() -> SessionQuery.parse(params, USER))
                     .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.FORBIDDEN));
         }
+        assertThat(SessionQuery.parse(Map.of("owner", "u-1"), USER).owner()).as("naming yourself is fine").contains("u-1");
         assertThat(SessionQuery.parse(Map.of("all", "true"), ADMIN).owner()).isEmpty();
         assertThat(SessionQuery.parse(Map.of("owner", "u-2"), ADMIN).owner()).contains("u-2");
     }
