@@ -173,6 +173,34 @@ class SchedulerIT {
     }
 
     @Test
+    void drfServesTheOwnerHoldingLessEvenWhenTheyHoldItElsewhere() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String heavy = "heavy-" + UUID.randomUUID().toString().substring(0, 6);
+        String light = "light-" + UUID.randomUUID().toString().substring(0, 6);
+        String elsewhere = newGroup(plane, Map.of());
+        addAgent(plane, elsewhere + "-a1", elsewhere, 1);
+        Instant t0 = Instant.now().minusSeconds(600);
+        Session held = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0), elsewhere, t0);
+        plane.sessionStore().create(held, Optional.empty());
+        plane.scheduling().run(plane.groupStore().find(elsewhere).orElseThrow());
+        assertThat(plane.sessionStore().find(held.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
+
+        String fair = "drf-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(fair, Map.of("scheduler", "drf"), Instant.now(), Instant.now()));
+        addAgent(plane, fair + "-a1", fair, 1);
+        Session heavyWaits = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0.plusSeconds(1)), fair, t0.plusSeconds(1));
+        Session lightGoes = Session.enqueue(UUID.randomUUID().toString(), light, SessionSpec.parse(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0.plusSeconds(2)), fair, t0.plusSeconds(2));
+        plane.sessionStore().create(heavyWaits, Optional.empty());
+        plane.sessionStore().create(lightGoes, Optional.empty());
+        plane.scheduling().run(plane.groupStore().find(fair).orElseThrow());
+        assertThat(plane.sessionStore().find(lightGoes.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
+        assertThat(plane.sessionStore().find(heavyWaits.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
+    }
+
+    @Test
     void racingPassesOverHundredsOfSessionsNeverDoubleBook() throws Exception {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = newGroup(plane, Map.of("agent_selection_strategy", "concentrated"));
@@ -222,7 +250,7 @@ class SchedulerIT {
                 assertThat(s.statusData()).as("a session left pending says why").containsKey("reason");
             }
         }
-        assertThat(scheduled).isEqualTo(placed);
+        assertThat(scheduled).as("what the passes placed is what is scheduled").isEqualTo(placed);
         BigDecimal total = BigDecimal.ZERO;
         for (Agent a : plane.agentStore().inGroup(group)) {
             BigDecimal held = heldByAgent.getOrDefault(a.id(), BigDecimal.ZERO);

@@ -167,12 +167,17 @@ public final class SchedulingPass {
         ResourcePolicy groupPolicy = found.getOrDefault("group:" + group.name(), ResourcePolicy.UNLIMITED);
         Map<String, ResourcePolicy> ownerPolicies = new HashMap<>();
         Map<String, Usage> ownerUsage = new HashMap<>();
+        // DRF ranks owners by what they already hold, so it needs every pending owner's usage; quotas only the limited ones'.
+        boolean drf = group.scheduler() == dev.sluice.core.group.SchedulerKind.DRF;
         for (String owner : owners) {
             ResourcePolicy p = found.get("user:" + owner);
-            if (p == null || p.isUnlimited()) {
+            boolean limited = p != null && !p.isUnlimited();
+            if (!limited && !drf) {
                 continue;
             }
-            ownerPolicies.put(owner, p);
+            if (limited) {
+                ownerPolicies.put(owner, p);
+            }
             Usage active = sessions.usageOf(owner);
             int pendingCount = 0;
             dev.sluice.core.slots.ResourceSlots pendingSlots = dev.sluice.core.slots.ResourceSlots.EMPTY;
