@@ -59,20 +59,23 @@ final class AgentReservations {
             }
             i++;
         }
+        Map<String, AttributeValue> key = Map.of("id", AttributeValue.fromS(kernel.agentId()));
+        if (sets.isEmpty()) {
+            // a kernel with no slots changes nothing on its agent, but a reservation still checks the agent
+            names.remove("#free");
+            names.remove("#occ");
+            return TransactWriteItem.builder().conditionCheck(c -> c.tableName(agentsTable).key(key)
+                    .conditionExpression(String.join(" AND ", conditions)).expressionAttributeNames(names.isEmpty() ? null : names)
+                    .expressionAttributeValues(values.isEmpty() ? null : values)).build();
+        }
         Update.Builder update = Update.builder()
                 .tableName(agentsTable)
-                .key(Map.of("id", AttributeValue.fromS(kernel.agentId())))
+                .key(key)
                 .conditionExpression(String.join(" AND ", conditions))
-                .expressionAttributeNames(names);
+                .expressionAttributeNames(names)
+                .updateExpression("SET " + String.join(", ", sets));
         if (!values.isEmpty()) {
             update.expressionAttributeValues(values);
-        }
-        if (sets.isEmpty()) {
-            // a kernel with no slots still checks the agent but changes nothing
-            names.put("#id", "id");
-            update.updateExpression("SET #id = #id").expressionAttributeNames(names);
-        } else {
-            update.updateExpression("SET " + String.join(", ", sets));
         }
         return TransactWriteItem.builder().update(update.build()).build();
     }
