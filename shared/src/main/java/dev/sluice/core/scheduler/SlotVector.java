@@ -23,7 +23,8 @@ final class SlotVector {
         Map<String, BigDecimal> m = new LinkedHashMap<>();
         for (int i = 0; i < SIZE; i++) {
             if (v[i] != 0) {
-                m.put(ResourceSlots.KNOWN.get(i), BigDecimal.valueOf(v[i], 6));
+                String slot = ResourceSlots.KNOWN.get(i);
+                m.put(slot, BigDecimal.valueOf(v[i], ResourceSlots.fixedPointScale(slot)));
             }
         }
         return ResourceSlots.of(m);

@@ -74,6 +74,12 @@ public final class ResourceSlots {
             if (WHOLE_UNITS.contains(slot) && amount.stripTrailingZeros().scale() > 0) {
                 throw DomainException.invalid(field, "must be a whole number");
             }
+            if (amount.stripTrailingZeros().scale() > 6) {
+                throw DomainException.invalid(field, "must have at most 6 decimal places");
+            }
+            if (amount.compareTo(maximum(slot)) > 0) {
+                throw DomainException.invalid(field, "must be at most " + maximum(slot).toPlainString());
+            }
             parsed.put(slot, amount);
         }
         return new ResourceSlots(parsed);
@@ -103,16 +109,26 @@ public final class ResourceSlots {
         }
     }
 
+    /** Millionths for the fractional slots, whole units (bytes, devices) for the others. */
+    public static int fixedPointScale(String slot) {
+        return WHOLE_UNITS.contains(slot) ? 0 : 6;
+    }
+
+    /** The largest amount a slot may ask for: its fixed-point form times a 64-kernel cluster still fits in a long. */
+    private static BigDecimal maximum(String slot) {
+        return WHOLE_UNITS.contains(slot) ? BigDecimal.TEN.pow(16) : BigDecimal.TEN.pow(9);
+    }
+
     /**
-     * The amounts in millionths, in {@link #KNOWN} order: the exact fixed-point form the scheduler's inner loops use.
-     * Computed once per value; the caller gets its own copy.
+     * The amounts as fixed-point longs in {@link #KNOWN} order (millionths of a cpu or GPU share, whole bytes and
+     * devices): the exact form the scheduler's inner loops use. Computed once per value; the caller gets its own copy.
      */
     public long[] microUnits() {
         long[] m = micro;
         if (m == null) {
             m = new long[KNOWN.size()];
             for (Map.Entry<String, BigDecimal> e : amounts.entrySet()) {
-                m[KNOWN.indexOf(e.getKey())] = e.getValue().movePointRight(6).longValueExact();
+                m[KNOWN.indexOf(e.getKey())] = e.getValue().movePointRight(fixedPointScale(e.getKey())).longValueExact();
             }
             micro = m;
         }

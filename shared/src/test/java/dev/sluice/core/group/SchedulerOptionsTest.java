@@ -4,80 +4,204 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
 import dev.sluice.core.session.SessionType;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class SchedulerOptionsTest {
+    private static final String TIMEOUT = "scheduler_options.pending_timeout";
+    private static final String TYPES = "scheduler_options.allowed_session_types";
 
     private static void assertRefused(Map<String, Object> raw, String field) {
         assertThatThrownBy(() -> SchedulerOptions.parse(raw))
-                .isInstanceOf(DomainException.class)
-                .satisfies(e -> assertThat(((DomainException) e).field()).contains(field));
+                .isInstanceOfSatisfying(DomainException.class, e -> {
+                    assertThat(e.field()).hasValue(field);
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
+                    assertThat(e.getMessage()).isNotBlank();
+                });
     }
 
-    static List<Object[]> goodTimeouts() {
-        return List.of(new Object[] {0, Duration.ZERO}, new Object[] {"0", Duration.ZERO}, new Object[] {600, Duration.ofMinutes(10)},
-                new Object[] {"600", Duration.ofMinutes(10)}, new Object[] {"90s", Duration.ofSeconds(90)},
-                new Object[] {"30m", Duration.ofMinutes(30)}, new Object[] {"2h", Duration.ofHours(2)},
-                new Object[] {"1h30m", Duration.ofMinutes(90)}, new Object[] {"1d", Duration.ofDays(1)});
+    private static Map<String, Object> option(String key, Object value) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(key, value);
+        return m;
     }
 
-    @ParameterizedTest
+    static Stream<Arguments> goodTimeouts() {
+        return Stream.of(
+                Arguments.of(0, Duration.ZERO),
+                Arguments.of("0", Duration.ZERO),
+                Arguments.of(600, Duration.ofMinutes(10)),
+                Arguments.of(600L, Duration.ofMinutes(10)),
+                Arguments.of("600", Duration.ofMinutes(10)),
+                Arguments.of("90s", Duration.ofSeconds(90)),
+                Arguments.of("30m", Duration.ofMinutes(30)),
+                Arguments.of("2h", Duration.ofHours(2)),
+                Arguments.of("1h30m", Duration.ofMinutes(90)),
+                Arguments.of("1d", Duration.ofDays(1)),
+                Arguments.of("365d", Duration.ofDays(365)));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("goodTimeouts")
     void pendingTimeoutAcceptsZeroSecondsAndDurations(Object given, Duration expected) {
-        assertThat(SchedulerOptions.parse(Map.of("pending_timeout", given)).pendingTimeout()).isEqualTo(expected);
+        assertThat(SchedulerOptions.parse(option("pending_timeout", given)).pendingTimeout()).isEqualTo(expected);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-1", "abc", "10x", "", "1.5h", "m30", "400d", "99999999999"})
-    void pendingTimeoutRefusesWhatIsNotADuration(String given) {
-        assertRefused(Map.of("pending_timeout", given), "scheduler_options.pending_timeout");
+    @ValueSource(strings = {"-1", "abc", "10x", "", " ", "1.5h", "m30", "h", "30 m", "400d", "99999999", "99999999999", "-30m"})
+    void pendingTimeoutRefusesTextThatIsNotADurationOfAtMostAYear(String given) {
+        assertRefused(option("pending_timeout", given), TIMEOUT);
+    }
+
+    static Stream<Object> badTimeoutValues() {
+        return Stream.of(1.5, new BigDecimal("1.5"), true, false, -5, -1L, 40_000_000, List.of("1h"), Map.of("h", 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badTimeoutValues")
+    void pendingTimeoutRefusesValuesThatAreNeitherWholeSecondsNorText(Object given) {
+        assertRefused(option("pending_timeout", given), TIMEOUT);
     }
 
     @Test
-    void pendingTimeoutRefusesNonTextNonIntegers() {
-        assertRefused(Map.of("pending_timeout", new BigDecimal("1.5")), "scheduler_options.pending_timeout");
-        assertRefused(Map.of("pending_timeout", true), "scheduler_options.pending_timeout");
-        assertRefused(Map.of("pending_timeout", -5), "scheduler_options.pending_timeout");
+    void pendingTimeoutGivenAsNullIsRefused() {
+        assertRefused(option("pending_timeout", null), TIMEOUT);
     }
 
     @Test
     void allowedSessionTypesMustBeANonEmptyListOfKnownTypes() {
-        assertRefused(Map.of("allowed_session_types", List.of()), "scheduler_options.allowed_session_types");
-        assertRefused(Map.of("allowed_session_types", List.of("batch", "gaming")), "scheduler_options.allowed_session_types");
-        assertRefused(Map.of("allowed_session_types", "batch"), "scheduler_options.allowed_session_types");
-        assertThat(SchedulerOptions.parse(Map.of("allowed_session_types", List.of("batch"))).allowedSessionTypes())
-                .containsExactly(SessionType.BATCH);
+        assertRefused(option("allowed_session_types", List.of()), TYPES);
+        assertRefused(option("allowed_session_types", List.of("batch", "gaming")), TYPES);
+        assertRefused(option("allowed_session_types", List.of("BATCH")), TYPES);
+        assertRefused(option("allowed_session_types", "batch"), TYPES);
+        assertRefused(option("allowed_session_types", null), TYPES);
+        assertRefused(option("allowed_session_types", List.of(1)), TYPES + "[0]");
     }
 
     @Test
-    void unknownStrategiesOptionsAndConfigKeysAreRefused() {
-        assertRefused(Map.of("agent_selection_strategy", "random"), "scheduler_options.agent_selection_strategy");
-        assertRefused(Map.of("pending_timout", "1h"), "scheduler_options.pending_timout");
-        assertRefused(Map.of("config", Map.of("retries", 3)), "scheduler_options.config.retries");
-        assertRefused(Map.of("config", Map.of("num_retries_to_skip", -1)), "scheduler_options.config.num_retries_to_skip");
+    void allowedSessionTypesKeepTheGivenOrderWithoutRepeats() {
+        SchedulerOptions o = SchedulerOptions.parse(option("allowed_session_types", List.of("inference", "batch", "inference")));
+        assertThat(o.allowedSessionTypes()).containsExactly(SessionType.INFERENCE, SessionType.BATCH);
+        assertThat(o.accepts(SessionType.BATCH)).isTrue();
+        assertThat(o.accepts(SessionType.INTERACTIVE)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dispersed", "concentrated", "roundrobin", "legacy"})
+    void everyAgentSelectionStrategyIsAccepted(String strategy) {
+        assertThat(SchedulerOptions.parse(option("agent_selection_strategy", strategy)).agentSelectionStrategy().wireName())
+                .isEqualTo(strategy);
     }
 
     @Test
-    void optionsReadBackFromTheirStoredFormUnchanged() {
-        SchedulerOptions written = SchedulerOptions.parse(Map.of("allowed_session_types", List.of("inference", "batch"),
-                "pending_timeout", "1h30m", "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 3)));
-        assertThat(SchedulerOptions.parse(written.toMap())).isEqualTo(written);
-        assertThat(written.toMap()).containsEntry("pending_timeout", "1h30m");
+    void anUnknownAgentSelectionStrategyIsRefused() {
+        String field = "scheduler_options.agent_selection_strategy";
+        assertRefused(option("agent_selection_strategy", "random"), field);
+        assertRefused(option("agent_selection_strategy", "Dispersed"), field);
+        assertRefused(option("agent_selection_strategy", 1), field);
+        assertRefused(option("agent_selection_strategy", null), field);
+    }
+
+    @Test
+    void anUnknownOptionIsRefusedByItsName() {
+        assertRefused(option("pending_timout", "1h"), "scheduler_options.pending_timout");
+        assertRefused(option("num_retries_to_skip", 3), "scheduler_options.num_retries_to_skip");
+    }
+
+    @Test
+    void configAcceptsNumRetriesToSkipWithinItsRange() {
+        assertThat(SchedulerOptions.parse(option("config", Map.of("num_retries_to_skip", 0))).config())
+                .containsExactly(Map.entry("num_retries_to_skip", 0));
+        assertThat(SchedulerOptions.parse(option("config", Map.of("num_retries_to_skip", 1000))).config())
+                .containsExactly(Map.entry("num_retries_to_skip", 1000));
+        assertThat(SchedulerOptions.parse(option("config", Map.of())).config()).isEmpty();
+        assertThat(SchedulerOptions.parse(option("config", null)).config()).isEmpty();
+    }
+
+    @Test
+    void configIsValidated() {
+        String field = "scheduler_options.config.num_retries_to_skip";
+        assertRefused(option("config", Map.of("num_retries_to_skip", -1)), field);
+        assertRefused(option("config", Map.of("num_retries_to_skip", 1001)), field);
+        assertRefused(option("config", Map.of("num_retries_to_skip", "3")), field);
+        assertRefused(option("config", Map.of("num_retries_to_skip", 2.5)), field);
+        assertRefused(option("config", Map.of("retries", 3)), "scheduler_options.config.retries");
+        assertRefused(option("config", "fifo"), "scheduler_options.config");
+        assertRefused(option("config", List.of()), "scheduler_options.config");
     }
 
     @Test
     void missingOptionsTakeTheDefaults() {
         SchedulerOptions d = SchedulerOptions.parse(Map.of());
-        assertThat(d.pendingTimeout()).isZero();
+        assertThat(d).isEqualTo(SchedulerOptions.defaults());
+        assertThat(d.pendingTimeout()).as("0 disables the timeout").isZero();
         assertThat(d.agentSelectionStrategy()).isEqualTo(AgentSelectionStrategy.DISPERSED);
-        assertThat(d.allowedSessionTypes()).hasSize(3);
+        assertThat(d.allowedSessionTypes()).containsExactlyInAnyOrder(SessionType.values());
+        assertThat(d.config()).isEmpty();
+        for (SessionType t : SessionType.values()) {
+            assertThat(d.accepts(t)).isTrue();
+        }
+    }
+
+    static Stream<SchedulerOptions> optionSets() {
+        return Stream.of(
+                SchedulerOptions.defaults(),
+                SchedulerOptions.parse(Map.of("allowed_session_types", List.of("inference", "batch"),
+                        "pending_timeout", "1h30m", "agent_selection_strategy", "concentrated",
+                        "config", Map.of("num_retries_to_skip", 3))),
+                SchedulerOptions.parse(Map.of("pending_timeout", 90061, "agent_selection_strategy", "legacy")),
+                SchedulerOptions.parse(Map.of("allowed_session_types", List.of("batch"), "pending_timeout", "45s")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("optionSets")
+    void theStoredFormReadsBackToAnEqualRecord(SchedulerOptions written) {
+        assertThat(SchedulerOptions.parse(written.toMap())).isEqualTo(written);
+    }
+
+    @Test
+    void theStoredFormUsesWireNamesAndDurationText() {
+        SchedulerOptions written = SchedulerOptions.parse(Map.of("allowed_session_types", List.of("inference", "batch"),
+                "pending_timeout", 5400, "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 3)));
+        assertThat(written.toMap()).containsExactly(
+                Map.entry("allowed_session_types", List.of("inference", "batch")),
+                Map.entry("pending_timeout", "1h30m"),
+                Map.entry("agent_selection_strategy", "concentrated"),
+                Map.entry("config", Map.of("num_retries_to_skip", 3)));
+    }
+
+    @Test
+    void aCorruptedStoredFormIsRefusedOnRead() {
+        Map<String, Object> stored = new LinkedHashMap<>(SchedulerOptions.defaults().toMap());
+        stored.put("pending_timeout", "soon");
+        assertRefused(stored, TIMEOUT);
+        Map<String, Object> noTypes = new LinkedHashMap<>(SchedulerOptions.defaults().toMap());
+        noTypes.put("allowed_session_types", List.of());
+        assertRefused(noTypes, TYPES);
+    }
+
+    @Test
+    void theRecordItselfRefusesNoAllowedTypes() {
+        assertThatThrownBy(() -> new SchedulerOptions(List.of(), Duration.ZERO, AgentSelectionStrategy.DISPERSED, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(AgentSelectionStrategy.class)
+    void strategyWireNamesReadBack(AgentSelectionStrategy s) {
+        assertThat(AgentSelectionStrategy.fromWire(s.wireName())).contains(s);
     }
 }

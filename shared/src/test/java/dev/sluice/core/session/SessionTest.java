@@ -1,54 +1,253 @@
 package dev.sluice.core.session;
 
+import static dev.sluice.core.session.SessionStatus.CANCELLED;
+import static dev.sluice.core.session.SessionStatus.ERROR;
+import static dev.sluice.core.session.SessionStatus.PENDING;
+import static dev.sluice.core.session.SessionStatus.PREPARING;
+import static dev.sluice.core.session.SessionStatus.RESTARTING;
+import static dev.sluice.core.session.SessionStatus.RUNNING;
+import static dev.sluice.core.session.SessionStatus.SCHEDULED;
+import static dev.sluice.core.session.SessionStatus.TERMINATED;
+import static dev.sluice.core.session.SessionStatus.TERMINATING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.slots.ResourceSlots;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SessionTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    private static final SessionSpec SPEC = SessionSpec.parse(
+            Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g")), T0);
+    private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g"));
+    private static final Kernel KERNEL = new Kernel("i-1", KERNEL_SLOTS);
 
     private static Session pending() {
-        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g")), T0);
-        return Session.enqueue("s-1", "alice", spec, "gpu", T0);
+        return Session.enqueue("s-1", "alice", SPEC, "gpu", T0);
+    }
+
+    /** A session placed on an agent and sitting in {@code status}, as if read back from the store. */
+    private static Session placedIn(SessionStatus status) {
+        return new Session("s-1", "alice", SPEC, "gpu", status, "some-info", Map.of("k", "v"),
+                List.of(new StatusChange(status, T0)), List.of(KERNEL), SessionResult.UNDEFINED, T0,
+                Optional.empty(), Optional.empty(), 7);
+    }
+
+    private static Instant at(int seconds) {
+        return T0.plusSeconds(seconds);
     }
 
     @Test
-    void aNewSessionIsPendingWithOneHistoryEntryAndSequenceOne() {
+    void enqueueStartsPendingWithSequenceOneAndOneHistoryEntry() {
         Session s = pending();
-        assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
+        assertThat(s.id()).isEqualTo("s-1");
+        assertThat(s.owner()).isEqualTo("alice");
+        assertThat(s.spec()).isEqualTo(SPEC);
+        assertThat(s.resourceGroup()).isEqualTo("gpu");
+        assertThat(s.status()).isEqualTo(PENDING);
         assertThat(s.sequence()).isEqualTo(1);
-        assertThat(s.statusHistory()).containsExactly(new StatusChange(SessionStatus.PENDING, T0));
+        assertThat(s.statusHistory()).containsExactly(new StatusChange(PENDING, T0));
+        assertThat(s.statusInfo()).isEqualTo("enqueued");
+        assertThat(s.statusData()).isEmpty();
+        assertThat(s.kernels()).isEmpty();
+        assertThat(s.agentId()).isEmpty();
+        assertThat(s.result()).isEqualTo(SessionResult.UNDEFINED);
+        assertThat(s.createdAt()).isEqualTo(T0);
+        assertThat(s.startedAt()).isEmpty();
+        assertThat(s.terminatedAt()).isEmpty();
         assertThat(s.occupiedSlots().isEmpty()).isTrue();
     }
 
     @Test
-    void aTransitionAppendsHistoryBumpsTheSequenceAndStampsTimes() {
-        Session placed = pending().placedOn(java.util.List.of(new Kernel("i-1", ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g")))));
-        Session scheduled = placed.transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0.plusSeconds(1));
-        Session running = scheduled.transitionTo(SessionStatus.PREPARING, "", Map.of(), T0.plusSeconds(2))
-                .transitionTo(SessionStatus.RUNNING, "", Map.of(), T0.plusSeconds(3));
-        assertThat(running.sequence()).isEqualTo(4);
-        assertThat(running.startedAt()).contains(T0.plusSeconds(3));
-        assertThat(running.occupiedSlots().get("cpu")).isEqualByComparingTo("2");
-        Session ended = running.transitionTo(SessionStatus.TERMINATED, "task-finished", Map.of("exit_code", 0), T0.plusSeconds(9));
-        assertThat(ended.terminatedAt()).contains(T0.plusSeconds(9));
-        assertThat(ended.occupiedSlots().isEmpty()).as("slots are freed at the end").isTrue();
-        assertThat(ended.agentId()).as("where it ran is kept").contains("i-1");
-        assertThat(ended.statusHistory()).extracting(StatusChange::status).containsExactly(SessionStatus.PENDING,
-                SessionStatus.SCHEDULED, SessionStatus.PREPARING, SessionStatus.RUNNING, SessionStatus.TERMINATED);
+    void aTransitionAppendsHistoryIncrementsSequenceAndRecordsInfoAndData() {
+        Session s = pending().placedOn(List.of(KERNEL));
+        Session scheduled = s.transitionTo(SCHEDULED, "scheduled", Map.of("agent", "i-1"), at(1));
+        assertThat(scheduled.status()).isEqualTo(SCHEDULED);
+        assertThat(scheduled.sequence()).isEqualTo(2);
+        assertThat(scheduled.statusInfo()).isEqualTo("scheduled");
+        assertThat(scheduled.statusData()).containsExactly(Map.entry("agent", "i-1"));
+        assertThat(scheduled.statusHistory()).containsExactly(new StatusChange(PENDING, T0), new StatusChange(SCHEDULED, at(1)));
+
+        Session preparing = scheduled.transitionTo(PREPARING, "", Map.of(), at(2));
+        assertThat(preparing.sequence()).isEqualTo(3);
+        assertThat(preparing.statusData()).as("data is replaced, not merged").isEmpty();
+        assertThat(preparing.statusHistory()).extracting(StatusChange::status).containsExactly(PENDING, SCHEDULED, PREPARING);
+        assertThat(preparing.statusHistory()).extracting(StatusChange::at).containsExactly(T0, at(1), at(2));
     }
 
     @Test
-    void aForbiddenTransitionThrowsAndLeavesTheSessionAsItWas() {
+    void aTransitionKeepsWhatItDoesNotConcern() {
+        Session s = pending().placedOn(List.of(KERNEL)).withResult(SessionResult.SUCCESS);
+        Session next = s.transitionTo(SCHEDULED, "scheduled", Map.of(), at(1));
+        assertThat(next.id()).isEqualTo(s.id());
+        assertThat(next.owner()).isEqualTo(s.owner());
+        assertThat(next.spec()).isEqualTo(s.spec());
+        assertThat(next.resourceGroup()).isEqualTo(s.resourceGroup());
+        assertThat(next.kernels()).isEqualTo(s.kernels());
+        assertThat(next.result()).isEqualTo(SessionResult.SUCCESS);
+        assertThat(next.createdAt()).isEqualTo(T0);
+    }
+
+    @Test
+    void aLegalTransitionLeavesTheOriginalValueUntouched() {
         Session s = pending();
-        assertThatThrownBy(() -> s.transitionTo(SessionStatus.RUNNING, "", Map.of(), T0))
-                .isInstanceOf(IllegalTransitionException.class)
-                .hasMessageContaining("PENDING").hasMessageContaining("RUNNING");
-        assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
+        s.transitionTo(CANCELLED, "user-requested", Map.of(), at(5));
+        assertThat(s.status()).isEqualTo(PENDING);
         assertThat(s.sequence()).isEqualTo(1);
+        assertThat(s.statusHistory()).hasSize(1);
+        assertThat(s.terminatedAt()).isEmpty();
+    }
+
+    @Test
+    void startedAtIsStampedOnTheFirstRunningOnly() {
+        Session running = placedIn(PREPARING).transitionTo(RUNNING, "", Map.of(), at(3));
+        assertThat(running.startedAt()).contains(at(3));
+        Session again = running.transitionTo(RESTARTING, "", Map.of(), at(4)).transitionTo(RUNNING, "", Map.of(), at(5));
+        assertThat(again.startedAt()).as("a restart does not move the start").contains(at(3));
+        assertThat(again.terminatedAt()).isEmpty();
+    }
+
+    @Test
+    void startedAtStaysEmptyUntilRunning() {
+        Session s = pending().placedOn(List.of(KERNEL))
+                .transitionTo(SCHEDULED, "", Map.of(), at(1))
+                .transitionTo(PREPARING, "", Map.of(), at(2));
+        assertThat(s.startedAt()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SessionStatus.class, names = {"TERMINATED", "CANCELLED"})
+    void terminatedAtIsStampedWhenEnteringAFinalStatus(SessionStatus last) {
+        Session ended = placedIn(SCHEDULED).transitionTo(last, "x", Map.of(), at(9));
+        assertThat(ended.terminatedAt()).contains(at(9));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SessionStatus.class, names = {"TERMINATING", "ERROR"})
+    void terminatedAtIsNotStampedOnTheWayToTheEnd(SessionStatus notYet) {
+        Session s = placedIn(RUNNING).transitionTo(notYet, "", Map.of(), at(9));
+        assertThat(s.terminatedAt()).isEmpty();
+    }
+
+    @Test
+    void aWholeLifeHoldsSlotsWhileActiveAndReleasesThemAtTheEnd() {
+        Session scheduled = pending().placedOn(List.of(KERNEL)).transitionTo(SCHEDULED, "scheduled", Map.of(), at(1));
+        assertThat(scheduled.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
+        Session running = scheduled.transitionTo(PREPARING, "", Map.of(), at(2)).transitionTo(RUNNING, "", Map.of(), at(3));
+        assertThat(running.sequence()).isEqualTo(4);
+        assertThat(running.occupiedSlots().get("cpu")).isEqualByComparingTo("2");
+        Session terminating = running.transitionTo(TERMINATING, "user-requested", Map.of(), at(8));
+        assertThat(terminating.occupiedSlots()).as("held until the agent reports the end").isEqualTo(KERNEL_SLOTS);
+        Session ended = terminating.transitionTo(TERMINATED, "task-finished", Map.of("exit_code", 0), at(9));
+        assertThat(ended.occupiedSlots().isEmpty()).as("slots are freed at the end").isTrue();
+        assertThat(ended.agentId()).as("where it ran is kept").contains("i-1");
+        assertThat(ended.kernels()).containsExactly(KERNEL);
+        assertThat(ended.startedAt()).contains(at(3));
+        assertThat(ended.terminatedAt()).contains(at(9));
+        assertThat(ended.sequence()).isEqualTo(6);
+        assertThat(ended.statusHistory()).extracting(StatusChange::status)
+                .containsExactly(PENDING, SCHEDULED, PREPARING, RUNNING, TERMINATING, TERMINATED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SessionStatus.class)
+    void occupiedSlotsFollowTheStatus(SessionStatus status) {
+        Session s = placedIn(status);
+        if (status == PENDING || status == TERMINATED || status == CANCELLED) {
+            assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.EMPTY);
+        } else {
+            assertThat(s.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
+        }
+    }
+
+    @Test
+    void occupiedSlotsAddUpEveryKernel() {
+        Kernel other = new Kernel("i-2", ResourceSlots.parse("s", Map.of("cpu", "1.5", "cuda.device", 1)));
+        Session s = placedIn(RUNNING).placedOn(List.of(KERNEL, other));
+        assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.parse("s", Map.of("cpu", "3.5", "mem", "4g", "cuda.device", 1)));
+        assertThat(s.agentId()).contains("i-1");
+    }
+
+    @Test
+    void aPendingSessionCancelledNeverHeldSlotsAndNeverStarted() {
+        Session cancelled = pending().transitionTo(CANCELLED, "user-requested", Map.of(), at(1));
+        assertThat(cancelled.status()).isEqualTo(CANCELLED);
+        assertThat(cancelled.occupiedSlots().isEmpty()).isTrue();
+        assertThat(cancelled.startedAt()).isEmpty();
+        assertThat(cancelled.terminatedAt()).contains(at(1));
+        assertThat(cancelled.agentId()).isEmpty();
+    }
+
+    @Test
+    void anIllegalTransitionThrowsNamingBothStatusesAndLeavesTheSessionAsItWas() {
+        Session s = pending();
+        assertThatThrownBy(() -> s.transitionTo(RUNNING, "", Map.of(), at(1)))
+                .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
+                    assertThat(e.from()).isEqualTo(PENDING);
+                    assertThat(e.to()).isEqualTo(RUNNING);
+                })
+                .hasMessageContaining("s-1").hasMessageContaining("PENDING").hasMessageContaining("RUNNING");
+        assertThat(s).isEqualTo(pending());
+    }
+
+    static Stream<Arguments> everyPairOfStatuses() {
+        return SessionTransitionsTest.everyPairOfStatuses();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} allowed: {2}")
+    @MethodSource("everyPairOfStatuses")
+    void transitionToObeysTheReferenceTableForEveryPair(SessionStatus from, SessionStatus to, boolean allowed) {
+        Session before = placedIn(from);
+        Session snapshot = placedIn(from);
+        if (allowed) {
+            Session after = before.transitionTo(to, "why", Map.of("n", 1), at(1));
+            assertThat(after.status()).isEqualTo(to);
+            assertThat(after.sequence()).isEqualTo(8);
+            assertThat(after.statusHistory()).containsExactly(new StatusChange(from, T0), new StatusChange(to, at(1)));
+            assertThat(after.statusInfo()).isEqualTo("why");
+            assertThat(after.occupiedSlots().isEmpty()).isEqualTo(!to.occupiesSlots());
+            assertThat(after.terminatedAt().isPresent()).isEqualTo(to.isFinal());
+        } else {
+            assertThatThrownBy(() -> before.transitionTo(to, "why", Map.of("n", 1), at(1)))
+                    .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
+                        assertThat(e.from()).isEqualTo(from);
+                        assertThat(e.to()).isEqualTo(to);
+                    });
+        }
+        assertThat(before).as("the original value never changes").isEqualTo(snapshot);
+    }
+
+    @Test
+    void historyIsReadOnly() {
+        Session s = pending();
+        assertThatThrownBy(() -> s.statusHistory().add(new StatusChange(RUNNING, T0)))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> s.statusData().put("x", 1)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void statusDataCanBeReplacedWithoutATransition() {
+        Session s = pending().withStatusData("predicate-checks-failed", Map.of("retries", 3));
+        assertThat(s.status()).isEqualTo(PENDING);
+        assertThat(s.sequence()).isEqualTo(1);
+        assertThat(s.statusHistory()).hasSize(1);
+        assertThat(s.statusInfo()).isEqualTo("predicate-checks-failed");
+        assertThat(s.statusData()).containsEntry("retries", 3);
+    }
+
+    @Test
+    void errorStillHoldsSlotsUntilTerminated() {
+        Session error = placedIn(RUNNING).transitionTo(ERROR, "agent-lost", Map.of("source", "agent"), at(1));
+        assertThat(error.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
+        assertThat(error.transitionTo(TERMINATED, "", Map.of(), at(2)).occupiedSlots().isEmpty()).isTrue();
     }
 }
