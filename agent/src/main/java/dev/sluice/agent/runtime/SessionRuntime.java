@@ -1,0 +1,62 @@
+package dev.sluice.agent.runtime;
+
+import dev.sluice.agent.Assignment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Where sessions actually run on this host: Docker containers with GPUs, or plain child processes. A runtime starts
+ * workloads in the background and tells its {@link Listener} about each step; it keeps enough on the host (container
+ * labels, state files) that an agent restarted mid-session finds its workloads again ({@link #discover()}).
+ */
+public interface SessionRuntime {
+
+    /** {@code docker} or {@code process}. */
+    String name();
+
+    /**
+     * Starts the session's workload and returns at once; steps arrive on {@code listener} from another thread:
+     * {@code pulling} (Docker only), {@code preparing}, {@code running}, then exactly one of {@code exited} or
+     * {@code failed}.
+     */
+    void start(Assignment assignment, Listener listener);
+
+    /** Stops a workload: asks it to end, and forces it after {@code grace}. The listener then sees {@code exited}. */
+    void stop(String sessionId, Duration grace);
+
+    /** The workloads this runtime has on the host, running or ended, including those started before a restart. */
+    List<Workload> discover();
+
+    /** Follows a workload found by {@link #discover()} after a restart: its listener sees {@code exited} when it ends. */
+    void reattach(String sessionId, Listener listener);
+
+    /** Removes what is left of an ended workload (container, work directory). */
+    void remove(String sessionId);
+
+    /** The last {@code lines} lines of the workload's output (stdout and stderr), if it exists. */
+    Optional<String> logs(String sessionId, int lines);
+
+    /** A workload as found on the host. */
+    record Workload(String sessionId, boolean running, OptionalInt exitCode, Optional<String> containerId) {
+    }
+
+    /** The steps of one workload. */
+    interface Listener {
+        default void pulling() {
+        }
+
+        void preparing();
+
+        /** Started: its container id (or process id) and the devices it was given. */
+        void running(String containerId, Map<String, Object> devices);
+
+        /** Ended with an exit code (after a stop too). */
+        void exited(int exitCode);
+
+        /** Could not start (image pull failed, bad command, ...). */
+        void failed(String message);
+    }
+}
