@@ -22,7 +22,13 @@ import dev.sluice.core.usecase.ResourceGroupService;
 import dev.sluice.core.usecase.ResourcePolicyService;
 import dev.sluice.core.usecase.SchedulingPass;
 import dev.sluice.core.usecase.SessionService;
+import dev.sluice.adapters.s3.S3SessionLogs;
+import dev.sluice.core.agent.Liveness;
+import dev.sluice.core.port.SessionLogs;
+import dev.sluice.core.time.DurationText;
+import dev.sluice.core.usecase.AgentWorkService;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 
@@ -42,10 +48,12 @@ public final class ControlPlane {
     private final SchedulingPass scheduling;
     private final ResourcePolicyService policies;
     private final PassLease passLease;
+    private final AgentWorkService agentWork;
+    private Map<String, String> environment = Map.of();
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
-                        JwtVerifier tokens, Clock clock) {
+                        JwtVerifier tokens, SessionLogs logs, Duration heartbeatInterval, Duration heartbeatTimeout, Clock clock) {
         this.passLease = passLease;
         this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
         this.policies = new ResourcePolicyService(policyStore);
@@ -57,23 +65,43 @@ public final class ControlPlane {
         this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
+        this.agentWork = new AgentWorkService(agentStore, sessionStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
     }
 
     public static ControlPlane fromEnvironment(Map<String, String> env) {
         AwsClients aws = AwsClients.shared();
         Clock clock = Clock.systemUTC();
-        return new ControlPlane(
+        ControlPlane plane = new ControlPlane(
                 new DynamoSessionStore(aws.enhanced(), aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"),
                         require(env, "AGENTS_TABLE"), clock),
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
-                new DynamoAgentStore(aws.enhanced(), require(env, "AGENTS_TABLE")),
+                new DynamoAgentStore(aws.enhanced(), aws.dynamoDb(), require(env, "AGENTS_TABLE")),
                 new DynamoPlacements(aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "AGENTS_TABLE")),
                 new DynamoResourcePolicyStore(aws.dynamoDb(), require(env, "RESOURCE_POLICIES_TABLE")),
                 new DynamoPassLease(aws.dynamoDb(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
+                S3SessionLogs.create(require(env, "SESSION_LOGS_BUCKET")),
+                duration(env, "AGENT_HEARTBEAT_INTERVAL", Liveness.DEFAULT_INTERVAL),
+                duration(env, "AGENT_HEARTBEAT_TIMEOUT", Liveness.DEFAULT_TIMEOUT),
                 clock);
+        plane.environment = Map.copyOf(env);
+        return plane;
+    }
+
+    /** A setting of the function's environment this plane was built from. */
+    public String setting(String name, String fallback) {
+        String value = environment.get(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
+        String text = env.get(name);
+        if (text == null || text.isBlank()) {
+            return fallback;
+        }
+        return DurationText.parse(text).orElseThrow(() -> new IllegalStateException(name + " is not a duration: " + text));
     }
 
     private static String require(Map<String, String> env, String name) {
@@ -122,6 +150,10 @@ public final class ControlPlane {
 
     public AgentStore agentStore() {
         return agentStore;
+    }
+
+    public AgentWorkService agentWork() {
+        return agentWork;
     }
 
     public JwtVerifier tokens() {

@@ -29,6 +29,10 @@ public final class AgentsApi extends ApiHandler {
         if (request.method().equals("GET") && request.route().equals("/agents/{id}")) {
             return ApiResponses.json(200, Views.agent(plane.agents().get(caller, request.pathParameter("id"))));
         }
+        if (request.method().equals("PATCH") && request.route().equals("/agents/{id}")) {
+            return ApiResponses.json(200, Views.agent(plane.agentWork().setSchedulable(caller, request.pathParameter("id"),
+                    request.jsonBody())));
+        }
         return methodNotAllowed(request);
     }
 }

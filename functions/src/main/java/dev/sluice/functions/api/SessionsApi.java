@@ -65,6 +65,19 @@ public final class SessionsApi extends ApiHandler {
                     return ApiResponses.json(200, Map.of("session_id", s.id(), "items", Views.history(s)));
                 }
                 break;
+            case "/sessions/{id}/logs":
+                if (request.method().equals("GET")) {
+                    refuseUnknownParameters(request, Set.of("lines"));
+                    int lines = lines(request);
+                    Session s = sessions.get(caller, request.pathParameter("id"));
+                    java.util.Optional<String> text = plane.agentWork().logs(s);
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("session_id", s.id());
+                    body.put("available", text.isPresent());
+                    body.put("text", text.map(t -> tail(t, lines)).orElse(""));
+                    return ApiResponses.json(200, body);
+                }
+                break;
             default:
                 break;
         }
@@ -77,6 +90,35 @@ public final class SessionsApi extends ApiHandler {
                 throw DomainException.invalid(key, "is not a known parameter; known parameters are " + known);
             }
         }
+    }
+
+    private static int lines(ApiRequest request) {
+        String value = request.queryParameters().get("lines");
+        if (value == null) {
+            return 100;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 10_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw DomainException.invalid("lines", "must be a whole number from 1 to 10000");
+    }
+
+    /** The last {@code lines} lines of {@code text}. */
+    static String tail(String text, int lines) {
+        int end = text.endsWith("\n") ? text.length() - 1 : text.length();
+        int at = end;
+        for (int seen = 0; seen < lines; seen++) {
+            at = text.lastIndexOf('\n', at - 1);
+            if (at < 0) {
+                return text;
+            }
+        }
+        return text.substring(at + 1);
     }
 
     private static boolean flag(ApiRequest request, String name) {

@@ -47,6 +47,10 @@ final class LocalStack {
             // (the tick function is invoked directly where it is tested).
             Map<String, String> parameters = new java.util.HashMap<>(runtime.stackParameters());
             parameters.put("SchedulerTickRate", "rate(1 day)");
+            // Agents heartbeat every second here, and count as lost after 4 s; the sweep is run by the tests.
+            parameters.put("AgentHeartbeatInterval", "1s");
+            parameters.put("AgentHeartbeatTimeout", "4s");
+            parameters.put("AgentSweepRate", "rate(1 day)");
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             FunctionHost functions = runtime.serve(stack, endpoint);
@@ -77,6 +81,11 @@ final class LocalStack {
     /** A token of an agent identity (Cognito group {@code agents}), which the user API must refuse. */
     String agentToken() {
         return tokens.computeIfAbsent("@agent", u -> users.token("agent-i-0abc", List.of("agents")));
+    }
+
+    /** A token of the agent {@code agentId} (local agents authenticate with the Cognito group {@code agents}). */
+    String agentToken(String agentId) {
+        return tokens.computeIfAbsent("@agent:" + agentId, u -> users.token(agentId, List.of("agents")));
     }
 
     String adminToken() {

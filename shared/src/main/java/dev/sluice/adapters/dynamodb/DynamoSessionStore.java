@@ -173,20 +173,41 @@ public final class DynamoSessionStore implements SessionStore {
         return new Page<>(found, Optional.empty());
     }
 
-    /** The session leaves the statuses that hold capacity: its kernels' slots go back to their agents in the same transaction. */
-    private SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence) {
+    /**
+     * Writes the session (conditional on status and sequence) and gives the slots of its still-reserved kernels back to
+     * their agents, in one transaction: the kernels are stored as released, so no later change releases them twice.
+     */
+    @Override
+    public SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence) {
+        if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
+            throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
+        }
+        List<dev.sluice.core.session.Kernel> releasing = updated.unreleasedKernels();
+        Session stored = updated.withKernelsReleased();
         List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
         items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
-                .put(DynamoPlacements.sessionPut(sessionsTable, updated, expectedStatus.name(), expectedSequence)).build());
-        for (dev.sluice.core.session.Kernel k : updated.kernels()) {
+                .put(DynamoPlacements.sessionPut(sessionsTable, stored, expectedStatus.name(), expectedSequence)).build());
+        for (dev.sluice.core.session.Kernel k : releasing) {
             items.add(AgentReservations.release(agentsTable, k));
         }
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
-            return new SaveOutcome.Saved(updated);
+            return new SaveOutcome.Saved(stored);
         } catch (TransactionCanceledException e) {
             return new SaveOutcome.Conflict(find(updated.id()));
         }
+    }
+
+    @Override
+    public List<Session> onAgent(String agentId) {
+        return sessions.index(SessionItem.BY_AGENT)
+                .query(QueryEnhancedRequest.builder()
+                        .queryConditional(QueryConditional.keyEqualTo(Key.builder().partitionValue(agentId).build()))
+                        .build())
+                .stream()
+                .flatMap(page -> page.items().stream())
+                .map(SessionItem::toSession)
+                .toList();
     }
 
     private static Expression filterOf(SessionQuery query) {
@@ -284,7 +305,7 @@ public final class DynamoSessionStore implements SessionStore {
                         ":status", AttributeValue.fromS(expectedStatus.name()),
                         ":seq", AttributeValue.fromN(Long.toString(expectedSequence))))
                 .build();
-        if (expectedStatus.occupiesSlots() && !updated.status().occupiesSlots() && !updated.kernels().isEmpty()) {
+        if (expectedStatus.occupiesSlots() && !updated.status().occupiesSlots() && !updated.unreleasedKernels().isEmpty()) {
             return saveAndRelease(updated, expectedStatus, expectedSequence);
         }
         try {

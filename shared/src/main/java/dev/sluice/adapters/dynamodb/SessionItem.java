@@ -86,6 +86,9 @@ public class SessionItem {
         item.kernels = s.kernels().stream().map(k -> {
             Map<String, String> m = new LinkedHashMap<>(k.slots().toStrings());
             m.put("@agent", k.agentId());
+            if (k.released()) {
+                m.put("@released", "true");
+            }
             return (Map<String, String>) m;
         }).toList();
         item.status = s.status().name();
@@ -154,7 +157,8 @@ public class SessionItem {
         List<Kernel> placed = orEmpty(kernels).stream().map(k -> {
             Map<String, String> slots = new LinkedHashMap<>(k);
             String agent = slots.remove("@agent");
-            return new Kernel(agent, ResourceSlots.fromStrings(slots));
+            boolean released = "true".equals(slots.remove("@released"));
+            return new Kernel(agent, ResourceSlots.fromStrings(slots), released);
         }).toList();
         return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), statusInfo, data, history,
                 placed, SessionResult.valueOf(result),

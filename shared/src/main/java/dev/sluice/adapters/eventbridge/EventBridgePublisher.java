@@ -51,6 +51,18 @@ public final class EventBridgePublisher implements EventPublisher {
                 .detailType("Resource Group Changed").time(at).detail(Json.write(d)).build()));
     }
 
+    @Override
+    public void publishAgentChanged(String agentId, String resourceGroup, String reason, java.time.Instant at) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("version", "1");
+        d.put("agent_id", agentId);
+        d.put("resource_group", resourceGroup);
+        d.put("reason", reason);
+        d.put("occurred_at", at.toString());
+        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source("sluice.agents")
+                .detailType("Agent Capacity Changed").time(at).detail(Json.write(d)).build()));
+    }
+
     /** PutEvents takes at most 10 entries a request. */
     @Override
     public void publishAll(java.util.List<SessionStatusChanged> events) {

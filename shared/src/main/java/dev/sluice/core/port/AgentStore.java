@@ -1,10 +1,12 @@
 package dev.sluice.core.port;
 
 import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.Heartbeat;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Where agents live. */
+/** Where agents live. Liveness and drain changes are conditional writes; slot reservations are the scheduler's. */
 public interface AgentStore {
     Optional<Agent> find(String id);
 
@@ -15,4 +17,20 @@ public interface AgentStore {
     List<Agent> all();
 
     void put(Agent agent);
+
+    /**
+     * Records a heartbeat: registers an unknown agent, revives a LOST one, sets its capacity (free slots follow as
+     * capacity minus what is occupied, in the same write) and its last heartbeat.
+     */
+    HeartbeatRecorded recordHeartbeat(Heartbeat heartbeat, Instant at);
+
+    /** The agent before this heartbeat (empty when it is new) and after. */
+    record HeartbeatRecorded(Optional<Agent> before, Agent after) {
+    }
+
+    /** Marks an ALIVE agent LOST if its last heartbeat is still {@code lastSeen}; false when it spoke in between. */
+    boolean markLost(String id, Instant lastSeen);
+
+    /** Sets whether the scheduler may place new sessions on the agent (drain); empty when there is no such agent. */
+    Optional<Agent> setSchedulable(String id, boolean schedulable);
 }

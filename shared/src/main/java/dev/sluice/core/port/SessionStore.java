@@ -38,6 +38,16 @@ public interface SessionStore {
      */
     SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence);
 
+    /**
+     * Like {@link #save}, and gives the slots of the session's kernels that are still reserved back to their agents in
+     * the same write; the stored session has every kernel marked released. {@code save} does this by itself when a
+     * session leaves the statuses that hold slots; this is for a session whose agent is gone while it stays in ERROR.
+     */
+    SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence);
+
+    /** The sessions that hold (or held, while still not ended) slots on an agent: what it should be running. */
+    List<Session> onAgent(String agentId);
+
     /** A scoped idempotency key and the fingerprint of the request that first used it. */
     record IdempotencyClaim(String scope, String key, String fingerprint) {
     }

@@ -43,7 +43,18 @@ public record Session(
         if (!status.occupiesSlots()) {
             return ResourceSlots.EMPTY;
         }
-        return kernels.stream().map(Kernel::slots).reduce(ResourceSlots.EMPTY, ResourceSlots::add);
+        return kernels.stream().filter(k -> !k.released()).map(Kernel::slots).reduce(ResourceSlots.EMPTY, ResourceSlots::add);
+    }
+
+    /** The kernels whose slots are still reserved on their agents. */
+    public List<Kernel> unreleasedKernels() {
+        return kernels.stream().filter(k -> !k.released()).toList();
+    }
+
+    /** This session with every kernel's slots marked as given back (status and sequence unchanged). */
+    public Session withKernelsReleased() {
+        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory,
+                kernels.stream().map(Kernel::release).toList(), result, createdAt, startedAt, terminatedAt, sequence);
     }
 
     /** A new session, PENDING, its history opened. */

@@ -1,0 +1,132 @@
+package dev.sluice.functions.api;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.agent.CreationConfig;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.usecase.AgentWorkService;
+import dev.sluice.functions.http.ApiRequest;
+import dev.sluice.functions.http.ApiResponses;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The agent API: heartbeat (capacity in, assigned work out), step reports, and output tails. Agents pull; no
+ * connection into a GPU host is ever opened (ARCHITECTURE rule 4).
+ */
+public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+    private final ControlPlane plane;
+    private final AgentIdentity identity;
+
+    public AgentWorkApi() {
+        this(ControlPlane.fromEnvironment(System.getenv()));
+    }
+
+    /** IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack). */
+    public AgentWorkApi(ControlPlane plane) {
+        this(plane, plane.setting("AGENT_AUTH", "iam"), plane.setting("AGENT_ROLE_NAME", ""));
+    }
+
+    AgentWorkApi(ControlPlane plane, String authMode, String roleName) {
+        this.plane = plane;
+        this.identity = new AgentIdentity(authMode, roleName, plane.tokens());
+    }
+
+    @Override
+    public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
+        long started = System.nanoTime();
+        ApiRequest request = new ApiRequest(event);
+        APIGatewayProxyResponseEvent response;
+        String failure = null;
+        String agentId = null;
+        try {
+            agentId = identity.agentId(event, request.header("Authorization"));
+            response = route(request, agentId);
+        } catch (DomainException e) {
+            response = ApiResponses.error(e);
+        } catch (RuntimeException e) {
+            failure = e.getClass().getName() + ": " + e.getMessage();
+            response = ApiResponses.error(500, "internal_error", "the request could not be completed; it has been logged", null);
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("level", failure == null ? "INFO" : "ERROR");
+        line.put("requestId", context == null ? null : context.getAwsRequestId());
+        line.put("agent", agentId);
+        line.put("method", request.method());
+        line.put("route", request.route());
+        line.put("status", response.getStatusCode());
+        line.put("durationMs", (System.nanoTime() - started) / 1_000_000.0);
+        if (failure != null) {
+            line.put("error", failure);
+        }
+        System.out.println(Json.write(line));
+        return response;
+    }
+
+    private APIGatewayProxyResponseEvent route(ApiRequest request, String agentId) {
+        AgentWorkService work = plane.agentWork();
+        String method = request.method();
+        switch (request.route()) {
+            case "/agent/heartbeat":
+                if (method.equals("POST")) {
+                    return ApiResponses.json(200, reply(work.heartbeat(agentId, request.jsonBody())));
+                }
+                break;
+            case "/agent/sessions/{id}/status":
+                if (method.equals("POST")) {
+                    Session s = work.report(agentId, request.pathParameter("id"), request.jsonBody());
+                    return ApiResponses.json(200, Map.of("session_id", s.id(), "status", s.status().name(),
+                            "status_info", s.statusInfo(), "result", s.result().name()));
+                }
+                break;
+            case "/agent/sessions/{id}/logs":
+                if (method.equals("PUT")) {
+                    RequestFields f = RequestFields.of(request.jsonBody());
+                    f.refuseUnknown(Set.of("text"));
+                    work.putLogs(agentId, request.pathParameter("id"), f.requireString("text"));
+                    return ApiResponses.json(200, Map.of("session_id", request.pathParameter("id"), "stored", true));
+                }
+                break;
+            default:
+                break;
+        }
+        return ApiResponses.error(405, "method_not_allowed", method + " is not allowed on " + request.route(), null);
+    }
+
+    static Map<String, Object> reply(AgentWorkService.HeartbeatReply r) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("agent", Views.agent(r.agent()));
+        body.put("heartbeat_interval", r.interval().toSeconds());
+        body.put("assignments", r.assignments().stream().map(AgentWorkApi::assignment).toList());
+        body.put("terminate", r.terminate().stream()
+                .map(t -> Map.of("session_id", t.sessionId(), "reason", t.reason() == null ? "terminated" : t.reason())).toList());
+        return body;
+    }
+
+    private static Map<String, Object> assignment(CreationConfig c) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("session_id", c.sessionId());
+        v.put("kernel_id", c.kernelId());
+        v.put("owner", c.owner());
+        v.put("type", c.type());
+        v.put("status", c.status().name());
+        v.put("image", c.image());
+        v.put("slots", c.slots());
+        v.put("environment", c.environment());
+        v.put("mounts", c.mounts());
+        v.put("startup_command", c.startupCommand().orElse(null));
+        v.put("cluster_role", c.clusterRole());
+        v.put("cluster_index", c.clusterIndex());
+        v.put("cluster_size", c.clusterSize());
+        v.put("batch_timeout", c.batchTimeout().map(Duration::toSeconds).orElse(null));
+        return v;
+    }
+}

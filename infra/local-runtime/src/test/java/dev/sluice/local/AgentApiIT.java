@@ -1,0 +1,207 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The agent API through the emulator's API Gateway: registration, assignments, reports, logs, drain, lost agents. */
+class AgentApiIT {
+    private final LocalStack local;
+    private final ApiClient api;
+    private final ControlPlane plane;
+
+    AgentApiIT() throws Exception {
+        local = LocalStack.get();
+        api = new ApiClient(local.apiUrl);
+        plane = local.controlPlane();
+    }
+
+    private String newGroup() {
+        String group = "agt-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
+                Map.of("allowed_session_types", java.util.List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        return group;
+    }
+
+    static String heartbeat(String group, String gpus, String running) {
+        return "{\"resource_group\":\"" + group + "\",\"available_slots\":{\"cpu\":\"8\",\"mem\":\"32g\",\"cuda.device\":\""
+                + gpus + "\"},\"architecture\":\"x86_64\",\"version\":\"0.1.0\",\"compute_plugins\":{\"cuda.driver\":\"535.104.05\"},"
+                + "\"running\":[" + running + "]}";
+    }
+
+    private String waitForStatus(String id, String token, String wanted) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        String status = "";
+        while (Instant.now().isBefore(deadline)) {
+            status = api.get("/sessions/" + id, token).json().path("status").asText();
+            if (status.equals(wanted)) {
+                return status;
+            }
+            Thread.sleep(100);
+        }
+        return status;
+    }
+
+    /** Runs the lost-agent sweep through the emulator's Lambda Invoke, as its schedule would. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sweep() {
+        try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder().build()) {
+            var r = lambda.invoke(b -> b.functionName(local.functionNamed("AgentMonitor"))
+                    .payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{}")));
+            String payload = r.payload().asUtf8String();
+            assertThat(r.functionError()).as(payload).isNull();
+            return dev.sluice.adapters.json.Json.readObjectUnchecked(payload);
+        }
+    }
+
+    @Test
+    void aHeartbeatRegistersTheAgentAndHandsOutItsSessionsUntilTheyEnd() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        ApiClient.Reply first = api.post("/agent/heartbeat", agentToken, heartbeat(group, "2", ""));
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().path("agent").path("status").asText()).isEqualTo("ALIVE");
+        assertThat(first.json().path("agent").path("free_slots").path("cuda.device").asText()).isEqualTo("2");
+        assertThat(first.json().path("assignments")).isEmpty();
+        assertThat(first.json().path("heartbeat_interval").asLong()).isEqualTo(1);
+
+        String user = local.token("agent-api-user");
+        String id = api.post("/sessions", user, "{\"type\":\"batch\",\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"startup_command\":\"echo hi\",\"environment\":{\"A\":\"1\"},"
+                + "\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1},\"batch_timeout\":\"10m\"}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+
+        JsonNode reply = api.post("/agent/heartbeat", agentToken, heartbeat(group, "2", "")).json();
+        assertThat(reply.path("agent").path("free_slots").path("cuda.device").asText())
+                .as("capacity minus what the placement holds").isEqualTo("1");
+        JsonNode a = reply.path("assignments").get(0);
+        assertThat(a.path("session_id").asText()).isEqualTo(id);
+        assertThat(a.path("kernel_id").asText()).isEqualTo(id + "-0");
+        assertThat(a.path("image").asText()).isEqualTo("python:3.12");
+        assertThat(a.path("startup_command").asText()).isEqualTo("echo hi");
+        assertThat(a.path("environment").path("A").asText()).isEqualTo("1");
+        assertThat(a.path("slots").path("cuda.device").asText()).isEqualTo("1");
+        assertThat(a.path("cluster_role").asText()).isEqualTo("main");
+        assertThat(a.path("batch_timeout").asLong()).isEqualTo(600);
+
+        // Another agent cannot see or report this session.
+        String other = local.agentToken("i-other-" + agentId);
+        assertThat(api.post("/agent/sessions/" + id + "/status", other, "{\"status\":\"PREPARING\"}").status()).isEqualTo(404);
+        // A user cannot use the agent API.
+        assertThat(api.post("/agent/heartbeat", user, heartbeat(group, "2", "")).status()).isEqualTo(403);
+        // An agent cannot report as another agent.
+        assertThat(api.post("/agent/heartbeat", agentToken, "{\"agent_id\":\"i-someone-else\"," + heartbeat(group, "2", "").substring(1))
+                .status()).isEqualTo(403);
+
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"PREPARING\"}").status()).isEqualTo(200);
+        ApiClient.Reply running = api.post("/agent/sessions/" + id + "/status", agentToken,
+                "{\"status\":\"RUNNING\",\"container_id\":\"4242\",\"devices\":{\"cuda.device\":\"GPU-1\"}}");
+        assertThat(running.status()).as(running.body()).isEqualTo(200);
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"RUNNING\"}").status())
+                .as("a retried report changes nothing").isEqualTo(200);
+        ApiClient.Reply backwards = api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"PREPARING\"}");
+        assertThat(backwards.status()).isEqualTo(409);
+        assertThat(backwards.errorField()).isEqualTo("status");
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"TERMINATED\"}").errorField())
+                .isEqualTo("exit_code");
+
+        assertThat(api.put("/agent/sessions/" + id + "/logs", agentToken, "{\"text\":\"line 1\\nline 2\\nline 3\\n\"}").status())
+                .isEqualTo(200);
+        JsonNode logs = api.get("/sessions/" + id + "/logs?lines=2", user).json();
+        assertThat(logs.path("text").asText()).isEqualTo("line 2\nline 3\n");
+        assertThat(api.get("/sessions/" + id + "/logs", local.token("someone-else")).status()).isEqualTo(404);
+
+        ApiClient.Reply done = api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"TERMINATED\",\"exit_code\":0}");
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        JsonNode s = api.get("/sessions/" + id, user).json();
+        assertThat(s.path("status").asText()).isEqualTo("TERMINATED");
+        assertThat(s.path("status_info").asText()).isEqualTo("task-finished");
+        assertThat(s.path("result").asText()).isEqualTo("SUCCESS");
+        assertThat(s.path("status_data").path("exit_code").asInt()).isEqualTo(0);
+        assertThat(s.path("status_history").findValuesAsText("status"))
+                .containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATED");
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().isEmpty()).as("slots given back").isTrue();
+
+        JsonNode after = api.post("/agent/heartbeat", agentToken, heartbeat(group, "2", "{\"session_id\":\"" + id + "\"}")).json();
+        assertThat(after.path("assignments")).isEmpty();
+        assertThat(after.path("terminate").findValuesAsText("session_id"))
+                .as("the agent still runs an ended session: it is told to stop it").containsExactly(id);
+    }
+
+    @Test
+    void anAgentWithoutHeartbeatIsLostItsSessionsEndInErrorAndItsSlotsAreFreedThenItRevives() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        assertThat(api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", "")).status()).isEqualTo(200);
+        String user = local.token("agent-api-user");
+        String id = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"PREPARING\"}");
+        api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"RUNNING\"}");
+
+        Thread.sleep(4_500);
+        Map<String, Object> sweep = sweep();
+        assertThat((java.util.List<Object>) sweep.get("lost_agents")).contains(agentId);
+        Agent lost = plane.agentStore().find(agentId).orElseThrow();
+        assertThat(lost.status()).isEqualTo(AgentStatus.LOST);
+        assertThat(lost.occupiedSlots().isEmpty()).as("its slots are freed").isTrue();
+        JsonNode s = api.get("/sessions/" + id, user).json();
+        assertThat(s.path("status").asText()).isEqualTo("ERROR");
+        assertThat(s.path("status_info").asText()).isEqualTo("agent-lost");
+        assertThat(s.path("occupied_slots")).isEmpty();
+
+        // A second sweep changes nothing.
+        Map<String, Object> again = sweep();
+        assertThat((java.util.List<Object>) again.get("resolved_sessions")).doesNotContain(id);
+
+        // The agent comes back: ALIVE, and told to stop what it still runs of the resolved session.
+        JsonNode revived = api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", "{\"session_id\":\"" + id + "\"}")).json();
+        assertThat(revived.path("agent").path("status").asText()).isEqualTo("ALIVE");
+        assertThat(revived.path("agent").path("free_slots").path("cuda.device").asText()).isEqualTo("1");
+        assertThat(revived.path("terminate").findValuesAsText("session_id")).containsExactly(id);
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"TERMINATED\",\"exit_code\":137}").status())
+                .isEqualTo(200);
+        JsonNode ended = api.get("/sessions/" + id, user).json();
+        assertThat(ended.path("status").asText()).isEqualTo("TERMINATED");
+        assertThat(ended.path("status_info").asText()).as("the reason stands").isEqualTo("agent-lost");
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().isEmpty()).as("released once only").isTrue();
+        assertThat(plane.agentStore().find(agentId).orElseThrow().freeSlots().get("cuda.device")).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void anAdminDrainsAnAgentAndNothingNewIsPlacedOnIt() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        assertThat(api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(group, "1", "")).status()).isEqualTo(200);
+        String user = local.token("agent-api-user");
+        assertThat(api.call("PATCH", "/agents/" + agentId, user, "{\"schedulable\":false}", Map.of()).status()).isEqualTo(403);
+        ApiClient.Reply drained = api.call("PATCH", "/agents/" + agentId, local.adminToken(), "{\"schedulable\":false}", Map.of());
+        assertThat(drained.status()).as(drained.body()).isEqualTo(200);
+        assertThat(drained.json().path("schedulable").asBoolean()).isFalse();
+        assertThat(api.call("PATCH", "/agents/" + agentId, local.adminToken(), "{\"schedulable\":\"no\"}", Map.of()).errorField())
+                .isEqualTo("schedulable");
+        assertThat(api.call("PATCH", "/agents/i-nobody", local.adminToken(), "{\"schedulable\":true}", Map.of()).status()).isEqualTo(404);
+
+        String id = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        Thread.sleep(2_000);
+        assertThat(api.get("/sessions/" + id, user).json().path("status").asText()).isEqualTo("PENDING");
+        // A heartbeat does not undo the drain.
+        api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(group, "1", ""));
+        assertThat(plane.agentStore().find(agentId).orElseThrow().schedulable()).isFalse();
+        api.call("PATCH", "/agents/" + agentId, local.adminToken(), "{\"schedulable\":true}", Map.of());
+        assertThat(waitForStatus(id, user, "SCHEDULED")).as("undrained: the nudge places it").isEqualTo("SCHEDULED");
+    }
+}

@@ -1,0 +1,74 @@
+package dev.sluice.core.agent;
+
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.session.SessionStatus;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One step of a session on its agent, as the agent reports it: pulling the image, preparing, running (with its
+ * container id and devices), terminated (with exit code and reason) or failed to start.
+ */
+public record KernelReport(
+        SessionStatus status,
+        Optional<Integer> exitCode,
+        Optional<String> reason,
+        Optional<String> message,
+        Optional<String> containerId,
+        Map<String, String> devices) {
+
+    /** The statuses an agent may report; the others are the control plane's to decide. */
+    public static final Set<SessionStatus> REPORTABLE = EnumSet.of(SessionStatus.PULLING, SessionStatus.PREPARING,
+            SessionStatus.RUNNING, SessionStatus.TERMINATED, SessionStatus.ERROR);
+    /** Why a workload ended, when the agent knows better than its exit code. */
+    public static final Set<String> REASONS = Set.of("task-timeout", "user-requested", "self-terminated",
+            "failed-to-start", "killed");
+    private static final Set<String> KNOWN = Set.of("status", "exit_code", "reason", "message", "container_id", "devices");
+    private static final Pattern CONTAINER = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    public KernelReport {
+        devices = Map.copyOf(devices);
+    }
+
+    public static KernelReport parse(Map<String, Object> body) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(KNOWN);
+        String text = f.requireString("status");
+        SessionStatus status;
+        try {
+            status = SessionStatus.valueOf(text);
+        } catch (IllegalArgumentException e) {
+            status = null;
+        }
+        if (status == null || !REPORTABLE.contains(status)) {
+            throw DomainException.invalid("status", "must be one of PULLING, PREPARING, RUNNING, TERMINATED, ERROR");
+        }
+        Optional<Integer> exit = f.optionalInt("exit_code", -255, 255);
+        if (status == SessionStatus.TERMINATED && exit.isEmpty()) {
+            throw DomainException.invalid("exit_code", "is required when reporting TERMINATED");
+        }
+        Optional<String> reason = f.optionalString("reason");
+        reason.ifPresent(r -> {
+            if (!REASONS.contains(r)) {
+                throw DomainException.invalid("reason", "must be one of " + new java.util.TreeSet<>(REASONS));
+            }
+        });
+        Optional<String> message = f.optionalString("message").map(m -> m.length() > 2000 ? m.substring(0, 2000) : m);
+        Optional<String> container = f.optionalString("container_id");
+        container.ifPresent(c -> {
+            if (!CONTAINER.matcher(c).matches()) {
+                throw DomainException.invalid("container_id", "must be a container or process id");
+            }
+        });
+        Map<String, String> devices = new LinkedHashMap<>(f.optionalStringMap("devices").orElse(Map.of()));
+        if (devices.size() > 64) {
+            throw DomainException.invalid("devices", "may name at most 64 devices");
+        }
+        return new KernelReport(status, exit, reason, message, container, devices);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.sluice.core.agent;
+
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionResult;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.SessionTransitions;
+import dev.sluice.core.session.SessionType;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What an agent's report does to a session (REFERENCE §1–2, §5). Pure: the use case reads the session, asks here,
+ * and writes the answer conditionally. A report of the status the session is already in changes nothing, so a retried
+ * report is harmless; a report the transition map forbids (the agent says RUNNING, the session was destroyed) is
+ * refused with the session's status, and the agent then follows the control plane.
+ */
+public final class KernelReports {
+    private KernelReports() {
+    }
+
+    public sealed interface Decision {
+        /** Already so: nothing to write. */
+        record Unchanged(Session session) implements Decision {
+        }
+
+        /** Write {@code next}; {@code releaseSlots} when nothing runs any more although the status still holds slots. */
+        record Apply(Session next, boolean releaseSlots) implements Decision {
+        }
+
+        /** The map forbids it; the agent must follow {@code current}. */
+        record Refused(SessionStatus current) implements Decision {
+        }
+    }
+
+    public static Decision decide(Session current, String agentId, KernelReport report, Instant now) {
+        SessionStatus to = report.status();
+        if (current.status() == to) {
+            return new Decision.Unchanged(current);
+        }
+        if (current.status().isFinal()) {
+            // The session ended first (destroyed with force, cancelled): a late TERMINATED is old news.
+            return to == SessionStatus.TERMINATED || to == SessionStatus.ERROR
+                    ? new Decision.Unchanged(current) : new Decision.Refused(current.status());
+        }
+        if (!SessionTransitions.isAllowed(current.status(), to)) {
+            return new Decision.Refused(current.status());
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("agent_id", agentId);
+        report.containerId().ifPresent(c -> data.put("container_id", c));
+        if (!report.devices().isEmpty()) {
+            data.put("devices", report.devices());
+        }
+        switch (to) {
+            case TERMINATED:
+                return terminated(current, report, data, now);
+            case ERROR: {
+                data.put("source", "agent");
+                report.message().ifPresent(m -> data.put("message", m));
+                String info = report.reason().orElse("failed-to-start");
+                Session next = current.transitionTo(SessionStatus.ERROR, info, data, now);
+                if (current.spec().type() == SessionType.BATCH) {
+                    next = next.withResult(SessionResult.FAILURE);
+                }
+                // Nothing runs on the agent: its slots are given back now, not when someone destroys the session.
+                return new Decision.Apply(next, true);
+            }
+            default: {
+                String info = to.name().toLowerCase(java.util.Locale.ROOT);
+                return new Decision.Apply(current.transitionTo(to, info, data, now), false);
+            }
+        }
+    }
+
+    private static Decision terminated(Session current, KernelReport report, Map<String, Object> data, Instant now) {
+        int exit = report.exitCode().orElse(0);
+        data.put("exit_code", exit);
+        report.message().ifPresent(m -> data.put("message", m));
+        boolean asked = current.status() == SessionStatus.TERMINATING || current.status() == SessionStatus.ERROR;
+        String info;
+        SessionResult result = current.result();
+        if (asked) {
+            // Destroyed by a user (or resolved after its agent was lost): the reason given then stands.
+            info = current.statusInfo();
+            current.statusData().forEach(data::putIfAbsent);
+        } else if (current.spec().type() == SessionType.BATCH) {
+            if (report.reason().filter("task-timeout"::equals).isPresent()) {
+                info = "task-timeout";
+                result = SessionResult.FAILURE;
+            } else if (exit == 0) {
+                info = "task-finished";
+                result = SessionResult.SUCCESS;
+            } else {
+                info = "task-failed";
+                result = SessionResult.FAILURE;
+            }
+        } else {
+            info = report.reason().orElse("self-terminated");
+        }
+        return new Decision.Apply(current.transitionTo(SessionStatus.TERMINATED, info, data, now).withResult(result), false);
+    }
+}

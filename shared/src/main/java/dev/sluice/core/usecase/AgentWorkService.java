@@ -1,0 +1,238 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.agent.CreationConfig;
+import dev.sluice.core.agent.Heartbeat;
+import dev.sluice.core.agent.KernelReport;
+import dev.sluice.core.agent.KernelReports;
+import dev.sluice.core.agent.Liveness;
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.port.AgentStore;
+import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.SessionLogs;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.port.SessionStore.SaveOutcome;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.SessionStatusChanged;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The agents' side of the control plane (REFERENCE §5, ARCHITECTURE rule 4): heartbeats that register, revive and
+ * hand out work; reports of each step of a session; the sweep that resolves lost agents; drain.
+ */
+public final class AgentWorkService {
+    /** Statuses in which a session should be running (or starting) on its agent. */
+    static final Set<SessionStatus> TO_RUN = EnumSet.of(SessionStatus.SCHEDULED, SessionStatus.PULLING,
+            SessionStatus.PREPARING, SessionStatus.RUNNING, SessionStatus.RESTARTING, SessionStatus.RUNNING_DEGRADED);
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    public static final int MAX_LOG_BYTES = 64 * 1024;
+
+    private final AgentStore agents;
+    private final SessionStore sessions;
+    private final SessionLogs logs;
+    private final EventPublisher events;
+    private final Clock clock;
+    private final Duration heartbeatInterval;
+    private final Duration heartbeatTimeout;
+
+    public AgentWorkService(AgentStore agents, SessionStore sessions, SessionLogs logs, EventPublisher events, Clock clock,
+                            Duration heartbeatInterval, Duration heartbeatTimeout) {
+        this.agents = agents;
+        this.sessions = sessions;
+        this.logs = logs;
+        this.events = events;
+        this.clock = clock;
+        this.heartbeatInterval = heartbeatInterval;
+        this.heartbeatTimeout = heartbeatTimeout;
+    }
+
+    /** What an agent is told in answer to a heartbeat. */
+    public record HeartbeatReply(Agent agent, List<CreationConfig> assignments, List<Stop> terminate, Duration interval) {
+    }
+
+    /** A session the agent must stop, and why. */
+    public record Stop(String sessionId, String reason) {
+    }
+
+    public HeartbeatReply heartbeat(String agentId, Map<String, Object> body) {
+        Heartbeat hb = Heartbeat.parse(agentId, body);
+        Instant now = clock.instant();
+        AgentStore.HeartbeatRecorded recorded = agents.recordHeartbeat(hb, now);
+        Optional<Agent> before = recorded.before();
+        Agent after = recorded.after();
+        if (before.isEmpty()) {
+            events.publishAgentChanged(agentId, after.resourceGroup(), "registered", now);
+        } else if (before.get().status() != AgentStatus.ALIVE) {
+            events.publishAgentChanged(agentId, after.resourceGroup(), "revived", now);
+        } else if (!before.get().availableSlots().equals(after.availableSlots())
+                || !before.get().resourceGroup().equals(after.resourceGroup())) {
+            events.publishAgentChanged(agentId, after.resourceGroup(), "capacity-changed", now);
+        }
+        List<CreationConfig> assignments = new ArrayList<>();
+        List<Stop> terminate = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (Session s : sessions.onAgent(agentId)) {
+            known.add(s.id());
+            if (TO_RUN.contains(s.status())) {
+                assignments.addAll(CreationConfig.forAgent(s, agentId));
+            } else if (s.status() == SessionStatus.TERMINATING) {
+                terminate.add(new Stop(s.id(), s.statusInfo()));
+            } else if (s.status() == SessionStatus.ERROR) {
+                // Resolved without it (agent lost, failed to start): whatever still runs of it must stop.
+                terminate.add(new Stop(s.id(), s.statusInfo()));
+            }
+        }
+        // What the agent runs that the control plane no longer hosts there (ended, force-destroyed, never its own).
+        for (Heartbeat.RunningSession r : hb.running()) {
+            if (!known.contains(r.sessionId())) {
+                terminate.add(new Stop(r.sessionId(), "not-assigned"));
+            }
+        }
+        return new HeartbeatReply(after, assignments, terminate, heartbeatInterval);
+    }
+
+    /**
+     * Applies one step an agent reports for a session it hosts. Retried reports change nothing; a report the map
+     * forbids is a conflict naming the session's status. Sessions on other agents are not found.
+     */
+    public Session report(String agentId, String sessionId, Map<String, Object> body) {
+        KernelReport report = KernelReport.parse(body);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Session current = hosted(agentId, sessionId);
+            KernelReports.Decision decision = KernelReports.decide(current, agentId, report, clock.instant());
+            if (decision instanceof KernelReports.Decision.Unchanged u) {
+                return u.session();
+            }
+            if (decision instanceof KernelReports.Decision.Refused r) {
+                throw new DomainException(ErrorCode.CONFLICT, "status", "the session is " + r.current()
+                        + "; it cannot move to " + report.status() + " (follow the control plane)");
+            }
+            KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
+            SaveOutcome saved = apply.releaseSlots()
+                    ? sessions.saveAndRelease(apply.next(), current.status(), current.sequence())
+                    : sessions.save(apply.next(), current.status(), current.sequence());
+            if (saved instanceof SaveOutcome.Saved s) {
+                events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
+                return s.session();
+            }
+        }
+        throw new DomainException(ErrorCode.CONFLICT, null, "the session kept changing while the report was applied; retry");
+    }
+
+    /** Keeps the last lines of a session's output (at most 64 KiB: the tail is kept). */
+    public void putLogs(String agentId, String sessionId, String text) {
+        hosted(agentId, sessionId);
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length > MAX_LOG_BYTES) {
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "text", "send at most the last 64 KiB of output");
+        }
+        logs.put(sessionId, text);
+    }
+
+    /** The last lines of a session's output, for its owner or an admin. */
+    public Optional<String> logs(Session visible) {
+        return logs.get(visible.id());
+    }
+
+    private Session hosted(String agentId, String sessionId) {
+        if (!SESSION_ID.matcher(sessionId).matches()) {
+            throw DomainException.notFound("no session '" + sessionId + "' on this agent");
+        }
+        return sessions.find(sessionId)
+                .filter(s -> s.kernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
+                .orElseThrow(() -> DomainException.notFound("no session '" + sessionId + "' on this agent"));
+    }
+
+    /** What one sweep did. */
+    public record Sweep(List<String> lost, List<String> resolvedSessions) {
+    }
+
+    /**
+     * Marks agents without a heartbeat for the timeout LOST, and resolves the sessions of every LOST agent: each
+     * becomes ERROR {@code agent-lost} and its slots go back (Backend.AI does neither). Safe to run concurrently and
+     * to re-run after a crash: each step is conditional, and a session already resolved is left alone.
+     */
+    public Sweep sweepLostAgents() {
+        Instant now = clock.instant();
+        List<String> lost = new ArrayList<>();
+        List<String> resolved = new ArrayList<>();
+        for (Agent a : agents.all()) {
+            boolean isLost = a.status() == AgentStatus.LOST;
+            if (Liveness.isOverdue(a, now, heartbeatTimeout) && agents.markLost(a.id(), a.lastHeartbeat())) {
+                lost.add(a.id());
+                events.publishAgentChanged(a.id(), a.resourceGroup(), "lost", now);
+                isLost = true;
+            }
+            // A LOST agent's sessions are resolved until nothing is reserved on it any more (then it costs no query).
+            if (isLost && !a.occupiedSlots().isEmpty()) {
+                resolved.addAll(resolveSessionsOf(a, now));
+            }
+        }
+        return new Sweep(lost, resolved);
+    }
+
+    private List<String> resolveSessionsOf(Agent agent, Instant now) {
+        List<String> resolved = new ArrayList<>();
+        for (Session s : sessions.onAgent(agent.id())) {
+            for (int attempt = 0; attempt < 5; attempt++) {
+                if (!s.status().occupiesSlots() || s.unreleasedKernels().isEmpty()) {
+                    break;
+                }
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("source", "control-plane");
+                data.put("agent_id", agent.id());
+                data.put("last_heartbeat", String.valueOf(agent.lastHeartbeat()));
+                data.put("message", "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
+                Session next = s.status() == SessionStatus.ERROR
+                        ? s.withStatusData(s.statusInfo(), s.statusData())
+                        : s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now);
+                SaveOutcome saved = sessions.saveAndRelease(next, s.status(), s.sequence());
+                if (saved instanceof SaveOutcome.Saved done) {
+                    if (s.status() != SessionStatus.ERROR) {
+                        events.publish(SessionStatusChanged.of(Optional.of(s.status()), done.session(), now));
+                    }
+                    resolved.add(s.id());
+                    break;
+                }
+                Optional<Session> current = ((SaveOutcome.Conflict) saved).current();
+                if (current.isEmpty()) {
+                    break;
+                }
+                s = current.get();
+            }
+        }
+        return resolved;
+    }
+
+    /** Admins drain an agent (no new sessions; running ones go on) or make it schedulable again. */
+    public Agent setSchedulable(Principal caller, String agentId, Map<String, Object> body) {
+        ResourceGroupService.requireAdmin(caller);
+        if (!AGENT_ID.matcher(agentId).matches()) {
+            throw DomainException.notFound("no agent '" + agentId + "'");
+        }
+        dev.sluice.core.request.RequestFields f = dev.sluice.core.request.RequestFields.of(body);
+        f.refuseUnknown(Set.of("schedulable"));
+        boolean schedulable = f.optionalBoolean("schedulable")
+                .orElseThrow(() -> DomainException.invalid("schedulable", "is required (true or false)"));
+        Agent updated = agents.setSchedulable(agentId, schedulable)
+                .orElseThrow(() -> DomainException.notFound("no agent '" + agentId + "'"));
+        events.publishAgentChanged(agentId, updated.resourceGroup(), schedulable ? "schedulable" : "drained", clock.instant());
+        return updated;
+    }
+}
