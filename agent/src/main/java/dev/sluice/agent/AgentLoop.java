@@ -1,0 +1,469 @@
+package dev.sluice.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.agent.runtime.SessionRuntime;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The agent's work: heartbeat with capacity and what runs, start each assigned session once, stop what the control
+ * plane says to stop, kill batch sessions past their timeout, and report every step in order until acknowledged.
+ * Listener callbacks from the runtime arrive on other threads; all state changes happen under this object's lock.
+ */
+public final class AgentLoop {
+    public static final String VERSION = "0.1.0";
+    private static final long KEEP_ENDED_MILLIS = Duration.ofHours(1).toMillis();
+
+    private final AgentConfig config;
+    private final String agentId;
+    private final Capacity capacity;
+    private final ControlPlaneClient client;
+    private final SessionRuntime runtime;
+    private final Clock clock;
+    private final Ledger ledger;
+    private final Set<String> orphans = new HashSet<>();
+    private final Map<String, Long> logsSentAt = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean running = true;
+    private Duration interval;
+    private long nextHeartbeat;
+    private volatile String lastError = "";
+    private volatile JsonNode lastAgentView;
+
+    public AgentLoop(AgentConfig config, String agentId, Capacity capacity, ControlPlaneClient client, SessionRuntime runtime,
+                     Clock clock) throws java.io.IOException {
+        this.config = config;
+        this.agentId = agentId;
+        this.capacity = capacity;
+        this.client = client;
+        this.runtime = runtime;
+        this.clock = clock;
+        this.interval = config.heartbeatInterval();
+        this.ledger = Ledger.load(config.workDir().resolve("ledger.json"));
+    }
+
+    public String agentId() {
+        return agentId;
+    }
+
+    /**
+     * After a (re)start: follows again what still runs, reports what ended while the agent was away, and forgets
+     * sessions that never got started (their assignment comes again and they start then).
+     */
+    public synchronized void recover() {
+        Map<String, SessionRuntime.Workload> found = new LinkedHashMap<>();
+        runtime.discover().forEach(w -> found.put(w.sessionId(), w));
+        for (Ledger.Entry e : ledger.all()) {
+            SessionRuntime.Workload w = found.remove(e.sessionId);
+            if (!e.active()) {
+                if (!e.removed && e.pending.isEmpty()) {
+                    runtime.remove(e.sessionId);
+                    e.removed = true;
+                }
+                continue;
+            }
+            if (w != null) {
+                runtime.reattach(e.sessionId, listener(e.sessionId));
+            } else if (e.state.equals("RUNNING")) {
+                enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
+                        "message", "the workload disappeared while the agent was restarting")));
+                e.state = "ENDED";
+                e.endedAt = clock.millis();
+                e.removed = true;
+            } else {
+                ledger.remove(e.sessionId);
+            }
+        }
+        orphans.addAll(found.keySet());
+        ledger.save();
+    }
+
+    /** Runs until {@link #halt()}: reports first, then a heartbeat when due, then timeouts. */
+    public void run() {
+        while (running) {
+            try {
+                step();
+            } catch (RuntimeException e) {
+                lastError = e.toString();
+                System.err.println("{\"level\":\"ERROR\",\"agent\":\"" + agentId + "\",\"error\":\"" + e.toString().replace('"', '\'') + "\"}");
+            }
+            synchronized (this) {
+                long wait = Math.max(10, Math.min(nextHeartbeat - clock.millis(), 500));
+                try {
+                    if (running) {
+                        wait(wait);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Stops heartbeating and reporting; workloads keep running (what a crash or an agent restart looks like). */
+    public synchronized void halt() {
+        running = false;
+        notifyAll();
+    }
+
+    /** One round: deliver reports and logs, heartbeat if due, enforce batch timeouts. */
+    public void step() {
+        flushReports();
+        if (clock.millis() >= nextHeartbeat) {
+            heartbeat();
+        }
+        enforceTimeouts();
+    }
+
+    void heartbeat() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("resource_group", config.resourceGroup());
+        body.put("available_slots", capacity.slots());
+        body.put("architecture", capacity.architecture());
+        body.put("version", VERSION);
+        body.put("compute_plugins", capacity.computePlugins());
+        List<Map<String, Object>> runningNow = new ArrayList<>();
+        synchronized (this) {
+            for (Ledger.Entry e : ledger.all()) {
+                if (e.active()) {
+                    runningNow.add(Map.of("session_id", e.sessionId, "status", e.state.equals("STARTING") ? "SCHEDULED" : e.state));
+                }
+            }
+            orphans.forEach(id -> runningNow.add(Map.of("session_id", id, "status", "RUNNING")));
+        }
+        body.put("running", runningNow);
+        ControlPlaneClient.Reply reply = client.heartbeat(body);
+        synchronized (this) {
+            nextHeartbeat = clock.millis() + interval.toMillis();
+        }
+        if (!reply.ok()) {
+            lastError = "heartbeat answered " + reply.status() + ": " + reply.body();
+            return;
+        }
+        handle(reply.body());
+    }
+
+    /** Applies a heartbeat answer. Idempotent: the same answer twice starts and stops nothing twice. */
+    public synchronized void handle(JsonNode reply) {
+        lastAgentView = reply.path("agent");
+        long seconds = reply.path("heartbeat_interval").asLong(0);
+        if (seconds > 0) {
+            interval = Duration.ofSeconds(seconds);
+        }
+        for (JsonNode a : reply.path("assignments")) {
+            String id = a.path("session_id").asText();
+            if (ledger.get(id) != null) {
+                continue;
+            }
+            if (orphans.remove(id)) {
+                adopt(a);
+                continue;
+            }
+            start(a);
+        }
+        for (JsonNode t : reply.path("terminate")) {
+            String id = t.path("session_id").asText();
+            Ledger.Entry e = ledger.get(id);
+            if (e != null && e.active() && !e.stopRequested) {
+                e.stopRequested = true;
+                ledger.save();
+                stopInBackground(id);
+            } else if (e == null && orphans.remove(id)) {
+                stopInBackground(id);
+                Thread cleanup = new Thread(() -> runtime.remove(id));
+                cleanup.setDaemon(true);
+                cleanup.start();
+            }
+        }
+    }
+
+    private void start(JsonNode a) {
+        Ledger.Entry e = new Ledger.Entry();
+        e.sessionId = a.path("session_id").asText();
+        e.kernelId = a.path("kernel_id").asText(e.sessionId + "-0");
+        e.type = a.path("type").asText("interactive");
+        e.batchTimeoutSeconds = a.path("batch_timeout").isNumber() ? a.path("batch_timeout").asLong() : null;
+        String status = a.path("status").asText("SCHEDULED");
+        ledger.put(e);
+        if (!status.equals("SCHEDULED")) {
+            // The control plane believes it started here, but this agent has no trace of it (its state was lost).
+            enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
+                    "message", "the agent has no record of this session (its state was lost)")));
+            e.state = "ENDED";
+            e.endedAt = clock.millis();
+            e.removed = true;
+            ledger.save();
+            return;
+        }
+        int gpus = gpusRequested(a.path("slots"));
+        Optional<List<String>> devices = allocate(gpus);
+        if (devices.isEmpty()) {
+            enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
+                    "message", "the agent has fewer free GPUs than the " + gpus + " allocated")));
+            e.state = "ENDED";
+            e.endedAt = clock.millis();
+            e.removed = true;
+            ledger.save();
+            return;
+        }
+        e.gpus = devices.get();
+        ledger.save();
+        runtime.start(assignment(a, e.gpus), listener(e.sessionId));
+    }
+
+    private void adopt(JsonNode a) {
+        Ledger.Entry e = new Ledger.Entry();
+        e.sessionId = a.path("session_id").asText();
+        e.kernelId = a.path("kernel_id").asText(e.sessionId + "-0");
+        e.type = a.path("type").asText("interactive");
+        e.batchTimeoutSeconds = a.path("batch_timeout").isNumber() ? a.path("batch_timeout").asLong() : null;
+        e.state = a.path("status").asText("RUNNING").equals("SCHEDULED") ? "PREPARING" : a.path("status").asText();
+        e.runningSince = clock.millis();
+        ledger.put(e);
+        ledger.save();
+        runtime.reattach(e.sessionId, listener(e.sessionId));
+    }
+
+    static Assignment assignment(JsonNode a, List<String> gpus) {
+        Map<String, String> slots = new LinkedHashMap<>();
+        a.path("slots").fields().forEachRemaining(f -> slots.put(f.getKey(), f.getValue().asText()));
+        Map<String, String> env = new LinkedHashMap<>();
+        a.path("environment").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+        List<Assignment.Mount> mounts = new ArrayList<>();
+        for (JsonNode m : a.path("mounts")) {
+            if (m.isTextual()) {
+                mounts.add(new Assignment.Mount(m.asText(), m.asText(), "rw", "/home/work/" + m.asText()));
+            } else {
+                mounts.add(new Assignment.Mount(m.path("name").asText(), m.path("location").asText(m.path("name").asText()),
+                        m.path("permission").asText("rw"), m.path("path").asText("/home/work/" + m.path("name").asText())));
+            }
+        }
+        Optional<String> command = a.path("startup_command").isTextual() ? Optional.of(a.path("startup_command").asText()) : Optional.empty();
+        Optional<Duration> timeout = a.path("batch_timeout").isNumber() ? Optional.of(Duration.ofSeconds(a.path("batch_timeout").asLong()))
+                : Optional.empty();
+        return new Assignment(a.path("session_id").asText(), a.path("kernel_id").asText(), a.path("type").asText("interactive"),
+                a.path("image").asText(), slots, gpus, env, mounts, command, a.path("cluster_role").asText("main"),
+                a.path("cluster_index").asInt(0), timeout);
+    }
+
+    private static int gpusRequested(JsonNode slots) {
+        JsonNode n = slots.path("cuda.device");
+        if (n.isMissingNode() || n.isNull()) {
+            return 0;
+        }
+        return new BigDecimal(n.asText()).setScale(0, java.math.RoundingMode.CEILING).intValueExact();
+    }
+
+    private Optional<List<String>> allocate(int count) {
+        if (count == 0) {
+            return Optional.of(List.of());
+        }
+        Set<String> held = new HashSet<>();
+        for (Ledger.Entry e : ledger.all()) {
+            if (e.active()) {
+                held.addAll(e.gpus);
+            }
+        }
+        List<String> free = capacity.gpuIds().stream().filter(g -> !held.contains(g)).toList();
+        return free.size() < count ? Optional.empty() : Optional.of(new ArrayList<>(free.subList(0, count)));
+    }
+
+    private void stopInBackground(String sessionId) {
+        Thread t = new Thread(() -> runtime.stop(sessionId, config.stopGrace()), "stop-" + sessionId);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void enforceTimeouts() {
+        long now = clock.millis();
+        for (Ledger.Entry e : ledger.all()) {
+            if (e.active() && e.state.equals("RUNNING") && !e.timedOut && e.batchTimeoutSeconds != null
+                    && e.runningSince != null && e.runningSince + e.batchTimeoutSeconds * 1000 <= now) {
+                e.timedOut = true;
+                ledger.save();
+                stopInBackground(e.sessionId);
+            }
+        }
+    }
+
+    private SessionRuntime.Listener listener(String sessionId) {
+        return new SessionRuntime.Listener() {
+            @Override
+            public void pulling() {
+                step(sessionId, "PULLING", report("PULLING", Map.of()));
+            }
+
+            @Override
+            public void preparing() {
+                step(sessionId, "PREPARING", report("PREPARING", Map.of()));
+            }
+
+            @Override
+            public void running(String containerId, Map<String, Object> devices) {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("container_id", containerId);
+                Map<String, String> dev = new LinkedHashMap<>();
+                devices.forEach((k, v) -> dev.put(k, String.valueOf(v)));
+                extra.put("devices", dev);
+                step(sessionId, "RUNNING", report("RUNNING", extra));
+            }
+
+            @Override
+            public void exited(int exitCode) {
+                ended(sessionId, exitCode, null);
+            }
+
+            @Override
+            public void failed(String message) {
+                ended(sessionId, null, message);
+            }
+        };
+    }
+
+    private synchronized void step(String sessionId, String state, Map<String, Object> report) {
+        Ledger.Entry e = ledger.get(sessionId);
+        if (e == null || !e.active()) {
+            return;
+        }
+        e.state = state;
+        if (state.equals("RUNNING") && e.runningSince == null) {
+            e.runningSince = clock.millis();
+        }
+        enqueue(e, report);
+        ledger.save();
+        notifyAll();
+    }
+
+    private synchronized void ended(String sessionId, Integer exitCode, String failure) {
+        Ledger.Entry e = ledger.get(sessionId);
+        if (e == null || !e.active()) {
+            return;
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (failure != null) {
+            extra.put("reason", "failed-to-start");
+            extra.put("message", failure);
+            enqueue(e, report("ERROR", extra));
+        } else {
+            extra.put("exit_code", Math.max(-255, Math.min(255, exitCode)));
+            if (e.timedOut) {
+                extra.put("reason", "task-timeout");
+            } else if (e.stopRequested) {
+                extra.put("reason", "user-requested");
+            }
+            enqueue(e, report("TERMINATED", extra));
+        }
+        e.state = "ENDED";
+        e.endedAt = clock.millis();
+        ledger.save();
+        notifyAll();
+    }
+
+    private static Map<String, Object> report(String status, Map<String, Object> extra) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("status", status);
+        r.putAll(extra);
+        return r;
+    }
+
+    private void enqueue(Ledger.Entry e, Map<String, Object> report) {
+        e.pending.add(report);
+    }
+
+    /** Delivers each session's reports in order; a session whose report fails to get through waits for the next round. */
+    void flushReports() {
+        List<Ledger.Entry> entries;
+        synchronized (this) {
+            entries = ledger.all();
+        }
+        for (Ledger.Entry e : entries) {
+            uploadLogs(e);
+            while (true) {
+                Map<String, Object> next;
+                synchronized (this) {
+                    if (e.pending.isEmpty()) {
+                        break;
+                    }
+                    next = e.pending.get(0);
+                }
+                if (!"PULLING PREPARING RUNNING".contains(String.valueOf(next.get("status")))) {
+                    // The session's end: its last output goes up before the end is reported (and the output removed).
+                    sendLogs(e);
+                }
+                ControlPlaneClient.Reply r = client.report(e.sessionId, next);
+                if (!r.ok() && !r.final4xx()) {
+                    lastError = "report of " + e.sessionId + " answered " + r.status();
+                    break;
+                }
+                synchronized (this) {
+                    e.pending.remove(0);
+                    ledger.save();
+                }
+            }
+            synchronized (this) {
+                if (!e.active() && e.pending.isEmpty() && !e.removed) {
+                    runtime.remove(e.sessionId);
+                    e.removed = true;
+                    ledger.save();
+                }
+            }
+        }
+        synchronized (this) {
+            ledger.prune(clock.millis(), KEEP_ENDED_MILLIS);
+        }
+    }
+
+    /** Sends the session's output tail when it changed, at most once an interval, and a last time before its end is reported. */
+    private void uploadLogs(Ledger.Entry e) {
+        if (e.removed) {
+            return;
+        }
+        long now = clock.millis();
+        Long last = logsSentAt.get(e.sessionId);
+        if (e.active() && last != null && last + interval.toMillis() > now) {
+            return;
+        }
+        logsSentAt.put(e.sessionId, now);
+        sendLogs(e);
+    }
+
+    private void sendLogs(Ledger.Entry e) {
+        Optional<String> text = runtime.logs(e.sessionId, config.logLines());
+        if (text.isEmpty() || text.get().hashCode() == e.logsHash) {
+            return;
+        }
+        ControlPlaneClient.Reply r = client.putLogs(e.sessionId, text.get());
+        if (r.ok() || r.final4xx()) {
+            synchronized (this) {
+                e.logsHash = text.get().hashCode();
+            }
+        }
+    }
+
+    /** For status displays and tests: the sessions this agent holds and their states. */
+    public synchronized Map<String, String> sessions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Ledger.Entry> it = ledger.all().iterator(); it.hasNext(); ) {
+            Ledger.Entry e = it.next();
+            out.put(e.sessionId, e.state);
+        }
+        return out;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public JsonNode lastAgentView() {
+        return lastAgentView;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.sluice.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+
+/** The agent API as the agent sees it. Each call answers with the HTTP status and the JSON body. */
+public interface ControlPlaneClient {
+    Reply heartbeat(Map<String, Object> body);
+
+    Reply report(String sessionId, Map<String, Object> body);
+
+    Reply putLogs(String sessionId, String text);
+
+    /** {@code status} 0 when the control plane could not be reached. */
+    record Reply(int status, JsonNode body) {
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        /** The control plane refused or does not know it: retrying would not help. */
+        public boolean final4xx() {
+            return status == 404 || status == 409 || status == 422 || status == 400 || status == 413;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.sluice.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What this agent has started and what it still owes the control plane, kept on disk ({@code <work>/ledger.json},
+ * replaced atomically on every change). It is why a repeated heartbeat answer never starts a session twice, and why
+ * a restarted agent neither loses nor duplicates sessions: each session is started once, and its reports are
+ * delivered in order, at least once.
+ */
+final class Ledger {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+
+    /** One session on this agent. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    static final class Entry {
+        public String sessionId;
+        public String kernelId;
+        public String type;
+        public Long batchTimeoutSeconds;
+        /** STARTING, PULLING, PREPARING, RUNNING, ENDED. */
+        public String state = "STARTING";
+        public List<String> gpus = new ArrayList<>();
+        public Long runningSince;
+        public Long endedAt;
+        public boolean stopRequested;
+        public boolean timedOut;
+        public boolean removed;
+        public int logsHash;
+        /** Reports not yet acknowledged, oldest first. */
+        public List<Map<String, Object>> pending = new ArrayList<>();
+
+        boolean active() {
+            return !state.equals("ENDED");
+        }
+    }
+
+    Ledger(Path file) {
+        this.file = file;
+    }
+
+    static Ledger load(Path file) throws IOException {
+        Ledger ledger = new Ledger(file);
+        if (Files.exists(file)) {
+            List<Entry> stored = JSON.readValue(file.toFile(), new TypeReference<List<Entry>>() { });
+            stored.forEach(e -> ledger.entries.put(e.sessionId, e));
+        }
+        return ledger;
+    }
+
+    Entry get(String sessionId) {
+        return entries.get(sessionId);
+    }
+
+    void put(Entry e) {
+        entries.put(e.sessionId, e);
+    }
+
+    void remove(String sessionId) {
+        entries.remove(sessionId);
+    }
+
+    List<Entry> all() {
+        return new ArrayList<>(entries.values());
+    }
+
+    /** Forgets sessions ended, reported and cleaned up more than {@code keepMillis} ago. */
+    void prune(long now, long keepMillis) {
+        entries.values().removeIf(e -> !e.active() && e.pending.isEmpty() && e.removed && e.endedAt != null
+                && e.endedAt + keepMillis < now);
+    }
+
+    void save() {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), new ArrayList<>(entries.values()));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the agent ledger " + file, e);
+        }
+    }
+}

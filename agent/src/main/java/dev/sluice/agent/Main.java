@@ -1,0 +1,72 @@
+package dev.sluice.agent;
+
+import dev.sluice.agent.runtime.ProcessRuntime;
+import dev.sluice.agent.runtime.SessionRuntime;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/** {@code java -jar sluice-agent.jar --config /etc/sluice/agent.properties} */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Optional<Path> configFile = Optional.empty();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                configFile = Optional.of(Path.of(args[++i]));
+            } else if (args[i].equals("--help")) {
+                System.out.println("usage: sluice-agent [--config FILE]   (settings: infra/ec2/README.md; env SLUICE_AGENT_<KEY> overrides)");
+                return;
+            } else {
+                System.err.println("unknown argument " + args[i] + " (try --help)");
+                System.exit(2);
+            }
+        }
+        AgentConfig config = AgentConfig.load(configFile, System.getenv());
+        String agentId = config.agentId().orElseGet(Main::instanceIdOrHostname);
+        Capacity capacity = HostCapacity.discover(config);
+        SessionRuntime runtime = runtime(config);
+        AgentLoop loop = new AgentLoop(config, agentId, capacity, new HttpControlPlane(config), runtime, Clock.systemUTC());
+        Runtime.getRuntime().addShutdownHook(new Thread(loop::halt));
+        System.out.println("{\"level\":\"INFO\",\"event\":\"agent-started\",\"agent\":\"" + agentId + "\",\"group\":\""
+                + config.resourceGroup() + "\",\"runtime\":\"" + runtime.name() + "\",\"slots\":\"" + capacity.slots() + "\"}");
+        loop.recover();
+        loop.run();
+    }
+
+    static SessionRuntime runtime(AgentConfig config) {
+        if (config.runtime().equals("process")) {
+            return new ProcessRuntime(config.workDir());
+        }
+        return HostCapacity.dockerRuntime(config);
+    }
+
+    /** The EC2 instance id (IMDSv2), or this host's name off EC2. */
+    static String instanceIdOrHostname() {
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            String token = http.send(HttpRequest.newBuilder(URI.create("http://169.254.169.254/latest/api/token"))
+                    .timeout(Duration.ofSeconds(1)).header("X-aws-ec2-metadata-token-ttl-seconds", "60")
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> id = http.send(HttpRequest.newBuilder(URI.create("http://169.254.169.254/latest/meta-data/instance-id"))
+                    .timeout(Duration.ofSeconds(1)).header("X-aws-ec2-metadata-token", token).build(), HttpResponse.BodyHandlers.ofString());
+            if (id.statusCode() == 200 && id.body().startsWith("i-")) {
+                return id.body().trim();
+            }
+        } catch (Exception notOnEc2) {
+            // fall through
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (java.net.UnknownHostException e) {
+            return "agent-" + ProcessHandle.current().pid();
+        }
+    }
+}

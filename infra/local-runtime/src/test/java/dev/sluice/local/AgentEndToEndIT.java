@@ -1,0 +1,251 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.agent.AgentConfig;
+import dev.sluice.agent.AgentLoop;
+import dev.sluice.agent.Capacity;
+import dev.sluice.agent.HttpControlPlane;
+import dev.sluice.agent.runtime.ProcessRuntime;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sessions really run: a real agent (the agent module's loop, its HTTP client, the process runtime) heartbeats to the
+ * stack in the emulator, and sessions created through the API go through their whole life on it.
+ */
+class AgentEndToEndIT {
+    private final LocalStack local;
+    private final ApiClient api;
+    private final ControlPlane plane;
+    private final String user;
+    private final List<RunningAgent> agents = new ArrayList<>();
+
+    AgentEndToEndIT() throws Exception {
+        local = LocalStack.get();
+        api = new ApiClient(local.apiUrl);
+        plane = local.controlPlane();
+        user = local.token("e2e-user");
+    }
+
+    /** An agent run in a thread of this JVM, against the deployed stack, with its own work directory. */
+    final class RunningAgent {
+        final String id;
+        final Path workDir;
+        final AgentLoop loop;
+        final ProcessRuntime runtime;
+        final Thread thread;
+
+        RunningAgent(String id, String group, Path workDir) throws Exception {
+            this.id = id;
+            this.workDir = workDir;
+            Path token = workDir.resolve("token");
+            Files.createDirectories(workDir);
+            Files.writeString(token, local.agentToken(id));
+            AgentConfig config = AgentConfig.load(Optional.empty(), Map.of(
+                    "SLUICE_AGENT_API_ENDPOINT", local.apiUrl, "SLUICE_AGENT_RESOURCE_GROUP", group,
+                    "SLUICE_AGENT_AUTH", "token", "SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString(),
+                    "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s", "SLUICE_AGENT_RUNTIME", "process",
+                    "SLUICE_AGENT_WORK_DIR", workDir.toString(), "SLUICE_AGENT_STOP_GRACE", "2s"));
+            runtime = new ProcessRuntime(workDir);
+            loop = new AgentLoop(config, id, new Capacity(Map.of("cpu", "4", "mem", "8g", "cuda.device", "1"),
+                    Map.of("cuda.driver", "fake"), "x86_64", List.of("GPU-fake-0")), new HttpControlPlane(config), runtime, Clock.systemUTC());
+            loop.recover();
+            thread = new Thread(loop::run, "agent-" + id);
+            thread.setDaemon(true);
+            thread.start();
+            agents.add(this);
+        }
+
+        /** Gone without a word: no more heartbeats or reports; its processes stay (as on a host that fell off the network). */
+        void crash() throws InterruptedException {
+            loop.halt();
+            thread.join(5_000);
+        }
+    }
+
+    @AfterEach
+    void stopAgents() throws InterruptedException {
+        for (RunningAgent a : agents) {
+            a.crash();
+            for (var w : a.runtime.discover()) {
+                a.runtime.stop(w.sessionId(), Duration.ZERO);
+            }
+        }
+    }
+
+    private String newGroup() {
+        String group = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
+                Map.of("allowed_session_types", List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        return group;
+    }
+
+    private RunningAgent agent(String group) throws Exception {
+        String id = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        return new RunningAgent(id, group, Files.createTempDirectory("sluice-agent-"));
+    }
+
+    private String create(String group, String extra) {
+        ApiClient.Reply r = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}" + extra + "}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().path("id").asText();
+    }
+
+    private JsonNode await(String id, String status, Duration within) throws InterruptedException {
+        Instant deadline = Instant.now().plus(within);
+        JsonNode s = null;
+        while (Instant.now().isBefore(deadline)) {
+            s = api.get("/sessions/" + id, user).json();
+            if (s.path("status").asText().equals(status)) {
+                return s;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("session " + id + " did not reach " + status + " within " + within + "; it is " + s);
+    }
+
+    private static List<String> history(JsonNode s) {
+        return s.path("status_history").findValuesAsText("status");
+    }
+
+    @Test
+    void aBatchSessionRunsToSuccessAndItsOutputIsKept() throws Exception {
+        String group = newGroup();
+        agent(group);
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":\"echo hello from $SLUICE_SESSION_ID; echo GPU=$CUDA_VISIBLE_DEVICES\"");
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).isEqualTo("SUCCESS");
+        assertThat(s.path("status_info").asText()).isEqualTo("task-finished");
+        assertThat(s.path("status_data").path("exit_code").asInt()).isZero();
+        assertThat(history(s)).containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATED");
+        assertThat(api.get("/sessions/" + id + "/logs", user).json().path("text").asText())
+                .contains("hello from " + id).contains("GPU=GPU-fake-0");
+    }
+
+    @Test
+    void aFailingBatchSessionIsAFailureWithItsExitCode() throws Exception {
+        String group = newGroup();
+        agent(group);
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":\"echo about to fail >&2; exit 3\"");
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).isEqualTo("FAILURE");
+        assertThat(s.path("status_info").asText()).isEqualTo("task-failed");
+        assertThat(s.path("status_data").path("exit_code").asInt()).isEqualTo(3);
+        assertThat(api.get("/sessions/" + id + "/logs", user).json().path("text").asText()).contains("about to fail");
+    }
+
+    @Test
+    void aBatchSessionPastItsTimeoutIsKilledAndFails() throws Exception {
+        String group = newGroup();
+        agent(group);
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":\"sleep 60\",\"batch_timeout\":\"2s\"");
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).isEqualTo("FAILURE");
+        assertThat(s.path("status_info").asText()).isEqualTo("task-timeout");
+        Instant running = Instant.parse(s.path("status_history").get(3).path("at").asText());
+        Instant ended = Instant.parse(s.path("status_history").get(4).path("at").asText());
+        assertThat(Duration.between(running, ended)).as("killed at its timeout (timestamps are the control plane's, taken when the reports arrive)").isBetween(Duration.ofMillis(1500), Duration.ofSeconds(15));
+    }
+
+    @Test
+    void anInteractiveSessionRunsUntilDestroyedAndTheAgentStopsIt() throws Exception {
+        String group = newGroup();
+        RunningAgent a = agent(group);
+        String id = create(group, "");
+        await(id, "RUNNING", Duration.ofSeconds(30));
+        assertThat(a.runtime.discover()).anySatisfy(w -> {
+            assertThat(w.sessionId()).isEqualTo(id);
+            assertThat(w.running()).isTrue();
+        });
+        ApiClient.Reply destroyed = api.call("DELETE", "/sessions/" + id, user, null, Map.of());
+        assertThat(destroyed.json().path("status").asText()).isEqualTo("TERMINATING");
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("status_info").asText()).isEqualTo("user-requested");
+        assertThat(history(s)).containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATING", "TERMINATED");
+        assertThat(plane.agentStore().find(a.id).orElseThrow().occupiedSlots().isEmpty()).isTrue();
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (!a.runtime.discover().isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertThat(a.runtime.discover()).as("the ended session's process and directory are gone").isEmpty();
+    }
+
+    @Test
+    void anAgentKilledMidSessionIsLostItsSessionEndsInErrorAndTheNextSessionRunsElsewhere() throws Exception {
+        String group = newGroup();
+        RunningAgent first = agent(group);
+        String id = create(group, "");
+        await(id, "RUNNING", Duration.ofSeconds(30));
+        first.crash();
+
+        Thread.sleep(4_500);
+        new AgentApiIT().sweep();
+        JsonNode s = await(id, "ERROR", Duration.ofSeconds(5));
+        assertThat(s.path("status_info").asText()).isEqualTo("agent-lost");
+        assertThat(plane.agentStore().find(first.id).orElseThrow().status()).isEqualTo(AgentStatus.LOST);
+        assertThat(plane.agentStore().find(first.id).orElseThrow().occupiedSlots().isEmpty()).isTrue();
+
+        RunningAgent second = agent(group);
+        String next = create(group, ",\"type\":\"batch\",\"startup_command\":\"echo elsewhere\"");
+        JsonNode done = await(next, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(done.path("agent_id").asText()).isEqualTo(second.id);
+        assertThat(done.path("result").asText()).isEqualTo("SUCCESS");
+    }
+
+    @Test
+    void aRestartedAgentFollowsWhatStillRunsAndAnswersRepeatedNeverStartTwice() throws Exception {
+        String group = newGroup();
+        RunningAgent first = agent(group);
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":\"sleep 4; echo finished\"");
+        await(id, "RUNNING", Duration.ofSeconds(30));
+        first.crash();
+        long processes = first.runtime.discover().stream().filter(w -> w.running()).count();
+        assertThat(processes).isEqualTo(1);
+
+        // The same host starts its agent again, on the same work directory: the batch job is followed to its end.
+        RunningAgent again = new RunningAgent(first.id, group, first.workDir);
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).isEqualTo("SUCCESS");
+        assertThat(history(s)).containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATED");
+
+        // A heartbeat answer handed over twice (a retried request, a duplicated response) starts one process only.
+        String interactive = create(group, "");
+        JsonNode reply = null;
+        Instant deadline = Instant.now().plusSeconds(15);
+        while (Instant.now().isBefore(deadline)) {
+            reply = api.post("/agent/heartbeat", local.agentToken(again.id), AgentApiIT.heartbeat(group, "1", "")).json();
+            if (reply.path("assignments").size() == 1) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(reply.path("assignments")).hasSize(1);
+        again.loop.handle(reply);
+        again.loop.handle(reply);
+        await(interactive, "RUNNING", Duration.ofSeconds(30));
+        again.loop.handle(reply);
+        Thread.sleep(1_500);
+        assertThat(again.runtime.discover().stream().filter(w -> w.sessionId().equals(interactive)).count()).isEqualTo(1);
+        long children = ProcessHandle.current().descendants()
+                .filter(p -> p.info().arguments().map(args -> String.join(" ", args)).orElse("").contains("SLUICE_COMMAND")).count();
+        assertThat(children).as("one wrapper process for the session").isLessThanOrEqualTo(1);
+        assertThat(history(api.get("/sessions/" + interactive, user).json()))
+                .containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING");
+    }
+}
