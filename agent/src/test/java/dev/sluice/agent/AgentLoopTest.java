@@ -1,0 +1,228 @@
+package dev.sluice.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.agent.runtime.SessionRuntime;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's loop against a scripted control plane and a scripted runtime: no network, no processes. */
+class AgentLoopTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    Path work;
+
+    /** Records every call; answers heartbeats with what the test sets. */
+    static final class FakeControlPlane implements ControlPlaneClient {
+        final List<Map<String, Object>> heartbeats = new ArrayList<>();
+        final List<String> reports = new ArrayList<>();
+        final Map<String, String> logs = new ConcurrentHashMap<>();
+        JsonNode nextReply = JSON.createObjectNode();
+        int reportStatus = 200;
+
+        @Override
+        public synchronized Reply heartbeat(Map<String, Object> body) {
+            heartbeats.add(body);
+            return new Reply(200, nextReply);
+        }
+
+        @Override
+        public synchronized Reply report(String sessionId, Map<String, Object> body) {
+            if (reportStatus == 200) {
+                reports.add(sessionId + ":" + body.get("status") + (body.containsKey("exit_code") ? ":" + body.get("exit_code") : "")
+                        + (body.containsKey("reason") ? ":" + body.get("reason") : ""));
+            }
+            return new Reply(reportStatus, JSON.createObjectNode());
+        }
+
+        @Override
+        public Reply putLogs(String sessionId, String text) {
+            logs.put(sessionId, text);
+            return new Reply(200, JSON.createObjectNode());
+        }
+    }
+
+    /** Starts nothing: the test drives each workload's listener by hand. */
+    static final class FakeRuntime implements SessionRuntime {
+        final Map<String, Listener> started = new ConcurrentHashMap<>();
+        final List<String> starts = new ArrayList<>();
+        final List<String> stops = new ArrayList<>();
+        final List<String> removed = new ArrayList<>();
+        final List<Workload> onDisk = new ArrayList<>();
+        final List<Assignment> assignments = new ArrayList<>();
+
+        @Override public String name() { return "fake"; }
+
+        @Override
+        public synchronized void start(Assignment a, Listener listener) {
+            starts.add(a.sessionId());
+            assignments.add(a);
+            started.put(a.sessionId(), listener);
+            listener.preparing();
+            listener.running("pid-" + a.sessionId(), Map.of());
+        }
+
+        @Override public synchronized void stop(String sessionId, Duration grace) {
+            stops.add(sessionId);
+            Listener l = started.get(sessionId);
+            if (l != null) {
+                l.exited(143);
+            }
+        }
+
+        @Override public List<Workload> discover() { return onDisk; }
+
+        @Override public void reattach(String sessionId, Listener listener) { started.put(sessionId, listener); }
+
+        @Override public synchronized void remove(String sessionId) { removed.add(sessionId); }
+
+        @Override public Optional<String> logs(String sessionId, int lines) { return Optional.of("out of " + sessionId); }
+    }
+
+    static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-11-25T10:00:00Z");
+        @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Instant instant() { return now; }
+    }
+
+    private final FakeControlPlane cp = new FakeControlPlane();
+    private final FakeRuntime runtime = new FakeRuntime();
+    private final MutableClock clock = new MutableClock();
+
+    private AgentLoop loop() throws Exception {
+        AgentConfig config = AgentConfig.from(Map.of("api.endpoint", "http://127.0.0.1:1", "resource.group", "g1", "auth", "token",
+                "auth.token.file", work.resolve("t").toString(), "runtime", "process", "work.dir", work.toString(),
+                "heartbeat.interval", "1s", "stop.grace", "0s"));
+        AgentLoop loop = new AgentLoop(config, "i-1", new Capacity(Map.of("cpu", "4", "mem", "8g", "cuda.device", "2"), Map.of(),
+                "x86_64", List.of("GPU-a", "GPU-b")), cp, runtime, clock);
+        loop.recover();
+        return loop;
+    }
+
+    static JsonNode reply(String json) throws Exception {
+        return JSON.readTree(json.replace('\'', '"'));
+    }
+
+    static String assignment(String id, String type, String extra) {
+        return "{'session_id':'" + id + "','kernel_id':'" + id + "-0','type':'" + type + "','status':'SCHEDULED','image':'x',"
+                + "'slots':{'cpu':'1','cuda.device':'1'},'environment':{},'mounts':[],'cluster_role':'main','cluster_index':0" + extra + "}";
+    }
+
+    private void awaitStops(int n) throws InterruptedException {
+        for (int i = 0; i < 100 && runtime.stops.size() < n; i++) {
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void theSameAnswerTwiceStartsEachSessionOnceAndGpusAreNotSharedOut() throws Exception {
+        AgentLoop loop = loop();
+        JsonNode r = reply("{'heartbeat_interval':5,'assignments':[" + assignment("s-1", "interactive", "") + ","
+                + assignment("s-2", "interactive", "") + "],'terminate':[]}");
+        loop.handle(r);
+        loop.handle(r);
+        assertThat(runtime.starts).containsExactly("s-1", "s-2");
+        assertThat(runtime.assignments.get(0).gpus()).containsExactly("GPU-a");
+        assertThat(runtime.assignments.get(1).gpus()).containsExactly("GPU-b");
+
+        // A third session needing a GPU finds none free: it is reported as failed to start, never run.
+        loop.handle(reply("{'assignments':[" + assignment("s-3", "interactive", "") + "]}"));
+        assertThat(runtime.starts).doesNotContain("s-3");
+        loop.flushReports();
+        assertThat(cp.reports).contains("s-1:PREPARING", "s-1:RUNNING", "s-3:ERROR:failed-to-start");
+    }
+
+    @Test
+    void aRestartedAgentDoesNotStartAgainWhatItAlreadyStarted() throws Exception {
+        AgentLoop first = loop();
+        first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        runtime.onDisk.add(new SessionRuntime.Workload("s-1", true, OptionalInt.empty(), Optional.of("pid-s-1")));
+        AgentLoop second = loop();
+        second.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        assertThat(runtime.starts).containsExactly("s-1");
+        assertThat(second.sessions()).containsEntry("s-1", "RUNNING");
+    }
+
+    @Test
+    void reportsAreDeliveredInOrderAndRetriedUntilAcknowledged() throws Exception {
+        AgentLoop loop = loop();
+        cp.reportStatus = 503;
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        runtime.started.get("s-1").exited(0);
+        loop.flushReports();
+        assertThat(cp.reports).isEmpty();
+        // The agent restarts before the control plane is back: nothing is lost.
+        cp.reportStatus = 200;
+        AgentLoop again = loop();
+        again.flushReports();
+        assertThat(cp.reports).containsExactly("s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
+        assertThat(cp.logs).containsEntry("s-1", "out of s-1");
+        assertThat(runtime.removed).containsExactly("s-1");
+    }
+
+    @Test
+    void aBatchSessionPastItsTimeoutIsStoppedAndReportedAsTimedOut() throws Exception {
+        AgentLoop loop = loop();
+        loop.handle(reply("{'heartbeat_interval':3600,'assignments':[" + assignment("s-1", "batch", ",'batch_timeout':60") + "]}"));
+        clock.now = clock.now.plusSeconds(59);
+        loop.step();
+        assertThat(runtime.stops).isEmpty();
+        clock.now = clock.now.plusSeconds(2);
+        loop.step();
+        awaitStops(1);
+        assertThat(runtime.stops).containsExactly("s-1");
+        loop.flushReports();
+        assertThat(cp.reports).contains("s-1:TERMINATED:143:task-timeout");
+    }
+
+    @Test
+    void aSessionToTerminateIsStoppedOnceAndReportedAsRequested() throws Exception {
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        JsonNode stop = reply("{'assignments':[],'terminate':[{'session_id':'s-1','reason':'user-requested'}]}");
+        loop.handle(stop);
+        loop.handle(stop);
+        awaitStops(1);
+        Thread.sleep(100);
+        assertThat(runtime.stops).containsExactly("s-1");
+        loop.flushReports();
+        assertThat(cp.reports).contains("s-1:TERMINATED:143:user-requested");
+    }
+
+    @Test
+    void aSessionTheControlPlaneThinksStartedButThisAgentNeverSawIsReportedNotRestarted() throws Exception {
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-9", "interactive", "").replace("'SCHEDULED'", "'RUNNING'") + "]}"));
+        assertThat(runtime.starts).isEmpty();
+        loop.flushReports();
+        assertThat(cp.reports).containsExactly("s-9:ERROR:failed-to-start");
+    }
+
+    @Test
+    void theHeartbeatSaysWhatRunsAndFollowsTheIntervalTheControlPlaneSets() throws Exception {
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':7,'assignments':[" + assignment("s-1", "interactive", "") + "]}");
+        loop.step();
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(1);
+        assertThat(cp.heartbeats.get(0)).containsEntry("resource_group", "g1").containsEntry("version", AgentLoop.VERSION);
+        clock.now = clock.now.plusSeconds(7);
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(2);
+        assertThat((List<?>) cp.heartbeats.get(1).get("running")).hasSize(1);
+    }
+}
