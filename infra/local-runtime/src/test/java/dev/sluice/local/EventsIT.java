@@ -108,6 +108,41 @@ class EventsIT {
     }
 
     @Test
+    void agentChangesArePublishedInTheirSchemaWithTheirReason() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String bus = local.stack.outputs().get("EventBusName");
+        String agent = "i-ev-" + UUID.randomUUID().toString().substring(0, 8);
+        try (SqsClient sqs = SqsClient.builder().build(); EventBridgeClient events = EventBridgeClient.builder().build()) {
+            String queueUrl = sqs.createQueue(b -> b.queueName("agents-it-" + UUID.randomUUID().toString().substring(0, 8))).queueUrl();
+            String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                    .attributes().get(QueueAttributeName.QUEUE_ARN);
+            String rule = "agents-it-" + UUID.randomUUID().toString().substring(0, 8);
+            events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.agents"),
+                    "detail", Map.of("agent_id", List.of(agent))))));
+            events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
+            Map<String, Object> heartbeat = Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "4", "mem", "8g"));
+            plane.agentWork().heartbeat(agent, heartbeat);
+            plane.agentWork().heartbeat(agent, heartbeat);
+            plane.agentWork().heartbeat(agent, Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "8", "mem", "8g")));
+            plane.agentWork().setSchedulable(new Principal("root", "root", Set.of("admin")), agent, Map.of("schedulable", false));
+            List<JsonNode> received = new ArrayList<>();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+            while (received.size() < 3 && Instant.now().isBefore(deadline)) {
+                for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
+                    received.add(Json.MAPPER.readTree(m.body()));
+                }
+            }
+            JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                    Files.readString(LocalStack.ROOT.resolve("infra/events/agent-capacity-changed.schema.json")));
+            assertThat(received).allSatisfy(e -> assertThat(schema.validate(e)).as(e.toString()).isEmpty());
+            assertThat(received).extracting(e -> e.path("detail").path("reason").asText())
+                    .as("a heartbeat that changes nothing publishes nothing")
+                    .containsExactlyInAnyOrder("registered", "capacity-changed", "drained");
+        }
+    }
+
+    @Test
     void theSchemaRejectsAnEventThatBreaksIt() throws Exception {
         JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
                 Files.readString(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json")));
