@@ -107,25 +107,29 @@ public final class DockerRuntime implements SessionRuntime {
             return;
         }
         listener.preparing();
-        String containerId;
+        String containerId = null;
+        String failure = null;
         Path envFile = null;
         try {
             String envText = DockerCommands.envFile(a.environment());
             envFile = writeEnvFile(envText);
             CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.create(a, envFile)));
-            if (!created.succeeded()) {
-                listener.failed(created.failureDescription("docker create"));
-                return;
+            if (created.succeeded()) {
+                containerId = created.stdout().trim();
+            } else {
+                failure = created.failureDescription("docker create");
             }
-            containerId = created.stdout().trim();
         } catch (IllegalArgumentException e) {
-            listener.failed(e.getMessage());
-            return;
+            failure = e.getMessage();
         } catch (IOException e) {
-            listener.failed("could not write the environment file in " + envFileDir + ": " + e.getMessage());
-            return;
+            failure = "could not write the environment file in " + envFileDir + ": " + e.getMessage();
         } finally {
+            // Docker copied the values into the container's config at create; the file is not needed a moment longer.
             deleteQuietly(envFile);
+        }
+        if (failure != null) {
+            listener.failed(failure);
+            return;
         }
         if (stoppedBeforeStart(sessionId, listener)) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
