@@ -200,6 +200,11 @@ public final class DockerRuntime implements SessionRuntime {
                 () -> runner.run(Command.of(grace.plus(STOP_MARGIN), commands.stop(sessionId, grace))));
     }
 
+    /**
+     * The containers labelled {@code sluice.session}, running or ended, with exit codes from {@code docker inspect}.
+     *
+     * @throws IllegalStateException when Docker does not answer: "no workloads" would be a wrong answer then
+     */
     @Override
     public List<Workload> discover() {
         CommandResult listed = runner.run(Command.of(COMMAND_TIMEOUT, commands.list()));

@@ -146,6 +146,25 @@ class AgentFleetTemplateTest {
     }
 
     @Test
+    void theUserDataIsValidBashOnceCloudFormationHasSubstitutedIt() throws Exception {
+        String rendered = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"))
+                .replace("${AWS::Region}", "eu-west-1")
+                .replace("${AgentArtifactUri}", "s3://artifacts/sluice/sluice-agent.jar")
+                .replace("${SluiceApi}", "a1b2c3d4e5")
+                .replace("${AgentResourceGroup}", "gpu-a10g");
+        assertThat(rendered).doesNotContain("${");
+        Process bash = new ProcessBuilder("bash", "-n").redirectErrorStream(true).start();
+        bash.getOutputStream().write(rendered.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bash.getOutputStream().close();
+        String output = new String(bash.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(bash.waitFor()).as(output).isZero();
+        assertThat(rendered).contains("api.endpoint=https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1\n")
+                .contains("aws s3 cp --region eu-west-1 --only-show-errors \"s3://artifacts/sluice/sluice-agent.jar\"")
+                .contains("dnf install -y java-21-amazon-corretto-headless")
+                .contains("systemctl enable --now sluice-agent.service");
+    }
+
+    @Test
     void theUserDataInstallsTheSystemdUnitByteForByte() throws IOException {
         String script = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"));
         String unit = Files.readString(ROOT.resolve("infra/ec2/sluice-agent.service"));
