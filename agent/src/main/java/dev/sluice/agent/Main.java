@@ -1,5 +1,8 @@
 package dev.sluice.agent;
 
+import dev.sluice.agent.discovery.Discovery;
+import dev.sluice.agent.discovery.HostCapacity;
+import dev.sluice.agent.runtime.DockerRuntime;
 import dev.sluice.agent.runtime.ProcessRuntime;
 import dev.sluice.agent.runtime.SessionRuntime;
 import java.net.URI;
@@ -9,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** {@code java -jar sluice-agent.jar --config /etc/sluice/agent.properties} */
@@ -31,7 +36,7 @@ public final class Main {
         }
         AgentConfig config = AgentConfig.load(configFile, System.getenv());
         String agentId = config.agentId().orElseGet(Main::instanceIdOrHostname);
-        Capacity capacity = HostCapacity.discover(config);
+        Capacity capacity = capacity(Discovery.onThisHost().discover(config.declaredSlots()));
         SessionRuntime runtime = runtime(config);
         AgentLoop loop = new AgentLoop(config, agentId, capacity, new HttpControlPlane(config), runtime, Clock.systemUTC());
         Runtime.getRuntime().addShutdownHook(new Thread(loop::halt));
@@ -41,11 +46,28 @@ public final class Main {
         loop.run();
     }
 
+    /** What discovery found, with ids for declared GPUs that have no real device behind them (machines without GPUs). */
+    static Capacity capacity(HostCapacity found) {
+        found.warnings().forEach(w -> System.out.println("{\"level\":\"WARN\",\"event\":\"discovery\",\"message\":\""
+                + w.replace('"', '\'') + "\"}"));
+        List<String> gpus = new ArrayList<>(found.gpuUuids());
+        String declared = found.slots().get("cuda.device");
+        int count = declared == null ? 0 : new java.math.BigDecimal(declared).intValue();
+        for (int i = gpus.size(); i < count; i++) {
+            gpus.add("declared-gpu-" + i);
+        }
+        return new Capacity(found.slots(), found.computePlugins(), found.architecture(), gpus);
+    }
+
     static SessionRuntime runtime(AgentConfig config) {
         if (config.runtime().equals("process")) {
             return new ProcessRuntime(config.workDir());
         }
-        return HostCapacity.dockerRuntime(config);
+        DockerRuntime docker = DockerRuntime.onThisHost(config.workDir());
+        docker.engineProblem().ifPresent(problem -> {
+            throw new IllegalStateException("runtime=docker, but " + problem + " (use runtime=process where there is no Docker)");
+        });
+        return docker;
     }
 
     /** The EC2 instance id (IMDSv2), or this host's name off EC2. */

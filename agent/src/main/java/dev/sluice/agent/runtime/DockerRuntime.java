@@ -1,0 +1,322 @@
+package dev.sluice.agent.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.agent.Assignment;
+import dev.sluice.agent.command.Command;
+import dev.sluice.agent.command.CommandResult;
+import dev.sluice.agent.command.CommandRunner;
+import dev.sluice.agent.command.ProcessCommandRunner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs each session as one Docker container named {@code sluice-<sessionId>} and labelled with its session and
+ * kernel ids, so an agent restarted mid-session finds its containers again ({@link #discover()}).
+ *
+ * <p>It drives the {@code docker} CLI rather than a Docker SDK: the agent stays small (no HTTP/unix-socket client
+ * and its dependency tree in the jar), and the CLI talks to whatever engine the host is set up with — its socket,
+ * context, TLS settings, rootless mode and the NVIDIA runtime ({@code --gpus}) — exactly as an operator's own
+ * {@code docker} commands do. Command lines are built by {@link DockerCommands} and run through a
+ * {@link CommandRunner}, so the sequencing here is tested with a scripted runner.
+ *
+ * <p>A start: {@code pulling} → {@code docker pull} (a failed pull is tolerated when the image is already on the
+ * host) → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
+ * {@code docker start} → {@code running(containerId, devices)} → a thread blocks in {@code docker wait} →
+ * {@code exited(code)}. Any failure before running gives {@code failed} with docker's own message, trimmed.
+ */
+public final class DockerRuntime implements SessionRuntime {
+
+    public static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofMinutes(30);
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CommandRunner runner;
+    private final DockerCommands commands;
+    private final Path envFileDir;
+    private final Duration pullTimeout;
+    /** Sessions asked to stop, with their grace, until their workload has ended. */
+    private final Map<String, Duration> stopRequested = new ConcurrentHashMap<>();
+
+    /**
+     * @param runner      runs the docker commands
+     * @param envFileDir  where the short-lived env files are written (readable by the agent's user only)
+     * @param pullTimeout how long an image pull may take before the session fails
+     */
+    public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout) {
+        this.runner = runner;
+        this.commands = commands;
+        this.envFileDir = envFileDir;
+        this.pullTimeout = pullTimeout;
+    }
+
+    /** The runtime the agent uses: the {@code docker} on PATH, env files under {@code workDir}. */
+    public static DockerRuntime onThisHost(Path workDir) {
+        return new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(), workDir, DEFAULT_PULL_TIMEOUT);
+    }
+
+    /** Whether a Docker engine answers ({@code docker info}); empty when it does, else why not. */
+    public Optional<String> engineProblem() {
+        CommandResult info = runner.run(Command.of(COMMAND_TIMEOUT, commands.info()));
+        return info.succeeded() ? Optional.empty() : Optional.of(info.failureDescription("docker info"));
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public void start(Assignment assignment, Listener listener) {
+        String sessionId = assignment.sessionId();
+        try {
+            DockerCommands.containerName(sessionId);
+        } catch (IllegalArgumentException e) {
+            listener.failed(e.getMessage());
+            return;
+        }
+        stopRequested.remove(sessionId);
+        daemon("docker-start-" + sessionId, () -> run(assignment, listener));
+    }
+
+    private void run(Assignment a, Listener listener) {
+        String sessionId = a.sessionId();
+        listener.pulling();
+        CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
+        if (!pull.succeeded()) {
+            CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
+            if (!local.succeeded()) {
+                listener.failed(pull.failureDescription("docker pull " + a.image()));
+                return;
+            }
+        }
+        if (stoppedBeforeStart(sessionId, listener)) {
+            return;
+        }
+        listener.preparing();
+        String containerId = null;
+        String failure = null;
+        Path envFile = null;
+        try {
+            String envText = DockerCommands.envFile(a.environment());
+            envFile = writeEnvFile(envText);
+            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.create(a, envFile)));
+            if (created.succeeded()) {
+                containerId = created.stdout().trim();
+            } else {
+                failure = created.failureDescription("docker create");
+            }
+        } catch (IllegalArgumentException e) {
+            failure = e.getMessage();
+        } catch (IOException e) {
+            failure = "could not write the environment file in " + envFileDir + ": " + e.getMessage();
+        } finally {
+            // Docker copied the values into the container's config at create; the file is not needed a moment longer.
+            deleteQuietly(envFile);
+        }
+        if (failure != null) {
+            listener.failed(failure);
+            return;
+        }
+        if (stoppedBeforeStart(sessionId, listener)) {
+            runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            return;
+        }
+        CommandResult started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
+        if (!started.succeeded()) {
+            runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            listener.failed(started.failureDescription("docker start"));
+            return;
+        }
+        Duration lateStop = stopRequested.get(sessionId);
+        if (lateStop != null) {
+            // The stop arrived between the check above and docker start, when docker stop had nothing to stop.
+            runner.run(Command.of(lateStop.plus(STOP_MARGIN), commands.stop(sessionId, lateStop)));
+        }
+        Map<String, Object> devices = new LinkedHashMap<>();
+        if (!a.gpus().isEmpty()) {
+            devices.put("cuda.device", a.gpus());
+        }
+        listener.running(containerId, devices);
+        follow(sessionId, listener);
+    }
+
+    private boolean stoppedBeforeStart(String sessionId, Listener listener) {
+        if (stopRequested.remove(sessionId) != null) {
+            listener.failed("stopped before its container started");
+            return true;
+        }
+        return false;
+    }
+
+    /** Blocks in {@code docker wait}; when that breaks (engine restarted), reads the exit code from inspect. */
+    private void follow(String sessionId, Listener listener) {
+        CommandResult waited = runner.run(Command.unlimited(commands.waitFor(sessionId)));
+        OptionalInt code = waited.succeeded() ? exitCode(waited.stdout()) : OptionalInt.empty();
+        if (code.isEmpty()) {
+            code = inspectedExitCode(sessionId);
+        }
+        stopRequested.remove(sessionId);
+        if (code.isPresent()) {
+            listener.exited(code.getAsInt());
+        } else {
+            listener.failed("lost track of the container: " + waited.failureDescription("docker wait"));
+        }
+    }
+
+    private OptionalInt inspectedExitCode(String sessionId) {
+        CommandResult state = runner.run(Command.of(COMMAND_TIMEOUT,
+                commands.inspectStates(List.of(DockerCommands.containerName(sessionId)))));
+        if (!state.succeeded()) {
+            return OptionalInt.empty();
+        }
+        String[] parts = state.stdout().trim().split("\\s+");
+        if (parts.length == 3 && !parts[1].equals("running") && !parts[1].equals("created")) {
+            return exitCode(parts[2]);
+        }
+        return OptionalInt.empty();
+    }
+
+    /** Returns at once; {@code docker stop} runs on its own thread and the wait thread reports {@code exited}. */
+    @Override
+    public void stop(String sessionId, Duration grace) {
+        DockerCommands.containerName(sessionId);
+        // Remembered until the workload ends, so a start still pulling or creating does not go on to run it.
+        stopRequested.put(sessionId, grace);
+        daemon("docker-stop-" + sessionId,
+                () -> runner.run(Command.of(grace.plus(STOP_MARGIN), commands.stop(sessionId, grace))));
+    }
+
+    /**
+     * The containers labelled {@code sluice.session}, running or ended, with exit codes from {@code docker inspect}.
+     *
+     * @throws IllegalStateException when Docker does not answer: "no workloads" would be a wrong answer then
+     */
+    @Override
+    public List<Workload> discover() {
+        CommandResult listed = runner.run(Command.of(COMMAND_TIMEOUT, commands.list()));
+        if (!listed.succeeded()) {
+            throw new IllegalStateException(listed.failureDescription("docker ps"));
+        }
+        Map<String, String> sessionByContainer = new LinkedHashMap<>();
+        for (String line : listed.stdout().split("\\R")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode row;
+            try {
+                row = JSON.readTree(line);
+            } catch (IOException e) {
+                throw new IllegalStateException("docker ps printed a line that is not JSON: " + line, e);
+            }
+            String session = labels(row.path("Labels").asText()).get(DockerCommands.SESSION_LABEL);
+            if (session != null) {
+                sessionByContainer.put(row.path("ID").asText(), session);
+            }
+        }
+        if (sessionByContainer.isEmpty()) {
+            return List.of();
+        }
+        CommandResult inspected = runner.run(Command.of(COMMAND_TIMEOUT,
+                commands.inspectStates(new ArrayList<>(sessionByContainer.keySet()))));
+        Map<String, String[]> states = new HashMap<>();
+        for (String line : inspected.stdout().split("\\R")) {
+            String[] parts = line.trim().split("\\s+");
+            if (parts.length == 3) {
+                states.put(parts[0], parts);
+            }
+        }
+        List<Workload> workloads = new ArrayList<>();
+        sessionByContainer.forEach((id, session) -> {
+            String[] state = states.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(id) || id.startsWith(e.getKey()))
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+            if (state == null) {
+                return; // removed between ps and inspect
+            }
+            boolean running = state[1].equals("running") || state[1].equals("restarting") || state[1].equals("paused");
+            boolean ended = state[1].equals("exited") || state[1].equals("dead");
+            OptionalInt code = ended ? exitCode(state[2]) : OptionalInt.empty();
+            workloads.add(new Workload(session, running, code, Optional.of(state[0])));
+        });
+        return workloads;
+    }
+
+    @Override
+    public void reattach(String sessionId, Listener listener) {
+        DockerCommands.containerName(sessionId);
+        daemon("docker-wait-" + sessionId, () -> follow(sessionId, listener));
+    }
+
+    @Override
+    public void remove(String sessionId) {
+        stopRequested.remove(sessionId);
+        CommandResult removed = runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+        if (!removed.succeeded() && !removed.stderr().contains("No such container")) {
+            throw new IllegalStateException(removed.failureDescription("docker rm"));
+        }
+    }
+
+    @Override
+    public Optional<String> logs(String sessionId, int lines) {
+        CommandResult logs = runner.run(Command.of(COMMAND_TIMEOUT, commands.logs(sessionId, lines)).mergingStderr());
+        return logs.succeeded() ? Optional.of(logs.stdout()) : Optional.empty();
+    }
+
+    private Path writeEnvFile(String text) throws IOException {
+        Files.createDirectories(envFileDir);
+        Path file = Files.createTempFile(envFileDir, "sluice-env-", ".list",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // Left behind only if the directory turned unwritable; the file is 0600 and the next start uses a new one.
+        }
+    }
+
+    private static Map<String, String> labels(String text) {
+        Map<String, String> labels = new HashMap<>();
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                labels.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return labels;
+    }
+
+    private static OptionalInt exitCode(String text) {
+        try {
+            return OptionalInt.of(Integer.parseInt(text.trim()));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    private static void daemon(String name, Runnable body) {
+        Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+}

@@ -1,0 +1,214 @@
+package dev.sluice.agent.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent fleet in template.yaml: the role grants exactly the agent's permissions, everything is off by default,
+ * the launch template requires IMDSv2, and its user data is infra/ec2/user-data.sh byte for byte (which in turn
+ * carries infra/ec2/sluice-agent.service byte for byte). CloudFormation short tags (!Sub, !Ref, ...) are read by
+ * the YAML parser as their plain values, which is all these checks need.
+ */
+class AgentFleetTemplateTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final List<String> FLEET = List.of("AgentRole", "AgentInstanceProfile", "AgentLaunchTemplate", "AgentFleet");
+    private static JsonNode template;
+
+    @BeforeAll
+    static void read() throws IOException {
+        template = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("template.yaml").toFile());
+    }
+
+    private static JsonNode resource(String name) {
+        JsonNode r = template.path("Resources").path(name);
+        assertThat(r.isMissingNode()).as("resource " + name).isFalse();
+        return r;
+    }
+
+    @Test
+    void theAgentRoleGrantsExactlyTheAgentsPermissions() {
+        JsonNode role = resource("AgentRole").path("Properties");
+        assertThat(role.has("ManagedPolicyArns")).as("no managed policies").isFalse();
+        assertThat(role.has("PermissionsBoundary")).isFalse();
+        JsonNode trust = role.path("AssumeRolePolicyDocument").path("Statement");
+        assertThat(trust).hasSize(1);
+        assertThat(trust.get(0).path("Principal").path("Service").asText()).isEqualTo("ec2.amazonaws.com");
+        assertThat(trust.get(0).path("Action").asText()).isEqualTo("sts:AssumeRole");
+
+        JsonNode policies = role.path("Policies");
+        assertThat(policies).hasSize(1);
+        Set<String> grants = new TreeSet<>();
+        for (JsonNode statement : policies.get(0).path("PolicyDocument").path("Statement")) {
+            assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
+            assertThat(statement.has("NotAction")).isFalse();
+            assertThat(statement.has("NotResource")).isFalse();
+            assertThat(statement.has("Condition")).isFalse();
+            for (String action : values(statement.path("Action"))) {
+                grants.add(action + " on " + resourceText(statement.path("Resource")));
+            }
+        }
+        assertThat(grants).containsExactlyInAnyOrder(
+                "execute-api:Invoke on arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${SluiceApi}/*/*/agent/*",
+                "s3:GetObject on arn:${AWS::Partition}:s3:::${ArtifactObject}",
+                "s3:GetObject on ${FolderBucket.Arn}/*",
+                "s3:PutObject on ${FolderBucket.Arn}/*",
+                "s3:DeleteObject on ${FolderBucket.Arn}/*",
+                "s3:AbortMultipartUpload on ${FolderBucket.Arn}/*",
+                "s3:ListBucket on FolderBucket.Arn");
+    }
+
+    @Test
+    void theArtifactObjectIsTheKeyOfTheArtifactUriParameter() {
+        JsonNode download = null;
+        for (JsonNode s : resource("AgentRole").path("Properties").path("Policies").get(0).path("PolicyDocument").path("Statement")) {
+            if (s.path("Sid").asText().equals("DownloadTheAgent")) {
+                download = s;
+            }
+        }
+        assertThat(download).isNotNull();
+        JsonNode select = download.path("Resource").get(1).path("ArtifactObject");
+        assertThat(select.get(0).asInt()).isEqualTo(1);
+        assertThat(select.get(1).get(0).asText()).isEqualTo("s3://");
+        assertThat(select.get(1).get(1).asText()).isEqualTo("AgentArtifactUri");
+        assertThat(template.path("Parameters").path("AgentArtifactUri").path("AllowedPattern").asText())
+                .isEqualTo("^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+)?$");
+    }
+
+    @Test
+    void everyFleetResourceAndOutputIsOffByDefault() {
+        for (String name : FLEET) {
+            assertThat(resource(name).path("Condition").asText()).as(name).isEqualTo("CreateAgentFleet");
+        }
+        template.path("Outputs").fields().forEachRemaining(o -> {
+            if (o.getKey().startsWith("Agent")) {
+                assertThat(o.getValue().path("Condition").asText()).as(o.getKey()).isEqualTo("CreateAgentFleet");
+            }
+        });
+        JsonNode p = template.path("Parameters");
+        assertThat(p.path("AgentInstanceType").path("Default").asText()).isEmpty();
+        assertThat(p.path("AgentArtifactUri").path("Default").asText()).isEmpty();
+        assertThat(p.path("AgentDesiredCount").path("Default").asInt()).isZero();
+        assertThat(p.path("AgentSubnetIds").path("Type").asText()).isEqualTo("CommaDelimitedList");
+        assertThat(p.path("AgentSubnetIds").path("Default").asText()).isEmpty();
+        assertThat(p.path("AgentImageId").path("Default").asText())
+                .isEqualTo("resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id");
+        assertThat(template.path("Conditions").path("CreateAgentFleet")).hasSize(3);
+    }
+
+    @Test
+    void theLaunchTemplateRequiresImdsV2WithOneHop() {
+        JsonNode data = resource("AgentLaunchTemplate").path("Properties").path("LaunchTemplateData");
+        assertThat(data.path("MetadataOptions").path("HttpTokens").asText()).isEqualTo("required");
+        assertThat(data.path("MetadataOptions").path("HttpPutResponseHopLimit").asInt()).isEqualTo(1);
+        assertThat(data.path("IamInstanceProfile").path("Arn").asText()).isEqualTo("AgentInstanceProfile.Arn");
+        assertThat(data.path("BlockDeviceMappings").get(0).path("Ebs").path("Encrypted").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theUserDataIsUserDataShByteForByte() throws IOException {
+        String inTemplate = resource("AgentLaunchTemplate").path("Properties").path("LaunchTemplateData")
+                .path("UserData").path("Fn::Base64").asText();
+        String script = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"));
+
+        assertThat(inTemplate).isEqualTo(script);
+    }
+
+    @Test
+    void everySubstitutionInTheUserDataNamesSomethingTheTemplateHas() throws IOException {
+        String script = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"));
+        Set<String> known = new HashSet<>();
+        template.path("Parameters").fieldNames().forEachRemaining(known::add);
+        template.path("Resources").fieldNames().forEachRemaining(known::add);
+        known.addAll(List.of("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"));
+        Matcher m = Pattern.compile("\\$\\{([^}!]*)}").matcher(script);
+        List<String> used = new ArrayList<>();
+        while (m.find()) {
+            used.add(m.group(1));
+        }
+        assertThat(used).isNotEmpty().allSatisfy(name -> assertThat(known).as("${" + name + "}").contains(name));
+        assertThat(used).contains("AgentArtifactUri", "SluiceApi", "AgentResourceGroup", "AWS::Region");
+    }
+
+    @Test
+    void theUserDataIsValidBashOnceCloudFormationHasSubstitutedIt() throws Exception {
+        String rendered = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"))
+                .replace("${AWS::Region}", "eu-west-1")
+                .replace("${AgentArtifactUri}", "s3://artifacts/sluice/sluice-agent.jar")
+                .replace("${SluiceApi}", "a1b2c3d4e5")
+                .replace("${AgentResourceGroup}", "gpu-a10g");
+        assertThat(rendered).doesNotContain("${");
+        Process bash = new ProcessBuilder("bash", "-n").redirectErrorStream(true).start();
+        bash.getOutputStream().write(rendered.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bash.getOutputStream().close();
+        String output = new String(bash.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(bash.waitFor()).as(output).isZero();
+        assertThat(rendered).contains("api.endpoint=https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1\n")
+                .contains("aws s3 cp --region eu-west-1 --only-show-errors \"s3://artifacts/sluice/sluice-agent.jar\"")
+                .contains("dnf install -y java-21-amazon-corretto-headless")
+                .contains("systemctl enable --now sluice-agent.service");
+    }
+
+    @Test
+    void theUserDataInstallsTheSystemdUnitByteForByte() throws IOException {
+        String script = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"));
+        String unit = Files.readString(ROOT.resolve("infra/ec2/sluice-agent.service"));
+        String marker = "cat > /etc/systemd/system/sluice-agent.service <<'UNIT'\n";
+
+        int start = script.indexOf(marker);
+        assertThat(start).isPositive();
+        int end = script.indexOf("\nUNIT\n", start);
+        assertThat(script.substring(start + marker.length(), end + 1)).isEqualTo(unit);
+        assertThat(unit).contains("ExecStart=/usr/bin/java -Xmx96m -XX:+UseSerialGC -jar /opt/sluice/sluice-agent.jar "
+                + "--config /etc/sluice/agent.properties")
+                .contains("Restart=always").contains("RestartSec=5").contains("User=sluice")
+                .contains("SupplementaryGroups=docker").doesNotContain("${");
+        assertThat(unit.lines()).as("settings that would break nvidia-smi or the JIT")
+                .noneMatch(l -> l.startsWith("PrivateDevices=") || l.startsWith("MemoryDenyWriteExecute="));
+    }
+
+    @Test
+    void theAgentPropertiesUseTheDocumentedNames() throws IOException {
+        String script = Files.readString(ROOT.resolve("infra/ec2/user-data.sh"));
+        String readme = Files.readString(ROOT.resolve("infra/ec2/README.md"));
+        int start = script.indexOf("<<PROPERTIES\n") + "<<PROPERTIES\n".length();
+        String properties = script.substring(start, script.indexOf("\nPROPERTIES\n", start));
+        List<String> names = new ArrayList<>();
+        for (String line : properties.split("\n")) {
+            names.add(line.substring(0, line.indexOf('=')));
+        }
+        assertThat(names).containsExactly("api.endpoint", "agent.id", "resource.group", "auth", "aws.region",
+                "heartbeat.interval", "runtime", "work.dir", "stop.grace");
+        assertThat(names).allSatisfy(n -> assertThat(readme).contains("| `" + n + "` |"));
+    }
+
+    private static List<String> values(JsonNode node) {
+        List<String> values = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(v -> values.add(v.asText()));
+        } else {
+            values.add(node.asText());
+        }
+        return values;
+    }
+
+    private static String resourceText(JsonNode resource) {
+        // !Sub [template, {vars}] reads as an array whose first element is the template.
+        return resource.isArray() ? resource.get(0).asText() : resource.asText();
+    }
+}

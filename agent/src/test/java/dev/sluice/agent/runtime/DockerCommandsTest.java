@@ -1,0 +1,112 @@
+package dev.sluice.agent.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.agent.Assignment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DockerCommandsTest {
+
+    private final DockerCommands docker = new DockerCommands();
+    private final Path envFile = Path.of("/var/lib/sluice/work/sluice-env-1.list");
+
+    @Test
+    void createCarriesNameLabelsGpusLimitsEnvFileMountsAndTheCommand() {
+        List<String> argv = docker.create(Assignments.gpuSession(), envFile);
+
+        assertThat(argv).containsExactly("docker", "create",
+                "--name", "sluice-s1",
+                "--label", "sluice.session=s1",
+                "--label", "sluice.kernel=k1",
+                "--gpus", "\"device=GPU-a4c123b1-612d-d272-d137-1c17149d4395,GPU-36b3216f-daee-b975-729f-ae923d5a4fd1\"",
+                "--cpus", "4",
+                "--memory", "17179869184",
+                "--env-file", "/var/lib/sluice/work/sluice-env-1.list",
+                "-v", "/var/lib/sluice/mounts/s1/data:/home/work/data:ro",
+                "-v", "/var/lib/sluice/mounts/s1/out:/home/work/out:rw",
+                "pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime",
+                "sh", "-c", "python train.py --epochs 3");
+    }
+
+    @Test
+    void secretsAreNeverOnTheCommandLine() {
+        List<String> argv = docker.create(Assignments.gpuSession(), envFile);
+
+        assertThat(String.join(" ", argv)).doesNotContain("hf_secret_value").doesNotContain("HF_TOKEN");
+    }
+
+    @Test
+    void withoutGpusSlotsOrCommandTheImageDefaultsApply() {
+        Assignment plain = new Assignment("s2", "k2", "interactive", "alpine:3.20", Map.of(), List.of(), Map.of(),
+                List.of(), Optional.empty(), "main", 0, Optional.empty());
+
+        assertThat(docker.create(plain, envFile)).containsExactly("docker", "create", "--name", "sluice-s2",
+                "--label", "sluice.session=s2", "--label", "sluice.kernel=k2",
+                "--env-file", envFile.toString(), "alpine:3.20");
+    }
+
+    @Test
+    void fractionalCpusAreKeptAndTinyMemoryIsNoLimit() {
+        Assignment a = new Assignment("s3", "k3", "batch", "alpine:3.20", Map.of("cpu", "0.500", "mem", "1024"),
+                List.of(), Map.of(), List.of(), Optional.of("true"), "main", 0, Optional.empty());
+
+        List<String> argv = docker.create(a, envFile);
+        assertThat(argv).containsSequence("--cpus", "0.5").doesNotContain("--memory");
+    }
+
+    @Test
+    void theEnvFileHoldsOneSortedVariableALineVerbatim() {
+        assertThat(DockerCommands.envFile(Map.of("MODE", "train with spaces", "HF_TOKEN", "hf_x=\"y\"'z")))
+                .isEqualTo("HF_TOKEN=hf_x=\"y\"'z\nMODE=train with spaces\n");
+    }
+
+    @Test
+    void theEnvFileRefusesWhatItCannotCarry() {
+        assertThatThrownBy(() -> DockerCommands.envFile(Map.of("KEY", "two\nlines")))
+                .hasMessageContaining("KEY").hasMessageContaining("line break");
+        assertThatThrownBy(() -> DockerCommands.envFile(Map.of("1BAD", "v")))
+                .hasMessageContaining("'1BAD' is not valid");
+        assertThatThrownBy(() -> DockerCommands.envFile(Map.of("A=B", "v")))
+                .hasMessageContaining("'A=B' is not valid");
+    }
+
+    @Test
+    void mountPathsMustBeAbsoluteAndColonFree() {
+        Assignment a = new Assignment("s4", "k4", "batch", "alpine:3.20", Map.of(), List.of(), Map.of(),
+                List.of(new Assignment.Mount("x", "/data/a:b", "rw", "/mnt")), Optional.of("true"), "main", 0,
+                Optional.empty());
+
+        assertThatThrownBy(() -> docker.create(a, envFile)).hasMessageContaining("mount x")
+                .hasMessageContaining("'/data/a:b'");
+    }
+
+    @Test
+    void sessionIdsThatCannotNameAContainerAreRefused() {
+        assertThat(DockerCommands.containerName("3f2a9c1e-5b7d-4e0a-9c3f-1d2e3f4a5b6c"))
+                .isEqualTo("sluice-3f2a9c1e-5b7d-4e0a-9c3f-1d2e3f4a5b6c");
+        assertThatThrownBy(() -> DockerCommands.containerName("a b")).hasMessageContaining("cannot name a container");
+        assertThatThrownBy(() -> DockerCommands.containerName("--rm")).hasMessageContaining("cannot name a container");
+    }
+
+    @Test
+    void lifecycleCommands() {
+        assertThat(docker.pull("alpine:3.20")).containsExactly("docker", "pull", "--quiet", "alpine:3.20");
+        assertThat(docker.start("s1")).containsExactly("docker", "start", "sluice-s1");
+        assertThat(docker.waitFor("s1")).containsExactly("docker", "wait", "sluice-s1");
+        assertThat(docker.stop("s1", Duration.ofMillis(10_500))).containsExactly("docker", "stop", "-t", "11", "sluice-s1");
+        assertThat(docker.stop("s1", Duration.ZERO)).containsExactly("docker", "stop", "-t", "0", "sluice-s1");
+        assertThat(docker.remove("s1")).containsExactly("docker", "rm", "-f", "sluice-s1");
+        assertThat(docker.logs("s1", 100)).containsExactly("docker", "logs", "--tail", "100", "sluice-s1");
+        assertThat(docker.list()).containsExactly("docker", "ps", "-a", "--no-trunc", "--filter", "label=sluice.session",
+                "--format", "{{json .}}");
+        assertThat(docker.inspectStates(List.of("abc", "def"))).containsExactly("docker", "inspect", "--format",
+                "{{.Id}} {{.State.Status}} {{.State.ExitCode}}", "abc", "def");
+        assertThat(new DockerCommands("/usr/bin/docker").info()).startsWith("/usr/bin/docker", "info");
+    }
+}
