@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
             SessionCommand.Get.class,
             SessionCommand.Destroy.class,
             SessionCommand.History.class,
-            SessionCommand.Events.class})
+            SessionCommand.Events.class,
+            SessionCommand.Logs.class})
 final class SessionCommand implements Callable<Integer> {
     static final List<String> TYPES = List.of("interactive", "batch", "inference");
 
@@ -186,6 +187,29 @@ final class SessionCommand implements Callable<Integer> {
             } else {
                 out().print(SessionText.block(session, relative()));
             }
+            return Sluice.EXIT_OK;
+        }
+    }
+
+    @Command(name = "logs", description = {
+        "The last lines of a session's output (stdout and stderr), as its agent last uploaded them",
+        "(every heartbeat while it runs, and once more when it ends)."})
+    static final class Logs extends ApiCommand {
+        @Parameters(paramLabel = "ID", description = "The session id.")
+        String id;
+
+        @Option(names = {"-n", "--lines"}, description = "How many lines, from the end (default: ${DEFAULT-VALUE}).",
+                defaultValue = "100")
+        int lines;
+
+        @Override
+        public Integer call() {
+            JsonNode logs = api().get(path(id) + "/logs", Map.of("lines", Integer.toString(lines)));
+            if (!logs.path("available").asBoolean()) {
+                err().println("no output yet: the session's agent has not uploaded any");
+                return Sluice.EXIT_OK;
+            }
+            out().print(logs.path("text").asText());
             return Sluice.EXIT_OK;
         }
     }
