@@ -1,22 +1,50 @@
 #!/usr/bin/env bash
-# The demo that 'sluice-local up' runs once the stack is ready: a resource group, a session, and its status,
-# through the emulator's API Gateway with Cognito tokens, exactly as a client would.
+# The demo that 'sluice-local up' runs once the stack is ready: a resource group, then sessions created with the
+# sluice CLI that really run on the local agent (process runtime): a batch job to its result, an interactive session
+# destroyed while it runs, and a refused request — through the emulator's API Gateway with Cognito tokens, exactly as
+# a client would.
 set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 eval "$(grep '^  export SLUICE_' "$1" | sed 's/^  //')"
-show() { printf '\n$ %s\n' "$1"; }
+export SLUICE_CONFIG="$ROOT/.sluice-local/demo-cli.json"   # never touches the user's own CLI configuration
+sluice() { "$ROOT/cli/sluice" "$@"; }
+show() { printf '\n$ sluice'; printf ' %q' "$@"; printf '\n'; sluice "$@"; }
+wait_for() { # id status...
+  local id=$1; shift
+  for _ in $(seq 1 120); do
+    status=$(sluice session get "$id" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    for s in "$@"; do [ "$status" = "$s" ] && return 0; done
+    sleep 0.5
+  done
+  echo "session $id did not reach $* (it is $status)" >&2; return 1
+}
 
-show "PUT /resource-groups/gpu-a100 (admin)"
-curl -sS -X PUT "$SLUICE_API/resource-groups/gpu-a100" -H "Authorization: Bearer $SLUICE_ADMIN_TOKEN" \
-  -H 'Content-Type: application/json' \
-  -d '{"description":"A100 hosts","scheduler":"fifo","scheduler_options":{"allowed_session_types":["interactive","batch"],"pending_timeout":"30m"}}'
-show "POST /sessions (alice)"
-created=$(curl -sS -X POST "$SLUICE_API/sessions" -H "Authorization: Bearer $SLUICE_TOKEN" \
-  -H 'Content-Type: application/json' -H "Idempotency-Key: demo-$(date +%s)" \
-  -d '{"name":"demo","type":"batch","image":"python:3.12","startup_command":"python -c \"print(42)\"","resource_slots":{"cpu":2,"mem":"8g","cuda.device":1}}')
-echo "$created"
-id=$(printf '%s' "$created" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-show "GET /sessions/$id (alice)"
-curl -sS "$SLUICE_API/sessions/$id" -H "Authorization: Bearer $SLUICE_TOKEN"
-show "POST /sessions with a bad request (alice)"
-curl -sS -X POST "$SLUICE_API/sessions" -H "Authorization: Bearer $SLUICE_TOKEN" -d '{"image":"python:3.12","type":"batch","resource_slots":{"cpu":2,"mem":"8g"}}'
-echo
+SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show resource-group create gpu-a100 --description "A100 hosts" --scheduler fifo \
+  --allow interactive,batch --pending-timeout 30m || true
+SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show agent list
+
+printf '\n$ sluice session create --name demo-train --type batch ... --command "echo training...; for e in 1 2 3; ..."\n'
+sluice session create --name demo-train --type batch --group gpu-a100 --image python:3.12 --slot cpu=2 --slot mem=8g \
+  --slot cuda.device=1 --command 'echo "training on GPU $CUDA_VISIBLE_DEVICES"; for e in 1 2 3; do echo "epoch $e"; sleep 1; done' \
+  --batch-timeout 10m --json >"$ROOT/.sluice-local/demo-batch.json"
+batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-batch.json")
+echo "created batch session $batch; waiting for it to run on the local agent"
+wait_for "$batch" RUNNING TERMINATED
+show ps --group gpu-a100
+wait_for "$batch" TERMINATED
+show session get "$batch"
+show session history "$batch"
+show session logs "$batch"
+
+printf '\n$ sluice session create --name demo-notebook --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=2g\n'
+sluice session create --name demo-notebook --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=2g --json \
+  >"$ROOT/.sluice-local/demo-interactive.json"
+notebook=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-interactive.json")
+wait_for "$notebook" RUNNING
+show session destroy "$notebook"
+wait_for "$notebook" TERMINATED
+show session history "$notebook"
+show ps --dead
+
+printf '\n$ sluice session create --type batch --image python:3.12   (no command: refused)\n'
+sluice session create --type batch --image python:3.12 --slot cpu=1 --slot mem=1g || true

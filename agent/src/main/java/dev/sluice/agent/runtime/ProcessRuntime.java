@@ -34,7 +34,7 @@ public final class ProcessRuntime implements SessionRuntime {
             + "echo $code > \"$SLUICE_DIR/exit_code.tmp\" && mv \"$SLUICE_DIR/exit_code.tmp\" \"$SLUICE_DIR/exit_code\"\n"
             + "exit $code\n";
     /** An interactive session without a command: a kernel that idles until destroyed. */
-    static final String IDLE = "while :; do sleep 3600; done";
+    static final String IDLE = "exec sleep 2147483647";
 
     private final Path root;
     private final Map<String, ProcessHandle> processes = new ConcurrentHashMap<>();
@@ -104,7 +104,10 @@ public final class ProcessRuntime implements SessionRuntime {
             return;
         }
         ProcessHandle wrapper = h.get();
+        // SIGTERM to the command and everything it started (a shell waiting on a foreground child would otherwise
+        // only act on it once that child ends), then to the wrapper, which records the exit code.
         List<ProcessHandle> tree = new ArrayList<>(wrapper.descendants().toList());
+        tree.forEach(ProcessHandle::destroy);
         wrapper.destroy();
         try {
             wrapper.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -77,8 +77,11 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** Deploys the stack in {@code root} into the emulator and serves it; the whole of command 1 but the printing. */
     public LocalDeployer.DeployedStack deployAndServe(Path root, String stackName, String endpoint) throws IOException, InterruptedException {
+        Map<String, String> parameters = new java.util.HashMap<>(stackParameters());
+        // A local agent heartbeats every 5 s, so a new session starts within seconds of being scheduled.
+        parameters.put("AgentHeartbeatInterval", "5s");
         LocalDeployer.DeployedStack stack = new LocalDeployer().deploy(stackName, root.resolve("template.yaml"),
-                root.resolve("functions/target/sluice-functions-lambda.jar"), stackParameters());
+                root.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
         serve(stack, endpoint);
         return stack;
     }
@@ -165,8 +168,53 @@ public final class LocalRuntime implements AutoCloseable {
         System.out.println("  export SLUICE_API=" + apiUrl);
         System.out.println("  export SLUICE_TOKEN=" + user);
         System.out.println("  export SLUICE_ADMIN_TOKEN=" + admin);
+        Process agent = startAgent(root, stateDir, apiUrl, users);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.descendants().forEach(ProcessHandle::destroy);
+            agent.destroy();
+        }));
+        System.out.println("  agent:        local-agent-1 (process runtime; cpu=4 mem=16g cuda.device=2 declared) in group gpu-a100,");
+        System.out.println("                log in .sluice-local/agent.log");
         System.out.println("READY");
         stop.await();
+    }
+
+    /**
+     * Starts one agent as a process of its own, from the agent jar, with the process runtime and declared slots (this
+     * machine has no GPU), authenticated by a token of the Cognito group "agents" that is refreshed every 30 minutes.
+     */
+    private static Process startAgent(Path root, Path stateDir, String apiUrl, LocalUsers users) throws IOException {
+        Path token = stateDir.resolve("agent-token");
+        Runnable refresh = () -> {
+            try {
+                java.nio.file.Files.writeString(token, users.token("local-agent-1", List.of("agents")));
+            } catch (IOException | RuntimeException e) {
+                System.out.println("{\"level\":\"WARN\",\"logger\":\"local-runtime\",\"message\":\"agent token not refreshed: "
+                        + e.getMessage() + "\"}");
+            }
+        };
+        refresh.run();
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "agent-token-refresh");
+            t.setDaemon(true);
+            return t;
+        }).scheduleAtFixedRate(refresh, 30, 30, java.util.concurrent.TimeUnit.MINUTES);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar",
+                root.resolve("agent/target/sluice-agent.jar").toString())
+                .redirectErrorStream(true).redirectOutput(stateDir.resolve("agent.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("SLUICE_AGENT_API_ENDPOINT", apiUrl);
+        env.put("SLUICE_AGENT_AGENT_ID", "local-agent-1");
+        env.put("SLUICE_AGENT_RESOURCE_GROUP", "gpu-a100");
+        env.put("SLUICE_AGENT_AUTH", "token");
+        env.put("SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString());
+        env.put("SLUICE_AGENT_RUNTIME", "process");
+        env.put("SLUICE_AGENT_SLOTS", "cpu=4,mem=16g,cuda.device=2");
+        env.put("SLUICE_AGENT_WORK_DIR", stateDir.resolve("agent").toString());
+        env.put("SLUICE_AGENT_STOP_GRACE", "5s");
+        env.put("SLUICE_AGENT_HEARTBEAT_INTERVAL", "5s");
+        return pb.start();
     }
 
     private static String option(String[] args, String name, String fallback) {
