@@ -20,10 +20,20 @@ public final class Benchmarks {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         try (dev.sluice.local.LocalRuntime runtime = dev.sluice.local.LocalRuntime.start(0)) {
             dev.sluice.local.LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, "sluice", dev.sluice.local.LocalRuntime.endpoint());
-            ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
-            write(root, "api-latency", "API latency (issue #3)", api.markdown());
-            SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
-            write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            // Named benchmarks only, when names follow the root (e.g. "agents"); all of them otherwise.
+            java.util.Set<String> only = new java.util.HashSet<>(java.util.Arrays.asList(args).subList(Math.min(1, args.length), args.length));
+            if (only.isEmpty() || only.contains("api-latency")) {
+                ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
+                write(root, "api-latency", "API latency (issue #3)", api.markdown());
+            }
+            if (only.isEmpty() || only.contains("scheduling")) {
+                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
+                write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            }
+            if (only.isEmpty() || only.contains("agents")) {
+                AgentBenchmark.Report agents = AgentBenchmark.run(root, runtime, stack);
+                write(root, "agents", "Agents: footprint and the cost of a heartbeat (issue #5)", agents.markdown());
+            }
         }
     }
 

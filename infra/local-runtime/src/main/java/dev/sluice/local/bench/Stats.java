@@ -17,6 +17,10 @@ public record Stats(long p50, long p90, long p99, long max, int count) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 
+    public static String ms(long nanos) {
+        return String.format("%.2f ms", nanos / 1e6);
+    }
+
     public String row(String label) {
         return String.format("| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", label, p50 / 1e6, p90 / 1e6, p99 / 1e6, max / 1e6);
     }
