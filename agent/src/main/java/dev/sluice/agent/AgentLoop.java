@@ -65,8 +65,7 @@ public final class AgentLoop {
             SessionRuntime.Workload w = found.remove(e.sessionId);
             if (!e.active()) {
                 if (!e.removed && e.pending.isEmpty()) {
-                    runtime.remove(e.sessionId);
-                    e.removed = true;
+                    e.removed = removeQuietly(e.sessionId);
                 }
                 continue;
             }
@@ -117,7 +116,13 @@ public final class AgentLoop {
 
     /** One round: deliver reports and logs, heartbeat if due, enforce batch timeouts. */
     public void step() {
-        flushReports();
+        // Each part on its own: a report or a cleanup that fails must never keep the heartbeat from going out
+        // (a silent agent is declared lost, and its sessions with it).
+        try {
+            flushReports();
+        } catch (RuntimeException e) {
+            lastError = "reports: " + e;
+        }
         if (clock.millis() >= nextHeartbeat) {
             heartbeat();
         }
@@ -175,8 +180,18 @@ public final class AgentLoop {
             Ledger.Entry e = ledger.get(id);
             if (e != null && e.active() && !e.stopRequested) {
                 e.stopRequested = true;
+                e.stopRequestedAt = clock.millis();
                 ledger.save();
                 stopInBackground(id);
+            } else if (e != null && e.active() && e.stopRequestedAt != null
+                    && clock.millis() - e.stopRequestedAt > config.stopGrace().toMillis() + interval.toMillis() * 3) {
+                // still told to stop long after a stop: ask again
+                e.stopRequestedAt = clock.millis();
+                stopInBackground(id);
+            } else if (e != null && !e.active() && e.pending.isEmpty() && e.lastEnd != null) {
+                // It ended here, but the control plane still waits for the end (a report lost on the way): say it again.
+                e.pending.add(new LinkedHashMap<>(e.lastEnd));
+                ledger.save();
             } else if (e == null && orphans.remove(id)) {
                 stopInBackground(id);
                 Thread cleanup = new Thread(() -> runtime.remove(id));
@@ -216,8 +231,22 @@ public final class AgentLoop {
             return;
         }
         e.gpus = devices.get();
+        Assignment assignment = assignment(a, e.gpus);
+        Optional<Assignment.Mount> unmountable = assignment.mounts().stream()
+                .filter(m -> !m.location().startsWith("/")).findFirst();
+        if (unmountable.isPresent()) {
+            // Folder data lives in S3; this agent mounts host directories only, so it says so instead of running the
+            // session without its data.
+            enqueue(e, report("ERROR", Map.of("reason", "failed-to-start", "message", "this agent cannot mount folder '"
+                    + unmountable.get().name() + "': mounting S3 folders on the host is not supported by agent " + VERSION)));
+            e.state = "ENDED";
+            e.endedAt = clock.millis();
+            e.removed = true;
+            ledger.save();
+            return;
+        }
         ledger.save();
-        runtime.start(assignment(a, e.gpus), listener(e.sessionId));
+        runtime.start(assignment, listener(e.sessionId));
     }
 
     private void adopt(JsonNode a) {
@@ -275,6 +304,17 @@ public final class AgentLoop {
         }
         List<String> free = capacity.gpuIds().stream().filter(g -> !held.contains(g)).toList();
         return free.size() < count ? Optional.empty() : Optional.of(new ArrayList<>(free.subList(0, count)));
+    }
+
+    /** Removes an ended workload; a failure (a busy container) is left for the next round, never thrown. */
+    private boolean removeQuietly(String sessionId) {
+        try {
+            runtime.remove(sessionId);
+            return true;
+        } catch (RuntimeException e) {
+            lastError = "remove " + sessionId + ": " + e.getMessage();
+            return false;
+        }
     }
 
     private void stopInBackground(String sessionId) {
@@ -362,6 +402,7 @@ public final class AgentLoop {
             }
             enqueue(e, report("TERMINATED", extra));
         }
+        e.lastEnd = new LinkedHashMap<>(e.pending.get(e.pending.size() - 1));
         e.state = "ENDED";
         e.endedAt = clock.millis();
         ledger.save();
@@ -411,8 +452,7 @@ public final class AgentLoop {
             }
             synchronized (this) {
                 if (!e.active() && e.pending.isEmpty() && !e.removed) {
-                    runtime.remove(e.sessionId);
-                    e.removed = true;
+                    e.removed = removeQuietly(e.sessionId);
                     ledger.save();
                 }
             }
@@ -436,8 +476,24 @@ public final class AgentLoop {
         sendLogs(e);
     }
 
+    /** The API keeps at most 64 KiB of output; what is sent is the tail, cut at a line start, under that. */
+    static String capped(String text, int maxBytes) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length <= maxBytes) {
+            return text;
+        }
+        String tail = new String(bytes, bytes.length - maxBytes, maxBytes, java.nio.charset.StandardCharsets.UTF_8);
+        int firstLine = tail.indexOf('\n');
+        tail = firstLine >= 0 && firstLine + 1 < tail.length() ? tail.substring(firstLine + 1) : tail;
+        // a replacement character at the cut may make it longer again: cut until it fits
+        while (tail.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
+            tail = tail.substring(1);
+        }
+        return tail;
+    }
+
     private void sendLogs(Ledger.Entry e) {
-        Optional<String> text = runtime.logs(e.sessionId, config.logLines());
+        Optional<String> text = runtime.logs(e.sessionId, config.logLines()).map(t -> capped(t, 60 * 1024));
         if (text.isEmpty() || text.get().hashCode() == e.logsHash) {
             return;
         }

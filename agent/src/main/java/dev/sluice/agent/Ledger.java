@@ -36,6 +36,9 @@ final class Ledger {
         public Long runningSince;
         public Long endedAt;
         public boolean stopRequested;
+        public Long stopRequestedAt;
+        /** The report that ended it, kept to be said again if the control plane still waits for it. */
+        public Map<String, Object> lastEnd;
         public boolean timedOut;
         public boolean removed;
         public int logsHash;
@@ -53,7 +56,7 @@ final class Ledger {
 
     static Ledger load(Path file) throws IOException {
         Ledger ledger = new Ledger(file);
-        if (Files.exists(file)) {
+        if (Files.exists(file) && Files.size(file) > 0) {
             List<Entry> stored = JSON.readValue(file.toFile(), new TypeReference<List<Entry>>() { });
             stored.forEach(e -> ledger.entries.put(e.sessionId, e));
         }
@@ -86,7 +89,12 @@ final class Ledger {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), new ArrayList<>(entries.values()));
+            byte[] bytes = JSON.writeValueAsBytes(new ArrayList<>(entries.values()));
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.force(true);
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write the agent ledger " + file, e);

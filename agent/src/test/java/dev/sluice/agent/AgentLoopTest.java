@@ -85,11 +85,27 @@ class AgentLoopTest {
 
         @Override public List<Workload> discover() { return onDisk; }
 
-        @Override public void reattach(String sessionId, Listener listener) { started.put(sessionId, listener); }
+        final List<String> reattached = new ArrayList<>();
 
-        @Override public synchronized void remove(String sessionId) { removed.add(sessionId); }
+        @Override public void reattach(String sessionId, Listener listener) {
+            reattached.add(sessionId);
+            started.put(sessionId, listener);
+        }
 
-        @Override public Optional<String> logs(String sessionId, int lines) { return Optional.of("out of " + sessionId); }
+        boolean removeFails;
+
+        @Override public synchronized void remove(String sessionId) {
+            if (removeFails) {
+                throw new IllegalStateException("docker rm: device or resource busy");
+            }
+            removed.add(sessionId);
+        }
+
+        String output;
+
+        @Override public Optional<String> logs(String sessionId, int lines) {
+            return Optional.of(output != null ? output : "out of " + sessionId);
+        }
     }
 
     static final class MutableClock extends Clock {
@@ -147,14 +163,67 @@ class AgentLoopTest {
     }
 
     @Test
-    void aRestartedAgentDoesNotStartAgainWhatItAlreadyStarted() throws Exception {
+    void aRestartedAgentFollowsWhatRunsReportsWhatVanishedAndStartsNothingTwice() throws Exception {
         AgentLoop first = loop();
-        first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "," + assignment("s-2", "interactive", "") + "]}"));
+        first.flushReports();
+        cp.reports.clear();
+        // After the restart s-1 still runs; s-2's workload is gone.
         runtime.onDisk.add(new SessionRuntime.Workload("s-1", true, OptionalInt.empty(), Optional.of("pid-s-1")));
         AgentLoop second = loop();
+        assertThat(runtime.reattached).containsExactly("s-1");
         second.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
-        assertThat(runtime.starts).containsExactly("s-1");
-        assertThat(second.sessions()).containsEntry("s-1", "RUNNING");
+        assertThat(runtime.starts).containsExactly("s-1", "s-2");
+        assertThat(second.sessions()).containsEntry("s-1", "RUNNING").containsEntry("s-2", "ENDED");
+        second.flushReports();
+        assertThat(cp.reports).containsExactly("s-2:ERROR:failed-to-start");
+    }
+
+    @Test
+    void aWorkloadNoticedByTheRuntimeBeforeTheRestartButUnknownToTheLedgerIsAdoptedNotStarted() throws Exception {
+        runtime.onDisk.add(new SessionRuntime.Workload("s-7", true, OptionalInt.empty(), Optional.of("c-7")));
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-7", "interactive", "").replace("'SCHEDULED'", "'RUNNING'") + "]}"));
+        assertThat(runtime.starts).isEmpty();
+        assertThat(runtime.reattached).containsExactly("s-7");
+    }
+
+    @Test
+    void aFailingCleanupNeverKeepsTheHeartbeatFromGoingOut() throws Exception {
+        AgentLoop loop = loop();
+        runtime.removeFails = true;
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        runtime.started.get("s-1").exited(0);
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(1);
+        assertThat(cp.reports).contains("s-1:TERMINATED:0");
+        runtime.removeFails = false;
+        loop.step();
+        assertThat(runtime.removed).containsExactly("s-1");
+    }
+
+    @Test
+    void anEndTheControlPlaneDidNotTakeIsSaidAgainWhenItStillAsksForAStop() throws Exception {
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        runtime.started.get("s-1").exited(0);
+        cp.reportStatus = 409;
+        loop.flushReports();
+        cp.reportStatus = 200;
+        loop.handle(reply("{'terminate':[{'session_id':'s-1','reason':'user-requested'}]}"));
+        loop.flushReports();
+        assertThat(cp.reports).containsExactly("s-1:TERMINATED:0");
+    }
+
+    @Test
+    void outputIsSentAsItsLast64KiBAtMost() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            b.append("progress ").append(i).append(" ████████████████████\n");
+        }
+        String capped = AgentLoop.capped(b.toString(), 60 * 1024);
+        assertThat(capped.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(60 * 1024);
+        assertThat(capped).startsWith("progress ").endsWith("progress 4999 ████████████████████\n");
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class ProcessRuntime implements SessionRuntime {
 
     private final Path root;
     private final Map<String, ProcessHandle> processes = new ConcurrentHashMap<>();
+    /** Stops asked for before the process existed: honoured as soon as it does. */
+    private final Map<String, Duration> stopsBeforeStart = new ConcurrentHashMap<>();
 
     public ProcessRuntime(Path workDir) {
         this.root = workDir.resolve("sessions");
@@ -79,6 +81,12 @@ public final class ProcessRuntime implements SessionRuntime {
                 Process p = pb.start();
                 Files.writeString(dir.resolve("pid"), p.pid() + " " + p.info().startInstant().map(Object::toString).orElse(""));
                 processes.put(a.sessionId(), p.toHandle());
+                Duration early = stopsBeforeStart.remove(a.sessionId());
+                if (early != null) {
+                    Thread stopper = new Thread(() -> stop(a.sessionId(), early), "stop-" + a.sessionId());
+                    stopper.setDaemon(true);
+                    stopper.start();
+                }
                 Map<String, Object> devices = new LinkedHashMap<>();
                 if (!a.gpus().isEmpty()) {
                     devices.put("cuda.device", String.join(",", a.gpus()));
@@ -101,6 +109,9 @@ public final class ProcessRuntime implements SessionRuntime {
     public void stop(String sessionId, Duration grace) {
         Optional<ProcessHandle> h = handle(sessionId);
         if (h.isEmpty()) {
+            if (!Files.exists(dir(sessionId).resolve("exit_code"))) {
+                stopsBeforeStart.put(sessionId, grace);
+            }
             return;
         }
         ProcessHandle wrapper = h.get();

@@ -65,12 +65,7 @@ class AgentFleetTemplateTest {
         }
         assertThat(grants).containsExactlyInAnyOrder(
                 "execute-api:Invoke on arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${SluiceApi}/*/*/agent/*",
-                "s3:GetObject on arn:${AWS::Partition}:s3:::${ArtifactObject}",
-                "s3:GetObject on ${FolderBucket.Arn}/*",
-                "s3:PutObject on ${FolderBucket.Arn}/*",
-                "s3:DeleteObject on ${FolderBucket.Arn}/*",
-                "s3:AbortMultipartUpload on ${FolderBucket.Arn}/*",
-                "s3:ListBucket on FolderBucket.Arn");
+                "s3:GetObject on arn:${AWS::Partition}:s3:::${ArtifactObject}");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -203,5 +204,82 @@ class AgentApiIT {
         assertThat(plane.agentStore().find(agentId).orElseThrow().schedulable()).isFalse();
         api.call("PATCH", "/agents/" + agentId, local.adminToken(), "{\"schedulable\":true}", Map.of());
         assertThat(waitForStatus(id, user, "SCHEDULED")).as("undrained: the nudge places it").isEqualTo("SCHEDULED");
+    }
+
+    @Test
+    void theSweepNeverResolvesTheSessionsOfAnAgentThatRevivedMeanwhile() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", ""));
+        String user = local.token("agent-api-user");
+        String id = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        Agent seen = plane.agentStore().find(agentId).orElseThrow();
+        // The sweep saw it silent and marked it LOST; before it resolves the session, the agent speaks again.
+        assertThat(plane.agentStore().markLost(agentId, seen.lastHeartbeat())).isTrue();
+        Thread.sleep(5);
+        api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", ""));
+        var s = plane.sessionStore().find(id).orElseThrow();
+        var next = s.transitionTo(dev.sluice.core.session.SessionStatus.ERROR, "agent-lost", Map.of(), Instant.now());
+        var outcome = plane.sessionStore().resolveLost(next, s.status(), s.sequence(), agentId, seen.lastHeartbeat());
+        assertThat(outcome).isInstanceOf(dev.sluice.core.port.SessionStore.SaveOutcome.Conflict.class);
+        assertThat(plane.sessionStore().find(id).orElseThrow().status().name()).isEqualTo("SCHEDULED");
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().get("cuda.device")).isEqualByComparingTo("1");
+    }
+
+    @Test
+    void anAgentWhoseCapacityShrankUnderItsSessionsStillGetsItsAnswers() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", ""));
+        String user = local.token("agent-api-user");
+        String id = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        // The driver is not loaded yet after a reboot: the agent sees no GPU.
+        ApiClient.Reply r = api.post("/agent/heartbeat", agentToken, heartbeat(group, "0", ""));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().path("assignments").findValuesAsText("session_id")).containsExactly(id);
+        assertThat(r.json().path("agent").path("free_slots").path("cuda.device").isMissingNode()).isTrue();
+        assertThat(api.get("/agents/" + agentId, local.adminToken()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void everyAgentOfAMultiNodeSessionGetsItsKernelAndTheMainKernelDrivesTheSession() throws Exception {
+        String group = newGroup();
+        String a = "i-a" + UUID.randomUUID().toString().substring(0, 10);
+        String b = "i-b" + UUID.randomUUID().toString().substring(0, 10);
+        api.post("/agent/heartbeat", local.agentToken(a), heartbeat(group, "1", ""));
+        api.post("/agent/heartbeat", local.agentToken(b), heartbeat(group, "1", ""));
+        String user = local.token("agent-api-user");
+        ApiClient.Reply created = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"cluster_mode\":\"multi-node\",\"cluster_size\":2,"
+                + "\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        JsonNode first = api.post("/agent/heartbeat", local.agentToken(a), heartbeat(group, "1", "")).json().path("assignments").get(0);
+        JsonNode second = api.post("/agent/heartbeat", local.agentToken(b), heartbeat(group, "1", "")).json().path("assignments").get(0);
+        assertThat(List.of(first.path("cluster_role").asText(), second.path("cluster_role").asText())).containsExactlyInAnyOrder("main", "sub");
+        assertThat(first.path("cluster_size").asInt()).isEqualTo(2);
+        String main = first.path("cluster_role").asText().equals("main") ? a : b;
+        String sub = main.equals(a) ? b : a;
+        for (String step : List.of("PREPARING", "RUNNING")) {
+            assertThat(api.post("/agent/sessions/" + id + "/status", local.agentToken(sub), "{\"status\":\"" + step + "\"}").status()).isEqualTo(200);
+            assertThat(api.post("/agent/sessions/" + id + "/status", local.agentToken(main), "{\"status\":\"" + step + "\"}").status()).isEqualTo(200);
+        }
+        assertThat(api.get("/sessions/" + id, user).json().path("status").asText()).isEqualTo("RUNNING");
+        api.post("/agent/sessions/" + id + "/status", local.agentToken(sub), "{\"status\":\"TERMINATED\",\"exit_code\":1}");
+        assertThat(api.get("/sessions/" + id, user).json().path("status").asText()).isEqualTo("RUNNING_DEGRADED");
+        api.post("/agent/sessions/" + id + "/status", local.agentToken(main), "{\"status\":\"TERMINATED\",\"exit_code\":0}");
+        assertThat(api.get("/sessions/" + id, user).json().path("status").asText()).isEqualTo("TERMINATED");
+        assertThat(plane.agentStore().find(a).orElseThrow().occupiedSlots().isEmpty()).isTrue();
+        assertThat(plane.agentStore().find(b).orElseThrow().occupiedSlots().isEmpty()).isTrue();
+        JsonNode after = api.post("/agent/heartbeat", local.agentToken(sub), heartbeat(group, "1", "{\"session_id\":\"" + id + "\"}")).json();
+        assertThat(after.path("assignments")).isEmpty();
+        assertThat(after.path("terminate").findValuesAsText("session_id")).containsExactly(id);
     }
 }

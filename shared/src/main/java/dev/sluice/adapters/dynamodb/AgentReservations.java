@@ -24,10 +24,19 @@ final class AgentReservations {
     }
 
     static TransactWriteItem release(String agentsTable, Kernel kernel) {
-        return update(agentsTable, kernel, false);
+        return update(agentsTable, kernel, false, null);
+    }
+
+    /** A release that holds only while the agent is still LOST with the last heartbeat the sweep saw (not revived). */
+    static TransactWriteItem releaseFromLost(String agentsTable, Kernel kernel, java.time.Instant lastSeen) {
+        return update(agentsTable, kernel, false, lastSeen);
     }
 
     private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve) {
+        return update(agentsTable, kernel, reserve, null);
+    }
+
+    private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve, java.time.Instant lostSince) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         names.put("#free", "freeSlots");
@@ -42,6 +51,14 @@ final class AgentReservations {
             values.put(":yes", AttributeValue.fromBool(true));
             conditions.add("#status = :alive");
             conditions.add("#sched = :yes");
+        }
+        if (lostSince != null) {
+            names.put("#status", "status");
+            names.put("#hb", "lastHeartbeat");
+            values.put(":lost", AttributeValue.fromS("LOST"));
+            values.put(":seen", AttributeValue.fromS(lostSince.toString()));
+            conditions.add("#status = :lost");
+            conditions.add("#hb = :seen");
         }
         int i = 0;
         for (Map.Entry<String, BigDecimal> e : kernel.slots().amounts().entrySet()) {

@@ -31,6 +31,7 @@ public final class DynamoPlacements implements PlacementWriter {
         for (Kernel k : scheduled.kernels()) {
             items.add(AgentReservations.reserve(agentsTable, k));
         }
+        items.addAll(KernelPointers.puts(sessionsTable, scheduled));
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
             return true;

@@ -179,17 +179,32 @@ public final class DynamoSessionStore implements SessionStore {
      */
     @Override
     public SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence) {
+        return release(updated, expectedStatus, expectedSequence, null, null);
+    }
+
+    @Override
+    public SaveOutcome resolveLost(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                                   Instant lastSeen) {
+        return release(updated, expectedStatus, expectedSequence, lostAgent, lastSeen);
+    }
+
+    private SaveOutcome release(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                                Instant lastSeen) {
         if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
             throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
         }
         List<dev.sluice.core.session.Kernel> releasing = updated.unreleasedKernels();
-        Session stored = updated.withKernelsReleased();
+        // Every write moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
+        Session stored = (updated.sequence() == expectedSequence ? updated.nextSequence() : updated).withKernelsReleased();
         List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
         items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
                 .put(DynamoPlacements.sessionPut(sessionsTable, stored, expectedStatus.name(), expectedSequence)).build());
         for (dev.sluice.core.session.Kernel k : releasing) {
-            items.add(AgentReservations.release(agentsTable, k));
+            items.add(lostAgent != null && k.agentId().equals(lostAgent)
+                    ? AgentReservations.releaseFromLost(agentsTable, k, lastSeen)
+                    : AgentReservations.release(agentsTable, k));
         }
+        items.addAll(KernelPointers.deletes(sessionsTable, updated));
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
             return new SaveOutcome.Saved(stored);
@@ -200,14 +215,29 @@ public final class DynamoSessionStore implements SessionStore {
 
     @Override
     public List<Session> onAgent(String agentId) {
-        return sessions.index(SessionItem.BY_AGENT)
-                .query(QueryEnhancedRequest.builder()
-                        .queryConditional(QueryConditional.keyEqualTo(Key.builder().partitionValue(agentId).build()))
-                        .build())
-                .stream()
-                .flatMap(page -> page.items().stream())
-                .map(SessionItem::toSession)
-                .toList();
+        List<Session> found = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            software.amazon.awssdk.services.dynamodb.model.QueryRequest.Builder q =
+                    software.amazon.awssdk.services.dynamodb.model.QueryRequest.builder()
+                            .tableName(sessionsTable).indexName(SessionItem.BY_AGENT)
+                            .keyConditionExpression("hostingAgent = :a")
+                            .expressionAttributeValues(Map.of(":a", AttributeValue.fromS(agentId)));
+            if (start != null) {
+                q.exclusiveStartKey(start);
+            }
+            var page = dynamoDb.query(q.build());
+            for (Map<String, AttributeValue> item : page.items()) {
+                if (item.containsKey(KernelPointers.KERNEL_OF)) {
+                    // a further kernel of a multi-node session: the session itself is keyed by its first agent
+                    find(item.get(KernelPointers.KERNEL_OF).s()).ifPresent(found::add);
+                } else {
+                    found.add(SessionItem.SCHEMA.mapToItem(item).toSession());
+                }
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return found;
     }
 
     private static Expression filterOf(SessionQuery query) {

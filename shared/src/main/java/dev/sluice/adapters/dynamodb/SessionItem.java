@@ -98,7 +98,8 @@ public class SessionItem {
                 .map(c -> Map.of("status", c.status().name(), "at", c.at().toString()))
                 .toList();
         item.agentId = s.agentId().orElse(null);
-        item.hostingAgent = s.status().occupiesSlots() ? s.agentId().orElse(null) : null;
+        // Only while slots are still reserved: an ended or resolved session costs its agent's heartbeat nothing.
+        item.hostingAgent = s.status().occupiesSlots() && !s.unreleasedKernels().isEmpty() ? s.agentId().orElse(null) : null;
         if (s.status() == SessionStatus.PENDING) {
             item.pendingGroup = s.resourceGroup();
             item.queueKey = queueKey(spec.priority(), s.createdAt(), s.id());

@@ -22,9 +22,19 @@ public record Agent(
         computePlugins = Map.copyOf(computePlugins);
     }
 
-    /** Capacity not yet reserved by sessions. */
+    /**
+     * Capacity not yet reserved by sessions, never below zero: an agent whose capacity shrank under what its running
+     * sessions hold (a GPU gone, slots declared lower) simply has nothing free.
+     */
     public ResourceSlots freeSlots() {
-        return availableSlots.subtract(occupiedSlots);
+        java.util.Map<String, java.math.BigDecimal> free = new java.util.LinkedHashMap<>();
+        availableSlots.amounts().forEach((slot, amount) -> {
+            java.math.BigDecimal left = amount.subtract(occupiedSlots.get(slot));
+            if (left.signum() > 0) {
+                free.put(slot, left);
+            }
+        });
+        return ResourceSlots.of(free);
     }
 
     public boolean canHost(ResourceSlots request) {

@@ -47,7 +47,7 @@ public record CreationConfig(
             }
             out.add(new CreationConfig(session.id(), session.id() + "-" + i, session.owner(), session.spec().type().wireName(),
                     session.status(), session.spec().image(), k.slots().toStrings(), session.spec().environment(),
-                    session.spec().mounts(), session.spec().startupCommand(), i == 0 ? "main" : "sub", i, kernels.size(),
+                    session.spec().mounts(), session.spec().startupCommand(), i == 0 ? "main" : "sub", i, Math.max(kernels.size(), session.spec().clusterSize()),
                     session.spec().batchTimeout()));
         }
         return out;

@@ -34,6 +34,26 @@ public final class KernelReports {
     }
 
     public static Decision decide(Session current, String agentId, KernelReport report, Instant now) {
+        return decide(current, agentId, 0, report, now);
+    }
+
+    /**
+     * The main kernel (index 0) drives the session's status. A further kernel of a multi-node session only matters
+     * when it ends while the session runs: the session is then RUNNING_DEGRADED, naming the kernel.
+     */
+    public static Decision decide(Session current, String agentId, int kernelIndex, KernelReport report, Instant now) {
+        if (kernelIndex > 0) {
+            boolean ended = report.status() == SessionStatus.TERMINATED || report.status() == SessionStatus.ERROR;
+            if (ended && current.status() == SessionStatus.RUNNING) {
+                Map<String, Object> data = new LinkedHashMap<>(current.statusData());
+                data.put("degraded_kernel", kernelIndex);
+                data.put("degraded_agent", agentId);
+                report.exitCode().ifPresent(c -> data.put("degraded_exit_code", c));
+                report.message().ifPresent(m -> data.put("message", m));
+                return new Decision.Apply(current.transitionTo(SessionStatus.RUNNING_DEGRADED, "kernel-ended", data, now), false);
+            }
+            return new Decision.Unchanged(current);
+        }
         SessionStatus to = report.status();
         if (current.status() == to) {
             return new Decision.Unchanged(current);

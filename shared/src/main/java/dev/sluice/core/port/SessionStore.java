@@ -45,7 +45,14 @@ public interface SessionStore {
      */
     SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence);
 
-    /** The sessions that hold (or held, while still not ended) slots on an agent: what it should be running. */
+    /**
+     * Like {@link #saveAndRelease}, for a session of a LOST agent: the release on that agent holds only if it is still
+     * LOST with the last heartbeat {@code lastSeen} (a revived agent's sessions are not resolved behind its back).
+     */
+    SaveOutcome resolveLost(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                            java.time.Instant lastSeen);
+
+    /** The sessions that still hold slots on an agent (through any of their kernels): what it should be running. */
     List<Session> onAgent(String agentId);
 
     /** A scoped idempotency key and the fingerprint of the request that first used it. */

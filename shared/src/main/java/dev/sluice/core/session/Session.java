@@ -51,6 +51,12 @@ public record Session(
         return kernels.stream().filter(k -> !k.released()).toList();
     }
 
+    /** This session at the next sequence number, nothing else changed (a write that must invalidate earlier reads). */
+    public Session nextSequence() {
+        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels, result,
+                createdAt, startedAt, terminatedAt, sequence + 1);
+    }
+
     /** This session with every kernel's slots marked as given back (status and sequence unchanged). */
     public Session withKernelsReleased() {
         return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory,

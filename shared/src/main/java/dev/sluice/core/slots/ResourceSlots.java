@@ -87,7 +87,7 @@ public final class ResourceSlots {
 
     private static BigDecimal parseAmount(String field, String slot, Object value) {
         if (value instanceof Number n) {
-            return new BigDecimal(n.toString());
+            return decimal(field, n.toString());
         }
         if (value instanceof String s) {
             String text = s.trim().toLowerCase(java.util.Locale.ROOT);
@@ -103,7 +103,12 @@ public final class ResourceSlots {
 
     private static BigDecimal decimal(String field, String text) {
         try {
-            return new BigDecimal(text);
+            BigDecimal d = new BigDecimal(text);
+            // Refuse absurd exponents before any arithmetic: 1e999999999 would make scaling throw or spin.
+            if (d.scale() < -30 || d.scale() > 30 || d.precision() > 40) {
+                throw DomainException.invalid(field, "is out of range");
+            }
+            return d;
         } catch (NumberFormatException e) {
             throw DomainException.invalid(field, "must be a number or a decimal string, got '" + text + "'");
         }

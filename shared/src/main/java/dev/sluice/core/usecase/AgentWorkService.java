@@ -115,7 +115,8 @@ public final class AgentWorkService {
         KernelReport report = KernelReport.parse(body);
         for (int attempt = 0; attempt < 5; attempt++) {
             Session current = hosted(agentId, sessionId);
-            KernelReports.Decision decision = KernelReports.decide(current, agentId, report, clock.instant());
+            KernelReports.Decision decision = KernelReports.decide(current, agentId, kernelIndex(current, agentId), report,
+                    clock.instant());
             if (decision instanceof KernelReports.Decision.Unchanged u) {
                 return u.session();
             }
@@ -150,6 +151,15 @@ public final class AgentWorkService {
         return logs.get(visible.id());
     }
 
+    private static int kernelIndex(Session s, String agentId) {
+        for (int i = 0; i < s.kernels().size(); i++) {
+            if (s.kernels().get(i).agentId().equals(agentId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private Session hosted(String agentId, String sessionId) {
         if (!SESSION_ID.matcher(sessionId).matches()) {
             throw DomainException.notFound("no session '" + sessionId + "' on this agent");
@@ -180,6 +190,8 @@ public final class AgentWorkService {
                 isLost = true;
             }
             // A LOST agent's sessions are resolved until nothing is reserved on it any more (then it costs no query).
+            // Each release is conditional on the agent still being LOST as seen here, so an agent that revives
+            // meanwhile keeps its sessions.
             if (isLost && !a.occupiedSlots().isEmpty()) {
                 resolved.addAll(resolveSessionsOf(a, now));
             }
@@ -202,7 +214,7 @@ public final class AgentWorkService {
                 Session next = s.status() == SessionStatus.ERROR
                         ? s.withStatusData(s.statusInfo(), s.statusData())
                         : s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now);
-                SaveOutcome saved = sessions.saveAndRelease(next, s.status(), s.sequence());
+                SaveOutcome saved = sessions.resolveLost(next, s.status(), s.sequence(), agent.id(), agent.lastHeartbeat());
                 if (saved instanceof SaveOutcome.Saved done) {
                     if (s.status() != SessionStatus.ERROR) {
                         events.publish(SessionStatusChanged.of(Optional.of(s.status()), done.session(), now));
@@ -211,8 +223,10 @@ public final class AgentWorkService {
                     break;
                 }
                 Optional<Session> current = ((SaveOutcome.Conflict) saved).current();
-                if (current.isEmpty()) {
-                    break;
+                Optional<Agent> now2 = agents.find(agent.id());
+                if (current.isEmpty() || now2.isEmpty() || now2.get().status() != AgentStatus.LOST
+                        || !java.util.Objects.equals(now2.get().lastHeartbeat(), agent.lastHeartbeat())) {
+                    break; // the session is gone, or the agent revived: nothing to resolve
                 }
                 s = current.get();
             }

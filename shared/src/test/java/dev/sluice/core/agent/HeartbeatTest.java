@@ -93,6 +93,24 @@ class HeartbeatTest {
     }
 
     @Test
+    void anAgentWhoseCapacityShrankUnderItsSessionsHasNothingFreeRatherThanAnError() {
+        Agent a = new Agent("i-1", "g1", AgentStatus.ALIVE, true, ResourceSlots.parse("a", Map.of("cpu", 4)),
+                ResourceSlots.parse("o", Map.of("cpu", 2, "cuda.device", 1)), "x86_64", "1", Map.of(), T0, T0);
+        assertThat(a.freeSlots().get("cpu")).isEqualByComparingTo("2");
+        assertThat(a.freeSlots().get("cuda.device")).isEqualByComparingTo("0");
+        assertThat(a.canHost(ResourceSlots.parse("r", Map.of("cuda.device", 1)))).isFalse();
+    }
+
+    @Test
+    void absurdAmountsAreRefusedBeforeAnyArithmetic() {
+        for (Object amount : List.of("1e999999999g", "1e9999999g", "1e999999999", 1e300)) {
+            assertThatThrownBy(() -> ResourceSlots.parse("available_slots", Map.of("mem", amount)))
+                    .isInstanceOf(DomainException.class)
+                    .satisfies(e -> assertThat(((DomainException) e).field()).contains("available_slots.mem"));
+        }
+    }
+
+    @Test
     void releasedKernelsHoldNothing() {
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g")), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 2)))))

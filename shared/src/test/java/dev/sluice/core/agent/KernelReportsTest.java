@@ -123,6 +123,21 @@ class KernelReportsTest {
     }
 
     @Test
+    void aFurtherKernelEndingWhileTheSessionRunsDegradesItAndItsOtherStepsChangeNothing() {
+        Session running = session("interactive", SessionStatus.SCHEDULED, SessionStatus.PREPARING, SessionStatus.RUNNING);
+        assertThat(KernelReports.decide(running, "i-2", 1, report(Map.of("status", "PREPARING")), T0))
+                .isInstanceOf(KernelReports.Decision.Unchanged.class);
+        Session degraded = applied(KernelReports.decide(running, "i-2", 1,
+                report(Map.of("status", "TERMINATED", "exit_code", 9)), T0)).next();
+        assertThat(degraded.status()).isEqualTo(SessionStatus.RUNNING_DEGRADED);
+        assertThat(degraded.statusData()).containsEntry("degraded_kernel", 1).containsEntry("degraded_exit_code", 9);
+        Session terminating = session("interactive", SessionStatus.SCHEDULED, SessionStatus.PREPARING, SessionStatus.RUNNING,
+                SessionStatus.TERMINATING);
+        assertThat(KernelReports.decide(terminating, "i-2", 1, report(Map.of("status", "TERMINATED", "exit_code", 0)), T0))
+                .isInstanceOf(KernelReports.Decision.Unchanged.class);
+    }
+
+    @Test
     void reportsAreValidatedFieldByField() {
         assertField(Map.of("status", "CANCELLED"), "status");
         assertField(Map.of("status", "SCHEDULED"), "status");
