@@ -42,6 +42,8 @@ public final class ControlPlane {
     private final SchedulingPass scheduling;
     private final ResourcePolicyService policies;
     private final PassLease passLease;
+    private Map<String, String> environment = Map.of();
+    private volatile dev.sluice.adapters.webhook.WebhookPlane webhooks;
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
@@ -62,7 +64,7 @@ public final class ControlPlane {
     public static ControlPlane fromEnvironment(Map<String, String> env) {
         AwsClients aws = AwsClients.shared();
         Clock clock = Clock.systemUTC();
-        return new ControlPlane(
+        ControlPlane plane = new ControlPlane(
                 new DynamoSessionStore(aws.enhanced(), aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "IDEMPOTENCY_TABLE"),
                         require(env, "AGENTS_TABLE"), clock),
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
@@ -74,6 +76,25 @@ public final class ControlPlane {
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
                 clock);
+        plane.environment = Map.copyOf(env);
+        return plane;
+    }
+
+    /** The webhook use cases (built at first use, from the webhook variables of this function's environment). */
+    public dev.sluice.adapters.webhook.WebhookPlane webhooks() {
+        if (webhooks == null) {
+            synchronized (this) {
+                if (webhooks == null) {
+                    webhooks = dev.sluice.adapters.webhook.WebhookPlane.fromEnvironment(environment, sessionStore);
+                }
+            }
+        }
+        return webhooks;
+    }
+
+    /** The target-address rules for webhook and callback URLs (loopback allowed only in local mode). */
+    public dev.sluice.core.webhook.WebhookTargets webhookTargets() {
+        return dev.sluice.adapters.webhook.WebhookPlane.targets(environment);
     }
 
     private static String require(Map<String, String> env, String name) {
