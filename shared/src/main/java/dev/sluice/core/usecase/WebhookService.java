@@ -34,6 +34,10 @@ public final class WebhookService {
     public static final Duration MAX_GRACE = Duration.ofDays(7);
     private static final Set<String> CREATE_FIELDS = Set.of("url", "description", "event_types", "filter");
     private static final Set<String> ROTATE_FIELDS = Set.of("grace_period");
+    private static final java.util.regex.Pattern SUBSCRIPTION_ID = java.util.regex.Pattern.compile("wh_[0-9a-f-]{36}");
+    private static final java.util.regex.Pattern WEBHOOK_ID = java.util.regex.Pattern.compile("msg_[A-Za-z0-9._-]{1,100}");
+    /** EventBridge refuses event patterns longer than this. */
+    static final int MAX_PATTERN_CHARS = 4096;
 
     private final WebhookStore store;
     private final WebhookRules rules;
@@ -68,7 +72,7 @@ public final class WebhookService {
         String url = f.requireString("url");
         targets.check("url", url);
         String description = description(f).orElse("");
-        WebhookFilter filter = WebhookFilter.parse(f, WebhookFilter.everything());
+        WebhookFilter filter = checkedSize(WebhookFilter.parse(f, WebhookFilter.everything()), caller.subject());
         Instant now = clock.instant();
         String secret = WebhookSignature.secretOf(secretBytes.get());
         WebhookSubscription sub = new WebhookSubscription(WebhookSubscription.ID_PREFIX + ids.newId(), caller.subject(), url,
@@ -92,6 +96,9 @@ public final class WebhookService {
 
     /** The caller's own subscription; anyone else's is "not found". */
     public WebhookSubscription get(Principal caller, String id) {
+        if (!SUBSCRIPTION_ID.matcher(id).matches()) {
+            throw DomainException.notFound("no webhook subscription " + id);
+        }
         return store.find(id).filter(s -> s.owner().equals(caller.subject()))
                 .orElseThrow(() -> DomainException.notFound("no webhook subscription " + id));
     }
@@ -105,7 +112,7 @@ public final class WebhookService {
             targets.check("url", url);
         }
         String description = description(f).orElse(current.description());
-        WebhookFilter filter = WebhookFilter.parse(f, current.filter());
+        WebhookFilter filter = checkedSize(WebhookFilter.parse(f, current.filter()), current.owner());
         WebhookSubscription updated = current.withSettings(url, description, filter, clock.instant());
         if (!store.update(updated, current.version())) {
             throw new DomainException(ErrorCode.CONFLICT, null, "the subscription was changed meanwhile; read it again and retry");
@@ -158,6 +165,9 @@ public final class WebhookService {
     /** Sends one recent delivery again, from its first attempt, with the same webhook-id. */
     public WebhookMessage replay(Principal caller, String id, String webhookId) {
         get(caller, id);
+        if (!WEBHOOK_ID.matcher(webhookId).matches()) {
+            throw DomainException.notFound("no recent delivery " + webhookId + " for subscription " + id);
+        }
         WebhookMessage message = log.find(id, webhookId)
                 .orElseThrow(() -> DomainException.notFound("no recent delivery " + webhookId + " for subscription " + id));
         log.removeDeadLetter(id, webhookId);
@@ -198,6 +208,14 @@ public final class WebhookService {
                 .filter(d -> d.compareTo(MAX_GRACE) <= 0)
                 .orElseThrow(() -> DomainException.invalid("grace_period", "must be a duration between 0 and 7d, such as 30m or 24h")))
                 .orElse(DEFAULT_GRACE);
+    }
+
+    private static WebhookFilter checkedSize(WebhookFilter filter, String owner) {
+        if (filter.patternSizeBound(owner) > MAX_PATTERN_CHARS) {
+            throw DomainException.invalid("filter", "is too large: its rule pattern must stay under " + MAX_PATTERN_CHARS
+                    + " characters; use fewer or shorter values");
+        }
+        return filter;
     }
 
     private static Optional<String> description(RequestFields f) {

@@ -124,6 +124,26 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
         }
     }
 
+    /** An upper bound of the length of {@link #eventPattern}'s JSON, escapes included. */
+    public int patternSizeBound(String owner) {
+        int size = 300 + eventTypes.size() * (jsonLength(owner) + 120);
+        for (List<String> values : List.of(statuses, resourceGroups, sessionTypes, sessionIds)) {
+            for (String v : values) {
+                size += jsonLength(v) + 1;
+            }
+        }
+        return size;
+    }
+
+    private static int jsonLength(String v) {
+        int n = 2;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            n += c < 0x20 || c == 0x2028 || c == 0x2029 ? 6 : (c == '"' || c == '\\' ? 2 : 1);
+        }
+        return n;
+    }
+
     /** The same filter as a plain JSON-ready map (API views and storage). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
