@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             PsCommand.class,
             SessionCommand.class,
             ResourceGroupCommand.class,
+            WebhookCommand.class,
             ConfigureCommand.class,
             VersionCommand.class},
         footerHeading = "%nExit codes:%n",
