@@ -4,7 +4,10 @@ import dev.sluice.adapters.json.Json;
 import dev.sluice.core.port.WebhookRules;
 import java.util.Map;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
 import software.amazon.awssdk.services.eventbridge.model.InputTransformer;
+import software.amazon.awssdk.services.eventbridge.model.LimitExceededException;
 import software.amazon.awssdk.services.eventbridge.model.PutTargetsResponse;
 import software.amazon.awssdk.services.eventbridge.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.eventbridge.model.Target;
@@ -33,8 +36,13 @@ public final class EventBridgeWebhookRules implements WebhookRules {
     @Override
     public void put(String subscriptionId, Map<String, Object> eventPattern) {
         String rule = ruleName(subscriptionId);
-        events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(eventPattern))
-                .description("Sluice webhook subscription " + subscriptionId));
+        try {
+            events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(eventPattern))
+                    .description("Sluice webhook subscription " + subscriptionId));
+        } catch (LimitExceededException full) {
+            throw new DomainException(ErrorCode.CONFLICT, null,
+                    "the event bus holds no more subscription rules (EventBridge rules-per-bus quota); try again later");
+        }
         PutTargetsResponse response = events.putTargets(r -> r.rule(rule).eventBusName(busName).targets(Target.builder()
                 .id(TARGET_ID).arn(queueArn)
                 .inputTransformer(InputTransformer.builder().inputPathsMap(WebhookCodec.inputPaths())

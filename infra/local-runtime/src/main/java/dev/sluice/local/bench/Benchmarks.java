@@ -24,6 +24,8 @@ public final class Benchmarks {
             write(root, "api-latency", "API latency (issue #3)", api.markdown());
             SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
             write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
+            write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
         }
     }
 
