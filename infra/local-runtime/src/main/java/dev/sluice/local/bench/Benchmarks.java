@@ -20,12 +20,20 @@ public final class Benchmarks {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         try (dev.sluice.local.LocalRuntime runtime = dev.sluice.local.LocalRuntime.start(0)) {
             dev.sluice.local.LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, "sluice", dev.sluice.local.LocalRuntime.endpoint());
-            ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
-            write(root, "api-latency", "API latency (issue #3)", api.markdown());
-            SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
-            write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
-            WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
-            write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
+            // An optional second argument names the sections to re-run (comma-separated); by default all of them.
+            java.util.Set<String> only = args.length > 1 ? java.util.Set.of(args[1].split(",")) : java.util.Set.of();
+            if (only.isEmpty() || only.contains("api-latency")) {
+                ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
+                write(root, "api-latency", "API latency (issue #3)", api.markdown());
+            }
+            if (only.isEmpty() || only.contains("scheduling")) {
+                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
+                write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            }
+            if (only.isEmpty() || only.contains("webhooks")) {
+                WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
+                write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
+            }
         }
     }
 
