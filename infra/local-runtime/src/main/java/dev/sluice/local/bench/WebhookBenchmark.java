@@ -62,9 +62,10 @@ public final class WebhookBenchmark {
                             received, sent, duplicates),
                     String.format("| deliveries whose signature did not verify | %d |", badSignatures),
                     "",
-                    "Locally the dispatcher is fed by the emulator's SQS event source (batches of up to 10, one batch at a time per"
-                            + " function), and every delivery writes one log item; on AWS, Lambda polls the queue with several concurrent"
-                            + " batches, so throughput scales with the function's concurrency.");
+                    "Per delivery the dispatcher makes one DynamoDB GetItem (the subscription) and one PutItem (the log), and POSTs"
+                            + " the records of a batch (up to 10) one after another. Locally everything runs in one JVM fed by the emulator's"
+                            + " SQS event source; on AWS, Lambda takes several batches of the queue at once, so throughput grows with the"
+                            + " dispatcher's concurrency.");
         }
     }
 
