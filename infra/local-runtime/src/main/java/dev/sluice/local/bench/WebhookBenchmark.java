@@ -62,8 +62,8 @@ public final class WebhookBenchmark {
                             received, sent, duplicates),
                     String.format("| deliveries whose signature did not verify | %d |", badSignatures),
                     "",
-                    "Per delivery the dispatcher makes one DynamoDB GetItem (the subscription) and one PutItem (the log), and POSTs"
-                            + " the records of a batch (up to 10) one after another. Locally everything runs in one JVM fed by the emulator's"
+                    "Per delivery the dispatcher makes one DynamoDB GetItem (the subscription) and one PutItem (the log), and the"
+                            + " records of a batch (up to 10) are delivered side by side. Locally everything runs in one JVM fed by the emulator's"
                             + " SQS event source; on AWS, Lambda takes several batches of the queue at once, so throughput grows with the"
                             + " dispatcher's concurrency.");
         }
