@@ -73,4 +73,29 @@ class WebhookSafetyIT {
         assertThatThrownBy(() -> production.check("url", url)).isInstanceOfSatisfying(DomainException.class,
                 e -> assertThat(e.field()).contains("url"));
     }
+
+    @Test
+    void racingCreatesNeverPassTheCapOf25PerUserAndADeleteFreesASlot() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-cap-" + java.util.UUID.randomUUID().toString().substring(0, 6));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        java.util.List<java.util.concurrent.Future<ApiClient.Reply>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            replies.add(pool.submit(() -> api.post("/webhooks", token, "{\"url\":\"http://127.0.0.1:9/cap\"}")));
+        }
+        java.util.Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+        for (var r : replies) {
+            byStatus.merge(r.get().status(), 1, Integer::sum);
+        }
+        pool.shutdown();
+        assertThat(byStatus).isEqualTo(java.util.Map.of(201, 25, 409, 5));
+        var items = api.get("/webhooks", token).json().path("items");
+        assertThat(items).hasSize(25);
+        ApiClient.Reply refused = api.post("/webhooks", token, "{\"url\":\"http://127.0.0.1:9/cap\"}");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body()).contains("25");
+        assertThat(api.call("DELETE", "/webhooks/" + items.get(0).path("id").asText(), token, null, java.util.Map.of()).status()).isEqualTo(200);
+        assertThat(api.post("/webhooks", token, "{\"url\":\"http://127.0.0.1:9/cap\"}").status()).isEqualTo(201);
+    }
 }
