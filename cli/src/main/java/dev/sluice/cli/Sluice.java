@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             SessionCommand.class,
             ResourceGroupCommand.class,
             AgentCommand.class,
+            WebhookCommand.class,
             ConfigureCommand.class,
             VersionCommand.class},
         footerHeading = "%nExit codes:%n",

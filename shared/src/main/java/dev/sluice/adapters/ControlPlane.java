@@ -50,6 +50,7 @@ public final class ControlPlane {
     private final PassLease passLease;
     private final AgentWorkService agentWork;
     private Map<String, String> environment = Map.of();
+    private volatile dev.sluice.adapters.webhook.WebhookPlane webhooks;
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
@@ -102,6 +103,23 @@ public final class ControlPlane {
             return fallback;
         }
         return DurationText.parse(text).orElseThrow(() -> new IllegalStateException(name + " is not a duration: " + text));
+    }
+
+    /** The webhook use cases (built at first use, from the webhook variables of this function's environment). */
+    public dev.sluice.adapters.webhook.WebhookPlane webhooks() {
+        if (webhooks == null) {
+            synchronized (this) {
+                if (webhooks == null) {
+                    webhooks = dev.sluice.adapters.webhook.WebhookPlane.fromEnvironment(environment, sessionStore);
+                }
+            }
+        }
+        return webhooks;
+    }
+
+    /** The target-address rules for webhook and callback URLs (loopback allowed only in local mode). */
+    public dev.sluice.core.webhook.WebhookTargets webhookTargets() {
+        return dev.sluice.adapters.webhook.WebhookPlane.targets(environment);
     }
 
     private static String require(Map<String, String> env, String name) {

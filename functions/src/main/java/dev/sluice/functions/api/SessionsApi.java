@@ -37,7 +37,12 @@ public final class SessionsApi extends ApiHandler {
         switch (request.route()) {
             case "/sessions":
                 if (request.method().equals("POST")) {
-                    SessionService.Created created = sessions.create(caller, request.jsonBody(), request.idempotencyKey());
+                    Map<String, Object> body = request.jsonBody();
+                    // callback_url passes the same target-address rules as webhook subscriptions (checked again at delivery)
+                    if (body.get("callback_url") instanceof String callbackUrl) {
+                        plane.webhookTargets().check("callback_url", callbackUrl);
+                    }
+                    SessionService.Created created = sessions.create(caller, body, request.idempotencyKey());
                     return ApiResponses.json(created.replayed() ? 200 : 201, Views.session(created.session()));
                 }
                 if (request.method().equals("GET")) {

@@ -50,9 +50,16 @@ class AuthorizationMatrixIT {
         return Map.of("anonymous", anonymous, "userA", a, "userB", b, "admin", admin, "agent", agent);
     }
 
+    private static String webhookOfA() {
+        ApiClient.Reply r = api.post("/webhooks", who.get("userA"), "{\"url\":\"http://127.0.0.1:9/matrix\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().path("id").asText();
+    }
+
     @Test
     void everyEndpointAnswersEachCallerAsTheMatrixSays() {
         String id = sessionOfA();
+        String hook = webhookOfA();
         String body = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}";
         List<Row> rows = List.of(
                 new Row("POST", "/sessions", body, expect(401, 201, 201, 201, 403)),
@@ -68,7 +75,16 @@ class AuthorizationMatrixIT {
                 new Row("GET", "/resource-policies", null, expect(401, 403, 403, 200, 403)),
                 new Row("PUT", "/resource-policies/group:" + group, "{\"max_pending_sessions\":1000}", expect(401, 403, 403, 200, 403)),
                 new Row("GET", "/resource-policies/group:" + group, null, expect(401, 403, 403, 200, 403)),
-                new Row("GET", "/agents/i-none", null, expect(401, 403, 403, 404, 403)));
+                new Row("GET", "/agents/i-none", null, expect(401, 403, 403, 404, 403)),
+                // webhooks are their owner's alone: another user and an admin both get 404
+                new Row("GET", "/webhooks", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/webhooks/" + hook, null, expect(401, 200, 404, 404, 403)),
+                new Row("PATCH", "/webhooks/" + hook, "{\"description\":\"m\"}", expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/webhooks/" + hook + "/deliveries", null, expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/webhooks/" + hook + "/dead-letters", null, expect(401, 200, 404, 404, 403)),
+                new Row("POST", "/webhooks/" + hook + "/dead-letters/replay", null, expect(401, 202, 404, 404, 403)),
+                new Row("POST", "/webhooks/" + hook + "/rotate-secret", null, expect(401, 200, 404, 404, 403)),
+                new Row("POST", "/webhooks/callback-secret", null, expect(401, 200, 200, 200, 403)));
         List<String> wrong = new ArrayList<>();
         for (Row row : rows) {
             for (Map.Entry<String, String> caller : who.entrySet()) {

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LocalStack {
     static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+    static final String WEBHOOK_RETRY_SCHEDULE = "1s,1s,2s";
     private static LocalStack instance;
 
     final LocalRuntime runtime;
@@ -51,6 +52,8 @@ final class LocalStack {
             parameters.put("AgentHeartbeatInterval", "1s");
             parameters.put("AgentHeartbeatTimeout", "4s");
             parameters.put("AgentSweepRate", "rate(1 day)");
+            // Webhook retries compressed from about a day to seconds: 4 attempts, 1-2 s apart (the code path is the same).
+            parameters.put("WebhookRetrySchedule", WEBHOOK_RETRY_SCHEDULE);
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             FunctionHost functions = runtime.serve(stack, endpoint);

@@ -129,6 +129,27 @@ class OpenApiContractIT {
         exchange("deleteResourcePolicy", "DELETE", scope, admin, null);
         exchange("deactivateResourceGroup", "DELETE", "/resource-groups/" + group, admin, null);
 
+        ApiClient.Reply hook = exchange("createWebhook", "POST", "/webhooks", user,
+                "{\"url\":\"http://127.0.0.1:9/hook\",\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"RUNNING\"]}}");
+        exchange("createWebhook", "POST", "/webhooks", user, "{\"url\":\"http://169.254.169.254/\"}");
+        String hookId = hook.json().path("id").asText();
+        exchange("listWebhooks", "GET", "/webhooks", user, null);
+        exchange("getWebhook", "GET", "/webhooks/" + hookId, user, null);
+        exchange("getWebhook", "GET", "/webhooks/wh_missing", user, null);
+        exchange("updateWebhook", "PATCH", "/webhooks/" + hookId, user, "{\"description\":\"contract\"}");
+        exchange("updateWebhook", "PATCH", "/webhooks/" + hookId, user, "{\"filter\":{\"statuses\":[\"NOPE\"]}}");
+        exchange("rotateWebhookSecret", "POST", "/webhooks/" + hookId + "/rotate-secret", user, "{\"grace_period\":\"1h\"}");
+        exchange("rotateCallbackSecret", "POST", "/webhooks/callback-secret", user, null);
+        ApiClient.Reply queued = exchange("testWebhook", "POST", "/webhooks/" + hookId + "/test", user, null);
+        exchange("listWebhookDeliveries", "GET", "/webhooks/" + hookId + "/deliveries?limit=5", user, null);
+        exchange("listWebhookDeliveries", "GET", "/webhooks/" + hookId + "/deliveries?limit=500", user, null);
+        exchange("listWebhookDeadLetters", "GET", "/webhooks/" + hookId + "/dead-letters", user, null);
+        exchange("replayWebhookDelivery", "POST", "/webhooks/" + hookId + "/deliveries/msg_none/replay", user, null);
+        exchange("replayWebhookDeadLetters", "POST", "/webhooks/" + hookId + "/dead-letters/replay", user, null);
+        exchange("deleteWebhook", "DELETE", "/webhooks/" + hookId, user, null);
+        exchange("deleteWebhook", "DELETE", "/webhooks/" + hookId, user, null);
+        assertThat(queued.status()).isEqualTo(202);
+
         assertThat(violations).isEmpty();
         Set<String> documented = new LinkedHashSet<>();
         new OpenAPIV3Parser().read(SPEC).getPaths().values().forEach(item ->

@@ -31,7 +31,7 @@ class TemplateIT {
             assertThat(cf.describeStacks(b -> b.stackName(local.stack.name())).stacks().get(0).stackStatusAsString())
                     .isEqualTo("CREATE_COMPLETE");
         }
-        assertThat(local.stack.functions()).hasSize(8);
+        assertThat(local.stack.functions()).hasSize(10);
         assertThat(local.stack.outputs()).containsKeys("ApiId", "UserPoolId", "UserPoolClientId", "EventBusName");
     }
 

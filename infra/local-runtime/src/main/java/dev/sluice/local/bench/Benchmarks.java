@@ -20,8 +20,11 @@ public final class Benchmarks {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         try (dev.sluice.local.LocalRuntime runtime = dev.sluice.local.LocalRuntime.start(0)) {
             dev.sluice.local.LocalDeployer.DeployedStack stack = runtime.deployAndServe(root, "sluice", dev.sluice.local.LocalRuntime.endpoint());
-            // Named benchmarks only, when names follow the root (e.g. "agents"); all of them otherwise.
-            java.util.Set<String> only = new java.util.HashSet<>(java.util.Arrays.asList(args).subList(Math.min(1, args.length), args.length));
+            // Named benchmarks only, when names follow the root ("agents webhooks" or "agents,webhooks"); all otherwise.
+            java.util.Set<String> only = new java.util.HashSet<>();
+            for (String a : java.util.Arrays.asList(args).subList(Math.min(1, args.length), args.length)) {
+                only.addAll(java.util.Arrays.asList(a.split(",")));
+            }
             if (only.isEmpty() || only.contains("api-latency")) {
                 ApiLatencyBenchmark.Report api = ApiLatencyBenchmark.run(runtime, stack);
                 write(root, "api-latency", "API latency (issue #3)", api.markdown());
@@ -33,6 +36,10 @@ public final class Benchmarks {
             if (only.isEmpty() || only.contains("agents")) {
                 AgentBenchmark.Report agents = AgentBenchmark.run(root, runtime, stack);
                 write(root, "agents", "Agents: footprint and the cost of a heartbeat (issue #5)", agents.markdown());
+            }
+            if (only.isEmpty() || only.contains("webhooks")) {
+                WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
+                write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
             }
         }
     }

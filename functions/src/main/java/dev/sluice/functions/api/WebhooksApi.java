@@ -1,0 +1,146 @@
+package dev.sluice.functions.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.usecase.WebhookService;
+import dev.sluice.core.webhook.DeliveryAttempt;
+import dev.sluice.core.webhook.WebhookMessage;
+import dev.sluice.core.webhook.WebhookSubscription;
+import dev.sluice.functions.http.ApiHandler;
+import dev.sluice.functions.http.ApiRequest;
+import dev.sluice.functions.http.ApiResponses;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A user's webhook subscriptions, their deliveries and dead letters, and the secret of their sessions' callbacks. */
+public final class WebhooksApi extends ApiHandler {
+
+    public WebhooksApi() {
+        this(ControlPlane.fromEnvironment(System.getenv()));
+    }
+
+    public WebhooksApi(ControlPlane plane) {
+        super(plane);
+    }
+
+    static Map<String, Object> view(WebhookSubscription s) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", s.id());
+        v.put("url", s.url());
+        v.put("description", s.description());
+        v.put("event_types", s.filter().eventTypeNames());
+        v.put("filter", s.filter().toMap());
+        v.put("created_at", s.createdAt().toString());
+        v.put("updated_at", s.updatedAt().toString());
+        v.put("previous_secret_valid_until", s.previousSecretValidUntil().map(Object::toString).orElse(null));
+        return v;
+    }
+
+    private static Map<String, Object> withSecret(WebhookService.WithSecret w) {
+        Map<String, Object> v = view(w.subscription());
+        v.put("secret", w.secret());
+        return v;
+    }
+
+    static Map<String, Object> attempt(DeliveryAttempt a) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("time", a.at().toString());
+        v.put("webhook_id", a.webhookId());
+        v.put("type", a.type());
+        v.put("attempt", a.attempt());
+        v.put("status_code", a.statusCode().orElse(null));
+        v.put("latency_ms", a.latencyMillis());
+        v.put("error", a.error().orElse(null));
+        v.put("outcome", a.outcome().wireName());
+        return v;
+    }
+
+    static Map<String, Object> queued(WebhookMessage m) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("webhook_id", m.webhookId());
+        v.put("type", m.type());
+        v.put("time", m.time().toString());
+        return v;
+    }
+
+    private static Map<String, Object> optionalBody(ApiRequest request) {
+        return request.rawBody().isBlank() ? Map.of() : request.jsonBody();
+    }
+
+    @Override
+    protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
+        WebhookService webhooks = plane.webhooks().service();
+        String route = request.route();
+        String method = request.method();
+        if (route.equals("/webhooks")) {
+            if (method.equals("POST")) {
+                return ApiResponses.json(201, withSecret(webhooks.create(caller, request.jsonBody())));
+            }
+            if (method.equals("GET")) {
+                return ApiResponses.json(200, Map.of("items", webhooks.list(caller).stream().map(WebhooksApi::view).toList()));
+            }
+        }
+        if (route.equals("/webhooks/callback-secret") && method.equals("POST")) {
+            return ApiResponses.json(200, Map.of("secret", webhooks.rotateCallbackSecret(caller, optionalBody(request))));
+        }
+        if (route.equals("/webhooks/{id}")) {
+            String id = request.pathParameter("id");
+            switch (method) {
+                case "GET":
+                    return ApiResponses.json(200, view(webhooks.get(caller, id)));
+                case "PATCH":
+                    return ApiResponses.json(200, view(webhooks.update(caller, id, request.jsonBody())));
+                case "DELETE":
+                    return ApiResponses.json(200, view(webhooks.delete(caller, id)));
+                default:
+                    break;
+            }
+        }
+        if (route.equals("/webhooks/{id}/rotate-secret") && method.equals("POST")) {
+            return ApiResponses.json(200, withSecret(webhooks.rotateSecret(caller, request.pathParameter("id"), optionalBody(request))));
+        }
+        if (route.equals("/webhooks/{id}/test") && method.equals("POST")) {
+            return ApiResponses.json(202, queued(webhooks.sendTest(caller, request.pathParameter("id"))));
+        }
+        if (route.equals("/webhooks/{id}/deliveries") && method.equals("GET")) {
+            int limit = limit(request);
+            List<Map<String, Object>> items = webhooks.deliveries(caller, request.pathParameter("id"), limit).stream()
+                    .map(WebhooksApi::attempt).toList();
+            return ApiResponses.json(200, Map.of("items", items));
+        }
+        if (route.equals("/webhooks/{id}/deliveries/{webhook_id}/replay") && method.equals("POST")) {
+            return ApiResponses.json(202, queued(webhooks.replay(caller, request.pathParameter("id"), request.pathParameter("webhook_id"))));
+        }
+        if (route.equals("/webhooks/{id}/dead-letters")) {
+            if (method.equals("GET")) {
+                return ApiResponses.json(200, Map.of("items", webhooks.deadLetters(caller, request.pathParameter("id")).stream()
+                        .map(WebhooksApi::queued).toList()));
+            }
+        }
+        if (route.equals("/webhooks/{id}/dead-letters/replay") && method.equals("POST")) {
+            List<Map<String, Object>> items = webhooks.replayDeadLetters(caller, request.pathParameter("id")).stream()
+                    .map(WebhooksApi::queued).toList();
+            return ApiResponses.json(202, Map.of("replayed", items.size(), "items", items));
+        }
+        return methodNotAllowed(request);
+    }
+
+    private static int limit(ApiRequest request) {
+        String text = request.queryParameters().get("limit");
+        if (text == null) {
+            return 50;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= 200) {
+                return n;
+            }
+        } catch (NumberFormatException notANumber) {
+            // refused below
+        }
+        throw DomainException.invalid("limit", "must be a whole number between 1 and 200");
+    }
+}

@@ -1,0 +1,311 @@
+package dev.sluice.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.core.agent.Agent;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.usecase.SessionService;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhooks end to end: subscription rules on the bus, the delivery queue, the dispatcher, and a real receiver that
+ * verifies every delivery with the Standard Webhooks reference library (npm standardwebhooks).
+ */
+class WebhooksIT {
+    private static WebhookReceiver receiver;
+    private static JsonSchema envelope;
+
+    @BeforeAll
+    static void startReceiver() throws Exception {
+        receiver = WebhookReceiver.start(0);
+        envelope = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(LocalStack.ROOT.resolve("infra/events/webhook-delivery.schema.json")));
+    }
+
+    @AfterAll
+    static void stopReceiver() throws Exception {
+        receiver.close();
+    }
+
+    /** A group without agents: its sessions stay PENDING until destroyed (CANCELLED). */
+    static String newIdleGroup(ControlPlane plane) {
+        String group = "wh-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        return group;
+    }
+
+    static String newGroup(ControlPlane plane) {
+        String group = newIdleGroup(plane);
+        Instant now = Instant.now();
+        plane.agentStore().put(new Agent(group + "-a1", group, AgentStatus.ALIVE, true,
+                ResourceSlots.parse("a", Map.of("cuda.device", 8, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                "x86_64", "test", Map.of(), now, now));
+        return group;
+    }
+
+    /** Creates a subscription for {@code endpoint} of the receiver and tells the receiver its secret. */
+    static JsonNode subscribe(ApiClient api, String token, String endpoint, String extraJson) {
+        return subscribe(receiver, api, token, endpoint, extraJson);
+    }
+
+    static JsonNode subscribe(WebhookReceiver receiver, ApiClient api, String token, String endpoint, String extraJson) {
+        ApiClient.Reply created = api.post("/webhooks", token, "{\"url\":\"" + receiver.url(endpoint) + "\"" + extraJson + "}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String secret = created.json().path("secret").asText();
+        assertThat(secret).startsWith("whsec_");
+        receiver.configure(endpoint, List.of(secret), 204);
+        return created.json();
+    }
+
+    static String createSession(ApiClient api, String token, String group) {
+        ApiClient.Reply r = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().path("id").asText();
+    }
+
+    static void awaitStatus(ControlPlane plane, String id, SessionStatus wanted) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (plane.sessionStore().find(id).orElseThrow().status() != wanted && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(plane.sessionStore().find(id).orElseThrow().status()).isEqualTo(wanted);
+    }
+
+    static void transition(ControlPlane plane, String id, SessionStatus to) {
+        assertThat(plane.sessions().transition(id, to, "reported by the agent", Map.of()))
+                .isInstanceOf(SessionService.TransitionOutcome.Applied.class);
+    }
+
+    @Test
+    void aSessionsWholeLifeArrivesVerifiedCompleteAndOrderedBySequence() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-life");
+        String group = newGroup(plane);
+        subscribe(api, token, "life", ",\"event_types\":[\"session.status_changed\"]");
+
+        String id = createSession(api, token, group);
+        awaitStatus(plane, id, SessionStatus.SCHEDULED);
+        transition(plane, id, SessionStatus.PULLING);
+        transition(plane, id, SessionStatus.PREPARING);
+        transition(plane, id, SessionStatus.RUNNING);
+        assertThat(api.call("DELETE", "/sessions/" + id, token, null, Map.of()).status()).isEqualTo(200);
+        transition(plane, id, SessionStatus.TERMINATED);
+        List<String> life = List.of("PENDING", "SCHEDULED", "PULLING", "PREPARING", "RUNNING", "TERMINATING", "TERMINATED");
+
+        List<JsonNode> got = receiver.await("life", d -> d.size() >= life.size(), Duration.ofSeconds(20));
+        Thread.sleep(500);
+        got = receiver.deliveries("life");
+        assertThat(got).hasSize(life.size());
+        for (JsonNode d : got) {
+            assertThat(d.path("verified").asBoolean()).as("verified by standardwebhooks: " + d).isTrue();
+            assertThat(d.path("webhook_id").asText()).isEqualTo(d.path("payload").path("id").asText());
+            assertThat(envelope.validate(d.path("payload"))).as(d.path("payload").toString()).isEmpty();
+            assertThat(d.path("payload").path("type").asText()).isEqualTo("session.status_changed");
+            assertThat(d.path("payload").path("data").path("session_id").asText()).isEqualTo(id);
+        }
+        List<JsonNode> bySequence = got.stream().map(d -> d.path("payload").path("data"))
+                .sorted(Comparator.comparingLong(n -> n.path("sequence").asLong())).toList();
+        assertThat(bySequence.stream().map(n -> n.path("sequence").asLong()).toList()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(bySequence.stream().map(n -> n.path("status").asText()).toList()).isEqualTo(life);
+        assertThat(got.stream().map(d -> d.path("webhook_id").asText()).distinct()).hasSize(life.size());
+    }
+
+    /** The token's subject (the owner of what the user creates). */
+    static String subject(String token) {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
+        return dev.sluice.adapters.json.Json.readObjectUnchecked(payload).get("sub").toString();
+    }
+
+    static void publishTask(LocalStack local, String owner, String taskId, String status, int sequence) {
+        var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().httpClient(AwsClients.httpClient()).build();
+        var r = bus.putEvents(b -> b.entries(e -> e.eventBusName(local.stack.outputs().get("EventBusName")).source("sluice.tasks")
+                .detailType("Background Task Updated").detail(dev.sluice.adapters.json.Json.write(Map.of("id", taskId, "owner", owner,
+                        "status", status, "progress", Map.of("objects_done", sequence, "objects_total", 3), "sequence", sequence)))));
+        assertThat(r.failedEntryCount()).isZero();
+    }
+
+    static void destroy(ApiClient api, String token, String id) {
+        ApiClient.Reply r = api.call("DELETE", "/sessions/" + id, token, null, Map.of());
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aFilterExcludesExactlyWhatItShouldAndOnlyTheOwnersEventsArrive() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String alice = local.token("wh-filter-alice");
+        String bob = local.token("wh-filter-bob");
+        String wanted = newIdleGroup(plane);
+        String other = newIdleGroup(plane);
+        subscribe(api, alice, "filtered", ",\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"CANCELLED\"],"
+                + "\"resource_groups\":[\"" + wanted + "\"]}");
+        subscribe(api, alice, "everything", "");
+
+        String hit = createSession(api, alice, wanted);          // PENDING: wrong status; CANCELLED: delivered
+        destroy(api, alice, hit);
+        String elsewhere = createSession(api, alice, other);     // right status, wrong group
+        destroy(api, alice, elsewhere);
+        String bobs = createSession(api, bob, wanted);           // right status and group, another owner
+        destroy(api, bob, bobs);
+        publishTask(local, subject(alice), "task-" + UUID.randomUUID(), "RUNNING", 1); // not a session event
+
+        List<JsonNode> all = receiver.await("everything", d -> d.size() >= 5, Duration.ofSeconds(20));
+        assertThat(all).as("the unfiltered control subscription sees alice's 4 session events and her task").hasSize(5);
+        Thread.sleep(1500);
+        List<JsonNode> filtered = receiver.deliveries("filtered");
+        assertThat(filtered).hasSize(1);
+        JsonNode data = filtered.get(0).path("payload").path("data");
+        assertThat(data.path("session_id").asText()).isEqualTo(hit);
+        assertThat(data.path("status").asText()).isEqualTo("CANCELLED");
+        assertThat(filtered.get(0).path("verified").asBoolean()).isTrue();
+        assertThat(receiver.deliveries("everything")).hasSize(5)
+                .noneMatch(d -> d.path("payload").path("data").path("session_id").asText().equals(bobs))
+                .allMatch(d -> d.path("verified").asBoolean());
+    }
+
+    @Test
+    void taskUpdatesArriveAsTaskUpdatedWithTheirSequence() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-tasks");
+        subscribe(api, token, "tasks", ",\"event_types\":[\"task.updated\"]");
+        String task = "task-" + UUID.randomUUID();
+        for (int i = 1; i <= 3; i++) {
+            publishTask(local, subject(token), task, i < 3 ? "RUNNING" : "SUCCEEDED", i);
+        }
+        publishTask(local, subject(local.token("wh-tasks-other")), "task-" + UUID.randomUUID(), "RUNNING", 1);
+        List<JsonNode> got = receiver.await("tasks", d -> d.size() >= 3, Duration.ofSeconds(20));
+        Thread.sleep(1000);
+        got = receiver.deliveries("tasks");
+        assertThat(got).hasSize(3).allMatch(d -> d.path("verified").asBoolean());
+        for (JsonNode d : got) {
+            assertThat(envelope.validate(d.path("payload"))).as(d.toString()).isEmpty();
+            assertThat(d.path("payload").path("type").asText()).isEqualTo("task.updated");
+            assertThat(d.path("payload").path("data").path("id").asText()).isEqualTo(task);
+        }
+        assertThat(got.stream().map(d -> d.path("payload").path("data").path("sequence").asInt()).sorted().toList())
+                .containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aRotatedSecretSignsWithBothUntilTheGracePeriodEnds() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-rotate");
+        JsonNode sub = subscribe(api, token, "rotate", "");
+        String id = sub.path("id").asText();
+        String first = sub.path("secret").asText();
+        assertThat(api.get("/webhooks/" + id, token).body()).as("the secret is shown only at creation").doesNotContain(first)
+                .doesNotContain("whsec_");
+
+        ApiClient.Reply rotated = api.post("/webhooks/" + id + "/rotate-secret", token, "{\"grace_period\":\"1h\"}");
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        String second = rotated.json().path("secret").asText();
+        assertThat(second).startsWith("whsec_").isNotEqualTo(first);
+        receiver.configure("rotate", List.of(first, second), 204);
+        assertThat(api.post("/webhooks/" + id + "/test", token, null).status()).isEqualTo(202);
+        JsonNode during = receiver.await("rotate", d -> d.size() >= 1, Duration.ofSeconds(15)).get(0);
+        assertThat(during.path("signatures").asInt()).isEqualTo(2);
+        assertThat(during.path("verified_with")).extracting(JsonNode::asInt).containsExactly(0, 1);
+        assertThat(envelope.validate(during.path("payload"))).isEmpty();
+
+        String third = api.post("/webhooks/" + id + "/rotate-secret", token, "{\"grace_period\":\"0\"}").json().path("secret").asText();
+        receiver.configure("rotate", List.of(first, second, third), 204);
+        assertThat(api.post("/webhooks/" + id + "/test", token, null).status()).isEqualTo(202);
+        JsonNode after = receiver.await("rotate", d -> d.size() >= 2, Duration.ofSeconds(15)).get(1);
+        assertThat(after.path("signatures").asInt()).as("no grace: only the newest secret signs").isEqualTo(1);
+        assertThat(after.path("verified_with")).extracting(JsonNode::asInt).containsExactly(2);
+    }
+
+    @Test
+    void aSessionsCallbackUrlGetsItsChangesSignedWithTheOwnersCallbackSecret() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-callback");
+        ApiClient.Reply secret = api.post("/webhooks/callback-secret", token, null);
+        assertThat(secret.status()).as(secret.body()).isEqualTo(200);
+        receiver.configure("callback", List.of(secret.json().path("secret").asText()), 200);
+        String group = newIdleGroup(plane);
+        ApiClient.Reply created = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"callback_url\":\"" + receiver.url("callback") + "\"}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asText();
+        destroy(api, token, id);
+        List<JsonNode> got = receiver.await("callback", d -> d.size() >= 2, Duration.ofSeconds(15));
+        assertThat(got).hasSize(2).allMatch(d -> d.path("verified").asBoolean());
+        assertThat(got.stream().map(d -> d.path("payload").path("data").path("status").asText()).sorted().toList())
+                .containsExactly("CANCELLED", "PENDING");
+    }
+
+    @Test
+    void usersSeeAndManageOnlyTheirOwnSubscriptionsAndADeletedOneStopsReceiving() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String owner = local.token("wh-own-a");
+        String stranger = local.token("wh-own-b");
+        String id = subscribe(api, owner, "owned", ",\"event_types\":[\"task.updated\"]").path("id").asText();
+        for (String[] call : new String[][]{{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"POST", "/rotate-secret"},
+                {"POST", "/test"}, {"GET", "/deliveries"}, {"GET", "/dead-letters"}, {"POST", "/dead-letters/replay"},
+                {"POST", "/deliveries/msg_x/replay"}}) {
+            ApiClient.Reply r = api.call(call[0], "/webhooks/" + id + call[1], stranger, call[0].equals("PATCH") ? "{}" : null, Map.of());
+            assertThat(r.status()).as(call[0] + call[1] + " " + r.body()).isEqualTo(404);
+        }
+        assertThat(api.get("/webhooks", stranger).json().path("items")).isEmpty();
+        assertThat(api.get("/webhooks", owner).json().path("items")).extracting(n -> n.path("id").asText()).containsExactly(id);
+
+        var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().httpClient(AwsClients.httpClient()).build();
+        String busName = local.stack.outputs().get("EventBusName");
+        assertThat(bus.listRules(r -> r.eventBusName(busName).namePrefix("sluice-webhook-" + id)).rules()).hasSize(1);
+        assertThat(api.call("DELETE", "/webhooks/" + id, owner, null, Map.of()).status()).isEqualTo(200);
+        assertThat(bus.listRules(r -> r.eventBusName(busName).namePrefix("sluice-webhook-" + id)).rules()).isEmpty();
+        assertThat(api.get("/webhooks/" + id, owner).status()).isEqualTo(404);
+        publishTask(local, subject(owner), "task-" + UUID.randomUUID(), "RUNNING", 1);
+        Thread.sleep(2000);
+        assertThat(receiver.deliveries("owned")).as("nothing arrives after the delete").isEmpty();
+    }
+
+    @Test
+    void anUpdatedFilterReplacesTheRulesPattern() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("wh-update");
+        String id = subscribe(api, token, "updated", ",\"event_types\":[\"task.updated\"]").path("id").asText();
+        String group = newIdleGroup(plane);
+        ApiClient.Reply patched = api.call("PATCH", "/webhooks/" + id, token,
+                "{\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"CANCELLED\"]},\"description\":\"ends\"}", Map.of());
+        assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+        assertThat(patched.json().path("filter").path("statuses")).extracting(JsonNode::asText).containsExactly("CANCELLED");
+        publishTask(local, subject(token), "task-" + UUID.randomUUID(), "RUNNING", 1);
+        String s = createSession(api, token, group);
+        destroy(api, token, s);
+        List<JsonNode> got = receiver.await("updated", d -> d.size() >= 1, Duration.ofSeconds(15));
+        Thread.sleep(1000);
+        got = receiver.deliveries("updated");
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).path("payload").path("data").path("status").asText()).isEqualTo("CANCELLED");
+    }
+}
