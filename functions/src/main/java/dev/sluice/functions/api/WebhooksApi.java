@@ -70,6 +70,25 @@ public final class WebhooksApi extends ApiHandler {
         return request.rawBody().isBlank() ? Map.of() : request.jsonBody();
     }
 
+    /**
+     * A secret is shown once: the answer kept for an Idempotency-Key replay has it removed ({@code secret: null},
+     * {@code secret_withheld: true}); a client that lost the first answer rotates the secret.
+     */
+    @Override
+    protected String remembered(ApiRequest request, String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = dev.sluice.adapters.json.Json.MAPPER.readTree(body);
+            if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.has("secret")) {
+                o.putNull("secret");
+                o.put("secret_withheld", true);
+                return dev.sluice.adapters.json.Json.MAPPER.writeValueAsString(o);
+            }
+            return body;
+        } catch (java.io.IOException e) {
+            return body;
+        }
+    }
+
     @Override
     protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
         WebhookService webhooks = plane.webhooks().service();

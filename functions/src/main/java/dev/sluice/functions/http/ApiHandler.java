@@ -76,9 +76,17 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
         APIGatewayProxyResponseEvent response = route(request, caller);
         if (response.getStatusCode() >= 200 && response.getStatusCode() < 300) {
             plane.responses().remember(scope, key.get().key(),
-                    new IdempotentResponses.Stored(key.get().fingerprint(), response.getStatusCode(), response.getBody()));
+                    new IdempotentResponses.Stored(key.get().fingerprint(), response.getStatusCode(), remembered(request, response.getBody())));
         }
         return response;
+    }
+
+    /**
+     * What is kept of a successful answer for an Idempotency-Key replay; by default all of it. Answers that carry a
+     * secret override this so that no secret is ever stored in the idempotency table.
+     */
+    protected String remembered(ApiRequest request, String body) {
+        return body;
     }
 
     private static void log(Context context, ApiRequest request, int status, long started, String failure) {

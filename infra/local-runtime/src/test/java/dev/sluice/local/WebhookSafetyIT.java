@@ -98,4 +98,26 @@ class WebhookSafetyIT {
         assertThat(api.call("DELETE", "/webhooks/" + items.get(0).path("id").asText(), token, null, java.util.Map.of()).status()).isEqualTo(200);
         assertThat(api.post("/webhooks", token, "{\"url\":\"http://127.0.0.1:9/cap\"}").status()).isEqualTo(201);
     }
+
+    @Test
+    void aSecretIsShownOnceAndNeverKeptForIdempotentReplays() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("webhook-once-" + java.util.UUID.randomUUID().toString().substring(0, 6));
+        String key = "create-" + java.util.UUID.randomUUID();
+        String body = "{\"url\":\"http://127.0.0.1:9/hook\"}";
+        ApiClient.Reply first = api.call("POST", "/webhooks", token, body, java.util.Map.of("Idempotency-Key", key));
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        String secret = first.json().path("secret").asText();
+        assertThat(secret).startsWith("whsec_");
+        ApiClient.Reply replay = api.call("POST", "/webhooks", token, body, java.util.Map.of("Idempotency-Key", key));
+        assertThat(replay.status()).isEqualTo(201);
+        assertThat(replay.json().path("id").asText()).isEqualTo(first.json().path("id").asText());
+        assertThat(replay.json().path("secret").isNull()).isTrue();
+        assertThat(replay.json().path("secret_withheld").asBoolean()).isTrue();
+        try (var dynamo = software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder().build()) {
+            String table = local.functionEnvironment().get("IDEMPOTENCY_TABLE");
+            assertThat(dynamo.scan(b -> b.tableName(table)).items().toString()).doesNotContain(secret);
+        }
+    }
 }
