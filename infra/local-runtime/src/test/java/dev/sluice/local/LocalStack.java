@@ -21,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class LocalStack {
     static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
     private static LocalStack instance;
+    static final int CLONE_PAGE_SIZE = 100;
+    static final int CLONE_PAGES_PER_EXECUTION = 4;
+    static final long CLONE_MULTIPART_THRESHOLD = 8L * 1024 * 1024;
 
     final LocalRuntime runtime;
     final LocalDeployer.DeployedStack stack;
@@ -47,6 +50,10 @@ final class LocalStack {
             // (the tick function is invoked directly where it is tested).
             Map<String, String> parameters = new java.util.HashMap<>(runtime.stackParameters());
             parameters.put("SchedulerTickRate", "rate(1 day)");
+            // Small clone pages, so a 2,000-object clone spans several executions (the continue-as-new mechanism).
+            parameters.put("ClonePageSize", Integer.toString(CLONE_PAGE_SIZE));
+            parameters.put("ClonePagesPerExecution", Integer.toString(CLONE_PAGES_PER_EXECUTION));
+            parameters.put("CloneMultipartThreshold", Long.toString(CLONE_MULTIPART_THRESHOLD));
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             FunctionHost functions = runtime.serve(stack, endpoint);
