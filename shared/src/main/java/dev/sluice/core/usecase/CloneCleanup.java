@@ -31,10 +31,11 @@ final class CloneCleanup {
         this.clock = clock;
     }
 
+    /** The folders first, the task last: whoever sees the task failed sees the folders settled. */
     void run(CloneJob job, String reason) {
+        undoFolders(job, reason);
         tasks.finish(job.taskId(), TaskStatus.FAILED, Map.of(), Optional.of(reason), clock.instant())
                 .ifPresent(t -> events.taskUpdated(t, "failed"));
-        undoFolders(job, reason);
     }
 
     /** The folders' half: data removed, target error, source ready. */
