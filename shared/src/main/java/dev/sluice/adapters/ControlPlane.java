@@ -46,6 +46,13 @@ public final class ControlPlane {
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
                         JwtVerifier tokens, Clock clock) {
+        this(sessionStore, groupStore, agentStore, placements, policyStore, passLease, events, responses, tokens, clock,
+                dev.sluice.core.port.FolderLookup.NONE);
+    }
+
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
+                        ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
+                        JwtVerifier tokens, Clock clock, dev.sluice.core.port.FolderLookup folders) {
         this.passLease = passLease;
         this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
         this.policies = new ResourcePolicyService(policyStore);
@@ -54,7 +61,7 @@ public final class ControlPlane {
         this.agentStore = agentStore;
         this.agents = new AgentService(agentStore);
         this.groupStore = groupStore;
-        this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
+        this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock, folders);
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
     }
@@ -73,7 +80,8 @@ public final class ControlPlane {
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 new IdempotentResponses(aws.enhanced(), require(env, "IDEMPOTENCY_TABLE"), clock),
                 JwtVerifier.forJwksUrl(require(env, "JWT_ISSUER"), require(env, "JWT_AUDIENCE"), require(env, "JWKS_URL"), clock),
-                clock);
+                clock,
+                FolderPlane.lookup(env));
     }
 
     private static String require(Map<String, String> env, String name) {

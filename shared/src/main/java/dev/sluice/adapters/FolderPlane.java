@@ -76,6 +76,16 @@ public final class FolderPlane {
                 (int) number(env, "CLONE_COPY_CONCURRENCY", 32));
     }
 
+    /** Session mounts read folders from the folders table when the function has one (FOLDERS_TABLE). */
+    public static dev.sluice.core.port.FolderLookup lookup(Map<String, String> env) {
+        String table = env.get("FOLDERS_TABLE");
+        if (table == null || table.isBlank()) {
+            return dev.sluice.core.port.FolderLookup.NONE;
+        }
+        DynamoFolderStore store = new DynamoFolderStore(AwsClients.shared().dynamoDb(), table, env.getOrDefault("TASKS_TABLE", ""));
+        return store::find;
+    }
+
     /** The endpoint named by the standard variable (or system property), for the presigner, which does not read it. */
     static Optional<URI> endpoint() {
         String value = System.getenv("AWS_ENDPOINT_URL_S3");

@@ -53,6 +53,11 @@ class AuthorizationMatrixIT {
     @Test
     void everyEndpointAnswersEachCallerAsTheMatrixSays() {
         String id = sessionOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         String body = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}";
         List<Row> rows = List.of(
                 new Row("POST", "/sessions", body, expect(401, 201, 201, 201, 403)),
@@ -68,7 +73,12 @@ class AuthorizationMatrixIT {
                 new Row("GET", "/resource-policies", null, expect(401, 403, 403, 200, 403)),
                 new Row("PUT", "/resource-policies/group:" + group, "{\"max_pending_sessions\":1000}", expect(401, 403, 403, 200, 403)),
                 new Row("GET", "/resource-policies/group:" + group, null, expect(401, 403, 403, 200, 403)),
-                new Row("GET", "/agents/i-none", null, expect(401, 403, 403, 404, 403)));
+                new Row("GET", "/agents/i-none", null, expect(401, 403, 403, 404, 403)),
+                new Row("GET", "/folders", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/folders/" + folder, null, expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/folders/" + folder + "/files", null, expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/tasks", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/tasks/" + task, null, expect(401, 200, 404, 200, 403)));
         List<String> wrong = new ArrayList<>();
         for (Row row : rows) {
             for (Map.Entry<String, String> caller : who.entrySet()) {
@@ -88,6 +98,11 @@ class AuthorizationMatrixIT {
     @Test
     void nobodyElseCanDestroyAUsersSessionButTheAdminCan() {
         String id = sessionOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         for (String caller : List.of("anonymous", "userB", "agent")) {
             assertThat(api.call("DELETE", "/sessions/" + id, who.get(caller), null, Map.of()).status()).isIn(401, 403, 404);
             assertThat(api.get("/sessions/" + id, who.get("userA")).json().path("status").asText()).isEqualTo("PENDING");
@@ -108,6 +123,11 @@ class AuthorizationMatrixIT {
     @Test
     void listingsShowOnlyTheCallersOwnSessions() {
         String id = sessionOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         JsonNode asB = api.get("/sessions?limit=200", who.get("userB")).json().path("items");
         asB.forEach(s -> assertThat(s.path("id").asText()).isNotEqualTo(id));
         asB.forEach(s -> assertThat(s.path("owner").asText()).isEqualTo(asB.get(0).path("owner").asText()));

@@ -390,4 +390,42 @@ class FoldersIT {
         }
         assertThat(api.get("/tasks/" + UUID.randomUUID(), alice).status()).isEqualTo(404);
     }
+
+    @Test
+    void sessionsMountTheCallersUsableFoldersByName() {
+        String group = unique("mounts");
+        assertThat(api.put("/resource-groups/" + group, local.adminToken(), "{}").status()).isIn(200, 201);
+        String data = unique("data");
+        JsonNode folder = create(alice, data, false);
+        String models = unique("models");
+        api.post("/folders", alice, "{\"name\":\"" + models + "\",\"permission\":\"ro\"}");
+        String session = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},";
+        ApiClient.Reply created = api.post("/sessions", alice, session + "\"mounts\":[\"" + data + "\",{\"name\":\"" + models
+                + "\",\"path\":\"/models\"}]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        JsonNode mounts = created.json().get("folder_mounts");
+        assertThat(mounts).hasSize(2);
+        assertThat(mounts.get(0).get("folder_id").asText()).isEqualTo(folder.get("id").asText());
+        assertThat(mounts.get(0).get("prefix").asText()).isEqualTo(prefix(folder));
+        assertThat(mounts.get(0).get("permission").asText()).isEqualTo("rw");
+        assertThat(mounts.get(0).get("mount_path").asText()).isEqualTo("/home/work/" + data);
+        assertThat(mounts.get(1).get("permission").asText()).isEqualTo("ro");
+        assertThat(mounts.get(1).get("mount_path").asText()).isEqualTo("/models");
+        JsonNode stored = api.get("/sessions/" + created.json().get("id").asText(), alice).json();
+        assertThat(stored.get("folder_mounts")).isEqualTo(mounts);
+
+        ApiClient.Reply unknown = api.post("/sessions", alice, session + "\"mounts\":[\"" + unique("nope") + "\"]}");
+        assertThat(unknown.status()).isEqualTo(422);
+        assertThat(unknown.errorField()).isEqualTo("mounts[0]");
+        ApiClient.Reply notHers = api.post("/sessions", bob, session + "\"mounts\":[\"" + data + "\"]}");
+        assertThat(notHers.status()).as("bob cannot mount alice's folder").isEqualTo(422);
+        assertThat(notHers.errorField()).isEqualTo("mounts[0]");
+        ApiClient.Reply twice = api.post("/sessions", alice, session + "\"mounts\":[\"" + data + "\",\"" + data + ":/x\"]}");
+        assertThat(twice.errorField()).isEqualTo("mounts[1]");
+        assertThat(api.post("/sessions", alice, session + "\"mounts\":[\"" + data + ":relative\"]}").errorField()).isEqualTo("mounts[0]");
+        api.call("DELETE", "/folders/" + models, alice, null, Map.of());
+        ApiClient.Reply deleted = api.post("/sessions", alice, session + "\"mounts\":[\"" + models + "\"]}");
+        assertThat(deleted.status()).isEqualTo(422);
+        assertThat(deleted.errorField()).isEqualTo("mounts[0]");
+    }
 }

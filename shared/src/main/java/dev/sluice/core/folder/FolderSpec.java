@@ -25,6 +25,10 @@ public record FolderSpec(String name, String host, UsageMode usageMode, FolderPe
         return new FolderSpec(name, host, mode, permission, cloneable);
     }
 
+    public static boolean isValidName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
     public static String requireName(String name, String field) {
         if (!NAME.matcher(name).matches()) {
             throw DomainException.invalid(field, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");

@@ -77,6 +77,9 @@ public final class FolderService {
 
     /** The caller's folder of that name (404 otherwise; a completely deleted folder is gone). */
     public Folder get(Principal caller, String name) {
+        if (!FolderSpec.isValidName(name)) {
+            throw DomainException.notFound("no folder named '" + name + "'");
+        }
         return folders.find(caller.subject(), name).filter(f -> f.status() != FolderStatus.DELETE_COMPLETE)
                 .orElseThrow(() -> DomainException.notFound("no folder named '" + name + "'"));
     }

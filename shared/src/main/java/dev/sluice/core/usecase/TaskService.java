@@ -33,7 +33,12 @@ public final class TaskService {
         this.clock = clock;
     }
 
+    private static final java.util.regex.Pattern TASK_ID = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
+
     public BackgroundTask get(Principal caller, String id) {
+        if (!TASK_ID.matcher(id).matches()) {
+            throw DomainException.notFound("no task " + id);
+        }
         return tasks.find(id).filter(t -> t.owner().equals(caller.subject()) || caller.isAdmin())
                 .orElseThrow(() -> DomainException.notFound("no task " + id));
     }
