@@ -39,7 +39,8 @@ public final class S3FolderStorage implements FolderStorage {
         try {
             r = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(maxKeys).continuationToken(continuationToken.orElse(null)));
         } catch (S3Exception e) {
-            if (e.statusCode() == 400 && continuationToken.isPresent()) {
+            // A token S3 does not know is the caller's mistake, however the store words its refusal.
+            if (continuationToken.isPresent()) {
                 throw new IllegalArgumentException("not a continuation token of this listing");
             }
             throw e;

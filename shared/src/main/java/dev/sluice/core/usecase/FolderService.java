@@ -267,7 +267,7 @@ public final class FolderService {
         Folder folder = get(caller, name);
         FolderStorage.ListPage page;
         try {
-            page = storage.list(folder.prefix(), cursor, limit);
+            page = storage.list(folder.prefix(), cursor.map(FolderService::decodeCursor), limit);
         } catch (IllegalArgumentException e) {
             throw DomainException.invalid("cursor", "is not a cursor this listing gave");
         }
@@ -279,8 +279,22 @@ public final class FolderService {
         }).toList();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
-        out.put("next_cursor", page.nextToken().orElse(null));
+        out.put("next_cursor", page.nextToken().map(FolderService::encodeCursor).orElse(null));
         return out;
+    }
+
+    /** Cursors are the storage's continuation tokens, base64url-encoded so that anything else is refused before S3. */
+    static String encodeCursor(String token) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static String decodeCursor(String cursor) {
+        byte[] raw = java.util.Base64.getUrlDecoder().decode(cursor);
+        String token = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+        if (token.isEmpty() || token.length() > 1024 || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException("not a cursor");
+        }
+        return token;
     }
 
     private Folder writable(Principal caller, String name) {
