@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
             PsCommand.class,
             SessionCommand.class,
             ResourceGroupCommand.class,
+            FolderCommand.class,
+            TaskCommand.class,
             ConfigureCommand.class,
             VersionCommand.class},
         footerHeading = "%nExit codes:%n",
