@@ -91,28 +91,91 @@ public final class CloneSteps {
         return next;
     }
 
-    /** Copies one page of the source's objects with bounded concurrency, then counts it on the task. */
+    /** How long one copy step keeps taking new pages (the Lambda timeout is well above it). */
+    static final Duration STEP_BUDGET = Duration.ofSeconds(60);
+
+    /** One listed page whose copies are running. */
+    private record InFlight(FolderStorage.ListPage page, List<Future<Long>> copies) {
+    }
+
+    /**
+     * Copies pages of the source with bounded concurrency, listing the next page while the current one copies (no
+     * barrier between pages), and counts each page on the task, in order, as it completes — one progress write and
+     * one event a page. Stops at the end of the source, at {@code pages_per_execution} pages in this execution, or
+     * when the step's time budget is spent; returns the cursor after the last page counted.
+     */
     public Map<String, Object> copyPage(Map<String, Object> state) {
         CloneJob job = job(state);
         CloneCursor cursor = CloneCursor.fromState(state);
         int pageSize = ((Number) state.get("page_size")).intValue();
+        int limit = ((Number) state.get("pages_per_execution")).intValue();
         requireRunning(job);
         String sourcePrefix = Folder.prefixOf(job.sourceId());
         String targetPrefix = Folder.prefixOf(job.targetId());
-        FolderStorage.ListPage page = storage.list(sourcePrefix, cursor.token(), pageSize);
-        List<Future<Long>> copies = new ArrayList<>();
-        for (FolderStorage.StoredObject o : page.objects()) {
-            String target = targetPrefix + o.key().substring(sourcePrefix.length());
-            copies.add(copiers.submit(() -> storage.copy(o.key(), target, o.size())));
+        Instant deadline = clock.instant().plus(STEP_BUDGET);
+        java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+        Optional<String> listToken = cursor.token();
+        boolean moreToList = cursor.hasMore();
+        Optional<String> committed = cursor.token();
+        boolean committedMore = cursor.hasMore();
+        long pagesDone = cursor.pagesDone();
+        long pagesHere = cursor.pagesHere();
+        while (true) {
+            boolean mayList = moreToList && pagesHere + inFlight.size() < limit
+                    && (inFlight.isEmpty() && pagesHere == cursor.pagesHere() || clock.instant().isBefore(deadline));
+            if (mayList && inFlight.size() < 2) {
+                FolderStorage.ListPage page = storage.list(sourcePrefix, listToken, pageSize);
+                List<Future<Long>> copies = new ArrayList<>();
+                for (FolderStorage.StoredObject o : page.objects()) {
+                    String target = targetPrefix + o.key().substring(sourcePrefix.length());
+                    copies.add(copiers.submit(() -> storage.copy(o.key(), target, o.size())));
+                }
+                inFlight.add(new InFlight(page, copies));
+                listToken = page.nextToken();
+                moreToList = listToken.isPresent();
+                continue;
+            }
+            if (inFlight.isEmpty()) {
+                break;
+            }
+            InFlight head = inFlight.poll();
+            long bytes;
+            try {
+                bytes = await(head, sourcePrefix);
+            } catch (CloneFailed e) {
+                drain(inFlight);
+                throw e;
+            }
+            TaskStore.PageOutcome outcome = tasks.addPage(job.taskId(), pagesDone, head.page().objects().size(), bytes,
+                    "copied page " + (pagesDone + 1), clock.instant());
+            if (outcome instanceof TaskStore.PageOutcome.Counted counted) {
+                events.taskUpdated(counted.task(), "updated");
+            } else if (outcome instanceof TaskStore.PageOutcome.Ended ended) {
+                // Cancelled while these pages were copying: what they wrote after the cancel's cleanup is removed again.
+                drain(inFlight);
+                storage.deletePrefix(targetPrefix);
+                throw new CloneFailed("the task was " + ended.status().wireName());
+            }
+            pagesDone++;
+            pagesHere++;
+            committed = head.page().nextToken();
+            committedMore = committed.isPresent();
         }
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        next.put("cursor", new CloneCursor(committed, pagesDone, pagesHere, committedMore).toMap());
+        return next;
+    }
+
+    /** Waits for a page's copies; the bytes copied, or the first failure (after every copy of the page has ended). */
+    private static long await(InFlight page, String sourcePrefix) {
         long bytes = 0;
         String failure = null;
-        for (int i = 0; i < copies.size(); i++) {
+        for (int i = 0; i < page.copies().size(); i++) {
             try {
-                bytes += copies.get(i).get();
+                bytes += page.copies().get(i).get();
             } catch (ExecutionException e) {
                 if (failure == null) {
-                    failure = "could not copy '" + page.objects().get(i).key().substring(sourcePrefix.length()) + "': "
+                    failure = "could not copy '" + page.page().objects().get(i).key().substring(sourcePrefix.length()) + "': "
                             + e.getCause().getMessage();
                 }
             } catch (InterruptedException e) {
@@ -123,20 +186,23 @@ public final class CloneSteps {
         if (failure != null) {
             throw new CloneFailed(failure);
         }
-        long objects = page.objects().size();
-        TaskStore.PageOutcome outcome = tasks.addPage(job.taskId(), cursor.pagesDone(), objects, bytes,
-                "copied page " + (cursor.pagesDone() + 1), clock.instant());
-        if (outcome instanceof TaskStore.PageOutcome.Counted counted) {
-            events.taskUpdated(counted.task(), "updated");
-        } else if (outcome instanceof TaskStore.PageOutcome.Ended ended) {
-            // Cancelled while this page was copying: what it wrote after the cancel's cleanup is removed again.
-            storage.deletePrefix(targetPrefix);
-            throw new CloneFailed("the task was " + ended.status().wireName());
+        return bytes;
+    }
+
+    /** Lets the copies still running end, so that nothing is written after the cleanup that follows. */
+    private static void drain(java.util.Deque<InFlight> inFlight) {
+        for (InFlight page : inFlight) {
+            for (Future<Long> copy : page.copies()) {
+                try {
+                    copy.get();
+                } catch (ExecutionException ignored) {
+                    // the step fails anyway
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
-        Map<String, Object> next = new LinkedHashMap<>(state);
-        next.put("cursor", new CloneCursor(page.nextToken(), cursor.pagesDone() + 1, cursor.pagesHere() + 1,
-                page.nextToken().isPresent()).toMap());
-        return next;
     }
 
     /** Starts the next execution with the cursor (deterministic name: a retried step starts nothing new). */

@@ -117,21 +117,24 @@ class CloneStepsTest {
     }
 
     @Test
-    void aRetriedPageIsCountedOnce() {
+    void aRetriedStepCountsItsPagesOnce() {
         FolderService.CloneStarted started = cloneOf(15);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
+        Map<String, Object> after = steps.copyPage(prepared);
         steps.copyPage(prepared);
-        steps.copyPage(prepared);
-        assertThat(tasks.find(started.task().id()).orElseThrow().progress().objectsDone()).isEqualTo(10);
+        BackgroundTask task = tasks.find(started.task().id()).orElseThrow();
+        assertThat(task.progress().objectsDone()).isEqualTo(15);
+        assertThat(task.progress().pagesDone()).as("two pages, each counted once").isEqualTo(2);
+        assertThat(CloneCursor.fromState(after)).isEqualTo(new CloneCursor(java.util.Optional.empty(), 2, 2, false));
     }
 
     @Test
     void aSourceThatChangedFailsVerificationAndCleanupUndoesEverything() {
         FolderService.CloneStarted started = cloneOf(15);
-        Map<String, Object> s = steps.copyPage(steps.prepare(workflow.inputs.get(0)));
+        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
         String sourcePrefix = folders.find("alice", "src").orElseThrow().prefix();
         storage.objects.remove(storage.under(sourcePrefix).get(14));
-        Map<String, Object> last = steps.copyPage(s);
+        Map<String, Object> last = steps.copyPage(prepared);
         assertThatThrownBy(() -> steps.finish(last)).isInstanceOf(CloneSteps.CloneFailed.class).hasMessageContaining("15 objects were counted, 14 copied");
 
         Map<String, Object> failed = new LinkedHashMap<>(last);

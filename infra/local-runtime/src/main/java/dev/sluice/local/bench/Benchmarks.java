@@ -24,10 +24,12 @@ public final class Benchmarks {
             write(root, "api-latency", "API latency (issue #3)", api.markdown());
             SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
             write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            CloneBenchmark.Report clone = CloneBenchmark.run(runtime, stack);
+            write(root, "folder-clone", "Folder clone (issue #6)", clone.markdown());
         }
     }
 
-    private static void write(Path root, String name, String title, String body) throws IOException {
+    static void write(Path root, String name, String title, String body) throws IOException {
         String section = String.join("\n", "### " + title, "", "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".", "",
                 body, "");
         System.out.println(section);
