@@ -23,7 +23,7 @@ public enum FolderStatus {
             CLONING, EnumSet.of(READY, ERROR),
             MOUNTED, EnumSet.of(READY),
             ERROR, EnumSet.of(DELETE_PENDING),
-            DELETE_PENDING, EnumSet.of(DELETE_ONGOING),
+            DELETE_PENDING, EnumSet.of(DELETE_ONGOING, DELETE_ERROR),
             DELETE_ONGOING, EnumSet.of(DELETE_COMPLETE, DELETE_ERROR),
             DELETE_COMPLETE, EnumSet.noneOf(FolderStatus.class),
             DELETE_ERROR, EnumSet.of(DELETE_PENDING));

@@ -106,9 +106,17 @@ public final class FolderService {
      * Deletes a folder: delete-pending, then delete-ongoing while its objects are removed, then delete-complete (its
      * name is free again); a storage failure leaves it delete-error, from which a second delete starts over.
      */
+    /** A deletion whose status has not moved for this long was cut short (its request timed out): it may be resumed. */
+    public static final Duration STALE_DELETION = Duration.ofMinutes(2);
+
     public Folder delete(Principal caller, String name) {
         Folder folder = get(caller, name);
         Instant now = clock.instant();
+        if ((folder.status() == FolderStatus.DELETE_PENDING || folder.status() == FolderStatus.DELETE_ONGOING)
+                && folder.statusHistory().get(folder.statusHistory().size() - 1).at().isBefore(now.minus(STALE_DELETION))) {
+            folder = move(folder, EnumSet.of(folder.status()), FolderStatus.DELETE_ERROR, "deletion was cut short; resumed", now)
+                    .orElseThrow(() -> notReady(get(caller, name)));
+        }
         Folder pending = move(folder, EnumSet.of(FolderStatus.READY, FolderStatus.ERROR, FolderStatus.DELETE_ERROR),
                 FolderStatus.DELETE_PENDING, "deletion requested", now)
                 .orElseThrow(() -> notReady(get(caller, name)));

@@ -168,6 +168,23 @@ class CloneStepsTest {
     }
 
     @Test
+    void aDeletionCutShortIsResumedByTheNextDeleteButALiveOneIsNot() {
+        Folder folder = service.create(ALICE, Map.of("name", "old"));
+        storage.objects.put(folder.prefix() + "a", new byte[1]);
+        folders.transition("alice", "old", folder.id(), Set.of(FolderStatus.READY), FolderStatus.DELETE_PENDING, "deletion requested",
+                CLOCK.instant().minus(Duration.ofMinutes(1)));
+        assertThatThrownBy(() -> service.delete(ALICE, "old")).as("a deletion a minute old may still be running")
+                .isInstanceOf(dev.sluice.core.error.DomainException.class);
+        folders.transition("alice", "old", folder.id(), Set.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing",
+                CLOCK.instant().minus(FolderService.STALE_DELETION.plusSeconds(1)));
+        Folder deleted = service.delete(ALICE, "old");
+        assertThat(deleted.status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(deleted.statusHistory()).extracting(c -> c.status()).containsSubsequence(FolderStatus.DELETE_ONGOING,
+                FolderStatus.DELETE_ERROR, FolderStatus.DELETE_PENDING, FolderStatus.DELETE_ONGOING, FolderStatus.DELETE_COMPLETE);
+        assertThat(storage.under(folder.prefix())).isEmpty();
+    }
+
+    @Test
     void theMessageOfACaughtLambdaErrorIsItsErrorMessage() {
         assertThat(CloneSteps.failureMessage(Map.of("Error", "X", "Cause", "{\"errorMessage\":\"could not copy 'a \\\"b\\\"'\",\"errorType\":\"E\"}")))
                 .isEqualTo("could not copy 'a \"b\"'");
