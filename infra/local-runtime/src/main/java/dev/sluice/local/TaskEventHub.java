@@ -21,7 +21,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * every {@code Task Updated} event to a queue of this runtime, and a poller wakes the streams of that task.
  */
 final class TaskEventHub implements TaskEventStream.Wakeups, AutoCloseable {
+    /** Updates kept per task for the streams that follow it (the newest ones; a stream that falls behind reads the item). */
+    static final int KEPT_PER_TASK = 5_000;
     private final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.ConcurrentSkipListMap<Long, Map<String, Object>>> updates = new ConcurrentHashMap<>();
     private final SqsClient sqs;
     private final String queueUrl;
     private final Thread poller;
@@ -56,7 +59,9 @@ final class TaskEventHub implements TaskEventStream.Wakeups, AutoCloseable {
                 List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
                 for (Message m : messages) {
                     JsonNode event = Json.MAPPER.readTree(m.body());
-                    signal(event.path("detail").path("id").asText(""));
+                    Map<String, Object> detail = Json.MAPPER.convertValue(event.path("detail"),
+                            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+                    deliver(event.path("detail").path("id").asText(""), detail);
                 }
                 if (!messages.isEmpty()) {
                     sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(messages.stream()
@@ -70,6 +75,24 @@ final class TaskEventHub implements TaskEventStream.Wakeups, AutoCloseable {
                 }
             }
         }
+    }
+
+    void deliver(String taskId, Map<String, Object> detail) {
+        if (detail.get("sequence") instanceof Number n) {
+            java.util.concurrent.ConcurrentSkipListMap<Long, Map<String, Object>> kept =
+                    updates.computeIfAbsent(taskId, k -> new java.util.concurrent.ConcurrentSkipListMap<>());
+            kept.put(n.longValue(), detail);
+            while (kept.size() > KEPT_PER_TASK) {
+                kept.pollFirstEntry();
+            }
+        }
+        signal(taskId);
+    }
+
+    @Override
+    public List<Map<String, Object>> after(String taskId, long sequence) {
+        java.util.concurrent.ConcurrentSkipListMap<Long, Map<String, Object>> kept = updates.get(taskId);
+        return kept == null ? List.of() : List.copyOf(kept.tailMap(sequence, false).values());
     }
 
     void signal(String taskId) {

@@ -270,6 +270,10 @@ class FoldersIT {
             long pages = (expected.size() + LocalStack.CLONE_PAGE_SIZE - 1) / LocalStack.CLONE_PAGE_SIZE;
             assertThat(events.stream().filter(e -> e.get("type").asText().equals("progress")).count())
                     .as("a progress event per page, give or take the first ones").isGreaterThanOrEqualTo(pages / 2);
+            List<Long> ids = events.stream().map(e -> Long.parseLong(e.get("id").asText())).toList();
+            for (int i = 1; i < ids.size(); i++) {
+                assertThat(ids.get(i)).as("one event per update, in order: " + ids).isEqualTo(ids.get(i - 1) + 1);
+            }
             long previous = -1;
             for (JsonNode e : events) {
                 long done = e.get("data").get("progress").get("objects_done").asLong();
