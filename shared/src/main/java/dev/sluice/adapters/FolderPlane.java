@@ -38,6 +38,7 @@ public final class FolderPlane {
     private final FolderService folders;
     private final TaskService tasks;
     private final CloneSteps cloneSteps;
+    private final dev.sluice.core.usecase.CloneSweep cloneSweep;
     private final FolderStore folderStore;
     private final TaskStore taskStore;
     private final FolderStorage storage;
@@ -51,6 +52,7 @@ public final class FolderPlane {
                 settings);
         this.tasks = new TaskService(taskStore, folderStore, storage, workflow, events, clock);
         this.cloneSteps = new CloneSteps(folderStore, taskStore, storage, workflow, events, clock, copyConcurrency);
+        this.cloneSweep = new dev.sluice.core.usecase.CloneSweep(folderStore, taskStore, storage, workflow, events, clock, settings);
     }
 
     public static FolderPlane fromEnvironment(Map<String, String> env) {
@@ -121,6 +123,10 @@ public final class FolderPlane {
 
     public CloneSteps cloneSteps() {
         return cloneSteps;
+    }
+
+    public dev.sluice.core.usecase.CloneSweep cloneSweep() {
+        return cloneSweep;
     }
 
     public FolderStore folderStore() {

@@ -22,6 +22,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
 
 /** Background tasks in DynamoDB (key {@code id}; GSI {@code by-owner}: owner, createdKey). */
 public final class DynamoTaskStore implements TaskStore {
+    /** The sparse index of running tasks: only a started task carries its kind here. */
+    static final String RUNNING_INDEX = "running";
+    static final String RUNNING_KIND = "runningKind";
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -59,6 +62,9 @@ public final class DynamoTaskStore implements TaskStore {
         m.put("result", s(Json.write(t.result())));
         t.error().ifPresent(e -> m.put("error", s(e)));
         m.put("sequence", n(t.sequence()));
+        if (t.status() == TaskStatus.STARTED) {
+            m.put(RUNNING_KIND, s(t.kind()));
+        }
         return m;
     }
 
@@ -164,7 +170,7 @@ public final class DynamoTaskStore implements TaskStore {
             values.put(":error", s(error.get()));
             update.append(", #error = :error");
         }
-        update.append(" ADD #sequence :one");
+        update.append(" REMOVE " + RUNNING_KIND + " ADD #sequence :one");
         Map<String, String> names = new HashMap<>(Map.of("#status", "status", "#sequence", "sequence"));
         if (!result.isEmpty()) {
             names.put("#result", "result");
@@ -180,6 +186,14 @@ public final class DynamoTaskStore implements TaskStore {
         } catch (ConditionalCheckFailedException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public List<BackgroundTask> runningSince(String kind, Instant before, int limit) {
+        return dynamo.query(b -> b.tableName(table).indexName(RUNNING_INDEX)
+                        .keyConditionExpression(RUNNING_KIND + " = :kind AND createdKey < :before")
+                        .expressionAttributeValues(Map.of(":kind", s(kind), ":before", s(before.toString()))).limit(limit))
+                .items().stream().map(DynamoTaskStore::task).toList();
     }
 
     @Override

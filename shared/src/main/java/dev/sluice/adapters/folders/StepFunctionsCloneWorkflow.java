@@ -33,6 +33,26 @@ public final class StepFunctionsCloneWorkflow implements CloneWorkflow {
     }
 
     @Override
+    public ExecutionState state(String executionId) {
+        try {
+            switch (sfn.describeExecution(b -> b.executionArn(executionId)).statusAsString()) {
+                case "RUNNING":
+                    return ExecutionState.RUNNING;
+                case "SUCCEEDED":
+                    return ExecutionState.SUCCEEDED;
+                case "FAILED":
+                case "TIMED_OUT":
+                case "ABORTED":
+                    return ExecutionState.ENDED_BADLY;
+                default:
+                    return ExecutionState.UNKNOWN;
+            }
+        } catch (ExecutionDoesNotExistException e) {
+            return ExecutionState.UNKNOWN;
+        }
+    }
+
+    @Override
     public void stop(String executionId, String cause) {
         try {
             sfn.stopExecution(b -> b.executionArn(executionId).cause(cause));

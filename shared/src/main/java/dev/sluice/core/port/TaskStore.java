@@ -37,4 +37,7 @@ public interface TaskStore {
     void setExecution(String id, String executionArn);
 
     Optional<String> execution(String id);
+
+    /** Tasks of a kind still running that started before {@code before} (a sparse index holds only running tasks). */
+    List<BackgroundTask> runningSince(String kind, java.time.Instant before, int limit);
 }

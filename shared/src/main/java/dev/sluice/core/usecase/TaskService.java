@@ -61,15 +61,9 @@ public final class TaskService {
                         "the task has already ended (" + get(caller, id).status().wireName() + ")"));
         tasks.execution(id).ifPresent(arn -> workflow.stop(arn, "cancelled by the user"));
         if (BackgroundTask.KIND_CLONE.equals(task.kind())) {
-            new CloneCleanup(folders, tasks, storage, events, clock).undoFolders(jobOf(task), "cancelled");
+            new CloneCleanup(folders, tasks, storage, events, clock).undoFolders(CloneJob.of(task), "cancelled");
         }
         events.taskUpdated(cancelled, "cancelled");
         return cancelled;
-    }
-
-    private static CloneJob jobOf(BackgroundTask task) {
-        Map<String, Object> r = task.result();
-        return new CloneJob(task.id(), task.owner(), (String) r.get("source_id"), (String) r.get("source_name"),
-                (String) r.get("target_id"), (String) r.get("target_name"));
     }
 }

@@ -185,6 +185,37 @@ class CloneStepsTest {
     }
 
     @Test
+    void theSweepStartsANeverStartedCloneAndCleansUpOneWhoseExecutionDied() {
+        Clock later = Clock.offset(CLOCK, CloneSweep.GRACE.plusMinutes(1));
+        FolderEvents quiet = new FolderEvents() {
+            @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
+            @Override public void taskUpdated(BackgroundTask task, String kind) { }
+        };
+        CloneSweep sweep = new CloneSweep(folders, tasks, storage, workflow, quiet, later, new FolderService.CloneSettings(10, 2, 1 << 20));
+
+        // The API wrote the clone but died before starting its execution.
+        Folder source = service.create(ALICE, Map.of("name", "orphan", "cloneable", true));
+        Folder target = Folder.create("t-9", "alice", dev.sluice.core.folder.FolderSpec.parse(Map.of("name", "orphan-copy")),
+                FolderStatus.CLONING, "cloning", CLOCK.instant());
+        BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", Map.of("source_id", source.id(),
+                "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy"), CLOCK.instant());
+        assertThat(folders.startClone(source, target, task)).isEqualTo(FolderStore.CloneStart.STARTED);
+        CloneSweep.Result first = sweep.run();
+        assertThat(first.started()).isEqualTo(1);
+        assertThat(workflow.names).contains("clone-task-9-0");
+        assertThat(tasks.execution("task-9")).contains("arn:clone-task-9-0");
+
+        // Its execution then died without running the cleanup (stopped by hand, or lost with the emulator).
+        workflow.states.put("arn:clone-task-9-0", CloneWorkflow.ExecutionState.ENDED_BADLY);
+        CloneSweep.Result second = sweep.run();
+        assertThat(second.cleanedUp()).isEqualTo(1);
+        assertThat(folders.find("alice", "orphan-copy").orElseThrow().status()).isEqualTo(FolderStatus.ERROR);
+        assertThat(folders.find("alice", "orphan").orElseThrow().status()).isEqualTo(FolderStatus.READY);
+        assertThat(tasks.find("task-9").orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(sweep.run().checked()).as("nothing left to look at").isZero();
+    }
+
+    @Test
     void theMessageOfACaughtLambdaErrorIsItsErrorMessage() {
         assertThat(CloneSteps.failureMessage(Map.of("Error", "X", "Cause", "{\"errorMessage\":\"could not copy 'a \\\"b\\\"'\",\"errorType\":\"E\"}")))
                 .isEqualTo("could not copy 'a \"b\"'");
@@ -358,6 +389,11 @@ class CloneStepsTest {
         }
 
         @Override public void setExecution(String id, String executionArn) { executions.put(id, executionArn); }
+
+        @Override
+        public synchronized List<BackgroundTask> runningSince(String kind, Instant before, int limit) {
+            return byId.values().stream().filter(t -> t.status() == TaskStatus.STARTED && t.createdAt().isBefore(before)).toList();
+        }
         @Override public Optional<String> execution(String id) { return Optional.ofNullable(executions.get(id)); }
     }
 
@@ -374,6 +410,10 @@ class CloneStepsTest {
             }
             return "arn:" + executionName;
         }
+
+        final Map<String, ExecutionState> states = new HashMap<>();
+
+        @Override public ExecutionState state(String executionId) { return states.getOrDefault(executionId, ExecutionState.RUNNING); }
 
         @Override public void stop(String executionId, String cause) { stopped.add(executionId); }
     }
