@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
             ResourceGroupCommand.class,
             AgentCommand.class,
             WebhookCommand.class,
+            FolderCommand.class,
+            TaskCommand.class,
             ConfigureCommand.class,
             VersionCommand.class},
         footerHeading = "%nExit codes:%n",

@@ -30,6 +30,10 @@ final class SluiceApi {
         this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
+    Configuration configuration() {
+        return config;
+    }
+
     JsonNode get(String path, Map<String, String> query) {
         return send("GET", path, query, null, Map.of());
     }

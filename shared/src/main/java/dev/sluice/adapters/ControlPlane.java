@@ -54,7 +54,8 @@ public final class ControlPlane {
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
-                        JwtVerifier tokens, SessionLogs logs, Duration heartbeatInterval, Duration heartbeatTimeout, Clock clock) {
+                        JwtVerifier tokens, SessionLogs logs, Duration heartbeatInterval, Duration heartbeatTimeout, Clock clock,
+                        dev.sluice.core.port.FolderLookup folders) {
         this.passLease = passLease;
         this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
         this.policies = new ResourcePolicyService(policyStore);
@@ -63,7 +64,7 @@ public final class ControlPlane {
         this.agentStore = agentStore;
         this.agents = new AgentService(agentStore);
         this.groupStore = groupStore;
-        this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock);
+        this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock, folders);
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
         this.agentWork = new AgentWorkService(agentStore, sessionStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
@@ -86,7 +87,8 @@ public final class ControlPlane {
                 S3SessionLogs.create(require(env, "SESSION_LOGS_BUCKET")),
                 duration(env, "AGENT_HEARTBEAT_INTERVAL", Liveness.DEFAULT_INTERVAL),
                 duration(env, "AGENT_HEARTBEAT_TIMEOUT", Liveness.DEFAULT_TIMEOUT),
-                clock);
+                clock,
+                FolderPlane.lookup(env));
         plane.environment = Map.copyOf(env);
         return plane;
     }

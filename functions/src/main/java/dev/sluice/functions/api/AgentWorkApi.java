@@ -121,7 +121,9 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         v.put("image", c.image());
         v.put("slots", c.slots());
         v.put("environment", c.environment());
-        v.put("mounts", c.mounts());
+        // Each folder: its name, where its data is (the S3 prefix, as "location"), permission and path in the session.
+        v.put("mounts", c.mounts().stream().map(m -> Map.of("name", m.name(), "folder_id", m.folderId(),
+                "location", m.prefix(), "permission", m.permission(), "path", m.mountPath())).toList());
         v.put("startup_command", c.startupCommand().orElse(null));
         v.put("cluster_role", c.clusterRole());
         v.put("cluster_index", c.clusterIndex());

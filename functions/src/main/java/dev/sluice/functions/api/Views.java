@@ -42,6 +42,15 @@ final class Views {
         v.put("cluster_size", spec.clusterSize());
         v.put("environment", spec.environment());
         v.put("mounts", spec.mounts());
+        v.put("folder_mounts", spec.folderMounts().stream().map(m -> {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("folder_id", m.folderId());
+            f.put("name", m.name());
+            f.put("prefix", m.prefix());
+            f.put("permission", m.permission());
+            f.put("mount_path", m.mountPath());
+            return f;
+        }).toList());
         v.put("tags", spec.tags());
         v.put("created_at", s.createdAt().toString());
         v.put("started_at", time(s.startedAt()));

@@ -108,6 +108,14 @@ public final class FunctionHost {
         try {
             Class<?> type = Class.forName(binding.handlerClass());
             try {
+                // Handlers of the folder plane also take their function's environment (they wire more than ControlPlane).
+                Constructor<?> withEnvironment = type.getConstructor(ControlPlane.class, Map.class);
+                ControlPlane plane = planes.computeIfAbsent(binding.environment(), ControlPlane::fromEnvironment);
+                return (RequestHandler<Object, Object>) withEnvironment.newInstance(plane, binding.environment());
+            } catch (NoSuchMethodException notThatKind) {
+                // the others take the control plane alone, or nothing
+            }
+            try {
                 Constructor<?> withPlane = type.getConstructor(ControlPlane.class);
                 ControlPlane plane = planes.computeIfAbsent(binding.environment(), ControlPlane::fromEnvironment);
                 return (RequestHandler<Object, Object>) withPlane.newInstance(plane);

@@ -69,7 +69,8 @@ public final class LocalDeployer {
         }
         String key = "functions/" + Instant.now().toEpochMilli() + ".jar";
         s3.putObject(b -> b.bucket(ARTIFACT_BUCKET).key(key), RequestBody.fromFile(functionJar));
-        String packaged = text.replace(LOCAL_CODE_URI, "CodeUri: s3://" + ARTIFACT_BUCKET + "/" + key);
+        String packaged = packageDefinitions(text.replace(LOCAL_CODE_URI, "CodeUri: s3://" + ARTIFACT_BUCKET + "/" + key),
+                template.toAbsolutePath().getParent());
 
         deleteIfPresent(stackName);
         List<Parameter> params = new ArrayList<>();
@@ -86,6 +87,23 @@ public final class LocalDeployer {
         apiGateway.createDeployment(b -> b.restApiId(deployed.apiId()).stageName(STAGE)
                 .description("local: capture gateway responses"));
         return deployed;
+    }
+
+    private static final java.util.regex.Pattern DEFINITION_URI =
+            java.util.regex.Pattern.compile("(?m)^(\\s*)DefinitionUri: (infra/statemachines/[A-Za-z0-9._-]+)\\s*$");
+
+    /** As {@code sam package} does: each state machine's local DefinitionUri uploaded to S3 and pointed at. */
+    String packageDefinitions(String text, Path root) throws IOException {
+        java.util.regex.Matcher m = DEFINITION_URI.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            Path file = root.resolve(m.group(2));
+            String key = "statemachines/" + Instant.now().toEpochMilli() + "-" + file.getFileName();
+            s3.putObject(b -> b.bucket(ARTIFACT_BUCKET).key(key), RequestBody.fromFile(file));
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(1) + "DefinitionUri: s3://" + ARTIFACT_BUCKET + "/" + key));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** The deployed stack as it is now. */

@@ -26,6 +26,13 @@ public final class LocalRuntime implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
     private volatile FunctionHost host = new FunctionHost(Map.of());
+    private volatile dev.sluice.functions.folders.TaskEventStream taskEvents;
+    private volatile TaskEventHub taskEventHub;
+    private final ExecutorService streams = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "task-event-stream");
+        t.setDaemon(true);
+        return t;
+    });
 
     private LocalRuntime(HttpServer server, ExecutorService pool) {
         this.server = server;
@@ -38,6 +45,7 @@ public final class LocalRuntime implements AutoCloseable {
         ExecutorService pool = Executors.newFixedThreadPool(32);
         LocalRuntime runtime = new LocalRuntime(server, pool);
         server.createContext("/invoke", runtime::invoke);
+        server.createContext("/tasks/", runtime::streamTaskEvents);
         server.createContext("/health", ex -> reply(ex, 200, "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
         server.setExecutor(pool);
         server.start();
@@ -67,6 +75,15 @@ public final class LocalRuntime implements AutoCloseable {
         });
         FunctionHost functions = new FunctionHost(bindings);
         this.host = functions;
+        bindings.values().stream().filter(b -> b.handlerClass().equals(dev.sluice.functions.folders.TasksApi.class.getName()))
+                .findFirst().ifPresent(b -> {
+                    if (taskEventHub != null) {
+                        taskEventHub.close();
+                    }
+                    taskEventHub = TaskEventHub.follow(b.environment().get("EVENT_BUS_NAME"), "sluice-local-task-events-" + port());
+                    taskEvents = new dev.sluice.functions.folders.TaskEventStream(dev.sluice.adapters.ControlPlane.fromEnvironment(b.environment()),
+                            dev.sluice.adapters.FolderPlane.fromEnvironment(b.environment()), taskEventHub);
+                });
         return functions;
     }
 
@@ -105,6 +122,53 @@ public final class LocalRuntime implements AutoCloseable {
         }
     }
 
+    /** The URL of a task's server-sent-events stream, served by this runtime (the gateway would buffer it). */
+    public String taskEventsUrl(String taskId) {
+        return "http://127.0.0.1:" + port() + "/tasks/" + taskId + "/events";
+    }
+
+    /**
+     * {@code GET /tasks/{id}/events}: the server-sent-events stream of a task, served here from the same code a
+     * streaming function serves on AWS. Each stream gets its own thread, so streams never hold up invocations.
+     */
+    private void streamTaskEvents(HttpExchange exchange) {
+        streams.submit(() -> {
+            try (exchange) {
+                String[] parts = exchange.getRequestURI().getPath().split("/");
+                dev.sluice.functions.folders.TaskEventStream stream = taskEvents;
+                if (!exchange.getRequestMethod().equals("GET") || parts.length != 4 || !parts[3].equals("events") || stream == null) {
+                    reply(exchange, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such route\",\"field\":null}}"
+                            .getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                OutputStream out = exchange.getResponseBody();
+                stream.serve(java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), parts[2],
+                        java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst("Last-Event-ID")),
+                        new dev.sluice.functions.folders.TaskEventStream.Sink() {
+                            @Override
+                            public void start(int status, String contentType) throws IOException {
+                                exchange.getResponseHeaders().set("Content-Type", contentType);
+                                exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+                                exchange.sendResponseHeaders(status, 0);
+                            }
+
+                            @Override
+                            public void write(String text) throws IOException {
+                                out.write(text.getBytes(StandardCharsets.UTF_8));
+                                out.flush();
+                            }
+                        });
+            } catch (IOException gone) {
+                // the client went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                System.out.println("{\"level\":\"ERROR\",\"logger\":\"task-event-stream\",\"error\":\""
+                        + e.getClass().getName() + "\"}");
+            }
+        });
+    }
+
     private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, body.length);
@@ -115,6 +179,10 @@ public final class LocalRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        if (taskEventHub != null) {
+            taskEventHub.close();
+        }
+        streams.shutdownNow();
         server.stop(0);
         pool.shutdownNow();
     }
@@ -168,6 +236,7 @@ public final class LocalRuntime implements AutoCloseable {
         System.out.println("  export SLUICE_API=" + apiUrl);
         System.out.println("  export SLUICE_TOKEN=" + user);
         System.out.println("  export SLUICE_ADMIN_TOKEN=" + admin);
+        System.out.println("  export SLUICE_EVENTS_URL=http://127.0.0.1:" + runtime.port());
         Process agent = startAgent(root, stateDir, apiUrl, users);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.descendants().forEach(ProcessHandle::destroy);

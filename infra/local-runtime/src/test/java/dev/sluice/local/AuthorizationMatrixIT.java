@@ -60,6 +60,11 @@ class AuthorizationMatrixIT {
     void everyEndpointAnswersEachCallerAsTheMatrixSays() {
         String id = sessionOfA();
         String hook = webhookOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         String body = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}";
         List<Row> rows = List.of(
                 new Row("POST", "/sessions", body, expect(401, 201, 201, 201, 403)),
@@ -84,7 +89,12 @@ class AuthorizationMatrixIT {
                 new Row("GET", "/webhooks/" + hook + "/dead-letters", null, expect(401, 200, 404, 404, 403)),
                 new Row("POST", "/webhooks/" + hook + "/dead-letters/replay", null, expect(401, 202, 404, 404, 403)),
                 new Row("POST", "/webhooks/" + hook + "/rotate-secret", null, expect(401, 200, 404, 404, 403)),
-                new Row("POST", "/webhooks/callback-secret", null, expect(401, 200, 200, 200, 403)));
+                new Row("POST", "/webhooks/callback-secret", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/folders", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/folders/" + folder, null, expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/folders/" + folder + "/files", null, expect(401, 200, 404, 404, 403)),
+                new Row("GET", "/tasks", null, expect(401, 200, 200, 200, 403)),
+                new Row("GET", "/tasks/" + task, null, expect(401, 200, 404, 200, 403)));
         List<String> wrong = new ArrayList<>();
         for (Row row : rows) {
             for (Map.Entry<String, String> caller : who.entrySet()) {
@@ -104,6 +114,11 @@ class AuthorizationMatrixIT {
     @Test
     void nobodyElseCanDestroyAUsersSessionButTheAdminCan() {
         String id = sessionOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         for (String caller : List.of("anonymous", "userB", "agent")) {
             assertThat(api.call("DELETE", "/sessions/" + id, who.get(caller), null, Map.of()).status()).isIn(401, 403, 404);
             assertThat(api.get("/sessions/" + id, who.get("userA")).json().path("status").asText()).isEqualTo("PENDING");
@@ -124,6 +139,11 @@ class AuthorizationMatrixIT {
     @Test
     void listingsShowOnlyTheCallersOwnSessions() {
         String id = sessionOfA();
+        String folder = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(api.post("/folders", who.get("userA"), "{\"name\":\"" + folder + "\",\"cloneable\":true}").status()).isEqualTo(201);
+        ApiClient.Reply clone = api.post("/folders/" + folder + "/clone", who.get("userA"), "{\"target_name\":\"" + folder + "-c\"}");
+        assertThat(clone.status()).isEqualTo(202);
+        String task = clone.json().path("task_id").asText();
         JsonNode asB = api.get("/sessions?limit=200", who.get("userB")).json().path("items");
         asB.forEach(s -> assertThat(s.path("id").asText()).isNotEqualTo(id));
         asB.forEach(s -> assertThat(s.path("owner").asText()).isEqualTo(asB.get(0).path("owner").asText()));

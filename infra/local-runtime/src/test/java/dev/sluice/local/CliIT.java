@@ -197,4 +197,50 @@ class CliIT {
         assertThat(run.exit()).as(run.toString()).isIn(1, 2);
         assertThat(run.err()).startsWith("not authenticated: ").contains("sluice configure --token");
     }
+
+    @Test
+    void aFolderIsUploadedClonedWithLiveProgressAndDownloadedByteForByte(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String source = "cli-src-" + UUID.randomUUID().toString().substring(0, 8);
+        java.nio.file.Path up = dir.resolve("up");
+        java.nio.file.Files.createDirectories(up.resolve("nested"));
+        java.nio.file.Files.writeString(up.resolve("readme.txt"), "hello folders");
+        byte[] big = new byte[(int) LocalStack.CLONE_MULTIPART_THRESHOLD + 1_000_000];
+        new java.util.Random(3).nextBytes(big);
+        java.nio.file.Files.write(up.resolve("nested/weights.bin"), big);
+        for (int i = 0; i < 250; i++) {
+            java.nio.file.Files.writeString(up.resolve("nested/part-" + i + ".txt"), "part " + i);
+        }
+        Run created = sluice(alice, "folder", "create", source, "--usage-mode", "model", "--cloneable");
+        assertThat(created.exit()).as(created.toString()).isZero();
+        Run uploaded = sluice(alice, "folder", "upload", source, up.toString());
+        assertThat(uploaded.exit()).as(uploaded.toString()).isZero();
+        assertThat(uploaded.out()).contains("uploaded 252 file(s)");
+
+        // Followed through the runtime's streaming endpoint, as on AWS through the streaming function.
+        String target = source + "-copy";
+        Run cloned = sluice(alice, "folder", "clone", source, target, "--watch", "--events-url", "http://127.0.0.1:" + local.runtime.port());
+        assertThat(cloned.exit()).as(cloned.toString()).isZero();
+        assertThat(cloned.out()).contains("done: 252 objects");
+        assertThat(cloned.err()).contains("252/252 objects").contains("ETA");
+
+        // Followed through the API Gateway, which buffers: one state per connection, reconnecting.
+        Run again = sluice(alice, "folder", "clone", source, source + "-again", "--watch");
+        assertThat(again.exit()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("done: 252 objects");
+
+        java.nio.file.Path down = dir.resolve("down");
+        Run downloaded = sluice(alice, "folder", "download", target, down.toString());
+        assertThat(downloaded.exit()).as(downloaded.toString()).isZero();
+        assertThat(java.nio.file.Files.readString(down.resolve("readme.txt"))).isEqualTo("hello folders");
+        assertThat(java.nio.file.Files.readAllBytes(down.resolve("nested/weights.bin"))).isEqualTo(big);
+        assertThat(java.nio.file.Files.readString(down.resolve("nested/part-249.txt"))).isEqualTo("part 249");
+        assertThat(sluice(alice, "folder", "ls", target).out()).contains("nested/weights.bin");
+
+        Run failed = sluice(alice, "folder", "clone", source + "-nope", "x", "--watch");
+        assertThat(failed.exit()).isEqualTo(1);
+        assertThat(failed.err()).contains("no folder named");
+        Run tasks = sluice(alice, "task", "ls");
+        assertThat(tasks.out()).contains("folder-clone").contains("done");
+    }
 }

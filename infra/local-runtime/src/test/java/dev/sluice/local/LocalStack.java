@@ -22,6 +22,9 @@ final class LocalStack {
     static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
     static final String WEBHOOK_RETRY_SCHEDULE = "1s,1s,2s";
     private static LocalStack instance;
+    static final int CLONE_PAGE_SIZE = 100;
+    static final int CLONE_PAGES_PER_EXECUTION = 4;
+    static final long CLONE_MULTIPART_THRESHOLD = 8L * 1024 * 1024;
 
     final LocalRuntime runtime;
     final LocalDeployer.DeployedStack stack;
@@ -54,6 +57,10 @@ final class LocalStack {
             parameters.put("AgentSweepRate", "rate(1 day)");
             // Webhook retries compressed from about a day to seconds: 4 attempts, 1-2 s apart (the code path is the same).
             parameters.put("WebhookRetrySchedule", WEBHOOK_RETRY_SCHEDULE);
+            // Small clone pages, so a 2,000-object clone spans several executions (the continue-as-new mechanism).
+            parameters.put("ClonePageSize", Integer.toString(CLONE_PAGE_SIZE));
+            parameters.put("ClonePagesPerExecution", Integer.toString(CLONE_PAGES_PER_EXECUTION));
+            parameters.put("CloneMultipartThreshold", Long.toString(CLONE_MULTIPART_THRESHOLD));
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             FunctionHost functions = runtime.serve(stack, endpoint);

@@ -67,6 +67,21 @@ class OpenApiContractIT {
         return reply;
     }
 
+    private void awaitTaskEnd(String token, String task) {
+        for (int i = 0; i < 200; i++) {
+            if (!new ApiClient(local.apiUrl).get("/tasks/" + task, token).json().path("status").asText().equals("started")) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new AssertionError("the clone task " + task + " did not end");
+    }
+
     @Test
     void realResponsesOfEveryRouteMatchTheirDocumentedSchema() {
         String admin = local.adminToken();
@@ -149,6 +164,38 @@ class OpenApiContractIT {
         exchange("deleteWebhook", "DELETE", "/webhooks/" + hookId, user, null);
         exchange("deleteWebhook", "DELETE", "/webhooks/" + hookId, user, null);
         assertThat(queued.status()).isEqualTo(202);
+        String folder = "contract-" + UUID.randomUUID().toString().substring(0, 8);
+        exchange("createFolder", "POST", "/folders", user, "{\"name\":\"" + folder + "\",\"cloneable\":true}");
+        exchange("createFolder", "POST", "/folders", user, "{\"name\":\"" + folder + "\"}");
+        exchange("createFolder", "POST", "/folders", user, "{\"name\":\"x\",\"usage_mode\":\"nope\"}");
+        exchange("listFolders", "GET", "/folders", user, null);
+        exchange("getFolder", "GET", "/folders/" + folder, user, null);
+        exchange("getFolder", "GET", "/folders/missing-" + folder, user, null);
+        exchange("startUpload", "POST", "/folders/" + folder + "/uploads", user, "{\"path\":\"a/b.txt\",\"size\":3}");
+        exchange("startUpload", "POST", "/folders/" + folder + "/uploads", user, "{\"path\":\"big.bin\",\"size\":20000000}");
+        exchange("startUpload", "POST", "/folders/" + folder + "/uploads", user, "{\"path\":\"../x\"}");
+        exchange("completeUpload", "POST", "/folders/" + folder + "/uploads/complete", user,
+                "{\"path\":\"big.bin\",\"upload_id\":\"nope\",\"parts\":[{\"number\":1,\"etag\":\"x\"}]}");
+        exchange("completeUpload", "POST", "/folders/" + folder + "/uploads/complete", user, "{\"path\":\"big.bin\"}");
+        exchange("downloadFile", "GET", "/folders/" + folder + "/download?path=a/b.txt", user, null);
+        exchange("downloadFile", "GET", "/folders/" + folder + "/download?path=..", user, null);
+        exchange("listFolderFiles", "GET", "/folders/" + folder + "/files?limit=10", user, null);
+        ApiClient.Reply clone = exchange("cloneFolder", "POST", "/folders/" + folder + "/clone", user,
+                "{\"target_name\":\"" + folder + "-copy\"}");
+        exchange("cloneFolder", "POST", "/folders/" + folder + "/clone", user, "{\"target_name\":\"" + folder + "-copy\"}");
+        String task = clone.json().path("task_id").asText();
+        exchange("getTask", "GET", "/tasks/" + task, user, null);
+        exchange("getTask", "GET", "/tasks/no-such-task", user, null);
+        exchange("listTasks", "GET", "/tasks", user, null);
+        exchange("cancelTask", "DELETE", "/tasks/no-such-task", user, null);
+        exchange("taskEvents", "GET", "/tasks/no-such-task/events", user, null);
+        exchange("renameFolder", "PATCH", "/folders/" + folder + "-copy", user, "{\"name\":\"bad/name\"}");
+        exchange("renameFolder", "PATCH", "/folders/missing-" + folder, user, "{\"name\":\"" + folder + "-2\"}");
+        exchange("deleteFolder", "DELETE", "/folders/missing-" + folder, user, null);
+        awaitTaskEnd(user, task);
+        exchange("cancelTask", "DELETE", "/tasks/" + task, user, null);
+        exchange("renameFolder", "PATCH", "/folders/" + folder + "-copy", user, "{\"name\":\"" + folder + "-2\"}");
+        exchange("deleteFolder", "DELETE", "/folders/" + folder + "-2", user, null);
 
         assertThat(violations).isEmpty();
         Set<String> documented = new LinkedHashSet<>();

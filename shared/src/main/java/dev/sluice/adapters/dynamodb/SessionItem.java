@@ -67,6 +67,7 @@ public class SessionItem {
     private Integer clusterSize;
     private Map<String, String> environment;
     private List<String> mounts;
+    private String folderMounts;
     private List<String> tags;
     private Long sequence;
 
@@ -118,6 +119,7 @@ public class SessionItem {
         item.clusterSize = spec.clusterSize();
         item.environment = spec.environment();
         item.mounts = spec.mounts();
+        item.folderMounts = FolderMounts.write(spec.folderMounts());
         item.tags = spec.tags();
         item.sequence = s.sequence();
         return item;
@@ -150,7 +152,8 @@ public class SessionItem {
                 clusterSize,
                 environment == null ? Map.of() : environment,
                 orEmpty(mounts),
-                orEmpty(tags));
+                orEmpty(tags),
+                FolderMounts.read(folderMounts));
         List<StatusChange> history = orEmpty(statusHistory).stream()
                 .map(e -> new StatusChange(SessionStatus.valueOf(e.get("status")), Instant.parse(e.get("at"))))
                 .toList();
@@ -249,6 +252,8 @@ public class SessionItem {
     public void setClusterSize(Integer clusterSize) { this.clusterSize = clusterSize; }
     public Map<String, String> getEnvironment() { return environment; }
     public void setEnvironment(Map<String, String> environment) { this.environment = environment; }
+    public String getFolderMounts() { return folderMounts; }
+    public void setFolderMounts(String folderMounts) { this.folderMounts = folderMounts; }
     public List<String> getMounts() { return mounts; }
     public void setMounts(List<String> mounts) { this.mounts = mounts; }
     public List<String> getTags() { return tags; }

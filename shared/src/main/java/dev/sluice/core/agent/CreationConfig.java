@@ -23,7 +23,7 @@ public record CreationConfig(
         String image,
         Map<String, String> slots,
         Map<String, String> environment,
-        List<String> mounts,
+        List<dev.sluice.core.session.FolderMount> mounts,
         Optional<String> startupCommand,
         String clusterRole,
         int clusterIndex,
@@ -47,7 +47,7 @@ public record CreationConfig(
             }
             out.add(new CreationConfig(session.id(), session.id() + "-" + i, session.owner(), session.spec().type().wireName(),
                     session.status(), session.spec().image(), k.slots().toStrings(), session.spec().environment(),
-                    session.spec().mounts(), session.spec().startupCommand(), i == 0 ? "main" : "sub", i, Math.max(kernels.size(), session.spec().clusterSize()),
+                    session.spec().folderMounts(), session.spec().startupCommand(), i == 0 ? "main" : "sub", i, Math.max(kernels.size(), session.spec().clusterSize()),
                     session.spec().batchTimeout()));
         }
         return out;

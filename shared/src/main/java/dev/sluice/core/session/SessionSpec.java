@@ -33,7 +33,8 @@ public record SessionSpec(
         int clusterSize,
         Map<String, String> environment,
         List<String> mounts,
-        List<String> tags) {
+        List<String> tags,
+        List<FolderMount> folderMounts) {
 
     public static final int DEFAULT_PRIORITY = 10;
     private static final Set<String> KNOWN = Set.of("name", "type", "image", "resource_group", "resource_slots",
@@ -49,6 +50,7 @@ public record SessionSpec(
         environment = Map.copyOf(environment);
         mounts = List.copyOf(mounts);
         tags = List.copyOf(tags);
+        folderMounts = List.copyOf(folderMounts);
     }
 
     /** Parses a create request; {@code now} resolves a relative {@code starts_at} such as {@code 30m}. */
@@ -118,13 +120,71 @@ public record SessionSpec(
                 throw DomainException.invalid("environment." + k, "is not a valid environment variable name");
             }
         });
-        List<String> mounts = f.optionalStringList("mounts").orElse(List.of());
+        List<String> mounts = mounts(body.get("mounts"));
         List<String> tags = f.optionalStringList("tags").orElse(List.of());
         if (tags.size() > 32) {
             throw DomainException.invalid("tags", "must list at most 32 tags");
         }
         return new SessionSpec(name, type, image, group, slots, command, startsAt, batchTimeout, deps, priority,
-                callback, mode, size, env, mounts, tags);
+                callback, mode, size, env, mounts, tags, List.of());
+    }
+
+    private static final Pattern MOUNT_PATH = Pattern.compile("/[A-Za-z0-9._/-]{0,254}");
+
+    /**
+     * Mounts as requested: folder names, {@code name:/path}, or {@code {"name", "path"}} objects; returned as
+     * {@code name} or {@code name:/path}, with the folders resolved later (they must exist and be the caller's).
+     */
+    static List<String> mounts(Object raw) {
+        if (raw == null) {
+            return List.of();
+        }
+        if (!(raw instanceof List<?> list)) {
+            throw DomainException.invalid("mounts", "must be a list of folder names, \"name:/path\" strings or {name, path} objects");
+        }
+        if (list.size() > 32) {
+            throw DomainException.invalid("mounts", "must list at most 32 folders");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String field = "mounts[" + i + "]";
+            String name;
+            String path = null;
+            if (list.get(i) instanceof String text) {
+                int colon = text.indexOf(':');
+                name = colon < 0 ? text : text.substring(0, colon);
+                path = colon < 0 ? null : text.substring(colon + 1);
+            } else if (list.get(i) instanceof Map<?, ?> m && m.get("name") instanceof String n
+                    && (m.get("path") == null || m.get("path") instanceof String) && m.keySet().stream().allMatch(k -> k.equals("name") || k.equals("path"))) {
+                name = n;
+                path = (String) m.get("path");
+            } else {
+                throw DomainException.invalid(field, "must be a folder name, \"name:/path\" or {name, path}");
+            }
+            if (!NAME.matcher(name).matches()) {
+                throw DomainException.invalid(field, "'" + name + "' is not a folder name");
+            }
+            if (path != null && (!MOUNT_PATH.matcher(path).matches() || path.contains("//") || path.contains("/./") || path.contains("/../")
+                    || path.endsWith("/..") || path.endsWith("/.") || path.equals("/"))) {
+                throw DomainException.invalid(field, "the mount path must be an absolute, normalized path such as /home/work/data");
+            }
+            out.add(path == null ? name : name + ":" + path);
+        }
+        return out;
+    }
+
+    /** The mounts' folder names and paths, as requested. */
+    public List<String[]> mountRequests() {
+        return mounts.stream().map(m -> {
+            int colon = m.indexOf(':');
+            String name = colon < 0 ? m : m.substring(0, colon);
+            return new String[] {name, colon < 0 ? FolderMount.defaultPath(name) : m.substring(colon + 1)};
+        }).toList();
+    }
+
+    public SessionSpec withFolderMounts(List<FolderMount> resolved) {
+        return new SessionSpec(name, type, image, requestedResourceGroup, requestedSlots, startupCommand, startsAt, batchTimeout,
+                dependencies, priority, callbackUrl, clusterMode, clusterSize, environment, mounts, tags, resolved);
     }
 
     private static Instant parseStartsAt(String text, Instant now) {

@@ -34,7 +34,15 @@ public final class SessionService {
     private final IdGenerator ids;
     private final Clock clock;
 
+    private final dev.sluice.core.port.FolderLookup folders;
+
     public SessionService(SessionStore sessions, ResourceGroupStore groups, EventPublisher events, IdGenerator ids, Clock clock) {
+        this(sessions, groups, events, ids, clock, dev.sluice.core.port.FolderLookup.NONE);
+    }
+
+    public SessionService(SessionStore sessions, ResourceGroupStore groups, EventPublisher events, IdGenerator ids, Clock clock,
+                          dev.sluice.core.port.FolderLookup folders) {
+        this.folders = folders;
         this.sessions = sessions;
         this.groups = groups;
         this.events = events;
@@ -54,6 +62,7 @@ public final class SessionService {
         Instant now = clock.instant();
         SessionSpec spec = SessionSpec.parse(body, now);
         ResourceGroup group = chooseGroup(spec);
+        spec = spec.withFolderMounts(resolveMounts(caller, spec));
         Session session = Session.enqueue(ids.newId(), caller.subject(), spec, group.name(), now);
         Optional<IdempotencyClaim> claim = idempotencyKey.map(k -> new IdempotencyClaim(
                 "sessions.create#" + caller.subject(), k.key(), k.fingerprint()));
@@ -67,6 +76,37 @@ public final class SessionService {
         }
         throw new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
                 "this Idempotency-Key was already used for a different request");
+    }
+
+    /**
+     * The requested mounts as the agent needs them: each folder must exist, be the caller's, and be usable (not being
+     * cloned into, deleted or broken); names and mount paths must not repeat.
+     */
+    private List<dev.sluice.core.session.FolderMount> resolveMounts(Principal caller, SessionSpec spec) {
+        List<dev.sluice.core.session.FolderMount> resolved = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        List<String[]> requests = spec.mountRequests();
+        for (int i = 0; i < requests.size(); i++) {
+            String name = requests.get(i)[0];
+            String path = requests.get(i)[1];
+            String field = "mounts[" + i + "]";
+            if (!names.add(name)) {
+                throw DomainException.invalid(field, "folder '" + name + "' is mounted twice");
+            }
+            if (!paths.add(path)) {
+                throw DomainException.invalid(field, "two folders are mounted at " + path);
+            }
+            dev.sluice.core.folder.Folder folder = folders.find(caller.subject(), name)
+                    .filter(f -> f.status() != dev.sluice.core.folder.FolderStatus.DELETE_COMPLETE)
+                    .orElseThrow(() -> DomainException.invalid(field, "you have no folder named '" + name + "'"));
+            if (folder.status().isDeletingOrBroken() || folder.status() == dev.sluice.core.folder.FolderStatus.CLONING) {
+                throw DomainException.invalid(field, "folder '" + name + "' is " + folder.status().wireName() + " and cannot be mounted");
+            }
+            resolved.add(new dev.sluice.core.session.FolderMount(folder.id(), folder.name(), folder.prefix(),
+                    folder.permission().wireName(), path));
+        }
+        return resolved;
     }
 
     private ResourceGroup chooseGroup(SessionSpec spec) {

@@ -41,10 +41,14 @@ public final class Benchmarks {
                 WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
                 write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
             }
+            if (only.isEmpty() || only.contains("folder-clone")) {
+                CloneBenchmark.Report clone = CloneBenchmark.run(runtime, stack);
+                write(root, "folder-clone", "Folder clone (issue #6)", clone.markdown());
+            }
         }
     }
 
-    private static void write(Path root, String name, String title, String body) throws IOException {
+    static void write(Path root, String name, String title, String body) throws IOException {
         String section = String.join("\n", "### " + title, "", "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".", "",
                 body, "");
         System.out.println(section);

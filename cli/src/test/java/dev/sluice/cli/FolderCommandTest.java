@@ -1,0 +1,133 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The folder and task commands against an API served in this JVM. */
+class FolderCommandTest {
+    private FakeApi api;
+    private CliRun cli;
+
+    @BeforeEach
+    void start() throws IOException {
+        api = new FakeApi();
+        cli = new CliRun(Map.of("SLUICE_API", api.url(), "SLUICE_TOKEN", "tok-alice"));
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    static String folder(String name, String status) {
+        return """
+                {"id":"f-1","name":"%s","host":"s3","owner":"alice","usage_mode":"model","permission":"rw","cloneable":true,
+                 "status":"%s","created_at":"2026-03-01T11:59:00Z","status_history":[]}""".formatted(name, status);
+    }
+
+    static String task(String status, long done, long total, String error) {
+        return """
+                {"id":"t-1","kind":"folder-clone","owner":"alice","status":"%s","progress":{"phase":"transferring",
+                 "objects_done":%d,"objects_total":%d,"bytes_done":%d,"bytes_total":%d,"message":"m"},
+                 "created_at":"2026-03-01T11:59:00Z","updated_at":"2026-03-01T11:59:00Z","finished_at":null,"result":{},
+                 "error":%s,"sequence":%d}""".formatted(status, done, total, done * 10, total * 10,
+                error == null ? "null" : "\"" + error + "\"", done + 1).replace("\n", "");
+    }
+
+    static String event(String type, String task) {
+        return "id: " + task.hashCode() + "\nevent: " + type + "\ndata: " + task + "\n\n";
+    }
+
+    @Test
+    void createSendsTheFolderAsAsked() throws Exception {
+        api.on("POST", "/folders", 201, folder("data", "ready"));
+        CliRun.Result r = cli.run("folder", "create", "data", "--usage-mode", "model", "--cloneable");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode body = Json.MAPPER.readTree(api.only().body());
+        assertThat(body.path("name").asText()).isEqualTo("data");
+        assertThat(body.path("usage_mode").asText()).isEqualTo("model");
+        assertThat(body.path("cloneable").asBoolean()).isTrue();
+        assertThat(r.out()).contains("Status:").contains("ready");
+        assertThat(cli.run("folder", "create", "x", "--usage-mode", "weights").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void cloneWatchFollowsTheStreamAcrossReconnectsAndDrawsTheProgress() {
+        api.on("POST", "/folders/src/clone", 202, "{\"task_id\":\"t-1\",\"task\":" + task("started", 0, 0, null)
+                + ",\"target\":" + folder("dst", "cloning") + "}");
+        // Through a buffering gateway each connection brings one state: the command reconnects until the final one.
+        api.on("GET", "/tasks/t-1/events", 200,
+                "retry: 500\n\n" + event("progress", task("started", 1, 4, null)),
+                event("progress", task("started", 1, 4, null)) + event("progress", task("started", 3, 4, null)),
+                event("done", task("done", 4, 4, null)));
+        CliRun.Result r = cli.run("folder", "clone", "src", "dst", "--watch");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("t-1").contains("done: 4 objects");
+        assertThat(r.err()).contains("3/4 objects").contains("4/4 objects").contains("ETA");
+        assertThat(cli.pauses).contains(Duration.ofMillis(500));
+        assertThat(api.requests.stream().filter(q -> q.path().endsWith("/events")).skip(1).findFirst().orElseThrow().header("Last-Event-ID"))
+                .as("a reconnect resumes after the last event").isNotNull();
+    }
+
+    @Test
+    void watchingAFailedCloneExitsNonZeroWithItsError() {
+        api.on("GET", "/tasks/t-1/events", 200, event("failed", task("failed", 2, 4, "the source changed")));
+        CliRun.Result r = cli.run("task", "watch", "t-1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("error: the task failed: the source changed");
+    }
+
+    @Test
+    void watchingAnUnknownTaskIsTheApisRefusal() {
+        CliRun.Result r = cli.run("task", "watch", "nope");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("no such route");
+    }
+
+    @Test
+    void uploadSendsEveryFileOfADirectoryToItsPresignedUrl(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("a.txt"), "alpha");
+        Files.writeString(dir.resolve("sub/b.txt"), "beta!");
+        api.on("POST", "/folders/data/uploads", 200, "{\"path\":\"x\",\"method\":\"PUT\",\"url\":\"" + api.url() + "/s3/put\",\"expires_in\":3600}");
+        api.on("PUT", "/s3/put", 200, "");
+        CliRun.Result r = cli.run("folder", "upload", "data", dir.toString(), "--to", "in");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(api.requests.stream().filter(q -> q.method().equals("POST")).map(q -> q.body().replaceAll(".*\"path\":\"([^\"]*)\".*", "$1")))
+                .containsExactly("in/a.txt", "in/sub/b.txt");
+        assertThat(api.requests.stream().filter(q -> q.method().equals("PUT")).map(FakeApi.Request::body)).containsExactly("alpha", "beta!");
+        assertThat(api.requests.stream().filter(q -> q.method().equals("PUT")).map(q -> q.header("Authorization")))
+                .as("presigned URLs carry no token").containsOnlyNulls();
+        assertThat(r.err()).contains("2/2 objects");
+        assertThat(r.out()).contains("uploaded 2 file(s), 10 B to data");
+    }
+
+    @Test
+    void downloadWritesEveryFileUnderTheDirectory(@TempDir Path dir) throws Exception {
+        api.on("GET", "/folders/data/files", 200, "{\"items\":[{\"path\":\"a.txt\",\"size\":5},{\"path\":\"d/b.txt\",\"size\":5}],\"next_cursor\":null}");
+        api.on("GET", "/folders/data/download", 200, "{\"path\":\"x\",\"method\":\"GET\",\"url\":\"" + api.url() + "/s3/get\",\"expires_in\":3600}");
+        api.on("GET", "/s3/get", 200, "bytes");
+        CliRun.Result r = cli.run("folder", "download", "data", dir.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(Files.readString(dir.resolve("d/b.txt"), StandardCharsets.UTF_8)).isEqualTo("bytes");
+        assertThat(Files.readString(dir.resolve("a.txt"), StandardCharsets.UTF_8)).isEqualTo("bytes");
+    }
+
+    @Test
+    void theProgressLineShowsCountsRateAndTimeLeft() {
+        String line = ProgressBar.line(500, 2000, 50L << 20, 200L << 20, Duration.ofSeconds(10), "transferring");
+        assertThat(line).startsWith("[######..................]  25%")
+                .contains("500/2,000 objects").contains("50.0 MiB/200.0 MiB").contains("50 obj/s").contains("5.0 MiB/s").contains("ETA 30s");
+    }
+}

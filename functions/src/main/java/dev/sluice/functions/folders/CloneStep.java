@@ -1,0 +1,62 @@
+package dev.sluice.functions.folders;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.usecase.CloneSteps;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Lambda task of every state of the clone workflow: {@code {"action": ..., "state": {...}}} in, the next state out.
+ * A {@link CloneSteps.CloneFailed} (or any error) fails the state, which the state machine catches into cleanup.
+ */
+public final class CloneStep implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private final CloneSteps steps;
+
+    public CloneStep() {
+        this(null, System.getenv());
+    }
+
+    public CloneStep(ControlPlane unused, Map<String, String> env) {
+        this.steps = FolderPlane.fromEnvironment(env).cloneSteps();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        String action = String.valueOf(input.get("action"));
+        Map<String, Object> state = (Map<String, Object>) input.get("state");
+        long started = System.nanoTime();
+        String outcome = "ok";
+        try {
+            switch (action) {
+                case "prepare":
+                    return steps.prepare(state);
+                case "copy-page":
+                    return steps.copyPage(state);
+                case "continue":
+                    return steps.continueAsNew(state);
+                case "finish":
+                    return steps.finish(state);
+                case "cleanup":
+                    return steps.cleanup(state);
+                default:
+                    throw new IllegalArgumentException("unknown clone step '" + action + "'");
+            }
+        } catch (RuntimeException e) {
+            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+            throw e;
+        } finally {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("level", outcome.equals("ok") ? "INFO" : "WARN");
+            line.put("requestId", context == null ? null : context.getAwsRequestId());
+            line.put("step", action);
+            line.put("durationMs", (System.nanoTime() - started) / 1_000_000.0);
+            line.put("outcome", outcome);
+            System.out.println(Json.write(line));
+        }
+    }
+}

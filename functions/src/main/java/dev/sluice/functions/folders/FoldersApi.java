@@ -1,0 +1,136 @@
+package dev.sluice.functions.folders;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.folders.TaskView;
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.usecase.FolderService;
+import dev.sluice.functions.http.ApiHandler;
+import dev.sluice.functions.http.ApiRequest;
+import dev.sluice.functions.http.ApiResponses;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The folders API: create, list, get, rename, delete, clone, and presigned URLs for the data. */
+public final class FoldersApi extends ApiHandler {
+    private final FolderPlane folders;
+
+    public FoldersApi() {
+        this(ControlPlane.fromEnvironment(System.getenv()), System.getenv());
+    }
+
+    public FoldersApi(ControlPlane plane, Map<String, String> env) {
+        super(plane);
+        this.folders = FolderPlane.fromEnvironment(env);
+    }
+
+    @Override
+    protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
+        FolderService service = folders.folders();
+        String method = request.method();
+        switch (request.route()) {
+            case "/folders":
+                if (method.equals("POST")) {
+                    return ApiResponses.json(201, FolderViews.folder(service.create(caller, request.jsonBody())));
+                }
+                if (method.equals("GET")) {
+                    refuseUnknown(request, Set.of("all"));
+                    boolean all = flag(request, "all");
+                    return ApiResponses.json(200, Map.of("items", service.list(caller, all).stream().map(FolderViews::folder).toList()));
+                }
+                break;
+            case "/folders/{name}":
+                String name = request.pathParameter("name");
+                if (method.equals("GET")) {
+                    return ApiResponses.json(200, FolderViews.folder(service.get(caller, name)));
+                }
+                if (method.equals("PATCH")) {
+                    return ApiResponses.json(200, FolderViews.folder(service.rename(caller, name, request.jsonBody())));
+                }
+                if (method.equals("DELETE")) {
+                    return ApiResponses.json(200, FolderViews.folder(service.delete(caller, name)));
+                }
+                break;
+            case "/folders/{name}/clone":
+                if (method.equals("POST")) {
+                    FolderService.CloneStarted started = service.clone(caller, request.pathParameter("name"), request.jsonBody());
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("task_id", started.task().id());
+                    body.put("task", TaskView.of(started.task()));
+                    body.put("target", FolderViews.folder(started.target()));
+                    return ApiResponses.json(202, body);
+                }
+                break;
+            case "/folders/{name}/files":
+                if (method.equals("GET")) {
+                    refuseUnknown(request, Set.of("cursor", "limit"));
+                    int limit = limit(request);
+                    Optional<String> cursor = Optional.ofNullable(request.queryParameters().get("cursor")).filter(c -> !c.isEmpty());
+                    return ApiResponses.json(200, service.files(caller, request.pathParameter("name"), cursor, limit));
+                }
+                break;
+            case "/folders/{name}/uploads":
+                if (method.equals("POST")) {
+                    return ApiResponses.json(200, service.upload(caller, request.pathParameter("name"), request.jsonBody()));
+                }
+                break;
+            case "/folders/{name}/uploads/complete":
+                if (method.equals("POST")) {
+                    return ApiResponses.json(200, service.completeUpload(caller, request.pathParameter("name"), request.jsonBody()));
+                }
+                break;
+            case "/folders/{name}/download":
+                if (method.equals("GET")) {
+                    refuseUnknown(request, Set.of("path"));
+                    String path = request.queryParameters().get("path");
+                    if (path == null) {
+                        throw DomainException.invalid("path", "is required");
+                    }
+                    return ApiResponses.json(200, service.download(caller, request.pathParameter("name"), path));
+                }
+                break;
+            default:
+                break;
+        }
+        return methodNotAllowed(request);
+    }
+
+    static void refuseUnknown(ApiRequest request, Set<String> known) {
+        for (String key : request.queryParameters().keySet()) {
+            if (!known.contains(key)) {
+                throw DomainException.invalid(key, "is not a known query parameter; known are " + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    static boolean flag(ApiRequest request, String name) {
+        String v = request.queryParameters().get(name);
+        if (v == null) {
+            return false;
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw DomainException.invalid(name, "must be true or false");
+        }
+        return v.equals("true");
+    }
+
+    static int limit(ApiRequest request) {
+        String v = request.queryParameters().get("limit");
+        if (v == null) {
+            return 1000;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 1000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw DomainException.invalid("limit", "must be a whole number from 1 to 1000");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.sluice.adapters;
+
+import dev.sluice.adapters.aws.AwsCallTimer;
+import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.adapters.folders.DynamoFolderStore;
+import dev.sluice.adapters.folders.DynamoTaskStore;
+import dev.sluice.adapters.folders.EventBridgeFolderEvents;
+import dev.sluice.adapters.folders.S3FolderStorage;
+import dev.sluice.adapters.folders.StepFunctionsCloneWorkflow;
+import dev.sluice.core.port.CloneWorkflow;
+import dev.sluice.core.port.FolderEvents;
+import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.TaskStore;
+import dev.sluice.core.usecase.CloneSteps;
+import dev.sluice.core.usecase.FolderService;
+import dev.sluice.core.usecase.TaskService;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.sfn.SfnClient;
+
+/**
+ * Folders, clones and background tasks wired to their adapters from a function's environment ({@code FOLDERS_TABLE},
+ * {@code TASKS_TABLE}, {@code FOLDER_BUCKET}, {@code CLONE_STATE_MACHINE_ARN}, optional {@code CLONE_PAGE_SIZE},
+ * {@code CLONE_PAGES_PER_EXECUTION}, {@code CLONE_MULTIPART_THRESHOLD}, {@code CLONE_COPY_CONCURRENCY}). Building it
+ * touches no network.
+ */
+public final class FolderPlane {
+    public static final long DEFAULT_MULTIPART_THRESHOLD = 16L * 1024 * 1024;
+    public static final long PART_SIZE = 16L * 1024 * 1024;
+
+    private final FolderService folders;
+    private final TaskService tasks;
+    private final CloneSteps cloneSteps;
+    private final dev.sluice.core.usecase.CloneSweep cloneSweep;
+    private final FolderStore folderStore;
+    private final TaskStore taskStore;
+    private final FolderStorage storage;
+
+    public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
+                       Clock clock, FolderService.CloneSettings settings, int copyConcurrency) {
+        this.folderStore = folderStore;
+        this.taskStore = taskStore;
+        this.storage = storage;
+        this.folders = new FolderService(folderStore, taskStore, storage, workflow, events, () -> UUID.randomUUID().toString(), clock,
+                settings);
+        this.tasks = new TaskService(taskStore, folderStore, storage, workflow, events, clock);
+        this.cloneSteps = new CloneSteps(folderStore, taskStore, storage, workflow, events, clock, copyConcurrency);
+        this.cloneSweep = new dev.sluice.core.usecase.CloneSweep(folderStore, taskStore, storage, workflow, events, clock, settings);
+    }
+
+    public static FolderPlane fromEnvironment(Map<String, String> env) {
+        AwsClients aws = AwsClients.shared();
+        Optional<URI> endpoint = endpoint();
+        S3Client s3 = S3Client.builder().httpClient(AwsClients.httpClient()).forcePathStyle(endpoint.isPresent())
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
+        S3Presigner.Builder presigner = S3Presigner.builder()
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build());
+        endpoint.ifPresent(presigner::endpointOverride);
+        SfnClient sfn = SfnClient.builder().httpClient(AwsClients.httpClient()).build();
+        String tasksTable = require(env, "TASKS_TABLE");
+        long threshold = number(env, "CLONE_MULTIPART_THRESHOLD", DEFAULT_MULTIPART_THRESHOLD);
+        return new FolderPlane(
+                new DynamoFolderStore(aws.dynamoDb(), require(env, "FOLDERS_TABLE"), tasksTable),
+                new DynamoTaskStore(aws.dynamoDb(), tasksTable),
+                new S3FolderStorage(s3, presigner.build(), require(env, "FOLDER_BUCKET"), threshold, Math.min(PART_SIZE, Math.max(threshold, 5L << 20))),
+                new StepFunctionsCloneWorkflow(sfn, require(env, "CLONE_STATE_MACHINE_ARN")),
+                new EventBridgeFolderEvents(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
+                Clock.systemUTC(),
+                new FolderService.CloneSettings((int) number(env, "CLONE_PAGE_SIZE", 1000), (int) number(env, "CLONE_PAGES_PER_EXECUTION", 500),
+                        threshold),
+                (int) number(env, "CLONE_COPY_CONCURRENCY", 32));
+    }
+
+    /** Session mounts read folders from the folders table when the function has one (FOLDERS_TABLE). */
+    public static dev.sluice.core.port.FolderLookup lookup(Map<String, String> env) {
+        String table = env.get("FOLDERS_TABLE");
+        if (table == null || table.isBlank()) {
+            return dev.sluice.core.port.FolderLookup.NONE;
+        }
+        DynamoFolderStore store = new DynamoFolderStore(AwsClients.shared().dynamoDb(), table, env.getOrDefault("TASKS_TABLE", ""));
+        return store::find;
+    }
+
+    /** The endpoint named by the standard variable (or system property), for the presigner, which does not read it. */
+    static Optional<URI> endpoint() {
+        String value = System.getenv("AWS_ENDPOINT_URL_S3");
+        if (value == null || value.isBlank()) {
+            value = System.getenv("AWS_ENDPOINT_URL");
+        }
+        if (value == null || value.isBlank()) {
+            value = System.getProperty("aws.endpointUrl");
+        }
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(URI.create(value));
+    }
+
+    private static long number(Map<String, String> env, String name, long fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
+    }
+
+    private static String require(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+
+    public FolderService folders() {
+        return folders;
+    }
+
+    public TaskService tasks() {
+        return tasks;
+    }
+
+    public CloneSteps cloneSteps() {
+        return cloneSteps;
+    }
+
+    public dev.sluice.core.usecase.CloneSweep cloneSweep() {
+        return cloneSweep;
+    }
+
+    public FolderStore folderStore() {
+        return folderStore;
+    }
+
+    public TaskStore taskStore() {
+        return taskStore;
+    }
+
+    public FolderStorage storage() {
+        return storage;
+    }
+}

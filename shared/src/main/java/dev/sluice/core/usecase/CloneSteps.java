@@ -1,0 +1,302 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.folder.Folder;
+import dev.sluice.core.folder.FolderStatus;
+import dev.sluice.core.port.CloneWorkflow;
+import dev.sluice.core.port.FolderEvents;
+import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.TaskStore;
+import dev.sluice.core.task.BackgroundTask;
+import dev.sluice.core.task.TaskPhase;
+import dev.sluice.core.task.TaskStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The steps of the clone workflow (each one Lambda invocation of the state machine): prepare (count the source),
+ * copy one page, continue as a new execution, finish (verify and mark ready), clean up after a failure. Each takes
+ * the execution's state and returns the next one.
+ */
+public final class CloneSteps {
+    /** Thrown when a step cannot go on; the state machine catches it and runs {@link #cleanup}. */
+    public static final class CloneFailed extends RuntimeException {
+        public CloneFailed(String message) {
+            super(message);
+        }
+    }
+
+    /** How long prepare counts before it settles for a partial estimate (raised as the copy goes). */
+    static final Duration COUNT_BUDGET = Duration.ofSeconds(10);
+
+    private final FolderStore folders;
+    private final TaskStore tasks;
+    private final FolderStorage storage;
+    private final CloneWorkflow workflow;
+    private final FolderEvents events;
+    private final Clock clock;
+    private final ExecutorService copiers;
+
+    public CloneSteps(FolderStore folders, TaskStore tasks, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
+                      Clock clock, int copyConcurrency) {
+        this.folders = folders;
+        this.tasks = tasks;
+        this.storage = storage;
+        this.workflow = workflow;
+        this.events = events;
+        this.clock = clock;
+        this.copiers = Executors.newFixedThreadPool(copyConcurrency, r -> {
+            Thread t = new Thread(r, "clone-copier");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Counts the source (within a time budget) and sets the estimate; the phase becomes transferring. */
+    public Map<String, Object> prepare(Map<String, Object> state) {
+        CloneJob job = job(state);
+        requireRunning(job);
+        long objects = 0;
+        long bytes = 0;
+        Optional<String> token = Optional.empty();
+        boolean complete = false;
+        Instant deadline = clock.instant().plus(COUNT_BUDGET);
+        while (clock.instant().isBefore(deadline)) {
+            FolderStorage.ListPage page = storage.list(Folder.prefixOf(job.sourceId()), token, 1000);
+            objects += page.objects().size();
+            bytes += page.objects().stream().mapToLong(FolderStorage.StoredObject::size).sum();
+            token = page.nextToken();
+            if (token.isEmpty()) {
+                complete = true;
+                break;
+            }
+        }
+        String message = complete ? "copying " + objects + " objects" : "copying at least " + objects + " objects";
+        BackgroundTask task = tasks.setPhase(job.taskId(), TaskPhase.TRANSFERRING, message, objects, bytes, clock.instant())
+                .orElseThrow(() -> new CloneFailed("the task has ended"));
+        events.taskUpdated(task, "updated");
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        next.put("estimate", Map.of("objects", objects, "bytes", bytes, "complete", complete));
+        return next;
+    }
+
+    /** How long one copy step keeps taking new pages (the Lambda timeout is well above it). */
+    static final Duration STEP_BUDGET = Duration.ofSeconds(60);
+
+    /** One listed page whose copies are running. */
+    private record InFlight(FolderStorage.ListPage page, List<Future<Long>> copies) {
+    }
+
+    /**
+     * Copies pages of the source with bounded concurrency, listing the next page while the current one copies (no
+     * barrier between pages), and counts each page on the task, in order, as it completes — one progress write and
+     * one event a page. Stops at the end of the source, at {@code pages_per_execution} pages in this execution, or
+     * when the step's time budget is spent; returns the cursor after the last page counted.
+     */
+    public Map<String, Object> copyPage(Map<String, Object> state) {
+        CloneJob job = job(state);
+        CloneCursor cursor = CloneCursor.fromState(state);
+        int pageSize = ((Number) state.get("page_size")).intValue();
+        int limit = ((Number) state.get("pages_per_execution")).intValue();
+        requireRunning(job);
+        String sourcePrefix = Folder.prefixOf(job.sourceId());
+        String targetPrefix = Folder.prefixOf(job.targetId());
+        Instant deadline = clock.instant().plus(STEP_BUDGET);
+        java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+        Optional<String> listToken = cursor.token();
+        boolean moreToList = cursor.hasMore();
+        Optional<String> committed = cursor.token();
+        boolean committedMore = cursor.hasMore();
+        long pagesDone = cursor.pagesDone();
+        long pagesHere = cursor.pagesHere();
+        while (true) {
+            boolean mayList = moreToList && pagesHere + inFlight.size() < limit
+                    && (inFlight.isEmpty() && pagesHere == cursor.pagesHere() || clock.instant().isBefore(deadline));
+            if (mayList && inFlight.size() < 2) {
+                FolderStorage.ListPage page = storage.list(sourcePrefix, listToken, pageSize);
+                List<Future<Long>> copies = new ArrayList<>();
+                for (FolderStorage.StoredObject o : page.objects()) {
+                    String target = targetPrefix + o.key().substring(sourcePrefix.length());
+                    copies.add(copiers.submit(() -> storage.copy(o.key(), target, o.size())));
+                }
+                inFlight.add(new InFlight(page, copies));
+                listToken = page.nextToken();
+                moreToList = listToken.isPresent();
+                continue;
+            }
+            if (inFlight.isEmpty()) {
+                break;
+            }
+            InFlight head = inFlight.poll();
+            long bytes;
+            try {
+                bytes = await(head, sourcePrefix);
+            } catch (CloneFailed e) {
+                drain(inFlight);
+                throw e;
+            }
+            TaskStore.PageOutcome outcome = tasks.addPage(job.taskId(), pagesDone, head.page().objects().size(), bytes,
+                    "copied page " + (pagesDone + 1), clock.instant());
+            if (outcome instanceof TaskStore.PageOutcome.Counted counted) {
+                events.taskUpdated(counted.task(), "updated");
+            } else if (outcome instanceof TaskStore.PageOutcome.Ended ended) {
+                // Cancelled while these pages were copying: what they wrote after the cancel's cleanup is removed again.
+                drain(inFlight);
+                storage.deletePrefix(targetPrefix);
+                throw new CloneFailed("the task was " + ended.status().wireName());
+            }
+            pagesDone++;
+            pagesHere++;
+            committed = head.page().nextToken();
+            committedMore = committed.isPresent();
+        }
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        next.put("cursor", new CloneCursor(committed, pagesDone, pagesHere, committedMore).toMap());
+        return next;
+    }
+
+    /** Waits for a page's copies; the bytes copied, or the first failure (after every copy of the page has ended). */
+    private static long await(InFlight page, String sourcePrefix) {
+        long bytes = 0;
+        String failure = null;
+        for (int i = 0; i < page.copies().size(); i++) {
+            try {
+                bytes += page.copies().get(i).get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = "could not copy '" + page.page().objects().get(i).key().substring(sourcePrefix.length()) + "': "
+                            + e.getCause().getMessage();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloneFailed("interrupted");
+            }
+        }
+        if (failure != null) {
+            throw new CloneFailed(failure);
+        }
+        return bytes;
+    }
+
+    /** Lets the copies still running end, so that nothing is written after the cleanup that follows. */
+    private static void drain(java.util.Deque<InFlight> inFlight) {
+        for (InFlight page : inFlight) {
+            for (Future<Long> copy : page.copies()) {
+                try {
+                    copy.get();
+                } catch (ExecutionException ignored) {
+                    // the step fails anyway
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Starts the next execution with the cursor (deterministic name: a retried step starts nothing new). */
+    public Map<String, Object> continueAsNew(Map<String, Object> state) {
+        CloneJob job = job(state);
+        requireRunning(job);
+        int generation = ((Number) state.get("generation")).intValue() + 1;
+        CloneCursor cursor = CloneCursor.fromState(state);
+        Map<String, Object> next = new LinkedHashMap<>(state);
+        next.put("generation", generation);
+        next.put("cursor", new CloneCursor(cursor.token(), cursor.pagesDone(), 0, cursor.hasMore()).toMap());
+        next.remove("failure");
+        String execution = workflow.start(CloneJob.executionName(job.taskId(), generation), next);
+        tasks.setExecution(job.taskId(), execution);
+        return Map.of("continued_as", execution, "generation", generation);
+    }
+
+    /** Verifies the counts, then marks the target and the source ready and the task done. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> finish(Map<String, Object> state) {
+        CloneJob job = job(state);
+        BackgroundTask task = requireRunning(job);
+        Map<String, Object> estimate = (Map<String, Object>) state.get("estimate");
+        long counted = ((Number) estimate.get("objects")).longValue();
+        long copied = task.progress().objectsDone();
+        tasks.setPhase(job.taskId(), TaskPhase.VERIFYING, "verifying " + copied + " objects", Math.max(counted, copied),
+                Math.max(((Number) estimate.get("bytes")).longValue(), task.progress().bytesDone()), clock.instant())
+                .ifPresent(t -> events.taskUpdated(t, "updated"));
+        if (Boolean.TRUE.equals(estimate.get("complete")) && counted != copied) {
+            throw new CloneFailed("the source changed during the clone: " + counted + " objects were counted, " + copied + " copied");
+        }
+        Instant now = clock.instant();
+        Folder target = folders.transition(job.owner(), job.targetName(), job.targetId(), EnumSet.of(FolderStatus.CLONING),
+                FolderStatus.READY, "cloned from '" + job.sourceName() + "'", now)
+                .orElseThrow(() -> new CloneFailed("the target folder is no longer cloning"));
+        events.folderStatusChanged(target, Optional.of(FolderStatus.CLONING));
+        folders.transition(job.owner(), job.sourceName(), job.sourceId(), EnumSet.of(FolderStatus.PERFORMING), FolderStatus.READY,
+                "clone to '" + job.targetName() + "' done", now).ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.PERFORMING)));
+        Map<String, Object> result = new LinkedHashMap<>(task.result());
+        result.put("objects", copied);
+        result.put("bytes", task.progress().bytesDone());
+        tasks.finish(job.taskId(), TaskStatus.DONE, result, Optional.empty(), now).ifPresent(t -> events.taskUpdated(t, "done"));
+        return Map.of("status", "done", "objects", copied);
+    }
+
+    /** After any failure: the cleanup (idempotent), with the failure's message on the task. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> cleanup(Map<String, Object> state) {
+        CloneJob job = job(state);
+        String reason = "the clone failed";
+        if (state.get("failure") instanceof Map<?, ?> failure) {
+            reason = failureMessage((Map<String, Object>) failure);
+        }
+        new CloneCleanup(folders, tasks, storage, events, clock).run(job, reason);
+        return Map.of("status", "cleaned-up", "reason", reason);
+    }
+
+    /** The message of a caught error: the Lambda error's message when the cause is its JSON, else the error name. */
+    static String failureMessage(Map<String, Object> failure) {
+        Object cause = failure.get("Cause");
+        if (cause instanceof String text) {
+            int at = text.indexOf("\"errorMessage\"");
+            if (at >= 0) {
+                int colon = text.indexOf(':', at);
+                int open = text.indexOf('"', colon + 1);
+                int close = open;
+                while (close >= 0) {
+                    close = text.indexOf('"', close + 1);
+                    if (close < 0 || text.charAt(close - 1) != '\\') {
+                        break;
+                    }
+                }
+                if (open >= 0 && close > open) {
+                    return text.substring(open + 1, close).replace("\\\"", "\"").replace("\\\\", "\\");
+                }
+            }
+            if (!text.isBlank()) {
+                return text.length() > 500 ? text.substring(0, 500) : text;
+            }
+        }
+        Object error = failure.get("Error");
+        return error == null ? "the clone failed" : "the clone failed: " + error;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CloneJob job(Map<String, Object> state) {
+        return CloneJob.fromMap((Map<String, Object>) state.get("job"));
+    }
+
+    private BackgroundTask requireRunning(CloneJob job) {
+        BackgroundTask task = tasks.find(job.taskId()).orElseThrow(() -> new CloneFailed("no task " + job.taskId()));
+        if (task.status() != TaskStatus.STARTED) {
+            throw new CloneFailed("the task was " + task.status().wireName());
+        }
+        return task;
+    }
+}

@@ -1,0 +1,333 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.folder.CloneRequest;
+import dev.sluice.core.folder.Folder;
+import dev.sluice.core.folder.FolderSpec;
+import dev.sluice.core.folder.FolderStatus;
+import dev.sluice.core.port.CloneWorkflow;
+import dev.sluice.core.port.FolderEvents;
+import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.IdGenerator;
+import dev.sluice.core.port.TaskStore;
+import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.task.BackgroundTask;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Virtual folders: their records, their data through presigned URLs, deletion, and starting a clone. */
+public final class FolderService {
+    /** Presigned URLs are valid this long. */
+    public static final Duration URL_TTL = Duration.ofHours(1);
+    /** S3's limit for one PUT. */
+    public static final long MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024 * 1024;
+
+    private final FolderStore folders;
+    private final TaskStore tasks;
+    private final FolderStorage storage;
+    private final CloneWorkflow workflow;
+    private final FolderEvents events;
+    private final IdGenerator ids;
+    private final Clock clock;
+    private final CloneSettings settings;
+
+    /** Page size of the copy and how many pages one execution copies before it continues as a new one. */
+    public record CloneSettings(int pageSize, int pagesPerExecution, long multipartUploadThreshold) {
+    }
+
+    public FolderService(FolderStore folders, TaskStore tasks, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
+                         IdGenerator ids, Clock clock, CloneSettings settings) {
+        this.folders = folders;
+        this.tasks = tasks;
+        this.storage = storage;
+        this.workflow = workflow;
+        this.events = events;
+        this.ids = ids;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    public Folder create(Principal caller, Map<String, Object> body) {
+        FolderSpec spec = FolderSpec.parse(body);
+        Folder folder = Folder.create(ids.newId(), caller.subject(), spec, FolderStatus.READY, "created", clock.instant());
+        if (!folders.create(folder)) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "you already have a folder named '" + spec.name() + "'");
+        }
+        events.folderStatusChanged(folder, Optional.empty());
+        return folder;
+    }
+
+    /** The caller's folders; those deleted completely only when asked. */
+    public List<Folder> list(Principal caller, boolean includeDeleted) {
+        return folders.list(caller.subject()).stream()
+                .filter(f -> includeDeleted || f.status() != FolderStatus.DELETE_COMPLETE).toList();
+    }
+
+    /** The caller's folder of that name (404 otherwise; a completely deleted folder is gone). */
+    public Folder get(Principal caller, String name) {
+        if (!FolderSpec.isValidName(name)) {
+            throw DomainException.notFound("no folder named '" + name + "'");
+        }
+        return folders.find(caller.subject(), name).filter(f -> f.status() != FolderStatus.DELETE_COMPLETE)
+                .orElseThrow(() -> DomainException.notFound("no folder named '" + name + "'"));
+    }
+
+    public Folder rename(Principal caller, String name, Map<String, Object> body) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(Set.of("name"));
+        String newName = FolderSpec.requireName(f.requireString("name"), "name");
+        Folder folder = get(caller, name);
+        if (newName.equals(name)) {
+            return folder;
+        }
+        switch (folders.rename(folder, newName, clock.instant())) {
+            case RENAMED:
+                return folder.withName(newName);
+            case NAME_TAKEN:
+                throw new DomainException(ErrorCode.CONFLICT, "name", "you already have a folder named '" + newName + "'");
+            default:
+                throw notReady(get(caller, name));
+        }
+    }
+
+    /**
+     * Deletes a folder: delete-pending, then delete-ongoing while its objects are removed, then delete-complete (its
+     * name is free again); a storage failure leaves it delete-error, from which a second delete starts over.
+     */
+    /** A deletion whose status has not moved for this long was cut short (its request timed out): it may be resumed. */
+    public static final Duration STALE_DELETION = Duration.ofMinutes(2);
+
+    public Folder delete(Principal caller, String name) {
+        Folder folder = get(caller, name);
+        Instant now = clock.instant();
+        if ((folder.status() == FolderStatus.DELETE_PENDING || folder.status() == FolderStatus.DELETE_ONGOING)
+                && folder.statusHistory().get(folder.statusHistory().size() - 1).at().isBefore(now.minus(STALE_DELETION))) {
+            folder = move(folder, EnumSet.of(folder.status()), FolderStatus.DELETE_ERROR, "deletion was cut short; resumed", now)
+                    .orElseThrow(() -> notReady(get(caller, name)));
+        }
+        Folder pending = move(folder, EnumSet.of(FolderStatus.READY, FolderStatus.ERROR, FolderStatus.DELETE_ERROR),
+                FolderStatus.DELETE_PENDING, "deletion requested", now)
+                .orElseThrow(() -> notReady(get(caller, name)));
+        Folder ongoing = move(pending, EnumSet.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing objects", now)
+                .orElseThrow(() -> notReady(get(caller, name)));
+        try {
+            storage.deletePrefix(ongoing.prefix());
+        } catch (RuntimeException e) {
+            move(ongoing, EnumSet.of(FolderStatus.DELETE_ONGOING), FolderStatus.DELETE_ERROR, "objects could not be removed", clock.instant());
+            throw e;
+        }
+        return move(ongoing, EnumSet.of(FolderStatus.DELETE_ONGOING), FolderStatus.DELETE_COMPLETE, "objects removed", clock.instant())
+                .orElseThrow(() -> notReady(get(caller, name)));
+    }
+
+    private Optional<Folder> move(Folder folder, Set<FolderStatus> from, FolderStatus to, String reason, Instant at) {
+        Optional<Folder> moved = folders.transition(folder.owner(), folder.name(), folder.id(), from, to, reason, at);
+        moved.ifPresent(f -> events.folderStatusChanged(f, Optional.of(folder.status())));
+        return moved;
+    }
+
+    private static DomainException notReady(Folder folder) {
+        return new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is " + folder.status().wireName()
+                + "; it must be ready");
+    }
+
+    /** The answer to a clone request: the target as created and the task doing the copy. */
+    public record CloneStarted(Folder target, BackgroundTask task) {
+    }
+
+    /**
+     * Starts a clone: the checks of REFERENCE §6, one conditional write (target {@code cloning}, source
+     * {@code performing}, task {@code started}), then the background execution. Returns at once.
+     */
+    public CloneStarted clone(Principal caller, String sourceName, Map<String, Object> body) {
+        CloneRequest request = CloneRequest.parse(body);
+        Folder source = get(caller, sourceName);
+        if (!source.cloneable()) {
+            throw DomainException.invalid("name", "folder '" + sourceName + "' is not cloneable");
+        }
+        if (source.status() != FolderStatus.READY) {
+            throw notReady(source);
+        }
+        Instant now = clock.instant();
+        Folder target = Folder.create(ids.newId(), caller.subject(), request.targetSpec(source), FolderStatus.CLONING,
+                "cloning from '" + source.name() + "'", now);
+        String taskId = ids.newId();
+        Map<String, Object> refs = new LinkedHashMap<>();
+        refs.put("source_id", source.id());
+        refs.put("source_name", source.name());
+        refs.put("target_id", target.id());
+        refs.put("target_name", target.name());
+        BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, caller.subject(), refs, now);
+        switch (folders.startClone(source, target, task)) {
+            case TARGET_NAME_TAKEN:
+                throw new DomainException(ErrorCode.CONFLICT, "target_name", "you already have a folder named '" + target.name() + "'");
+            case SOURCE_NOT_READY:
+                throw notReady(get(caller, sourceName));
+            default:
+                break;
+        }
+        events.folderStatusChanged(target, Optional.empty());
+        events.folderStatusChanged(source.withStatus(FolderStatus.PERFORMING, "cloning to '" + target.name() + "'", now),
+                Optional.of(FolderStatus.READY));
+        events.taskUpdated(task, "updated");
+        CloneJob job = new CloneJob(taskId, caller.subject(), source.id(), source.name(), target.id(), target.name());
+        try {
+            String execution = workflow.start(CloneJob.executionName(taskId, 0), job.firstInput(settings));
+            tasks.setExecution(taskId, execution);
+        } catch (RuntimeException e) {
+            new CloneCleanup(folders, tasks, storage, events, clock).run(job, "the clone could not be started");
+            throw e;
+        }
+        return new CloneStarted(target, task);
+    }
+
+    // ---------------------------------------------------------------- data, through presigned URLs
+
+    /** A presigned single PUT, or for a large file a multipart upload with one presigned URL per part. */
+    public Map<String, Object> upload(Principal caller, String name, Map<String, Object> body) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(Set.of("path", "size"));
+        String path = objectPath(f.requireString("path"), "path");
+        Object sizeValue = body.get("size");
+        long size = 0;
+        if (sizeValue != null) {
+            if (!(sizeValue instanceof Integer || sizeValue instanceof Long)) {
+                throw DomainException.invalid("size", "must be a whole number of bytes");
+            }
+            size = ((Number) sizeValue).longValue();
+            if (size < 0 || size > MAX_OBJECT_SIZE) {
+                throw DomainException.invalid("size", "must be between 0 and " + MAX_OBJECT_SIZE + " bytes");
+            }
+        }
+        Folder folder = writable(caller, name);
+        String key = folder.prefix() + path;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("path", path);
+        out.put("expires_in", URL_TTL.toSeconds());
+        if (size > settings.multipartUploadThreshold()) {
+            FolderStorage.MultipartUpload upload = storage.startMultipartUpload(key, size, URL_TTL);
+            List<Map<String, Object>> parts = new ArrayList<>();
+            for (int i = 0; i < upload.partUrls().size(); i++) {
+                parts.add(Map.of("number", i + 1, "url", upload.partUrls().get(i).toString()));
+            }
+            out.put("method", "multipart");
+            out.put("upload_id", upload.uploadId());
+            out.put("part_size", upload.partSize());
+            out.put("parts", parts);
+        } else {
+            out.put("method", "PUT");
+            out.put("url", storage.presignPut(key, URL_TTL).toString());
+        }
+        return out;
+    }
+
+    /** Completes a multipart upload with the ETag of every part. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> completeUpload(Principal caller, String name, Map<String, Object> body) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(Set.of("path", "upload_id", "parts"));
+        String path = objectPath(f.requireString("path"), "path");
+        String uploadId = f.requireString("upload_id");
+        if (!(body.get("parts") instanceof List<?> list) || list.isEmpty() || list.size() > 10_000) {
+            throw DomainException.invalid("parts", "must be a list of 1 to 10000 {number, etag} objects");
+        }
+        List<FolderStorage.Part> parts = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?> m) || !(m.get("number") instanceof Integer n) || !(m.get("etag") instanceof String etag)
+                    || n < 1 || n > 10_000) {
+                throw DomainException.invalid("parts[" + i + "]", "must be {number: 1..10000, etag: string}");
+            }
+            parts.add(new FolderStorage.Part(n, etag));
+        }
+        Folder folder = writable(caller, name);
+        try {
+            storage.completeMultipartUpload(folder.prefix() + path, uploadId, parts);
+        } catch (IllegalArgumentException e) {
+            throw DomainException.invalid("upload_id", e.getMessage());
+        }
+        return Map.of("path", path, "status", "complete");
+    }
+
+    public Map<String, Object> download(Principal caller, String name, String rawPath) {
+        String path = objectPath(rawPath, "path");
+        Folder folder = get(caller, name);
+        if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {
+            throw notReady(folder);
+        }
+        return Map.of("path", path, "method", "GET", "url", storage.presignGet(folder.prefix() + path, URL_TTL).toString(),
+                "expires_in", URL_TTL.toSeconds());
+    }
+
+    /** One page of the folder's files: paths relative to the folder, sizes, and a cursor for the next page. */
+    public Map<String, Object> files(Principal caller, String name, Optional<String> cursor, int limit) {
+        Folder folder = get(caller, name);
+        FolderStorage.ListPage page;
+        try {
+            page = storage.list(folder.prefix(), cursor.map(FolderService::decodeCursor), limit);
+        } catch (IllegalArgumentException e) {
+            throw DomainException.invalid("cursor", "is not a cursor this listing gave");
+        }
+        List<Map<String, Object>> items = page.objects().stream().map(o -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("path", o.key().substring(folder.prefix().length()));
+            v.put("size", o.size());
+            return v;
+        }).toList();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", items);
+        out.put("next_cursor", page.nextToken().map(FolderService::encodeCursor).orElse(null));
+        return out;
+    }
+
+    /** Cursors are the storage's continuation tokens, base64url-encoded so that anything else is refused before S3. */
+    static String encodeCursor(String token) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static String decodeCursor(String cursor) {
+        byte[] raw = java.util.Base64.getUrlDecoder().decode(cursor);
+        String token = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+        if (token.isEmpty() || token.length() > 1024 || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException("not a cursor");
+        }
+        return token;
+    }
+
+    private Folder writable(Principal caller, String name) {
+        Folder folder = get(caller, name);
+        if (folder.status() != FolderStatus.READY && folder.status() != FolderStatus.MOUNTED) {
+            throw notReady(folder);
+        }
+        return folder;
+    }
+
+    /** A path inside a folder: relative, no empty, '.' or '..' segment, at most 1,024 characters. */
+    static String objectPath(String path, String field) {
+        if (path.isEmpty() || path.length() > 1024 || path.startsWith("/") || path.endsWith("/") || path.contains("\\")) {
+            throw DomainException.invalid(field, "must be a relative file path of 1 to 1024 characters (no leading or trailing '/')");
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw DomainException.invalid(field, "must not contain empty, '.' or '..' segments");
+            }
+        }
+        for (char c : path.toCharArray()) {
+            if (c < 0x20 || c == 0x7f) {
+                throw DomainException.invalid(field, "must not contain control characters");
+            }
+        }
+        return path;
+    }
+}
