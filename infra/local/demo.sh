@@ -25,7 +25,7 @@ SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show agent list
 
 printf '\n$ sluice session create --name demo-train --type batch ... --command "echo training...; for e in 1 2 3; ..."\n'
 sluice session create --name demo-train --type batch --group gpu-a100 --image python:3.12 --slot cpu=2 --slot mem=8g \
-  --slot cuda.device=1 --command 'echo "training on GPU $CUDA_VISIBLE_DEVICES"; for e in 1 2 3; do echo "epoch $e"; sleep 1; done' \
+  --slot cuda.device=1 --command 'echo "training on GPU $CUDA_VISIBLE_DEVICES"; for e in 1 2 3; do echo "epoch $e"; sleep 4; done' \
   --batch-timeout 10m --json >"$ROOT/.sluice-local/demo-batch.json"
 batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-batch.json")
 echo "created batch session $batch; waiting for it to run on the local agent"
