@@ -138,8 +138,9 @@ class AgentLoopTest {
                 + "'slots':{'cpu':'1','cuda.device':'1'},'environment':{},'mounts':[],'cluster_role':'main','cluster_index':0" + extra + "}";
     }
 
-    private void awaitStops(int n) throws InterruptedException {
-        for (int i = 0; i < 100 && runtime.stops.size() < n; i++) {
+    /** The stop runs on a thread of its own: wait until the workload's end has reached the loop. */
+    private static void awaitEnded(AgentLoop loop, String id) throws InterruptedException {
+        for (int i = 0; i < 250 && !"ENDED".equals(loop.sessions().get(id)); i++) {
             Thread.sleep(20);
         }
     }
@@ -252,7 +253,7 @@ class AgentLoopTest {
         assertThat(runtime.stops).isEmpty();
         clock.now = clock.now.plusSeconds(2);
         loop.step();
-        awaitStops(1);
+        awaitEnded(loop, "s-1");
         assertThat(runtime.stops).containsExactly("s-1");
         loop.flushReports();
         assertThat(cp.reports).contains("s-1:TERMINATED:143:task-timeout");
@@ -265,7 +266,7 @@ class AgentLoopTest {
         JsonNode stop = reply("{'assignments':[],'terminate':[{'session_id':'s-1','reason':'user-requested'}]}");
         loop.handle(stop);
         loop.handle(stop);
-        awaitStops(1);
+        awaitEnded(loop, "s-1");
         Thread.sleep(100);
         assertThat(runtime.stops).containsExactly("s-1");
         loop.flushReports();
