@@ -26,8 +26,13 @@ import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 class WebhookPatternIT {
 
     private static Map<String, Object> sessionEvent(String owner, String group, SessionType type, String id, SessionStatus status) {
+        return sessionEvent(owner, group, type, id, status, false);
+    }
+
+    private static Map<String, Object> sessionEvent(String owner, String group, SessionType type, String id, SessionStatus status,
+            boolean hasCallback) {
         Map<String, Object> detail = EventBridgePublisher.detail(new SessionStatusChanged(id, owner, group, type,
-                Optional.of(SessionStatus.PENDING), status, "why", Instant.parse("2026-03-01T12:00:00Z"), 2));
+                Optional.of(SessionStatus.PENDING), status, "why", Instant.parse("2026-03-01T12:00:00Z"), 2, hasCallback));
         return envelope(SessionStatusChanged.SOURCE, SessionStatusChanged.DETAIL_TYPE, detail);
     }
 
@@ -92,5 +97,23 @@ class WebhookPatternIT {
             }
         }
         assertThat(wrong).isEmpty();
+    }
+
+    @Test
+    void theDeployedCallbackRuleCarriesOnlyTheEventsOfSessionsWithACallbackUrl() throws Exception {
+        LocalStack stack = LocalStack.get();
+        EventBridgeClient events = EventBridgeClient.builder().httpClient(AwsClients.httpClient()).build();
+        String bus = stack.functionEnvironment().get("EVENT_BUS_NAME");
+        String pattern = events.listRules(r -> r.eventBusName(bus)).rules().stream()
+                .filter(r -> r.name().contains("SessionCallbackRule")).findFirst()
+                .orElseThrow(() -> new AssertionError("no SessionCallbackRule on " + bus)).eventPattern();
+
+        Map<String, Object> with = sessionEvent("alice", "gpu", SessionType.BATCH, "s1", SessionStatus.RUNNING, true);
+        Map<String, Object> without = sessionEvent("alice", "gpu", SessionType.BATCH, "s2", SessionStatus.RUNNING, false);
+        Map<String, Object> task = taskEvent("alice");
+
+        assertThat(events.testEventPattern(r -> r.eventPattern(pattern).event(Json.write(with))).result()).isTrue();
+        assertThat(events.testEventPattern(r -> r.eventPattern(pattern).event(Json.write(without))).result()).isFalse();
+        assertThat(events.testEventPattern(r -> r.eventPattern(pattern).event(Json.write(task))).result()).isFalse();
     }
 }

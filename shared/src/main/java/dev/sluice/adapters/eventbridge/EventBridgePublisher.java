@@ -32,6 +32,7 @@ public final class EventBridgePublisher implements EventPublisher {
         d.put("status_info", e.statusInfo());
         d.put("occurred_at", e.occurredAt().toString());
         d.put("sequence", e.sequence());
+        d.put("has_callback", e.hasCallback());
         return d;
     }
 

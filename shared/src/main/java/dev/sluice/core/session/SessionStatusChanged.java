@@ -6,6 +6,8 @@ import java.util.Optional;
 /**
  * The event published after every successful status change (and at creation, with no previous status).
  * {@code sequence} grows by one per change of the same session, so receivers can order and deduplicate.
+ * {@code hasCallback} says whether the session has a {@code callback_url}: the bus rule that feeds callbacks matches
+ * on it, so a session without one costs no delivery message.
  */
 public record SessionStatusChanged(
         String sessionId,
@@ -16,7 +18,8 @@ public record SessionStatusChanged(
         SessionStatus status,
         String statusInfo,
         Instant occurredAt,
-        long sequence) {
+        long sequence,
+        boolean hasCallback) {
 
     public static final String SOURCE = "sluice.sessions";
     public static final String DETAIL_TYPE = "Session Status Changed";
@@ -24,6 +27,7 @@ public record SessionStatusChanged(
 
     public static SessionStatusChanged of(Optional<SessionStatus> previous, Session now, Instant at) {
         return new SessionStatusChanged(now.id(), now.owner(), now.resourceGroup(), now.spec().type(), previous,
-                now.status(), now.statusInfo(), at, now.sequence());
+                now.status(), now.statusInfo(), at, now.sequence(),
+                now.spec().callbackUrl().isPresent());
     }
 }

@@ -250,4 +250,13 @@ class SessionTest {
         assertThat(error.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
         assertThat(error.transitionTo(TERMINATED, "", Map.of(), at(2)).occupiedSlots().isEmpty()).isTrue();
     }
+
+    @Test
+    void itsStatusEventSaysWhetherACallbackUrlWaits() {
+        SessionSpec withCallback = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"),
+                "callback_url", "https://hooks.example/cb"), T0);
+        Session calling = Session.enqueue("s-2", "alice", withCallback, "gpu", T0);
+        assertThat(SessionStatusChanged.of(Optional.empty(), calling, T0).hasCallback()).isTrue();
+        assertThat(SessionStatusChanged.of(Optional.empty(), pending(), T0).hasCallback()).isFalse();
+    }
 }

@@ -216,7 +216,7 @@ public final class WebhookBenchmark {
 
     private static PutEventsRequestEntry event(String owner, int i) {
         Map<String, Object> detail = EventBridgePublisher.detail(new SessionStatusChanged("bench-" + UUID.randomUUID(), owner, "bench",
-                SessionType.BATCH, Optional.empty(), SessionStatus.PENDING, "bench", Instant.now(), 1));
+                SessionType.BATCH, Optional.empty(), SessionStatus.PENDING, "bench", Instant.now(), 1, false));
         return PutEventsRequestEntry.builder().source(SessionStatusChanged.SOURCE).detailType(SessionStatusChanged.DETAIL_TYPE)
                 .detail(Json.write(detail)).build();
     }
