@@ -149,15 +149,30 @@ final class FolderCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", aliases = "rm", description = "Delete a folder and its files.")
+    @Command(name = "delete", aliases = "rm", description = "Delete a folder and its files (a big folder's files are removed in the background).")
     static final class Delete extends ApiCommand {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        @Option(names = "--watch", description = "When the files are removed in the background, draw the progress until it ends.")
+        boolean watch;
+
+        @Option(names = "--events-url", paramLabel = "URL",
+                description = "Where task event streams are served (else SLUICE_EVENTS_URL, else the API endpoint).")
+        String eventsUrl;
+
         @Override
-        public Integer call() {
-            out().print(block(api().send("DELETE", path(name), Map.of(), null, Map.of()), relative()));
-            return Sluice.EXIT_OK;
+        public Integer call() throws InterruptedException {
+            JsonNode answer = api().send("DELETE", path(name), Map.of(), null, Map.of());
+            if (!answer.has("task_id")) {
+                out().print(block(answer, relative()));
+                return Sluice.EXIT_OK;
+            }
+            String taskId = answer.path("task_id").asText();
+            out().print(block(answer.path("folder"), relative()));
+            out().println("Task:          " + taskId + " (removing the rest of the files in the background; "
+                    + "follow it with 'sluice task watch " + taskId + "')");
+            return watch ? TaskCommand.watch(this, taskId, eventsUrl) : Sluice.EXIT_OK;
         }
     }
 

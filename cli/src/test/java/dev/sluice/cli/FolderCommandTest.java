@@ -130,4 +130,23 @@ class FolderCommandTest {
         assertThat(line).startsWith("[######..................]  25%")
                 .contains("500/2,000 objects").contains("50.0 MiB/200.0 MiB").contains("50 obj/s").contains("5.0 MiB/s").contains("ETA 30s");
     }
+
+    @Test
+    void deleteShowsTheFolderAndWhenItGoesOnInTheBackgroundTheTaskToFollow() {
+        api.on("DELETE", "/folders/small", 200, folder("small", "delete-complete"));
+        CliRun.Result small = cli.run("folder", "delete", "small");
+        assertThat(small.exit()).as(small.toString()).isZero();
+        assertThat(small.out()).contains("delete-complete").doesNotContain("Task:");
+
+        String removing = task("started", 1000, 0, null).replace("folder-clone", "folder-delete").replace("transferring", "removing");
+        api.on("DELETE", "/folders/huge", 202, "{\"task_id\":\"t-1\",\"task\":" + removing + ",\"folder\":" + folder("huge", "delete-ongoing") + "}");
+        api.on("GET", "/tasks/t-1/events", 200, event("done", task("done", 2300, 0, null).replace("transferring", "removing")));
+        CliRun.Result huge = cli.run("folder", "delete", "huge");
+        assertThat(huge.exit()).as(huge.toString()).isZero();
+        assertThat(huge.out()).contains("delete-ongoing").contains("Task:          t-1").contains("sluice task watch t-1");
+
+        CliRun.Result watched = cli.run("folder", "delete", "huge", "--watch");
+        assertThat(watched.exit()).as(watched.toString()).isZero();
+        assertThat(watched.out()).contains("done: 2300 objects");
+    }
 }

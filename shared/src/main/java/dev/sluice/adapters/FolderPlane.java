@@ -13,6 +13,7 @@ import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
 import dev.sluice.core.port.TaskStore;
 import dev.sluice.core.usecase.CloneSteps;
+import dev.sluice.core.usecase.FolderDeletion;
 import dev.sluice.core.usecase.FolderService;
 import dev.sluice.core.usecase.TaskService;
 import java.net.URI;
@@ -28,8 +29,9 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 /**
  * Folders, clones and background tasks wired to their adapters from a function's environment ({@code FOLDERS_TABLE},
  * {@code TASKS_TABLE}, {@code FOLDER_BUCKET}, {@code CLONE_STATE_MACHINE_ARN}, optional {@code CLONE_PAGE_SIZE},
- * {@code CLONE_PAGES_PER_EXECUTION}, {@code CLONE_MULTIPART_THRESHOLD}, {@code CLONE_COPY_CONCURRENCY}). Building it
- * touches no network.
+ * {@code CLONE_PAGES_PER_EXECUTION}, {@code CLONE_MULTIPART_THRESHOLD}, {@code CLONE_COPY_CONCURRENCY},
+ * {@code FOLDER_DELETE_REQUEST_PAGES}: pages of 1,000 objects a delete request removes before the rest goes to the
+ * background). Building it touches no network.
  */
 public final class FolderPlane {
     public static final long DEFAULT_MULTIPART_THRESHOLD = 16L * 1024 * 1024;
@@ -39,17 +41,24 @@ public final class FolderPlane {
     private final TaskService tasks;
     private final CloneSteps cloneSteps;
     private final dev.sluice.core.usecase.CloneSweep cloneSweep;
+    private final FolderDeletion deletion;
     private final FolderStore folderStore;
     private final TaskStore taskStore;
     private final FolderStorage storage;
 
     public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
                        Clock clock, FolderService.CloneSettings settings, int copyConcurrency) {
+        this(folderStore, taskStore, storage, workflow, events, clock, settings, copyConcurrency, FolderService.REQUEST_DELETION_BUDGET);
+    }
+
+    public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
+                       Clock clock, FolderService.CloneSettings settings, int copyConcurrency, FolderDeletion.Budget requestDeletionBudget) {
         this.folderStore = folderStore;
         this.taskStore = taskStore;
         this.storage = storage;
         this.folders = new FolderService(folderStore, taskStore, storage, workflow, events, () -> UUID.randomUUID().toString(), clock,
-                settings);
+                settings, requestDeletionBudget);
+        this.deletion = new FolderDeletion(folderStore, taskStore, storage, events, () -> UUID.randomUUID().toString(), clock);
         this.tasks = new TaskService(taskStore, folderStore, storage, workflow, events, clock);
         this.cloneSteps = new CloneSteps(folderStore, taskStore, storage, workflow, events, clock, copyConcurrency);
         this.cloneSweep = new dev.sluice.core.usecase.CloneSweep(folderStore, taskStore, storage, workflow, events, clock, settings);
@@ -75,7 +84,9 @@ public final class FolderPlane {
                 Clock.systemUTC(),
                 new FolderService.CloneSettings((int) number(env, "CLONE_PAGE_SIZE", 1000), (int) number(env, "CLONE_PAGES_PER_EXECUTION", 500),
                         threshold),
-                (int) number(env, "CLONE_COPY_CONCURRENCY", 32));
+                (int) number(env, "CLONE_COPY_CONCURRENCY", 32),
+                new FolderDeletion.Budget((int) number(env, "FOLDER_DELETE_REQUEST_PAGES", FolderService.REQUEST_DELETION_BUDGET.pages()),
+                        FolderService.REQUEST_DELETION_BUDGET.time()));
     }
 
     /** Session mounts read folders from the folders table when the function has one (FOLDERS_TABLE). */
@@ -127,6 +138,10 @@ public final class FolderPlane {
 
     public dev.sluice.core.usecase.CloneSweep cloneSweep() {
         return cloneSweep;
+    }
+
+    public FolderDeletion deletion() {
+        return deletion;
     }
 
     public FolderStore folderStore() {

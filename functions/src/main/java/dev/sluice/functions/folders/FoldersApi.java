@@ -6,6 +6,7 @@ import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.usecase.FolderDeletion;
 import dev.sluice.core.usecase.FolderService;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
@@ -52,7 +53,16 @@ public final class FoldersApi extends ApiHandler {
                     return ApiResponses.json(200, FolderViews.folder(service.rename(caller, name, request.jsonBody())));
                 }
                 if (method.equals("DELETE")) {
-                    return ApiResponses.json(200, FolderViews.folder(service.delete(caller, name)));
+                    FolderDeletion.Started deleted = service.delete(caller, name);
+                    if (deleted.task().isEmpty()) {
+                        return ApiResponses.json(200, FolderViews.folder(deleted.folder()));
+                    }
+                    // Too big to remove within the request: the rest goes on in the background.
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("task_id", deleted.task().get().id());
+                    body.put("task", TaskView.of(deleted.task().get()));
+                    body.put("folder", FolderViews.folder(deleted.folder()));
+                    return ApiResponses.json(202, body);
                 }
                 break;
             case "/folders/{name}/clone":

@@ -432,4 +432,45 @@ class FoldersIT {
         assertThat(deleted.status()).isEqualTo(422);
         assertThat(deleted.errorField()).isEqualTo("mounts[0]");
     }
+
+    @Test
+    void aFolderTooBigForTheRequestIsDeletedInTheBackgroundWithItsUnfinishedUploads() throws Exception {
+        // The test stack lets a delete request remove one page of 1,000 objects itself (FolderDeletePagesPerRequest=1).
+        String name = unique("huge");
+        JsonNode folder = create(alice, name, false);
+        seed(folder, 2_300, 0);
+        String abandoned = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix(folder) + "upload/half.bin")).uploadId();
+        assertThat(abandoned).isNotBlank();
+
+        ApiClient.Reply deleted = api.call("DELETE", "/folders/" + name, alice, null, Map.of());
+
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(202);
+        assertThat(deleted.json().get("folder").get("status").asText()).isEqualTo("delete-ongoing");
+        String taskId = deleted.json().get("task_id").asText();
+        assertThat(deleted.json().get("task").get("kind").asText()).isEqualTo("folder-delete");
+        assertThat(deleted.json().get("task").get("progress").get("phase").asText()).isEqualTo("removing");
+        assertThat(deleted.json().get("task").get("progress").get("objects_done").asLong()).isEqualTo(1_000);
+        assertThat(api.get("/tasks/" + taskId, bob).status()).as("not bob's task").isEqualTo(404);
+        ApiClient.Reply cancel = api.call("DELETE", "/tasks/" + taskId, alice, null, Map.of());
+        assertThat(cancel.status()).as("a deletion is not cancelled (or has already ended): " + cancel.body()).isEqualTo(409);
+
+        // The task's first event starts the deletion worker through its rule; nothing else is invoked here.
+        JsonNode done = awaitTask(alice, taskId, t -> !t.get("status").asText().equals("started"), Duration.ofSeconds(60));
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("done");
+        assertThat(done.get("result").get("objects_removed").asLong()).isEqualTo(2_300);
+        assertThat(count(prefix(folder))).isZero();
+        assertThat(s3.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix(folder))).uploads()).as("unfinished uploads aborted").isEmpty();
+        assertThat(api.get("/folders/" + name, alice).status()).isEqualTo(404);
+        JsonNode listed = api.get("/folders?all=true", alice).json().get("items");
+        JsonNode gone = null;
+        for (JsonNode f : listed) {
+            if (f.get("id").asText().equals(folder.get("id").asText())) {
+                gone = f;
+            }
+        }
+        assertThat(gone).as("the deleted folder is listed with all=true").isNotNull();
+        assertThat(gone.get("status").asText()).isEqualTo("delete-complete");
+        assertThat(gone.get("status_history").findValuesAsText("status")).containsSubsequence("ready", "delete-pending", "delete-ongoing",
+                "delete-complete");
+    }
 }

@@ -61,6 +61,8 @@ final class LocalStack {
             parameters.put("ClonePageSize", Integer.toString(CLONE_PAGE_SIZE));
             parameters.put("ClonePagesPerExecution", Integer.toString(CLONE_PAGES_PER_EXECUTION));
             parameters.put("CloneMultipartThreshold", Long.toString(CLONE_MULTIPART_THRESHOLD));
+            // A delete request removes one page of 1,000 objects itself; a bigger folder goes on in the background.
+            parameters.put("FolderDeletePagesPerRequest", "1");
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             FunctionHost functions = runtime.serve(stack, endpoint);

@@ -119,17 +119,27 @@ public final class DynamoTaskStore implements TaskStore {
     }
 
     @Override
-    public PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, String message, Instant at) {
+    public boolean create(BackgroundTask task) {
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item(task)).conditionExpression("attribute_not_exists(id)"));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, TaskPhase phase, String message, Instant at) {
         try {
             // The estimate only grows: a partial count is raised as pages beyond it are copied.
             Map<String, AttributeValue> updated = dynamo.updateItem(b -> b.tableName(table).key(Map.of("id", s(id)))
-                    .updateExpression("SET message = :message, updatedAt = :at, phase = :transferring "
+                    .updateExpression("SET message = :message, updatedAt = :at, phase = :phase "
                             + "ADD objectsDone :objects, bytesDone :bytes, pagesDone :one, #sequence :one")
                     .conditionExpression("#status = :started AND pagesDone = :before")
                     .expressionAttributeNames(Map.of("#status", "status", "#sequence", "sequence"))
                     .expressionAttributeValues(Map.of(":message", s(message), ":at", s(at.toString()), ":objects", n(objects),
                             ":bytes", n(bytes), ":one", n(1), ":before", n(pagesDoneBefore), ":started", s(TaskStatus.STARTED.wireName()),
-                            ":transferring", s(TaskPhase.TRANSFERRING.wireName())))
+                            ":phase", s(phase.wireName())))
                     .returnValues(ReturnValue.ALL_NEW)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
             BackgroundTask task = task(updated);
@@ -148,7 +158,7 @@ public final class DynamoTaskStore implements TaskStore {
 
     private Optional<BackgroundTask> raiseEstimate(BackgroundTask task, Instant at) {
         TaskProgress p = task.progress();
-        return setPhase(task.id(), TaskPhase.TRANSFERRING, p.message(), Math.max(p.objectsDone(), p.objectsTotal()),
+        return setPhase(task.id(), p.phase(), p.message(), Math.max(p.objectsDone(), p.objectsTotal()),
                 Math.max(p.bytesDone(), p.bytesTotal()), at);
     }
 

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -80,19 +82,29 @@ public final class S3FolderStorage implements FolderStorage {
     }
 
     @Override
-    public long deletePrefix(String prefix) {
-        long deleted = 0;
-        Optional<String> token = Optional.empty();
-        do {
-            ListPage page = list(prefix, token, 1000);
-            if (!page.objects().isEmpty()) {
-                List<ObjectIdentifier> ids = page.objects().stream().map(o -> ObjectIdentifier.builder().key(o.key()).build()).toList();
-                s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
-                deleted += ids.size();
-            }
-            token = page.nextToken();
-        } while (token.isPresent());
-        return deleted;
+    public int deletePage(String prefix) {
+        ListPage page = list(prefix, Optional.empty(), DELETE_PAGE);
+        if (page.objects().isEmpty()) {
+            return 0;
+        }
+        List<ObjectIdentifier> ids = page.objects().stream().map(o -> ObjectIdentifier.builder().key(o.key()).build()).toList();
+        DeleteObjectsResponse response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(ids).quiet(true)));
+        if (response.hasErrors() && !response.errors().isEmpty()) {
+            S3Error first = response.errors().get(0);
+            throw new IllegalStateException(response.errors().size() + " of " + ids.size() + " objects could not be deleted; first: "
+                    + first.key() + ": " + first.code() + " " + first.message());
+        }
+        return ids.size();
+    }
+
+    @Override
+    public int abortUploads(String prefix) {
+        int aborted = 0;
+        for (software.amazon.awssdk.services.s3.model.MultipartUpload upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+            aborted++;
+        }
+        return aborted;
     }
 
     @Override

@@ -18,8 +18,24 @@ public interface FolderStorage {
     /** Copies one object inside the bucket (multipart copy above the storage's threshold); its size. */
     long copy(String sourceKey, String targetKey, long size);
 
-    /** Deletes every object under the prefix; how many. */
-    long deletePrefix(String prefix);
+    /** The most objects {@link #deletePage} removes at once (S3's DeleteObjects limit). */
+    int DELETE_PAGE = 1000;
+
+    /** Deletes one page (up to {@link #DELETE_PAGE}) of the objects left under the prefix; how many (0: nothing is left). */
+    int deletePage(String prefix);
+
+    /** Aborts the multipart uploads left unfinished under the prefix (their parts cost storage too); how many. */
+    int abortUploads(String prefix);
+
+    /** Deletes every object under the prefix, and its unfinished uploads; how many objects. */
+    default long deletePrefix(String prefix) {
+        long deleted = 0;
+        for (int n = deletePage(prefix); n > 0; n = deletePage(prefix)) {
+            deleted += n;
+        }
+        abortUploads(prefix);
+        return deleted;
+    }
 
     URI presignGet(String key, Duration ttl);
 

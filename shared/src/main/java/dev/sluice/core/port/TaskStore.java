@@ -18,11 +18,19 @@ public interface TaskStore {
     /** Sets the phase, message and estimates while the task runs; empty when it has ended. */
     Optional<BackgroundTask> setPhase(String id, TaskPhase phase, String message, long objectsTotal, long bytesTotal, Instant at);
 
+    /** Stores a new task; false when one with its id exists. */
+    boolean create(BackgroundTask task);
+
+    /** {@link #addPage(String, long, long, long, TaskPhase, String, Instant)} for a clone's copied page. */
+    default PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, String message, Instant at) {
+        return addPage(id, pagesDoneBefore, objects, bytes, TaskPhase.TRANSFERRING, message, at);
+    }
+
     /**
-     * Adds one copied page, only if the task still runs and {@code pagesDone} pages were counted before (a retried step
+     * Adds one page of work (in {@code phase}), only if the task still runs and {@code pagesDone} pages were counted before (a retried step
      * counts its page once). Empty when the condition failed; {@code alreadyCounted} tells the two failures apart.
      */
-    PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, String message, Instant at);
+    PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, TaskPhase phase, String message, Instant at);
 
     sealed interface PageOutcome permits PageOutcome.Counted, PageOutcome.AlreadyCounted, PageOutcome.Ended {
         record Counted(BackgroundTask task) implements PageOutcome { }

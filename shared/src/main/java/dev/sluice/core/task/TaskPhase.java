@@ -1,8 +1,8 @@
 package dev.sluice.core.task;
 
-/** What a clone is doing now (DataSync-style). */
+/** What a task is doing now (DataSync-style): a clone prepares, transfers and verifies; a folder deletion removes. */
 public enum TaskPhase {
-    PREPARING, TRANSFERRING, VERIFYING, FINISHED;
+    PREPARING, TRANSFERRING, VERIFYING, REMOVING, FINISHED;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

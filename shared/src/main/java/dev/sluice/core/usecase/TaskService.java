@@ -56,6 +56,9 @@ public final class TaskService {
         if (task.status().isFinal()) {
             throw new DomainException(ErrorCode.CONFLICT, "id", "the task has already ended (" + task.status().wireName() + ")");
         }
+        if (FolderDeletion.KIND.equals(task.kind())) {
+            throw new DomainException(ErrorCode.CONFLICT, "id", "a folder deletion cannot be cancelled: part of its data is already removed");
+        }
         BackgroundTask cancelled = tasks.finish(id, TaskStatus.CANCELLED, Map.of(), Optional.of("cancelled by the user"), clock.instant())
                 .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "id",
                         "the task has already ended (" + get(caller, id).status().wireName() + ")"));

@@ -177,7 +177,9 @@ class CloneStepsTest {
                 .isInstanceOf(dev.sluice.core.error.DomainException.class);
         folders.transition("alice", "old", folder.id(), Set.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing",
                 CLOCK.instant().minus(FolderService.STALE_DELETION.plusSeconds(1)));
-        Folder deleted = service.delete(ALICE, "old");
+        FolderDeletion.Started started = service.delete(ALICE, "old");
+        assertThat(started.task()).as("one object fits in the request's budget").isEmpty();
+        Folder deleted = started.folder();
         assertThat(deleted.status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
         assertThat(deleted.statusHistory()).extracting(c -> c.status()).containsSubsequence(FolderStatus.DELETE_ONGOING,
                 FolderStatus.DELETE_ERROR, FolderStatus.DELETE_PENDING, FolderStatus.DELETE_ONGOING, FolderStatus.DELETE_COMPLETE);
@@ -265,10 +267,25 @@ class CloneStepsTest {
             return data.length;
         }
 
+        /** Unfinished multipart uploads, by key. */
+        final Set<String> uploads = new java.util.TreeSet<>();
+        /** When set, deleting fails (a storage outage). */
+        RuntimeException failDeletes;
+
         @Override
-        public synchronized long deletePrefix(String prefix) {
-            List<String> keys = under(prefix);
+        public synchronized int deletePage(String prefix) {
+            if (failDeletes != null) {
+                throw failDeletes;
+            }
+            List<String> keys = under(prefix).stream().limit(DELETE_PAGE).toList();
             keys.forEach(objects::remove);
+            return keys.size();
+        }
+
+        @Override
+        public synchronized int abortUploads(String prefix) {
+            List<String> keys = uploads.stream().filter(k -> k.startsWith(prefix)).toList();
+            keys.forEach(uploads::remove);
             return keys.size();
         }
 
@@ -285,8 +302,14 @@ class CloneStepsTest {
         @Override public List<Folder> list(String owner) { return List.copyOf(byKey.values()); }
 
         @Override
-        public boolean create(Folder folder) {
-            return byKey.putIfAbsent(folder.owner() + "/" + folder.name(), folder) == null;
+        public synchronized boolean create(Folder folder) {
+            // As in DynamoDB: a name whose folder was deleted completely is free again.
+            Folder old = byKey.get(folder.owner() + "/" + folder.name());
+            if (old != null && old.status() != FolderStatus.DELETE_COMPLETE) {
+                return false;
+            }
+            byKey.put(folder.owner() + "/" + folder.name(), folder);
+            return true;
         }
 
         @Override
@@ -360,7 +383,13 @@ class CloneStepsTest {
         }
 
         @Override
-        public synchronized PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, String message, Instant at) {
+        public synchronized boolean create(BackgroundTask task) {
+            return byId.putIfAbsent(task.id(), task) == null;
+        }
+
+        @Override
+        public synchronized PageOutcome addPage(String id, long pagesDoneBefore, long objects, long bytes, TaskPhase phase, String message,
+                                                Instant at) {
             BackgroundTask t = byId.get(id);
             if (t.status() != TaskStatus.STARTED) {
                 return new PageOutcome.Ended(t.status());
@@ -370,7 +399,7 @@ class CloneStepsTest {
                 return new PageOutcome.AlreadyCounted();
             }
             BackgroundTask u = with(t, t.status(), new TaskProgress(p.objectsDone() + objects, p.objectsTotal(), p.bytesDone() + bytes,
-                    p.bytesTotal(), TaskPhase.TRANSFERRING, message, p.pagesDone() + 1));
+                    p.bytesTotal(), phase, message, p.pagesDone() + 1));
             byId.put(id, u);
             return new PageOutcome.Counted(u);
         }
@@ -392,7 +421,8 @@ class CloneStepsTest {
 
         @Override
         public synchronized List<BackgroundTask> runningSince(String kind, Instant before, int limit) {
-            return byId.values().stream().filter(t -> t.status() == TaskStatus.STARTED && t.createdAt().isBefore(before)).toList();
+            return byId.values().stream().filter(t -> t.status() == TaskStatus.STARTED && t.kind().equals(kind) && t.createdAt().isBefore(before))
+                    .toList();
         }
         @Override public Optional<String> execution(String id) { return Optional.ofNullable(executions.get(id)); }
     }

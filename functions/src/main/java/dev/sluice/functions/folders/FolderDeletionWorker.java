@@ -1,0 +1,57 @@
+package dev.sluice.functions.folders;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.json.Json;
+import dev.sluice.core.usecase.FolderDeletion;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Removes the data of folders too big to delete within a request. Two triggers: the first event of a deletion task
+ * (a rule on {@code Task Updated} with kind folder-delete and sequence 1) continues that deletion at once; the schedule
+ * continues deletions whose task has not moved for a while (a worker that died or ran out of time). Each invocation
+ * works until 30 s before its own timeout and leaves the rest to the sweep.
+ */
+public final class FolderDeletionWorker implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private static final Duration MARGIN = Duration.ofSeconds(30);
+    /** Without a Lambda context (a direct call), the time one invocation works. */
+    private static final Duration WITHOUT_CONTEXT = Duration.ofMinutes(5);
+
+    private final FolderDeletion deletion;
+
+    public FolderDeletionWorker() {
+        this(null, System.getenv());
+    }
+
+    public FolderDeletionWorker(ControlPlane unused, Map<String, String> env) {
+        this.deletion = FolderPlane.fromEnvironment(env).deletion();
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        Duration time = context == null ? WITHOUT_CONTEXT : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
+        FolderDeletion.Budget budget = new FolderDeletion.Budget(Integer.MAX_VALUE, time.compareTo(Duration.ofSeconds(1)) < 0
+                ? Duration.ofSeconds(1) : time);
+        List<FolderDeletion.Continued> done = new ArrayList<>();
+        Object detail = input == null ? null : input.get("detail");
+        if (detail instanceof Map<?, ?> d && d.get("id") instanceof String taskId && FolderDeletion.KIND.equals(d.get("kind"))) {
+            done.add(deletion.resume(taskId, budget));
+        } else {
+            done.addAll(deletion.sweep(budget, 100));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tasks", done.stream().map(c -> Map.of("task_id", c.taskId(), "removed", c.removed(), "ended", c.ended())).toList());
+        Map<String, Object> line = new LinkedHashMap<>(out);
+        line.put("level", "INFO");
+        line.put("logger", "folder-deletion");
+        line.put("requestId", context == null ? null : context.getAwsRequestId());
+        System.out.println(Json.write(line));
+        return out;
+    }
+}

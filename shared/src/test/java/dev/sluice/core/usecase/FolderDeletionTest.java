@@ -1,0 +1,212 @@
+package dev.sluice.core.usecase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.core.auth.Principal;
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.folder.Folder;
+import dev.sluice.core.folder.FolderStatus;
+import dev.sluice.core.port.FolderEvents;
+import dev.sluice.core.task.BackgroundTask;
+import dev.sluice.core.task.TaskPhase;
+import dev.sluice.core.task.TaskStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Folder deletion within budgets: in the request when it fits, then as a background task, the sweep, failures (no AWS). */
+class FolderDeletionTest {
+    private static final Principal ALICE = new Principal("alice", "alice", Set.of("users"));
+    private static final FolderDeletion.Budget ONE_PAGE = new FolderDeletion.Budget(1, Duration.ofSeconds(20));
+    private static final FolderDeletion.Budget UNLIMITED = new FolderDeletion.Budget(Integer.MAX_VALUE, Duration.ofMinutes(10));
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        Instant now = Instant.parse("2026-11-25T10:00:00Z");
+
+        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(ZoneId zone) { return this; }
+        @Override public Instant instant() { return now; }
+    }
+
+    private CloneStepsTest.Objects storage;
+    private CloneStepsTest.Folders folders;
+    private CloneStepsTest.Tasks tasks;
+    private MovableClock clock;
+    private FolderService service;
+    private FolderDeletion deletion;
+    private final List<String> taskEvents = new ArrayList<>();
+
+    @BeforeEach
+    void wire() {
+        storage = new CloneStepsTest.Objects();
+        folders = new CloneStepsTest.Folders();
+        tasks = new CloneStepsTest.Tasks();
+        clock = new MovableClock();
+        FolderEvents events = new FolderEvents() {
+            @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
+            @Override public void taskUpdated(BackgroundTask task, String kind) {
+                taskEvents.add(task.kind() + "#" + task.sequence() + ":" + kind);
+            }
+        };
+        AtomicInteger ids = new AtomicInteger();
+        service = new FolderService(folders, tasks, storage, new CloneStepsTest.Workflow(), events, () -> "id-" + ids.incrementAndGet(), clock,
+                new FolderService.CloneSettings(10, 2, 1 << 20), ONE_PAGE);
+        deletion = new FolderDeletion(folders, tasks, storage, events, () -> "id-" + ids.incrementAndGet(), clock);
+    }
+
+    private Folder folderOf(String name, int objects) {
+        Folder folder = service.create(ALICE, Map.of("name", name));
+        for (int i = 0; i < objects; i++) {
+            storage.objects.put(folder.prefix() + String.format("k%05d", i), new byte[1]);
+        }
+        storage.uploads.add(folder.prefix() + "half-uploaded.bin");
+        return folder;
+    }
+
+    @Test
+    void aFolderThatEmptiesWithinTheRequestsBudgetIsCompleteAtOnce() {
+        Folder folder = folderOf("small", 999);
+        storage.objects.put("folders/someone-else/keep", new byte[1]);
+
+        FolderDeletion.Started started = service.delete(ALICE, "small");
+
+        assertThat(started.task()).isEmpty();
+        assertThat(started.folder().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(storage.under(folder.prefix())).isEmpty();
+        assertThat(storage.uploads).as("unfinished uploads are aborted too").isEmpty();
+        assertThat(storage.objects).containsKey("folders/someone-else/keep");
+        assertThat(taskEvents).isEmpty();
+    }
+
+    @Test
+    void aBiggerFolderGoesOnAsABackgroundTaskThatTheWorkerFinishes() {
+        Folder folder = folderOf("big", 2_500);
+
+        FolderDeletion.Started started = service.delete(ALICE, "big");
+
+        assertThat(started.folder().status()).isEqualTo(FolderStatus.DELETE_ONGOING);
+        BackgroundTask task = started.task().orElseThrow();
+        assertThat(task.kind()).isEqualTo(FolderDeletion.KIND);
+        assertThat(task.owner()).isEqualTo("alice");
+        assertThat(task.progress().phase()).isEqualTo(TaskPhase.REMOVING);
+        assertThat(task.progress().objectsDone()).as("one full page within the request").isEqualTo(1_000);
+        assertThat(task.result()).containsEntry("folder_id", folder.id()).containsEntry("folder", "big");
+        assertThat(storage.under(folder.prefix())).hasSize(1_500);
+        assertThat(taskEvents).as("the first event, which starts the worker").containsExactly("folder-delete#1:updated");
+        assertThatThrownBy(() -> service.delete(ALICE, "big")).as("a second delete while it runs").isInstanceOf(DomainException.class);
+
+        FolderDeletion.Continued continued = deletion.resume(task.id(), UNLIMITED);
+
+        assertThat(continued.ended()).isTrue();
+        assertThat(continued.removed()).isEqualTo(1_500);
+        assertThat(folders.find("alice", "big").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(storage.under(folder.prefix())).isEmpty();
+        assertThat(storage.uploads).isEmpty();
+        BackgroundTask done = tasks.find(task.id()).orElseThrow();
+        assertThat(done.status()).isEqualTo(TaskStatus.DONE);
+        assertThat(done.result()).containsEntry("objects_removed", 2_500L);
+        assertThat(taskEvents).last().asString().endsWith(":done");
+        assertThat(service.create(ALICE, Map.of("name", "big")).status()).as("the name is free again").isEqualTo(FolderStatus.READY);
+    }
+
+    @Test
+    void aWorkerOutOfBudgetLeavesProgressAndTheSweepContinuesOnlyStalledDeletions() {
+        Folder folder = folderOf("huge", 4_200);
+        BackgroundTask task = service.delete(ALICE, "huge").task().orElseThrow();
+
+        FolderDeletion.Continued first = deletion.resume(task.id(), new FolderDeletion.Budget(2, Duration.ofMinutes(1)));
+        assertThat(first.ended()).isFalse();
+        assertThat(first.removed()).isEqualTo(2_000);
+        assertThat(tasks.find(task.id()).orElseThrow().progress().objectsDone()).as("progress written when the budget ends").isEqualTo(3_000);
+        assertThat(folders.find("alice", "huge").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_ONGOING);
+
+        assertThat(deletion.sweep(UNLIMITED, 100)).as("a task that just moved is left to its worker").isEmpty();
+        clock.now = clock.now.plus(FolderDeletion.STALE).plusSeconds(1);
+        List<FolderDeletion.Continued> swept = deletion.sweep(UNLIMITED, 100);
+
+        assertThat(swept).extracting(FolderDeletion.Continued::taskId).containsExactly(task.id());
+        assertThat(swept.get(0).ended()).isTrue();
+        assertThat(storage.under(folder.prefix())).isEmpty();
+        assertThat(folders.find("alice", "huge").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(tasks.find(task.id()).orElseThrow().status()).isEqualTo(TaskStatus.DONE);
+    }
+
+    @Test
+    void aStorageFailureLeavesDeleteErrorAndAFailedTaskAndASecondDeleteStartsOver() {
+        Folder folder = folderOf("flaky", 2_100);
+        BackgroundTask task = service.delete(ALICE, "flaky").task().orElseThrow();
+        storage.failDeletes = new IllegalStateException("SlowDown");
+
+        FolderDeletion.Continued failed = deletion.resume(task.id(), UNLIMITED);
+
+        assertThat(failed.ended()).isTrue();
+        assertThat(folders.find("alice", "flaky").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_ERROR);
+        BackgroundTask t = tasks.find(task.id()).orElseThrow();
+        assertThat(t.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(t.error()).hasValueSatisfying(e -> assertThat(e).contains("SlowDown"));
+
+        storage.failDeletes = null;
+        FolderDeletion.Started again = service.delete(ALICE, "flaky");
+        assertThat(again.folder().statusHistory()).extracting(c -> c.status()).containsSubsequence(FolderStatus.DELETE_ERROR,
+                FolderStatus.DELETE_PENDING, FolderStatus.DELETE_ONGOING);
+        deletion.resume(again.task().orElseThrow().id(), UNLIMITED);
+        assertThat(storage.under(folder.prefix())).isEmpty();
+        assertThat(folders.find("alice", "flaky").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+    }
+
+    @Test
+    void aFailureWithinTheRequestLeavesDeleteErrorAndReachesTheCaller() {
+        folderOf("broken", 10);
+        storage.failDeletes = new IllegalStateException("AccessDenied");
+
+        assertThatThrownBy(() -> service.delete(ALICE, "broken")).hasMessageContaining("AccessDenied");
+        assertThat(folders.find("alice", "broken").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_ERROR);
+    }
+
+    @Test
+    void aSecondWorkerOnAFinishedDeletionChangesNothing() {
+        folderOf("twice", 1_500);
+        BackgroundTask task = service.delete(ALICE, "twice").task().orElseThrow();
+        deletion.resume(task.id(), UNLIMITED);
+        long sequence = tasks.find(task.id()).orElseThrow().sequence();
+
+        FolderDeletion.Continued late = deletion.resume(task.id(), UNLIMITED);
+
+        assertThat(late.ended()).isTrue();
+        assertThat(late.removed()).isZero();
+        assertThat(tasks.find(task.id()).orElseThrow().sequence()).isEqualTo(sequence);
+        assertThat(folders.find("alice", "twice").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+    }
+
+    @Test
+    void aDeletionTaskCannotBeCancelled() {
+        folderOf("keep-going", 1_200);
+        BackgroundTask task = service.delete(ALICE, "keep-going").task().orElseThrow();
+        TaskService taskService = new TaskService(tasks, folders, storage, new CloneStepsTest.Workflow(), new FolderEvents() {
+            @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
+            @Override public void taskUpdated(BackgroundTask t, String kind) { }
+        }, clock);
+
+        assertThatThrownBy(() -> taskService.cancel(ALICE, task.id())).isInstanceOf(DomainException.class)
+                .hasMessageContaining("cannot be cancelled");
+        assertThat(tasks.find(task.id()).orElseThrow().status()).isEqualTo(TaskStatus.STARTED);
+    }
+
+    @Test
+    void aBudgetNeedsAPageAndSomeTime() {
+        assertThatThrownBy(() -> new FolderDeletion.Budget(0, Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new FolderDeletion.Budget(1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
