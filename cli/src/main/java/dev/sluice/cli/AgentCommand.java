@@ -81,12 +81,7 @@ final class AgentCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode agent = api().get(path(id));
-            if (json) {
-                printJson(agent);
-            } else {
-                out().print(block(agent, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(agent, json, AgentCommand::block);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -35,6 +36,16 @@ abstract class ApiCommand implements Callable<Integer> {
 
     void printJson(JsonNode json) {
         out().println(Json.pretty(json));
+    }
+
+    /** Prints one resource, as JSON when asked, else as its text block; the exit code of success. */
+    int show(JsonNode resource, boolean json, BiFunction<JsonNode, RelativeTime, String> block) {
+        if (json) {
+            printJson(resource);
+        } else {
+            out().print(block.apply(resource, relative()));
+        }
+        return Sluice.EXIT_OK;
     }
 
     /** A usage error (exit 2) naming the option, when a value is not one of those allowed. */

@@ -124,12 +124,7 @@ final class FolderCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode folder = api().get(path(name));
-            if (json) {
-                printJson(folder);
-            } else {
-                out().print(block(folder, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(folder, json, FolderCommand::block);
         }
     }
 

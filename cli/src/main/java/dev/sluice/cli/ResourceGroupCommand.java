@@ -106,12 +106,7 @@ final class ResourceGroupCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode group = api().get(path(name));
-            if (json) {
-                printJson(group);
-            } else {
-                out().print(block(group, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(group, json, ResourceGroupCommand::block);
         }
     }
 
@@ -199,8 +194,7 @@ final class ResourceGroupCommand implements Callable<Integer> {
             ObjectNode body = Json.MAPPER.createObjectNode().put("name", name);
             body.setAll(settings.body(this));
             JsonNode group = api().send("POST", "/resource-groups", Map.of(), body, Map.of());
-            print(this, group, json);
-            return Sluice.EXIT_OK;
+            return show(group, json, ResourceGroupCommand::block);
         }
     }
 
@@ -222,16 +216,7 @@ final class ResourceGroupCommand implements Callable<Integer> {
                 throw usage("nothing to update: give at least one setting (see --help)");
             }
             JsonNode group = api().send("PATCH", path(name), Map.of(), body, Map.of());
-            print(this, group, json);
-            return Sluice.EXIT_OK;
-        }
-    }
-
-    private static void print(ApiCommand command, JsonNode group, boolean json) {
-        if (json) {
-            command.printJson(group);
-        } else {
-            command.out().print(block(group, command.relative()));
+            return show(group, json, ResourceGroupCommand::block);
         }
     }
 }

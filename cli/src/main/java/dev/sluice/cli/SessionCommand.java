@@ -97,12 +97,7 @@ final class SessionCommand implements Callable<Integer> {
             ObjectNode body = body();
             String key = idempotencyKey != null ? idempotencyKey : "cli-" + UUID.randomUUID();
             JsonNode session = api().send("POST", "/sessions", Map.of(), body, Map.of("Idempotency-Key", key));
-            if (json) {
-                printJson(session);
-            } else {
-                out().print(SessionText.block(session, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(session, json, SessionText::block);
         }
 
         ObjectNode body() {
@@ -156,12 +151,7 @@ final class SessionCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode session = api().get(path(id));
-            if (json) {
-                printJson(session);
-            } else {
-                out().print(SessionText.block(session, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(session, json, SessionText::block);
         }
     }
 
@@ -182,12 +172,7 @@ final class SessionCommand implements Callable<Integer> {
         public Integer call() {
             Map<String, String> query = forced ? Map.of("forced", "true") : Map.of();
             JsonNode session = api().send("DELETE", path(id), query, null, Map.of());
-            if (json) {
-                printJson(session);
-            } else {
-                out().print(SessionText.block(session, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(session, json, SessionText::block);
         }
     }
 

@@ -77,12 +77,7 @@ final class TaskCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode task = api().get(path(id));
-            if (json) {
-                printJson(task);
-            } else {
-                out().print(block(task, relative()));
-            }
-            return Sluice.EXIT_OK;
+            return show(task, json, TaskCommand::block);
         }
     }
 

@@ -141,8 +141,7 @@ final class WebhookCommand implements Callable<Integer> {
                 throw usage("Missing required option: '--url=URL'");
             }
             JsonNode created = api().send("POST", "/webhooks", Map.of(), settings.body(this), Map.of());
-            print(this, created, json);
-            return Sluice.EXIT_OK;
+            return show(created, json, WebhookCommand::block);
         }
     }
 
@@ -178,8 +177,7 @@ final class WebhookCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            print(this, api().get(path(id)), json);
-            return Sluice.EXIT_OK;
+            return show(api().get(path(id)), json, WebhookCommand::block);
         }
     }
 
@@ -200,8 +198,7 @@ final class WebhookCommand implements Callable<Integer> {
             if (body.isEmpty()) {
                 throw usage("nothing to update: give at least one setting (see --help)");
             }
-            print(this, api().send("PATCH", path(id), Map.of(), body, Map.of()), json);
-            return Sluice.EXIT_OK;
+            return show(api().send("PATCH", path(id), Map.of(), body, Map.of()), json, WebhookCommand::block);
         }
     }
 
@@ -235,8 +232,7 @@ final class WebhookCommand implements Callable<Integer> {
             if (grace != null) {
                 body.put("grace_period", grace);
             }
-            print(this, api().send("POST", path(id) + "/rotate-secret", Map.of(), body, Map.of()), json);
-            return Sluice.EXIT_OK;
+            return show(api().send("POST", path(id) + "/rotate-secret", Map.of(), body, Map.of()), json, WebhookCommand::block);
         }
     }
 
@@ -338,14 +334,6 @@ final class WebhookCommand implements Callable<Integer> {
             }
             out().println(SessionText.text(api().send("POST", "/webhooks/callback-secret", Map.of(), body, Map.of()), "secret"));
             return Sluice.EXIT_OK;
-        }
-    }
-
-    private static void print(ApiCommand command, JsonNode w, boolean json) {
-        if (json) {
-            command.printJson(w);
-        } else {
-            command.out().print(block(w, command.relative()));
         }
     }
 }
