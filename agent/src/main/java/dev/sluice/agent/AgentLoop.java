@@ -232,19 +232,6 @@ public final class AgentLoop {
         }
         e.gpus = devices.get();
         Assignment assignment = assignment(a, e.gpus);
-        Optional<Assignment.Mount> unmountable = assignment.mounts().stream()
-                .filter(m -> !m.location().startsWith("/")).findFirst();
-        if (unmountable.isPresent()) {
-            // Folder data lives in S3; this agent mounts host directories only, so it says so instead of running the
-            // session without its data.
-            enqueue(e, report("ERROR", Map.of("reason", "failed-to-start", "message", "this agent cannot mount folder '"
-                    + unmountable.get().name() + "': mounting S3 folders on the host is not supported by agent " + VERSION)));
-            e.state = "ENDED";
-            e.endedAt = clock.millis();
-            e.removed = true;
-            ledger.save();
-            return;
-        }
         ledger.save();
         runtime.start(assignment, listener(e.sessionId));
     }
@@ -359,12 +346,17 @@ public final class AgentLoop {
 
             @Override
             public void exited(int exitCode) {
-                ended(sessionId, exitCode, null);
+                ended(sessionId, exitCode, null, null);
             }
 
             @Override
             public void failed(String message) {
-                ended(sessionId, null, message);
+                ended(sessionId, null, "failed-to-start", message);
+            }
+
+            @Override
+            public void failed(String reason, String message) {
+                ended(sessionId, null, reason, message);
             }
         };
     }
@@ -383,14 +375,14 @@ public final class AgentLoop {
         notifyAll();
     }
 
-    private synchronized void ended(String sessionId, Integer exitCode, String failure) {
+    private synchronized void ended(String sessionId, Integer exitCode, String failureReason, String failure) {
         Ledger.Entry e = ledger.get(sessionId);
         if (e == null || !e.active()) {
             return;
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         if (failure != null) {
-            extra.put("reason", "failed-to-start");
+            extra.put("reason", failureReason);
             extra.put("message", failure);
             enqueue(e, report("ERROR", extra));
         } else {

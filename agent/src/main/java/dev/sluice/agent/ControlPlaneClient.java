@@ -2,6 +2,7 @@ package dev.sluice.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import java.util.Optional;
 
 /** The agent API as the agent sees it. Each call answers with the HTTP status and the JSON body. */
 public interface ControlPlaneClient {
@@ -10,6 +11,12 @@ public interface ControlPlaneClient {
     Reply report(String sessionId, Map<String, Object> body);
 
     Reply putLogs(String sessionId, String text);
+
+    /** A page of the files of a folder the session mounts, each with a presigned GET; {@code cursor} from the last page. */
+    Reply mountFiles(String sessionId, String mount, Optional<String> cursor);
+
+    /** A presigned PUT for one file of a writable mount of the session. */
+    Reply mountUpload(String sessionId, String mount, String path, long size);
 
     /** {@code status} 0 when the control plane could not be reached. */
     record Reply(int status, JsonNode body) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -57,15 +58,33 @@ public final class HttpControlPlane implements ControlPlaneClient {
         return send("PUT", "/agent/sessions/" + sessionId + "/logs", Map.of("text", text));
     }
 
+    @Override
+    public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+        return send("GET", "/agent/sessions/" + sessionId + "/mounts/" + encode(mount) + "/files"
+                + cursor.map(c -> "?cursor=" + encode(c)).orElse(""), null);
+    }
+
+    @Override
+    public Reply mountUpload(String sessionId, String mount, String path, long size) {
+        return send("POST", "/agent/sessions/" + sessionId + "/mounts/" + encode(mount) + "/uploads", Map.of("path", path, "size", size));
+    }
+
+    private static String encode(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** One call; {@code body} null sends none (a GET). */
     private Reply send(String method, String path, Object body) {
         try {
-            String json = JSON.writeValueAsString(body);
+            String json = body == null ? "" : JSON.writeValueAsString(body);
             URI uri = URI.create(config.apiEndpoint() + path);
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15))
-                    .method(method, HttpRequest.BodyPublishers.ofString(json))
-                    .header("Content-Type", "application/json");
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+            if (body != null) {
+                b.header("Content-Type", "application/json");
+            }
             if (signer != null) {
-                sign(method, uri, json).forEach((name, values) -> {
+                sign(method, uri, json, body != null).forEach((name, values) -> {
                     if (!RESTRICTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
                         values.forEach(v -> b.header(name, v));
                     }
@@ -89,9 +108,12 @@ public final class HttpControlPlane implements ControlPlaneClient {
         }
     }
 
-    private Map<String, java.util.List<String>> sign(String method, URI uri, String body) {
-        SdkHttpRequest request = SdkHttpFullRequest.builder().uri(uri).method(SdkHttpMethod.fromValue(method))
-                .putHeader("Content-Type", "application/json").build();
+    private Map<String, java.util.List<String>> sign(String method, URI uri, String body, boolean json) {
+        SdkHttpFullRequest.Builder builder = SdkHttpFullRequest.builder().uri(uri).method(SdkHttpMethod.fromValue(method));
+        if (json) {
+            builder.putHeader("Content-Type", "application/json");
+        }
+        SdkHttpRequest request = builder.build();
         AwsCredentialsIdentity identity = credentials.resolveIdentity().join();
         return signer.sign(r -> r.identity(identity).request(request)
                         .payload(ContentStreamProvider.fromString(body, StandardCharsets.UTF_8))

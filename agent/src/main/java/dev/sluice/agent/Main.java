@@ -37,8 +37,10 @@ public final class Main {
         AgentConfig config = AgentConfig.load(configFile, System.getenv());
         String agentId = config.agentId().orElseGet(Main::instanceIdOrHostname);
         Capacity capacity = capacity(Discovery.onThisHost().discover(config.declaredSlots()));
-        SessionRuntime runtime = runtime(config);
-        AgentLoop loop = new AgentLoop(config, agentId, capacity, new HttpControlPlane(config), runtime, Clock.systemUTC());
+        HttpControlPlane controlPlane = new HttpControlPlane(config);
+        // Folders a session mounts are copied onto the host around whichever runtime runs it.
+        SessionRuntime runtime = new StagingRuntime(runtime(config), new MountStager(controlPlane), config.workDir());
+        AgentLoop loop = new AgentLoop(config, agentId, capacity, controlPlane, runtime, Clock.systemUTC());
         Runtime.getRuntime().addShutdownHook(new Thread(loop::halt));
         System.out.println("{\"level\":\"INFO\",\"event\":\"agent-started\",\"agent\":\"" + agentId + "\",\"group\":\""
                 + config.resourceGroup() + "\",\"runtime\":\"" + runtime.name() + "\",\"slots\":\"" + capacity.slots() + "\"}");

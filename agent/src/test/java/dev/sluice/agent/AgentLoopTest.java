@@ -53,6 +53,16 @@ class AgentLoopTest {
             logs.put(sessionId, text);
             return new Reply(200, JSON.createObjectNode());
         }
+
+        @Override
+        public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+            return new Reply(404, JSON.createObjectNode());
+        }
+
+        @Override
+        public Reply mountUpload(String sessionId, String mount, String path, long size) {
+            return new Reply(404, JSON.createObjectNode());
+        }
     }
 
     /** Starts nothing: the test drives each workload's listener by hand. */
@@ -187,6 +197,19 @@ class AgentLoopTest {
         loop.handle(reply("{'assignments':[" + assignment("s-7", "interactive", "").replace("'SCHEDULED'", "'RUNNING'") + "]}"));
         assertThat(runtime.starts).isEmpty();
         assertThat(runtime.reattached).containsExactly("s-7");
+    }
+
+    @Test
+    void aFailureTheRuntimeGivesAReasonForIsReportedWithThatReasonAndFolderMountsReachTheRuntime() throws Exception {
+        AgentLoop loop = loop();
+        String withMount = assignment("s-8", "batch", "").replace("'mounts':[]",
+                "'mounts':[{'name':'data','folder_id':'f-1','location':'folders/f-1/','permission':'rw','path':'/home/work/data'}]");
+        loop.handle(reply("{'assignments':[" + withMount + "]}"));
+        assertThat(runtime.starts).as("a folder mount is the staging runtime's to copy, not a reason to refuse").containsExactly("s-8");
+        assertThat(runtime.assignments.get(0).mounts()).containsExactly(new Assignment.Mount("data", "folders/f-1/", "rw", "/home/work/data"));
+        runtime.started.get("s-8").failed("folder-save-failed", "the workload ended (exit code 0) but its folders could not be saved");
+        loop.flushReports();
+        assertThat(cp.reports).contains("s-8:ERROR:folder-save-failed");
     }
 
     @Test

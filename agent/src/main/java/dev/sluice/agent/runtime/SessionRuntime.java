@@ -58,5 +58,10 @@ public interface SessionRuntime {
 
         /** Could not start (image pull failed, bad command, ...). */
         void failed(String message);
+
+        /** Failed for a reason the control plane knows (e.g. {@code folder-staging-failed}). */
+        default void failed(String reason, String message) {
+            failed(message);
+        }
     }
 }

@@ -5,18 +5,22 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.agent.CreationConfig;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.usecase.AgentWorkService;
+import dev.sluice.core.usecase.MountTransfers;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The agent API: heartbeat (capacity in, assigned work out), step reports, and output tails. Agents pull; no
@@ -32,12 +36,41 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
 
     /** IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack). */
     public AgentWorkApi(ControlPlane plane) {
-        this(plane, plane.setting("AGENT_AUTH", "iam"), plane.setting("AGENT_ROLE_NAME", ""));
+        this(plane, System.getenv());
+    }
+
+    /** With the function's environment: folder mounts need the folder plane ({@code FOLDERS_TABLE}, {@code FOLDER_BUCKET}). */
+    public AgentWorkApi(ControlPlane plane, Map<String, String> env) {
+        this(plane, plane.setting("AGENT_AUTH", "iam"), plane.setting("AGENT_ROLE_NAME", ""),
+                () -> {
+                    FolderPlane folders = FolderPlane.fromEnvironment(env);
+                    return new MountTransfers(plane.sessionStore(), folders.folderStore(), folders.storage());
+                });
     }
 
     AgentWorkApi(ControlPlane plane, String authMode, String roleName) {
+        this(plane, authMode, roleName, () -> {
+            throw new IllegalStateException("this handler was built without the folder plane");
+        });
+    }
+
+    AgentWorkApi(ControlPlane plane, String authMode, String roleName, Supplier<MountTransfers> mounts) {
         this.plane = plane;
         this.identity = new AgentIdentity(authMode, roleName, plane.tokens());
+        this.mountsFactory = mounts;
+    }
+
+    private final Supplier<MountTransfers> mountsFactory;
+    private volatile MountTransfers mounts;
+
+    /** Built at the first mount request: most agent calls are heartbeats, which need no S3 client. */
+    private MountTransfers mounts() {
+        MountTransfers m = mounts;
+        if (m == null) {
+            m = mountsFactory.get();
+            mounts = m;
+        }
+        return m;
     }
 
     @Override
@@ -93,6 +126,24 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
                     f.refuseUnknown(Set.of("text"));
                     work.putLogs(agentId, request.pathParameter("id"), f.requireString("text"));
                     return ApiResponses.json(200, Map.of("session_id", request.pathParameter("id"), "stored", true));
+                }
+                break;
+            case "/agent/sessions/{id}/mounts/{name}/files":
+                if (method.equals("GET")) {
+                    Map<String, String> q = request.queryParameters();
+                    for (String k : q.keySet()) {
+                        if (!k.equals("cursor")) {
+                            throw DomainException.invalid(k, "is not a parameter of this route (only cursor)");
+                        }
+                    }
+                    Optional<String> cursor = Optional.ofNullable(q.get("cursor")).filter(c -> !c.isEmpty());
+                    return ApiResponses.json(200, mounts().files(agentId, request.pathParameter("id"), request.pathParameter("name"), cursor));
+                }
+                break;
+            case "/agent/sessions/{id}/mounts/{name}/uploads":
+                if (method.equals("POST")) {
+                    return ApiResponses.json(200, mounts().upload(agentId, request.pathParameter("id"), request.pathParameter("name"),
+                            request.jsonBody()));
                 }
                 break;
             default:

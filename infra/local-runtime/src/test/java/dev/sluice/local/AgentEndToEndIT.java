@@ -8,6 +8,8 @@ import dev.sluice.agent.AgentConfig;
 import dev.sluice.agent.AgentLoop;
 import dev.sluice.agent.Capacity;
 import dev.sluice.agent.HttpControlPlane;
+import dev.sluice.agent.MountStager;
+import dev.sluice.agent.StagingRuntime;
 import dev.sluice.agent.runtime.ProcessRuntime;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
@@ -23,6 +25,8 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Sessions really run: a real agent (the agent module's loop, its HTTP client, the process runtime) heartbeats to the
@@ -62,8 +66,11 @@ class AgentEndToEndIT {
                     "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s", "SLUICE_AGENT_RUNTIME", "process",
                     "SLUICE_AGENT_WORK_DIR", workDir.toString(), "SLUICE_AGENT_STOP_GRACE", "2s"));
             runtime = new ProcessRuntime(workDir);
+            // As the agent's Main wires it: folders are copied onto the host around the process runtime.
+            HttpControlPlane client = new HttpControlPlane(config);
             loop = new AgentLoop(config, id, new Capacity(Map.of("cpu", "4", "mem", "8g", "cuda.device", "1"),
-                    Map.of("cuda.driver", "fake"), "x86_64", List.of("GPU-fake-0")), new HttpControlPlane(config), runtime, Clock.systemUTC());
+                    Map.of("cuda.driver", "fake"), "x86_64", List.of("GPU-fake-0")), client,
+                    new StagingRuntime(runtime, new MountStager(client), workDir), Clock.systemUTC());
             loop.recover();
             thread = new Thread(loop::run, "agent-" + id);
             thread.setDaemon(true);
@@ -122,6 +129,49 @@ class AgentEndToEndIT {
 
     private static List<String> history(JsonNode s) {
         return s.path("status_history").findValuesAsText("status");
+    }
+
+    @Test
+    void aSessionReadsItsFoldersOnTheHostAndWhatItWritesToAWritableOneIsSaved() throws Exception {
+        String group = newGroup();
+        RunningAgent agent = agent(group);
+        String data = "data-" + UUID.randomUUID().toString().substring(0, 8);
+        String out = "out-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Reply d = api.post("/folders", user, "{\"name\":\"" + data + "\",\"permission\":\"ro\"}");
+        ApiClient.Reply o = api.post("/folders", user, "{\"name\":\"" + out + "\"}");
+        assertThat(d.status()).as(d.body()).isEqualTo(201);
+        assertThat(o.status()).as(o.body()).isEqualTo(201);
+        S3Client s3 = S3Client.builder().forcePathStyle(true).build();
+        String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+        String dataPrefix = "folders/" + d.json().path("id").asText() + "/";
+        String outPrefix = "folders/" + o.json().path("id").asText() + "/";
+        s3.putObject(b -> b.bucket(bucket).key(dataPrefix + "in/numbers.txt"), RequestBody.fromString("1 2 3\n"));
+        s3.putObject(b -> b.bucket(bucket).key(outPrefix + "previous.txt"), RequestBody.fromString("kept"));
+
+        String dataVar = "$SLUICE_MOUNT_" + data.toUpperCase().replace('-', '_');
+        String outVar = "$SLUICE_MOUNT_" + out.toUpperCase().replace('-', '_');
+        String id = create(group, ",\"type\":\"batch\",\"mounts\":[\"" + data + "\",\"" + out + "\"],\"startup_command\":\"tr ' ' '+' < "
+                + dataVar + "/in/numbers.txt > " + outVar + "/sum.txt && cat " + outVar + "/previous.txt\"");
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+
+        assertThat(s.path("result").asText()).as(s.toString()).isEqualTo("SUCCESS");
+        assertThat(api.get("/sessions/" + id + "/logs", user).json().path("text").asText()).as("the writable folder's files were there")
+                .contains("kept");
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(outPrefix + "sum.txt")).asUtf8String()).isEqualTo("1+2+3\n");
+        assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix(dataPrefix)).keyCount()).as("nothing written to the read-only folder")
+                .isEqualTo(1);
+        // The agent's copies are removed with the session's workload once its end is reported.
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (Files.exists(agent.workDir.resolve("mounts/" + id)) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertThat(agent.workDir.resolve("mounts/" + id)).doesNotExist();
+
+        // Another agent gets no URL for this session's folders; its own agent none once the session has ended.
+        ApiClient.Reply stranger = api.get("/agent/sessions/" + id + "/mounts/" + data + "/files", local.agentToken("i-someone-else"));
+        assertThat(stranger.status()).as(stranger.body()).isEqualTo(404);
+        ApiClient.Reply ended = api.get("/agent/sessions/" + id + "/mounts/" + data + "/files", local.agentToken(agent.id));
+        assertThat(ended.status()).as(ended.body()).isEqualTo(409);
     }
 
     @Test

@@ -131,6 +131,11 @@ class OpenApiContractIT {
         exchange("agentReportStatus", "POST", "/agent/sessions/" + placed + "/status", agent, "{\"status\":\"BORED\"}");
         exchange("agentPutLogs", "PUT", "/agent/sessions/" + placed + "/logs", agent, "{\"text\":\"hello\"}");
         exchange("agentPutLogs", "PUT", "/agent/sessions/" + placed + "/logs", agent, "{}");
+        // Their 200 answers are exercised by a real agent in AgentEndToEndIT (a session placed on it, with folders).
+        exchange("agentMountFiles", "GET", "/agent/sessions/" + placed + "/mounts/data/files", agent, null);
+        exchange("agentMountFiles", "GET", "/agent/sessions/" + placed + "/mounts/data/files?page=2", agent, null);
+        exchange("agentMountUpload", "POST", "/agent/sessions/" + placed + "/mounts/data/uploads", agent, "{\"path\":\"a.txt\",\"size\":1}");
+        exchange("agentMountUpload", "POST", "/agent/sessions/" + placed + "/mounts/data/uploads", agent, "{\"path\":\"../a\",\"size\":1}");
         exchange("getSessionLogs", "GET", "/sessions/" + placed + "/logs?lines=5", user, null);
         exchange("getSessionLogs", "GET", "/sessions/" + placed + "/logs?lines=0", user, null);
         String scope = "/resource-policies/group:" + group;

@@ -27,7 +27,7 @@ public record KernelReport(
             SessionStatus.RUNNING, SessionStatus.TERMINATED, SessionStatus.ERROR);
     /** Why a workload ended, when the agent knows better than its exit code. */
     public static final Set<String> REASONS = Set.of("task-timeout", "user-requested", "self-terminated",
-            "failed-to-start", "killed");
+            "failed-to-start", "killed", "folder-staging-failed", "folder-save-failed");
     private static final Set<String> KNOWN = Set.of("status", "exit_code", "reason", "message", "container_id", "devices");
     private static final Pattern CONTAINER = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 

@@ -1,0 +1,184 @@
+package dev.sluice.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * Copies a session's folders onto the host before its workload starts, and saves a writable folder's new and changed
+ * files back when it ends — through presigned URLs the control plane hands out for that session only, so the agent
+ * holds no S3 permission. Each folder lands in {@code <dir>/<name>/}; a manifest of what was copied in (path → size and
+ * modification time) tells what changed. Files deleted by the workload are not deleted from the folder.
+ */
+public final class MountStager {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String MANIFEST = ".sluice-manifest.json";
+    private static final int PARALLEL = 8;
+
+    private final ControlPlaneClient client;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    public MountStager(ControlPlaneClient client) {
+        this.client = client;
+    }
+
+    /** What a stage step moved. */
+    public record Moved(int files, long bytes) {
+    }
+
+    /** Copies every file of the mounted folder into {@code target}; fails with a message naming the folder. */
+    public Moved stageIn(String sessionId, String mount, Path target) throws IOException, InterruptedException {
+        Files.createDirectories(target);
+        Path root = target.toRealPath();
+        Map<String, long[]> manifest = new TreeMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "stage-in-" + sessionId);
+            t.setDaemon(true);
+            return t;
+        });
+        int files = 0;
+        long bytes = 0;
+        try {
+            Optional<String> cursor = Optional.empty();
+            do {
+                ControlPlaneClient.Reply page = client.mountFiles(sessionId, mount, cursor);
+                if (!page.ok()) {
+                    throw new IOException("listing folder '" + mount + "' answered " + page.status() + ": " + page.body());
+                }
+                List<Future<Path>> downloads = new ArrayList<>();
+                for (JsonNode item : page.body().path("items")) {
+                    String path = item.path("path").asText();
+                    Path file = inside(root, path);
+                    URI url = URI.create(item.path("url").asText());
+                    long size = item.path("size").asLong();
+                    downloads.add(pool.submit(() -> download(url, file, size)));
+                    bytes += size;
+                    files++;
+                }
+                for (Future<Path> f : downloads) {
+                    Path file = await(f);
+                    manifest.put(root.relativize(file).toString(), new long[] {Files.size(file), Files.getLastModifiedTime(file).toMillis()});
+                }
+                JsonNode next = page.body().path("next_cursor");
+                cursor = next.isTextual() ? Optional.of(next.asText()) : Optional.empty();
+            } while (cursor.isPresent());
+        } finally {
+            pool.shutdownNow();
+        }
+        JSON.writeValue(target.resolveSibling(target.getFileName() + MANIFEST).toFile(), manifest);
+        return new Moved(files, bytes);
+    }
+
+    /** Saves the files under {@code source} that are new or changed since {@link #stageIn} into the mounted folder. */
+    public Moved stageOut(String sessionId, String mount, Path source) throws IOException, InterruptedException {
+        Path manifestFile = source.resolveSibling(source.getFileName() + MANIFEST);
+        Map<String, List<Long>> before = Files.exists(manifestFile)
+                ? JSON.readValue(manifestFile.toFile(), JSON.getTypeFactory().constructMapType(TreeMap.class,
+                        JSON.getTypeFactory().constructType(String.class),
+                        JSON.getTypeFactory().constructCollectionType(List.class, Long.class)))
+                : Map.of();
+        Path root = source.toRealPath();
+        List<Path> changed;
+        try (Stream<Path> walk = Files.walk(root)) {
+            changed = walk.filter(Files::isRegularFile).filter(p -> {
+                List<Long> was = before.get(root.relativize(p).toString());
+                try {
+                    return was == null || was.get(0) != Files.size(p) || was.get(1) != Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                    return true;
+                }
+            }).sorted().toList();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "stage-out-" + sessionId);
+            t.setDaemon(true);
+            return t;
+        });
+        long bytes = 0;
+        try {
+            List<Future<Path>> uploads = new ArrayList<>();
+            for (Path file : changed) {
+                String path = root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+                long size = Files.size(file);
+                bytes += size;
+                uploads.add(pool.submit(() -> {
+                    ControlPlaneClient.Reply target = client.mountUpload(sessionId, mount, path, size);
+                    if (!target.ok()) {
+                        throw new IOException("saving '" + path + "' to folder '" + mount + "' answered " + target.status() + ": "
+                                + target.body().path("error").path("message").asText(target.body().toString()));
+                    }
+                    HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(target.body().path("url").asText()))
+                            .timeout(Duration.ofMinutes(30)).PUT(HttpRequest.BodyPublishers.ofFile(file)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (put.statusCode() / 100 != 2) {
+                        throw new IOException("uploading '" + path + "' to folder '" + mount + "' answered " + put.statusCode());
+                    }
+                    return file;
+                }));
+            }
+            for (Future<Path> f : uploads) {
+                await(f);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Moved(changed.size(), bytes);
+    }
+
+    private Path download(URI url, Path file, long size) throws IOException, InterruptedException {
+        Files.createDirectories(file.getParent());
+        Path part = file.resolveSibling(file.getFileName() + ".part");
+        HttpResponse<Path> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).build(),
+                HttpResponse.BodyHandlers.ofFile(part));
+        if (r.statusCode() != 200) {
+            Files.deleteIfExists(part);
+            throw new IOException("downloading '" + file.getFileName() + "' answered " + r.statusCode());
+        }
+        if (Files.size(part) != size) {
+            Files.deleteIfExists(part);
+            throw new IOException("downloading '" + file.getFileName() + "' gave " + Files.size(part) + " bytes of " + size);
+        }
+        return Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The file a folder path names, refusing any path that would leave the folder's directory. */
+    static Path inside(Path root, String path) throws IOException {
+        Path file = root.resolve(path).normalize();
+        if (path.isEmpty() || path.startsWith("/") || !file.startsWith(root) || file.equals(root)) {
+            throw new IOException("the folder holds a path outside it: '" + path + "'");
+        }
+        return file;
+    }
+
+    private static Path await(Future<Path> f) throws IOException, InterruptedException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new IOException(cause);
+        }
+    }
+}

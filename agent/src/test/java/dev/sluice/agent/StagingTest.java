@@ -1,0 +1,299 @@
+package dev.sluice.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.sluice.agent.runtime.SessionRuntime;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Copying folders in and out around a runtime, against a bucket served in this JVM through "presigned" URLs. */
+class StagingTest {
+    @TempDir
+    Path work;
+
+    /** The folder bucket: GET and PUT of objects by path, as presigned URLs would reach S3. */
+    private HttpServer s3;
+    private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+    private String base;
+
+    /** The agent API's mount routes over that bucket: pages of two files, uploads only for writable mounts. */
+    class Api implements ControlPlaneClient {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        int uploadStatus = 200;
+
+        @Override public Reply heartbeat(Map<String, Object> body) { throw new UnsupportedOperationException(); }
+        @Override public Reply report(String sessionId, Map<String, Object> body) { throw new UnsupportedOperationException(); }
+        @Override public Reply putLogs(String sessionId, String text) { throw new UnsupportedOperationException(); }
+
+        @Override
+        public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+            calls.add("files " + mount + " " + cursor.orElse("-"));
+            String prefix = mount + "/";
+            List<String> keys = new TreeMap<>(objects).keySet().stream().filter(k -> k.startsWith(prefix)).toList();
+            int from = cursor.map(Integer::parseInt).orElse(0);
+            ObjectNode page = MountStager.JSON.createObjectNode();
+            ArrayNode items = page.putArray("items");
+            for (String k : keys.subList(from, Math.min(keys.size(), from + 2))) {
+                items.addObject().put("path", k.substring(prefix.length())).put("size", objects.get(k).length).put("url", base + "/" + k);
+            }
+            if (from + 2 < keys.size()) {
+                page.put("next_cursor", Integer.toString(from + 2));
+            } else {
+                page.putNull("next_cursor");
+            }
+            return new Reply(200, page);
+        }
+
+        @Override
+        public Reply mountUpload(String sessionId, String mount, String path, long size) {
+            calls.add("upload " + mount + " " + path + " " + size);
+            if (uploadStatus != 200) {
+                return new Reply(uploadStatus, MountStager.JSON.createObjectNode().set("error",
+                        MountStager.JSON.createObjectNode().put("message", "folder 'out' is delete-ongoing")));
+            }
+            return new Reply(200, MountStager.JSON.createObjectNode().put("method", "PUT").put("url", base + "/" + mount + "/" + path));
+        }
+    }
+
+    private final Api api = new Api();
+
+    @BeforeEach
+    void serve() throws IOException {
+        s3 = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s3.createContext("/", exchange -> {
+            String key = exchange.getRequestURI().getPath().substring(1);
+            if (exchange.getRequestMethod().equals("PUT")) {
+                objects.put(key, exchange.getRequestBody().readAllBytes());
+                exchange.sendResponseHeaders(200, -1);
+            } else {
+                byte[] data = objects.get(key);
+                if (data == null) {
+                    exchange.sendResponseHeaders(404, -1);
+                } else {
+                    exchange.sendResponseHeaders(200, data.length);
+                    exchange.getResponseBody().write(data);
+                }
+            }
+            exchange.close();
+        });
+        s3.start();
+        base = "http://127.0.0.1:" + s3.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        s3.stop(0);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void stageInCopiesEveryPageOfTheFolderAndStageOutSavesOnlyWhatChanged() throws Exception {
+        objects.put("data/a.txt", bytes("alpha"));
+        objects.put("data/dir/b.txt", bytes("beta"));
+        objects.put("data/dir/deep/c.bin", new byte[70_000]);
+        objects.put("other/secret.txt", bytes("not mounted"));
+        MountStager stager = new MountStager(api);
+        Path target = work.resolve("mounts/s-1/data");
+
+        MountStager.Moved in = stager.stageIn("s-1", "data", target);
+
+        assertThat(in.files()).isEqualTo(3);
+        assertThat(in.bytes()).isEqualTo(5 + 4 + 70_000);
+        assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("alpha");
+        assertThat(Files.readString(target.resolve("dir/b.txt"))).isEqualTo("beta");
+        assertThat(Files.size(target.resolve("dir/deep/c.bin"))).isEqualTo(70_000);
+        assertThat(api.calls).as("two pages").containsExactly("files data -", "files data 2");
+        try (var files = Files.walk(target)) {
+            assertThat(files.filter(Files::isRegularFile).count()).as("no manifest or partial file inside the mount").isEqualTo(3);
+        }
+
+        Files.writeString(target.resolve("dir/b.txt"), "beta, edited");
+        Files.createDirectories(target.resolve("results"));
+        Files.writeString(target.resolve("results/out.csv"), "x,y\n");
+        api.calls.clear();
+
+        MountStager.Moved out = stager.stageOut("s-1", "data", target);
+
+        assertThat(api.calls).containsExactlyInAnyOrder("upload data dir/b.txt 12", "upload data results/out.csv 4");
+        assertThat(out.files()).isEqualTo(2);
+        assertThat(new String(objects.get("data/dir/b.txt"), StandardCharsets.UTF_8)).isEqualTo("beta, edited");
+        assertThat(new String(objects.get("data/results/out.csv"), StandardCharsets.UTF_8)).isEqualTo("x,y\n");
+        assertThat(objects.get("data/a.txt")).as("unchanged files are not sent again").isEqualTo(bytes("alpha"));
+    }
+
+    @Test
+    void aPathThatWouldLeaveTheFolderIsRefused() throws Exception {
+        Path root = work.resolve("m");
+        Files.createDirectories(root);
+        Path real = root.toRealPath();
+        assertThatThrownBy(() -> MountStager.inside(real, "../escape.txt")).isInstanceOf(IOException.class).hasMessageContaining("outside");
+        assertThatThrownBy(() -> MountStager.inside(real, "/etc/passwd")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> MountStager.inside(real, "a/../../x")).isInstanceOf(IOException.class);
+        assertThat(MountStager.inside(real, "a/./b.txt")).isEqualTo(real.resolve("a/b.txt"));
+    }
+
+    @Test
+    void aFileThatCannotBeDownloadedFailsTheStagingNamingIt() {
+        ControlPlaneClient lying = new Api() {
+            @Override
+            public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+                ObjectNode page = MountStager.JSON.createObjectNode();
+                page.putArray("items").addObject().put("path", "missing.txt").put("size", 3).put("url", base + "/data/missing.txt");
+                page.putNull("next_cursor");
+                return new Reply(200, page);
+            }
+        };
+        assertThatThrownBy(() -> new MountStager(lying).stageIn("s-1", "data", work.resolve("x/data")))
+                .isInstanceOf(IOException.class).hasMessageContaining("missing.txt").hasMessageContaining("404");
+        assertThat(work.resolve("x/data/missing.txt")).doesNotExist();
+        assertThat(work.resolve("x/data/missing.txt.part")).doesNotExist();
+    }
+
+    // ---------------------------------------------------------------- around a runtime
+
+    /** Records what it was asked to run; the test ends workloads by hand. */
+    static final class Recording implements SessionRuntime {
+        final List<Assignment> started = new CopyOnWriteArrayList<>();
+        final Map<String, Listener> listeners = new ConcurrentHashMap<>();
+        final CountDownLatch startedOne = new CountDownLatch(1);
+
+        @Override public String name() { return "recording"; }
+
+        @Override
+        public void start(Assignment a, Listener listener) {
+            started.add(a);
+            listeners.put(a.sessionId(), listener);
+            listener.preparing();
+            listener.running("pid-1", Map.of());
+            startedOne.countDown();
+        }
+
+        @Override public void stop(String sessionId, Duration grace) { listeners.get(sessionId).exited(143); }
+        @Override public List<Workload> discover() { return List.of(); }
+        @Override public void reattach(String sessionId, Listener listener) { listeners.put(sessionId, listener); }
+        @Override public void remove(String sessionId) { }
+        @Override public Optional<String> logs(String sessionId, int lines) { return Optional.empty(); }
+    }
+
+    /** What the agent loop would hear. */
+    static final class Heard implements SessionRuntime.Listener {
+        final List<String> steps = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch ended = new CountDownLatch(1);
+
+        @Override public void preparing() { steps.add("preparing"); }
+        @Override public void running(String containerId, Map<String, Object> devices) { steps.add("running"); }
+        @Override public void exited(int exitCode) { steps.add("exited " + exitCode); ended.countDown(); }
+        @Override public void failed(String message) { steps.add("failed " + message); ended.countDown(); }
+        @Override public void failed(String reason, String message) { steps.add("failed " + reason + ": " + message); ended.countDown(); }
+    }
+
+    private static Assignment assignment(String session, Assignment.Mount... mounts) {
+        return new Assignment(session, session + "-0", "batch", "python:3.12", Map.of("cpu", "1"), List.of(), Map.of(), List.of(mounts),
+                Optional.of("true"), "main", 0, Optional.empty());
+    }
+
+    @Test
+    void foldersAreCopiedInBeforeTheRuntimeStartsAndWritableOnesSavedBeforeTheEndIsHeard() throws Exception {
+        objects.put("data/in.txt", bytes("input"));
+        objects.put("out/old.txt", bytes("old"));
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        Heard heard = new Heard();
+
+        staging.start(assignment("s-2", new Assignment.Mount("data", "folders/f-1/", "ro", "/home/work/data"),
+                new Assignment.Mount("out", "folders/f-2/", "rw", "/home/work/out"),
+                new Assignment.Mount("scratch", "/scratch", "rw", "/scratch")), heard);
+        assertThat(inner.startedOne.await(10, TimeUnit.SECONDS)).isTrue();
+
+        Assignment run = inner.started.get(0);
+        Path data = Path.of(run.mounts().get(0).location());
+        Path out = Path.of(run.mounts().get(1).location());
+        assertThat(data).isEqualTo(work.resolve("mounts/s-2/data").toAbsolutePath());
+        assertThat(Files.readString(data.resolve("in.txt"))).isEqualTo("input");
+        assertThat(Files.readString(out.resolve("old.txt"))).isEqualTo("old");
+        assertThat(run.mounts().get(2).location()).as("a host directory is left as it is").isEqualTo("/scratch");
+        assertThat(heard.steps).as("one PREPARING, for the copy and the start").containsExactly("preparing", "running");
+
+        Files.writeString(out.resolve("model.pt"), "weights");
+        Files.writeString(data.resolve("scribble.txt"), "in a read-only folder");
+        inner.listeners.get("s-2").exited(0);
+
+        assertThat(heard.steps).last().isEqualTo("exited 0");
+        assertThat(new String(objects.get("out/model.pt"), StandardCharsets.UTF_8)).isEqualTo("weights");
+        assertThat(objects).as("read-only folders are never saved").doesNotContainKey("data/scribble.txt");
+        assertThat(api.calls).filteredOn(c -> c.startsWith("upload")).containsExactly("upload out model.pt 7");
+
+        staging.remove("s-2");
+        assertThat(work.resolve("mounts/s-2")).doesNotExist();
+    }
+
+    @Test
+    void aFolderThatCannotBeSavedEndsTheSessionInErrorInsteadOfASuccess() throws Exception {
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        Heard heard = new Heard();
+        staging.start(assignment("s-3", new Assignment.Mount("out", "folders/f-2/", "rw", "/home/work/out")), heard);
+        assertThat(inner.startedOne.await(10, TimeUnit.SECONDS)).isTrue();
+        Files.writeString(Path.of(inner.started.get(0).mounts().get(0).location()).resolve("result.txt"), "42");
+        api.uploadStatus = 409;
+
+        inner.listeners.get("s-3").exited(0);
+
+        assertThat(heard.steps).last().asString().startsWith("failed folder-save-failed: the workload ended (exit code 0)")
+                .contains("delete-ongoing");
+    }
+
+    @Test
+    void aFolderThatCannotBeCopiedInFailsTheSessionBeforeAnythingRuns() throws Exception {
+        ControlPlaneClient refusing = new Api() {
+            @Override
+            public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+                return new Reply(404, MountStager.JSON.createObjectNode().put("error", "no session"));
+            }
+        };
+        Recording inner = new Recording();
+        Heard heard = new Heard();
+        new StagingRuntime(inner, new MountStager(refusing), work)
+                .start(assignment("s-4", new Assignment.Mount("data", "folders/f-1/", "ro", "/home/work/data")), heard);
+
+        assertThat(heard.ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard.steps).containsExactly("preparing", "failed folder-staging-failed: could not copy the session's folders onto the host: "
+                + "listing folder 'data' answered 404: {\"error\":\"no session\"}");
+        assertThat(inner.started).isEmpty();
+    }
+
+    @Test
+    void aSessionWithoutFoldersGoesStraightToTheRuntime() {
+        Recording inner = new Recording();
+        Heard heard = new Heard();
+        new StagingRuntime(inner, new MountStager(api), work).start(assignment("s-5"), heard);
+        assertThat(inner.started).hasSize(1);
+        assertThat(api.calls).isEmpty();
+        assertThat(work.resolve("mounts/s-5")).doesNotExist();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.sluice.core.usecase;
+
+import dev.sluice.core.error.DomainException;
+import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.folder.Folder;
+import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.session.FolderMount;
+import dev.sluice.core.session.Session;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Folder data for the agent that runs a session: presigned URLs for the files of the folders the session mounts, so
+ * the agent copies them in before the workload starts, and presigned uploads for what a writable mount holds when the
+ * workload ends. The agent needs no S3 permission of its own, and it gets URLs only for the mounts of sessions placed
+ * on it: another session's folders, or a folder the session does not mount, are not found.
+ */
+public final class MountTransfers {
+    /** Presigned URLs for an agent are valid this long (a page is downloaded well within it). */
+    public static final Duration URL_TTL = Duration.ofHours(1);
+    /** Files listed (and presigned) per page. */
+    public static final int PAGE = 500;
+    /** S3's largest single PUT. */
+    public static final long MAX_UPLOAD = 5L * 1024 * 1024 * 1024;
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+    private final SessionStore sessions;
+    private final FolderStore folders;
+    private final FolderStorage storage;
+
+    public MountTransfers(SessionStore sessions, FolderStore folders, FolderStorage storage) {
+        this.sessions = sessions;
+        this.folders = folders;
+        this.storage = storage;
+    }
+
+    /** A page of the mounted folder's files: path (relative), size and a presigned GET; the cursor of the next page. */
+    public Map<String, Object> files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
+        FolderMount mount = mount(agentId, sessionId, mountName);
+        FolderStorage.ListPage page;
+        try {
+            page = storage.list(mount.prefix(), cursor.map(FolderService::decodeCursor), PAGE);
+        } catch (IllegalArgumentException e) {
+            throw DomainException.invalid("cursor", "is not a cursor this listing gave");
+        }
+        List<Map<String, Object>> items = page.objects().stream().map(o -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("path", o.key().substring(mount.prefix().length()));
+            v.put("size", o.size());
+            v.put("url", storage.presignGet(o.key(), URL_TTL).toString());
+            return v;
+        }).toList();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", items);
+        out.put("next_cursor", page.nextToken().map(FolderService::encodeCursor).orElse(null));
+        return out;
+    }
+
+    /**
+     * A presigned PUT for one file of a writable mount ({@code rw} or {@code wd}), while the session still runs or
+     * ends on the agent, and only into a folder that still exists under the mounted name and is usable.
+     */
+    public Map<String, Object> upload(String agentId, String sessionId, String mountName, Map<String, Object> body) {
+        RequestFields f = RequestFields.of(body);
+        f.refuseUnknown(Set.of("path", "size"));
+        String path = FolderService.objectPath(f.requireString("path"), "path");
+        if (!(body.get("size") instanceof Integer || body.get("size") instanceof Long)) {
+            throw DomainException.invalid("size", "must be a whole number of bytes");
+        }
+        long size = ((Number) body.get("size")).longValue();
+        if (size < 0 || size > MAX_UPLOAD) {
+            throw DomainException.invalid("size", "must be between 0 and " + MAX_UPLOAD + " bytes (one PUT)");
+        }
+        Session session = hosted(agentId, sessionId);
+        FolderMount mount = mountOf(session, mountName);
+        if (!mount.permission().equals("rw") && !mount.permission().equals("wd")) {
+            throw new DomainException(ErrorCode.FORBIDDEN, "name", "folder '" + mountName + "' is mounted read-only");
+        }
+        Folder folder = folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()))
+                .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "name",
+                        "folder '" + mountName + "' no longer exists under that name; its changes cannot be saved"));
+        if (folder.status().isDeletingOrBroken()) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("path", path);
+        out.put("method", "PUT");
+        out.put("url", storage.presignPut(mount.prefix() + path, URL_TTL).toString());
+        out.put("expires_in", URL_TTL.toSeconds());
+        return out;
+    }
+
+    private FolderMount mount(String agentId, String sessionId, String mountName) {
+        return mountOf(hosted(agentId, sessionId), mountName);
+    }
+
+    private static FolderMount mountOf(Session session, String mountName) {
+        return session.spec().folderMounts().stream().filter(m -> m.name().equals(mountName)).findFirst()
+                .orElseThrow(() -> DomainException.notFound("session '" + session.id() + "' mounts no folder '" + mountName + "'"));
+    }
+
+    /** The session, if one of its kernels is on this agent and it has not ended. */
+    private Session hosted(String agentId, String sessionId) {
+        if (!SESSION_ID.matcher(sessionId).matches()) {
+            throw DomainException.notFound("no session '" + sessionId + "' on this agent");
+        }
+        Session s = sessions.find(sessionId)
+                .filter(x -> x.kernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
+                .orElseThrow(() -> DomainException.notFound("no session '" + sessionId + "' on this agent"));
+        if (s.status().isFinal()) {
+            throw new DomainException(ErrorCode.CONFLICT, "id", "session '" + sessionId + "' has ended (" + s.status().name() + ")");
+        }
+        return s;
+    }
+}
