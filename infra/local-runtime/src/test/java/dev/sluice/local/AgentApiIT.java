@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The agent API through the emulator's API Gateway: registration, assignments, reports, logs, drain, lost agents. */
 class AgentApiIT {
@@ -281,5 +283,69 @@ class AgentApiIT {
         JsonNode after = api.post("/agent/heartbeat", local.agentToken(sub), heartbeat(group, "1", "{\"session_id\":\"" + id + "\"}")).json();
         assertThat(after.path("assignments")).isEmpty();
         assertThat(after.path("terminate").findValuesAsText("session_id")).containsExactly(id);
+    }
+
+    @Test
+    void theHostingAgentAloneGetsPresignedUrlsForTheSessionsFoldersAndWritesOnlyToWritableOnes() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        assertThat(api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", "")).status()).isEqualTo(200);
+        String user = local.token("agent-mounts-user");
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String ro = "ref-" + suffix;
+        String rw = "res-" + suffix;
+        ApiClient.Reply roFolder = api.post("/folders", user, "{\"name\":\"" + ro + "\",\"permission\":\"ro\"}");
+        assertThat(roFolder.status()).as(roFolder.body()).isEqualTo(201);
+        assertThat(api.post("/folders", user, "{\"name\":\"" + rw + "\"}").status()).isEqualTo(201);
+        S3Client s3 = S3Client.builder().forcePathStyle(true).build();
+        String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+        for (int i = 0; i < 501; i++) {
+            String key = "folders/" + roFolder.json().path("id").asText() + "/part-" + String.format("%03d", i);
+            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromString("p" + key.substring(key.length() - 3)));
+        }
+        String id = api.post("/sessions", user, "{\"type\":\"batch\",\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"startup_command\":\"true\",\"mounts\":[\"" + ro + "\",\"" + rw + ":/out\"],"
+                + "\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        String base = "/agent/sessions/" + id + "/mounts/";
+
+        ApiClient.Reply first = api.get(base + ro + "/files", agentToken);
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().path("items")).hasSize(500);
+        JsonNode item = first.json().path("items").get(7);
+        assertThat(item.path("path").asText()).isEqualTo("part-007");
+        java.net.http.HttpResponse<String> got = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(item.path("url").asText())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(got.body()).isEqualTo("p007");
+        ApiClient.Reply second = api.get(base + ro + "/files?cursor=" + first.json().path("next_cursor").asText(), agentToken);
+        assertThat(second.json().path("items")).hasSize(1);
+        assertThat(second.json().path("next_cursor").isNull()).isTrue();
+
+        ApiClient.Reply put = api.post(base + rw + "/uploads", agentToken, "{\"path\":\"model/weights.bin\",\"size\":7}");
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        java.net.http.HttpResponse<String> stored = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(put.json().path("url").asText()))
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("weights")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(stored.statusCode()).isEqualTo(200);
+        assertThat(api.get("/folders/" + rw + "/files", user).json().path("items").findValuesAsText("path")).containsExactly("model/weights.bin");
+
+        ApiClient.Reply readOnly = api.post(base + ro + "/uploads", agentToken, "{\"path\":\"x.txt\",\"size\":1}");
+        assertThat(readOnly.status()).as(readOnly.body()).isEqualTo(403);
+        assertThat(api.post(base + rw + "/uploads", agentToken, "{\"path\":\"../x\",\"size\":1}").errorField()).isEqualTo("path");
+        assertThat(api.post(base + rw + "/uploads", agentToken, "{\"path\":\"x\",\"size\":-1}").errorField()).isEqualTo("size");
+        assertThat(api.post(base + rw + "/uploads", agentToken, "{\"path\":\"x\"}").errorField()).isEqualTo("size");
+        assertThat(api.get(base + "not-mounted/files", agentToken).status()).isEqualTo(404);
+        assertThat(api.get(base + ro + "/files?cursor=%21%21", agentToken).errorField()).isEqualTo("cursor");
+        assertThat(api.get(base + ro + "/files", local.agentToken("i-other-" + agentId)).status()).as("not this agent's session").isEqualTo(404);
+        assertThat(api.get(base + ro + "/files", user).status()).as("users have no agent API").isEqualTo(403);
+
+        // A folder renamed (or deleted) since the session started takes no more writes under the mounted name.
+        assertThat(api.call("PATCH", "/folders/" + rw, user, "{\"name\":\"" + rw + "-moved\"}", Map.of()).status()).isEqualTo(200);
+        ApiClient.Reply moved = api.post(base + rw + "/uploads", agentToken, "{\"path\":\"late.txt\",\"size\":1}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
     }
 }
