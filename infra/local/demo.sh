@@ -46,5 +46,22 @@ wait_for "$notebook" TERMINATED
 show session history "$notebook"
 show ps --dead
 
+# Folders: data in S3, copied onto the agent's host for the session; what it writes to a writable folder is saved back.
+mkdir -p "$ROOT/.sluice-local/demo-data"
+printf '3 1 4 1 5 9 2 6\n' >"$ROOT/.sluice-local/demo-data/numbers.txt"
+show folder create demo-data --usage-mode data --permission ro || true
+show folder create demo-results || true
+show folder upload demo-data "$ROOT/.sluice-local/demo-data"
+printf '\n$ sluice session create --name demo-sort --type batch --mount demo-data --mount demo-results --command "sort ..."\n'
+sluice session create --name demo-sort --type batch --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=1g \
+  --mount demo-data --mount demo-results \
+  --command 'tr " " "\n" < "$SLUICE_MOUNT_DEMO_DATA/numbers.txt" | sort -n > "$SLUICE_MOUNT_DEMO_RESULTS/sorted.txt"; wc -l "$SLUICE_MOUNT_DEMO_RESULTS/sorted.txt"' \
+  --json >"$ROOT/.sluice-local/demo-sort.json"
+sorter=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-sort.json")
+wait_for "$sorter" TERMINATED ERROR
+show session get "$sorter"
+show session logs "$sorter"
+show folder ls demo-results
+
 printf '\n$ sluice session create --type batch --image python:3.12   (no command: refused)\n'
 sluice session create --type batch --image python:3.12 --slot cpu=1 --slot mem=1g || true
