@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
@@ -97,7 +98,9 @@ public final class MountStager {
         Path root = source.toRealPath();
         List<Path> changed;
         try (Stream<Path> walk = Files.walk(root)) {
-            changed = walk.filter(Files::isRegularFile).filter(p -> {
+            // Only regular files, never through a link: a workload (in a container especially) could otherwise point
+            // a symlink at a file of the host — the agent's token, /etc/shadow — and have the agent upload it.
+            changed = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).filter(p -> {
                 List<Long> was = before.get(root.relativize(p).toString());
                 try {
                     return was == null || was.get(0) != Files.size(p) || was.get(1) != Files.getLastModifiedTime(p).toMillis();
@@ -119,6 +122,9 @@ public final class MountStager {
                 long size = Files.size(file);
                 bytes += size;
                 uploads.add(pool.submit(() -> {
+                    if (!file.toRealPath().startsWith(root)) {
+                        throw new IOException("'" + path + "' leads outside folder '" + mount + "'; not saved");
+                    }
                     ControlPlaneClient.Reply target = client.mountUpload(sessionId, mount, path, size);
                     if (!target.ok()) {
                         throw new IOException("saving '" + path + "' to folder '" + mount + "' answered " + target.status() + ": "

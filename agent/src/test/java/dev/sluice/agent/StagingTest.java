@@ -147,6 +147,26 @@ class StagingTest {
     }
 
     @Test
+    void aLinkTheWorkloadLeftInAWritableFolderIsNeverFollowedOnTheWayOut() throws Exception {
+        objects.put("out/a.txt", bytes("alpha"));
+        MountStager stager = new MountStager(api);
+        Path target = work.resolve("mounts/s-9/out");
+        stager.stageIn("s-9", "out", target);
+        Path secret = Files.writeString(work.resolve("agent-token"), "do not upload");
+        Files.createSymbolicLink(target.resolve("token-link"), secret);
+        Files.createDirectories(work.resolve("host-dir"));
+        Files.writeString(work.resolve("host-dir/shadow"), "root:x");
+        Files.createSymbolicLink(target.resolve("dir-link"), work.resolve("host-dir"));
+        Files.writeString(target.resolve("result.txt"), "42");
+        api.calls.clear();
+
+        stager.stageOut("s-9", "out", target);
+
+        assertThat(api.calls).containsExactly("upload out result.txt 2");
+        assertThat(objects).doesNotContainKeys("out/token-link", "out/dir-link/shadow");
+    }
+
+    @Test
     void aPathThatWouldLeaveTheFolderIsRefused() throws Exception {
         Path root = work.resolve("m");
         Files.createDirectories(root);
