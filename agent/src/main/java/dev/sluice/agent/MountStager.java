@@ -48,6 +48,7 @@ public final class MountStager {
     public Moved stageIn(String sessionId, String mount, Path target) throws IOException, InterruptedException {
         Files.createDirectories(target);
         Path root = target.toRealPath();
+        Path parts = Files.createDirectories(target.resolveSibling(target.getFileName() + ".parts"));
         Map<String, long[]> manifest = new TreeMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
             Thread t = new Thread(r, "stage-in-" + sessionId);
@@ -69,7 +70,7 @@ public final class MountStager {
                     Path file = inside(root, path);
                     URI url = URI.create(item.path("url").asText());
                     long size = item.path("size").asLong();
-                    downloads.add(pool.submit(() -> download(url, file, size)));
+                    downloads.add(pool.submit(() -> download(url, file, size, parts)));
                     bytes += size;
                     files++;
                 }
@@ -82,6 +83,12 @@ public final class MountStager {
             } while (cursor.isPresent());
         } finally {
             pool.shutdownNow();
+            try (Stream<Path> left = Files.list(parts)) {
+                for (Path p : left.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(parts);
         }
         JSON.writeValue(target.resolveSibling(target.getFileName() + MANIFEST).toFile(), manifest);
         return new Moved(files, bytes);
@@ -148,9 +155,10 @@ public final class MountStager {
         return new Moved(changed.size(), bytes);
     }
 
-    private Path download(URI url, Path file, long size) throws IOException, InterruptedException {
+    private Path download(URI url, Path file, long size, Path parts) throws IOException, InterruptedException {
         Files.createDirectories(file.getParent());
-        Path part = file.resolveSibling(file.getFileName() + ".part");
+        // Beside the folder's directory, not in it: a file of the folder may itself end in ".part".
+        Path part = Files.createTempFile(parts, "download-", ".part");
         HttpResponse<Path> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).build(),
                 HttpResponse.BodyHandlers.ofFile(part));
         if (r.statusCode() != 200) {

@@ -71,8 +71,10 @@ public final class StagingRuntime implements SessionRuntime {
                     }
                     Path target = dir(a.sessionId()).resolve(m.name());
                     stager.stageIn(a.sessionId(), m.name(), target);
+                    boolean readOnly = m.permission().equals("ro");
+                    openUp(target, readOnly);
                     local.add(new Assignment.Mount(m.name(), target.toAbsolutePath().toString(), m.permission(), m.path()));
-                    if (!m.permission().equals("ro")) {
+                    if (!readOnly) {
                         writable.add(m.name());
                     }
                     if (stoppedWhileStaging.contains(a.sessionId())) {
@@ -80,16 +82,23 @@ public final class StagingRuntime implements SessionRuntime {
                     }
                 }
                 Files.writeString(dir(a.sessionId()).resolve(WRITABLE), String.join("\n", writable));
-                staging.remove(a.sessionId());
-                if (stoppedWhileStaging.remove(a.sessionId())) {
-                    listener.exited(143);
-                    return;
+                Assignment staged = new Assignment(a.sessionId(), a.kernelId(), a.type(), a.image(), a.slots(), a.gpus(), a.environment(),
+                        local, a.startupCommand(), a.clusterRole(), a.clusterIndex(), a.batchTimeout());
+                // Checking for a stop and starting are one step against stop(): a stop lands before (never started) or after.
+                synchronized (this) {
+                    staging.remove(a.sessionId());
+                    if (stoppedWhileStaging.remove(a.sessionId())) {
+                        listener.exited(143);
+                        return;
+                    }
+                    runtime.start(staged, saving(a.sessionId(), listener));
                 }
-                runtime.start(new Assignment(a.sessionId(), a.kernelId(), a.type(), a.image(), a.slots(), a.gpus(), a.environment(),
-                        local, a.startupCommand(), a.clusterRole(), a.clusterIndex(), a.batchTimeout()), saving(a.sessionId(), listener));
-            } catch (IOException e) {
-                staging.remove(a.sessionId());
-                stoppedWhileStaging.remove(a.sessionId());
+            } catch (IOException | RuntimeException e) {
+                // Anything at all (a signing failure, an unreadable directory): the session ends, never stays PREPARING.
+                synchronized (this) {
+                    staging.remove(a.sessionId());
+                    stoppedWhileStaging.remove(a.sessionId());
+                }
                 listener.failed("folder-staging-failed", "could not copy the session's folders onto the host: " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -97,6 +106,25 @@ public final class StagingRuntime implements SessionRuntime {
         }, "stage-" + a.sessionId());
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * The agent may run with a strict umask and the workload as another user (a container's root or its own user):
+     * folders it reads are world-readable, folders it writes world-writable. Only this session's directory is mounted
+     * into its container.
+     */
+    private static void openUp(Path target, boolean readOnly) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs = java.nio.file.attribute.PosixFilePermissions
+                .fromString(readOnly ? "rwxr-xr-x" : "rwxrwxrwx");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> files = java.nio.file.attribute.PosixFilePermissions
+                .fromString(readOnly ? "rw-r--r--" : "rw-rw-rw-");
+        try (Stream<Path> walk = Files.walk(target)) {
+            for (Path p : walk.toList()) {
+                Files.setPosixFilePermissions(p, Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? dirs : files);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // Not a POSIX file system: its own defaults stand.
+        }
     }
 
     /** Forwards every step; at the end, saves the writable folders first. */
@@ -119,7 +147,14 @@ public final class StagingRuntime implements SessionRuntime {
 
             @Override
             public void exited(int exitCode) {
-                Optional<String> failure = saveAll(sessionId);
+                Optional<String> failure;
+                try {
+                    failure = saveAll(sessionId);
+                } catch (RuntimeException e) {
+                    // An unreadable directory the workload left (UncheckedIOException from the walk), anything: the end
+                    // is still reported, as a failure to save.
+                    failure = Optional.of(e.getMessage());
+                }
                 if (failure.isPresent()) {
                     listener.failed("folder-save-failed", "the workload ended (exit code " + exitCode
                             + ") but its folders could not be saved: " + failure.get());
@@ -162,9 +197,11 @@ public final class StagingRuntime implements SessionRuntime {
 
     @Override
     public void stop(String sessionId, Duration grace) {
-        if (staging.contains(sessionId)) {
-            stoppedWhileStaging.add(sessionId);
-            return;
+        synchronized (this) {
+            if (staging.contains(sessionId)) {
+                stoppedWhileStaging.add(sessionId);
+                return;
+            }
         }
         runtime.stop(sessionId, grace);
     }
@@ -186,12 +223,15 @@ public final class StagingRuntime implements SessionRuntime {
         if (!Files.exists(dir)) {
             return;
         }
+        // Best effort: a file the workload made that the agent may not delete (a container's root-owned directory) must
+        // not keep the workload's own removal from being done; what is left is named on the agent's log.
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("could not remove the folders of " + sessionId + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            System.out.println("{\"level\":\"WARN\",\"event\":\"mounts-left\",\"session\":\"" + sessionId + "\",\"message\":\""
+                    + String.valueOf(e.getMessage()).replace('"', '\'') + "\"}");
         }
     }
 

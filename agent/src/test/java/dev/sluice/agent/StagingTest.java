@@ -213,7 +213,16 @@ class StagingTest {
             startedOne.countDown();
         }
 
-        @Override public void stop(String sessionId, Duration grace) { listeners.get(sessionId).exited(143); }
+        final List<String> stops = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void stop(String sessionId, Duration grace) {
+            stops.add(sessionId);
+            Listener l = listeners.get(sessionId);
+            if (l != null) {
+                l.exited(143);
+            }
+        }
         @Override public List<Workload> discover() { return List.of(); }
         @Override public void reattach(String sessionId, Listener listener) { listeners.put(sessionId, listener); }
         @Override public void remove(String sessionId) { }
@@ -315,5 +324,80 @@ class StagingTest {
         assertThat(inner.started).hasSize(1);
         assertThat(api.calls).isEmpty();
         assertThat(work.resolve("mounts/s-5")).doesNotExist();
+    }
+
+    @Test
+    void anyFailureWhileCopyingInEndsTheSessionInsteadOfLeavingItPreparing() throws Exception {
+        ControlPlaneClient broken = new Api() {
+            @Override
+            public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+                throw new IllegalStateException("Unable to load credentials from any of the providers in the chain");
+            }
+        };
+        Recording inner = new Recording();
+        Heard heard = new Heard();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(broken), work);
+        staging.start(assignment("s-6", new Assignment.Mount("data", "folders/f-1/", "ro", "/home/work/data")), heard);
+
+        assertThat(heard.ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard.steps).last().asString().startsWith("failed folder-staging-failed").contains("credentials");
+        staging.stop("s-6", Duration.ZERO);
+        assertThat(inner.started).isEmpty();
+        assertThat(inner.stops).as("a later stop is not swallowed as if still staging").containsExactly("s-6");
+    }
+
+    @Test
+    void aStopWhileCopyingInEndsTheSessionWithoutStartingIt() throws Exception {
+        objects.put("data/a.txt", bytes("alpha"));
+        CountDownLatch listing = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        ControlPlaneClient slow = new Api() {
+            @Override
+            public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
+                listing.countDown();
+                try {
+                    stopped.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.mountFiles(sessionId, mount, cursor);
+            }
+        };
+        Recording inner = new Recording();
+        Heard heard = new Heard();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(slow), work);
+        staging.start(assignment("s-7", new Assignment.Mount("data", "folders/f-1/", "ro", "/home/work/data")), heard);
+        assertThat(listing.await(10, TimeUnit.SECONDS)).isTrue();
+
+        staging.stop("s-7", Duration.ZERO);
+        stopped.countDown();
+
+        assertThat(heard.ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard.steps).containsExactly("preparing", "exited 143");
+        assertThat(inner.started).isEmpty();
+    }
+
+    @Test
+    void theCopiesAreOpenToAWorkloadRunningAsAnotherUserReadOnlyOnesOnlyForReading() throws Exception {
+        objects.put("data/a.txt", bytes("alpha"));
+        objects.put("out/b.txt", bytes("beta"));
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        staging.start(assignment("s-8", new Assignment.Mount("data", "folders/f-1/", "ro", "/d"),
+                new Assignment.Mount("out", "folders/f-2/", "rw", "/o")), new Heard());
+        assertThat(inner.startedOne.await(10, TimeUnit.SECONDS)).isTrue();
+        Path data = Path.of(inner.started.get(0).mounts().get(0).location());
+        Path out = Path.of(inner.started.get(0).mounts().get(1).location());
+
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwxr-xr-x");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("a.txt"))))
+                .isEqualTo("rw-r--r--");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwxrwxrwx");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("b.txt"))))
+                .isEqualTo("rw-rw-rw-");
+        try (var left = Files.list(data.getParent())) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no download leftovers beside the copies")
+                    .noneMatch(n -> n.endsWith(".parts"));
+        }
     }
 }

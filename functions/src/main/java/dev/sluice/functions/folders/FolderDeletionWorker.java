@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Removes the data of folders too big to delete within a request. Two triggers: the first event of a deletion task
@@ -41,7 +42,8 @@ public final class FolderDeletionWorker implements RequestHandler<Map<String, Ob
         List<FolderDeletion.Continued> done = new ArrayList<>();
         Object detail = input == null ? null : input.get("detail");
         if (detail instanceof Map<?, ?> d && d.get("id") instanceof String taskId && FolderDeletion.KIND.equals(d.get("kind"))) {
-            done.add(deletion.resume(taskId, budget));
+            Optional<Long> announced = d.get("sequence") instanceof Number n ? Optional.of(n.longValue()) : Optional.empty();
+            done.add(deletion.resume(taskId, budget, announced));
         } else {
             done.addAll(deletion.sweep(budget, 100));
         }

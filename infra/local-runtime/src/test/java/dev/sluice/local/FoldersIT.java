@@ -450,6 +450,7 @@ class FoldersIT {
         assertThat(deleted.json().get("task").get("kind").asText()).isEqualTo("folder-delete");
         assertThat(deleted.json().get("task").get("progress").get("phase").asText()).isEqualTo("removing");
         assertThat(deleted.json().get("task").get("progress").get("objects_done").asLong()).isEqualTo(1_000);
+        assertThat(deleted.json().get("task").get("sequence").asLong()).as("the sequence the worker's rule matches").isEqualTo(2);
         assertThat(api.get("/tasks/" + taskId, bob).status()).as("not bob's task").isEqualTo(404);
         ApiClient.Reply cancel = api.call("DELETE", "/tasks/" + taskId, alice, null, Map.of());
         assertThat(cancel.status()).as("a deletion is not cancelled (or has already ended): " + cancel.body()).isEqualTo(409);

@@ -119,6 +119,21 @@ public final class DynamoTaskStore implements TaskStore {
     }
 
     @Override
+    public Optional<BackgroundTask> claim(String id, Instant seen, Instant now) {
+        try {
+            return Optional.of(task(dynamo.updateItem(b -> b.tableName(table).key(Map.of("id", s(id)))
+                    .updateExpression("SET updatedAt = :now ADD #sequence :one")
+                    .conditionExpression("#status = :started AND updatedAt = :seen")
+                    .expressionAttributeNames(Map.of("#status", "status", "#sequence", "sequence"))
+                    .expressionAttributeValues(Map.of(":now", s(now.toString()), ":seen", s(seen.toString()),
+                            ":started", s(TaskStatus.STARTED.wireName()), ":one", n(1)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes()));
+        } catch (ConditionalCheckFailedException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public boolean create(BackgroundTask task) {
         try {
             dynamo.putItem(b -> b.tableName(table).item(item(task)).conditionExpression("attribute_not_exists(id)"));
@@ -143,7 +158,9 @@ public final class DynamoTaskStore implements TaskStore {
                     .returnValues(ReturnValue.ALL_NEW)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
             BackgroundTask task = task(updated);
-            if (task.progress().objectsDone() > task.progress().objectsTotal() || task.progress().bytesDone() > task.progress().bytesTotal()) {
+            // (A deletion keeps no estimate: removing goes on until the listing is empty, and its events keep their sequence.)
+            if (phase != TaskPhase.REMOVING
+                    && (task.progress().objectsDone() > task.progress().objectsTotal() || task.progress().bytesDone() > task.progress().bytesTotal())) {
                 task = raiseEstimate(task, at).orElse(task);
             }
             return new PageOutcome.Counted(task);

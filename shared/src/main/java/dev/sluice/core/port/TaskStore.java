@@ -18,6 +18,13 @@ public interface TaskStore {
     /** Sets the phase, message and estimates while the task runs; empty when it has ended. */
     Optional<BackgroundTask> setPhase(String id, TaskPhase phase, String message, long objectsTotal, long bytesTotal, Instant at);
 
+    /**
+     * Takes a running task for one worker: sets its {@code updatedAt} to {@code now} and adds one to its sequence, only
+     * if it is still running and its {@code updatedAt} is still {@code seen}. Empty when another worker changed it first
+     * (or it ended).
+     */
+    Optional<BackgroundTask> claim(String id, Instant seen, Instant now);
+
     /** Stores a new task; false when one with its id exists. */
     boolean create(BackgroundTask task);
 

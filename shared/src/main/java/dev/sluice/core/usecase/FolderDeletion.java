@@ -70,45 +70,70 @@ public final class FolderDeletion {
         this.clock = clock;
     }
 
-    /** The API's part, for a folder it has just moved to delete-ongoing. */
+    /**
+     * The API's part, for a folder it has just moved to delete-ongoing. The task is written first, so a request that
+     * dies halfway (a Lambda timeout) leaves a task the sweep continues; it is announced only when the deletion goes on
+     * in the background (its first event carries the request's progress and starts the worker).
+     */
     public Started start(Folder ongoing, Budget budget) {
-        Instant deadline = clock.instant().plus(budget.time());
-        long removed = 0;
-        int pages = 0;
-        try {
-            // Only full pages count: a short one means the next listing is most likely empty, which ends it here.
-            while (pages < budget.pages() && !clock.instant().isAfter(deadline)) {
-                int n = storage.deletePage(ongoing.prefix());
-                if (n == 0) {
-                    return new Started(complete(ongoing, removed), Optional.empty());
-                }
-                removed += n;
-                if (n >= FolderStorage.DELETE_PAGE) {
-                    pages++;
-                }
-            }
-        } catch (RuntimeException e) {
-            fail(ongoing, Optional.empty(), e);
-            throw e;
-        }
-        Instant now = clock.instant();
+        Instant begun = clock.instant();
         BackgroundTask task = new BackgroundTask("del-" + ids.newId(), KIND, ongoing.owner(), TaskStatus.STARTED,
-                new TaskProgress(removed, 0, 0, 0, TaskPhase.REMOVING, "removing objects in the background", 0), now, now,
+                new TaskProgress(0, 0, 0, 0, TaskPhase.REMOVING, "removing objects", 0), begun, begun,
                 Optional.empty(), Map.of("folder_id", ongoing.id(), "folder", ongoing.name()), Optional.empty(), 1);
         if (!tasks.create(task)) {
             throw new IllegalStateException("task id " + task.id() + " is taken");
         }
-        // This first event (sequence 1) is what starts the deletion worker.
-        events.taskUpdated(task, "updated");
-        return new Started(ongoing, Optional.of(task));
+        Instant deadline = begun.plus(budget.time());
+        long removed = 0;
+        int pages = 0;
+        // Only full pages count: a short one means the next listing is most likely empty, which ends it here.
+        while (pages < budget.pages() && !clock.instant().isAfter(deadline)) {
+            int n = deletePage(ongoing, task.id());
+            if (n == 0) {
+                Folder done = complete(ongoing, task.id(), removed);
+                return new Started(done, Optional.empty());
+            }
+            removed += n;
+            if (n >= FolderStorage.DELETE_PAGE) {
+                pages++;
+            }
+        }
+        // The request's last word, sequence 2 either way: it is what the rule starting the worker matches.
+        if (removed == 0) {
+            tasks.setPhase(task.id(), TaskPhase.REMOVING, "removing objects in the background", 0, 0, clock.instant())
+                    .ifPresent(t -> events.taskUpdated(t, "updated"));
+        } else {
+            writeProgress(task.id(), removed, "removing objects in the background");
+        }
+        return new Started(ongoing, Optional.of(tasks.find(task.id()).orElse(task)));
     }
 
-    /** A worker's part: continues the deletion of this task's folder within the budget. */
+    /**
+     * A worker's part: continues the deletion of this task's folder within the budget, once it has claimed the task
+     * (a conditional write on the time of its last change): a second worker — a duplicated event, an overlapping
+     * sweep — finds the claim taken and leaves.
+     */
     public Continued resume(String taskId, Budget budget) {
-        BackgroundTask task = tasks.find(taskId).orElseThrow(() -> new IllegalArgumentException("no task " + taskId));
-        if (!KIND.equals(task.kind()) || task.status().isFinal()) {
+        return resume(taskId, budget, Optional.empty());
+    }
+
+    /**
+     * As {@link #resume(String, Budget)}, for the worker started by the task's event of sequence {@code announced}: if
+     * the task has moved since (another worker claimed it: a claim adds to the sequence), this event is stale.
+     */
+    public Continued resume(String taskId, Budget budget, Optional<Long> announced) {
+        BackgroundTask seen = tasks.find(taskId).orElseThrow(() -> new IllegalArgumentException("no task " + taskId));
+        if (!KIND.equals(seen.kind()) || seen.status().isFinal()) {
             return new Continued(taskId, 0, true);
         }
+        if (announced.isPresent() && seen.sequence() != announced.get()) {
+            return new Continued(taskId, 0, false);
+        }
+        Optional<BackgroundTask> claimed = tasks.claim(taskId, seen.updatedAt(), clock.instant());
+        if (claimed.isEmpty()) {
+            return new Continued(taskId, 0, false);
+        }
+        BackgroundTask task = claimed.get();
         String folderId = (String) task.result().get("folder_id");
         String name = (String) task.result().get("folder");
         Optional<Folder> found = folders.find(task.owner(), name).filter(f -> f.id().equals(folderId));
@@ -125,39 +150,40 @@ public final class FolderDeletion {
         long removed = 0;
         long unwritten = 0;
         int pages = 0;
-        try {
-            while (pages < budget.pages() && !clock.instant().isAfter(deadline)) {
-                int n = storage.deletePage(folder.prefix());
-                if (n == 0) {
-                    writeProgress(task.id(), unwritten);
-                    Folder done = complete(folder, removed);
-                    BackgroundTask current = tasks.find(taskId).orElse(task);
-                    tasks.finish(taskId, TaskStatus.DONE, Map.of("folder_id", folderId, "folder", name,
-                                    "objects_removed", current.progress().objectsDone()), Optional.empty(), clock.instant())
-                            .ifPresent(t -> events.taskUpdated(t, "done"));
-                    return new Continued(taskId, removed, done.status() == FolderStatus.DELETE_COMPLETE);
-                }
-                removed += n;
-                unwritten += n;
-                if (n >= FolderStorage.DELETE_PAGE) {
-                    pages++;
-                }
-                if (unwritten >= PAGES_PER_WRITE * (long) FolderStorage.DELETE_PAGE) {
-                    writeProgress(task.id(), unwritten);
-                    unwritten = 0;
-                }
+        while (pages < budget.pages() && !clock.instant().isAfter(deadline)) {
+            int n;
+            try {
+                n = deletePage(folder, taskId);
+            } catch (StorageFailed e) {
+                return new Continued(taskId, removed, true);
             }
-        } catch (RuntimeException e) {
-            fail(folder, Optional.of(taskId), e);
-            return new Continued(taskId, removed, true);
+            if (n == 0) {
+                writeProgress(taskId, unwritten, "removing objects");
+                Folder done;
+                try {
+                    done = complete(folder, taskId, removed);
+                } catch (StorageFailed e) {
+                    return new Continued(taskId, removed, true);
+                }
+                return new Continued(taskId, removed, done.status() == FolderStatus.DELETE_COMPLETE);
+            }
+            removed += n;
+            unwritten += n;
+            if (n >= FolderStorage.DELETE_PAGE) {
+                pages++;
+            }
+            if (unwritten >= PAGES_PER_WRITE * (long) FolderStorage.DELETE_PAGE) {
+                writeProgress(taskId, unwritten, "removing objects");
+                unwritten = 0;
+            }
         }
-        writeProgress(task.id(), unwritten);
+        writeProgress(taskId, unwritten, "removing objects");
         return new Continued(taskId, removed, false);
     }
 
     /**
-     * The sweep's part: deletions whose task has not moved for {@link #STALE}, continued one after the other while the
-     * budget's time lasts (each gets what is left of it).
+     * The sweep's part: deletions whose task has not moved for {@link #STALE} (a worker that died or ran out of time, a
+     * request cut short), continued one after the other while the budget's time lasts (each gets what is left of it).
      */
     public List<Continued> sweep(Budget total, int limit) {
         Instant start = clock.instant();
@@ -170,20 +196,38 @@ public final class FolderDeletion {
                 break;
             }
             if (t.updatedAt().isBefore(staleBefore)) {
-                out.add(resume(t.id(), new Budget(total.pages(), left)));
+                out.add(resume(t.id(), new Budget(total.pages(), left), Optional.empty()));
             }
         }
         return out;
     }
 
-    private void writeProgress(String taskId, long objects) {
+    /** A storage failure, already recorded: the folder is delete-error and the task failed. */
+    static final class StorageFailed extends RuntimeException {
+        StorageFailed(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** One page removed; a storage failure ends the deletion (delete-error, task failed) and is thrown as such. */
+    private int deletePage(Folder folder, String taskId) {
+        try {
+            return storage.deletePage(folder.prefix());
+        } catch (RuntimeException e) {
+            fail(folder, taskId, e);
+            throw new StorageFailed(e);
+        }
+    }
+
+    /** Adds removed objects to the task; a write that meets another worker's is read again and added on top. */
+    private void writeProgress(String taskId, long objects, String message) {
         if (objects == 0) {
             return;
         }
-        for (int attempt = 0; attempt < 3; attempt++) {
+        for (int attempt = 0; attempt < 5; attempt++) {
             BackgroundTask t = tasks.find(taskId).orElseThrow();
-            TaskStore.PageOutcome outcome = tasks.addPage(taskId, t.progress().pagesDone(), objects, 0, TaskPhase.REMOVING,
-                    "removing objects", clock.instant());
+            TaskStore.PageOutcome outcome = tasks.addPage(taskId, t.progress().pagesDone(), objects, 0, TaskPhase.REMOVING, message,
+                    clock.instant());
             if (outcome instanceof TaskStore.PageOutcome.Counted counted) {
                 events.taskUpdated(counted.task(), "updated");
                 return;
@@ -191,24 +235,33 @@ public final class FolderDeletion {
             if (outcome instanceof TaskStore.PageOutcome.Ended) {
                 return;
             }
-            // Another worker wrote in between: read again and add ours on top.
         }
     }
 
-    private Folder complete(Folder ongoing, long removed) {
-        storage.abortUploads(ongoing.prefix());
+    /** The prefix is empty: unfinished uploads aborted, the folder delete-complete, the task done. */
+    private Folder complete(Folder ongoing, String taskId, long removed) {
+        try {
+            storage.abortUploads(ongoing.prefix());
+        } catch (RuntimeException e) {
+            fail(ongoing, taskId, e);
+            throw new StorageFailed(e);
+        }
         Optional<Folder> done = folders.transition(ongoing.owner(), ongoing.name(), ongoing.id(), EnumSet.of(FolderStatus.DELETE_ONGOING),
                 FolderStatus.DELETE_COMPLETE, "objects removed", clock.instant());
         done.ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.DELETE_ONGOING)));
+        BackgroundTask current = tasks.find(taskId).orElseThrow();
+        tasks.finish(taskId, TaskStatus.DONE, Map.of("folder_id", ongoing.id(), "folder", ongoing.name(),
+                        "objects_removed", current.progress().objectsDone() + (current.progress().pagesDone() == 0 ? removed : 0)),
+                Optional.empty(), clock.instant()).ifPresent(t -> events.taskUpdated(t, "done"));
         // Empty: another worker completed it first (or it moved on); the caller reads it again.
         return done.orElseGet(() -> folders.find(ongoing.owner(), ongoing.name()).orElse(ongoing));
     }
 
-    private void fail(Folder ongoing, Optional<String> taskId, RuntimeException cause) {
+    private void fail(Folder ongoing, String taskId, RuntimeException cause) {
         folders.transition(ongoing.owner(), ongoing.name(), ongoing.id(), EnumSet.of(FolderStatus.DELETE_ONGOING), FolderStatus.DELETE_ERROR,
                         "objects could not be removed", clock.instant())
                 .ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.DELETE_ONGOING)));
-        taskId.flatMap(id -> tasks.finish(id, TaskStatus.FAILED, Map.of(), Optional.of("objects could not be removed: " + cause.getMessage()),
-                clock.instant())).ifPresent(t -> events.taskUpdated(t, "failed"));
+        tasks.finish(taskId, TaskStatus.FAILED, Map.of(), Optional.of("objects could not be removed: " + cause.getMessage()), clock.instant())
+                .ifPresent(t -> events.taskUpdated(t, "failed"));
     }
 }

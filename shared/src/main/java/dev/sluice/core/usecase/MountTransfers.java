@@ -3,12 +3,14 @@ package dev.sluice.core.usecase;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
 import dev.sluice.core.folder.Folder;
+import dev.sluice.core.folder.FolderStatus;
 import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.FolderMount;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +46,13 @@ public final class MountTransfers {
 
     /** A page of the mounted folder's files: path (relative), size and a presigned GET; the cursor of the next page. */
     public Map<String, Object> files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
-        FolderMount mount = mount(agentId, sessionId, mountName);
+        Session session = hosted(agentId, sessionId);
+        FolderMount mount = mountOf(session, mountName);
+        // Renamed since the session was created, the folder's data is still under its id: that copy is what it asked for.
+        Optional<Folder> folder = folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()));
+        if (folder.isPresent() && (folder.get().status().isDeletingOrBroken() || folder.get().status() == FolderStatus.CLONING)) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.get().status().wireName());
+        }
         FolderStorage.ListPage page;
         try {
             page = storage.list(mount.prefix(), cursor.map(FolderService::decodeCursor), PAGE);
@@ -87,8 +95,10 @@ public final class MountTransfers {
         Folder folder = folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()))
                 .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "name",
                         "folder '" + mountName + "' no longer exists under that name; its changes cannot be saved"));
-        if (folder.status().isDeletingOrBroken()) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName());
+        if (folder.status() != FolderStatus.READY && folder.status() != FolderStatus.MOUNTED) {
+            // Being cloned (a copy in progress must not change under it), deleted or broken: the API's own rule for writes.
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName()
+                    + "; it must be ready to take the session's changes");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
@@ -98,24 +108,23 @@ public final class MountTransfers {
         return out;
     }
 
-    private FolderMount mount(String agentId, String sessionId, String mountName) {
-        return mountOf(hosted(agentId, sessionId), mountName);
-    }
-
     private static FolderMount mountOf(Session session, String mountName) {
         return session.spec().folderMounts().stream().filter(m -> m.name().equals(mountName)).findFirst()
                 .orElseThrow(() -> DomainException.notFound("session '" + session.id() + "' mounts no folder '" + mountName + "'"));
     }
 
-    /** The session, if one of its kernels is on this agent and it has not ended. */
+    /**
+     * The session, if one of its kernels still holds this agent (not released: a session taken from a lost agent is
+     * not its any more) and it has neither ended nor failed.
+     */
     private Session hosted(String agentId, String sessionId) {
         if (!SESSION_ID.matcher(sessionId).matches()) {
             throw DomainException.notFound("no session '" + sessionId + "' on this agent");
         }
         Session s = sessions.find(sessionId)
-                .filter(x -> x.kernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
+                .filter(x -> x.unreleasedKernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
                 .orElseThrow(() -> DomainException.notFound("no session '" + sessionId + "' on this agent"));
-        if (s.status().isFinal()) {
+        if (s.status().isFinal() || s.status() == SessionStatus.ERROR) {
             throw new DomainException(ErrorCode.CONFLICT, "id", "session '" + sessionId + "' has ended (" + s.status().name() + ")");
         }
         return s;

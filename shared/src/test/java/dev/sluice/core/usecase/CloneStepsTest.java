@@ -271,6 +271,8 @@ class CloneStepsTest {
         final Set<String> uploads = new java.util.TreeSet<>();
         /** When set, deleting fails (a storage outage). */
         RuntimeException failDeletes;
+        /** When set, the process dies right after a page is deleted (a Lambda timeout). */
+        Error dieAfterDelete;
 
         @Override
         public synchronized int deletePage(String prefix) {
@@ -279,6 +281,9 @@ class CloneStepsTest {
             }
             List<String> keys = under(prefix).stream().limit(DELETE_PAGE).toList();
             keys.forEach(objects::remove);
+            if (dieAfterDelete != null) {
+                throw dieAfterDelete;
+            }
             return keys.size();
         }
 
@@ -383,6 +388,18 @@ class CloneStepsTest {
         }
 
         @Override
+        public synchronized Optional<BackgroundTask> claim(String id, Instant seen, Instant now) {
+            BackgroundTask t = byId.get(id);
+            if (t == null || t.status() != TaskStatus.STARTED || !t.updatedAt().equals(seen)) {
+                return Optional.empty();
+            }
+            BackgroundTask u = new BackgroundTask(t.id(), t.kind(), t.owner(), t.status(), t.progress(), t.createdAt(), now, t.finishedAt(),
+                    t.result(), t.error(), t.sequence() + 1);
+            byId.put(id, u);
+            return Optional.of(u);
+        }
+
+        @Override
         public synchronized boolean create(BackgroundTask task) {
             return byId.putIfAbsent(task.id(), task) == null;
         }
@@ -398,8 +415,10 @@ class CloneStepsTest {
             if (p.pagesDone() != pagesDoneBefore) {
                 return new PageOutcome.AlreadyCounted();
             }
-            BackgroundTask u = with(t, t.status(), new TaskProgress(p.objectsDone() + objects, p.objectsTotal(), p.bytesDone() + bytes,
+            BackgroundTask moved = with(t, t.status(), new TaskProgress(p.objectsDone() + objects, p.objectsTotal(), p.bytesDone() + bytes,
                     p.bytesTotal(), phase, message, p.pagesDone() + 1));
+            BackgroundTask u = new BackgroundTask(moved.id(), moved.kind(), moved.owner(), moved.status(), moved.progress(), moved.createdAt(),
+                    at, moved.finishedAt(), moved.result(), moved.error(), moved.sequence());
             byId.put(id, u);
             return new PageOutcome.Counted(u);
         }

@@ -87,7 +87,8 @@ class FolderDeletionTest {
         assertThat(storage.under(folder.prefix())).isEmpty();
         assertThat(storage.uploads).as("unfinished uploads are aborted too").isEmpty();
         assertThat(storage.objects).containsKey("folders/someone-else/keep");
-        assertThat(taskEvents).isEmpty();
+        assertThat(taskEvents).as("its task is written first and ends done at once; no worker is started")
+                .containsExactly("folder-delete#2:done");
     }
 
     @Test
@@ -104,10 +105,11 @@ class FolderDeletionTest {
         assertThat(task.progress().objectsDone()).as("one full page within the request").isEqualTo(1_000);
         assertThat(task.result()).containsEntry("folder_id", folder.id()).containsEntry("folder", "big");
         assertThat(storage.under(folder.prefix())).hasSize(1_500);
-        assertThat(taskEvents).as("the first event, which starts the worker").containsExactly("folder-delete#1:updated");
+        assertThat(taskEvents).as("the request's progress, sequence 2: the event that starts the worker").containsExactly("folder-delete#2:updated");
+        assertThat(task.sequence()).isEqualTo(2);
         assertThatThrownBy(() -> service.delete(ALICE, "big")).as("a second delete while it runs").isInstanceOf(DomainException.class);
 
-        FolderDeletion.Continued continued = deletion.resume(task.id(), UNLIMITED);
+        FolderDeletion.Continued continued = deletion.resume(task.id(), UNLIMITED, Optional.of(2L));
 
         assertThat(continued.ended()).isTrue();
         assertThat(continued.removed()).isEqualTo(1_500);
@@ -188,6 +190,64 @@ class FolderDeletionTest {
         assertThat(late.removed()).isZero();
         assertThat(tasks.find(task.id()).orElseThrow().sequence()).isEqualTo(sequence);
         assertThat(folders.find("alice", "twice").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+    }
+
+    @Test
+    void aWorkerStartedByAStaleOrDuplicatedEventLeavesTheTaskToTheOneThatClaimedIt() {
+        Folder folder = folderOf("contended", 3_500);
+        BackgroundTask task = service.delete(ALICE, "contended").task().orElseThrow();
+        assertThat(task.sequence()).isEqualTo(2);
+
+        // The first worker claims the task (sequence 3) and runs out of budget after one page.
+        FolderDeletion.Continued first = deletion.resume(task.id(), new FolderDeletion.Budget(1, Duration.ofMinutes(1)), Optional.of(2L));
+        assertThat(first.removed()).isEqualTo(1_000);
+        // The same event delivered again finds the task moved on and does nothing.
+        FolderDeletion.Continued duplicate = deletion.resume(task.id(), UNLIMITED, Optional.of(2L));
+        assertThat(duplicate.removed()).isZero();
+        assertThat(duplicate.ended()).isFalse();
+        assertThat(storage.under(folder.prefix())).hasSize(1_500);
+        // Two workers that read the task at the same moment: only one claim holds.
+        BackgroundTask seen = tasks.find(task.id()).orElseThrow();
+        assertThat(tasks.claim(task.id(), seen.updatedAt(), clock.instant().plusSeconds(1))).isPresent();
+        assertThat(tasks.claim(task.id(), seen.updatedAt(), clock.instant().plusSeconds(2))).isEmpty();
+        assertThat(tasks.find(task.id()).orElseThrow().progress().objectsDone()).as("each page counted once").isEqualTo(2_000);
+    }
+
+    @Test
+    void aRequestThatDiedHalfwayLeavesATaskTheSweepFinishes() {
+        Folder folder = folderOf("cut-short", 2_000);
+        Folder ongoing = folders.transition("alice", "cut-short", folder.id(), Set.of(FolderStatus.READY), FolderStatus.DELETE_ONGOING,
+                "removing", clock.instant()).orElseThrow();
+        // The request wrote its task and removed a page, then its Lambda timed out: no progress, no event.
+        storage.dieAfterDelete = new Error("Task timed out after 30.00 seconds");
+        assertThatThrownBy(() -> deletion.start(ongoing, ONE_PAGE)).isInstanceOf(Error.class);
+        storage.dieAfterDelete = null;
+        assertThat(taskEvents).isEmpty();
+        BackgroundTask orphan = tasks.list("alice", 10).stream().filter(t -> t.kind().equals(FolderDeletion.KIND)).findFirst().orElseThrow();
+        assertThat(orphan.status()).isEqualTo(TaskStatus.STARTED);
+
+        clock.now = clock.now.plus(FolderDeletion.STALE).plusSeconds(1);
+        assertThat(deletion.sweep(UNLIMITED, 100)).extracting(FolderDeletion.Continued::ended).containsExactly(true);
+
+        assertThat(storage.under(folder.prefix())).isEmpty();
+        assertThat(folders.find("alice", "cut-short").orElseThrow().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(tasks.find(orphan.id()).orElseThrow().status()).isEqualTo(TaskStatus.DONE);
+    }
+
+    @Test
+    void aProgressEventThatCannotBePublishedDoesNotMarkTheFolderBroken() {
+        folderOf("noisy", 2_500);
+        BackgroundTask task = service.delete(ALICE, "noisy").task().orElseThrow();
+        FolderDeletion flaky = new FolderDeletion(folders, tasks, storage, new FolderEvents() {
+            @Override public void folderStatusChanged(Folder f, Optional<FolderStatus> previous) { }
+            @Override public void taskUpdated(BackgroundTask t, String kind) { throw new IllegalStateException("EventBridge throttled"); }
+        }, () -> "x", clock);
+
+        assertThatThrownBy(() -> flaky.resume(task.id(), UNLIMITED)).hasMessageContaining("throttled");
+
+        assertThat(folders.find("alice", "noisy").orElseThrow().status()).as("left for the sweep, not delete-error")
+                .isIn(FolderStatus.DELETE_ONGOING, FolderStatus.DELETE_COMPLETE);
+        assertThat(tasks.find(task.id()).orElseThrow().status()).isNotEqualTo(TaskStatus.FAILED);
     }
 
     @Test
