@@ -258,6 +258,28 @@ class WebhooksIT {
         assertThat(got).hasSize(2).allMatch(d -> d.path("verified").asBoolean());
         assertThat(got.stream().map(d -> d.path("payload").path("data").path("status").asText()).sorted().toList())
                 .containsExactly("CANCELLED", "PENDING");
+
+        // The session's callbacks have a delivery log like a subscription's, under cb_<session id>, for its owner only.
+        String callbacks = "/webhooks/cb_" + id;
+        Instant deadline = Instant.now().plusSeconds(10);
+        JsonNode log = api.get(callbacks + "/deliveries", token).json();
+        while (log.path("items").size() < 2 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+            log = api.get(callbacks + "/deliveries", token).json();
+        }
+        assertThat(log.path("items")).hasSize(2).allMatch(a -> a.path("status_code").asInt() == 200);
+        assertThat(api.get(callbacks + "/dead-letters", token).json().path("items")).isEmpty();
+        String someone = LocalStack.get().token("wh-callback-stranger");
+        assertThat(api.get(callbacks + "/deliveries", someone).status()).isEqualTo(404);
+        assertThat(api.post(callbacks + "/dead-letters/replay", someone, null).status()).isEqualTo(404);
+        assertThat(api.get("/webhooks/cb_no-such-session/deliveries", token).status()).isEqualTo(404);
+        assertThat(api.get(callbacks, token).status()).as("it is not a subscription to read or change").isEqualTo(404);
+        String webhookId = log.path("items").get(0).path("webhook_id").asText();
+        ApiClient.Reply replayed = api.post(callbacks + "/deliveries/" + webhookId + "/replay", token, null);
+        assertThat(replayed.status()).as(replayed.body()).isEqualTo(202);
+        List<JsonNode> again = receiver.await("callback", d -> d.size() >= 3, Duration.ofSeconds(15));
+        assertThat(again.get(2).path("webhook_id").asText()).as("a replay keeps its webhook-id").isEqualTo(webhookId);
+        assertThat(again.get(2).path("verified").asBoolean()).isTrue();
     }
 
     @Test

@@ -57,7 +57,8 @@ public final class WebhookPlane {
         WebhookTargets targets = targets(env);
         WebhookService service = new WebhookService(store,
                 new EventBridgeWebhookRules(aws.eventBridge(), require(env, "EVENT_BUS_NAME"), require(env, "WEBHOOK_QUEUE_ARN")),
-                queue, log, targets, callbackSecrets, () -> UUID.randomUUID().toString(), secretBytes(), clock);
+                queue, log, targets, callbackSecrets, id -> sessions.find(id).map(s -> s.owner()),
+                () -> UUID.randomUUID().toString(), secretBytes(), clock);
         WebhookDispatch dispatch = new WebhookDispatch(new WebhookDestinations(store, sessions, callbackSecrets), queue, log, targets,
                 PinnedHttpTransport.standard(), RetrySchedule.parse(env.getOrDefault("WEBHOOK_RETRY_SCHEDULE", RetrySchedule.DEFAULT)),
                 Json::write, () -> ThreadLocalRandom.current().nextDouble(), clock);

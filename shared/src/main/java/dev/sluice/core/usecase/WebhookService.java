@@ -25,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /** Users' webhook subscriptions: create, read, change, delete, rotate the secret, test, see deliveries, replay. */
 public final class WebhookService {
@@ -34,8 +36,9 @@ public final class WebhookService {
     public static final Duration MAX_GRACE = Duration.ofDays(7);
     private static final Set<String> CREATE_FIELDS = Set.of("url", "description", "event_types", "filter");
     private static final Set<String> ROTATE_FIELDS = Set.of("grace_period");
-    private static final java.util.regex.Pattern SUBSCRIPTION_ID = java.util.regex.Pattern.compile("wh_[0-9a-f-]{36}");
-    private static final java.util.regex.Pattern WEBHOOK_ID = java.util.regex.Pattern.compile("msg_[A-Za-z0-9._-]{1,100}");
+    private static final Pattern SUBSCRIPTION_ID = Pattern.compile("wh_[0-9a-f-]{36}");
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    private static final Pattern WEBHOOK_ID = Pattern.compile("msg_[A-Za-z0-9._-]{1,100}");
     /** EventBridge refuses event patterns longer than this. */
     static final int MAX_PATTERN_CHARS = 4096;
 
@@ -49,9 +52,14 @@ public final class WebhookService {
     private final CallbackSecrets callbackSecrets;
     private final Clock clock;
 
+    /** The owner of a session, by id (empty when there is none): who may see the deliveries to its callback_url. */
+    private final Function<String, Optional<String>> sessionOwner;
+
     public WebhookService(WebhookStore store, WebhookRules rules, DeliveryQueue queue, DeliveryLog log, WebhookTargets targets,
-                          CallbackSecrets callbackSecrets, IdGenerator ids, Supplier<byte[]> secretBytes, Clock clock) {
+                          CallbackSecrets callbackSecrets, Function<String, Optional<String>> sessionOwner,
+                          IdGenerator ids, Supplier<byte[]> secretBytes, Clock clock) {
         this.callbackSecrets = callbackSecrets;
+        this.sessionOwner = sessionOwner;
         this.store = store;
         this.rules = rules;
         this.queue = queue;
@@ -152,19 +160,36 @@ public final class WebhookService {
         return message;
     }
 
-    public List<DeliveryAttempt> deliveries(Principal caller, String id, int limit) {
+    /**
+     * The caller's own subscription, or — for the id {@code cb_<session id>} — the deliveries to the callback_url of
+     * one of the caller's sessions, which have a delivery log and dead letters like any subscription. Anyone else's:
+     * not found.
+     */
+    private void deliveriesOwned(Principal caller, String id) {
+        if (id.startsWith(WebhookSubscription.CALLBACK_PREFIX)) {
+            String sessionId = id.substring(WebhookSubscription.CALLBACK_PREFIX.length());
+            if (!SESSION_ID.matcher(sessionId).matches()
+                    || sessionOwner.apply(sessionId).filter(caller.subject()::equals).isEmpty()) {
+                throw DomainException.notFound("no session " + sessionId + " with deliveries to its callback_url");
+            }
+            return;
+        }
         get(caller, id);
+    }
+
+    public List<DeliveryAttempt> deliveries(Principal caller, String id, int limit) {
+        deliveriesOwned(caller, id);
         return log.recent(id, limit);
     }
 
     public List<WebhookMessage> deadLetters(Principal caller, String id) {
-        get(caller, id);
+        deliveriesOwned(caller, id);
         return log.deadLetters(id);
     }
 
     /** Sends one recent delivery again, from its first attempt, with the same webhook-id. */
     public WebhookMessage replay(Principal caller, String id, String webhookId) {
-        get(caller, id);
+        deliveriesOwned(caller, id);
         if (!WEBHOOK_ID.matcher(webhookId).matches()) {
             throw DomainException.notFound("no recent delivery " + webhookId + " for subscription " + id);
         }
@@ -178,7 +203,7 @@ public final class WebhookService {
 
     /** Sends everything in the subscription's dead-letter queue again; each one leaves the queue once. */
     public List<WebhookMessage> replayDeadLetters(Principal caller, String id) {
-        get(caller, id);
+        deliveriesOwned(caller, id);
         List<WebhookMessage> replayed = new java.util.ArrayList<>();
         for (WebhookMessage m : log.deadLetters(id)) {
             if (log.removeDeadLetter(id, m.webhookId())) {
