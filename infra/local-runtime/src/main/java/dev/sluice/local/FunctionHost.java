@@ -16,6 +16,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,22 @@ public final class FunctionHost {
 
     public FunctionHost(Map<String, Binding> bindings) {
         this.bindings = Map.copyOf(bindings);
+        prepareSerializers();
+    }
+
+    /** Makes the event serializers of every bound handler before the first invocation (see {@link #serializer}). */
+    private void prepareSerializers() {
+        for (Binding binding : bindings.values()) {
+            Class<?> type;
+            try {
+                type = eventType(Class.forName(binding.handlerClass(), false, FunctionHost.class.getClassLoader()));
+            } catch (ClassNotFoundException | LinkageError | IllegalStateException e) {
+                continue; // the invocation reports it
+            }
+            if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
+                serializer(type);
+            }
+        }
     }
 
     public Map<String, Binding> bindings() {
@@ -140,10 +157,24 @@ public final class FunctionHost {
         throw new IllegalStateException(handlerClass + " does not implement RequestHandler");
     }
 
+    private static final Map<Class<?>, PojoSerializer<Object>> SERIALIZERS = new HashMap<>();
+
+    /**
+     * The Lambda runtime's serializer for an event class, made once per class and one at a time. Each call of
+     * {@code LambdaEventSerializers.serializerFor} registers modules on one process-wide ObjectMapper and copies it
+     * for the classes that need mixins; the Lambda runtime makes them one invocation at a time, but this host runs
+     * many functions at once, and two calls at the same moment once left ScheduledEvent's copy without the Joda-time
+     * module, so that every later nudge failed to read the event's {@code time}.
+     */
+    @SuppressWarnings("unchecked")
+    static synchronized PojoSerializer<Object> serializer(Class<?> type) {
+        return SERIALIZERS.computeIfAbsent(type,
+                t -> (PojoSerializer<Object>) LambdaEventSerializers.serializerFor(t, FunctionHost.class.getClassLoader()));
+    }
+
     private static Object decode(Class<?> type, byte[] event) {
         if (LambdaEventSerializers.isLambdaSupportedEvent(type.getName())) {
-            PojoSerializer<?> serializer = LambdaEventSerializers.serializerFor(type, FunctionHost.class.getClassLoader());
-            return serializer.fromJson(new ByteArrayInputStream(event));
+            return serializer(type).fromJson(new ByteArrayInputStream(event));
         }
         try {
             return Json.MAPPER.readValue(event, type);
@@ -152,14 +183,12 @@ public final class FunctionHost {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static byte[] encode(Object output) {
         if (output == null) {
             return "null".getBytes(StandardCharsets.UTF_8);
         }
         if (LambdaEventSerializers.isLambdaSupportedEvent(output.getClass().getName())) {
-            PojoSerializer<Object> serializer = (PojoSerializer<Object>) LambdaEventSerializers
-                    .serializerFor(output.getClass(), FunctionHost.class.getClassLoader());
+            PojoSerializer<Object> serializer = serializer(output.getClass());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             serializer.toJson(output, out);
             return out.toByteArray();
