@@ -2,6 +2,7 @@ package dev.sluice.adapters;
 
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.adapters.dynamodb.DynamoSessionStore;
 import dev.sluice.adapters.folders.DynamoFolderStore;
 import dev.sluice.adapters.folders.DynamoTaskStore;
 import dev.sluice.adapters.folders.EventBridgeFolderEvents;
@@ -11,16 +12,19 @@ import dev.sluice.core.port.CloneWorkflow;
 import dev.sluice.core.port.FolderEvents;
 import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.FolderUsers;
 import dev.sluice.core.port.TaskStore;
 import dev.sluice.core.usecase.CloneSteps;
 import dev.sluice.core.usecase.FolderDeletion;
 import dev.sluice.core.usecase.FolderService;
+import dev.sluice.core.usecase.SessionFolderUsers;
 import dev.sluice.core.usecase.TaskService;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -47,16 +51,12 @@ public final class FolderPlane {
     private final FolderStorage storage;
 
     public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
-                       Clock clock, FolderService.CloneSettings settings, int copyConcurrency) {
-        this(folderStore, taskStore, storage, workflow, events, clock, settings, copyConcurrency, FolderService.REQUEST_DELETION_BUDGET);
-    }
-
-    public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
-                       Clock clock, FolderService.CloneSettings settings, int copyConcurrency, FolderDeletion.Budget requestDeletionBudget) {
+                       FolderUsers users, Clock clock, FolderService.CloneSettings settings, int copyConcurrency,
+                       FolderDeletion.Budget requestDeletionBudget) {
         this.folderStore = folderStore;
         this.taskStore = taskStore;
         this.storage = storage;
-        this.folders = new FolderService(folderStore, taskStore, storage, workflow, events, () -> UUID.randomUUID().toString(), clock,
+        this.folders = new FolderService(folderStore, taskStore, storage, workflow, events, users, () -> UUID.randomUUID().toString(), clock,
                 settings, requestDeletionBudget);
         this.deletion = new FolderDeletion(folderStore, taskStore, storage, events, () -> UUID.randomUUID().toString(), clock);
         this.tasks = new TaskService(taskStore, folderStore, storage, workflow, events, clock);
@@ -81,12 +81,27 @@ public final class FolderPlane {
                 new S3FolderStorage(s3, presigner.build(), require(env, "FOLDER_BUCKET"), threshold, Math.min(PART_SIZE, Math.max(threshold, 5L << 20))),
                 new StepFunctionsCloneWorkflow(sfn, require(env, "CLONE_STATE_MACHINE_ARN")),
                 new EventBridgeFolderEvents(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
+                sessionsUsing(env),
                 Clock.systemUTC(),
                 new FolderService.CloneSettings((int) number(env, "CLONE_PAGE_SIZE", 1000), (int) number(env, "CLONE_PAGES_PER_EXECUTION", 500),
                         threshold),
                 (int) number(env, "CLONE_COPY_CONCURRENCY", 32),
                 new FolderDeletion.Budget((int) number(env, "FOLDER_DELETE_REQUEST_PAGES", FolderService.REQUEST_DELETION_BUDGET.pages()),
                         FolderService.REQUEST_DELETION_BUDGET.time()));
+    }
+
+    /**
+     * Which sessions still mount a folder, from the sessions table ({@code SESSIONS_TABLE}); made at the first rename or
+     * delete, so the functions that never ask (clone steps, sweeps) do not pay for it when they start.
+     */
+    static FolderUsers sessionsUsing(Map<String, String> env) {
+        String sessions = require(env, "SESSIONS_TABLE");
+        String idempotency = require(env, "IDEMPOTENCY_TABLE");
+        String agents = require(env, "AGENTS_TABLE");
+        AtomicReference<FolderUsers> made = new AtomicReference<>();
+        return (owner, folderId, limit) -> made.updateAndGet(m -> m != null ? m : new SessionFolderUsers(new DynamoSessionStore(
+                AwsClients.shared().enhanced(), AwsClients.shared().dynamoDb(), sessions, idempotency, agents, Clock.systemUTC())))
+                .activeSessionsMounting(owner, folderId, limit);
     }
 
     /** Session mounts read folders from the folders table when the function has one (FOLDERS_TABLE). */

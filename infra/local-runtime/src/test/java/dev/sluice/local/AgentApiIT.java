@@ -343,9 +343,13 @@ class AgentApiIT {
         assertThat(api.get(base + ro + "/files", local.agentToken("i-other-" + agentId)).status()).as("not this agent's session").isEqualTo(404);
         assertThat(api.get(base + ro + "/files", user).status()).as("users have no agent API").isEqualTo(403);
 
-        // A folder renamed (or deleted) since the session started takes no more writes under the mounted name.
-        assertThat(api.call("PATCH", "/folders/" + rw, user, "{\"name\":\"" + rw + "-moved\"}", Map.of()).status()).isEqualTo(200);
-        ApiClient.Reply moved = api.post(base + rw + "/uploads", agentToken, "{\"path\":\"late.txt\",\"size\":1}");
-        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        // While the session has not ended its folders can be neither renamed nor deleted, so what it saves has a place.
+        ApiClient.Reply renamed = api.call("PATCH", "/folders/" + rw, user, "{\"name\":\"" + rw + "-moved\"}", Map.of());
+        assertThat(renamed.status()).as(renamed.body()).isEqualTo(409);
+        assertThat(renamed.body()).contains(id);
+        ApiClient.Reply deleted = api.call("DELETE", "/folders/" + rw, user, null, Map.of());
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
+        ApiClient.Reply late = api.post(base + rw + "/uploads", agentToken, "{\"path\":\"late.txt\",\"size\":1}");
+        assertThat(late.status()).as(late.body()).isEqualTo(200);
     }
 }

@@ -427,7 +427,20 @@ class FoldersIT {
         ApiClient.Reply twice = api.post("/sessions", alice, session + "\"mounts\":[\"" + data + "\",\"" + data + ":/x\"]}");
         assertThat(twice.errorField()).isEqualTo("mounts[1]");
         assertThat(api.post("/sessions", alice, session + "\"mounts\":[\"" + data + ":relative\"]}").errorField()).isEqualTo("mounts[0]");
-        api.call("DELETE", "/folders/" + models, alice, null, Map.of());
+
+        // While the session has not ended, its folders keep their names and data.
+        String sessionId = created.json().get("id").asText();
+        ApiClient.Reply inUse = api.call("DELETE", "/folders/" + models, alice, null, Map.of());
+        assertThat(inUse.status()).as(inUse.body()).isEqualTo(409);
+        assertThat(inUse.errorField()).isEqualTo("name");
+        assertThat(inUse.body()).contains(sessionId);
+        ApiClient.Reply moved = api.call("PATCH", "/folders/" + data, alice, "{\"name\":\"" + unique("moved") + "\"}", Map.of());
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(api.get("/folders/" + models, alice).json().get("status").asText()).isEqualTo("ready");
+        assertThat(api.get("/folders/" + data, alice).status()).isEqualTo(200);
+        assertThat(api.call("DELETE", "/sessions/" + sessionId, alice, null, Map.of()).status()).isEqualTo(200);
+        ApiClient.Reply freed = api.call("DELETE", "/folders/" + models, alice, null, Map.of());
+        assertThat(freed.status()).as("the session ended: " + freed.body()).isEqualTo(200);
         ApiClient.Reply deleted = api.post("/sessions", alice, session + "\"mounts\":[\"" + models + "\"]}");
         assertThat(deleted.status()).isEqualTo(422);
         assertThat(deleted.errorField()).isEqualTo("mounts[0]");

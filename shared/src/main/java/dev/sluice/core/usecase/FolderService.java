@@ -11,6 +11,7 @@ import dev.sluice.core.port.CloneWorkflow;
 import dev.sluice.core.port.FolderEvents;
 import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
+import dev.sluice.core.port.FolderUsers;
 import dev.sluice.core.port.IdGenerator;
 import dev.sluice.core.port.TaskStore;
 import dev.sluice.core.request.RequestFields;
@@ -54,15 +55,17 @@ public final class FolderService {
     public static final FolderDeletion.Budget REQUEST_DELETION_BUDGET = new FolderDeletion.Budget(20, Duration.ofSeconds(20));
 
     private final FolderDeletion deletion;
+    private final FolderUsers users;
     private final FolderDeletion.Budget deletionBudget;
 
     public FolderService(FolderStore folders, TaskStore tasks, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
-                         IdGenerator ids, Clock clock, CloneSettings settings) {
-        this(folders, tasks, storage, workflow, events, ids, clock, settings, REQUEST_DELETION_BUDGET);
+                         FolderUsers users, IdGenerator ids, Clock clock, CloneSettings settings) {
+        this(folders, tasks, storage, workflow, events, users, ids, clock, settings, REQUEST_DELETION_BUDGET);
     }
 
     public FolderService(FolderStore folders, TaskStore tasks, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
-                         IdGenerator ids, Clock clock, CloneSettings settings, FolderDeletion.Budget deletionBudget) {
+                         FolderUsers users, IdGenerator ids, Clock clock, CloneSettings settings, FolderDeletion.Budget deletionBudget) {
+        this.users = users;
         this.deletion = new FolderDeletion(folders, tasks, storage, events, ids, clock);
         this.deletionBudget = deletionBudget;
         this.folders = folders;
@@ -108,6 +111,7 @@ public final class FolderService {
         if (newName.equals(name)) {
             return folder;
         }
+        refuseWhileMounted(folder, "renamed");
         switch (folders.rename(folder, newName, clock.instant())) {
             case RENAMED:
                 return folder.withName(newName);
@@ -129,6 +133,7 @@ public final class FolderService {
      */
     public FolderDeletion.Started delete(Principal caller, String name) {
         Folder folder = get(caller, name);
+        refuseWhileMounted(folder, "deleted");
         Instant now = clock.instant();
         if ((folder.status() == FolderStatus.DELETE_PENDING || folder.status() == FolderStatus.DELETE_ONGOING)
                 && folder.statusHistory().get(folder.statusHistory().size() - 1).at().isBefore(now.minus(STALE_DELETION))
@@ -142,6 +147,24 @@ public final class FolderService {
         Folder ongoing = move(pending, EnumSet.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing objects", now)
                 .orElseThrow(() -> notReady(get(caller, name)));
         return deletion.start(ongoing, deletionBudget);
+    }
+
+    /** How many of the sessions using a folder a refusal names. */
+    static final int USERS_NAMED = 5;
+
+    /**
+     * Refuses to rename or delete a folder that sessions which have not ended still mount: their agents read it by
+     * name when they start and save writable ones back when they stop (Backend.AI refuses the same while a session is
+     * connected). A session created between this check and the status change is refused its folder when it starts.
+     */
+    private void refuseWhileMounted(Folder folder, String change) {
+        List<String> using = users.activeSessionsMounting(folder.owner(), folder.id(), USERS_NAMED);
+        if (!using.isEmpty()) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is mounted by session"
+                    + (using.size() == 1 ? " " : "s ") + String.join(", ", using) + (using.size() == USERS_NAMED ? " (and maybe more)" : "")
+                    + ", which " + (using.size() == 1 ? "has" : "have") + " not ended; it can be " + change + " once "
+                    + (using.size() == 1 ? "it ends" : "they end"));
+        }
     }
 
     /** Whether a background deletion of this folder is still at work (then a second delete has nothing to resume). */

@@ -56,7 +56,8 @@ class CloneStepsTest {
             @Override public void taskUpdated(BackgroundTask task, String kind) { }
         };
         AtomicInteger ids = new AtomicInteger();
-        service = new FolderService(folders, tasks, storage, workflow, events, () -> "id-" + ids.incrementAndGet(), CLOCK,
+        service = new FolderService(folders, tasks, storage, workflow, events, (owner, folderId, limit) -> List.of(),
+                () -> "id-" + ids.incrementAndGet(), CLOCK,
                 new FolderService.CloneSettings(10, 2, 1 << 20));
         steps = new CloneSteps(folders, tasks, storage, workflow, events, CLOCK, 4);
     }

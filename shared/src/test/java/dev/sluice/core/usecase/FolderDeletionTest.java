@@ -47,6 +47,8 @@ class FolderDeletionTest {
     private FolderService service;
     private FolderDeletion deletion;
     private final List<String> taskEvents = new ArrayList<>();
+    /** Folder id to the sessions that mount it and have not ended. */
+    private final Map<String, List<String>> mountedBy = new java.util.HashMap<>();
 
     @BeforeEach
     void wire() {
@@ -61,8 +63,9 @@ class FolderDeletionTest {
             }
         };
         AtomicInteger ids = new AtomicInteger();
-        service = new FolderService(folders, tasks, storage, new CloneStepsTest.Workflow(), events, () -> "id-" + ids.incrementAndGet(), clock,
-                new FolderService.CloneSettings(10, 2, 1 << 20), ONE_PAGE);
+        service = new FolderService(folders, tasks, storage, new CloneStepsTest.Workflow(), events,
+                (owner, folderId, limit) -> mountedBy.getOrDefault(folderId, List.of()).stream().limit(limit).toList(),
+                () -> "id-" + ids.incrementAndGet(), clock, new FolderService.CloneSettings(10, 2, 1 << 20), ONE_PAGE);
         deletion = new FolderDeletion(folders, tasks, storage, events, () -> "id-" + ids.incrementAndGet(), clock);
     }
 
@@ -89,6 +92,29 @@ class FolderDeletionTest {
         assertThat(storage.objects).containsKey("folders/someone-else/keep");
         assertThat(taskEvents).as("its task is written first and ends done at once; no worker is started")
                 .containsExactly("folder-delete#2:done");
+    }
+
+    @Test
+    void aFolderThatSessionsStillMountIsNeitherDeletedNorRenamed() {
+        Folder folder = folderOf("in-use", 3);
+        mountedBy.put(folder.id(), List.of("s-1", "s-2"));
+
+        assertThatThrownBy(() -> service.delete(ALICE, "in-use")).isInstanceOfSatisfying(DomainException.class, e -> {
+            assertThat(e.code()).isEqualTo(dev.sluice.core.error.ErrorCode.CONFLICT);
+            assertThat(e.field()).contains("name");
+            assertThat(e.getMessage()).contains("s-1, s-2").contains("deleted once they end");
+        });
+        assertThatThrownBy(() -> service.rename(ALICE, "in-use", Map.of("name", "elsewhere")))
+                .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.getMessage()).contains("renamed once they end"));
+        assertThat(folders.find("alice", "in-use").orElseThrow().status()).isEqualTo(FolderStatus.READY);
+        assertThat(storage.under(folder.prefix())).hasSize(3);
+        assertThat(taskEvents).isEmpty();
+
+        mountedBy.put(folder.id(), List.of("s-1", "s-2", "s-3", "s-4", "s-5", "s-6"));
+        assertThatThrownBy(() -> service.delete(ALICE, "in-use")).hasMessageContaining("s-5 (and maybe more)").hasMessageNotContaining("s-6");
+
+        mountedBy.remove(folder.id());
+        assertThat(service.delete(ALICE, "in-use").folder().status()).as("the sessions ended").isEqualTo(FolderStatus.DELETE_COMPLETE);
     }
 
     @Test
