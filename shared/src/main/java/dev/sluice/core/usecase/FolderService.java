@@ -160,10 +160,9 @@ public final class FolderService {
     private void refuseWhileMounted(Folder folder, String change) {
         List<String> using = users.activeSessionsMounting(folder.owner(), folder.id(), USERS_NAMED);
         if (!using.isEmpty()) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is mounted by session"
-                    + (using.size() == 1 ? " " : "s ") + String.join(", ", using) + (using.size() == USERS_NAMED ? " (and maybe more)" : "")
-                    + ", which " + (using.size() == 1 ? "has" : "have") + " not ended; it can be " + change + " once "
-                    + (using.size() == 1 ? "it ends" : "they end"));
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is mounted by sessions that have"
+                    + " not ended (" + String.join(", ", using) + (using.size() == USERS_NAMED ? ", and maybe more" : "")
+                    + "); it can be " + change + " once they end");
         }
     }
 
