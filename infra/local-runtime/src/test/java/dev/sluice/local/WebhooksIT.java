@@ -273,6 +273,7 @@ class WebhooksIT {
         assertThat(api.get(callbacks + "/deliveries", someone).status()).isEqualTo(404);
         assertThat(api.post(callbacks + "/dead-letters/replay", someone, null).status()).isEqualTo(404);
         assertThat(api.get("/webhooks/cb_no-such-session/deliveries", token).status()).isEqualTo(404);
+        assertThat(api.get("/webhooks/cb_not.a.session/deliveries", token).status()).as("not a session id").isEqualTo(404);
         assertThat(api.get(callbacks, token).status()).as("it is not a subscription to read or change").isEqualTo(404);
         String webhookId = log.path("items").get(0).path("webhook_id").asText();
         ApiClient.Reply replayed = api.post(callbacks + "/deliveries/" + webhookId + "/replay", token, null);

@@ -48,10 +48,9 @@ public final class MountTransfers {
     public Map<String, Object> files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
         Session session = hosted(agentId, sessionId);
         FolderMount mount = mountOf(session, mountName);
-        // Renamed since the session was created, the folder's data is still under its id: that copy is what it asked for.
-        Optional<Folder> folder = folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()));
-        if (folder.isPresent() && (folder.get().status().isDeletingOrBroken() || folder.get().status() == FolderStatus.CLONING)) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.get().status().wireName());
+        Folder folder = mountedFolder(session, mount);
+        if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {
+            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName());
         }
         FolderStorage.ListPage page;
         try {
@@ -92,9 +91,7 @@ public final class MountTransfers {
         if (!mount.permission().equals("rw") && !mount.permission().equals("wd")) {
             throw new DomainException(ErrorCode.FORBIDDEN, "name", "folder '" + mountName + "' is mounted read-only");
         }
-        Folder folder = folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()))
-                .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "name",
-                        "folder '" + mountName + "' no longer exists under that name; its changes cannot be saved"));
+        Folder folder = mountedFolder(session, mount);
         if (folder.status() != FolderStatus.READY && folder.status() != FolderStatus.MOUNTED) {
             // Being cloned (a copy in progress must not change under it), deleted or broken: the API's own rule for writes.
             throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName()
@@ -106,6 +103,17 @@ public final class MountTransfers {
         out.put("url", storage.presignPut(mount.prefix() + path, URL_TTL).toString());
         out.put("expires_in", URL_TTL.toSeconds());
         return out;
+    }
+
+    /**
+     * The folder the session mounted, if it still has that name. Folders that sessions mount can be neither renamed
+     * nor deleted, but a session created while one was being renamed or deleted is not seen by that check: it must
+     * neither copy in nor save into whatever now has the name (or nothing), and fails instead.
+     */
+    private Folder mountedFolder(Session session, FolderMount mount) {
+        return folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()))
+                .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "name",
+                        "folder '" + mount.name() + "' no longer exists under that name"));
     }
 
     private static FolderMount mountOf(Session session, String mountName) {
