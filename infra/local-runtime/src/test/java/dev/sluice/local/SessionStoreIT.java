@@ -11,6 +11,8 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionQuery;
+import dev.sluice.core.session.SessionResult;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionTransitions;
@@ -31,6 +33,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** The DynamoDB session store, against the tables the template creates in the emulator. */
 class SessionStoreIT {
@@ -218,5 +222,54 @@ class SessionStoreIT {
                     "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session().id());
         }
         assertThat(store.pendingIn(group)).extracting(Session::id).containsExactly(ids.get(3), ids.get(1), ids.get(0), ids.get(2));
+    }
+
+    @Test
+    void anOwnersOpenSessionsAreReadFromASparseIndexThatHisEndedOnesLeave() throws Exception {
+        String owner = "owner-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), now);
+        Map<SessionStatus, Integer> counts = Map.of(SessionStatus.RUNNING, 3, SessionStatus.ERROR, 1, SessionStatus.PENDING, 1,
+                SessionStatus.TERMINATED, 4, SessionStatus.CANCELLED, 2);
+        List<Session> running = new ArrayList<>();
+        counts.forEach((status, n) -> {
+            for (int i = 0; i < n; i++) {
+                Session s = new Session(UUID.randomUUID().toString(), owner, spec, "store-it", status, "test", Map.of(),
+                        List.of(new StatusChange(status, now)), List.of(), SessionResult.UNDEFINED,
+                        now, Optional.empty(), Optional.empty(), 1);
+                assertThat(store.create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
+                if (status == SessionStatus.RUNNING) {
+                    running.add(s);
+                }
+            }
+        });
+        Session ending = running.get(0);
+        assertThat(store.save(withStatus(ending, SessionStatus.TERMINATED), SessionStatus.RUNNING, ending.sequence()))
+                .isInstanceOf(SessionStore.SaveOutcome.Saved.class);
+
+        List<String> indexed;
+        String table = LocalStack.get().functionEnvironment().get("SESSIONS_TABLE");
+        try (DynamoDbClient ddb = DynamoDbClient.builder().build()) {
+            indexed = ddb.query(b -> b.tableName(table).indexName("open-by-owner")
+                    .keyConditionExpression("openOwner = :o")
+                    .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(owner))))
+                    .items().stream().map(item -> item.get("status").s()).sorted().toList();
+        }
+        assertThat(indexed).as("only what is not TERMINATED or CANCELLED; a session leaves when it ends")
+                .containsExactly("ERROR", "PENDING", "RUNNING", "RUNNING");
+        assertThat(store.usageOf(owner).activeSessions()).as("RUNNING and ERROR occupy; PENDING does not").isEqualTo(3);
+
+        SessionQuery runningOnly = new SessionQuery(Optional.of(owner), Set.of(SessionStatus.RUNNING), Optional.empty(), Optional.empty(),
+                false, 1, Optional.empty());
+        var first = store.list(runningOnly, Instant.EPOCH);
+        assertThat(first.items()).hasSize(1);
+        var second = store.list(new SessionQuery(Optional.of(owner), Set.of(SessionStatus.RUNNING), Optional.empty(), Optional.empty(),
+                false, 1, first.nextCursor()), Instant.EPOCH);
+        assertThat(second.items()).hasSize(1).doesNotContainAnyElementsOf(first.items());
+        assertThat(store.list(new SessionQuery(Optional.of(owner), Set.of(SessionStatus.TERMINATED), Optional.empty(), Optional.empty(),
+                false, 50, Optional.empty()), Instant.EPOCH).items()).as("ended ones are listed from the owner index").hasSize(5);
+        assertThatThrownBy(() -> store.list(new SessionQuery(Optional.of(owner), Set.of(SessionStatus.TERMINATED), Optional.empty(),
+                Optional.empty(), false, 1, first.nextCursor()), Instant.EPOCH)).as("a cursor of the other index")
+                .isInstanceOf(DomainException.class);
     }
 }

@@ -112,10 +112,13 @@ public final class DynamoSessionStore implements SessionStore {
         Expression filter = filterOf(query);
         List<Session> found = new ArrayList<>();
         if (query.owner().isPresent()) {
-            if (start != null && (!start.key().containsKey("owner") || !start.key().get("owner").s().equals(query.owner().get()))) {
+            // Asked only for statuses that are not final, the sparse index holds no more than the owner's open sessions.
+            boolean open = !query.statuses().isEmpty() && query.statuses().stream().noneMatch(SessionStatus::isFinal);
+            String attribute = open ? "openOwner" : "owner";
+            if (start != null && (!start.key().containsKey(attribute) || !start.key().get(attribute).s().equals(query.owner().get()))) {
                 throw DomainException.invalid("cursor", "belongs to another listing");
             }
-            return collect(SessionItem.BY_OWNER, "owner", query.owner().get(), query, filter, start, found);
+            return collect(open ? SessionItem.OPEN_BY_OWNER : SessionItem.BY_OWNER, attribute, query.owner().get(), query, filter, start, found);
         }
         if (start != null && !start.key().containsKey("createdMonth")) {
             throw DomainException.invalid("cursor", "belongs to another listing");

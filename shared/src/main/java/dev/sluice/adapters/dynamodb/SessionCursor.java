@@ -27,7 +27,7 @@ record SessionCursor(String partition, Map<String, AttributeValue> key) {
                 throw new IllegalArgumentException("not a cursor");
             }
             for (Map.Entry<?, ?> e : keyMap.entrySet()) {
-                if (!(e.getValue() instanceof String v) || !java.util.Set.of("id", "owner", "createdMonth", "createdKey").contains(e.getKey())) {
+                if (!(e.getValue() instanceof String v) || !java.util.Set.of("id", "owner", "openOwner", "createdMonth", "createdKey").contains(e.getKey())) {
                     throw new IllegalArgumentException("not a cursor");
                 }
                 key.put((String) e.getKey(), AttributeValue.fromS(v));

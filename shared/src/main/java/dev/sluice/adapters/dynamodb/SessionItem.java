@@ -32,6 +32,8 @@ public class SessionItem {
     public static final String PENDING_QUEUE = "pending-queue";
     public static final String BY_AGENT = "by-agent";
     public static final String BY_MONTH = "by-month";
+    /** Sparse: the owner's sessions that are not TERMINATED or CANCELLED (what usage and folder-in-use checks read). */
+    public static final String OPEN_BY_OWNER = "open-by-owner";
     public static final TableSchema<SessionItem> SCHEMA = TableSchema.fromBean(SessionItem.class);
 
     private String id;
@@ -52,6 +54,7 @@ public class SessionItem {
     private String agentId;
     private String hostingAgent;
     private String pendingGroup;
+    private String openOwner;
     private String queueKey;
     private String result;
     private Instant createdAt;
@@ -101,6 +104,8 @@ public class SessionItem {
         item.agentId = s.agentId().orElse(null);
         // Only while slots are still reserved: an ended or resolved session costs its agent's heartbeat nothing.
         item.hostingAgent = s.status().occupiesSlots() && !s.unreleasedKernels().isEmpty() ? s.agentId().orElse(null) : null;
+        // Only until the session is TERMINATED or CANCELLED: an owner's history does not slow the checks of what is open.
+        item.openOwner = s.status().isFinal() ? null : s.owner();
         if (s.status() == SessionStatus.PENDING) {
             item.pendingGroup = s.resourceGroup();
             item.queueKey = queueKey(spec.priority(), s.createdAt(), s.id());
@@ -181,9 +186,13 @@ public class SessionItem {
     public String getOwner() { return owner; }
     public void setOwner(String owner) { this.owner = owner; }
 
-    @DynamoDbSecondarySortKey(indexNames = {BY_OWNER, BY_AGENT, BY_MONTH})
+    @DynamoDbSecondarySortKey(indexNames = {BY_OWNER, BY_AGENT, BY_MONTH, OPEN_BY_OWNER})
     public String getCreatedKey() { return createdKey; }
     public void setCreatedKey(String createdKey) { this.createdKey = createdKey; }
+
+    @DynamoDbSecondaryPartitionKey(indexNames = OPEN_BY_OWNER)
+    public String getOpenOwner() { return openOwner; }
+    public void setOpenOwner(String openOwner) { this.openOwner = openOwner; }
 
     @DynamoDbSecondaryPartitionKey(indexNames = BY_MONTH)
     public String getCreatedMonth() { return createdMonth; }
