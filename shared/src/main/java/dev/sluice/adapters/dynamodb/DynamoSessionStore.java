@@ -276,19 +276,11 @@ public final class DynamoSessionStore implements SessionStore {
                 occupying.add(st);
             }
         }
-        int active = 0;
-        dev.sluice.core.slots.ResourceSlots held = dev.sluice.core.slots.ResourceSlots.EMPTY;
-        Optional<String> cursor = Optional.empty();
-        do {
-            Page<Session> found = list(new SessionQuery(Optional.of(owner), occupying, Optional.empty(), Optional.empty(), true,
-                    SessionQuery.MAX_LIMIT, cursor), Instant.EPOCH);
-            for (Session s : found.items()) {
-                active++;
-                held = held.add(s.occupiedSlots());
-            }
-            cursor = found.nextCursor();
-        } while (cursor.isPresent());
-        return new dev.sluice.core.scheduler.Usage(active, held, 0, dev.sluice.core.slots.ResourceSlots.EMPTY);
+        List<Session> held = new ArrayList<>();
+        eachOf(owner, occupying, held::add);
+        return new dev.sluice.core.scheduler.Usage(held.size(),
+                held.stream().map(Session::occupiedSlots).reduce(dev.sluice.core.slots.ResourceSlots.EMPTY, dev.sluice.core.slots.ResourceSlots::add),
+                0, dev.sluice.core.slots.ResourceSlots.EMPTY);
     }
 
     @Override

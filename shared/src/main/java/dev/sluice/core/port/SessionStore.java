@@ -5,6 +5,8 @@ import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.SessionStatus;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /** Where sessions live. Every write is conditional: a stale writer gets an outcome, never a silent overwrite. */
 public interface SessionStore {
@@ -19,6 +21,24 @@ public interface SessionStore {
      * sessions: no session was created before it.
      */
     Page<Session> list(SessionQuery query, java.time.Instant notBefore);
+
+    /**
+     * Hands each of the owner's sessions in one of {@code statuses} to {@code each}, a listing page at a time, until
+     * there are no more or {@code each} answers false.
+     */
+    default void eachOf(String owner, Set<SessionStatus> statuses, Predicate<Session> each) {
+        Optional<String> cursor = Optional.empty();
+        do {
+            Page<Session> page = list(new SessionQuery(Optional.of(owner), statuses, Optional.empty(), Optional.empty(), false,
+                    SessionQuery.MAX_LIMIT, cursor), java.time.Instant.EPOCH);
+            for (Session s : page.items()) {
+                if (!each.test(s)) {
+                    return;
+                }
+            }
+            cursor = page.nextCursor();
+        } while (cursor.isPresent());
+    }
 
     /** What an owner holds across all groups now: sessions whose status occupies slots, and their slots. */
     dev.sluice.core.scheduler.Usage usageOf(String owner);
