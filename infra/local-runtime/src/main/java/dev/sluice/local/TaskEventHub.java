@@ -2,7 +2,7 @@ package dev.sluice.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.adapters.aws.AwsClients;
-import dev.sluice.adapters.folders.EventBridgeFolderEvents;
+import dev.sluice.core.event.BusEvent;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.functions.folders.TaskEventStream;
 import java.time.Duration;
@@ -44,8 +44,8 @@ final class TaskEventHub implements TaskEventStream.Wakeups, AutoCloseable {
         String queueUrl = sqs.createQueue(b -> b.queueName(name)).queueUrl();
         String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
-        String pattern = Json.write(Map.of("source", List.of(EventBridgeFolderEvents.TASK_SOURCE),
-                "detail-type", List.of(EventBridgeFolderEvents.TASK_DETAIL_TYPE)));
+        String pattern = Json.write(Map.of("source", List.of(BusEvent.TASK_UPDATED.source()),
+                "detail-type", List.of(BusEvent.TASK_UPDATED.detailType())));
         events.putRule(b -> b.name(name).eventBusName(busName).eventPattern(pattern));
         events.putTargets(b -> b.rule(name).eventBusName(busName).targets(t -> t.id("queue").arn(queueArn)));
         TaskEventHub hub = new TaskEventHub(sqs, queueUrl);

@@ -105,12 +105,14 @@ class SchedulerIT {
                 "{\"description\":\"more GPUs soon\"}", Map.of()).status()).isEqualTo(200);
         assertThat(awaitStatus(plane, first.id(), SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
 
+        // The real producer of Agent Capacity Changed: an agent registering through the agent API.
         Session second = quietlyEnqueued(plane, group);
-        try (var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().build()) {
-            bus.putEvents(b -> b.entries(e -> e.eventBusName(local.stack.outputs().get("EventBusName")).source("sluice.agents")
-                    .detailType("Agent Capacity Changed").detail("{\"version\":\"1\",\"agent_id\":\"" + group
-                            + "-a1\",\"resource_group\":\"" + group + "\",\"occurred_at\":\"" + Instant.now() + "\"}")));
-        }
+        Thread.sleep(300);
+        assertThat(plane.sessionStore().find(second.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
+        String newcomer = group + "-a2";
+        ApiClient.Reply registered = new ApiClient(local.apiUrl).post("/agent/heartbeat", local.agentToken(newcomer),
+                AgentApiIT.heartbeat(group, "2", ""));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(200);
         assertThat(awaitStatus(plane, second.id(), SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
     }
 

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
+import dev.sluice.adapters.folders.EventBridgeFolderEvents;
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.event.BusEvent;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
 import dev.sluice.core.session.SessionType;
+import dev.sluice.core.task.BackgroundTask;
 import dev.sluice.core.webhook.WebhookFilter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,12 +36,13 @@ class WebhookPatternIT {
             boolean hasCallback) {
         Map<String, Object> detail = EventBridgePublisher.detail(new SessionStatusChanged(id, owner, group, type,
                 Optional.of(SessionStatus.PENDING), status, "why", Instant.parse("2026-03-01T12:00:00Z"), 2, hasCallback));
-        return envelope(SessionStatusChanged.SOURCE, SessionStatusChanged.DETAIL_TYPE, detail);
+        return envelope(BusEvent.SESSION_STATUS_CHANGED.source(), BusEvent.SESSION_STATUS_CHANGED.detailType(), detail);
     }
 
     private static Map<String, Object> taskEvent(String owner) {
-        return envelope("sluice.tasks", "Background Task Updated", Map.of("id", "t-1", "owner", owner, "status", "RUNNING",
-                "progress", Map.of("objects_done", 1), "sequence", 1));
+        // The detail exactly as the task publisher writes it.
+        BackgroundTask task = BackgroundTask.started("t-1", BackgroundTask.KIND_CLONE, owner, Map.of(), Instant.parse("2026-03-01T12:00:00Z"));
+        return envelope(BusEvent.TASK_UPDATED.source(), BusEvent.TASK_UPDATED.detailType(), EventBridgeFolderEvents.taskDetail(task, "updated"));
     }
 
     private static Map<String, Object> envelope(String source, String detailType, Map<String, Object> detail) {

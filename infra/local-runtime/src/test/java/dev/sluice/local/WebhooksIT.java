@@ -131,18 +131,38 @@ class WebhooksIT {
         assertThat(got.stream().map(d -> d.path("webhook_id").asText()).distinct()).hasSize(life.size());
     }
 
-    /** The token's subject (the owner of what the user creates). */
-    static String subject(String token) {
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
-        return dev.sluice.adapters.json.Json.readObjectUnchecked(payload).get("sub").toString();
-    }
-
-    static void publishTask(LocalStack local, String owner, String taskId, String status, int sequence) {
-        var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().httpClient(AwsClients.httpClient()).build();
-        var r = bus.putEvents(b -> b.entries(e -> e.eventBusName(local.stack.outputs().get("EventBusName")).source("sluice.tasks")
-                .detailType("Background Task Updated").detail(dev.sluice.adapters.json.Json.write(Map.of("id", taskId, "owner", owner,
-                        "status", status, "progress", Map.of("objects_done", sequence, "objects_total", 3), "sequence", sequence)))));
-        assertThat(r.failedEntryCount()).isZero();
+    /**
+     * The real producer of task events: a folder with one file, cloned through the API (the clone runs in Step
+     * Functions). Waits until the task is done and answers it as GET /tasks/{id} shows it.
+     */
+    static JsonNode cloneAFolder(ApiClient api, String token) throws InterruptedException {
+        String name = "wh-src-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Reply created = api.post("/folders", token, "{\"name\":\"" + name + "\",\"cloneable\":true}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        ApiClient.Reply up = api.post("/folders/" + name + "/uploads", token, "{\"path\":\"data.txt\",\"size\":5}");
+        assertThat(up.status()).as(up.body()).isEqualTo(200);
+        try {
+            var put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(up.json().path("url").asText())).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("hello")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("the presigned upload failed", e);
+        }
+        ApiClient.Reply clone = api.post("/folders/" + name + "/clone", token, "{\"target_name\":\"" + name + "-copy\"}");
+        assertThat(clone.status()).as(clone.body()).isEqualTo(202);
+        String taskId = clone.json().path("task").path("id").asText();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            ApiClient.Reply task = api.get("/tasks/" + taskId, token);
+            assertThat(task.status()).as(task.body()).isEqualTo(200);
+            if (task.json().path("status").asText().equals("done")) {
+                return task.json();
+            }
+            assertThat(task.json().path("status").asText()).as(task.body()).isEqualTo("started");
+            assertThat(Instant.now()).as("the clone did not finish in 30 s: " + task.body()).isBefore(deadline);
+            Thread.sleep(100);
+        }
     }
 
     static void destroy(ApiClient api, String token, String id) {
@@ -169,10 +189,11 @@ class WebhooksIT {
         destroy(api, alice, elsewhere);
         String bobs = createSession(api, bob, wanted);           // right status and group, another owner
         destroy(api, bob, bobs);
-        publishTask(local, subject(alice), "task-" + UUID.randomUUID(), "RUNNING", 1); // not a session event
+        int taskUpdates = cloneAFolder(api, alice).path("sequence").asInt(); // not session events
 
-        List<JsonNode> all = receiver.await("everything", d -> d.size() >= 5, Duration.ofSeconds(20));
-        assertThat(all).as("the unfiltered control subscription sees alice's 4 session events and her task").hasSize(5);
+        int expected = 4 + taskUpdates;
+        List<JsonNode> all = receiver.await("everything", d -> d.size() >= expected, Duration.ofSeconds(20));
+        assertThat(all).as("the unfiltered control subscription sees alice's 4 session events and her task's updates").hasSize(expected);
         Thread.sleep(1500);
         List<JsonNode> filtered = receiver.deliveries("filtered");
         assertThat(filtered).hasSize(1);
@@ -180,33 +201,40 @@ class WebhooksIT {
         assertThat(data.path("session_id").asText()).isEqualTo(hit);
         assertThat(data.path("status").asText()).isEqualTo("CANCELLED");
         assertThat(filtered.get(0).path("verified").asBoolean()).isTrue();
-        assertThat(receiver.deliveries("everything")).hasSize(5)
+        assertThat(receiver.deliveries("everything")).hasSize(expected)
                 .noneMatch(d -> d.path("payload").path("data").path("session_id").asText().equals(bobs))
                 .allMatch(d -> d.path("verified").asBoolean());
     }
 
     @Test
-    void taskUpdatesArriveAsTaskUpdatedWithTheirSequence() throws Exception {
+    void aRealClonesTaskUpdatesArriveSignedAsTaskUpdatedEveryOneInOrder() throws Exception {
         LocalStack local = LocalStack.get();
         ApiClient api = new ApiClient(local.apiUrl);
         String token = local.token("wh-tasks");
         subscribe(api, token, "tasks", ",\"event_types\":[\"task.updated\"]");
-        String task = "task-" + UUID.randomUUID();
-        for (int i = 1; i <= 3; i++) {
-            publishTask(local, subject(token), task, i < 3 ? "RUNNING" : "SUCCEEDED", i);
-        }
-        publishTask(local, subject(local.token("wh-tasks-other")), "task-" + UUID.randomUUID(), "RUNNING", 1);
-        List<JsonNode> got = receiver.await("tasks", d -> d.size() >= 3, Duration.ofSeconds(20));
+        cloneAFolder(api, local.token("wh-tasks-other")); // another owner's task: never delivered here
+        JsonNode task = cloneAFolder(api, token);
+        int updates = task.path("sequence").asInt();
+        assertThat(updates).as("a clone publishes several updates").isGreaterThanOrEqualTo(2);
+        receiver.await("tasks", d -> d.size() >= updates, Duration.ofSeconds(20));
         Thread.sleep(1000);
-        got = receiver.deliveries("tasks");
-        assertThat(got).hasSize(3).allMatch(d -> d.path("verified").asBoolean());
+        List<JsonNode> got = receiver.deliveries("tasks");
+        assertThat(got).hasSize(updates).allMatch(d -> d.path("verified").asBoolean());
+        JsonSchema taskEvent = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(LocalStack.ROOT.resolve(dev.sluice.core.event.BusEvent.TASK_UPDATED.schemaPath())));
         for (JsonNode d : got) {
             assertThat(envelope.validate(d.path("payload"))).as(d.toString()).isEmpty();
             assertThat(d.path("payload").path("type").asText()).isEqualTo("task.updated");
-            assertThat(d.path("payload").path("data").path("id").asText()).isEqualTo(task);
+            JsonNode data = d.path("payload").path("data");
+            assertThat(data.path("id").asText()).isEqualTo(task.path("id").asText());
+            var asPublished = dev.sluice.adapters.json.Json.MAPPER.createObjectNode()
+                    .put("source", "sluice.tasks").put("detail-type", "Task Updated").set("detail", data);
+            assertThat(taskEvent.validate(asPublished)).as("the delivered data is the published detail: " + data).isEmpty();
         }
         assertThat(got.stream().map(d -> d.path("payload").path("data").path("sequence").asInt()).sorted().toList())
-                .containsExactly(1, 2, 3);
+                .as("every update of the task, once").isEqualTo(java.util.stream.IntStream.rangeClosed(1, updates).boxed().toList());
+        assertThat(got.stream().filter(d -> d.path("payload").path("data").path("sequence").asInt() == updates)
+                .map(d -> d.path("payload").path("data").path("status").asText())).containsExactly("done");
     }
 
     @Test
@@ -305,7 +333,7 @@ class WebhooksIT {
         assertThat(api.call("DELETE", "/webhooks/" + id, owner, null, Map.of()).status()).isEqualTo(200);
         assertThat(bus.listRules(r -> r.eventBusName(busName).namePrefix("sluice-webhook-" + id)).rules()).isEmpty();
         assertThat(api.get("/webhooks/" + id, owner).status()).isEqualTo(404);
-        publishTask(local, subject(owner), "task-" + UUID.randomUUID(), "RUNNING", 1);
+        cloneAFolder(api, owner);
         Thread.sleep(2000);
         assertThat(receiver.deliveries("owned")).as("nothing arrives after the delete").isEmpty();
     }
@@ -322,7 +350,7 @@ class WebhooksIT {
                 "{\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"CANCELLED\"]},\"description\":\"ends\"}", Map.of());
         assertThat(patched.status()).as(patched.body()).isEqualTo(200);
         assertThat(patched.json().path("filter").path("statuses")).extracting(JsonNode::asText).containsExactly("CANCELLED");
-        publishTask(local, subject(token), "task-" + UUID.randomUUID(), "RUNNING", 1);
+        cloneAFolder(api, token);
         String s = createSession(api, token, group);
         destroy(api, token, s);
         List<JsonNode> got = receiver.await("updated", d -> d.size() >= 1, Duration.ofSeconds(15));

@@ -1,6 +1,7 @@
 package dev.sluice.adapters.eventbridge;
 
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.event.BusEvent;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.session.SessionStatusChanged;
 import java.util.LinkedHashMap;
@@ -9,7 +10,7 @@ import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
 
-/** Puts Sluice events on the {@code sluice} bus, in the documented schema (infra/events/). */
+/** Puts Sluice events on the stack's bus, as {@link BusEvent} names them, in their schemas (infra/events/). */
 public final class EventBridgePublisher implements EventPublisher {
     private final EventBridgeClient client;
     private final String busName;
@@ -48,8 +49,8 @@ public final class EventBridgePublisher implements EventPublisher {
         d.put("resource_group", group);
         d.put("active", active);
         d.put("occurred_at", at.toString());
-        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source("sluice.resource-groups")
-                .detailType("Resource Group Changed").time(at).detail(Json.write(d)).build()));
+        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source(BusEvent.RESOURCE_GROUP_CHANGED.source())
+                .detailType(BusEvent.RESOURCE_GROUP_CHANGED.detailType()).time(at).detail(Json.write(d)).build()));
     }
 
     @Override
@@ -60,8 +61,8 @@ public final class EventBridgePublisher implements EventPublisher {
         d.put("resource_group", resourceGroup);
         d.put("reason", reason);
         d.put("occurred_at", at.toString());
-        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source("sluice.agents")
-                .detailType("Agent Capacity Changed").time(at).detail(Json.write(d)).build()));
+        put(java.util.List.of(PutEventsRequestEntry.builder().eventBusName(busName).source(BusEvent.AGENT_CAPACITY_CHANGED.source())
+                .detailType(BusEvent.AGENT_CAPACITY_CHANGED.detailType()).time(at).detail(Json.write(d)).build()));
     }
 
     /** PutEvents takes at most 10 entries a request. */
@@ -84,8 +85,8 @@ public final class EventBridgePublisher implements EventPublisher {
     private PutEventsRequestEntry entry(SessionStatusChanged event) {
         return PutEventsRequestEntry.builder()
                 .eventBusName(busName)
-                .source(SessionStatusChanged.SOURCE)
-                .detailType(SessionStatusChanged.DETAIL_TYPE)
+                .source(BusEvent.SESSION_STATUS_CHANGED.source())
+                .detailType(BusEvent.SESSION_STATUS_CHANGED.detailType())
                 .time(event.occurredAt())
                 .detail(Json.write(detail(event)))
                 .build();

@@ -1,6 +1,7 @@
 package dev.sluice.adapters.folders;
 
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.event.BusEvent;
 import dev.sluice.core.folder.Folder;
 import dev.sluice.core.folder.FolderStatus;
 import dev.sluice.core.port.FolderEvents;
@@ -15,14 +16,9 @@ import software.amazon.awssdk.services.eventbridge.model.PutEventsRequestEntry;
 import software.amazon.awssdk.services.eventbridge.model.PutEventsResponse;
 
 /**
- * {@code Folder Status Changed} (source {@code sluice.folders}) and {@code Task Updated} (source {@code sluice.tasks})
- * on the bus; schemas in infra/events/.
+ * {@link BusEvent#FOLDER_STATUS_CHANGED} and {@link BusEvent#TASK_UPDATED} on the bus; schemas in infra/events/.
  */
 public final class EventBridgeFolderEvents implements FolderEvents {
-    public static final String FOLDER_SOURCE = "sluice.folders";
-    public static final String FOLDER_DETAIL_TYPE = "Folder Status Changed";
-    public static final String TASK_SOURCE = "sluice.tasks";
-    public static final String TASK_DETAIL_TYPE = "Task Updated";
 
     private final EventBridgeClient client;
     private final String busName;
@@ -56,19 +52,19 @@ public final class EventBridgeFolderEvents implements FolderEvents {
 
     @Override
     public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) {
-        put(FOLDER_SOURCE, FOLDER_DETAIL_TYPE, folderDetail(folder, previous), Instant.now());
+        put(BusEvent.FOLDER_STATUS_CHANGED, folderDetail(folder, previous), Instant.now());
     }
 
     @Override
     public void taskUpdated(BackgroundTask task, String kind) {
-        put(TASK_SOURCE, TASK_DETAIL_TYPE, taskDetail(task, kind), task.updatedAt());
+        put(BusEvent.TASK_UPDATED, taskDetail(task, kind), task.updatedAt());
     }
 
-    private void put(String source, String detailType, Map<String, Object> detail, Instant at) {
+    private void put(BusEvent event, Map<String, Object> detail, Instant at) {
         PutEventsResponse response = client.putEvents(r -> r.entries(List.of(PutEventsRequestEntry.builder().eventBusName(busName)
-                .source(source).detailType(detailType).time(at).detail(Json.write(detail)).build())));
+                .source(event.source()).detailType(event.detailType()).time(at).detail(Json.write(detail)).build())));
         if (response.failedEntryCount() != null && response.failedEntryCount() > 0) {
-            throw new IllegalStateException("EventBridge refused a " + detailType + " event");
+            throw new IllegalStateException("EventBridge refused a " + event.detailType() + " event");
         }
     }
 }

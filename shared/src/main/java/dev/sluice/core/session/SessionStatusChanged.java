@@ -21,8 +21,6 @@ public record SessionStatusChanged(
         long sequence,
         boolean hasCallback) {
 
-    public static final String SOURCE = "sluice.sessions";
-    public static final String DETAIL_TYPE = "Session Status Changed";
     public static final String VERSION = "1";
 
     public static SessionStatusChanged of(Optional<SessionStatus> previous, Session now, Instant at) {

@@ -1,26 +1,24 @@
 package dev.sluice.core.webhook;
 
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.event.BusEvent;
 import java.util.Arrays;
 import java.util.Optional;
 
 /** What a subscription can ask for, and the bus event (source, detail-type) each one is made from. */
 public enum WebhookEventType {
-    SESSION_STATUS_CHANGED("session.status_changed", "sluice.sessions", "Session Status Changed"),
-    /** Contract with the background-task publisher (issue #6): source sluice.tasks, detail-type Background Task Updated. */
-    TASK_UPDATED("task.updated", "sluice.tasks", "Background Task Updated");
+    SESSION_STATUS_CHANGED("session.status_changed", BusEvent.SESSION_STATUS_CHANGED),
+    TASK_UPDATED("task.updated", BusEvent.TASK_UPDATED);
 
     /** The type of the event sent by "send a test event"; not subscribable. */
     public static final String TEST = "webhook.test";
 
     private final String wireName;
-    private final String source;
-    private final String detailType;
+    private final BusEvent event;
 
-    WebhookEventType(String wireName, String source, String detailType) {
+    WebhookEventType(String wireName, BusEvent event) {
         this.wireName = wireName;
-        this.source = source;
-        this.detailType = detailType;
+        this.event = event;
     }
 
     public String wireName() {
@@ -28,11 +26,11 @@ public enum WebhookEventType {
     }
 
     public String source() {
-        return source;
+        return event.source();
     }
 
     public String detailType() {
-        return detailType;
+        return event.detailType();
     }
 
     public static WebhookEventType parse(String field, String text) {
@@ -42,6 +40,6 @@ public enum WebhookEventType {
 
     /** The type of a bus event, by its source and detail-type. */
     public static Optional<WebhookEventType> ofBusEvent(String source, String detailType) {
-        return Arrays.stream(values()).filter(t -> t.source.equals(source) && t.detailType.equals(detailType)).findFirst();
+        return Arrays.stream(values()).filter(t -> t.source().equals(source) && t.detailType().equals(detailType)).findFirst();
     }
 }

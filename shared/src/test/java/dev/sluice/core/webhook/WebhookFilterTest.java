@@ -19,7 +19,7 @@ class WebhookFilterTest {
     void everythingIsBothEventTypesOfTheOwnerOnly() {
         Map<String, Object> pattern = WebhookFilter.everything().eventPattern("alice");
         assertThat(pattern).containsOnlyKeys("$or");
-        assertThat(pattern.toString()).contains("sluice.sessions", "Session Status Changed", "sluice.tasks", "Background Task Updated");
+        assertThat(pattern.toString()).contains("sluice.sessions", "Session Status Changed", "sluice.tasks", "Task Updated");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> branches = (List<Map<String, Object>>) pattern.get("$or");
         assertThat(branches).allSatisfy(b -> assertThat(b.get("detail")).isEqualTo(Map.of("owner", List.of("alice"))));
@@ -40,7 +40,7 @@ class WebhookFilterTest {
     void oneEventTypeIsOnePlainPattern() {
         WebhookFilter f = parse(Map.of("event_types", List.of("task.updated")));
         assertThat(f.eventPattern("carol")).isEqualTo(Map.of("source", List.of("sluice.tasks"),
-                "detail-type", List.of("Background Task Updated"), "detail", Map.of("owner", List.of("carol"))));
+                "detail-type", List.of("Task Updated"), "detail", Map.of("owner", List.of("carol"))));
         assertThat(f.eventTypeNames()).containsExactly("task.updated");
     }
 

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.event.BusEvent;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
 import dev.sluice.core.session.SessionType;
@@ -217,7 +218,7 @@ public final class WebhookBenchmark {
     private static PutEventsRequestEntry event(String owner, int i) {
         Map<String, Object> detail = EventBridgePublisher.detail(new SessionStatusChanged("bench-" + UUID.randomUUID(), owner, "bench",
                 SessionType.BATCH, Optional.empty(), SessionStatus.PENDING, "bench", Instant.now(), 1, false));
-        return PutEventsRequestEntry.builder().source(SessionStatusChanged.SOURCE).detailType(SessionStatusChanged.DETAIL_TYPE)
+        return PutEventsRequestEntry.builder().source(BusEvent.SESSION_STATUS_CHANGED.source()).detailType(BusEvent.SESSION_STATUS_CHANGED.detailType())
                 .detail(Json.write(detail)).build();
     }
 
