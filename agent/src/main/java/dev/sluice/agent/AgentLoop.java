@@ -468,24 +468,49 @@ public final class AgentLoop {
         sendLogs(e);
     }
 
-    /** The API keeps at most 64 KiB of output; what is sent is the tail, cut at a line start, under that. */
-    static String capped(String text, int maxBytes) {
-        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (bytes.length <= maxBytes) {
+    /** A logs upload's whole request body, {"text": ...} as JSON, stays within this (the API refuses bodies over 64 KiB). */
+    static final int MAX_LOGS_BODY_BYTES = 64 * 1024 - 256;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * The longest tail of the output, cut at a line start, whose encoded request body stays within {@code maxBodyBytes}.
+     * Measured after JSON encoding: quotes, backslashes and control characters take 2 to 6 bytes each once escaped, so a
+     * cap on the raw text could still send a body the API refuses (and the output would never be stored).
+     */
+    static String capped(String text, int maxBodyBytes) {
+        if (encodedSize(text) <= maxBodyBytes) {
             return text;
         }
-        String tail = new String(bytes, bytes.length - maxBytes, maxBytes, java.nio.charset.StandardCharsets.UTF_8);
-        int firstLine = tail.indexOf('\n');
-        tail = firstLine >= 0 && firstLine + 1 < tail.length() ? tail.substring(firstLine + 1) : tail;
-        // a replacement character at the cut may make it longer again: cut until it fits
-        while (tail.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
-            tail = tail.substring(1);
+        int lo = 0;
+        int hi = text.length();
+        while (lo < hi) { // the first start whose tail fits: the encoded size only shrinks as the start moves right
+            int mid = (lo + hi) >>> 1;
+            if (encodedSize(text.substring(startAt(text, mid))) <= maxBodyBytes) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
         }
-        return tail;
+        String tail = text.substring(startAt(text, lo));
+        int firstLine = tail.indexOf('\n');
+        return firstLine >= 0 && firstLine + 1 < tail.length() ? tail.substring(firstLine + 1) : tail;
+    }
+
+    /** Never starts a tail in the middle of a surrogate pair. */
+    private static int startAt(String text, int index) {
+        return index > 0 && index < text.length() && Character.isLowSurrogate(text.charAt(index)) ? index + 1 : index;
+    }
+
+    static int encodedSize(String text) {
+        try {
+            return JSON.writeValueAsBytes(Map.of("text", text)).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void sendLogs(Ledger.Entry e) {
-        Optional<String> text = runtime.logs(e.sessionId, config.logLines()).map(t -> capped(t, 60 * 1024));
+        Optional<String> text = runtime.logs(e.sessionId, config.logLines()).map(t -> capped(t, MAX_LOGS_BODY_BYTES));
         if (text.isEmpty() || text.get().hashCode() == e.logsHash) {
             return;
         }

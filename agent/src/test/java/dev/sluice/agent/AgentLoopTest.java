@@ -245,9 +245,31 @@ class AgentLoopTest {
         for (int i = 0; i < 5000; i++) {
             b.append("progress ").append(i).append(" ████████████████████\n");
         }
-        String capped = AgentLoop.capped(b.toString(), 60 * 1024);
-        assertThat(capped.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(60 * 1024);
+        String capped = AgentLoop.capped(b.toString(), AgentLoop.MAX_LOGS_BODY_BYTES);
+        assertThat(AgentLoop.encodedSize(capped)).isLessThanOrEqualTo(AgentLoop.MAX_LOGS_BODY_BYTES);
         assertThat(capped).startsWith("progress ").endsWith("progress 4999 ████████████████████\n");
+    }
+
+    @Test
+    void outputFullOfCharactersThatEscapeStillFitsTheBodyLimitOnceEncoded() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 4000; i++) {
+            b.append("\"quoted\" \\back\\slash \u0001\u0002\u001b[0m\ttab 😀 line ").append(i).append('\n');
+        }
+        String text = b.toString();
+        assertThat(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).as("raw, well over the limit").isGreaterThan(64 * 1024);
+        String capped = AgentLoop.capped(text, AgentLoop.MAX_LOGS_BODY_BYTES);
+        int body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("text", capped)).length;
+        assertThat(body).as("the request body as sent").isLessThanOrEqualTo(64 * 1024);
+        assertThat(capped).startsWith("\"quoted\"").endsWith("line 3999\n");
+        assertThat(text).endsWith(capped);
+        // The last 60 KiB of raw output (what was sent before) escapes to a body the API refuses.
+        byte[] raw = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String rawTail = new String(raw, raw.length - 60 * 1024, 60 * 1024, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(AgentLoop.encodedSize(rawTail)).isGreaterThan(64 * 1024);
+        // A surrogate pair is never split at the cut.
+        String emoji = "😀".repeat(30_000);
+        assertThat(AgentLoop.capped(emoji, 1000)).matches("(😀)+");
     }
 
     @Test

@@ -189,6 +189,23 @@ class AgentEndToEndIT {
     }
 
     @Test
+    void outputFullOfCharactersThatEscapeInJsonIsStoredUpToItsLastLine() throws Exception {
+        String group = newGroup();
+        agent(group);
+        // 600 lines of 64 quotes, backslashes and control characters each: every one escapes to 2 to 6 bytes in JSON.
+        String command = "s='\\042\\134\\001'; for k in 1 2 3 4 5 6; do s=\"$s$s\"; done; i=0; "
+                + "while [ $i -lt 600 ]; do printf \"$s line %d\\n\" $i; i=$((i+1)); done; echo THE-END";
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":" + dev.sluice.adapters.json.Json.write(command));
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).as(s.toString()).isEqualTo("SUCCESS");
+        ApiClient.Reply logs = api.get("/sessions/" + id + "/logs", user);
+        assertThat(logs.status()).as(logs.body()).isEqualTo(200);
+        String text = logs.json().path("text").asText();
+        assertThat(text).as("the tail up to the last line was stored").endsWith("THE-END\n").contains("\"\\\u0001\"\\\u0001");
+        assertThat(text.lines().filter(l -> l.contains(" line ")).count()).as("as many whole lines as fit").isGreaterThan(50);
+    }
+
+    @Test
     void aFailingBatchSessionIsAFailureWithItsExitCode() throws Exception {
         String group = newGroup();
         agent(group);
