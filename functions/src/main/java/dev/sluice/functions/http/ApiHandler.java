@@ -58,27 +58,69 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
         return response;
     }
 
-    /** Runs a mutating call at most once per Idempotency-Key: a retry gets the first successful answer again. */
+    /**
+     * Runs a mutating call at most once per Idempotency-Key: the key is claimed first (a conditional write), so of two
+     * racing requests exactly one runs; the other waits for its answer (409 if it does not come in time). A retry gets the
+     * first successful answer again; a failed call gives the key back.
+     */
     private APIGatewayProxyResponseEvent idempotently(ApiRequest request, Principal caller) {
         Optional<IdempotencyKey> key = request.idempotencyKey();
         if (key.isEmpty()) {
             return route(request, caller);
         }
         String scope = "response#" + caller.subject();
-        Optional<IdempotentResponses.Stored> first = plane.responses().find(scope, key.get().key());
-        if (first.isPresent()) {
-            if (!first.get().fingerprint().equals(key.get().fingerprint())) {
-                throw new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-                        "this Idempotency-Key was already used for a different request");
-            }
-            return ApiResponses.raw(first.get().status(), first.get().body());
+        IdempotentResponses.Claim claim = plane.responses().claim(scope, key.get().key(), key.get().fingerprint());
+        for (int wait = 0; claim instanceof IdempotentResponses.Claim.InProgress running && running.sameRequest()
+                && wait < IN_PROGRESS_WAITS; wait++) {
+            sleep(IN_PROGRESS_POLL_MILLIS);
+            Optional<IdempotentResponses.Stored> answered = plane.responses().find(scope, key.get().key());
+            claim = answered.isPresent() ? new IdempotentResponses.Claim.Answered(answered.get()) : claim;
         }
-        APIGatewayProxyResponseEvent response = route(request, caller);
+        if (claim instanceof IdempotentResponses.Claim.Answered answered) {
+            if (!answered.answer().fingerprint().equals(key.get().fingerprint())) {
+                throw mismatch();
+            }
+            return ApiResponses.raw(answered.answer().status(), answered.answer().body());
+        }
+        if (claim instanceof IdempotentResponses.Claim.InProgress running) {
+            if (!running.sameRequest()) {
+                throw mismatch();
+            }
+            throw new DomainException(ErrorCode.CONFLICT, "Idempotency-Key",
+                    "a request with this Idempotency-Key is still running; retry it in a moment to get its answer");
+        }
+        String token = ((IdempotentResponses.Claim.Claimed) claim).token();
+        APIGatewayProxyResponseEvent response;
+        try {
+            response = route(request, caller);
+        } catch (RuntimeException e) {
+            plane.responses().release(scope, key.get().key(), token);
+            throw e;
+        }
         if (response.getStatusCode() >= 200 && response.getStatusCode() < 300) {
-            plane.responses().remember(scope, key.get().key(),
+            plane.responses().complete(scope, key.get().key(), token,
                     new IdempotentResponses.Stored(key.get().fingerprint(), response.getStatusCode(), remembered(request, response.getBody())));
+        } else {
+            plane.responses().release(scope, key.get().key(), token);
         }
         return response;
+    }
+
+    private static final int IN_PROGRESS_WAITS = 40;
+    private static final long IN_PROGRESS_POLL_MILLIS = 100;
+
+    private static DomainException mismatch() {
+        return new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
+                "this Idempotency-Key was already used for a different request");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a request with the same Idempotency-Key", e);
+        }
     }
 
     /**

@@ -120,4 +120,55 @@ class WebhookSafetyIT {
             assertThat(dynamo.scan(b -> b.tableName(table)).items().toString()).doesNotContain(secret);
         }
     }
+
+    @Test
+    void racingRetriesWithOneIdempotencyKeyCreateOneSubscription() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("webhook-race-" + java.util.UUID.randomUUID().toString().substring(0, 6));
+        String key = "race-" + java.util.UUID.randomUUID();
+        String body = "{\"url\":\"http://127.0.0.1:9/race\"}";
+        int racers = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(racers);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(racers);
+        java.util.List<java.util.concurrent.Future<ApiClient.Reply>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            replies.add(pool.submit(() -> {
+                start.await();
+                return api.call("POST", "/webhooks", token, body, java.util.Map.of("Idempotency-Key", key));
+            }));
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        int created = 0;
+        for (var f : replies) {
+            ApiClient.Reply r = f.get();
+            assertThat(r.status()).as("the first answer, or 'still running' for a retry that could not wait: " + r.body()).isIn(201, 409);
+            if (r.status() == 201) {
+                created++;
+                ids.add(r.json().path("id").asText());
+            } else {
+                assertThat(r.errorField()).isEqualTo("Idempotency-Key");
+            }
+        }
+        pool.shutdown();
+        assertThat(created).isPositive();
+        assertThat(ids).as("every answer names the one subscription").hasSize(1);
+        assertThat(api.get("/webhooks", token).json().path("items")).as("one effect").hasSize(1);
+        assertThat(api.call("POST", "/webhooks", token, body, java.util.Map.of("Idempotency-Key", key)).json().path("id").asText())
+                .isEqualTo(ids.iterator().next());
+    }
+
+    @Test
+    void aFailedCallGivesItsIdempotencyKeyBackSoARetryRunsAgain() throws Exception {
+        LocalStack local = LocalStack.get();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("webhook-retry-" + java.util.UUID.randomUUID().toString().substring(0, 6));
+        String key = "retry-" + java.util.UUID.randomUUID();
+        ApiClient.Reply refused = api.call("POST", "/webhooks", token, "{\"url\":\"http://10.0.0.1/hook\"}", java.util.Map.of("Idempotency-Key", key));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        ApiClient.Reply again = api.call("POST", "/webhooks", token, "{\"url\":\"http://10.0.0.1/hook\"}", java.util.Map.of("Idempotency-Key", key));
+        assertThat(again.status()).as("the refusal was not kept as the key's answer: the call ran again").isEqualTo(422);
+        assertThat(api.call("POST", "/webhooks", token, "{\"url\":\"http://127.0.0.1:9/fixed\"}", java.util.Map.of("Idempotency-Key", key))
+                .status()).as("same key, other body, after a failure: allowed, since nothing was kept").isEqualTo(201);
+    }
 }

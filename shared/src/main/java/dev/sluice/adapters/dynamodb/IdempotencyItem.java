@@ -15,6 +15,8 @@ public class IdempotencyItem {
     private Long expiresAt;
     private Integer responseStatus;
     private String responseBody;
+    private String claimToken;
+    private Long claimedAt;
 
     @DynamoDbPartitionKey
     public String getKey() { return key; }
@@ -27,6 +29,10 @@ public class IdempotencyItem {
     public void setResponseStatus(Integer responseStatus) { this.responseStatus = responseStatus; }
     public String getResponseBody() { return responseBody; }
     public void setResponseBody(String responseBody) { this.responseBody = responseBody; }
+    public String getClaimToken() { return claimToken; }
+    public void setClaimToken(String claimToken) { this.claimToken = claimToken; }
+    public Long getClaimedAt() { return claimedAt; }
+    public void setClaimedAt(Long claimedAt) { this.claimedAt = claimedAt; }
     public Long getExpiresAt() { return expiresAt; }
     public void setExpiresAt(Long expiresAt) { this.expiresAt = expiresAt; }
 }
