@@ -5,13 +5,21 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.group.ResourceGroup;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The periodic scheduling tick (an EventBridge Scheduler schedule): one pass over every active resource group —
- * pending timeouts (also where no agent is alive), placements, and the pending explanations.
+ * pending timeouts (also where no agent is alive), placements, and the pending explanations. Groups are the unit of
+ * scheduling parallelism: their passes run at the same time (at most {@link #PARALLEL_GROUPS}), each under its group's
+ * lease, so a slow group does not hold the others back.
  */
 public final class SchedulerTick implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    static final int PARALLEL_GROUPS = 8;
     private final ControlPlane plane;
 
     public SchedulerTick() {
@@ -25,11 +33,37 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         long started = System.nanoTime();
+        List<ResourceGroup> groups = plane.groupStore().list().stream().filter(ResourceGroup::active).toList();
         Map<String, Object> passes = new LinkedHashMap<>();
-        for (ResourceGroup group : plane.groupStore().list()) {
-            if (group.active()) {
-                passes.put(group.name(), plane.scheduling().runCoalesced(group, plane.passLease()));
+        if (groups.isEmpty()) {
+            return SchedulerLog.summary("scheduler-tick", context, passes, started);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_GROUPS, groups.size()), r -> {
+            Thread t = new Thread(r, "scheduler-tick-pass");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, Future<?>> running = new LinkedHashMap<>();
+            for (ResourceGroup group : groups) {
+                running.put(group.name(), pool.submit(() -> plane.scheduling().runCoalesced(group, plane.passLease())));
             }
+            List<String> failed = new java.util.ArrayList<>();
+            for (Map.Entry<String, Future<?>> pass : running.entrySet()) {
+                try {
+                    passes.put(pass.getKey(), pass.getValue().get());
+                } catch (ExecutionException e) {
+                    failed.add(pass.getKey() + ": " + e.getCause());
+                }
+            }
+            if (!failed.isEmpty()) { // the other groups' passes are done; the invocation still fails, visibly
+                SchedulerLog.summary("scheduler-tick", context, passes, started);
+                throw new IllegalStateException("scheduling passes failed for " + failed);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            pool.shutdownNow();
         }
         return SchedulerLog.summary("scheduler-tick", context, passes, started);
     }

@@ -72,7 +72,7 @@ public record Session(
 
     /**
      * This session moved to {@code to}; throws {@link IllegalTransitionException} when the map forbids it.
-     * Slots are released when the new status no longer occupies them.
+     * The kernels are unchanged here: giving their slots back to the agents is the store's write, in the same transaction.
      */
     public Session transitionTo(SessionStatus to, String info, Map<String, Object> data, Instant at) {
         if (!SessionTransitions.isAllowed(status, to)) {
