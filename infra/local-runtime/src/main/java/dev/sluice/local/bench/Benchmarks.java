@@ -46,6 +46,21 @@ public final class Benchmarks {
                 write(root, "folder-clone", "Folder clone (issue #6)", clone.markdown());
             }
         }
+        exitIfThreadsLinger();
+    }
+
+    /**
+     * Every benchmark shuts its executors down; a thread that is not a daemon and still runs here would keep the JVM
+     * (and the bench command) from ever returning, so it is named and the command fails instead of hanging.
+     */
+    static void exitIfThreadsLinger() {
+        java.util.List<String> lingering = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.isDaemon() && t != Thread.currentThread() && !t.getName().equals("DestroyJavaVM"))
+                .map(Thread::getName).sorted().toList();
+        if (!lingering.isEmpty()) {
+            System.err.println("benchmarks: threads left running (an executor was not shut down): " + lingering);
+            System.exit(1);
+        }
     }
 
     static void write(Path root, String name, String title, String body) throws IOException {

@@ -85,7 +85,11 @@ public final class CloneBenchmark {
         String prefix = "folders/" + folder.path("id").asText() + "/";
 
         long bytes = 0;
-        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
+        ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY, r -> {
+            Thread t = new Thread(r, "bench-clone-copier");
+            t.setDaemon(true); // a failed run must not leave the JVM waiting on it
+            return t;
+        });
         try (S3Client s3 = S3Client.builder().forcePathStyle(true).build()) {
             Random random = new Random(42);
             List<Future<?>> puts = new ArrayList<>();

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
@@ -73,6 +74,7 @@ public final class WebhookBenchmark {
     /** A receiver that checks each signature and notes when each webhook-id first arrived. */
     private static final class Receiver implements AutoCloseable {
         final HttpServer server;
+        final ExecutorService executor = Executors.newFixedThreadPool(8);
         final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
         final Map<String, Map<String, Object>> payloads = new ConcurrentHashMap<>();
         final AtomicInteger duplicates = new AtomicInteger();
@@ -81,7 +83,7 @@ public final class WebhookBenchmark {
 
         Receiver() throws java.io.IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-            server.setExecutor(Executors.newFixedThreadPool(8));
+            server.setExecutor(executor);
             server.createContext("/hook", exchange -> {
                 long now = System.currentTimeMillis();
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -109,6 +111,7 @@ public final class WebhookBenchmark {
         @Override
         public void close() {
             server.stop(0);
+            executor.shutdownNow(); // its threads are not daemons: left running, they keep the JVM alive
         }
     }
 
