@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class AgentFleetTemplateTest {
 
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    private static final List<String> FLEET = List.of("AgentRole", "AgentInstanceProfile", "AgentLaunchTemplate", "AgentFleet");
+    private static final List<String> FLEET = List.of("AgentRole", "AgentApiPolicy", "AgentInstanceProfile", "AgentLaunchTemplate",
+            "AgentFleet");
     private static JsonNode template;
 
     @BeforeAll
@@ -53,8 +54,17 @@ class AgentFleetTemplateTest {
 
         JsonNode policies = role.path("Policies");
         assertThat(policies).hasSize(1);
+        List<JsonNode> documents = new ArrayList<>(List.of(policies.get(0).path("PolicyDocument")));
+        // Policies attached to the role from outside (AgentApiPolicy: the API named inside the role would be a cycle).
+        template.path("Resources").forEach(r -> {
+            if (r.path("Type").asText().equals("AWS::IAM::Policy") && values(r.path("Properties").path("Roles")).contains("AgentRole")) {
+                documents.add(r.path("Properties").path("PolicyDocument"));
+            }
+        });
+        assertThat(documents).hasSize(2);
         Set<String> grants = new TreeSet<>();
-        for (JsonNode statement : policies.get(0).path("PolicyDocument").path("Statement")) {
+        for (JsonNode statement : documents.stream().flatMap(d -> java.util.stream.StreamSupport.stream(
+                d.path("Statement").spliterator(), false)).toList()) {
             assertThat(statement.path("Effect").asText()).isEqualTo("Allow");
             assertThat(statement.has("NotAction")).isFalse();
             assertThat(statement.has("NotResource")).isFalse();
@@ -64,7 +74,7 @@ class AgentFleetTemplateTest {
             }
         }
         assertThat(grants).containsExactlyInAnyOrder(
-                "execute-api:Invoke on arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${SluiceApi}/*/*/agent/*",
+                "execute-api:Invoke on arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${SluiceApi}/*/*/agent/*",
                 "s3:GetObject on arn:${AWS::Partition}:s3:::${ArtifactObject}");
     }
 

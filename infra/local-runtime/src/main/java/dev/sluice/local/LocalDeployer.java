@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.adapters.aws.AwsClients;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,7 @@ import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackResource;
+import software.amazon.awssdk.services.cloudformation.model.TemplateStage;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -75,18 +79,56 @@ public final class LocalDeployer {
         deleteIfPresent(stackName);
         List<Parameter> params = new ArrayList<>();
         parameters.forEach((k, v) -> params.add(Parameter.builder().parameterKey(k).parameterValue(v).build()));
-        cloudFormation.createStack(b -> b.stackName(stackName).templateBody(packaged).parameters(params)
+        // Through S3, as sam deploy sends a template over CloudFormation's 51,200-byte limit for an inline body.
+        String templateKey = "templates/" + Instant.now().toEpochMilli() + "-" + template.getFileName();
+        s3.putObject(b -> b.bucket(ARTIFACT_BUCKET).key(templateKey), RequestBody.fromString(packaged));
+        String templateUrl = s3.utilities().getUrl(b -> b.bucket(ARTIFACT_BUCKET).key(templateKey)).toExternalForm();
+        cloudFormation.createStack(b -> b.stackName(stackName).templateURL(templateUrl).parameters(params)
                 .capabilities(Capability.CAPABILITY_IAM, Capability.CAPABILITY_NAMED_IAM, Capability.CAPABILITY_AUTO_EXPAND));
         Stack stack = waitWhileInProgress(stackName);
         if (!"CREATE_COMPLETE".equals(stack.stackStatusAsString())) {
             throw new IllegalStateException("stack " + stackName + " ended " + stack.stackStatusAsString() + ": " + stack.stackStatusReason());
         }
         DeployedStack deployed = describe(stack);
-        // A stage serves the configuration captured by its deployment; the gateway responses are separate resources
-        // that CloudFormation may create after SAM's deployment, so capture them with one more deployment.
-        apiGateway.createDeployment(b -> b.restApiId(deployed.apiId()).stageName(STAGE)
-                .description("local: capture gateway responses"));
+        importGatewayResponses(stackName);
         return deployed;
+    }
+
+    /**
+     * An emulator gap, not a deploy step: the gateway responses are declared on the API (SAM's GatewayResponses, i.e.
+     * {@code x-amazon-apigateway-gateway-responses} in its OpenAPI body), which API Gateway on AWS imports with the
+     * body, so SAM's own deployment of the stage serves them. ministack 1.5.33 imports the paths and authorizers of a
+     * body but not its gateway responses, so they are put here from the processed template, and the stage redeployed
+     * to serve them (a stage serves what its deployment captured).
+     */
+    void importGatewayResponses(String stackName) throws IOException {
+        JsonNode processed = new ObjectMapper().readTree(cloudFormation.getTemplate(b -> b.stackName(stackName)
+                .templateStage(TemplateStage.PROCESSED)).templateBody());
+        for (Iterator<Map.Entry<String, JsonNode>> it = processed.path("Resources").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> resource = it.next();
+            JsonNode responses = resource.getValue().path("Properties").path("Body").path("x-amazon-apigateway-gateway-responses");
+            if (!resource.getValue().path("Type").asText().equals("AWS::ApiGateway::RestApi") || responses.isEmpty()) {
+                continue;
+            }
+            String apiId = cloudFormation.describeStackResource(b -> b.stackName(stackName).logicalResourceId(resource.getKey()))
+                    .stackResourceDetail().physicalResourceId();
+            for (Iterator<Map.Entry<String, JsonNode>> types = responses.fields(); types.hasNext(); ) {
+                Map.Entry<String, JsonNode> type = types.next();
+                JsonNode response = type.getValue();
+                apiGateway.putGatewayResponse(b -> b.restApiId(apiId).responseType(type.getKey())
+                        .statusCode(response.hasNonNull("statusCode") ? response.get("statusCode").asText() : null)
+                        .responseTemplates(strings(response.path("responseTemplates")))
+                        .responseParameters(strings(response.path("responseParameters"))));
+            }
+            apiGateway.createDeployment(b -> b.restApiId(apiId).stageName(STAGE)
+                    .description("local: the gateway responses of the OpenAPI body, which the emulator does not import"));
+        }
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> map = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+        return map;
     }
 
     private static final java.util.regex.Pattern DEFINITION_URI =

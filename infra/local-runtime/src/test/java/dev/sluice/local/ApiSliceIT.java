@@ -115,10 +115,14 @@ class ApiSliceIT {
     }
 
     @Test
-    void anUnknownRouteIsANotFoundInTheSameErrorShape() {
-        ApiClient.Reply reply = api.get("/no-such-thing", alice);
-        assertThat(reply.status()).isEqualTo(404);
-        assertThat(reply.json().path("error").path("code").asText()).isEqualTo("not_found");
+    void anUnknownRouteAndAnUnsignedAgentCallGetOneRefusalInTheSameErrorShape() {
+        // API Gateway answers both with MISSING_AUTHENTICATION_TOKEN: the template gives it one message true of both.
+        for (ApiClient.Reply reply : java.util.List.of(api.get("/no-such-thing", alice), api.post("/agent/heartbeat", null, "{}"))) {
+            assertThat(reply.status()).isEqualTo(403);
+            assertThat(reply.json().path("error").path("code").asText()).isEqualTo("forbidden");
+            assertThat(reply.json().path("error").path("message").asText())
+                    .isEqualTo("there is no such route, or the route takes only requests signed with AWS Signature Version 4 (the agent routes, /agent/...)");
+        }
     }
 
     @Test

@@ -6,7 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The npm {@code eventsource} client (pinned in src/test/node), run as a process: a real SSE client reading a stream. */
 final class SseClient implements AutoCloseable {
-    static final Path DIR = LocalStack.ROOT.resolve("infra/local-runtime/src/test/node");
+    static final Path DIR = NodeClients.DIR;
 
     private final Process process;
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
@@ -37,18 +36,8 @@ final class SseClient implements AutoCloseable {
         reader.start();
     }
 
-    static synchronized void install() throws IOException, InterruptedException {
-        if (Files.isDirectory(DIR.resolve("node_modules/eventsource"))) {
-            return;
-        }
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(DIR.toFile()).inheritIO().start();
-        if (!npm.waitFor(120, TimeUnit.SECONDS) || npm.exitValue() != 0) {
-            throw new IllegalStateException("npm ci failed in " + DIR);
-        }
-    }
-
     static SseClient open(String url, String token) throws IOException, InterruptedException {
-        install();
+        NodeClients.install();
         Process p = new ProcessBuilder("node", "sse-client.mjs", url, token, "180000").directory(DIR.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         return new SseClient(p);
