@@ -20,9 +20,16 @@ public final class ApiRequest {
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private final APIGatewayProxyRequestEvent event;
+    private final int maxBodyBytes;
 
     public ApiRequest(APIGatewayProxyRequestEvent event) {
+        this(event, MAX_BODY_BYTES);
+    }
+
+    /** A request whose route takes bodies up to {@code maxBodyBytes} (e.g. the completion of a 10,000-part upload). */
+    public ApiRequest(APIGatewayProxyRequestEvent event, int maxBodyBytes) {
         this.event = event;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     public String method() {
@@ -84,8 +91,8 @@ public final class ApiRequest {
                 throw DomainException.malformed("body", "is not valid base64");
             }
         }
-        if (body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + MAX_BODY_BYTES + " bytes");
+        if (body.getBytes(StandardCharsets.UTF_8).length > maxBodyBytes) {
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + maxBodyBytes + " bytes");
         }
         return body;
     }
