@@ -71,7 +71,7 @@ public final class FoldersApi extends ApiHandler {
                     return ApiResponses.json(200, FolderViews.folder(service.rename(caller, name, request.jsonBody())));
                 }
                 if (method.equals("DELETE")) {
-                    FolderDeletion.Started deleted = service.delete(caller, name);
+                    FolderDeletion.Started deleted = service.delete(caller, name, request.deadline());
                     if (deleted.task().isEmpty()) {
                         return ApiResponses.json(200, FolderViews.folder(deleted.folder()));
                     }

@@ -42,7 +42,8 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     @Override
     public final APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
         long started = System.nanoTime();
-        ApiRequest request = new ApiRequest(event, maxBodyBytes(event.getResource() == null ? "" : event.getResource()));
+        ApiRequest request = new ApiRequest(event, maxBodyBytes(event.getResource() == null ? "" : event.getResource()),
+                ApiRequest.deadline(event, context, java.time.Instant.now()));
         APIGatewayProxyResponseEvent response;
         String failure = null;
         try {

@@ -48,7 +48,7 @@ class CompletionBodyTest {
                 json.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(largest))) {
             int bytes = body.getBytes(StandardCharsets.UTF_8).length;
             assertThat(bytes).isGreaterThan(ApiRequest.MAX_BODY_BYTES).isLessThanOrEqualTo(FoldersApi.maxBodyBytesOf(ROUTE));
-            Map<String, Object> parsed = new ApiRequest(post(body), FoldersApi.maxBodyBytesOf(ROUTE)).jsonBody();
+            Map<String, Object> parsed = new ApiRequest(post(body), FoldersApi.maxBodyBytesOf(ROUTE), java.time.Instant.MAX).jsonBody();
             assertThat((List<?>) parsed.get("parts")).hasSize(10_000);
             // What Lambda receives: the proxy event, the body escaped inside it.
             int event = json.writeValueAsString(post(body)).getBytes(StandardCharsets.UTF_8).length;
@@ -61,7 +61,7 @@ class CompletionBodyTest {
         assertThat(FoldersApi.maxBodyBytesOf("/folders/{name}/uploads")).isEqualTo(ApiRequest.MAX_BODY_BYTES);
         assertThat(FoldersApi.maxBodyBytesOf("/folders")).isEqualTo(ApiRequest.MAX_BODY_BYTES);
         String tooBig = "{\"path\":\"" + "x".repeat(FoldersApi.COMPLETE_UPLOAD_MAX_BODY_BYTES) + "\"}";
-        assertThatThrownBy(() -> new ApiRequest(post(tooBig), FoldersApi.maxBodyBytesOf(ROUTE)).jsonBody())
+        assertThatThrownBy(() -> new ApiRequest(post(tooBig), FoldersApi.maxBodyBytesOf(ROUTE), java.time.Instant.MAX).jsonBody())
                 .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE));
         // The worst a JSON body of the cap becomes in the event: every byte a quote, escaped to two.
         assertThat(2L * FoldersApi.COMPLETE_UPLOAD_MAX_BODY_BYTES + 64 * 1024).isLessThan(6L * 1024 * 1024);

@@ -49,8 +49,9 @@ public final class FolderService {
     }
 
     /**
-     * What a delete request removes itself before it answers: 20 pages (20,000 objects) within 20 s, well inside API
-     * Gateway's 29 s; a bigger folder goes on as a background task.
+     * What a delete request removes itself before it answers, at most: 20 pages (20,000 objects) within 20 s, and never
+     * past the request's deadline (its function's time left and API Gateway's 29 s, {@link #delete(Principal, String,
+     * Instant)}); a bigger folder goes on as a background task.
      */
     public static final FolderDeletion.Budget REQUEST_DELETION_BUDGET = new FolderDeletion.Budget(20, Duration.ofSeconds(20));
 
@@ -132,6 +133,11 @@ public final class FolderService {
      * storage failure leaves it delete-error, from which a second delete starts over.
      */
     public FolderDeletion.Started delete(Principal caller, String name) {
+        return delete(caller, name, Instant.MAX);
+    }
+
+    /** {@link #delete(Principal, String)} whose removal of objects before the answer ends by {@code deadline}. */
+    public FolderDeletion.Started delete(Principal caller, String name, Instant deadline) {
         Folder folder = get(caller, name);
         refuseWhileMounted(folder, "deleted");
         Instant now = clock.instant();
@@ -146,7 +152,16 @@ public final class FolderService {
                 .orElseThrow(() -> notReady(get(caller, name)));
         Folder ongoing = move(pending, EnumSet.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing objects", now)
                 .orElseThrow(() -> notReady(get(caller, name)));
-        return deletion.start(ongoing, deletionBudget);
+        return deletion.start(ongoing, withinDeadline(deletionBudget, clock.instant(), deadline));
+    }
+
+    /** The budget cut to what is left before the deadline (a millisecond at least: one page, then the background). */
+    static FolderDeletion.Budget withinDeadline(FolderDeletion.Budget budget, Instant now, Instant deadline) {
+        if (!deadline.isBefore(now.plus(budget.time()))) {
+            return budget;
+        }
+        Duration left = deadline.isAfter(now) ? Duration.between(now, deadline) : Duration.ZERO;
+        return new FolderDeletion.Budget(budget.pages(), left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left);
     }
 
     /** How many of the sessions using a folder a refusal names. */
