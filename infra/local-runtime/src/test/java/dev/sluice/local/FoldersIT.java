@@ -325,7 +325,7 @@ class FoldersIT {
         long part = 5L * 1024 * 1024;
         dev.sluice.adapters.folders.S3FolderStorage storage;
         software.amazon.awssdk.services.s3.presigner.S3Presigner presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
-                .endpointOverride(URI.create(System.getenv("AWS_ENDPOINT_URL")))
+                .endpointOverride(URI.create(local.endpoint))
                 .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
         storage = new dev.sluice.adapters.folders.S3FolderStorage(s3, presigner, bucket, part, part);
         String base = "folders/" + UUID.randomUUID() + "/";

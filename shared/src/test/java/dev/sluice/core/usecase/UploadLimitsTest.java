@@ -111,6 +111,7 @@ class UploadLimitsTest {
         while (true) {
             pages++;
             int bytes = answerBytes(page);
+            System.out.println("[measure] start-upload answer page " + pages + " of a 5 TiB file, 2 KB URLs: " + bytes + " bytes");
             assertThat(bytes).as("page %d", pages).isLessThan(LAMBDA_RESPONSE);
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> parts = (List<Map<String, Object>>) page.get("parts");
