@@ -43,7 +43,8 @@ final class StatusReason {
             Map.entry("waiting-for-start-time", "waiting for its start time"),
             Map.entry("waiting-for-dependency", "waiting for its dependencies"),
             Map.entry("larger-than-any-agent", "NEVER FITS: larger than any agent"),
-            Map.entry("slot-not-in-group", "NEVER FITS: the group lacks a slot it asks for"));
+            Map.entry("slot-not-in-group", "NEVER FITS: the group lacks a slot it asks for"),
+            Map.entry("too-many-kernels", "NEVER FITS: more kernels than one placement holds (50)"));
 
     private StatusReason() {
     }

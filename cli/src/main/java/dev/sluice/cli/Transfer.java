@@ -30,19 +30,30 @@ final class Transfer {
         JsonNode plan = api.send("POST", FolderCommand.path(folder) + "/uploads", java.util.Map.of(), ask, java.util.Map.of());
         if (plan.path("method").asText().equals("multipart")) {
             long partSize = plan.path("part_size").asLong();
+            String uploadId = plan.path("upload_id").asText();
             ArrayNode parts = Json.MAPPER.createArrayNode();
-            for (JsonNode part : plan.path("parts")) {
-                int number = part.path("number").asInt();
-                long from = (number - 1) * partSize;
-                byte[] chunk = new byte[(int) Math.min(partSize, size - from)];
-                try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-                    raf.seek(from);
-                    raf.readFully(chunk);
+            JsonNode page = plan;
+            while (true) {
+                for (JsonNode part : page.path("parts")) {
+                    int number = part.path("number").asInt();
+                    long from = (number - 1) * partSize;
+                    byte[] chunk = new byte[(int) Math.min(partSize, size - from)];
+                    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+                        raf.seek(from);
+                        raf.readFully(chunk);
+                    }
+                    HttpResponse<String> r = put(part.path("url").asText(), HttpRequest.BodyPublishers.ofByteArray(chunk));
+                    parts.addObject().put("number", number).put("etag", r.headers().firstValue("ETag").orElse(""));
                 }
-                HttpResponse<String> r = put(part.path("url").asText(), HttpRequest.BodyPublishers.ofByteArray(chunk));
-                parts.addObject().put("number", number).put("etag", r.headers().firstValue("ETag").orElse(""));
+                // The part URLs come a page at a time (each is long on AWS); the next page when this one is done.
+                if (!page.path("next_part").canConvertToInt()) {
+                    break;
+                }
+                ObjectNode next = Json.MAPPER.createObjectNode().put("path", path).put("size", size).put("upload_id", uploadId)
+                        .put("first_part", page.path("next_part").asInt());
+                page = api.send("POST", FolderCommand.path(folder) + "/uploads", java.util.Map.of(), next, java.util.Map.of());
             }
-            ObjectNode done = Json.MAPPER.createObjectNode().put("path", path).put("upload_id", plan.path("upload_id").asText());
+            ObjectNode done = Json.MAPPER.createObjectNode().put("path", path).put("upload_id", uploadId);
             done.set("parts", parts);
             api.send("POST", FolderCommand.path(folder) + "/uploads/complete", java.util.Map.of(), done, java.util.Map.of());
         } else {

@@ -114,6 +114,31 @@ class FolderCommandTest {
     }
 
     @Test
+    void aMultipartUploadAsksForItsPartUrlsPageByPageAndCompletesWithEveryPart(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("big.bin"), "aaaabbbbcc");
+        String url = api.url() + "/s3/part";
+        api.on("POST", "/folders/data/uploads", 200,
+                "{\"path\":\"big.bin\",\"method\":\"multipart\",\"expires_in\":3600,\"upload_id\":\"u-1\",\"part_size\":4,"
+                        + "\"part_count\":3,\"parts\":[{\"number\":1,\"url\":\"" + url + "\"},{\"number\":2,\"url\":\"" + url + "\"}],\"next_part\":3}",
+                "{\"path\":\"big.bin\",\"method\":\"multipart\",\"expires_in\":3600,\"upload_id\":\"u-1\",\"part_size\":4,"
+                        + "\"part_count\":3,\"parts\":[{\"number\":3,\"url\":\"" + url + "\"}],\"next_part\":null}");
+        api.on("PUT", "/s3/part", 200, "");
+        api.on("POST", "/folders/data/uploads/complete", 200, "{\"path\":\"big.bin\",\"status\":\"complete\"}");
+        CliRun.Result r = cli.run("folder", "upload", "data", dir.resolve("big.bin").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        java.util.List<FakeApi.Request> asks = api.requests.stream().filter(q -> q.path().equals("/folders/data/uploads")).toList();
+        assertThat(asks).hasSize(2);
+        JsonNode second = Json.MAPPER.readTree(asks.get(1).body());
+        assertThat(second.path("upload_id").asText()).isEqualTo("u-1");
+        assertThat(second.path("first_part").asInt()).isEqualTo(3);
+        assertThat(second.path("size").asLong()).isEqualTo(10);
+        assertThat(api.requests.stream().filter(q -> q.method().equals("PUT")).map(FakeApi.Request::body)).containsExactly("aaaa", "bbbb", "cc");
+        JsonNode done = Json.MAPPER.readTree(api.requests.stream().filter(q -> q.path().endsWith("/complete")).findFirst().orElseThrow().body());
+        assertThat(done.path("upload_id").asText()).isEqualTo("u-1");
+        assertThat(done.path("parts").findValues("number")).extracting(JsonNode::asInt).containsExactly(1, 2, 3);
+    }
+
+    @Test
     void downloadWritesEveryFileUnderTheDirectory(@TempDir Path dir) throws Exception {
         api.on("GET", "/folders/data/files", 200, "{\"items\":[{\"path\":\"a.txt\",\"size\":5},{\"path\":\"d/b.txt\",\"size\":5}],\"next_cursor\":null}");
         api.on("GET", "/folders/data/download", 200, "{\"path\":\"x\",\"method\":\"GET\",\"url\":\"" + api.url() + "/s3/get\",\"expires_in\":3600}");

@@ -19,6 +19,8 @@ class StatusReasonTest {
                 .isEqualTo("waiting for free capacity");
         assertThat(reason("no-available-instances", "{\"reason\":\"larger-than-any-agent\",\"waiting\":false}"))
                 .startsWith("NEVER FITS");
+        assertThat(reason("no-available-instances", "{\"reason\":\"too-many-kernels\",\"waiting\":false}"))
+                .startsWith("NEVER FITS").contains("kernels");
         assertThat(reason("predicate-checks-failed", "{\"reason\":\"waiting-for-quota\","
                 + "\"failed_predicates\":[{\"name\":\"concurrency\",\"msg\":\"you already run 2 of at most 2 sessions\"}]}"))
                 .isEqualTo("blocked by concurrency (you already run 2 of at most 2 sessions)");

@@ -36,7 +36,8 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
                 case "prepare":
                     return steps.prepare(state);
                 case "copy-page":
-                    return steps.copyPage(state);
+                    return steps.copyPage(state, context == null ? CloneSteps.DEFAULT_STEP_TIME
+                            : java.time.Duration.ofMillis(context.getRemainingTimeInMillis()));
                 case "continue":
                     return steps.continueAsNew(state);
                 case "finish":

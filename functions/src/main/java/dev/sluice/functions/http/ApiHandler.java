@@ -29,6 +29,11 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     /** Answers one authenticated request. */
     protected abstract APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller);
 
+    /** The largest request body the route takes ({@link ApiRequest#MAX_BODY_BYTES} unless a route needs more). */
+    protected int maxBodyBytes(String route) {
+        return ApiRequest.MAX_BODY_BYTES;
+    }
+
     /** True for the calls whose use case keeps its Idempotency-Key itself, atomically with what it writes. */
     protected boolean keepsItsOwnIdempotency(ApiRequest request) {
         return false;
@@ -37,7 +42,8 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     @Override
     public final APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
         long started = System.nanoTime();
-        ApiRequest request = new ApiRequest(event);
+        ApiRequest request = new ApiRequest(event, maxBodyBytes(event.getResource() == null ? "" : event.getResource()),
+                ApiRequest.deadline(event, context, java.time.Instant.now()));
         APIGatewayProxyResponseEvent response;
         String failure = null;
         try {

@@ -7,7 +7,10 @@ import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
 import dev.sluice.core.usecase.IdempotencyKey;
 import java.nio.charset.StandardCharsets;
+import com.amazonaws.services.lambda.runtime.Context;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -19,10 +22,52 @@ public final class ApiRequest {
     /** Request bodies above this are refused with 413 before they are parsed. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
+    /** API Gateway's integration timeout: past it the client has its 504, whatever the function still does. */
+    public static final Duration GATEWAY_TIMEOUT = Duration.ofSeconds(29);
+    /** What a request keeps between the end of its work and its deadline, for its last writes and its answer. */
+    public static final Duration ANSWER_MARGIN = Duration.ofSeconds(3);
+
     private final APIGatewayProxyRequestEvent event;
+    private final int maxBodyBytes;
+    private final Instant deadline;
 
     public ApiRequest(APIGatewayProxyRequestEvent event) {
+        this(event, MAX_BODY_BYTES, deadline(event, null, Instant.now()));
+    }
+
+    /**
+     * A request whose route takes bodies up to {@code maxBodyBytes} (e.g. the completion of a 10,000-part upload) and
+     * whose work must end by {@code deadline}.
+     */
+    public ApiRequest(APIGatewayProxyRequestEvent event, int maxBodyBytes, Instant deadline) {
         this.event = event;
+        this.maxBodyBytes = maxBodyBytes;
+        this.deadline = deadline;
+    }
+
+    /**
+     * When the work of a request must end: {@link #ANSWER_MARGIN} before the earlier of the function's timeout (the
+     * context's remaining time) and API Gateway's 29 s from when it received the request (a cold start counts there,
+     * not in the function's time).
+     */
+    public static Instant deadline(APIGatewayProxyRequestEvent event, Context context, Instant now) {
+        Instant end = now.plus(GATEWAY_TIMEOUT);
+        Long received = event.getRequestContext() == null ? null : event.getRequestContext().getRequestTimeEpoch();
+        // Only a plausible receipt time counts (the gateway's clock and ours agree within a minute).
+        if (received != null && received > now.minusSeconds(60).toEpochMilli() && received <= now.toEpochMilli()) {
+            Instant gateway = Instant.ofEpochMilli(received).plus(GATEWAY_TIMEOUT);
+            end = gateway.isBefore(end) ? gateway : end;
+        }
+        if (context != null) {
+            Instant function = now.plusMillis(context.getRemainingTimeInMillis());
+            end = function.isBefore(end) ? function : end;
+        }
+        return end.minus(ANSWER_MARGIN);
+    }
+
+    /** When this request's work must end (see {@link #deadline(APIGatewayProxyRequestEvent, Context, Instant)}). */
+    public Instant deadline() {
+        return deadline;
     }
 
     public String method() {
@@ -84,8 +129,8 @@ public final class ApiRequest {
                 throw DomainException.malformed("body", "is not valid base64");
             }
         }
-        if (body.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + MAX_BODY_BYTES + " bytes");
+        if (body.getBytes(StandardCharsets.UTF_8).length > maxBodyBytes) {
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + maxBodyBytes + " bytes");
         }
         return body;
     }

@@ -81,7 +81,15 @@ public final class FunctionHost {
     public record Invocation(boolean ok, byte[] body) {
     }
 
+    /** Without a deadline from the emulator, an invocation has this long (counted from its start). */
+    static final long DEFAULT_TIMEOUT_MS = 30_000;
+
     public Invocation invoke(String functionName, String requestId, byte[] event) {
+        return invoke(functionName, requestId, event, System.currentTimeMillis() + DEFAULT_TIMEOUT_MS);
+    }
+
+    /** Invokes with the function's deadline (epoch milliseconds) as the emulator gives it, so the context counts down to it. */
+    public Invocation invoke(String functionName, String requestId, byte[] event, long deadlineMs) {
         long started = System.nanoTime();
         Binding binding = bindings.get(functionName);
         String outcome = "ok";
@@ -97,7 +105,7 @@ public final class FunctionHost {
             Object input = decode(inputType, event);
             AwsCallTimer.take();
             long handlerStart = System.nanoTime();
-            Object output = handler.handleRequest(input, new LocalContext(functionName, requestId));
+            Object output = handler.handleRequest(input, new LocalContext(functionName, requestId, deadlineMs));
             timer.record(functionName, System.nanoTime() - handlerStart, AwsCallTimer.take());
             return new Invocation(true, encode(output));
         } catch (RuntimeException | Error e) {
@@ -197,7 +205,7 @@ public final class FunctionHost {
     }
 
     /** The Lambda context of a local invocation. */
-    private record LocalContext(String functionName, String requestId) implements Context {
+    record LocalContext(String functionName, String requestId, long deadlineMs) implements Context {
         @Override public String getAwsRequestId() { return requestId; }
         @Override public String getLogGroupName() { return "/aws/lambda/" + functionName; }
         @Override public String getLogStreamName() { return "local"; }
@@ -206,7 +214,7 @@ public final class FunctionHost {
         @Override public String getInvokedFunctionArn() { return "arn:aws:lambda:local:000000000000:function:" + functionName; }
         @Override public CognitoIdentity getIdentity() { return null; }
         @Override public ClientContext getClientContext() { return null; }
-        @Override public int getRemainingTimeInMillis() { return 30_000; }
+        @Override public int getRemainingTimeInMillis() { return (int) Math.max(0, deadlineMs - System.currentTimeMillis()); }
         @Override public int getMemoryLimitInMB() { return 1024; }
         @Override public LambdaLogger getLogger() {
             return new LambdaLogger() {

@@ -117,9 +117,22 @@ public final class LocalRuntime implements AutoCloseable {
             String function = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Function-Name");
             String requestId = exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Request-Id");
             FunctionHost.Invocation result = host.invoke(function == null ? "" : function,
-                    requestId == null ? UUID.randomUUID().toString() : requestId, event);
+                    requestId == null ? UUID.randomUUID().toString() : requestId, event,
+                    deadline(exchange.getRequestHeaders().getFirst("X-Amzn-Lambda-Deadline-Ms")));
             reply(exchange, result.ok() ? 200 : 500, result.body());
         }
+    }
+
+    /** The function's deadline the emulator sends (its timeout from the invocation's start), else the default. */
+    static long deadline(String header) {
+        if (header != null) {
+            try {
+                return Long.parseLong(header.trim());
+            } catch (NumberFormatException e) {
+                // not a deadline: the default below
+            }
+        }
+        return System.currentTimeMillis() + FunctionHost.DEFAULT_TIMEOUT_MS;
     }
 
     /** The URL of a task's server-sent-events stream, served by this runtime (the gateway would buffer it). */

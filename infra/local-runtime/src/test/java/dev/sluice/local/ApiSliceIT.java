@@ -173,6 +173,7 @@ class ApiSliceIT {
                 Arguments.of("{\"image\":\"py\",\"type\":\"batch\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}", 422, "startup_command"),
                 Arguments.of("{\"image\":\"py\",\"imgae\":\"typo\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}", 422, "imgae"),
                 Arguments.of("{\"image\":\"py\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"environment\":{\"A\":1}}", 422, "environment.A"),
+                Arguments.of("{\"image\":\"py\",\"cluster_mode\":\"multi-node\",\"cluster_size\":51,\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}", 422, "cluster_size"),
                 Arguments.of("{\"image\":\"py\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"pad\":\"" + "x".repeat(70_000) + "\"}", 413, "body"));
     }
 

@@ -247,6 +247,108 @@ class FoldersIT {
         assertThat(api.post("/folders/" + name + "/uploads", bob, "{\"path\":\"a\"}").status()).isEqualTo(404);
     }
 
+    /**
+     * A file of 2,501 parts: its part URLs come 1,000 at a time (each URL is long on AWS), every page's URLs are parts
+     * of the one upload (a part from the first and one from the last page are written and completed), and the largest
+     * completion body, 10,000 ETags, passes the route (S3 refuses its made-up parts, not the 64 KiB cap).
+     */
+    @Test
+    void aHugeUploadGetsItsPartUrlsPageByPageAndTheLargestCompletionIsTaken() throws Exception {
+        String name = unique("huge-upload");
+        create(alice, name, false);
+        long partSize = LocalStack.CLONE_MULTIPART_THRESHOLD;
+        long size = 2500 * partSize + 1024;
+        ApiClient.Reply first = api.post("/folders/" + name + "/uploads", alice, "{\"path\":\"huge.bin\",\"size\":" + size + "}");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().get("part_size").asLong()).isEqualTo(partSize);
+        assertThat(first.json().get("part_count").asInt()).isEqualTo(2501);
+        String uploadId = first.json().get("upload_id").asText();
+        List<JsonNode> pages = new ArrayList<>(List.of(first.json()));
+        while (!pages.get(pages.size() - 1).get("next_part").isNull()) {
+            ApiClient.Reply next = api.post("/folders/" + name + "/uploads", alice, "{\"path\":\"huge.bin\",\"size\":" + size
+                    + ",\"upload_id\":\"" + uploadId + "\",\"first_part\":" + pages.get(pages.size() - 1).get("next_part").asInt() + "}");
+            assertThat(next.status()).as(next.body()).isEqualTo(200);
+            assertThat(next.json().get("upload_id").asText()).isEqualTo(uploadId);
+            pages.add(next.json());
+        }
+        assertThat(pages).extracting(p -> p.get("parts").size()).containsExactly(1000, 1000, 501);
+        assertThat(pages).extracting(p -> p.get("parts").get(0).get("number").asInt()).containsExactly(1, 1001, 2001);
+        assertThat(pages.get(0).get("next_part").asInt()).isEqualTo(1001);
+        System.out.println("[measure] part-URL page bytes (emulator URLs, no session token): "
+                + pages.stream().map(p -> dev.sluice.adapters.json.Json.write(p).length()).toList());
+
+        byte[] head = new byte[(int) partSize];
+        new Random(11).nextBytes(head);
+        byte[] tail = "the last part, from the last page".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String etag1 = putPart(pages.get(0).get("parts").get(0).get("url").asText(), head);
+        String etagLast = putPart(pages.get(2).get("parts").get(500).get("url").asText(), tail);
+        ApiClient.Reply done = api.post("/folders/" + name + "/uploads/complete", alice, "{\"path\":\"huge.bin\",\"upload_id\":\"" + uploadId
+                + "\",\"parts\":[{\"number\":1,\"etag\":" + dev.sluice.adapters.json.Json.write(etag1) + "},{\"number\":2501,\"etag\":"
+                + dev.sluice.adapters.json.Json.write(etagLast) + "}]}");
+        assertThat(done.status()).as(done.body()).isEqualTo(200);
+        byte[] stored = s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix(api.get("/folders/" + name, alice).json()) + "huge.bin")).asByteArray();
+        assertThat(stored.length).isEqualTo(head.length + tail.length);
+        assertThat(java.util.Arrays.copyOfRange(stored, head.length, stored.length)).isEqualTo(tail);
+
+        // The largest completion: 10,000 parts (about 630 KB, ten times the usual cap) reach S3, which refuses made-up parts.
+        ApiClient.Reply again = api.post("/folders/" + name + "/uploads", alice, "{\"path\":\"other.bin\",\"size\":" + size + "}");
+        StringBuilder parts = new StringBuilder();
+        for (int n = 1; n <= 10_000; n++) {
+            parts.append(n == 1 ? "" : ",").append("{\"number\":").append(n).append(",\"etag\":\"\\\"")
+                    .append(String.format("%032x", n)).append("\\\"\"}");
+        }
+        String largest = "{\"path\":\"other.bin\",\"upload_id\":\"" + again.json().get("upload_id").asText() + "\",\"parts\":[" + parts + "]}";
+        assertThat(largest.length()).isGreaterThan(600_000);
+        ApiClient.Reply refused = api.post("/folders/" + name + "/uploads/complete", alice, largest);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.errorField()).isEqualTo("upload_id");
+        // Other routes keep the 64 KiB cap.
+        ApiClient.Reply tooBig = api.post("/folders/" + name + "/uploads", alice, "{\"path\":\"" + "x".repeat(70_000) + "\"}");
+        assertThat(tooBig.status()).as(tooBig.body()).isEqualTo(413);
+        assertThat(api.post("/folders/" + name + "/uploads", alice, "{\"path\":\"huge.bin\",\"size\":" + size + ",\"upload_id\":\""
+                + uploadId + "\",\"first_part\":2502}").errorField()).isEqualTo("first_part");
+    }
+
+    private static String putPart(String url, byte[] data) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.headers().firstValue("ETag").orElseThrow();
+    }
+
+    /**
+     * A multipart copy that reaches its deadline keeps the parts it copied, and the next copy of the object resumes from
+     * them (S3's ListMultipartUploads and ListParts), completes it byte for byte, and a copy after that finds it done.
+     */
+    @Test
+    void aMultipartCopyStoppedAtItsDeadlineResumesFromItsPartsOnS3() throws Exception {
+        long part = 5L * 1024 * 1024;
+        dev.sluice.adapters.folders.S3FolderStorage storage;
+        software.amazon.awssdk.services.s3.presigner.S3Presigner presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
+                .endpointOverride(URI.create(local.endpoint))
+                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
+        storage = new dev.sluice.adapters.folders.S3FolderStorage(s3, presigner, bucket, part, part);
+        String base = "folders/" + UUID.randomUUID() + "/";
+        byte[] data = new byte[(int) (3 * part + 4321)];
+        new Random(5).nextBytes(data);
+        s3.putObject(b -> b.bucket(bucket).key(base + "src.bin"), RequestBody.fromBytes(data));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> storage.copy(base + "src.bin", base + "dst.bin", data.length, Instant.now()))
+                .isInstanceOf(dev.sluice.core.port.FolderStorage.CopyUnfinished.class).hasMessageContaining("0 of 4 parts");
+        var uploads = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(base + "dst.bin")).uploads();
+        assertThat(uploads).hasSize(1);
+        String uploadId = uploads.get(0).uploadId();
+        // What a step that stopped after one part leaves: that part on the upload.
+        s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(base + "src.bin").destinationBucket(bucket).destinationKey(base + "dst.bin")
+                .uploadId(uploadId).partNumber(2).copySourceRange("bytes=" + part + "-" + (2 * part - 1)));
+
+        assertThat(storage.copy(base + "src.bin", base + "dst.bin", data.length, Instant.now().plusSeconds(60))).isEqualTo(data.length);
+        assertThat(s3.listMultipartUploads(b -> b.bucket(bucket).prefix(base)).uploads()).isEmpty();
+        assertThat(sha256(s3.getObjectAsBytes(b -> b.bucket(bucket).key(base + "dst.bin")).asByteArray())).isEqualTo(sha256(data));
+        assertThat(storage.copy(base + "src.bin", base + "dst.bin", data.length, Instant.now())).as("already copied").isEqualTo(data.length);
+        assertThat(s3.listMultipartUploads(b -> b.bucket(bucket).prefix(base)).uploads()).isEmpty();
+    }
+
     @Test
     void aLargeFolderClonesByteForByteAcrossSeveralExecutionsWhileAnSseClientFollows() throws Exception {
         String source = unique("big-src");

@@ -57,4 +57,16 @@ class FunctionHostTest {
         assertThat(new String(broken.body(), StandardCharsets.UTF_8)).contains("broken on purpose");
         assertThat(host.invoke("nope", "req-3", "{}".getBytes(StandardCharsets.UTF_8)).ok()).isFalse();
     }
+
+    @Test
+    void theContextCountsDownToTheDeadlineTheEmulatorSends() {
+        long deadline = System.currentTimeMillis() + 12_000;
+        assertThat(LocalRuntime.deadline(Long.toString(deadline))).isEqualTo(deadline);
+        assertThat(new FunctionHost.LocalContext("f", "r", deadline).getRemainingTimeInMillis()).isBetween(10_000, 12_000);
+        assertThat(new FunctionHost.LocalContext("f", "r", deadline - 20_000).getRemainingTimeInMillis()).as("past it").isZero();
+        long fallback = LocalRuntime.deadline(null) - System.currentTimeMillis();
+        assertThat(fallback).isBetween(FunctionHost.DEFAULT_TIMEOUT_MS - 1_000, FunctionHost.DEFAULT_TIMEOUT_MS);
+        assertThat(LocalRuntime.deadline("soon") - System.currentTimeMillis()).isBetween(FunctionHost.DEFAULT_TIMEOUT_MS - 1_000,
+                FunctionHost.DEFAULT_TIMEOUT_MS);
+    }
 }

@@ -263,6 +263,55 @@ class SchedulerIT {
         assertThat(total).as("every GPU is used: the queue is far longer than the capacity").isEqualByComparingTo(new BigDecimal(agents * 4));
     }
 
+    /**
+     * The largest multi-node session (50 kernels) is placed and released in one DynamoDB transaction of 100 items; one
+     * of 51 kernels stored before creation refused it is explained and skipped, and the pass places the others.
+     */
+    @Test
+    void theLargestMultiNodeSessionFitsOneTransactionAndABiggerOneNeverBreaksThePass() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = newGroup(plane, Map.of());
+        int max = dev.sluice.core.port.PlacementWriter.MAX_KERNELS;
+        for (int i = 0; i < max + 5; i++) {
+            addAgent(plane, String.format("%s-a%02d", group, i), group, 1);
+        }
+        Instant created = Instant.now().minusSeconds(60);
+        Map<String, Object> multi = Map.of("image", "python:3.12", "cluster_mode", "multi-node", "cluster_size", max,
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+        SessionSpec largest = SessionSpec.parse(multi, created);
+        SessionSpec tooBig = new SessionSpec(largest.name(), largest.type(), largest.image(), largest.requestedResourceGroup(),
+                largest.requestedSlots(), largest.startupCommand(), largest.startsAt(), largest.batchTimeout(), largest.dependencies(),
+                largest.priority(), largest.callbackUrl(), largest.clusterMode(), max + 1, largest.environment(), largest.mounts(),
+                largest.tags(), largest.folderMounts());
+        Session huge = Session.enqueue(UUID.randomUUID().toString(), "gang", tooBig, group, created);
+        Session gang = Session.enqueue(UUID.randomUUID().toString(), "gang", largest, group, created.plusMillis(1));
+        Session small = Session.enqueue(UUID.randomUUID().toString(), "gang", SessionSpec.parse(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), created), group, created.plusMillis(2));
+        for (Session s : List.of(huge, gang, small)) {
+            assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
+        }
+
+        SchedulingPass.Result result = plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+
+        assertThat(result.placed()).isEqualTo(2);
+        Session placed = plane.sessionStore().find(gang.id()).orElseThrow();
+        assertThat(placed.status()).isEqualTo(SessionStatus.SCHEDULED);
+        assertThat(placed.kernels()).hasSize(max);
+        assertThat(plane.sessionStore().find(small.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
+        Session explained = plane.sessionStore().find(huge.id()).orElseThrow();
+        assertThat(explained.status()).isEqualTo(SessionStatus.PENDING);
+        assertThat(explained.statusData()).containsEntry("reason", "too-many-kernels");
+        assertThat(plane.agentStore().inGroup(group).stream().filter(a -> a.occupiedSlots().get("cuda.device").signum() > 0))
+                .hasSize(max + 1);
+
+        // Its release is one transaction of 100 items too: every agent gets its GPU back.
+        dev.sluice.core.auth.Principal root = new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin"));
+        plane.sessions().destroy(root, gang.id(), true);
+        assertThat(plane.sessionStore().find(gang.id()).orElseThrow().status().occupiesSlots()).isFalse();
+        assertThat(plane.agentStore().inGroup(group).stream().filter(a -> a.occupiedSlots().get("cuda.device").signum() > 0))
+                .as("only the small session's agent").hasSize(1);
+    }
+
     private static List<Session> allSessions(ControlPlane plane, String group) {
         List<Session> out = new ArrayList<>();
         for (int i = 0; i < 7; i++) {

@@ -26,18 +26,29 @@ public final class DynamoPlacements implements PlacementWriter {
 
     @Override
     public boolean place(Session scheduled, long expectedSequence) {
-        List<TransactWriteItem> items = new ArrayList<>();
-        items.add(TransactWriteItem.builder().put(sessionPut(sessionsTable, scheduled, "PENDING", expectedSequence)).build());
-        for (Kernel k : scheduled.kernels()) {
-            items.add(AgentReservations.reserve(agentsTable, k));
+        List<TransactWriteItem> items = items(sessionsTable, agentsTable, scheduled, expectedSequence);
+        if (items.size() > PlacementWriter.MAX_TRANSACTION_ITEMS) {
+            // The planner never plans such a placement (SessionSpec refuses such sessions); DynamoDB would refuse it.
+            throw new IllegalArgumentException("a placement of " + scheduled.kernels().size() + " kernels needs " + items.size()
+                    + " transaction items; at most " + PlacementWriter.MAX_TRANSACTION_ITEMS + " fit");
         }
-        items.addAll(KernelPointers.puts(sessionsTable, scheduled));
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
             return true;
         } catch (TransactionCanceledException conflict) {
             return false;
         }
+    }
+
+    /** The items of a placement's transaction: the session, each kernel's reservation, each further kernel's pointer. */
+    static List<TransactWriteItem> items(String sessionsTable, String agentsTable, Session scheduled, long expectedSequence) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(TransactWriteItem.builder().put(sessionPut(sessionsTable, scheduled, "PENDING", expectedSequence)).build());
+        for (Kernel k : scheduled.kernels()) {
+            items.add(AgentReservations.reserve(agentsTable, k));
+        }
+        items.addAll(KernelPointers.puts(sessionsTable, scheduled));
+        return items;
     }
 
     /** A put of the session that holds only if the stored one is still in {@code expectedStatus} at {@code expectedSequence}. */

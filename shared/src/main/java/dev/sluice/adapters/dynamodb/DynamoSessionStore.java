@@ -196,24 +196,34 @@ public final class DynamoSessionStore implements SessionStore {
         if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
             throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
         }
-        List<dev.sluice.core.session.Kernel> releasing = updated.unreleasedKernels();
         // Every write moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
         Session stored = (updated.sequence() == expectedSequence ? updated.nextSequence() : updated).withKernelsReleased();
-        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
-        items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
-                .put(DynamoPlacements.sessionPut(sessionsTable, stored, expectedStatus.name(), expectedSequence)).build());
-        for (dev.sluice.core.session.Kernel k : releasing) {
-            items.add(lostAgent != null && k.agentId().equals(lostAgent)
-                    ? AgentReservations.releaseFromLost(agentsTable, k, lastSeen)
-                    : AgentReservations.release(agentsTable, k));
-        }
-        items.addAll(KernelPointers.deletes(sessionsTable, updated));
+        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items =
+                releaseItems(sessionsTable, agentsTable, updated, stored, expectedStatus, expectedSequence, lostAgent, lastSeen);
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
             return new SaveOutcome.Saved(stored);
         } catch (TransactionCanceledException e) {
             return new SaveOutcome.Conflict(find(updated.id()));
         }
+    }
+
+    /**
+     * The items of a release's transaction: the session, each still-reserved kernel's release on its agent, and the
+     * deletes of the further kernels' pointers.
+     */
+    static List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> releaseItems(String sessionsTable, String agentsTable,
+            Session updated, Session stored, SessionStatus expectedStatus, long expectedSequence, String lostAgent, Instant lastSeen) {
+        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
+        items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
+                .put(DynamoPlacements.sessionPut(sessionsTable, stored, expectedStatus.name(), expectedSequence)).build());
+        for (dev.sluice.core.session.Kernel k : updated.unreleasedKernels()) {
+            items.add(lostAgent != null && k.agentId().equals(lostAgent)
+                    ? AgentReservations.releaseFromLost(agentsTable, k, lastSeen)
+                    : AgentReservations.release(agentsTable, k));
+        }
+        items.addAll(KernelPointers.deletes(sessionsTable, updated));
+        return items;
     }
 
     @Override

@@ -3,6 +3,14 @@ package dev.sluice.adapters.folders;
 import dev.sluice.core.port.FolderStorage;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -10,6 +18,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -26,6 +36,8 @@ public final class S3FolderStorage implements FolderStorage {
     private final String bucket;
     private final long multipartThreshold;
     private final long partSize;
+    /** The part copies of every multipart copy running in this function (objects are copied concurrently too). */
+    private final ExecutorService partCopiers;
 
     public S3FolderStorage(S3Client s3, S3Presigner presigner, String bucket, long multipartThreshold, long partSize) {
         this.s3 = s3;
@@ -33,7 +45,15 @@ public final class S3FolderStorage implements FolderStorage {
         this.bucket = bucket;
         this.multipartThreshold = multipartThreshold;
         this.partSize = partSize;
+        this.partCopiers = Executors.newFixedThreadPool(PART_COPY_CONCURRENCY, r -> {
+            Thread t = new Thread(r, "part-copier");
+            t.setDaemon(true);
+            return t;
+        });
     }
+
+    /** Part copies running at once in one function. */
+    static final int PART_COPY_CONCURRENCY = 16;
 
     @Override
     public ListPage list(String prefix, Optional<String> continuationToken, int maxKeys) {
@@ -56,27 +76,108 @@ public final class S3FolderStorage implements FolderStorage {
     }
 
     @Override
-    public long copy(String sourceKey, String targetKey, long size) {
+    public long copy(String sourceKey, String targetKey, long size, Instant deadline) {
         if (size <= multipartThreshold) {
             s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(sourceKey).destinationBucket(bucket).destinationKey(targetKey));
             return size;
         }
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(targetKey)).uploadId();
-        try {
-            List<CompletedPart> parts = new ArrayList<>();
-            int number = 1;
-            for (long start = 0; start < size; start += partSize, number++) {
-                long end = Math.min(size, start + partSize) - 1;
-                int part = number;
-                String range = "bytes=" + start + "-" + end;
-                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(sourceKey).destinationBucket(bucket)
-                        .destinationKey(targetKey).uploadId(uploadId).partNumber(part).copySourceRange(range)).copyPartResult().eTag();
-                parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+        long part = FolderStorage.partSize(size, partSize);
+        int count = FolderStorage.partCount(size, part);
+        Map<Integer, String> done = new ConcurrentHashMap<>();
+        String uploadId = unfinishedUpload(targetKey, done);
+        if (uploadId == null) {
+            if (alreadyCopied(targetKey, size)) {
+                // An earlier step completed it and then stopped inside a later object of the same page.
+                return size;
             }
-            s3.completeMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
-            return size;
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(targetKey)).uploadId();
+        }
+        String upload = uploadId;
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<Future<?>> running = new ArrayList<>();
+        for (int n = 1; n <= count; n++) {
+            if (done.containsKey(n)) {
+                continue;
+            }
+            int number = n;
+            long start = (n - 1) * part;
+            long end = Math.min(size, start + part) - 1;
+            running.add(partCopiers.submit(() -> {
+                // A part starts only before the deadline and while no other part failed; one part takes far less
+                // than the margin the step keeps between its deadline and its timeout.
+                if (failure.get() != null || !Instant.now().isBefore(deadline)) {
+                    return;
+                }
+                try {
+                    String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(sourceKey).destinationBucket(bucket)
+                            .destinationKey(targetKey).uploadId(upload).partNumber(number)
+                            .copySourceRange("bytes=" + start + "-" + end)).copyPartResult().eTag();
+                    done.put(number, etag);
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure.compareAndSet(null, new IllegalStateException("interrupted"));
+            } catch (ExecutionException e) {
+                failure.compareAndSet(null, new IllegalStateException(e.getCause()));
+            }
+        }
+        if (failure.get() != null) {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(upload));
+            throw failure.get();
+        }
+        if (done.size() < count) {
+            throw new CopyUnfinished(targetKey, done.size(), count);
+        }
+        List<CompletedPart> parts = new ArrayList<>();
+        for (int n = 1; n <= count; n++) {
+            parts.add(CompletedPart.builder().partNumber(n).eTag(done.get(n)).build());
+        }
+        try {
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(upload).multipartUpload(m -> m.parts(parts)));
         } catch (RuntimeException e) {
-            s3.abortMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(uploadId));
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(targetKey).uploadId(upload));
+            throw e;
+        }
+        return size;
+    }
+
+    /**
+     * The multipart upload a stopped copy left for this key (the latest if several), with the parts it holds put into
+     * {@code done}; null when there is none.
+     */
+    private String unfinishedUpload(String key, Map<Integer, String> done) {
+        MultipartUpload latest = null;
+        for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(key)).uploads()) {
+            if (u.key().equals(key) && (latest == null || u.initiated().isAfter(latest.initiated()))) {
+                latest = u;
+            }
+        }
+        if (latest == null) {
+            return null;
+        }
+        String uploadId = latest.uploadId();
+        for (software.amazon.awssdk.services.s3.model.Part p : s3.listPartsPaginator(b -> b.bucket(bucket).key(key).uploadId(uploadId)).parts()) {
+            done.put(p.partNumber(), p.eTag());
+        }
+        return uploadId;
+    }
+
+    private boolean alreadyCopied(String key, long size) {
+        try {
+            return s3.headObject(b -> b.bucket(bucket).key(key)).contentLength() == size;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
             throw e;
         }
     }
@@ -100,7 +201,7 @@ public final class S3FolderStorage implements FolderStorage {
     @Override
     public int abortUploads(String prefix) {
         int aborted = 0;
-        for (software.amazon.awssdk.services.s3.model.MultipartUpload upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
+        for (MultipartUpload upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
             s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
             aborted++;
         }
@@ -118,18 +219,19 @@ public final class S3FolderStorage implements FolderStorage {
     }
 
     @Override
-    public MultipartUpload startMultipartUpload(String key, long size, Duration ttl) {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-        // At most 10,000 parts of at least 16 MiB.
-        long part = Math.max(partSize, (size + 9_999) / 10_000);
-        List<URI> urls = new ArrayList<>();
-        int number = 1;
-        for (long start = 0; start < size; start += part, number++) {
-            int n = number;
-            urls.add(toUri(presigner.presignUploadPart(b -> b.signatureDuration(ttl)
-                    .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(n))).url()));
-        }
-        return new MultipartUpload(uploadId, urls, part);
+    public long minimumPartSize() {
+        return partSize;
+    }
+
+    @Override
+    public String startMultipartUpload(String key) {
+        return s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+    }
+
+    @Override
+    public URI presignPart(String key, String uploadId, int partNumber, Duration ttl) {
+        return toUri(presigner.presignUploadPart(b -> b.signatureDuration(ttl)
+                .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber))).url());
     }
 
     @Override

@@ -27,6 +27,7 @@ public record PendingExplanation(
     public static final String WAITING_FOR_PRIORITY = "waiting-for-higher-priority";
     public static final String NEVER_FITS = "larger-than-any-agent";
     public static final String MISSING_SLOT = "slot-not-in-group";
+    public static final String TOO_MANY_KERNELS = "too-many-kernels";
 
     /** The status_info code Backend.AI uses for this kind of wait. */
     public String statusInfo() {

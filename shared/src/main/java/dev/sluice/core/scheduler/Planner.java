@@ -2,6 +2,7 @@ package dev.sluice.core.scheduler;
 
 import dev.sluice.core.group.AgentSelectionStrategy;
 import dev.sluice.core.group.SchedulerKind;
+import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.slots.ResourceSlots;
@@ -95,6 +96,14 @@ public final class Planner {
                     continue;
                 }
             }
+            if (kernels(s) > PlacementWriter.MAX_KERNELS) {
+                // Stored before the limit was checked at creation: it cannot be placed in one transaction, so it is
+                // explained and skipped, and the pass goes on with the others.
+                deferrals.add(new SchedulingPlan.Deferral(s, new PendingExplanation(PendingExplanation.TOO_MANY_KERNELS, false,
+                        "a multi-node session of " + kernels(s) + " kernels cannot be placed: at most " + PlacementWriter.MAX_KERNELS
+                                + " kernels fit in one placement; it will never run as asked", List.of(), List.of(), Optional.empty())));
+                continue;
+            }
             long[] perKernel = SlotVector.of(s.spec().requestedSlots());
             Optional<SchedulingPlan.Placement> placement = place(s, perKernel, pool, strategy);
             if (placement.isEmpty()) {
@@ -114,6 +123,11 @@ public final class Planner {
             }
         }
         return new SchedulingPlan(placements, cancellations, deferrals, pool.lastRoundRobin());
+    }
+
+    /** How many kernels the session's placement writes: one for single-node, one an agent for multi-node. */
+    static int kernels(Session s) {
+        return s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? 1 : s.spec().clusterSize();
     }
 
     /** FIFO: oldest first, sessions that failed {@code num_retries_to_skip} times moved behind the rest. LIFO: newest first. */

@@ -114,6 +114,11 @@ public record SessionSpec(
                         "unknown cluster mode '" + m + "'; allowed: single-node, multi-node")))
                 .orElse(ClusterMode.SINGLE_NODE);
         int size = f.optionalInt("cluster_size", 1, 64).orElse(1);
+        if (mode == ClusterMode.MULTI_NODE && size > dev.sluice.core.port.PlacementWriter.MAX_KERNELS) {
+            throw DomainException.invalid("cluster_size", "must be at most " + dev.sluice.core.port.PlacementWriter.MAX_KERNELS
+                    + " for a multi-node session (its placement must fit in one DynamoDB transaction of "
+                    + dev.sluice.core.port.PlacementWriter.MAX_TRANSACTION_ITEMS + " items)");
+        }
         Map<String, String> env = f.optionalStringMap("environment").orElse(Map.of());
         env.keySet().forEach(k -> {
             if (!ENV_NAME.matcher(k).matches()) {

@@ -91,8 +91,17 @@ public final class CloneSteps {
         return next;
     }
 
-    /** How long one copy step keeps taking new pages (the Lambda timeout is well above it). */
+    /** How long one copy step keeps taking new pages, at most (the rest of its time finishes the pages it took). */
     static final Duration STEP_BUDGET = Duration.ofSeconds(60);
+    /**
+     * What a copy step keeps between its deadline (no part copy starts after it) and its function's timeout: the part
+     * copies still running (one part is at most 525 MiB, a few seconds of S3's server-side copy), the drain and the answer.
+     */
+    static final Duration STEP_MARGIN = Duration.ofSeconds(60);
+    /** The least time a copy step works, however little the function has left (so every step makes progress). */
+    static final Duration STEP_MINIMUM = Duration.ofSeconds(5);
+    /** The time a copy step has when it is called without a function context (the step function's timeout). */
+    public static final Duration DEFAULT_STEP_TIME = Duration.ofSeconds(300);
 
     /** One listed page whose copies are running. */
     private record InFlight(FolderStorage.ListPage page, List<Future<Long>> copies) {
@@ -105,6 +114,18 @@ public final class CloneSteps {
      * when the step's time budget is spent; returns the cursor after the last page counted.
      */
     public Map<String, Object> copyPage(Map<String, Object> state) {
+        return copyPage(state, DEFAULT_STEP_TIME);
+    }
+
+    /**
+     * {@link #copyPage(Map)} in a function with {@code remaining} time left: no part of a big object starts later than
+     * {@link #STEP_MARGIN} before the end. A page whose big object is left unfinished is not counted; the next step
+     * lists it again and the object's copy goes on from the parts already copied.
+     */
+    public Map<String, Object> copyPage(Map<String, Object> state, Duration remaining) {
+        Instant started = clock.instant();
+        Duration work = remaining.minus(STEP_MARGIN);
+        Instant partDeadline = started.plus(work.compareTo(STEP_MINIMUM) < 0 ? STEP_MINIMUM : work);
         CloneJob job = job(state);
         CloneCursor cursor = CloneCursor.fromState(state);
         int pageSize = ((Number) state.get("page_size")).intValue();
@@ -112,7 +133,7 @@ public final class CloneSteps {
         requireRunning(job);
         String sourcePrefix = Folder.prefixOf(job.sourceId());
         String targetPrefix = Folder.prefixOf(job.targetId());
-        Instant deadline = clock.instant().plus(STEP_BUDGET);
+        Instant deadline = started.plus(STEP_BUDGET).isBefore(partDeadline) ? started.plus(STEP_BUDGET) : partDeadline;
         java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
         Optional<String> listToken = cursor.token();
         boolean moreToList = cursor.hasMore();
@@ -128,7 +149,7 @@ public final class CloneSteps {
                 List<Future<Long>> copies = new ArrayList<>();
                 for (FolderStorage.StoredObject o : page.objects()) {
                     String target = targetPrefix + o.key().substring(sourcePrefix.length());
-                    copies.add(copiers.submit(() -> storage.copy(o.key(), target, o.size())));
+                    copies.add(copiers.submit(() -> storage.copy(o.key(), target, o.size(), partDeadline)));
                 }
                 inFlight.add(new InFlight(page, copies));
                 listToken = page.nextToken();
@@ -145,6 +166,11 @@ public final class CloneSteps {
             } catch (CloneFailed e) {
                 drain(inFlight);
                 throw e;
+            }
+            if (bytes < 0) {
+                // A big object of this page is not copied yet: the step ends here, the next one lists the page again.
+                drain(inFlight);
+                break;
             }
             TaskStore.PageOutcome outcome = tasks.addPage(job.taskId(), pagesDone, head.page().objects().size(), bytes,
                     "copied page " + (pagesDone + 1), clock.instant());
@@ -166,15 +192,21 @@ public final class CloneSteps {
         return next;
     }
 
-    /** Waits for a page's copies; the bytes copied, or the first failure (after every copy of the page has ended). */
+    /**
+     * Waits for a page's copies; the bytes copied, -1 when a copy stopped at the step's deadline, or the first failure
+     * (after every copy of the page has ended).
+     */
     private static long await(InFlight page, String sourcePrefix) {
         long bytes = 0;
+        boolean unfinished = false;
         String failure = null;
         for (int i = 0; i < page.copies().size(); i++) {
             try {
                 bytes += page.copies().get(i).get();
             } catch (ExecutionException e) {
-                if (failure == null) {
+                if (e.getCause() instanceof FolderStorage.CopyUnfinished) {
+                    unfinished = true;
+                } else if (failure == null) {
                     failure = "could not copy '" + page.page().objects().get(i).key().substring(sourcePrefix.length()) + "': "
                             + e.getCause().getMessage();
                 }
@@ -186,7 +218,7 @@ public final class CloneSteps {
         if (failure != null) {
             throw new CloneFailed(failure);
         }
-        return bytes;
+        return unfinished ? -1 : bytes;
     }
 
     /** Lets the copies still running end, so that nothing is written after the cleanup that follows. */

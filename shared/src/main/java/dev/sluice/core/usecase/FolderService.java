@@ -49,8 +49,9 @@ public final class FolderService {
     }
 
     /**
-     * What a delete request removes itself before it answers: 20 pages (20,000 objects) within 20 s, well inside API
-     * Gateway's 29 s; a bigger folder goes on as a background task.
+     * What a delete request removes itself before it answers, at most: 20 pages (20,000 objects) within 20 s, and never
+     * past the request's deadline (its function's time left and API Gateway's 29 s, {@link #delete(Principal, String,
+     * Instant)}); a bigger folder goes on as a background task.
      */
     public static final FolderDeletion.Budget REQUEST_DELETION_BUDGET = new FolderDeletion.Budget(20, Duration.ofSeconds(20));
 
@@ -132,6 +133,11 @@ public final class FolderService {
      * storage failure leaves it delete-error, from which a second delete starts over.
      */
     public FolderDeletion.Started delete(Principal caller, String name) {
+        return delete(caller, name, Instant.MAX);
+    }
+
+    /** {@link #delete(Principal, String)} whose removal of objects before the answer ends by {@code deadline}. */
+    public FolderDeletion.Started delete(Principal caller, String name, Instant deadline) {
         Folder folder = get(caller, name);
         refuseWhileMounted(folder, "deleted");
         Instant now = clock.instant();
@@ -146,7 +152,16 @@ public final class FolderService {
                 .orElseThrow(() -> notReady(get(caller, name)));
         Folder ongoing = move(pending, EnumSet.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing objects", now)
                 .orElseThrow(() -> notReady(get(caller, name)));
-        return deletion.start(ongoing, deletionBudget);
+        return deletion.start(ongoing, withinDeadline(deletionBudget, clock.instant(), deadline));
+    }
+
+    /** The budget cut to what is left before the deadline (a millisecond at least: one page, then the background). */
+    static FolderDeletion.Budget withinDeadline(FolderDeletion.Budget budget, Instant now, Instant deadline) {
+        if (!deadline.isBefore(now.plus(budget.time()))) {
+            return budget;
+        }
+        Duration left = deadline.isAfter(now) ? Duration.between(now, deadline) : Duration.ZERO;
+        return new FolderDeletion.Budget(budget.pages(), left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left);
     }
 
     /** How many of the sessions using a folder a refusal names. */
@@ -234,10 +249,20 @@ public final class FolderService {
 
     // ---------------------------------------------------------------- data, through presigned URLs
 
-    /** A presigned single PUT, or for a large file a multipart upload with one presigned URL per part. */
+    /**
+     * Presigned part URLs in one answer. On AWS each URL carries the function's session token (1.5-2 KB), so 1,000
+     * of them stay near 2 MB, well under Lambda's 6 MB response limit; a file of more parts gets them page by page.
+     */
+    public static final int PART_URLS_PER_PAGE = 1000;
+
+    /**
+     * A presigned single PUT, or for a large file a multipart upload with presigned URLs for its first
+     * {@link #PART_URLS_PER_PAGE} parts and {@code next_part}; the same request with {@code upload_id} and
+     * {@code first_part} gives the URLs of the next parts of that upload.
+     */
     public Map<String, Object> upload(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("path", "size"));
+        f.refuseUnknown(Set.of("path", "size", "upload_id", "first_part"));
         String path = objectPath(f.requireString("path"), "path");
         Object sizeValue = body.get("size");
         long size = 0;
@@ -250,26 +275,63 @@ public final class FolderService {
                 throw DomainException.invalid("size", "must be between 0 and " + MAX_OBJECT_SIZE + " bytes");
             }
         }
+        Optional<String> uploadId = f.optionalString("upload_id");
+        uploadId.ifPresent(id -> uploadId(id, "upload_id"));
+        Object firstValue = body.get("first_part");
+        if (firstValue != null && !(firstValue instanceof Integer)) {
+            throw DomainException.invalid("first_part", "must be a part number (a whole number from 1)");
+        }
+        if (uploadId.isPresent() != (firstValue != null)) {
+            throw DomainException.invalid(uploadId.isPresent() ? "first_part" : "upload_id",
+                    "is required with " + (uploadId.isPresent() ? "upload_id" : "first_part") + " (the next page of an upload's part URLs)");
+        }
+        boolean multipart = size > settings.multipartUploadThreshold();
+        if (uploadId.isPresent() && !multipart) {
+            throw DomainException.invalid("size", "must be the size of the multipart upload (above "
+                    + settings.multipartUploadThreshold() + " bytes) to page its part URLs");
+        }
+        long partSize = FolderStorage.partSize(size, storage.minimumPartSize());
+        int partCount = FolderStorage.partCount(size, partSize);
+        int first = firstValue == null ? 1 : (Integer) firstValue;
+        if (first < 1 || first > partCount) {
+            throw DomainException.invalid("first_part", "must be from 1 to " + partCount + " (the parts of a file of " + size + " bytes)");
+        }
         Folder folder = writable(caller, name);
         String key = folder.prefix() + path;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("expires_in", URL_TTL.toSeconds());
-        if (size > settings.multipartUploadThreshold()) {
-            FolderStorage.MultipartUpload upload = storage.startMultipartUpload(key, size, URL_TTL);
+        if (multipart) {
+            String id = uploadId.orElseGet(() -> storage.startMultipartUpload(key));
+            int last = Math.min(partCount, first + PART_URLS_PER_PAGE - 1);
             List<Map<String, Object>> parts = new ArrayList<>();
-            for (int i = 0; i < upload.partUrls().size(); i++) {
-                parts.add(Map.of("number", i + 1, "url", upload.partUrls().get(i).toString()));
+            for (int n = first; n <= last; n++) {
+                parts.add(Map.of("number", n, "url", storage.presignPart(key, id, n, URL_TTL).toString()));
             }
             out.put("method", "multipart");
-            out.put("upload_id", upload.uploadId());
-            out.put("part_size", upload.partSize());
+            out.put("upload_id", id);
+            out.put("part_size", partSize);
+            out.put("part_count", partCount);
             out.put("parts", parts);
+            out.put("next_part", last < partCount ? last + 1 : null);
         } else {
             out.put("method", "PUT");
             out.put("url", storage.presignPut(key, URL_TTL).toString());
         }
         return out;
+    }
+
+    /** The longest upload id taken (S3's are far shorter). */
+    static final int MAX_UPLOAD_ID = 1024;
+    /** The longest part ETag taken (S3's are a quoted MD5, 34 characters). */
+    static final int MAX_ETAG = 256;
+
+    private static String uploadId(String id, String field) {
+        if (id.isEmpty() || id.length() > MAX_UPLOAD_ID || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw DomainException.invalid(field, "must be the upload id the start of the upload gave (1 to " + MAX_UPLOAD_ID
+                    + " printable characters)");
+        }
+        return id;
     }
 
     /** Completes a multipart upload with the ETag of every part. */
@@ -278,15 +340,16 @@ public final class FolderService {
         RequestFields f = RequestFields.of(body);
         f.refuseUnknown(Set.of("path", "upload_id", "parts"));
         String path = objectPath(f.requireString("path"), "path");
-        String uploadId = f.requireString("upload_id");
-        if (!(body.get("parts") instanceof List<?> list) || list.isEmpty() || list.size() > 10_000) {
+        String uploadId = uploadId(f.requireString("upload_id"), "upload_id");
+        if (!(body.get("parts") instanceof List<?> list) || list.isEmpty() || list.size() > FolderStorage.MAX_PARTS) {
             throw DomainException.invalid("parts", "must be a list of 1 to 10000 {number, etag} objects");
         }
         List<FolderStorage.Part> parts = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map<?, ?> m) || !(m.get("number") instanceof Integer n) || !(m.get("etag") instanceof String etag)
-                    || n < 1 || n > 10_000) {
-                throw DomainException.invalid("parts[" + i + "]", "must be {number: 1..10000, etag: string}");
+                    || n < 1 || n > FolderStorage.MAX_PARTS || etag.isEmpty() || etag.length() > MAX_ETAG) {
+                throw DomainException.invalid("parts[" + i + "]", "must be {number: 1..10000, etag: a string of 1 to " + MAX_ETAG
+                        + " characters}");
             }
             parts.add(new FolderStorage.Part(n, etag));
         }

@@ -7,6 +7,7 @@ import dev.sluice.core.agent.Agent;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionResult;
+import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.slots.ResourceSlots;
 import java.util.List;
@@ -131,6 +132,32 @@ class PlannerTest {
         Session fits = session("fits", "o", 20, slots("cuda.device", 2), Map.of("cluster_mode", "multi-node", "cluster_size", 2));
         SchedulingPlan ok = Planner.plan(snapshot(FIFO, List.of(fits), agents));
         assertThat(ok.placements().get(0).kernels()).extracting(SchedulingPlan.Kernel::agentId).containsExactlyInAnyOrder("a1", "a2");
+    }
+
+    @Test
+    void aStoredMultiNodeSessionTooBigForOneTransactionIsExplainedAndTheOthersArePlaced() {
+        List<Agent> agents = new java.util.ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            agents.add(agent("a" + i, slots("cuda.device", 1)));
+        }
+        Session two = session("huge", "o", 30, slots("cuda.device", 1), Map.of("cluster_mode", "multi-node", "cluster_size", 2));
+        // Created before the limit was checked at creation (SessionSpec refuses it now): the store reads it as it is.
+        SessionSpec tooBig = new SessionSpec(two.spec().name(), two.spec().type(), two.spec().image(), two.spec().requestedResourceGroup(),
+                two.spec().requestedSlots(), two.spec().startupCommand(), two.spec().startsAt(), two.spec().batchTimeout(),
+                two.spec().dependencies(), two.spec().priority(), two.spec().callbackUrl(), two.spec().clusterMode(),
+                dev.sluice.core.port.PlacementWriter.MAX_KERNELS + 1, two.spec().environment(), two.spec().mounts(), two.spec().tags(),
+                two.spec().folderMounts());
+        Session huge = Session.enqueue("huge", "o", tooBig, "g", two.createdAt());
+        Session largest = session("largest", "o", 20, slots("cuda.device", 1),
+                Map.of("cluster_mode", "multi-node", "cluster_size", dev.sluice.core.port.PlacementWriter.MAX_KERNELS));
+        Session small = session("small", 10, slots("cuda.device", 1));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(huge, largest, small), agents));
+        assertThat(placedIds(plan)).containsExactly("largest", "small");
+        assertThat(plan.placements().get(0).kernels()).hasSize(dev.sluice.core.port.PlacementWriter.MAX_KERNELS);
+        PendingExplanation why = why(plan, "huge");
+        assertThat(why.reason()).isEqualTo(PendingExplanation.TOO_MANY_KERNELS);
+        assertThat(why.waiting()).isFalse();
+        assertThat(why.message()).contains("51 kernels").contains("at most 50");
     }
 
     @Test

@@ -244,6 +244,8 @@ class SessionSpecTest {
                 refused("unknown cluster_mode", with("cluster_mode", "multi"), "cluster_mode"),
                 refused("cluster_size zero", with("cluster_size", 0), "cluster_size"),
                 refused("cluster_size above 64", with("cluster_size", 65), "cluster_size"),
+                refused("multi-node cluster_size above 50 (one placement transaction)",
+                        with(with("cluster_mode", "multi-node"), "cluster_size", 51), "cluster_size"),
                 refused("dependency not a session id", with("dependencies", List.of("a-1", "not an id")), "dependencies[1]"),
                 refused("dependency not a string", with("dependencies", List.of(7)), "dependencies[0]"),
                 refused("dependencies not a list", with("dependencies", "a-1"), "dependencies"),
@@ -279,6 +281,7 @@ class SessionSpecTest {
     @Test
     void limitsAreInclusive() {
         assertThat(SessionSpec.parse(with("cluster_size", 64), NOW).clusterSize()).isEqualTo(64);
+        assertThat(SessionSpec.parse(with(with("cluster_mode", "multi-node"), "cluster_size", 50), NOW).clusterSize()).isEqualTo(50);
         assertThat(SessionSpec.parse(with("name", "n".repeat(64)), NOW).name()).contains("n".repeat(64));
         assertThat(SessionSpec.parse(with("dependencies", IntStream.range(0, 64).mapToObj(i -> "d-" + i).toList()), NOW)
                 .dependencies()).hasSize(64);

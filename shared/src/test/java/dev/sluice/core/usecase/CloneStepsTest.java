@@ -118,6 +118,32 @@ class CloneStepsTest {
     }
 
     @Test
+    void aBigObjectLeftUnfinishedAtTheDeadlineIsResumedByTheNextStepAndItsPageCountedOnce() {
+        FolderService.CloneStarted started = cloneOf(15);
+        Folder source = folders.find("alice", "src").orElseThrow();
+        storage.stopsLeft.put(source.prefix() + "k012", 2);
+        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
+
+        Map<String, Object> first = steps.copyPage(prepared, Duration.ofSeconds(300));
+        assertThat(storage.deadlines).allMatch(d -> d.equals(CLOCK.instant().plus(Duration.ofSeconds(240))));
+        assertThat(CloneCursor.fromState(first).pagesDone()).as("the first page is counted; the second waits for k012").isEqualTo(1);
+        assertThat(CloneCursor.fromState(first).hasMore()).isTrue();
+        assertThat(storage.uploads).containsExactly(started.target().prefix() + "k012");
+
+        Map<String, Object> second = steps.copyPage(first, Duration.ofSeconds(30));
+        assertThat(storage.deadlines.get(storage.deadlines.size() - 1)).as("at least a few seconds, however little time is left")
+                .isEqualTo(CLOCK.instant().plus(Duration.ofSeconds(5)));
+        assertThat(CloneCursor.fromState(second).pagesDone()).isEqualTo(1);
+        Map<String, Object> third = steps.copyPage(second, Duration.ofSeconds(300));
+        assertThat(CloneCursor.fromState(third)).isEqualTo(new CloneCursor(Optional.empty(), 2, 2, false));
+        assertThat(storage.uploads).isEmpty();
+        assertThat(storage.under(started.target().prefix())).hasSize(15);
+        BackgroundTask task = tasks.find(started.task().id()).orElseThrow();
+        assertThat(task.progress().objectsDone()).as("each page counted once").isEqualTo(15);
+        assertThat(task.progress().pagesDone()).isEqualTo(2);
+    }
+
+    @Test
     void aRetriedStepCountsItsPagesOnce() {
         FolderService.CloneStarted started = cloneOf(15);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
@@ -258,8 +284,19 @@ class CloneStepsTest {
             return new ListPage(page, Optional.empty());
         }
 
+        /** Deadlines the copies were given, and how many more copies of a key stop at their deadline unfinished. */
+        final List<Instant> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Map<String, Integer> stopsLeft = new ConcurrentHashMap<>();
+
         @Override
-        public synchronized long copy(String sourceKey, String targetKey, long size) {
+        public synchronized long copy(String sourceKey, String targetKey, long size, Instant deadline) {
+            deadlines.add(deadline);
+            if (stopsLeft.getOrDefault(sourceKey, 0) > 0) {
+                stopsLeft.merge(sourceKey, -1, Integer::sum);
+                uploads.add(targetKey);
+                throw new CopyUnfinished(targetKey, 1, 3);
+            }
+            uploads.remove(targetKey);
             byte[] data = objects.get(sourceKey);
             if (data == null) {
                 throw new IllegalStateException("NoSuchKey " + sourceKey);
@@ -297,7 +334,9 @@ class CloneStepsTest {
 
         @Override public URI presignGet(String key, Duration ttl) { return URI.create("https://s3/" + key); }
         @Override public URI presignPut(String key, Duration ttl) { return URI.create("https://s3/" + key); }
-        @Override public MultipartUpload startMultipartUpload(String key, long size, Duration ttl) { throw new UnsupportedOperationException(); }
+        @Override public long minimumPartSize() { return 16L << 20; }
+        @Override public String startMultipartUpload(String key) { throw new UnsupportedOperationException(); }
+        @Override public URI presignPart(String key, String uploadId, int partNumber, Duration ttl) { throw new UnsupportedOperationException(); }
         @Override public void completeMultipartUpload(String key, String uploadId, List<Part> parts) { throw new UnsupportedOperationException(); }
     }
 

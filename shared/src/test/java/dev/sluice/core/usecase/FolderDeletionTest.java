@@ -95,6 +95,20 @@ class FolderDeletionTest {
     }
 
     @Test
+    void theRequestsBudgetEndsByItsDeadline() {
+        Instant now = clock.now;
+        FolderDeletion.Budget twenty = FolderService.REQUEST_DELETION_BUDGET;
+        assertThat(FolderService.withinDeadline(twenty, now, now.plusSeconds(26))).isEqualTo(twenty);
+        assertThat(FolderService.withinDeadline(twenty, now, now.plusSeconds(7)))
+                .as("a cold start ate into the 29 s").isEqualTo(new FolderDeletion.Budget(20, Duration.ofSeconds(7)));
+        assertThat(FolderService.withinDeadline(twenty, now, now.minusSeconds(1)).time()).as("past it: one page, then the background")
+                .isEqualTo(Duration.ofMillis(1));
+        Folder folder = folderOf("late", 10);
+        assertThat(service.delete(ALICE, "late", now.minusSeconds(1)).folder().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);
+        assertThat(storage.under(folder.prefix())).isEmpty();
+    }
+
+    @Test
     void aFolderThatSessionsStillMountIsNeitherDeletedNorRenamed() {
         Folder folder = folderOf("in-use", 3);
         mountedBy.put(folder.id(), List.of("s-1", "s-2"));

@@ -168,7 +168,7 @@ public final class CloneBenchmark {
         do {
             FolderStorage.ListPage page = storage.list(prefix, token, 1000);
             for (FolderStorage.StoredObject o : page.objects()) {
-                copies.add(pool.submit(() -> storage.copy(o.key(), scratch + o.key().substring(prefix.length()), o.size())));
+                copies.add(pool.submit(() -> storage.copy(o.key(), scratch + o.key().substring(prefix.length()), o.size(), java.time.Instant.MAX)));
             }
             token = page.nextToken();
         } while (token.isPresent());

@@ -1,0 +1,88 @@
+package dev.sluice.adapters.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+
+/**
+ * DynamoDB takes at most 100 items in one TransactWriteItems, each item at most once. The placement and the release
+ * of a multi-node session are counted here exactly as the adapters build them, and the kernel limit that SessionSpec
+ * and the planner apply is the largest that fits.
+ */
+class TransactionLimitsTest {
+    private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
+
+    private static Session placed(int kernels) {
+        Map<String, Object> body = Map.of("image", "python:3.12", "cluster_mode", "multi-node", "cluster_size", 2,
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+        SessionSpec two = SessionSpec.parse(body, T0);
+        SessionSpec spec = new SessionSpec(two.name(), two.type(), two.image(), two.requestedResourceGroup(), two.requestedSlots(),
+                two.startupCommand(), two.startsAt(), two.batchTimeout(), two.dependencies(), two.priority(), two.callbackUrl(),
+                two.clusterMode(), kernels, two.environment(), two.mounts(), two.tags(), two.folderMounts());
+        List<Kernel> onAgents = new ArrayList<>();
+        for (int i = 0; i < kernels; i++) {
+            onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse("slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))));
+        }
+        return Session.enqueue("s-1", "owner", spec, "g", T0).placedOn(onAgents)
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+    }
+
+    private static List<TransactWriteItem> placement(Session s) {
+        return DynamoPlacements.items("sessions", "agents", s, 1);
+    }
+
+    private static List<TransactWriteItem> release(Session s) {
+        Session ended = s.transitionTo(SessionStatus.CANCELLED, "cancelled", Map.of(), T0);
+        return DynamoSessionStore.releaseItems("sessions", "agents", ended, ended.nextSequence().withKernelsReleased(),
+                SessionStatus.SCHEDULED, s.sequence(), "agent-0", T0);
+    }
+
+    @Test
+    void placementsAndReleasesHaveTheCountedItemsEachOnADistinctItem() {
+        for (int kernels = 1; kernels <= 64; kernels++) {
+            Session s = placed(kernels);
+            assertThat(placement(s)).hasSize(PlacementWriter.transactionItems(kernels));
+            assertThat(release(s)).hasSize(PlacementWriter.transactionItems(kernels));
+            assertThat(distinctKeys(placement(s))).isEqualTo(placement(s).size());
+            assertThat(distinctKeys(release(s))).isEqualTo(release(s).size());
+        }
+    }
+
+    @Test
+    void theLargestSessionAllowedFitsInOneTransactionAndOneMoreKernelWouldNot() {
+        assertThat(PlacementWriter.MAX_KERNELS).isEqualTo(50);
+        assertThat(placement(placed(PlacementWriter.MAX_KERNELS))).hasSizeLessThanOrEqualTo(PlacementWriter.MAX_TRANSACTION_ITEMS);
+        assertThat(release(placed(PlacementWriter.MAX_KERNELS))).hasSizeLessThanOrEqualTo(PlacementWriter.MAX_TRANSACTION_ITEMS);
+        assertThat(placement(placed(PlacementWriter.MAX_KERNELS + 1))).hasSizeGreaterThan(PlacementWriter.MAX_TRANSACTION_ITEMS);
+    }
+
+    /** How many distinct (table, key) pairs the items touch: DynamoDB refuses two operations on one item. */
+    private static int distinctKeys(List<TransactWriteItem> items) {
+        Set<String> keys = new HashSet<>();
+        for (TransactWriteItem i : items) {
+            if (i.put() != null) {
+                keys.add(i.put().tableName() + "/" + i.put().item().get("id").s());
+            } else if (i.update() != null) {
+                keys.add(i.update().tableName() + "/" + i.update().key().get("id").s());
+            } else if (i.delete() != null) {
+                keys.add(i.delete().tableName() + "/" + i.delete().key().get("id").s());
+            } else {
+                keys.add(i.conditionCheck().tableName() + "/" + i.conditionCheck().key().get("id").s());
+            }
+        }
+        return keys.size();
+    }
+}
