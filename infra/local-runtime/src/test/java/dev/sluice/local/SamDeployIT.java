@@ -119,13 +119,20 @@ class SamDeployIT {
         assertThat(new ApiClient(suite.apiUrl).get("/sessions", suite.token("suite-user")).status()).isEqualTo(200);
     }
 
-    /** Issue #12 item 5: a second stack in the same account and region has names of its own. */
+    /**
+     * Issue #12 item 5: a second stack in the same account and region has names of its own. (The emulator does not
+     * refuse a schedule name that is taken: its CloudFormation drops the scheduler's ConflictException, so the second
+     * stack's deploy succeeds while its schedules are the first stack's; hence this check of the names.)
+     */
     @Test
     @Order(2)
     void noResourceOfTheSecondStackHasAPhysicalNameOfTheFirst() {
-        Map<String, String> suiteNames = resources("sluice").stream()
+        // Named within their parent (a user pool's groups, an API's stage), not in the account.
+        Set<String> scoped = Set.of("AWS::Cognito::UserPoolGroup", "AWS::ApiGateway::Stage");
+        Map<String, String> suiteNames = resources("sluice").stream().filter(r -> !scoped.contains(r.resourceType()))
                 .collect(Collectors.toMap(StackResource::physicalResourceId, StackResource::logicalResourceId, (a, b) -> a));
-        List<String> shared = resources(STACK).stream().filter(r -> suiteNames.containsKey(r.physicalResourceId()))
+        List<String> shared = resources(STACK).stream().filter(r -> !scoped.contains(r.resourceType()))
+                .filter(r -> suiteNames.containsKey(r.physicalResourceId()))
                 .map(r -> r.resourceType() + " " + r.logicalResourceId() + " = " + r.physicalResourceId()).toList();
         assertThat(shared).as("resources of stack " + STACK + " named like those of stack sluice").isEmpty();
     }
@@ -139,11 +146,16 @@ class SamDeployIT {
         for (String command : upgrade) {
             run(command, command.startsWith("sam deploy") ? " --stack-name " + STACK : "");
         }
+        Map<String, String> parameters = cloudFormation.describeStacks(b -> b.stackName(STACK)).stacks().get(0).parameters()
+                .stream().collect(Collectors.toMap(p -> p.parameterKey(), p -> p.parameterValue()));
+        String[] changed = upgradedParameter(upgrade).split("=", 2);
+        assertThat(parameters).as("the parameter the upgrade changed").containsEntry(changed[0], changed[1]);
+        assertThat(parameters).as("the parameters the upgrade did not give kept their values")
+                .containsEntry("LocalProxyUrl", runtime.stackParameters().get("LocalProxyUrl"))
+                .containsEntry("EventBusName", STACK);
         LocalDeployer.DeployedStack upgraded = new LocalDeployer().describe(STACK);
         Map<String, String> env = upgraded.functions().values().iterator().next().environment();
-        String changed = upgradedParameter(upgrade);
-        assertThat(env).as("the parameter the upgrade changed").containsEntry(changed.split("=")[0], changed.split("=")[1]);
-        assertThat(env).as("a parameter the upgrade did not give kept its value")
+        assertThat(env).as("the functions' environment after the upgrade")
                 .containsEntry("MINISTACK_LAMBDA_PROXY_URL", runtime.stackParameters().get("LocalProxyUrl"));
         runtime.serve(upgraded, suite.endpoint);
         stack = upgraded;
