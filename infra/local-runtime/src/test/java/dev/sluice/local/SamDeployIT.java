@@ -39,9 +39,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 /**
  * The README's "Deploy to AWS" commands, run as processes exactly as written (read from the README's marked blocks),
  * in a copy of the checkout, against the emulator: {@code mvn -DskipTests package}, {@code sam validate --lint},
- * {@code sam deploy}, later {@code sam deploy --parameter-overrides ...} (an upgrade that changes one parameter) and
- * {@code sam delete --no-prompts}. What is added for the emulator, and only that: {@code AWS_ENDPOINT_URL}, test
- * credentials, and to the {@code sam} commands {@code --stack-name} (a second stack beside the suite's own
+ * {@code sam deploy}, an upgrade ({@code sam deploy --parameter-overrides ...}), the agent fleet at count 0 and then
+ * 2, and {@code sam delete --no-prompts}. What is added for the emulator, and only that: {@code AWS_ENDPOINT_URL},
+ * test credentials, and to the {@code sam} commands {@code --stack-name} (a second stack beside the suite's own
  * {@code sluice}) and, on the first deploy, {@code --parameter-overrides LocalProxyUrl=<this runtime>} (the emulator
  * cannot run Java functions: it forwards their invocations to the local runtime) and {@code EventBusName=<stack>}.
  */
@@ -50,7 +50,7 @@ class SamDeployIT {
     static final String STACK = "sluice-sam";
     private static final Path ROOT = LocalStack.ROOT;
     private static final Path WORK = ROOT.resolve("infra/local-runtime/target/sam-deploy");
-    private static final Pattern BLOCK = Pattern.compile("<!-- (deploy|upgrade|teardown) commands[^>]*-->\\s*```sh\\n(.*?)```",
+    private static final Pattern BLOCK = Pattern.compile("<!-- (deploy|upgrade|fleet|teardown) commands[^>]*-->\\s*```sh\\n(.*?)```",
             Pattern.DOTALL);
 
     private static LocalStack suite;
@@ -166,11 +166,40 @@ class SamDeployIT {
     }
 
     /**
+     * The agent fleet as the README turns it on: the agent jar uploaded, the fleet deployed with count 0, then the
+     * count raised. (The emulator's Auto Scaling group keeps the count and launches no instance.)
+     */
+    @Test
+    @Order(4)
+    void theFleetIsTurnedOnAtCountZeroThenRaised() throws Exception {
+        List<String> fleet = readme.get("fleet");
+        List<String> deploys = fleet.stream().filter(c -> c.startsWith("sam deploy")).toList();
+        assertThat(deploys).as("the README's fleet block: deploy at count 0, then raise the count").hasSize(2);
+        assertThat(deploys.get(0)).contains("AgentDesiredCount=0");
+        for (String command : fleet) {
+            run(command, command.startsWith("sam deploy") ? " --stack-name " + STACK : "");
+        }
+        Map<String, String> parameters = cloudFormation.describeStacks(b -> b.stackName(STACK)).stacks().get(0).parameters()
+                .stream().collect(Collectors.toMap(p -> p.parameterKey(), p -> p.parameterValue()));
+        assertThat(parameters.get("AgentDesiredCount")).isNotEqualTo("0");
+        assertThat(parameters.get("AgentInstanceType")).isNotEmpty();
+        assertThat(parameters).as("kept from the first deploy").containsEntry("LocalProxyUrl", runtime.stackParameters().get("LocalProxyUrl"));
+        assertThat(resources(STACK).stream().map(StackResource::resourceType))
+                .contains("AWS::IAM::Role", "AWS::IAM::InstanceProfile", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::AutoScalingGroup");
+        LocalDeployer.DeployedStack withFleet = new LocalDeployer().describe(STACK);
+        runtime.serve(withFleet, suite.endpoint);
+        stack = withFleet;
+        String alice = LocalUsers.of(withFleet).token("sam-alice", List.of("users"));
+        ApiClient.Reply listed = new ApiClient(apiUrl()).get("/sessions?name=after-sam-deploy", alice);
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+    }
+
+    /**
      * {@code sam delete} removes the stack; every table, bucket and user pool the template retains is still there
      * (with its data: the session written above), and every other one is gone.
      */
     @Test
-    @Order(4)
+    @Order(5)
     void teardownKeepsWhatTheTemplateRetains() throws Exception {
         List<StackResource> before = resources(STACK);
         Map<String, String> policies = deletionPolicies(Files.readString(ROOT.resolve("template.yaml")));
@@ -239,11 +268,12 @@ class SamDeployIT {
         Map<String, List<String>> blocks = new LinkedHashMap<>();
         Matcher m = BLOCK.matcher(readme);
         while (m.find()) {
-            List<String> commands = m.group(2).lines().map(l -> l.replaceFirst("\\s+#.*$", "").strip())
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            // A line ending in a backslash goes on on the next one, as in a shell.
+            List<String> commands = List.of(m.group(2).replaceAll("\\\\\n\\s*", " ").split("\n")).stream()
+                    .map(l -> l.replaceFirst("\\s+#.*$", "").strip()).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
             assertThat(blocks.put(m.group(1), commands)).as("one README block of " + m.group(1) + " commands").isNull();
         }
-        assertThat(blocks).as("the README's marked deploy, upgrade and teardown blocks").containsKeys("deploy", "upgrade", "teardown");
+        assertThat(blocks).as("the README's marked deploy, upgrade, fleet and teardown blocks").containsKeys("deploy", "upgrade", "fleet", "teardown");
         return blocks;
     }
 
