@@ -32,7 +32,7 @@ import java.util.Set;
 public final class FolderService {
     /** Presigned URLs are valid this long. */
     public static final Duration URL_TTL = Duration.ofHours(1);
-    /** S3's limit for one PUT. */
+    /** S3's limit for one object (a single PUT takes at most 5 GiB; above the threshold uploads are multipart). */
     public static final long MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024 * 1024;
 
     private final FolderStore folders;
