@@ -14,7 +14,8 @@ class FunctionHostTest {
             "api", binding("api", EchoHandlers.Api.class),
             "sqs", binding("sqs", EchoHandlers.Sqs.class),
             "tick", binding("tick", EchoHandlers.Scheduled.class),
-            "broken", binding("broken", EchoHandlers.Broken.class)));
+            "broken", binding("broken", EchoHandlers.Broken.class),
+            "who", binding("who", EchoHandlers.WhoAmI.class)));
 
     private static FunctionHost.Binding binding(String name, Class<?> type) {
         return new FunctionHost.Binding(name, type.getName() + "::handleRequest", Map.of());
@@ -56,5 +57,11 @@ class FunctionHostTest {
         assertThat(broken.ok()).isFalse();
         assertThat(new String(broken.body(), StandardCharsets.UTF_8)).contains("broken on purpose");
         assertThat(host.invoke("nope", "req-3", "{}".getBytes(StandardCharsets.UTF_8)).ok()).isFalse();
+    }
+
+    @Test
+    void anInvocationRunsAsItsFunctionAndSoDoTheThreadsItStarts() {
+        assertThat(invoke("who", "{}")).containsEntry("self", "who").containsEntry("started", "who");
+        assertThat(FunctionHost.currentFunction()).as("outside an invocation").isEmpty();
     }
 }

@@ -97,11 +97,11 @@ public final class RequestResources {
 
     private static List<Target> s3(S3Request request) {
         if (request instanceof CopyObjectRequest r) {
-            return List.of(new Target("source", r.sourceBucket() + "/" + r.sourceKey()),
+            return List.of(new Target("source", copySource(r.sourceBucket(), r.sourceKey(), r.copySource())),
                     new Target("target", r.destinationBucket() + "/" + r.destinationKey()));
         }
         if (request instanceof UploadPartCopyRequest r) {
-            return List.of(new Target("source", r.sourceBucket() + "/" + r.sourceKey()),
+            return List.of(new Target("source", copySource(r.sourceBucket(), r.sourceKey(), r.copySource())),
                     new Target("target", r.destinationBucket() + "/" + r.destinationKey()));
         }
         if (request instanceof DeleteObjectsRequest r) {
@@ -114,6 +114,26 @@ public final class RequestResources {
             return List.of(new Target(null, UNKNOWN));
         }
         return List.of(new Target(null, request.getValueForField("Key", String.class).map(k -> bucket + "/" + k).orElse(bucket)));
+    }
+
+    /**
+     * The source of a copy: its bucket and key, or (as the S3 client has already folded them by the time interceptors
+     * see the request) the URL-encoded {@code bucket/key[?versionId=...]} of {@code CopySource}.
+     */
+    @SuppressWarnings("deprecation")
+    static String copySource(String bucket, String key, String copySource) {
+        if (bucket != null && key != null) {
+            return bucket + "/" + key;
+        }
+        if (copySource == null) {
+            return UNKNOWN;
+        }
+        String s = copySource.startsWith("/") ? copySource.substring(1) : copySource;
+        int query = s.indexOf('?');
+        if (query >= 0) {
+            s = s.substring(0, query);
+        }
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static List<Target> events(EventBridgeRequest request) {
