@@ -52,6 +52,26 @@ public final class FunctionHost {
         return java.util.Optional.ofNullable(CURRENT_FUNCTION.get());
     }
 
+    /** Work done on a function's behalf outside an invocation. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws java.io.IOException, InterruptedException;
+    }
+
+    /**
+     * Runs work as the function would run it (what the local runtime serves itself that a function serves on AWS, such
+     * as the task event stream of the tasks API).
+     */
+    public static void runAs(String functionName, Work work) throws java.io.IOException, InterruptedException {
+        String outer = CURRENT_FUNCTION.get();
+        CURRENT_FUNCTION.set(functionName);
+        try {
+            work.run();
+        } finally {
+            CURRENT_FUNCTION.set(outer);
+        }
+    }
+
     /**
      * Told how long each handler call took (the handler alone: no event decoding, no proxy hop) and how much of that
      * was spent in AWS calls (the emulator's time).
