@@ -16,12 +16,16 @@ import java.util.Map;
  */
 public record AwsCall(String function, String service, String operation, String item, String resource, boolean presigned) {
 
+    private static final java.util.regex.Pattern UUID =
+            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
     /**
      * What makes two calls the same for the contract: all but the object key, of which only the first segment counts
-     * (S3 grants name buckets and prefixes, not objects), and the execution's name.
+     * (S3 grants name buckets and prefixes, not objects), the execution's name, and the UUIDs in names (one webhook's
+     * rule stands for all). The first call of each kind is recorded as it was, so its resource is a real one.
      */
     public String sameAs() {
-        String r = resource;
+        String r = UUID.matcher(resource).replaceAll("<uuid>");
         if (service.equals("s3")) {
             int slash = r.indexOf('/');
             if (slash >= 0) {

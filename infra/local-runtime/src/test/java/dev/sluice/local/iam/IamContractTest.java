@@ -116,6 +116,9 @@ class IamContractTest {
                 .isNotEqualTo(call("f", "s3", "GetObject", null, "b/logs/1").sameAs());
         assertThat(call("f", "states", "DescribeExecution", null, "execution:m:1").sameAs())
                 .isEqualTo(call("f", "states", "DescribeExecution", null, "execution:m:2").sameAs());
+        assertThat(call("f", "events", "PutRule", null, "rule/b/hook-wh_74ba8e30-a36e-41aa-8f2e-fcde35ab07fd").sameAs())
+                .isEqualTo(call("f", "events", "PutRule", null, "rule/b/hook-wh_887ac15b-7789-43ae-931f-cd9b955c8544").sameAs())
+                .isNotEqualTo(call("f", "events", "PutRule", null, "rule/b/other-wh_887ac15b-7789-43ae-931f-cd9b955c8544").sameAs());
     }
 
     @Test
