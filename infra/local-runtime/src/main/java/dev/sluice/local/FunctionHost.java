@@ -41,6 +41,38 @@ public final class FunctionHost {
     private volatile HandlerTimer timer = (function, nanos, aws) -> { };
 
     /**
+     * The function an invocation on this thread runs, as Lambda would run it in its own container: inherited by the
+     * threads a handler starts while it runs (the pools of a handler instance belong to its function), so what those
+     * threads do is told apart by function too (the tests record each function's AWS calls with it).
+     */
+    private static final InheritableThreadLocal<String> CURRENT_FUNCTION = new InheritableThreadLocal<>();
+
+    /** The function whose invocation this thread runs (or whose invocation started it); empty outside invocations. */
+    public static java.util.Optional<String> currentFunction() {
+        return java.util.Optional.ofNullable(CURRENT_FUNCTION.get());
+    }
+
+    /** Work done on a function's behalf outside an invocation. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws java.io.IOException, InterruptedException;
+    }
+
+    /**
+     * Runs work as the function would run it (what the local runtime serves itself that a function serves on AWS, such
+     * as the task event stream of the tasks API).
+     */
+    public static void runAs(String functionName, Work work) throws java.io.IOException, InterruptedException {
+        String outer = CURRENT_FUNCTION.get();
+        CURRENT_FUNCTION.set(functionName);
+        try {
+            work.run();
+        } finally {
+            CURRENT_FUNCTION.set(outer);
+        }
+    }
+
+    /**
      * Told how long each handler call took (the handler alone: no event decoding, no proxy hop) and how much of that
      * was spent in AWS calls (the emulator's time).
      */
@@ -94,6 +126,8 @@ public final class FunctionHost {
         Binding binding = bindings.get(functionName);
         String outcome = "ok";
         String error = null;
+        String outer = CURRENT_FUNCTION.get();
+        CURRENT_FUNCTION.set(functionName);
         try {
             if (binding == null) {
                 outcome = "unknown-function";
@@ -114,6 +148,7 @@ public final class FunctionHost {
             return new Invocation(false, Json.write(Map.of("errorMessage", String.valueOf(e.getMessage()),
                     "errorType", e.getClass().getName())).getBytes(StandardCharsets.UTF_8));
         } finally {
+            CURRENT_FUNCTION.set(outer);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("level", error == null ? "INFO" : "ERROR");
             line.put("logger", "local-runtime");

@@ -28,6 +28,8 @@ public final class LocalRuntime implements AutoCloseable {
     private volatile FunctionHost host = new FunctionHost(Map.of());
     private volatile dev.sluice.functions.folders.TaskEventStream taskEvents;
     private volatile TaskEventHub taskEventHub;
+    /** The function that serves task event streams on AWS (the tasks API); they run as it here. */
+    private volatile String taskEventsFunction = "";
     private final ExecutorService streams = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "task-event-stream");
         t.setDaemon(true);
@@ -80,6 +82,7 @@ public final class LocalRuntime implements AutoCloseable {
                     if (taskEventHub != null) {
                         taskEventHub.close();
                     }
+                    taskEventsFunction = b.functionName();
                     taskEventHub = TaskEventHub.follow(b.environment().get("EVENT_BUS_NAME"), "sluice-local-task-events-" + port());
                     taskEvents = new dev.sluice.functions.folders.TaskEventStream(dev.sluice.adapters.ControlPlane.fromEnvironment(b.environment()),
                             dev.sluice.adapters.FolderPlane.fromEnvironment(b.environment()), taskEventHub);
@@ -155,7 +158,8 @@ public final class LocalRuntime implements AutoCloseable {
                     return;
                 }
                 OutputStream out = exchange.getResponseBody();
-                stream.serve(java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), parts[2],
+                FunctionHost.runAs(taskEventsFunction, () -> stream.serve(
+                        java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization")), parts[2],
                         java.util.Optional.ofNullable(exchange.getRequestHeaders().getFirst("Last-Event-ID")),
                         new dev.sluice.functions.folders.TaskEventStream.Sink() {
                             @Override
@@ -170,7 +174,7 @@ public final class LocalRuntime implements AutoCloseable {
                                 out.write(text.getBytes(StandardCharsets.UTF_8));
                                 out.flush();
                             }
-                        });
+                        }));
             } catch (IOException gone) {
                 // the client went away
             } catch (InterruptedException e) {

@@ -14,7 +14,8 @@ class FunctionHostTest {
             "api", binding("api", EchoHandlers.Api.class),
             "sqs", binding("sqs", EchoHandlers.Sqs.class),
             "tick", binding("tick", EchoHandlers.Scheduled.class),
-            "broken", binding("broken", EchoHandlers.Broken.class)));
+            "broken", binding("broken", EchoHandlers.Broken.class),
+            "who", binding("who", EchoHandlers.WhoAmI.class)));
 
     private static FunctionHost.Binding binding(String name, Class<?> type) {
         return new FunctionHost.Binding(name, type.getName() + "::handleRequest", Map.of());
@@ -68,5 +69,11 @@ class FunctionHostTest {
         assertThat(fallback).isBetween(FunctionHost.DEFAULT_TIMEOUT_MS - 1_000, FunctionHost.DEFAULT_TIMEOUT_MS);
         assertThat(LocalRuntime.deadline("soon") - System.currentTimeMillis()).isBetween(FunctionHost.DEFAULT_TIMEOUT_MS - 1_000,
                 FunctionHost.DEFAULT_TIMEOUT_MS);
+    }
+
+    @Test
+    void anInvocationRunsAsItsFunctionAndSoDoTheThreadsItStarts() {
+        assertThat(invoke("who", "{}")).containsEntry("self", "who").containsEntry("started", "who");
+        assertThat(FunctionHost.currentFunction()).as("outside an invocation").isEmpty();
     }
 }

@@ -1,6 +1,9 @@
 package dev.sluice.local;
 
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.aws.AwsClients;
+import dev.sluice.local.iam.AwsCallRecorder;
+import dev.sluice.local.iam.StackFacts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 
 /**
  * The stack under test, once per test JVM: the emulator (the one named by AWS_ENDPOINT_URL, or one started here from
@@ -65,6 +69,10 @@ final class LocalStack {
             parameters.put("FolderDeletePagesPerRequest", "1");
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
+            // The IAM contract's recording starts with the stack just deployed (IamContractIT checks it at the end).
+            try (CloudFormationClient cf = CloudFormationClient.builder().httpClient(AwsClients.httpClient()).build()) {
+                AwsCallRecorder.start(StackFacts.describe(cf, stack.name()));
+            }
             FunctionHost functions = runtime.serve(stack, endpoint);
             instance = new LocalStack(runtime, stack, functions, endpoint);
         }

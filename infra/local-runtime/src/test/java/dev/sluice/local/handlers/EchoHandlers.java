@@ -36,6 +36,22 @@ public final class EchoHandlers {
         }
     }
 
+    /** Which function it runs as, on its own thread and on a thread it starts (as a handler's pool would). */
+    public static final class WhoAmI implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+        @Override
+        public Map<String, Object> handleRequest(Map<String, Object> e, Context c) {
+            String[] started = new String[1];
+            Thread t = new Thread(() -> started[0] = dev.sluice.local.FunctionHost.currentFunction().orElse("none"));
+            t.start();
+            try {
+                t.join();
+            } catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            return Map.of("self", dev.sluice.local.FunctionHost.currentFunction().orElse("none"), "started", started[0]);
+        }
+    }
+
     public static final class Broken implements RequestHandler<Map<String, Object>, String> {
         @Override
         public String handleRequest(Map<String, Object> input, Context c) {
