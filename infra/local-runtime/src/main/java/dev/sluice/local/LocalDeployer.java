@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.apigateway.ApiGatewayClient;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
@@ -92,6 +93,55 @@ public final class LocalDeployer {
         DeployedStack deployed = describe(stack);
         importGatewayResponses(stackName);
         return deployed;
+    }
+
+    /**
+     * For a local stack kept across restarts ({@code sluice-local up}): the stack already in the emulator is used as it
+     * is when it was deployed from the same template and parameters (its fingerprint is kept in {@code fingerprintFile}),
+     * so its data stays; otherwise it is deployed afresh. Functions run in the local runtime from its own classes, so a
+     * rebuilt jar alone needs no new deployment.
+     */
+    public DeployedStack deployOrReuse(String stackName, Path template, Path functionJar, Map<String, String> parameters,
+            Path fingerprintFile) throws IOException, InterruptedException {
+        String fingerprint = fingerprint(Files.readString(template), parameters);
+        Optional<Stack> existing = find(stackName);
+        if (existing.isPresent() && Files.exists(fingerprintFile)
+                && Files.readString(fingerprintFile).trim().equals(fingerprint)
+                && List.of("CREATE_COMPLETE", "UPDATE_COMPLETE").contains(existing.get().stackStatusAsString())) {
+            return describe(existing.get());
+        }
+        if (existing.isPresent() && !existing.get().stackStatusAsString().equals("DELETE_COMPLETE")) {
+            System.out.println("{\"level\":\"WARN\",\"logger\":\"local-deployer\",\"message\":\"the template or its "
+                    + "parameters changed since the stack was deployed: deploying it afresh (its tables, buckets and user pool "
+                    + "are retained by the template, but the emulator gives the new stack new ones)\"}");
+        }
+        Files.deleteIfExists(fingerprintFile);
+        DeployedStack deployed = deploy(stackName, template, functionJar, parameters);
+        Files.createDirectories(fingerprintFile.toAbsolutePath().getParent());
+        Files.writeString(fingerprintFile, fingerprint + "\n");
+        return deployed;
+    }
+
+    static String fingerprint(String template, Map<String, String> parameters) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(template.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            new java.util.TreeMap<>(parameters).forEach((k, v) -> sha.update(("\n" + k + "=" + v).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Optional<Stack> find(String stackName) {
+        try {
+            return Optional.of(cloudFormation.describeStacks(b -> b.stackName(stackName)).stacks().get(0));
+        } catch (CloudFormationException e) {
+            if (String.valueOf(e.getMessage()).contains("does not exist")) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /**

@@ -97,13 +97,27 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** Deploys the stack in {@code root} into the emulator and serves it; the whole of command 1 but the printing. */
     public LocalDeployer.DeployedStack deployAndServe(Path root, String stackName, String endpoint) throws IOException, InterruptedException {
+        LocalDeployer.DeployedStack stack = new LocalDeployer().deploy(stackName, root.resolve("template.yaml"),
+                root.resolve("functions/target/sluice-functions-lambda.jar"), upParameters());
+        serve(stack, endpoint);
+        return stack;
+    }
+
+    /** As {@link #deployAndServe}, but a stack already in the (persistent) emulator is kept with its data when unchanged. */
+    LocalDeployer.DeployedStack reuseOrDeployAndServe(Path root, Path stateDir, String stackName, String endpoint)
+            throws IOException, InterruptedException {
+        LocalDeployer.DeployedStack stack = new LocalDeployer().deployOrReuse(stackName, root.resolve("template.yaml"),
+                root.resolve("functions/target/sluice-functions-lambda.jar"), upParameters(),
+                stateDir.resolve("emulator/" + stackName + ".fingerprint"));
+        serve(stack, endpoint);
+        return stack;
+    }
+
+    private Map<String, String> upParameters() {
         Map<String, String> parameters = new java.util.HashMap<>(stackParameters());
         // A local agent heartbeats every 5 s, so a new session starts within seconds of being scheduled.
         parameters.put("AgentHeartbeatInterval", "5s");
-        LocalDeployer.DeployedStack stack = new LocalDeployer().deploy(stackName, root.resolve("template.yaml"),
-                root.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
-        serve(stack, endpoint);
-        return stack;
+        return parameters;
     }
 
     public static String endpoint() {
@@ -207,7 +221,7 @@ public final class LocalRuntime implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "up" : args[0];
         Path root = Path.of(option(args, "--root", ".")).toAbsolutePath().normalize();
-        Path stateDir = root.resolve(".sluice-local");
+        Path stateDir = Path.of(option(args, "--state", root.resolve(".sluice-local").toString())).toAbsolutePath().normalize();
         int port = Integer.parseInt(option(args, "--port", "9700"));
         switch (command) {
             case "up" -> up(root, stateDir, port, option(args, "--stack", "sluice"));
@@ -234,7 +248,7 @@ public final class LocalRuntime implements AutoCloseable {
         }));
         LocalDeployer.DeployedStack stack;
         try {
-            stack = runtime.deployAndServe(root, stackName, endpoint());
+            stack = runtime.reuseOrDeployAndServe(root, stateDir, stackName, endpoint());
         } catch (Exception | Error e) {
             runtime.close();
             throw e;
