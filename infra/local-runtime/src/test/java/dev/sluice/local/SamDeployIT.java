@@ -43,7 +43,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
  * 2, and {@code sam delete --no-prompts}. What is added for the emulator, and only that: {@code AWS_ENDPOINT_URL},
  * test credentials, and to the {@code sam} commands {@code --stack-name} (a second stack beside the suite's own
  * {@code sluice}) and, on the first deploy, {@code --parameter-overrides LocalProxyUrl=<this runtime>} (the emulator
- * cannot run Java functions: it forwards their invocations to the local runtime) and {@code EventBusName=<stack>}.
+ * cannot run Java functions: it forwards their invocations to the local runtime).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SamDeployIT {
@@ -81,7 +81,6 @@ class SamDeployIT {
         for (String command : deploy) {
             run(command, command.startsWith("sam deploy")
                     ? " --stack-name " + STACK + " --parameter-overrides LocalProxyUrl=" + runtime.stackParameters().get("LocalProxyUrl")
-                            + " EventBusName=" + STACK
                     : "");
         }
         stack = new LocalDeployer().describe(STACK);
@@ -151,8 +150,7 @@ class SamDeployIT {
         String[] changed = upgradedParameter(upgrade).split("=", 2);
         assertThat(parameters).as("the parameter the upgrade changed").containsEntry(changed[0], changed[1]);
         assertThat(parameters).as("the parameters the upgrade did not give kept their values")
-                .containsEntry("LocalProxyUrl", runtime.stackParameters().get("LocalProxyUrl"))
-                .containsEntry("EventBusName", STACK);
+                .containsEntry("LocalProxyUrl", runtime.stackParameters().get("LocalProxyUrl"));
         LocalDeployer.DeployedStack upgraded = new LocalDeployer().describe(STACK);
         Map<String, String> env = upgraded.functions().values().iterator().next().environment();
         assertThat(env).as("the functions' environment after the upgrade")
