@@ -13,6 +13,7 @@ import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.usecase.AgentWorkService;
 import dev.sluice.core.usecase.MountTransfers;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
 
     public AgentWorkApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     /** IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack). */
