@@ -8,6 +8,7 @@ import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.Offline;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.auth.Principal;
+import dev.sluice.functions.api.AgentWorkApi;
 import dev.sluice.functions.http.ApiHandler;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -43,8 +44,13 @@ public final class Priming implements Resource {
     static final Principal CALLER = new Principal("priming", "priming", Set.of("users"));
 
     /** A GET of each API's read routes (a handler answers 405 to the routes of other functions), path values made up. */
-    static final List<String> READ_ROUTES = List.of("/sessions/{id}", "/sessions", "/resource-groups/{name}", "/resource-policies/{scope}",
-            "/agents/{id}", "/webhooks/{id}", "/folders/{name}", "/tasks/{id}");
+    static final List<String> READ_ROUTES = List.of("/sessions/{id}", "/sessions", "/resource-groups/{name}", "/resource-groups",
+            "/resource-policies/{scope}", "/resource-policies", "/agents/{id}", "/agents", "/webhooks/{id}", "/webhooks",
+            "/folders/{name}", "/folders", "/tasks/{id}", "/tasks");
+
+    /** The agent API's most frequent call, a heartbeat (its writes are answered offline), and a read of a session's mounts. */
+    private static final String HEARTBEAT = "{\"resource_group\":\"priming\",\"available_slots\":{\"cpu\":\"1\",\"mem\":\"1g\"},"
+            + "\"architecture\":\"x86_64\",\"version\":\"priming\",\"running\":[]}";
 
     // A 2048-bit RS256 key pair made once for priming (its private half was thrown away) and a token it signed, so the
     // token check's classes (JWKS parsing, RSA, the claims) load without the issuer's keys being fetched.
@@ -143,6 +149,12 @@ public final class Priming implements Resource {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static void handler(RequestHandler<?, ?> handler, List<String> failed) {
         String name = handler.getClass().getSimpleName();
+        if (handler instanceof AgentWorkApi agent) {
+            step(failed, name + " POST /agent/heartbeat",
+                    () -> agent.answerOffline(get("/agent/heartbeat").withHttpMethod("POST").withBody(HEARTBEAT), "i-priming"));
+            step(failed, name + " GET mounts", () -> agent.answerOffline(get("/agent/sessions/{id}/mounts/{name}/files"), "i-priming"));
+            return;
+        }
         if (handler instanceof ApiHandler api) {
             for (String route : READ_ROUTES) {
                 step(failed, name + " GET " + route, () -> api.answerOffline(get(route), CALLER));

@@ -133,10 +133,13 @@ public final class ColdStart {
         return start(classPath, env, mode, invocation.handlerClass(), invocation.event());
     }
 
-    /** The baseline: {@link ColdStartProbe.EmptyHandler} answering an API request, with the same JVM flags. */
+    /**
+     * The baseline: {@link ColdStartProbe.EmptyHandler} answering an API request, with the same JVM flags, on what an
+     * empty Java function's jar holds (the Lambda core and events libraries, and Joda-Time, which the events need).
+     */
     public Run empty(Map<String, String> flagsFrom) throws IOException, InterruptedException {
         String classPath = String.join(java.io.File.pathSeparator, probeLib("aws-lambda-java-core.jar"), probeLib("aws-lambda-java-events.jar"),
-                probeLib("aws-lambda-java-serialization.jar"), probeClasses());
+                probeLib("joda-time.jar"), probeLib("aws-lambda-java-serialization.jar"), probeClasses());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("JAVA_TOOL_OPTIONS", flagsFrom.getOrDefault("JAVA_TOOL_OPTIONS", ""));
         return start(classPath, env, "cold", ColdStartProbe.EmptyHandler.class.getName(), get("/empty", "/empty", Map.of(), "none"));
