@@ -84,7 +84,8 @@ final class ColdStartBenchmark {
                 row("baseline: an empty API handler (its own jar), process start → answer", empty, ColdStart.Run::wallMs),
                 row("SessionsApi without priming (no SnapStart), process start → answer", unprimed, ColdStart.Run::wallMs),
                 row("… of which making the handler (control plane, AWS clients, event serializer)", unprimed, ColdStart.Run::constructMs),
-                row("… of which the first request (token check and key fetch, GetItem, queue position, JSON)", unprimed, ColdStart.Run::firstRequestMs),
+                row("… of which the first request (token check and key fetch, GetItem, queue position, JSON): also what SnapStart "
+                        + "without priming would leave, restored → answer", unprimed, ColdStart.Run::firstRequestMs),
                 row("**SessionsApi primed (SnapStart): restored → answer**", primed, ColdStart.Run::firstRequestMs),
                 row("priming itself (before the snapshot; no request pays it)", primed, ColdStart.Run::primeMs),
                 "",
