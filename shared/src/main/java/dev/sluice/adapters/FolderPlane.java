@@ -67,12 +67,12 @@ public final class FolderPlane {
     public static FolderPlane fromEnvironment(Map<String, String> env) {
         AwsClients aws = AwsClients.shared();
         Optional<URI> endpoint = endpoint();
-        S3Client s3 = S3Client.builder().httpClient(AwsClients.httpClient()).forcePathStyle(endpoint.isPresent())
+        S3Client s3 = S3Client.builder().httpClient(AwsClients.httpClient()).credentialsProvider(AwsClients.credentials()).forcePathStyle(endpoint.isPresent())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
-        S3Presigner.Builder presigner = S3Presigner.builder()
+        S3Presigner.Builder presigner = S3Presigner.builder().credentialsProvider(AwsClients.credentials())
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build());
         endpoint.ifPresent(presigner::endpointOverride);
-        SfnClient sfn = SfnClient.builder().httpClient(AwsClients.httpClient()).build();
+        SfnClient sfn = SfnClient.builder().httpClient(AwsClients.httpClient()).credentialsProvider(AwsClients.credentials()).build();
         String tasksTable = require(env, "TASKS_TABLE");
         long threshold = number(env, "CLONE_MULTIPART_THRESHOLD", DEFAULT_MULTIPART_THRESHOLD);
         return new FolderPlane(

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.aws.Offline;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.agent.CreationConfig;
 import dev.sluice.core.error.DomainException;
@@ -13,6 +14,7 @@ import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.usecase.AgentWorkService;
 import dev.sluice.core.usecase.MountTransfers;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
 import java.time.Duration;
@@ -32,6 +34,7 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
 
     public AgentWorkApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     /** IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack). */
@@ -102,6 +105,22 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         }
         System.out.println(Json.write(line));
         return response;
+    }
+
+    /**
+     * SnapStart priming only: answers {@code event} as agent {@code agentId}, past the identity check, so that the
+     * agent routes' classes are loaded before the snapshot. Refused unless this thread's AWS calls are answered
+     * offline ({@link Offline}): nothing is written.
+     */
+    public APIGatewayProxyResponseEvent answerOffline(APIGatewayProxyRequestEvent event, String agentId) {
+        if (!Offline.active()) {
+            throw new IllegalStateException("answerOffline is for priming, with AWS calls answered offline");
+        }
+        try {
+            return route(new ApiRequest(event), agentId);
+        } catch (DomainException e) {
+            return ApiResponses.error(e);
+        }
     }
 
     private APIGatewayProxyResponseEvent route(ApiRequest request, String agentId) {

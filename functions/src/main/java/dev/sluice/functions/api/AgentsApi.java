@@ -3,6 +3,7 @@ package dev.sluice.functions.api;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -14,6 +15,7 @@ public final class AgentsApi extends ApiHandler {
 
     public AgentsApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public AgentsApi(ControlPlane plane) {

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.usecase.ResourceGroupService;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -14,6 +15,7 @@ public final class ResourceGroupsApi extends ApiHandler {
 
     public ResourceGroupsApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public ResourceGroupsApi(ControlPlane plane) {

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.scheduler.ResourcePolicy;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -16,6 +17,7 @@ public final class ResourcePoliciesApi extends ApiHandler {
 
     public ResourcePoliciesApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public ResourcePoliciesApi(ControlPlane plane) {

@@ -8,6 +8,7 @@ import dev.sluice.core.port.Page;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.usecase.SessionService;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -20,6 +21,7 @@ public final class SessionsApi extends ApiHandler {
 
     public SessionsApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public SessionsApi(ControlPlane plane) {

@@ -8,6 +8,7 @@ import dev.sluice.core.usecase.WebhookService;
 import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookMessage;
 import dev.sluice.core.webhook.WebhookSubscription;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -20,6 +21,7 @@ public final class WebhooksApi extends ApiHandler {
 
     public WebhooksApi() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public WebhooksApi(ControlPlane plane) {

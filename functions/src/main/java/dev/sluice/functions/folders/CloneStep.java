@@ -6,6 +6,7 @@ import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.usecase.CloneSteps;
+import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +19,7 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
 
     public CloneStep() {
         this(null, System.getenv());
+        Priming.register(this);
     }
 
     public CloneStep(ControlPlane unused, Map<String, String> env) {

@@ -6,6 +6,7 @@ import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.usecase.CloneSweep;
+import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ public final class CloneSweepTick implements RequestHandler<Map<String, Object>,
 
     public CloneSweepTick() {
         this(null, System.getenv());
+        Priming.register(this);
     }
 
     public CloneSweepTick(ControlPlane unused, Map<String, String> env) {

@@ -6,6 +6,7 @@ import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.usecase.FolderDeletion;
+import dev.sluice.functions.Priming;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ public final class FolderDeletionWorker implements RequestHandler<Map<String, Ob
 
     public FolderDeletionWorker() {
         this(null, System.getenv());
+        Priming.register(this);
     }
 
     public FolderDeletionWorker(ControlPlane unused, Map<String, String> env) {

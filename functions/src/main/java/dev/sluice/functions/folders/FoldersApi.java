@@ -8,6 +8,7 @@ import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.usecase.FolderDeletion;
 import dev.sluice.core.usecase.FolderService;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -22,6 +23,7 @@ public final class FoldersApi extends ApiHandler {
 
     public FoldersApi() {
         this(ControlPlane.fromEnvironment(System.getenv()), System.getenv());
+        Priming.register(this);
     }
 
     public FoldersApi(ControlPlane plane, Map<String, String> env) {

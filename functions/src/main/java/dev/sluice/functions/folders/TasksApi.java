@@ -6,6 +6,7 @@ import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.task.BackgroundTask;
+import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
@@ -21,6 +22,7 @@ public final class TasksApi extends ApiHandler {
 
     public TasksApi() {
         this(ControlPlane.fromEnvironment(System.getenv()), System.getenv());
+        Priming.register(this);
     }
 
     public TasksApi(ControlPlane plane, Map<String, String> env) {

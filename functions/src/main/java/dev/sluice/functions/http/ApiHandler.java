@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.aws.Offline;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.adapters.dynamodb.IdempotentResponses;
@@ -62,6 +63,22 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
         }
         log(context, request, response.getStatusCode(), started, failure);
         return response;
+    }
+
+    /**
+     * SnapStart priming only: answers {@code event} as {@code caller}, past the token check (whose keys would be
+     * fetched over the network), so that routing, the use case and the answer's classes are loaded before the
+     * snapshot. Refused unless this thread's AWS calls are answered offline ({@link Offline}).
+     */
+    public final APIGatewayProxyResponseEvent answerOffline(APIGatewayProxyRequestEvent event, Principal caller) {
+        if (!Offline.active()) {
+            throw new IllegalStateException("answerOffline is for priming, with AWS calls answered offline");
+        }
+        try {
+            return route(new ApiRequest(event), caller);
+        } catch (DomainException e) {
+            return ApiResponses.error(e);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.usecase.AgentWorkService;
+import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,6 +18,7 @@ public final class AgentMonitor implements RequestHandler<Map<String, Object>, M
 
     public AgentMonitor() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public AgentMonitor(ControlPlane plane) {

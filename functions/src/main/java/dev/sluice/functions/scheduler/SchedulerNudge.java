@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<
 
     public SchedulerNudge() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public SchedulerNudge(ControlPlane plane) {

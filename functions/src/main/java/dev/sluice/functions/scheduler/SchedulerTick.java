@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
 
     public SchedulerTick() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public SchedulerTick(ControlPlane plane) {

@@ -9,6 +9,7 @@ import dev.sluice.adapters.json.Json;
 import dev.sluice.adapters.webhook.WebhookCodec;
 import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookMessage;
+import dev.sluice.functions.Priming;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ public final class WebhookDispatcher implements RequestHandler<SQSEvent, SQSBatc
 
     public WebhookDispatcher() {
         this(ControlPlane.fromEnvironment(System.getenv()));
+        Priming.register(this);
     }
 
     public WebhookDispatcher(ControlPlane plane) {

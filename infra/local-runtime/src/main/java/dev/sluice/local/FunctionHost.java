@@ -121,8 +121,11 @@ public final class FunctionHost {
     }
 
     /** Invokes with the function's deadline (epoch milliseconds) as the emulator gives it, so the context counts down to it. */
-    public Invocation invoke(String functionName, String requestId, byte[] event, long deadlineMs) {
+    public Invocation invoke(String invokedName, String requestId, byte[] event, long deadlineMs) {
         long started = System.nanoTime();
+        // The stack's callers invoke the alias "live" (a SnapStart version); ministack names the function alone in the
+        // proxy's header, but a qualified name ("name:live", "name:3") is the same function's code here.
+        String functionName = unqualified(invokedName);
         Binding binding = bindings.get(functionName);
         String outcome = "ok";
         String error = null;
@@ -161,6 +164,12 @@ public final class FunctionHost {
             }
             System.out.println(Json.write(line));
         }
+    }
+
+    /** A function name without its version or alias qualifier (function names never hold a colon). */
+    static String unqualified(String name) {
+        int colon = name.indexOf(':');
+        return colon < 0 ? name : name.substring(0, colon);
     }
 
     @SuppressWarnings("unchecked")

@@ -52,6 +52,15 @@ class FunctionHostTest {
     }
 
     @Test
+    void anAliasOrVersionOfAFunctionRunsItsHandler() {
+        String event = """
+                {"resource":"/sessions/{id}","path":"/sessions/s-1","httpMethod":"GET","pathParameters":{"id":"s-1"},"body":null}""";
+        assertThat(invoke("api:live", event)).containsEntry("statusCode", 207);
+        assertThat(invoke("api:3", event)).containsEntry("statusCode", 207);
+        assertThat(FunctionHost.unqualified("sluice-SessionsApiFunction-0A3986DAE6FCA")).isEqualTo("sluice-SessionsApiFunction-0A3986DAE6FCA");
+    }
+
+    @Test
     void aThrowingHandlerIsAFunctionErrorAndAnUnknownFunctionToo() {
         FunctionHost.Invocation broken = host.invoke("broken", "req-2", "{}".getBytes(StandardCharsets.UTF_8));
         assertThat(broken.ok()).isFalse();

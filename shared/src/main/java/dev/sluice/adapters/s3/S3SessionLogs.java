@@ -26,7 +26,7 @@ public final class S3SessionLogs implements SessionLogs {
     /** A client on the shared HTTP client; path-style addressing when an endpoint is named (the local emulator). */
     public static S3SessionLogs create(String bucket) {
         boolean local = System.getenv("AWS_ENDPOINT_URL") != null || System.getProperty("aws.endpointUrl") != null;
-        S3Client s3 = S3Client.builder().httpClient(AwsClients.httpClient()).forcePathStyle(local)
+        S3Client s3 = S3Client.builder().httpClient(AwsClients.httpClient()).credentialsProvider(AwsClients.credentials()).forcePathStyle(local)
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
         return new S3SessionLogs(s3, bucket);
     }

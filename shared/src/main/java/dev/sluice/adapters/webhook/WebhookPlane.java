@@ -48,7 +48,7 @@ public final class WebhookPlane {
     public static WebhookPlane fromEnvironment(Map<String, String> env, SessionStore sessions) {
         AwsClients aws = AwsClients.shared();
         Clock clock = Clock.systemUTC();
-        SqsClient sqs = SqsClient.builder().httpClient(AwsClients.httpClient())
+        SqsClient sqs = SqsClient.builder().httpClient(AwsClients.httpClient()).credentialsProvider(AwsClients.credentials())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())).build();
         DynamoWebhookStore store = new DynamoWebhookStore(aws.dynamoDb(), require(env, "WEBHOOKS_TABLE"));
         DynamoDeliveryLog log = new DynamoDeliveryLog(aws.dynamoDb(), require(env, "WEBHOOK_DELIVERIES_TABLE"), clock);

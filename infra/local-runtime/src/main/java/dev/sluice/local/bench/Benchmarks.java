@@ -41,6 +41,10 @@ public final class Benchmarks {
                 WebhookBenchmark.Report webhooks = WebhookBenchmark.run(runtime, stack);
                 write(root, "webhooks", "Webhook delivery (issue #7)", webhooks.markdown());
             }
+            if (only.isEmpty() || only.contains("cold-start")) {
+                ColdStartBenchmark.Report cold = ColdStartBenchmark.run(root, runtime, stack);
+                write(root, "cold-start", "Cold start (issue #12)", cold.markdown());
+            }
             if (only.isEmpty() || only.contains("folder-clone")) {
                 CloneBenchmark.Report clone = CloneBenchmark.run(runtime, stack);
                 write(root, "folder-clone", "Folder clone (issue #6)", clone.markdown());
