@@ -60,6 +60,7 @@ class SamDeployIT {
     private static LocalRuntime runtime;
     private static LocalDeployer.DeployedStack stack;
     private static final Map<String, Duration> timings = new LinkedHashMap<>();
+    private static int commandsRun;
     private static final CloudFormationClient cloudFormation =
             CloudFormationClient.builder().httpClient(AwsClients.httpClient()).build();
 
@@ -339,7 +340,7 @@ class SamDeployIT {
     /** Runs one README command in the copy with bash, as a user would type it, plus {@code extra} for the emulator. */
     private static void run(String command, String extra) throws IOException, InterruptedException {
         Files.createDirectories(WORK);
-        Path log = WORK.resolve((timings.size() + 1) + "-" + command.split(" ")[0] + ".log");
+        Path log = WORK.resolve(++commandsRun + "-" + command.split(" ")[0] + ".log");
         ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-c", command + extra).directory(checkout.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
