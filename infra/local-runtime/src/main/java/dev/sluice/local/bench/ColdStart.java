@@ -57,7 +57,9 @@ public final class ColdStart {
 
     public ColdStart(Path root) throws IOException {
         this.root = root;
-        this.work = Files.createTempDirectory("cold-start-");
+        // Under the build's target/, not the shared /tmp, where other processes' clean-ups could remove it mid-run.
+        Path target = Files.createDirectories(root.resolve("infra/local-runtime/target"));
+        this.work = Files.createTempDirectory(target, "cold-start-");
     }
 
     /**

@@ -30,6 +30,8 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 public final class AwsCallRecorder implements ExecutionInterceptor {
     private static final Set<String> SEEN = ConcurrentHashMap.newKeySet();
     private static volatile boolean recording;
+    /** The functions of the stack under test; another stack deployed beside it (SamDeployIT's) is not its contract. */
+    private static volatile Set<String> functions = Set.of();
 
     /** The recording: {@code -Dsluice.iam.calls=FILE}, or target/aws-calls.jsonl of the module. */
     public static Path file() {
@@ -45,6 +47,8 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             throw new UncheckedIOException(e);
         }
         SEEN.clear();
+        functions = stack.resources().values().stream().filter(r -> r.type().equals("AWS::Lambda::Function"))
+                .map(StackFacts.Resource::physicalId).collect(java.util.stream.Collectors.toUnmodifiableSet());
         recording = true;
     }
 
@@ -54,7 +58,7 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
             return;
         }
         Optional<String> function = FunctionHost.currentFunction();
-        if (function.isEmpty()) {
+        if (function.isEmpty() || !functions.contains(function.get())) {
             return;
         }
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);

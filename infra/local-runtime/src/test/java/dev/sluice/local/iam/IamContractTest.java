@@ -35,8 +35,11 @@ class IamContractTest {
 
     private static JsonNode template() throws Exception {
         return Json.MAPPER.readTree("""
-                {"Parameters": {"BusName": {"Type": "String"}, "Fleet": {"Type": "String", "Default": "off"}},
-                 "Conditions": {"FleetOn": {"Fn::Equals": [{"Ref": "Fleet"}, "on"]}, "FleetOff": {"Fn::Not": [{"Condition": "FleetOn"}]}},
+                {"Parameters": {"BusName": {"Type": "String"}, "Fleet": {"Type": "String", "Default": "off"},
+                                "Subnets": {"Type": "CommaDelimitedList", "Default": ""}},
+                 "Conditions": {"FleetOn": {"Fn::And": [{"Fn::Equals": [{"Ref": "Fleet"}, "on"]},
+                                  {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": [",", {"Ref": "Subnets"}]}, ""]}]}]},
+                                "FleetOff": {"Fn::Not": [{"Condition": "FleetOn"}]}},
                  "Resources": {
                   "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["FnRole", "Arn"]}}},
                   "Other": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["OtherRole", "Arn"]}}},
@@ -161,7 +164,8 @@ class IamContractTest {
 
     @Test
     void aPolicyOrGrantWhoseConditionHoldsCounts() throws Exception {
-        StackFacts fleetOn = new StackFacts("st", "aws", "eu-west-1", "123456789012", Map.of("BusName", "bus-p", "Fleet", "on"), STACK.resources());
+        StackFacts fleetOn = new StackFacts("st", "aws", "eu-west-1", "123456789012", Map.of("BusName", "bus-p", "Fleet", "on",
+                "Subnets", "subnet-a,subnet-b"), STACK.resources());
         assertThat(new IamContract(template(), fleetOn).check(List.of(call("st-Other-1", "sqs", "SendMessage", null, "st-Queue-1"),
                 call("st-Fn-1", "s3", "DeleteObject", null, "st-bucket-1/x"))).violations()).isEmpty();
     }

@@ -162,6 +162,11 @@ public final class TemplateValues {
                 }
                 value = d.asText();
             }
+            // A list parameter's value is its items joined by commas, as CloudFormation passes it ("" is one empty item).
+            String type = template.path("Parameters").path(name).path("Type").asText();
+            if (type.equals("CommaDelimitedList") || type.startsWith("List<")) {
+                return new ArrayList<Object>(List.of(value.split(",", -1)));
+            }
             return value;
         }
         return resource(name).physicalId();
