@@ -19,8 +19,8 @@ wait_for() { # id status...
   echo "session $id did not reach $* (it is $status)" >&2; return 1
 }
 
-SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show resource-group create gpu-a100 --description "A100 hosts" --scheduler fifo \
-  --allow interactive,batch --pending-timeout 30m || true
+# 'up' made the local agent's group at its first start (an agent joins only a group that exists).
+SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show resource-group get gpu-a100
 SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show agent list
 
 printf '\n$ sluice session create --name demo-train --type batch ... --command "echo training...; for e in 1 2 3; ..."\n'

@@ -151,7 +151,12 @@ public final class AgentLoop {
             nextHeartbeat = clock.millis() + interval.toMillis();
         }
         if (!reply.ok()) {
-            lastError = "heartbeat answered " + reply.status() + ": " + reply.body();
+            String error = "heartbeat answered " + reply.status() + ": " + reply.body();
+            if (!error.equals(lastError)) { // said once, not at every interval while it lasts
+                System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"error\":"
+                        + JSON.valueToTree(error) + "}");
+            }
+            lastError = error;
             return;
         }
         handle(reply.body());

@@ -67,7 +67,7 @@ public final class ControlPlane {
         this.sessions = new SessionService(sessionStore, groupStore, events, () -> UUID.randomUUID().toString(), clock, folders);
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
-        this.agentWork = new AgentWorkService(agentStore, sessionStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
+        this.agentWork = new AgentWorkService(agentStore, sessionStore, groupStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
     }
 
     public static ControlPlane fromEnvironment(Map<String, String> env) {

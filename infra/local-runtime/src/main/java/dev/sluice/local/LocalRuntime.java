@@ -268,6 +268,7 @@ public final class LocalRuntime implements AutoCloseable {
         System.out.println("  export SLUICE_TOKEN=" + user);
         System.out.println("  export SLUICE_ADMIN_TOKEN=" + admin);
         System.out.println("  export SLUICE_EVENTS_URL=http://127.0.0.1:" + runtime.port());
+        ensureAgentGroup(stack);
         Process agent = startAgent(root, stateDir, apiUrl, users);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.descendants().forEach(ProcessHandle::destroy);
@@ -278,6 +279,21 @@ public final class LocalRuntime implements AutoCloseable {
         System.out.println("READY");
         stop.await();
     }
+
+    /** The local agent's group, made at the first start (an agent joins only a group that exists). */
+    private static void ensureAgentGroup(LocalDeployer.DeployedStack stack) {
+        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.ControlPlane.fromEnvironment(
+                stack.functions().values().iterator().next().environment());
+        java.time.Instant now = java.time.Instant.now();
+        if (plane.groupStore().find(AGENT_GROUP).isEmpty()) {
+            plane.groupStore().create(dev.sluice.core.group.ResourceGroup.fromDefinition(AGENT_GROUP, Map.of(
+                    "description", "A100 hosts (the local agent's group)", "scheduler", "fifo",
+                    "scheduler_options", Map.of("allowed_session_types", List.of("interactive", "batch"), "pending_timeout", "30m")),
+                    now, now));
+        }
+    }
+
+    static final String AGENT_GROUP = "gpu-a100";
 
     /**
      * Starts one agent as a process of its own, from the agent jar, with the process runtime and declared slots (this
@@ -306,7 +322,7 @@ public final class LocalRuntime implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("SLUICE_AGENT_API_ENDPOINT", apiUrl);
         env.put("SLUICE_AGENT_AGENT_ID", "local-agent-1");
-        env.put("SLUICE_AGENT_RESOURCE_GROUP", "gpu-a100");
+        env.put("SLUICE_AGENT_RESOURCE_GROUP", AGENT_GROUP);
         env.put("SLUICE_AGENT_AUTH", "token");
         env.put("SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString());
         env.put("SLUICE_AGENT_RUNTIME", "process");

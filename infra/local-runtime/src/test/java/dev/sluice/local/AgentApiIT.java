@@ -67,6 +67,21 @@ class AgentApiIT {
     }
 
     @Test
+    void anAgentCannotJoinAGroupThatDoesNotExist() throws Exception {
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String nowhere = "no-such-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Reply refused = api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(nowhere, "2", ""));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.errorField()).isEqualTo("resource_group");
+        assertThat(refused.body()).contains(nowhere);
+        assertThat(api.get("/agents/" + agentId, local.adminToken()).status()).as("not registered").isEqualTo(404);
+        // Once an admin makes the group, the same heartbeat joins it.
+        plane.groupStore().put(ResourceGroup.fromDefinition(nowhere, Map.of(), Instant.now(), Instant.now()));
+        assertThat(api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(nowhere, "2", "")).status()).isEqualTo(200);
+        assertThat(api.get("/agents/" + agentId, local.adminToken()).json().path("resource_group").asText()).isEqualTo(nowhere);
+    }
+
+    @Test
     void aHeartbeatRegistersTheAgentAndHandsOutItsSessionsUntilTheyEnd() throws Exception {
         String group = newGroup();
         String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);

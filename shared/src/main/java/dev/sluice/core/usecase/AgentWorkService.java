@@ -12,6 +12,7 @@ import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
+import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.SessionLogs;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
@@ -44,6 +45,10 @@ public final class AgentWorkService {
     public static final int MAX_LOG_BYTES = 64 * 1024;
 
     private final AgentStore agents;
+    private final ResourceGroupStore groups;
+    /** Groups seen to exist, and when: an agent heartbeats every few seconds, its group is read once a minute at most. */
+    private final Map<String, Instant> knownGroups = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Duration KNOWN_GROUP_FOR = Duration.ofMinutes(1);
     private final SessionStore sessions;
     private final SessionLogs logs;
     private final EventPublisher events;
@@ -51,9 +56,10 @@ public final class AgentWorkService {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
 
-    public AgentWorkService(AgentStore agents, SessionStore sessions, SessionLogs logs, EventPublisher events, Clock clock,
-                            Duration heartbeatInterval, Duration heartbeatTimeout) {
+    public AgentWorkService(AgentStore agents, SessionStore sessions, ResourceGroupStore groups, SessionLogs logs,
+                            EventPublisher events, Clock clock, Duration heartbeatInterval, Duration heartbeatTimeout) {
         this.agents = agents;
+        this.groups = groups;
         this.sessions = sessions;
         this.logs = logs;
         this.events = events;
@@ -73,6 +79,7 @@ public final class AgentWorkService {
     public HeartbeatReply heartbeat(String agentId, Map<String, Object> body) {
         Heartbeat hb = Heartbeat.parse(agentId, body);
         Instant now = clock.instant();
+        requireGroup(hb.resourceGroup(), now);
         AgentStore.HeartbeatRecorded recorded = agents.recordHeartbeat(hb, now);
         Optional<Agent> before = recorded.before();
         Agent after = recorded.after();
@@ -105,6 +112,20 @@ public final class AgentWorkService {
             }
         }
         return new HeartbeatReply(after, assignments, terminate, heartbeatInterval);
+    }
+
+    /** An agent joins only a group that exists: it would otherwise be ALIVE where no session is ever scheduled. */
+    private void requireGroup(String group, Instant now) {
+        Instant seen = knownGroups.get(group);
+        if (seen != null && seen.plus(KNOWN_GROUP_FOR).isAfter(now)) {
+            return;
+        }
+        if (groups.find(group).isEmpty()) {
+            knownGroups.remove(group);
+            throw DomainException.invalid("resource_group", "resource_group '" + group + "' does not exist: an admin creates it "
+                    + "(PUT /resource-groups/" + group + ") before agents can join it");
+        }
+        knownGroups.put(group, now);
     }
 
     /**
