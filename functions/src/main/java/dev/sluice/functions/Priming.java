@@ -10,8 +10,6 @@ import dev.sluice.adapters.json.Json;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.functions.api.AgentWorkApi;
 import dev.sluice.functions.http.ApiHandler;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -161,7 +159,7 @@ public final class Priming implements Resource {
             }
             return;
         }
-        Object input = emptyInput(eventType(handler.getClass()));
+        Object input = emptyInput(HandlerTypes.eventType(handler.getClass()));
         ((RequestHandler) handler).handleRequest(input, null);
     }
 
@@ -189,17 +187,5 @@ public final class Priming implements Resource {
             return get("/priming");
         }
         return Map.of();
-    }
-
-    private static Class<?> eventType(Class<?> handlerClass) {
-        for (Class<?> c = handlerClass; c != null; c = c.getSuperclass()) {
-            for (Type t : c.getGenericInterfaces()) {
-                if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
-                    Type arg = p.getActualTypeArguments()[0];
-                    return arg instanceof ParameterizedType pa ? (Class<?>) pa.getRawType() : (Class<?>) arg;
-                }
-            }
-        }
-        return Map.class;
     }
 }

@@ -13,8 +13,6 @@ import dev.sluice.adapters.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -95,7 +93,7 @@ public final class FunctionHost {
         for (Binding binding : bindings.values()) {
             Class<?> type;
             try {
-                type = eventType(Class.forName(binding.handlerClass(), false, FunctionHost.class.getClassLoader()));
+                type = dev.sluice.functions.HandlerTypes.eventType(Class.forName(binding.handlerClass(), false, FunctionHost.class.getClassLoader()));
             } catch (ClassNotFoundException | LinkageError | IllegalStateException e) {
                 continue; // the invocation reports it
             }
@@ -138,7 +136,7 @@ public final class FunctionHost {
                         "errorType", "ResourceNotFound")).getBytes(StandardCharsets.UTF_8));
             }
             RequestHandler<Object, Object> handler = handlers.computeIfAbsent(functionName, n -> instantiate(binding));
-            Class<?> inputType = eventType(handler.getClass());
+            Class<?> inputType = dev.sluice.functions.HandlerTypes.eventType(handler.getClass());
             Object input = decode(inputType, event);
             AwsCallTimer.take();
             long handlerStart = System.nanoTime();
@@ -194,19 +192,6 @@ public final class FunctionHost {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create handler " + binding.handler(), e);
         }
-    }
-
-    /** The {@code I} of the handler's {@code RequestHandler<I, O>}, looked up through its superclasses. */
-    static Class<?> eventType(Class<?> handlerClass) {
-        for (Class<?> c = handlerClass; c != null; c = c.getSuperclass()) {
-            for (Type t : c.getGenericInterfaces()) {
-                if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
-                    Type arg = p.getActualTypeArguments()[0];
-                    return arg instanceof ParameterizedType pa ? (Class<?>) pa.getRawType() : (Class<?>) arg;
-                }
-            }
-        }
-        throw new IllegalStateException(handlerClass + " does not implement RequestHandler");
     }
 
     private static final Map<Class<?>, PojoSerializer<Object>> SERIALIZERS = new HashMap<>();

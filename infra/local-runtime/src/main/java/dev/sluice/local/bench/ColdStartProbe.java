@@ -8,8 +8,6 @@ import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +39,7 @@ public final class ColdStartProbe {
         String mode = args[0];
         Class<?> type = Class.forName(args[1]);
         RequestHandler handler = (RequestHandler) type.getConstructor().newInstance();
-        Class<?> input = eventType(type);
+        Class<?> input = dev.sluice.functions.HandlerTypes.eventType(type);
         PojoSerializer<Object> in = serializer(input);
         long constructed = System.nanoTime();
         if (mode.equals("primed")) {
@@ -86,17 +84,5 @@ public final class ColdStartProbe {
             return out.toString(StandardCharsets.UTF_8);
         }
         return new com.fasterxml.jackson.databind.ObjectMapper().findAndRegisterModules().writeValueAsString(output);
-    }
-
-    private static Class<?> eventType(Class<?> handlerClass) {
-        for (Class<?> c = handlerClass; c != null; c = c.getSuperclass()) {
-            for (Type t : c.getGenericInterfaces()) {
-                if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
-                    Type arg = p.getActualTypeArguments()[0];
-                    return arg instanceof ParameterizedType pa ? (Class<?>) pa.getRawType() : (Class<?>) arg;
-                }
-            }
-        }
-        throw new IllegalStateException(handlerClass + " does not implement RequestHandler");
     }
 }
