@@ -73,7 +73,7 @@ public final class AgentLoop {
                 runtime.reattach(e.sessionId, listener(e.sessionId));
             } else if (e.state.equals("RUNNING")) {
                 enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
-                        "message", "the workload disappeared while the agent was restarting")));
+                        "message", "The workload disappeared while the agent was restarting.")));
                 e.state = "ENDED";
                 e.endedAt = clock.millis();
                 e.removed = true;
@@ -217,7 +217,7 @@ public final class AgentLoop {
         if (!status.equals("SCHEDULED")) {
             // The control plane believes it started here, but this agent has no trace of it (its state was lost).
             enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
-                    "message", "the agent has no record of this session (its state was lost)")));
+                    "message", "The agent has no record of this session (its state was lost).")));
             e.state = "ENDED";
             e.endedAt = clock.millis();
             e.removed = true;
@@ -228,7 +228,7 @@ public final class AgentLoop {
         Optional<List<String>> devices = allocate(gpus);
         if (devices.isEmpty()) {
             enqueue(e, report("ERROR", Map.of("reason", "failed-to-start",
-                    "message", "the agent has fewer free GPUs than the " + gpus + " allocated")));
+                    "message", "The agent has fewer free GPUs than the " + gpus + " allocated.")));
             e.state = "ENDED";
             e.endedAt = clock.millis();
             e.removed = true;

@@ -37,11 +37,20 @@ final class ApiRefusal extends Failure {
         return notAuthenticated() ? Sluice.EXIT_SETUP : Sluice.EXIT_REFUSED;
     }
 
+    /**
+     * The API's message on its own: it is a sentence that names its field. Only a message that does not name it (an
+     * older server, a proxy) is followed by the field.
+     */
     @Override
     String describe() {
         if (notAuthenticated()) {
-            return "not authenticated: " + getMessage() + " — run 'sluice configure --token ...'";
+            return "not authenticated: " + sentence(getMessage()) + " Run 'sluice configure --token ...' to give a valid token.";
         }
-        return "error: " + getMessage() + field().map(f -> " (field: " + f + ")").orElse("");
+        String named = field().filter(f -> !getMessage().contains(f)).map(f -> " (field: " + f + ")").orElse("");
+        return "error: " + getMessage() + named;
+    }
+
+    private static String sentence(String message) {
+        return message.endsWith(".") ? message : message + ".";
     }
 }

@@ -29,12 +29,12 @@ record Configuration(String endpoint, String token) {
         String endpoint = first(endpointFlag, env.get("SLUICE_API"), stored.endpoint().orElse(null));
         String token = first(tokenFlag, env.get("SLUICE_TOKEN"), stored.token().orElse(null));
         if (endpoint == null) {
-            throw new NotConfigured("no Sluice API endpoint: pass --endpoint URL, set SLUICE_API, "
-                    + "or run 'sluice configure --endpoint URL --token TOKEN'");
+            throw new NotConfigured("No Sluice API endpoint is configured: pass --endpoint URL, set SLUICE_API, "
+                    + "or run 'sluice configure --endpoint URL --token TOKEN'.");
         }
         if (token == null) {
-            throw new NotConfigured("no token: pass --token TOKEN, set SLUICE_TOKEN, "
-                    + "or run 'sluice configure --endpoint URL --token TOKEN'");
+            throw new NotConfigured("No token is configured: pass --token TOKEN, set SLUICE_TOKEN, "
+                    + "or run 'sluice configure --endpoint URL --token TOKEN'.");
         }
         return new Configuration(checkedEndpoint(endpoint), token.trim());
     }
@@ -59,12 +59,12 @@ record Configuration(String endpoint, String token) {
         try {
             JsonNode json = Json.MAPPER.readTree(file.toFile());
             if (json == null || !json.isObject()) {
-                throw new NotConfigured("the configuration file " + file + " does not hold a JSON object; "
-                        + "run 'sluice configure' to write it again");
+                throw new NotConfigured("The configuration file " + file + " does not hold a JSON object; "
+                        + "run 'sluice configure' to write it again.");
             }
             return new Stored(text(json, "endpoint"), text(json, "token"));
         } catch (IOException e) {
-            throw new NotConfigured("cannot read the configuration file " + file + ": " + e.getMessage());
+            throw new NotConfigured("Cannot read the configuration file " + file + ": " + e.getMessage() + ".");
         }
     }
 
@@ -92,8 +92,8 @@ record Configuration(String endpoint, String token) {
     static String checkedEndpoint(String endpoint) {
         String trimmed = endpoint.trim().replaceAll("/+$", "");
         if (!isHttpUrl(trimmed)) {
-            throw new NotConfigured("the endpoint '" + endpoint + "' is not an http(s) URL, "
-                    + "e.g. http://127.0.0.1:4566/_aws/execute-api/<apiId>/v1");
+            throw new NotConfigured("The endpoint '" + endpoint + "' is not an http(s) URL such as "
+                    + "http://127.0.0.1:4566/_aws/execute-api/<apiId>/v1.");
         }
         return trimmed;
     }

@@ -22,7 +22,7 @@ final class ConfigureCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Sluice root = (Sluice) spec.root().userObject();
         if (root.endpoint == null && root.token == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give --endpoint URL, --token TOKEN or both");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Give --endpoint URL, --token TOKEN or both.");
         }
         Invocation invocation = root.invocation();
         Path file = Configuration.file(invocation.env()).orElseThrow(() -> new NotConfigured(

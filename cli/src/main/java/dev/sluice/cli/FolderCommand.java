@@ -218,7 +218,7 @@ final class FolderCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException, InterruptedException {
             if (!java.nio.file.Files.exists(local)) {
-                throw usage("no such file or directory: " + local);
+                throw usage("There is no such file or directory: " + local + ".");
             }
             List<Path> files;
             Path base = java.nio.file.Files.isDirectory(local) ? local : local.toAbsolutePath().getParent();
@@ -270,7 +270,7 @@ final class FolderCommand implements Callable<Integer> {
             for (JsonNode f : files) {
                 Path target = root.resolve(f.path("path").asText()).normalize();
                 if (!target.startsWith(root)) {
-                    throw usage("refusing to write outside " + root + ": " + f.path("path").asText());
+                    throw usage("Refusing to write outside " + root + ": " + f.path("path").asText() + ".");
                 }
                 done += transfer.download(name, f.path("path").asText(), target);
                 count++;

@@ -60,7 +60,7 @@ final class PsCommand extends ApiCommand {
     @Override
     public Integer call() {
         if (limit < 1) {
-            throw usage("--limit must be at least 1");
+            throw usage("--limit must be at least 1.");
         }
         SluiceApi api = api();
         ArrayNode sessions = Json.MAPPER.createArrayNode();

@@ -142,10 +142,10 @@ final class ResourceGroupCommand implements Callable<Integer> {
         /** The request body of the flags given; usage errors (exit 2) for values the API would refuse anyway. */
         ObjectNode body(ApiCommand command) {
             if (inactive && active) {
-                throw command.usage("--active and --inactive are mutually exclusive");
+                throw command.usage("--active and --inactive are mutually exclusive.");
             }
             if (hidden && visible) {
-                throw command.usage("--public and --private are mutually exclusive");
+                throw command.usage("--public and --private are mutually exclusive.");
             }
             ObjectNode b = Json.MAPPER.createObjectNode();
             if (description != null) {
@@ -213,7 +213,7 @@ final class ResourceGroupCommand implements Callable<Integer> {
         public Integer call() {
             ObjectNode body = settings.body(this);
             if (body.isEmpty()) {
-                throw usage("nothing to update: give at least one setting (see --help)");
+                throw usage("Nothing to update: give at least one setting (see --help).");
             }
             JsonNode group = api().send("PATCH", path(name), Map.of(), body, Map.of());
             return show(group, json, ResourceGroupCommand::block);

@@ -243,7 +243,7 @@ final class SessionCommand implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException {
             if (!(interval > 0)) {
-                throw usage("--interval must be more than 0 seconds");
+                throw usage("--interval must be more than 0 seconds.");
             }
             SluiceApi api = api();
             JsonNode session = api.get(path(id));

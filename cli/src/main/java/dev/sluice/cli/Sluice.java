@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  0  success",
             "  1  the API refused the request or failed (HTTP 4xx/5xx other than 401);",
-            "     'error: <message> (field: <field>)' is printed on stderr",
+            "     'error: <message>' is printed on stderr (the message names the field at fault)",
             "  2  usage error, no configuration, the API cannot be reached,",
             "     or the token was refused (401: 'not authenticated: ...')"})
 public final class Sluice implements Callable<Integer> {

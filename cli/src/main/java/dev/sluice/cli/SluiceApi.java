@@ -87,8 +87,8 @@ final class SluiceApi {
         JsonNode json = readJson(body);
         if (status >= 200 && status < 300) {
             if (json == null) {
-                throw new ApiRefusal(status, "internal_error", "the API answered " + status + " with something that is not JSON: "
-                        + snippet(body), null);
+                throw new ApiRefusal(status, "internal_error", "The API answered " + status + " with something that is not JSON: "
+                        + snippet(body) + ".", null);
             }
             return json;
         }
@@ -99,7 +99,7 @@ final class SluiceApi {
                     field.isTextual() ? field.asText() : null);
         }
         String text = body == null || body.isBlank() ? "no details" : snippet(body);
-        throw new ApiRefusal(status, "http_" + status, "the API answered HTTP " + status + ": " + text, null);
+        throw new ApiRefusal(status, "http_" + status, "The API answered HTTP " + status + ": " + text + ".", null);
     }
 
     private static JsonNode readJson(String body) {

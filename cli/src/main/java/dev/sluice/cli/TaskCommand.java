@@ -62,7 +62,9 @@ final class TaskCommand implements Callable<Integer> {
                     + ProgressBar.bytes(last.path("progress").path("bytes_done").asLong()));
             return Sluice.EXIT_OK;
         }
-        command.err().println("error: the task " + status + (last.path("error").isTextual() ? ": " + last.path("error").asText() : ""));
+        String why = last.path("error").isTextual() ? ": " + last.path("error").asText().replaceAll("\\.$", "") : "";
+        String ended = status.equals("cancelled") ? "was cancelled" : status;
+        command.err().println("error: The task " + last.path("id").asText("") + " " + ended + why + ".");
         return Sluice.EXIT_REFUSED;
     }
 

@@ -51,10 +51,10 @@ final class TaskFollower {
                     String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                     JsonNode error = Json.MAPPER.readTree(body.isBlank() ? "{}" : body).path("error");
                     throw new ApiRefusal(reply.statusCode(), error.path("code").asText("http_" + reply.statusCode()),
-                            error.path("message").asText("the event stream answered HTTP " + reply.statusCode()),
+                            error.path("message").asText("The event stream answered HTTP " + reply.statusCode() + "."),
                             error.path("field").isTextual() ? error.path("field").asText() : null);
                 } catch (IOException e) {
-                    throw new ApiRefusal(reply.statusCode(), "http_" + reply.statusCode(), "the event stream answered HTTP " + reply.statusCode(), null);
+                    throw new ApiRefusal(reply.statusCode(), "http_" + reply.statusCode(), "The event stream answered HTTP " + reply.statusCode() + ".", null);
                 }
             }
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(reply.body(), StandardCharsets.UTF_8))) {

@@ -18,7 +18,7 @@ final class Unreachable extends Failure {
 
     @Override
     String describe() {
-        String hint = reason.equals("connection refused") ? " — is 'sluice-local up' running?" : "";
-        return "cannot reach the Sluice API at " + endpoint + ": " + reason + hint;
+        String hint = reason.equals("connection refused") ? " Is 'sluice-local up' running?" : "";
+        return "error: Cannot reach the Sluice API at " + endpoint + ": " + reason + "." + hint;
     }
 }

@@ -196,7 +196,7 @@ final class WebhookCommand implements Callable<Integer> {
         public Integer call() {
             ObjectNode body = settings.body(this);
             if (body.isEmpty()) {
-                throw usage("nothing to update: give at least one setting (see --help)");
+                throw usage("Nothing to update: give at least one setting (see --help).");
             }
             return show(api().send("PATCH", path(id), Map.of(), body, Map.of()), json, WebhookCommand::block);
         }
@@ -308,7 +308,7 @@ final class WebhookCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             if (deadLetters == (webhookId != null)) {
-                throw usage("give either a WEBHOOK_ID or --dead-letters");
+                throw usage("Give either a WEBHOOK_ID or --dead-letters.");
             }
             if (deadLetters) {
                 JsonNode r = api().send("POST", path(id) + "/dead-letters/replay", Map.of(), null, Map.of());

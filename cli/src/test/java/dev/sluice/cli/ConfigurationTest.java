@@ -103,11 +103,11 @@ class ConfigurationTest {
     void noConfigurationAnywhereIsExitTwoSayingHowToConfigure() {
         CliRun.Result r = new CliRun(Map.of("HOME", home.toString())).run("ps");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("no Sluice API endpoint").contains("sluice configure");
+        assertThat(r.err()).contains("No Sluice API endpoint is configured").contains("sluice configure");
 
         CliRun.Result noToken = new CliRun(Map.of("HOME", home.toString(), "SLUICE_API", api.url())).run("ps");
         assertThat(noToken.exit()).isEqualTo(2);
-        assertThat(noToken.err()).contains("no token").contains("SLUICE_TOKEN");
+        assertThat(noToken.err()).contains("No token is configured").contains("SLUICE_TOKEN");
         assertThat(api.requests).isEmpty();
     }
 

@@ -77,7 +77,7 @@ final class FakeApi implements AutoCloseable {
         Deque<Reply> queue = replies.get(exchange.getRequestMethod() + " " + path);
         Reply reply;
         if (queue == null || queue.isEmpty()) {
-            reply = new Reply(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such route\",\"field\":null}}");
+            reply = new Reply(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"There is no such route.\",\"field\":null}}");
         } else {
             reply = queue.size() > 1 ? queue.poll() : queue.peek();
         }

@@ -85,7 +85,7 @@ class FolderCommandTest {
         api.on("GET", "/tasks/t-1/events", 200, event("failed", task("failed", 2, 4, "the source changed")));
         CliRun.Result r = cli.run("task", "watch", "t-1");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("error: the task failed: the source changed");
+        assertThat(r.err()).endsWith("\nerror: The task t-1 failed: the source changed.\n");
     }
 
     @Test

@@ -171,30 +171,41 @@ class HttpBehaviourTest {
     }
 
     @Test
-    void aRefusalIsExitOneWithTheMessageAndTheField() {
-        api.on("POST", "/sessions", 422,
-                "{\"error\":{\"code\":\"invalid_field\",\"message\":\"must request at least some cpu and mem\",\"field\":\"resource_slots\"}}");
+    void aRefusalIsExitOneWithTheMessageOnItsOwn() {
+        api.on("POST", "/sessions", 422, "{\"error\":{\"code\":\"invalid_field\","
+                + "\"message\":\"resource_slots must request at least some cpu and mem.\",\"field\":\"resource_slots\"}}");
         CliRun.Result r = cli.run("session", "create", "--image", "py");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("error: must request at least some cpu and mem (field: resource_slots)\n");
+        assertThat(r.err()).as("the message names its field already: no '(field: ...)' after it")
+                .isEqualTo("error: resource_slots must request at least some cpu and mem.\n");
         assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void aRefusalWhoseMessageDoesNotNameItsFieldIsFollowedByTheField() {
+        api.on("POST", "/sessions", 422,
+                "{\"error\":{\"code\":\"invalid_field\",\"message\":\"Too little requested.\",\"field\":\"resource_slots\"}}");
+        CliRun.Result r = cli.run("session", "create", "--image", "py");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("error: Too little requested. (field: resource_slots)\n");
     }
 
     @Test
     void aRefusalWithoutAFieldPrintsJustTheMessage() {
         api.on("DELETE", "/sessions/s-1", 409,
-                "{\"error\":{\"code\":\"conflict\",\"message\":\"the session has already ended (CANCELLED)\",\"field\":null}}");
+                "{\"error\":{\"code\":\"conflict\",\"message\":\"The session has already ended (CANCELLED).\",\"field\":null}}");
         CliRun.Result r = cli.run("session", "destroy", "s-1");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("error: the session has already ended (CANCELLED)\n");
+        assertThat(r.err()).isEqualTo("error: The session has already ended (CANCELLED).\n");
     }
 
     @Test
     void aRefusedTokenSaysNotAuthenticatedAndHowToFixIt() {
-        api.on("GET", "/sessions", 401, "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"a valid bearer token is required\",\"field\":\"Authorization\"}}");
+        api.on("GET", "/sessions", 401, "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"A valid bearer token is required in the Authorization header.\",\"field\":\"Authorization\"}}");
         CliRun.Result r = cli.run("ps");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("not authenticated: a valid bearer token is required").contains("sluice configure --token");
+        assertThat(r.err()).isEqualTo("not authenticated: A valid bearer token is required in the Authorization header."
+                + " Run 'sluice configure --token ...' to give a valid token.\n");
     }
 
     @Test
@@ -222,8 +233,8 @@ class HttpBehaviourTest {
         String url = "http://127.0.0.1:" + closed + "/_aws/execute-api/x/v1";
         CliRun.Result r = new CliRun(Map.of("SLUICE_API", url, "SLUICE_TOKEN", "t")).run("ps");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("cannot reach the Sluice API at " + url
-                + ": connection refused — is 'sluice-local up' running?\n");
+        assertThat(r.err()).isEqualTo("error: Cannot reach the Sluice API at " + url
+                + ": connection refused. Is 'sluice-local up' running?\n");
     }
 
     @Test

@@ -100,10 +100,10 @@ class WebhookCommandTest {
 
     @Test
     void anotherUsersSubscriptionIsNotFound() {
-        api.on("GET", "/webhooks/wh_2", 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no webhook subscription wh_2\",\"field\":null}}");
+        api.on("GET", "/webhooks/wh_2", 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"There is no webhook subscription wh_2.\",\"field\":null}}");
         CliRun.Result r = cli.run("webhook", "get", "wh_2");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("no webhook subscription wh_2");
+        assertThat(r.err()).isEqualTo("error: There is no webhook subscription wh_2.\n");
     }
 
     @Test

@@ -38,20 +38,20 @@ final class AgentIdentity {
                     ? null : event.getRequestContext().getIdentity().getUserArn();
             Matcher m = arn == null ? null : ASSUMED_ROLE.matcher(arn);
             if (m == null || !m.matches()) {
-                throw new DomainException(ErrorCode.UNAUTHENTICATED, "Authorization", "sign the request with the agent's instance role");
+                throw new DomainException(ErrorCode.UNAUTHENTICATED, "Authorization", "Sign the request to the agent API with the agent's instance role (AWS Signature Version 4 in the Authorization header).");
             }
             if (!m.group(1).equals(roleName)) {
-                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "only the agents' instance role may use the agent API");
+                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization signature is not the agents' instance role's; only that role may use the agent API.");
             }
             return m.group(2);
         }
         Principal caller = tokens.verifyHeader(authorization.orElse(null));
         if (!caller.isAgent()) {
-            throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "only an agent identity may use the agent API");
+            throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization signature is not an agent's; only an agent identity may use the agent API.");
         }
         String id = caller.username();
         if (id == null || !AGENT_ID.matcher(id).matches()) {
-            throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "the agent identity has no usable agent id");
+            throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The agent identity in the Authorization signature carries no usable agent id.");
         }
         return id;
     }

@@ -90,7 +90,7 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
             response = ApiResponses.error(e);
         } catch (RuntimeException e) {
             failure = e.getClass().getName() + ": " + e.getMessage();
-            response = ApiResponses.error(500, "internal_error", "the request could not be completed; it has been logged", null);
+            response = ApiResponses.error(500, "internal_error", "The request could not be completed; it has been logged.", null);
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("level", failure == null ? "INFO" : "ERROR");
@@ -152,7 +152,7 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
                     Map<String, String> q = request.queryParameters();
                     for (String k : q.keySet()) {
                         if (!k.equals("cursor")) {
-                            throw DomainException.invalid(k, "is not a parameter of this route (only cursor)");
+                            throw DomainException.invalid(k, "is not a parameter of this route; it takes only cursor");
                         }
                     }
                     Optional<String> cursor = Optional.ofNullable(q.get("cursor")).filter(c -> !c.isEmpty());
@@ -168,7 +168,7 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
             default:
                 break;
         }
-        return ApiResponses.error(405, "method_not_allowed", method + " is not allowed on " + request.route(), null);
+        return ApiResponses.error(405, "method_not_allowed", method + " is not allowed on " + request.route() + ".", null);
     }
 
     static Map<String, Object> reply(AgentWorkService.HeartbeatReply r) {

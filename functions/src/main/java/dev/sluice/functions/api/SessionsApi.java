@@ -94,7 +94,7 @@ public final class SessionsApi extends ApiHandler {
     private static void refuseUnknownParameters(ApiRequest request, Set<String> known) {
         for (String key : request.queryParameters().keySet()) {
             if (!known.contains(key)) {
-                throw DomainException.invalid(key, "is not a known parameter; known parameters are " + known);
+                throw DomainException.invalid(key, "is not a known parameter; the known parameters are " + known);
             }
         }
     }

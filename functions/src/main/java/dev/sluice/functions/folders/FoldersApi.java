@@ -132,7 +132,7 @@ public final class FoldersApi extends ApiHandler {
     static void refuseUnknown(ApiRequest request, Set<String> known) {
         for (String key : request.queryParameters().keySet()) {
             if (!known.contains(key)) {
-                throw DomainException.invalid(key, "is not a known query parameter; known are " + known.stream().sorted().toList());
+                throw DomainException.invalid(key, "is not a known query parameter; the known ones are " + known.stream().sorted().toList());
             }
         }
     }

@@ -66,7 +66,7 @@ public final class TaskEventStream {
         try {
             Principal caller = plane.tokens().verifyHeader(authorization.orElse(null));
             if (caller.isAgent()) {
-                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "an agent identity may only use the agent API");
+                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization token is an agent identity, which may only use the agent API.");
             }
             task = folders.tasks().get(caller, taskId);
         } catch (DomainException e) {

@@ -50,7 +50,7 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
         try {
             Principal caller = plane.tokens().verifyHeader(request.header("Authorization").orElse(null));
             if (caller.isAgent()) {
-                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "an agent identity may only use the agent API");
+                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization token is an agent identity, which may only use the agent API.");
             }
             response = request.isMutating() && !keepsItsOwnIdempotency(request)
                     ? idempotently(request, caller)
@@ -59,7 +59,7 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
             response = ApiResponses.error(e);
         } catch (RuntimeException e) {
             failure = e.getClass().getName() + ": " + e.getMessage();
-            response = ApiResponses.error(500, "internal_error", "the request could not be completed; it has been logged", null);
+            response = ApiResponses.error(500, "internal_error", "The request could not be completed; it has been logged.", null);
         }
         log(context, request, response.getStatusCode(), started, failure);
         return response;
@@ -110,7 +110,7 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
                 throw mismatch();
             }
             throw new DomainException(ErrorCode.CONFLICT, "Idempotency-Key",
-                    "a request with this Idempotency-Key is still running; retry it in a moment to get its answer");
+                    "A request with this Idempotency-Key is still running; retry it in a moment to get its answer.");
         }
         String token = ((IdempotentResponses.Claim.Claimed) claim).token();
         APIGatewayProxyResponseEvent response;
@@ -134,7 +134,7 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
 
     private static DomainException mismatch() {
         return new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-                "this Idempotency-Key was already used for a different request");
+                "This Idempotency-Key was already used for a different request.");
     }
 
     private static void sleep(long millis) {
@@ -169,6 +169,6 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     }
 
     protected static APIGatewayProxyResponseEvent methodNotAllowed(ApiRequest request) {
-        return ApiResponses.error(405, "method_not_allowed", request.method() + " is not allowed on " + request.route(), null);
+        return ApiResponses.error(405, "method_not_allowed", request.method() + " is not allowed on " + request.route() + ".", null);
     }
 }

@@ -130,7 +130,7 @@ public final class ApiRequest {
             }
         }
         if (body.getBytes(StandardCharsets.UTF_8).length > maxBodyBytes) {
-            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", "must be at most " + maxBodyBytes + " bytes");
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "body", DomainException.sentence("body", "must be at most " + maxBodyBytes + " bytes"));
         }
         return body;
     }
@@ -139,7 +139,7 @@ public final class ApiRequest {
     public Map<String, Object> jsonBody() {
         String body = rawBody();
         if (body.isBlank()) {
-            throw DomainException.malformed("body", "a JSON object is required");
+            throw DomainException.malformed("body", "must be a JSON object");
         }
         try {
             return Json.readObject(body);

@@ -132,7 +132,7 @@ public final class FunctionHost {
         try {
             if (binding == null) {
                 outcome = "unknown-function";
-                return new Invocation(false, Json.write(Map.of("errorMessage", "no function " + functionName + " in this stack",
+                return new Invocation(false, Json.write(Map.of("errorMessage", "There is no function " + functionName + " in this stack.",
                         "errorType", "ResourceNotFound")).getBytes(StandardCharsets.UTF_8));
             }
             RequestHandler<Object, Object> handler = handlers.computeIfAbsent(functionName, n -> instantiate(binding));

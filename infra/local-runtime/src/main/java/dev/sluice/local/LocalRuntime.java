@@ -167,7 +167,7 @@ public final class LocalRuntime implements AutoCloseable {
                 String[] parts = exchange.getRequestURI().getPath().split("/");
                 dev.sluice.functions.folders.TaskEventStream stream = taskEvents;
                 if (!exchange.getRequestMethod().equals("GET") || parts.length != 4 || !parts[3].equals("events") || stream == null) {
-                    reply(exchange, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such route\",\"field\":null}}"
+                    reply(exchange, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"There is no such route.\",\"field\":null}}"
                             .getBytes(StandardCharsets.UTF_8));
                     return;
                 }

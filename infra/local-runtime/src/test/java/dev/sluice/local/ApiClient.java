@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.error.Sentences;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,12 +51,36 @@ final class ApiClient {
             HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.body()).as("the emulator ran no real function").doesNotStartWith("Mock response");
             assertThat(r.body()).doesNotContain("Mock response");
-            return new Reply(r.statusCode(), r.body());
+            Reply reply = new Reply(r.statusCode(), r.body());
+            assertRefusalReadsAsSentence(method + " " + path, reply);
+            return reply;
         } catch (IOException e) {
             throw new AssertionError(method + " " + path + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /** Every 4xx answer of ours, from a function or the gateway, is a sentence on its own that names its field. */
+    private static void assertRefusalReadsAsSentence(String call, Reply reply) {
+        if (reply.status() < 400 || reply.status() >= 500) {
+            return;
+        }
+        JsonNode error;
+        try {
+            error = Json.MAPPER.readTree(reply.body()).path("error");
+        } catch (IOException notJson) {
+            return;
+        }
+        if (error.path("message").isTextual()) {
+            String field = error.path("field").isTextual() ? error.path("field").asText() : null;
+            try {
+                Sentences.assertReadsAsSentence(field, error.path("message").asText());
+            } catch (AssertionError e) {
+                throw new AssertionError(call + " answered " + reply.status() + " with a message that does not read as a sentence: "
+                        + reply.body(), e);
+            }
         }
     }
 

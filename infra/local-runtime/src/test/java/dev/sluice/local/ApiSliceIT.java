@@ -121,7 +121,7 @@ class ApiSliceIT {
             assertThat(reply.status()).isEqualTo(403);
             assertThat(reply.json().path("error").path("code").asText()).isEqualTo("forbidden");
             assertThat(reply.json().path("error").path("message").asText())
-                    .isEqualTo("there is no such route, or the route takes only requests signed with AWS Signature Version 4 (the agent routes, /agent/...)");
+                    .isEqualTo("There is no such route, or the route takes only requests signed with AWS Signature Version 4 (the agent routes, /agent/...).");
         }
     }
 

@@ -176,7 +176,8 @@ class CliIT {
         Run refused = sluice(alice, "session", "create", "--image", "python:3.12", "--type", "batch", "--group", "cli-gpu",
                 "--slot", "cpu=2", "--slot", "mem=8g");
         assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
-        assertThat(refused.err()).startsWith("error: ").endsWith("(field: startup_command)\n");
+        assertThat(refused.err()).as("the message is a sentence naming its field, printed on its own")
+                .isEqualTo("error: startup_command is required for a batch session.\n");
     }
 
     @Test
@@ -188,7 +189,7 @@ class CliIT {
         String url = "http://127.0.0.1:" + closed + "/_aws/execute-api/none/v1";
         Run run = sluiceAt(url, alice, "ps");
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("cannot reach the Sluice API at " + url).contains("connection refused");
+        assertThat(run.err()).contains("Cannot reach the Sluice API at " + url).contains("connection refused");
     }
 
     @Test

@@ -118,7 +118,7 @@ class StackInvariantsTest {
         }
         // API Gateway answers an unsigned call to an agent route and a call to no route alike: one message for both.
         String missing = responses.path("MISSING_AUTHENTICATION_TOKEN").path("responseTemplates").path("application/json").asText();
-        assertThat(missing).contains("no such route").contains("Signature Version 4");
+        assertThat(missing).contains("There is no such route").contains("Signature Version 4");
     }
 
     @Test

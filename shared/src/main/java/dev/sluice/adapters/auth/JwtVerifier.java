@@ -53,7 +53,7 @@ public final class JwtVerifier {
     /** Reads the principal from an {@code Authorization} header value; 401 for anything not a valid token. */
     public Principal verifyHeader(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw unauthenticated("a bearer token is required (Authorization: Bearer <token>)");
+            throw unauthenticated("A bearer token is required in the Authorization header (Authorization: Bearer <token>).");
         }
         return verify(authorization.substring(7).trim());
     }
@@ -61,13 +61,13 @@ public final class JwtVerifier {
     public Principal verify(String token) {
         String[] parts = token.split("\\.", -1);
         if (parts.length != 3) {
-            throw unauthenticated("the bearer token is not a JWT");
+            throw unauthenticated("The bearer token in the Authorization header is not a JWT.");
         }
         JsonNode header = decode(parts[0]);
         JsonNode claims = decode(parts[1]);
         String alg = header.path("alg").asText();
         if (!"RS256".equals(alg) && !"ES256".equals(alg)) {
-            throw unauthenticated("the token's algorithm is not accepted");
+            throw unauthenticated("The bearer token in the Authorization header is signed with an algorithm that is not accepted.");
         }
         String kid = header.path("kid").asText();
         PublicKey key = keys.get().get(kid);
@@ -75,7 +75,7 @@ public final class JwtVerifier {
             key = cache.refresh().get(kid);
         }
         if (key == null || !key.getAlgorithm().equals("RS256".equals(alg) ? "RSA" : "EC")) {
-            throw unauthenticated("the token was not signed by a known key");
+            throw unauthenticated("The bearer token in the Authorization header was not signed by a known key.");
         }
         try {
             // ES256 signatures are R||S (JWS), which the P1363 form of the JDK's ECDSA reads as is.
@@ -83,30 +83,30 @@ public final class JwtVerifier {
             verifier.initVerify(key);
             verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             if (!verifier.verify(B64.decode(parts[2]))) {
-                throw unauthenticated("the token's signature is not valid");
+                throw unauthenticated("The bearer token in the Authorization header has a signature that is not valid.");
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw unauthenticated("the token's signature is not valid");
+            throw unauthenticated("The bearer token in the Authorization header has a signature that is not valid.");
         }
         if (!issuer.equals(claims.path("iss").asText())) {
-            throw unauthenticated("the token was issued by an unknown issuer");
+            throw unauthenticated("The bearer token in the Authorization header was issued by an unknown issuer.");
         }
         boolean audienceMatches = audience.equals(claims.path("aud").asText())
                 || audience.equals(claims.path("client_id").asText())
                 || (claims.path("aud").isArray() && containsText(claims.path("aud"), audience));
         if (!audienceMatches) {
-            throw unauthenticated("the token is not meant for this API");
+            throw unauthenticated("The bearer token in the Authorization header is not meant for this API.");
         }
         long now = clock.instant().getEpochSecond();
         if (!claims.path("exp").canConvertToLong() || claims.path("exp").asLong() + SKEW.getSeconds() < now) {
-            throw unauthenticated("the token has expired");
+            throw unauthenticated("The bearer token in the Authorization header has expired.");
         }
         if (claims.has("nbf") && claims.path("nbf").asLong() - SKEW.getSeconds() > now) {
-            throw unauthenticated("the token is not valid yet");
+            throw unauthenticated("The bearer token in the Authorization header is not valid yet.");
         }
         String subject = claims.path("sub").asText("");
         if (subject.isEmpty()) {
-            throw unauthenticated("the token names no subject");
+            throw unauthenticated("The bearer token in the Authorization header names no subject.");
         }
         String username = claims.path("cognito:username").asText(claims.path("username").asText(subject));
         Set<String> groups = new HashSet<>();
@@ -127,11 +127,11 @@ public final class JwtVerifier {
         try {
             JsonNode node = Json.MAPPER.readTree(B64.decode(part));
             if (node == null || !node.isObject()) {
-                throw unauthenticated("the bearer token is not a JWT");
+                throw unauthenticated("The bearer token in the Authorization header is not a JWT.");
             }
             return node;
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw unauthenticated("the bearer token is not a JWT");
+            throw unauthenticated("The bearer token in the Authorization header is not a JWT.");
         }
     }
 

@@ -41,7 +41,7 @@ public final class EventBridgeWebhookRules implements WebhookRules {
                     .description("Sluice webhook subscription " + subscriptionId));
         } catch (LimitExceededException full) {
             throw new DomainException(ErrorCode.CONFLICT, null,
-                    "the event bus holds no more subscription rules (EventBridge rules-per-bus quota); try again later");
+                    "The event bus holds no more subscription rules (the EventBridge rules-per-bus quota); try again later.");
         }
         PutTargetsResponse response = events.putTargets(r -> r.rule(rule).eventBusName(busName).targets(Target.builder()
                 .id(TARGET_ID).arn(queueArn)

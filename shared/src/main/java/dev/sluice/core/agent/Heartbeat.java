@@ -45,7 +45,7 @@ public record Heartbeat(
         f.optionalString("agent_id").ifPresent(id -> {
             if (!id.equals(agentId)) {
                 throw new DomainException(dev.sluice.core.error.ErrorCode.FORBIDDEN, "agent_id",
-                        "an agent may only report as itself ('" + agentId + "')");
+                        "agent_id must be the reporting agent's own id ('" + agentId + "'); an agent may only report as itself.");
             }
         });
         String group = f.requireString("resource_group");
@@ -53,7 +53,7 @@ public record Heartbeat(
             throw DomainException.invalid("resource_group", "is not a resource group name");
         }
         Map<String, String> slotText = f.optionalStringMap("available_slots")
-                .orElseThrow(() -> DomainException.invalid("available_slots", "is required (the agent's capacity)"));
+                .orElseThrow(() -> DomainException.invalid("available_slots", "is required (it is the agent's capacity)"));
         ResourceSlots available = ResourceSlots.parse("available_slots", slotText);
         String arch = f.optionalString("architecture").orElse("x86_64");
         if (!TOKEN.matcher(arch).matches()) {
@@ -69,14 +69,14 @@ public record Heartbeat(
         }
         plugins.forEach((k, v) -> {
             if (k.length() > 128 || v.length() > 256) {
-                throw DomainException.invalid("compute_plugins." + k, "keys are at most 128 characters, values at most 256");
+                throw DomainException.invalid("compute_plugins." + k, "must have a key of at most 128 characters and a value of at most 256");
             }
         });
         List<RunningSession> running = new ArrayList<>();
         Object raw = body.get("running");
         if (raw != null) {
             if (!(raw instanceof List<?> list)) {
-                throw DomainException.invalid("running", "must be a list of {session_id, status}");
+                throw DomainException.invalid("running", "must be a list of {session_id, status} objects");
             }
             if (list.size() > MAX_RUNNING) {
                 throw DomainException.invalid("running", "may list at most " + MAX_RUNNING + " sessions");

@@ -43,7 +43,7 @@ public record FolderSpec(String name, String host, UsageMode usageMode, FolderPe
                 throw DomainException.invalid(f.path(field), "must be a storage host name (lower-case letters, digits, '.', '-')");
             }
             if (!h.equals(DEFAULT_HOST)) {
-                throw DomainException.invalid(f.path(field), "no storage host named '" + h + "'; known hosts are [" + DEFAULT_HOST + "]");
+                throw DomainException.invalid(f.path(field), "must name a known storage host (" + DEFAULT_HOST + "), not '" + h + "'");
             }
         });
         return host;

@@ -74,7 +74,7 @@ public record ResourceGroup(
         boolean isPublic = f.optionalBoolean("is_public").orElse(true);
         SchedulerKind scheduler = f.optionalString("scheduler")
                 .map(s -> SchedulerKind.fromWire(s).orElseThrow(() -> DomainException.invalid("scheduler",
-                        "unknown scheduler '" + s + "'; allowed: fifo, lifo, drf")))
+                        "must be fifo, lifo or drf, not '" + s + "'")))
                 .orElse(SchedulerKind.FIFO);
         SchedulerOptions options = f.optionalObject(SchedulerOptions.FIELD)
                 .map(o -> SchedulerOptions.parse(o.raw()))

@@ -59,7 +59,7 @@ public record SchedulerOptions(
             Set<SessionType> parsed = new LinkedHashSet<>();
             for (String n : names) {
                 parsed.add(SessionType.fromWire(n).orElseThrow(() -> DomainException.invalid(f.path("allowed_session_types"),
-                        "unknown session type '" + n + "'; allowed: interactive, batch, inference")));
+                        "must list only interactive, batch or inference, not '" + n + "'")));
             }
             types = new ArrayList<>(parsed);
         }
@@ -69,7 +69,7 @@ public record SchedulerOptions(
             String text = f.optionalDurationText("pending_timeout")
                     .orElseThrow(() -> DomainException.invalid(f.path("pending_timeout"), "must be a duration such as 0, 600, 90s, 30m or 2h"));
             timeout = DurationText.parse(text).orElseThrow(() -> DomainException.invalid(f.path("pending_timeout"),
-                    "must be 0 (disabled), a number of seconds, or a duration such as 90s, 30m or 2h (at most a year); got '" + text + "'"));
+                    "must be 0 (disabled), a number of seconds, or a duration such as 90s, 30m or 2h (at most a year), not '" + text + "'"));
         }
 
         AgentSelectionStrategy strategy = d.agentSelectionStrategy();
@@ -77,7 +77,7 @@ public record SchedulerOptions(
             String s = f.optionalString("agent_selection_strategy")
                     .orElseThrow(() -> DomainException.invalid(f.path("agent_selection_strategy"), "must be a string"));
             strategy = AgentSelectionStrategy.fromWire(s).orElseThrow(() -> DomainException.invalid(f.path("agent_selection_strategy"),
-                    "unknown strategy '" + s + "'; allowed: dispersed, concentrated, roundrobin, legacy"));
+                    "must be dispersed, concentrated, roundrobin or legacy, not '" + s + "'"));
         }
 
         Map<String, Object> config = new LinkedHashMap<>();

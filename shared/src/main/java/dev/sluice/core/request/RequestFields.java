@@ -36,7 +36,7 @@ public final class RequestFields {
     public void refuseUnknown(Set<String> known) {
         for (String key : values.keySet()) {
             if (!known.contains(key)) {
-                throw DomainException.invalid(path(key), "is not a known field; known fields are " + known.stream().sorted().toList());
+                throw DomainException.invalid(path(key), "is not a known field; the known fields are " + known.stream().sorted().toList());
             }
         }
     }

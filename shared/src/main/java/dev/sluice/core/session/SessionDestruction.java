@@ -25,19 +25,19 @@ public final class SessionDestruction {
             case SCHEDULED, PREPARING, TERMINATING, ERROR -> {
                 if (!forced) {
                     throw new DomainException(ErrorCode.CONFLICT, "forced",
-                            "a session in " + current + " can only be destroyed with forced=true");
+                            "A session in " + current + " can only be destroyed with forced=true.");
                 }
                 yield new Plan(SessionStatus.TERMINATED, "force-terminated");
             }
             case PULLING -> {
                 if (!forced || !byAdmin) {
                     throw new DomainException(byAdmin ? ErrorCode.CONFLICT : ErrorCode.FORBIDDEN, "forced",
-                            "a session that is pulling its image can only be destroyed by an admin with forced=true");
+                            "A session that is pulling its image can only be destroyed by an admin with forced=true.");
                 }
                 yield new Plan(SessionStatus.TERMINATED, "force-terminated");
             }
             case TERMINATED, CANCELLED -> throw new DomainException(ErrorCode.CONFLICT, null,
-                    "the session has already ended (" + current + ")");
+                    "The session has already ended (" + current + ").");
         };
     }
 }

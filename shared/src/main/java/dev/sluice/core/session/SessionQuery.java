@@ -37,7 +37,7 @@ public record SessionQuery(
     public static SessionQuery parse(Map<String, String> params, Principal caller) {
         for (String key : params.keySet()) {
             if (!KNOWN.contains(key)) {
-                throw DomainException.invalid(key, "is not a known parameter; known parameters are " + KNOWN.stream().sorted().toList());
+                throw DomainException.invalid(key, "is not a known parameter; the known parameters are " + KNOWN.stream().sorted().toList());
             }
         }
         Set<SessionStatus> statuses = EnumSet.noneOf(SessionStatus.class);
@@ -47,7 +47,7 @@ public record SessionQuery(
                 try {
                     statuses.add(SessionStatus.valueOf(name));
                 } catch (IllegalArgumentException e) {
-                    throw DomainException.invalid("status", "unknown status '" + s.trim() + "'");
+                    throw DomainException.invalid("status", "must list session statuses such as PENDING or RUNNING, and '" + s.trim() + "' is not one");
                 }
             }
         }
@@ -68,7 +68,8 @@ public record SessionQuery(
         boolean all = flag(params, "all");
         Optional<String> owner = Optional.ofNullable(params.get("owner")).filter(o -> !o.isBlank());
         if ((all || owner.filter(o -> !o.equals(caller.subject())).isPresent()) && !caller.isAdmin()) {
-            throw new DomainException(ErrorCode.FORBIDDEN, all ? "all" : "owner", "only admins may list other users' sessions");
+            throw new DomainException(ErrorCode.FORBIDDEN, all ? "all" : "owner", (all ? "all=true is for admins only" : "owner must be your own id")
+                    + ": only an admin may list other users' sessions.");
         }
         if (all && owner.isPresent()) {
             throw DomainException.invalid("all", "cannot be combined with owner");

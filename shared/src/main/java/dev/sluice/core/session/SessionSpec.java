@@ -66,7 +66,7 @@ public record SessionSpec(
         });
         SessionType type = f.optionalString("type")
                 .map(t -> SessionType.fromWire(t).orElseThrow(() -> DomainException.invalid("type",
-                        "unknown session type '" + t + "'; allowed: interactive, batch, inference")))
+                        "must be interactive, batch or inference, not '" + t + "'")))
                 .orElse(SessionType.INTERACTIVE);
         String image = f.requireString("image");
         if (!IMAGE.matcher(image).matches()) {
@@ -111,7 +111,7 @@ public record SessionSpec(
         Optional<String> callback = f.optionalString("callback_url").map(SessionSpec::checkCallbackUrl);
         ClusterMode mode = f.optionalString("cluster_mode")
                 .map(m -> ClusterMode.fromWire(m).orElseThrow(() -> DomainException.invalid("cluster_mode",
-                        "unknown cluster mode '" + m + "'; allowed: single-node, multi-node")))
+                        "must be single-node or multi-node, not '" + m + "'")))
                 .orElse(ClusterMode.SINGLE_NODE);
         int size = f.optionalInt("cluster_size", 1, 64).orElse(1);
         if (mode == ClusterMode.MULTI_NODE && size > dev.sluice.core.port.PlacementWriter.MAX_KERNELS) {
@@ -167,11 +167,11 @@ public record SessionSpec(
                 throw DomainException.invalid(field, "must be a folder name, \"name:/path\" or {name, path}");
             }
             if (!NAME.matcher(name).matches()) {
-                throw DomainException.invalid(field, "'" + name + "' is not a folder name");
+                throw DomainException.invalid(field, "names '" + name + "', which is not a folder name");
             }
             if (path != null && (!MOUNT_PATH.matcher(path).matches() || path.contains("//") || path.contains("/./") || path.contains("/../")
                     || path.endsWith("/..") || path.endsWith("/.") || path.equals("/"))) {
-                throw DomainException.invalid(field, "the mount path must be an absolute, normalized path such as /home/work/data");
+                throw DomainException.invalid(field, "must have an absolute, normalized mount path such as /home/work/data");
             }
             out.add(path == null ? name : name + ":" + path);
         }

@@ -65,7 +65,7 @@ public final class ResourceSlots {
             String slot = e.getKey();
             String field = fieldPrefix + "." + slot;
             if (!KNOWN.contains(slot)) {
-                throw DomainException.invalid(field, "unknown resource slot '" + slot + "'; known slots are " + KNOWN);
+                throw DomainException.invalid(field, "is not a known resource slot; the known slots are " + KNOWN);
             }
             BigDecimal amount = parseAmount(field, slot, e.getValue());
             if (amount.signum() < 0) {
@@ -110,7 +110,7 @@ public final class ResourceSlots {
             }
             return d;
         } catch (NumberFormatException e) {
-            throw DomainException.invalid(field, "must be a number or a decimal string, got '" + text + "'");
+            throw DomainException.invalid(field, "must be a number or a decimal string, not '" + text + "'");
         }
     }
 

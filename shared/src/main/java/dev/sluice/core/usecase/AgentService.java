@@ -30,8 +30,8 @@ public final class AgentService {
     public Agent get(Principal caller, String id) {
         ResourceGroupService.requireAdmin(caller);
         if (!AGENT_ID.matcher(id).matches()) {
-            throw DomainException.notFound("no agent '" + id + "'");
+            throw DomainException.notFound("agent '" + id + "'");
         }
-        return agents.find(id).orElseThrow(() -> DomainException.notFound("no agent '" + id + "'"));
+        return agents.find(id).orElseThrow(() -> DomainException.notFound("agent '" + id + "'"));
     }
 }

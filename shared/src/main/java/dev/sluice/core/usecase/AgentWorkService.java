@@ -142,8 +142,8 @@ public final class AgentWorkService {
                 return u.session();
             }
             if (decision instanceof KernelReports.Decision.Refused r) {
-                throw new DomainException(ErrorCode.CONFLICT, "status", "the session is " + r.current()
-                        + "; it cannot move to " + report.status() + " (follow the control plane)");
+                throw new DomainException(ErrorCode.CONFLICT, "status", "status " + report.status() + " cannot follow the session's current status, " + r.current()
+                        + "; follow the control plane.");
             }
             KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
             SaveOutcome saved = apply.releaseSlots()
@@ -154,7 +154,7 @@ public final class AgentWorkService {
                 return s.session();
             }
         }
-        throw new DomainException(ErrorCode.CONFLICT, null, "the session kept changing while the report was applied; retry");
+        throw new DomainException(ErrorCode.CONFLICT, null, "The session kept changing while the report was applied; retry.");
     }
 
     /** Keeps the last lines of a session's output (at most 64 KiB: the tail is kept). */
@@ -162,7 +162,7 @@ public final class AgentWorkService {
         hosted(agentId, sessionId);
         byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         if (bytes.length > MAX_LOG_BYTES) {
-            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "text", "send at most the last 64 KiB of output");
+            throw new DomainException(ErrorCode.PAYLOAD_TOO_LARGE, "text", "text must be at most 64 KiB; send only the last 64 KiB of output.");
         }
         logs.put(sessionId, text);
     }
@@ -183,11 +183,11 @@ public final class AgentWorkService {
 
     private Session hosted(String agentId, String sessionId) {
         if (!SESSION_ID.matcher(sessionId).matches()) {
-            throw DomainException.notFound("no session '" + sessionId + "' on this agent");
+            throw DomainException.notFound("session '" + sessionId + "' on this agent");
         }
         return sessions.find(sessionId)
                 .filter(s -> s.kernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
-                .orElseThrow(() -> DomainException.notFound("no session '" + sessionId + "' on this agent"));
+                .orElseThrow(() -> DomainException.notFound("session '" + sessionId + "' on this agent"));
     }
 
     /** What one sweep did. */
@@ -259,14 +259,14 @@ public final class AgentWorkService {
     public Agent setSchedulable(Principal caller, String agentId, Map<String, Object> body) {
         ResourceGroupService.requireAdmin(caller);
         if (!AGENT_ID.matcher(agentId).matches()) {
-            throw DomainException.notFound("no agent '" + agentId + "'");
+            throw DomainException.notFound("agent '" + agentId + "'");
         }
         dev.sluice.core.request.RequestFields f = dev.sluice.core.request.RequestFields.of(body);
         f.refuseUnknown(Set.of("schedulable"));
         boolean schedulable = f.optionalBoolean("schedulable")
                 .orElseThrow(() -> DomainException.invalid("schedulable", "is required (true or false)"));
         Agent updated = agents.setSchedulable(agentId, schedulable)
-                .orElseThrow(() -> DomainException.notFound("no agent '" + agentId + "'"));
+                .orElseThrow(() -> DomainException.notFound("agent '" + agentId + "'"));
         events.publishAgentChanged(agentId, updated.resourceGroup(), schedulable ? "schedulable" : "drained", clock.instant());
         return updated;
     }

@@ -83,7 +83,7 @@ public final class FolderService {
         FolderSpec spec = FolderSpec.parse(body);
         Folder folder = Folder.create(ids.newId(), caller.subject(), spec, FolderStatus.READY, "created", clock.instant());
         if (!folders.create(folder)) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "you already have a folder named '" + spec.name() + "'");
+            throw new DomainException(ErrorCode.CONFLICT, "name", "You already have a folder named '" + spec.name() + "'; choose another name.");
         }
         events.folderStatusChanged(folder, Optional.empty());
         return folder;
@@ -98,10 +98,10 @@ public final class FolderService {
     /** The caller's folder of that name (404 otherwise; a completely deleted folder is gone). */
     public Folder get(Principal caller, String name) {
         if (!FolderSpec.isValidName(name)) {
-            throw DomainException.notFound("no folder named '" + name + "'");
+            throw DomainException.notFound("folder named '" + name + "'");
         }
         return folders.find(caller.subject(), name).filter(f -> f.status() != FolderStatus.DELETE_COMPLETE)
-                .orElseThrow(() -> DomainException.notFound("no folder named '" + name + "'"));
+                .orElseThrow(() -> DomainException.notFound("folder named '" + name + "'"));
     }
 
     public Folder rename(Principal caller, String name, Map<String, Object> body) {
@@ -117,7 +117,7 @@ public final class FolderService {
             case RENAMED:
                 return folder.withName(newName);
             case NAME_TAKEN:
-                throw new DomainException(ErrorCode.CONFLICT, "name", "you already have a folder named '" + newName + "'");
+                throw new DomainException(ErrorCode.CONFLICT, "name", "You already have a folder named '" + newName + "'; choose another name.");
             default:
                 throw notReady(get(caller, name));
         }
@@ -175,9 +175,9 @@ public final class FolderService {
     private void refuseWhileMounted(Folder folder, String change) {
         List<String> using = users.activeSessionsMounting(folder.owner(), folder.id(), USERS_NAMED);
         if (!using.isEmpty()) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is mounted by sessions that have"
+            throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + folder.name() + "' is mounted by sessions that have"
                     + " not ended (" + String.join(", ", using) + (using.size() == USERS_NAMED ? ", and maybe more" : "")
-                    + "); it can be " + change + " once they end");
+                    + "); it can be " + change + " once they end.");
         }
     }
 
@@ -193,8 +193,8 @@ public final class FolderService {
     }
 
     private static DomainException notReady(Folder folder) {
-        return new DomainException(ErrorCode.CONFLICT, "name", "folder '" + folder.name() + "' is " + folder.status().wireName()
-                + "; it must be ready");
+        return new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + folder.name() + "' is " + folder.status().wireName()
+                + "; it must be ready.");
     }
 
     /** The answer to a clone request: the target as created and the task doing the copy. */
@@ -209,7 +209,7 @@ public final class FolderService {
         CloneRequest request = CloneRequest.parse(body);
         Folder source = get(caller, sourceName);
         if (!source.cloneable()) {
-            throw DomainException.invalid("name", "folder '" + sourceName + "' is not cloneable");
+            throw DomainException.invalidBecause("name", "The folder named '" + sourceName + "' is not cloneable.");
         }
         if (source.status() != FolderStatus.READY) {
             throw notReady(source);
@@ -226,7 +226,7 @@ public final class FolderService {
         BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, caller.subject(), refs, now);
         switch (folders.startClone(source, target, task)) {
             case TARGET_NAME_TAKEN:
-                throw new DomainException(ErrorCode.CONFLICT, "target_name", "you already have a folder named '" + target.name() + "'");
+                throw new DomainException(ErrorCode.CONFLICT, "target_name", "You already have a folder named '" + target.name() + "'; choose another target_name.");
             case SOURCE_NOT_READY:
                 throw notReady(get(caller, sourceName));
             default:
@@ -357,7 +357,7 @@ public final class FolderService {
         try {
             storage.completeMultipartUpload(folder.prefix() + path, uploadId, parts);
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalid("upload_id", e.getMessage());
+            throw DomainException.invalidBecause("upload_id", "upload_id was refused by the storage: " + e.getMessage() + (e.getMessage().endsWith(".") ? "" : "."));
         }
         return Map.of("path", path, "status", "complete");
     }

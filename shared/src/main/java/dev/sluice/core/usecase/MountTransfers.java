@@ -50,7 +50,7 @@ public final class MountTransfers {
         FolderMount mount = mountOf(session, mountName);
         Folder folder = mountedFolder(session, mount);
         if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName());
+            throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName() + ".");
         }
         FolderStorage.ListPage page;
         try {
@@ -89,13 +89,13 @@ public final class MountTransfers {
         Session session = hosted(agentId, sessionId);
         FolderMount mount = mountOf(session, mountName);
         if (!mount.permission().equals("rw") && !mount.permission().equals("wd")) {
-            throw new DomainException(ErrorCode.FORBIDDEN, "name", "folder '" + mountName + "' is mounted read-only");
+            throw new DomainException(ErrorCode.FORBIDDEN, "name", "The folder named '" + mountName + "' is mounted read-only.");
         }
         Folder folder = mountedFolder(session, mount);
         if (folder.status() != FolderStatus.READY && folder.status() != FolderStatus.MOUNTED) {
             // Being cloned (a copy in progress must not change under it), deleted or broken: the API's own rule for writes.
-            throw new DomainException(ErrorCode.CONFLICT, "name", "folder '" + mountName + "' is " + folder.status().wireName()
-                    + "; it must be ready to take the session's changes");
+            throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName()
+                    + "; it must be ready to take the session's changes.");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
@@ -113,12 +113,12 @@ public final class MountTransfers {
     private Folder mountedFolder(Session session, FolderMount mount) {
         return folders.find(session.owner(), mount.name()).filter(x -> x.id().equals(mount.folderId()))
                 .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "name",
-                        "folder '" + mount.name() + "' no longer exists under that name"));
+                        "The folder named '" + mount.name() + "' no longer exists under that name."));
     }
 
     private static FolderMount mountOf(Session session, String mountName) {
         return session.spec().folderMounts().stream().filter(m -> m.name().equals(mountName)).findFirst()
-                .orElseThrow(() -> DomainException.notFound("session '" + session.id() + "' mounts no folder '" + mountName + "'"));
+                .orElseThrow(() -> DomainException.notFound("folder '" + mountName + "' mounted by session '" + session.id() + "'"));
     }
 
     /**
@@ -127,13 +127,13 @@ public final class MountTransfers {
      */
     private Session hosted(String agentId, String sessionId) {
         if (!SESSION_ID.matcher(sessionId).matches()) {
-            throw DomainException.notFound("no session '" + sessionId + "' on this agent");
+            throw DomainException.notFound("session '" + sessionId + "' on this agent");
         }
         Session s = sessions.find(sessionId)
                 .filter(x -> x.unreleasedKernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
-                .orElseThrow(() -> DomainException.notFound("no session '" + sessionId + "' on this agent"));
+                .orElseThrow(() -> DomainException.notFound("session '" + sessionId + "' on this agent"));
         if (s.status().isFinal() || s.status() == SessionStatus.ERROR) {
-            throw new DomainException(ErrorCode.CONFLICT, "id", "session '" + sessionId + "' has ended (" + s.status().name() + ")");
+            throw new DomainException(ErrorCode.CONFLICT, "id", "The session with id '" + sessionId + "' has ended (" + s.status().name() + ").");
         }
         return s;
     }

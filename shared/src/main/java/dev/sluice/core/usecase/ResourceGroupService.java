@@ -52,7 +52,7 @@ public final class ResourceGroupService {
         Instant now = clock.instant();
         ResourceGroup group = ResourceGroup.fromDefinition(ResourceGroup.validName(n), definition, now, now);
         if (!groups.create(group)) {
-            throw new DomainException(ErrorCode.CONFLICT, "name", "a resource group named '" + n + "' exists already");
+            throw new DomainException(ErrorCode.CONFLICT, "name", "A resource group named '" + n + "' exists already; choose another name.");
         }
         return changed(group);
     }
@@ -64,13 +64,13 @@ public final class ResourceGroupService {
             throw DomainException.invalid("name", "cannot be changed");
         }
         if (!ResourceGroup.isValidName(name)) {
-            throw DomainException.notFound("no resource group '" + name + "'");
+            throw DomainException.notFound("resource group '" + name + "'");
         }
-        ResourceGroup current = groups.find(name).orElseThrow(() -> DomainException.notFound("no resource group '" + name + "'"));
+        ResourceGroup current = groups.find(name).orElseThrow(() -> DomainException.notFound("resource group '" + name + "'"));
         Instant now = clock.instant();
         ResourceGroup next = current.patched(patch, now.isAfter(current.updatedAt()) ? now : current.updatedAt().plusNanos(1000));
         if (!groups.replace(next, current.updatedAt())) {
-            throw new DomainException(ErrorCode.CONFLICT, null, "the resource group changed meanwhile; read it again and retry");
+            throw new DomainException(ErrorCode.CONFLICT, null, "The resource group changed meanwhile; read it again and retry.");
         }
         return changed(next);
     }
@@ -87,16 +87,16 @@ public final class ResourceGroupService {
 
     public ResourceGroup get(Principal caller, String name) {
         if (!ResourceGroup.isValidName(name)) {
-            throw DomainException.notFound("no resource group '" + name + "'");
+            throw DomainException.notFound("resource group '" + name + "'");
         }
         return groups.find(name)
                 .filter(g -> caller.isAdmin() || (g.active() && g.isPublic()))
-                .orElseThrow(() -> DomainException.notFound("no resource group '" + name + "'"));
+                .orElseThrow(() -> DomainException.notFound("resource group '" + name + "'"));
     }
 
     public static void requireAdmin(Principal caller) {
         if (!caller.isAdmin()) {
-            throw new DomainException(ErrorCode.FORBIDDEN, null, "this operation needs the admin role");
+            throw new DomainException(ErrorCode.FORBIDDEN, null, "This operation needs the admin role.");
         }
     }
 }

@@ -24,7 +24,7 @@ public final class ResourcePolicyService {
     public ResourcePolicy get(Principal caller, String scope) {
         ResourceGroupService.requireAdmin(caller);
         return policies.find(ResourcePolicy.validScope(scope))
-                .orElseThrow(() -> DomainException.notFound("no resource policy for '" + scope + "'"));
+                .orElseThrow(() -> DomainException.notFound("resource policy for '" + scope + "'"));
     }
 
     public void delete(Principal caller, String scope) {

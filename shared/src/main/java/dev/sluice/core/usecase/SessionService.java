@@ -75,7 +75,7 @@ public final class SessionService {
             return new Created(r.session(), true);
         }
         throw new DomainException(ErrorCode.IDEMPOTENCY_MISMATCH, "Idempotency-Key",
-                "this Idempotency-Key was already used for a different request");
+                "This Idempotency-Key was already used for a different request.");
     }
 
     /**
@@ -92,16 +92,16 @@ public final class SessionService {
             String path = requests.get(i)[1];
             String field = "mounts[" + i + "]";
             if (!names.add(name)) {
-                throw DomainException.invalid(field, "folder '" + name + "' is mounted twice");
+                throw DomainException.invalid(field, "mounts the folder '" + name + "' a second time; mount each folder once");
             }
             if (!paths.add(path)) {
-                throw DomainException.invalid(field, "two folders are mounted at " + path);
+                throw DomainException.invalid(field, "mounts a second folder at " + path + "; mount one folder at each path");
             }
             dev.sluice.core.folder.Folder folder = folders.find(caller.subject(), name)
                     .filter(f -> f.status() != dev.sluice.core.folder.FolderStatus.DELETE_COMPLETE)
-                    .orElseThrow(() -> DomainException.invalid(field, "you have no folder named '" + name + "'"));
+                    .orElseThrow(() -> DomainException.invalid(field, "names '" + name + "', but you have no folder by that name"));
             if (folder.status().isDeletingOrBroken() || folder.status() == dev.sluice.core.folder.FolderStatus.CLONING) {
-                throw DomainException.invalid(field, "folder '" + name + "' is " + folder.status().wireName() + " and cannot be mounted");
+                throw DomainException.invalid(field, "names the folder '" + name + "', which is " + folder.status().wireName() + " and cannot be mounted");
             }
             resolved.add(new dev.sluice.core.session.FolderMount(folder.id(), folder.name(), folder.prefix(),
                     folder.permission().wireName(), path));
@@ -114,22 +114,22 @@ public final class SessionService {
         if (spec.requestedResourceGroup().isPresent()) {
             String name = spec.requestedResourceGroup().get();
             ResourceGroup group = groups.find(name)
-                    .orElseThrow(() -> DomainException.invalid("resource_group", "no resource group named '" + name + "'"));
+                    .orElseThrow(() -> DomainException.invalid("resource_group", "names '" + name + "', but there is no resource group by that name"));
             if (!group.active()) {
-                throw DomainException.invalid("resource_group", "resource group '" + name + "' is not active");
+                throw DomainException.invalid("resource_group", "names '" + name + "', a resource group that is not active");
             }
             if (!group.schedulerOptions().accepts(spec.type())) {
                 List<String> accepting = acceptingGroups(spec);
-                throw DomainException.invalid("type", "resource group '" + name + "' does not accept " + typeName
-                        + " sessions; " + (accepting.isEmpty() ? "no group does" : "groups that do: " + accepting));
+                throw DomainException.invalid("type", "'" + typeName + "' is not accepted by resource group '" + name + "'; "
+                        + (accepting.isEmpty() ? "no group accepts it" : "the groups that accept it are " + accepting));
             }
             return group;
         }
         return groups.list().stream()
                 .filter(g -> g.active() && g.isPublic() && g.schedulerOptions().accepts(spec.type()))
                 .findFirst()
-                .orElseThrow(() -> DomainException.invalid("resource_group",
-                        "no active resource group accepts " + typeName + " sessions"));
+                .orElseThrow(() -> DomainException.invalidBecause("resource_group",
+                        "No active resource group accepts " + typeName + " sessions, so there is no resource_group to run it in."));
     }
 
     private List<String> acceptingGroups(SessionSpec spec) {
@@ -142,11 +142,11 @@ public final class SessionService {
     /** A session the caller may see: their own, or any for an admin. Others' are reported as not found. */
     public Session get(Principal caller, String id) {
         if (!SESSION_ID.matcher(id).matches()) {
-            throw DomainException.notFound("no session '" + id + "'");
+            throw DomainException.notFound("session '" + id + "'");
         }
         return sessions.find(id)
                 .filter(s -> caller.isAdmin() || s.owner().equals(caller.subject()))
-                .orElseThrow(() -> DomainException.notFound("no session '" + id + "'"));
+                .orElseThrow(() -> DomainException.notFound("session '" + id + "'"));
     }
 
     /** How many sessions are ahead of a pending one in its group's queue (for the pending explanation). */
@@ -174,7 +174,7 @@ public final class SessionService {
             events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
             return s.session();
         }
-        throw new DomainException(ErrorCode.CONFLICT, null, "the session changed while it was being destroyed; try again");
+        throw new DomainException(ErrorCode.CONFLICT, null, "The session changed while it was being destroyed; try again.");
     }
 
     /** What became of a requested status change. */

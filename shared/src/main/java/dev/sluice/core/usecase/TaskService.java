@@ -37,10 +37,10 @@ public final class TaskService {
 
     public BackgroundTask get(Principal caller, String id) {
         if (!TASK_ID.matcher(id).matches()) {
-            throw DomainException.notFound("no task " + id);
+            throw DomainException.notFound("task " + id);
         }
         return tasks.find(id).filter(t -> t.owner().equals(caller.subject()) || caller.isAdmin())
-                .orElseThrow(() -> DomainException.notFound("no task " + id));
+                .orElseThrow(() -> DomainException.notFound("task " + id));
     }
 
     public List<BackgroundTask> list(Principal caller, int limit) {
@@ -54,14 +54,14 @@ public final class TaskService {
     public BackgroundTask cancel(Principal caller, String id) {
         BackgroundTask task = get(caller, id);
         if (task.status().isFinal()) {
-            throw new DomainException(ErrorCode.CONFLICT, "id", "the task has already ended (" + task.status().wireName() + ")");
+            throw new DomainException(ErrorCode.CONFLICT, "id", "The task with id " + id + " has already ended (" + task.status().wireName() + ").");
         }
         if (FolderDeletion.KIND.equals(task.kind())) {
-            throw new DomainException(ErrorCode.CONFLICT, "id", "a folder deletion cannot be cancelled: part of its data is already removed");
+            throw new DomainException(ErrorCode.CONFLICT, "id", "The task with id " + id + " is a folder deletion, which cannot be cancelled: part of its data is already removed.");
         }
         BackgroundTask cancelled = tasks.finish(id, TaskStatus.CANCELLED, Map.of(), Optional.of("cancelled by the user"), clock.instant())
                 .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "id",
-                        "the task has already ended (" + get(caller, id).status().wireName() + ")"));
+                        "The task with id " + id + " has already ended (" + get(caller, id).status().wireName() + ")."));
         tasks.execution(id).ifPresent(arn -> workflow.stop(arn, "cancelled by the user"));
         if (BackgroundTask.KIND_CLONE.equals(task.kind())) {
             new CloneCleanup(folders, tasks, storage, events, clock).undoFolders(CloneJob.of(task), "cancelled");

@@ -86,8 +86,8 @@ public final class WebhookService {
         WebhookSubscription sub = new WebhookSubscription(WebhookSubscription.ID_PREFIX + ids.newId(), caller.subject(), url,
                 description, filter, secret, Optional.empty(), Optional.empty(), now, now, 1);
         if (!store.create(sub, MAX_PER_OWNER)) {
-            throw new DomainException(ErrorCode.CONFLICT, "url", "you already have " + MAX_PER_OWNER
-                    + " webhook subscriptions, the most one user may have; delete one first");
+            throw new DomainException(ErrorCode.CONFLICT, "url", "You already have " + MAX_PER_OWNER
+                    + " webhook subscriptions, the most one user may have; delete one before subscribing another url.");
         }
         try {
             rules.put(sub.id(), filter.eventPattern(sub.owner()));
@@ -105,10 +105,10 @@ public final class WebhookService {
     /** The caller's own subscription; anyone else's is "not found". */
     public WebhookSubscription get(Principal caller, String id) {
         if (!SUBSCRIPTION_ID.matcher(id).matches()) {
-            throw DomainException.notFound("no webhook subscription " + id);
+            throw DomainException.notFound("webhook subscription " + id);
         }
         return store.find(id).filter(s -> s.owner().equals(caller.subject()))
-                .orElseThrow(() -> DomainException.notFound("no webhook subscription " + id));
+                .orElseThrow(() -> DomainException.notFound("webhook subscription " + id));
     }
 
     public WebhookSubscription update(Principal caller, String id, Map<String, Object> body) {
@@ -123,7 +123,7 @@ public final class WebhookService {
         WebhookFilter filter = checkedSize(WebhookFilter.parse(f, current.filter()), current.owner());
         WebhookSubscription updated = current.withSettings(url, description, filter, clock.instant());
         if (!store.update(updated, current.version())) {
-            throw new DomainException(ErrorCode.CONFLICT, null, "the subscription was changed meanwhile; read it again and retry");
+            throw new DomainException(ErrorCode.CONFLICT, null, "The subscription was changed meanwhile; read it again and retry.");
         }
         if (!filter.equals(current.filter())) {
             rules.put(id, filter.eventPattern(current.owner()));
@@ -145,7 +145,7 @@ public final class WebhookService {
         String secret = WebhookSignature.secretOf(secretBytes.get());
         WebhookSubscription rotated = current.rotated(secret, now.plus(grace), now);
         if (!store.update(rotated, current.version())) {
-            throw new DomainException(ErrorCode.CONFLICT, null, "the subscription was changed meanwhile; read it again and retry");
+            throw new DomainException(ErrorCode.CONFLICT, null, "The subscription was changed meanwhile; read it again and retry.");
         }
         return new WithSecret(rotated, secret);
     }
@@ -170,7 +170,7 @@ public final class WebhookService {
             String sessionId = id.substring(WebhookSubscription.CALLBACK_PREFIX.length());
             if (!SESSION_ID.matcher(sessionId).matches()
                     || sessionOwner.apply(sessionId).filter(caller.subject()::equals).isEmpty()) {
-                throw DomainException.notFound("no session " + sessionId + " with deliveries to its callback_url");
+                throw DomainException.notFound("session " + sessionId + " with deliveries to its callback_url");
             }
             return;
         }
@@ -191,10 +191,10 @@ public final class WebhookService {
     public WebhookMessage replay(Principal caller, String id, String webhookId) {
         deliveriesOwned(caller, id);
         if (!WEBHOOK_ID.matcher(webhookId).matches()) {
-            throw DomainException.notFound("no recent delivery " + webhookId + " for subscription " + id);
+            throw DomainException.notFound("recent delivery " + webhookId + " for subscription " + id);
         }
         WebhookMessage message = log.find(id, webhookId)
-                .orElseThrow(() -> DomainException.notFound("no recent delivery " + webhookId + " for subscription " + id));
+                .orElseThrow(() -> DomainException.notFound("recent delivery " + webhookId + " for subscription " + id));
         log.removeDeadLetter(id, webhookId);
         WebhookMessage again = message.replayed(clock.instant());
         queue.send(again, Duration.ZERO);

@@ -69,7 +69,7 @@ public final class TargetAddressPolicy {
     /** The first resolved address that is allowed, after checking that every one is; refusal names the field. */
     public InetAddress checkAddresses(String field, String host, List<InetAddress> addresses) {
         if (addresses.isEmpty()) {
-            throw DomainException.invalid(field, "the host " + host + " does not resolve");
+            throw DomainException.invalid(field, "names the host " + host + ", which does not resolve");
         }
         for (InetAddress a : addresses) {
             refusal(a).ifPresent(why -> {

@@ -25,7 +25,7 @@ public final class WebhookTargets {
         try {
             addresses = transport.resolve(target.host());
         } catch (UnknownHostException e) {
-            throw DomainException.invalid(field, "the host " + target.host() + " does not resolve");
+            throw DomainException.invalid(field, "names the host " + target.host() + ", which does not resolve");
         }
         return new Checked(target, policy.checkAddresses(field, target.host(), addresses));
     }

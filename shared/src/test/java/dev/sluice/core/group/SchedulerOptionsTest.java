@@ -29,7 +29,7 @@ class SchedulerOptionsTest {
                 .isInstanceOfSatisfying(DomainException.class, e -> {
                     assertThat(e.field()).hasValue(field);
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
-                    assertThat(e.getMessage()).isNotBlank();
+                    dev.sluice.core.error.Sentences.assertReadsAsSentence(e);
                 });
     }
 

@@ -267,7 +267,7 @@ class SessionSpecTest {
         return e -> {
             assertThat(e.field()).hasValue(field);
             assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
-            assertThat(e.getMessage()).isNotBlank();
+            dev.sluice.core.error.Sentences.assertReadsAsSentence(e);
         };
     }
 
