@@ -122,8 +122,8 @@ public final class AgentWorkService {
         }
         if (groups.find(group).isEmpty()) {
             knownGroups.remove(group);
-            throw DomainException.invalid("resource_group", "resource_group '" + group + "' does not exist: an admin creates it "
-                    + "(PUT /resource-groups/" + group + ") before agents can join it");
+            throw DomainException.invalidBecause("resource_group", "resource_group '" + group + "' does not exist. An admin "
+                    + "creates it (PUT /resource-groups/" + group + ") before agents can join it.");
         }
         knownGroups.put(group, now);
     }
