@@ -116,10 +116,13 @@ public final class SchedulingPass {
         List<SessionStatusChanged> scheduledEvents = new java.util.ArrayList<>();
         for (SchedulingPlan.Placement p : plan.placements()) {
             List<Kernel> kernels = p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
+            // The time of the placement's own write, not of the snapshot the pass planned from (seconds earlier in a
+            // long pass): the history says when the session was scheduled.
+            Instant placedAt = clock.instant();
             Session scheduled = p.session().placedOn(kernels).transitionTo(SessionStatus.SCHEDULED, "scheduled",
-                    Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), now);
+                    Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), placedAt);
             if (placements.place(scheduled, p.session().sequence())) {
-                scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, now));
+                scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, placedAt));
                 placed++;
             } else {
                 conflicts++;
