@@ -252,7 +252,7 @@ public final class Planner {
         }
         if (pool.neverFits(needed)) {
             return new PendingExplanation(PendingExplanation.NEVER_FITS, false,
-                    "it asks for " + SlotVector.toSlots(needed) + ", more than any agent of this resource group has in total; "
+                    "it asks for " + SlotVector.toSlots(needed).describe() + ", more than any agent of this resource group has in total; "
                             + "it will never run here as asked", List.of(), passed, Optional.empty());
         }
         if (!pool.hasLiveAgents()) {
@@ -260,6 +260,6 @@ public final class Planner {
                     "no agent of this resource group is alive and schedulable", List.of(), passed, Optional.empty());
         }
         return new PendingExplanation(PendingExplanation.WAITING_FOR_CAPACITY, true,
-                "waiting for " + SlotVector.toSlots(needed) + " to free up on one agent", List.of(), passed, Optional.empty());
+                "waiting for " + SlotVector.toSlots(needed).describe() + " to free up on one agent", List.of(), passed, Optional.empty());
     }
 }

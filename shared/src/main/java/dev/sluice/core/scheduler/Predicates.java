@@ -75,7 +75,7 @@ final class Predicates {
                 .map(max -> PredicateResult.fail(PENDING_COUNT, "you have " + owner.pendingSessions() + " pending sessions, more than " + max))
                 .orElse(ALL_PASSED.get(3)));
         results.add(policy.maxPendingSlots().filter(max -> !withinLimit(owner.pendingSlots(), max))
-                .map(max -> PredicateResult.fail(PENDING_RESOURCE, "your pending sessions ask for " + owner.pendingSlots() + ", more than " + max))
+                .map(max -> PredicateResult.fail(PENDING_RESOURCE, "your pending sessions ask for " + owner.pendingSlots().describe() + ", more than " + max.describe()))
                 .orElse(ALL_PASSED.get(4)));
         ResourceSlots total = multiply(s.spec().requestedSlots(), s.spec().clusterSize());
         results.add(limit(USER_RESOURCE, "your", policy, owner, total));
@@ -86,8 +86,8 @@ final class Predicates {
 
     private static PredicateResult limit(String name, String whose, ResourcePolicy policy, Usage usage, ResourceSlots request) {
         return policy.maxTotalSlots().filter(max -> !withinLimit(usage.occupied().add(request), max))
-                .map(max -> PredicateResult.fail(name, whose + " sessions hold " + usage.occupied() + "; with " + request
-                        + " that would pass the limit " + max))
+                .map(max -> PredicateResult.fail(name, whose + " sessions hold " + usage.occupied().describe() + "; with "
+                        + request.describe() + " that would pass the limit " + max.describe()))
                 .orElse(PredicateResult.pass(name));
     }
 

@@ -210,4 +210,26 @@ public final class ResourceSlots {
     public String toString() {
         return toStrings().toString();
     }
+
+    /**
+     * The slots as a person writes them, for messages: {@code cpu=2 mem=8g cuda.device=1} (memory in the largest of
+     * k, m, g, t that divides it exactly, as requests may give it; bytes otherwise).
+     */
+    public String describe() {
+        StringBuilder out = new StringBuilder();
+        amounts.forEach((k, v) -> out.append(out.length() == 0 ? "" : " ").append(k).append('=')
+                .append(k.equals("mem") ? memory(v) : v.stripTrailingZeros().toPlainString()));
+        return out.length() == 0 ? "nothing" : out.toString();
+    }
+
+    private static String memory(BigDecimal bytes) {
+        String[] units = {"t", "g", "m", "k"};
+        for (int i = 0; i < units.length; i++) {
+            BigDecimal unit = BigDecimal.valueOf(1024).pow(units.length - i);
+            if (bytes.signum() > 0 && bytes.remainder(unit).signum() == 0) {
+                return bytes.divide(unit).toPlainString() + units[i];
+            }
+        }
+        return bytes.stripTrailingZeros().toPlainString();
+    }
 }

@@ -44,6 +44,16 @@ class PlannerTest {
         assertThat(why(plan, "big").reason()).isEqualTo(PendingExplanation.NEVER_FITS);
         assertThat(why(plan, "big").waiting()).isFalse();
         assertThat(why(plan, "new").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+        assertThat(why(plan, "new").message()).contains("cuda.device=2");
+    }
+
+    @Test
+    void pendingMessagesShowMemoryAsItWasAskedFor() {
+        Agent a = agent("a", slots("cuda.device", 1, "cpu", 16, "mem", "64g"));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(
+                session("first", 20, slots("cuda.device", 1, "mem", "1g")),
+                session("second", 10, slots("cuda.device", 1, "mem", "1g"))), List.of(a)));
+        assertThat(why(plan, "second").message()).contains("mem=1g").doesNotContain("1073741824");
     }
 
     @Test

@@ -22,6 +22,16 @@ class ResourceSlotsTest {
     }
 
     @Test
+    void messagesShowSlotsAsAPersonWritesThem() {
+        assertThat(slots(Map.of("cpu", 2, "mem", "1g", "cuda.device", 1)).describe().split(" "))
+                .containsExactlyInAnyOrder("cpu=2", "mem=1g", "cuda.device=1");
+        assertThat(slots(Map.of("mem", "1.5g")).describe()).isEqualTo("mem=1536m");
+        assertThat(slots(Map.of("mem", 1000, "cuda.shares", "0.50")).describe().split(" "))
+                .containsExactlyInAnyOrder("mem=1000", "cuda.shares=0.5");
+        assertThat(ResourceSlots.EMPTY.describe()).isEqualTo("nothing");
+    }
+
+    @Test
     void aMissingSlotCountsAsZero() {
         ResourceSlots s = slots(Map.of("cpu", 2));
         assertThat(s.get("cuda.device")).isEqualByComparingTo(BigDecimal.ZERO);
