@@ -221,8 +221,10 @@ final class FolderCommand implements Callable<Integer> {
                 throw usage("There is no such file or directory: " + local + ".");
             }
             List<Path> files;
-            Path base = java.nio.file.Files.isDirectory(local) ? local : local.toAbsolutePath().getParent();
-            try (Stream<Path> walk = java.nio.file.Files.walk(local)) {
+            // Absolute from here on: a relative file's parent and the file itself must be comparable paths.
+            Path source = local.toAbsolutePath().normalize();
+            Path base = java.nio.file.Files.isDirectory(source) ? source : source.getParent();
+            try (Stream<Path> walk = java.nio.file.Files.walk(source)) {
                 files = walk.filter(java.nio.file.Files::isRegularFile).sorted().toList();
             }
             long total = 0;

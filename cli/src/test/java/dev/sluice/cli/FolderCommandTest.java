@@ -114,6 +114,24 @@ class FolderCommandTest {
     }
 
     @Test
+    void aFileGivenByARelativePathIsUploadedUnderItsName() throws Exception {
+        Path file = Files.createTempFile(Path.of("target"), "relative-", ".bin");
+        try {
+            Files.writeString(file, "relative");
+            Path relative = Path.of("").toAbsolutePath().relativize(file.toAbsolutePath());
+            assertThat(relative.isAbsolute()).isFalse();
+            api.on("POST", "/folders/data/uploads", 200, "{\"path\":\"x\",\"method\":\"PUT\",\"url\":\"" + api.url() + "/s3/put\",\"expires_in\":3600}");
+            api.on("PUT", "/s3/put", 200, "");
+            CliRun.Result r = cli.run("folder", "upload", "data", relative.toString());
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(api.requests.stream().filter(q -> q.method().equals("POST")).map(q -> q.body().replaceAll(".*\"path\":\"([^\"]*)\".*", "$1")))
+                    .containsExactly(file.getFileName().toString());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void aMultipartUploadAsksForItsPartUrlsPageByPageAndCompletesWithEveryPart(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("big.bin"), "aaaabbbbcc");
         String url = api.url() + "/s3/part";
