@@ -275,7 +275,7 @@ public final class LocalRuntime implements AutoCloseable {
             agent.destroy();
         }));
         System.out.println("  agent:        local-agent-1 (process runtime; cpu=4 mem=16g cuda.device=2 declared) in group gpu-a100,");
-        System.out.println("                log in .sluice-local/agent.log");
+        System.out.println("                log in " + stateDir.resolve("agent.log"));
         System.out.println("READY");
         stop.await();
     }
