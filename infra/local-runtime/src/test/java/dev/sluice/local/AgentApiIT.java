@@ -358,7 +358,7 @@ class AgentApiIT {
         assertThat(api.get(base + ro + "/files", agentToken).status()).isEqualTo(200);
         assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"RUNNING\"}").status()).isEqualTo(200);
         ApiClient.Reply running = api.get(base + ro + "/files", agentToken);
-        assertThat(running.status()).as(running.body()).isEqualTo(409);
+        assertThat(running.status()).as("no listing once the session runs: %.300s", running.body()).isEqualTo(409);
         assertThat(running.errorField()).isEqualTo("id");
         assertThat(running.body()).contains("RUNNING").doesNotContain("X-Amz");
         assertThat(api.post(base + rw + "/uploads", agentToken, "{\"path\":\"result.txt\",\"size\":1}").status()).isEqualTo(200);

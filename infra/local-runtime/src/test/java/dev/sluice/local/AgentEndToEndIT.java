@@ -226,7 +226,7 @@ class AgentEndToEndIT {
 
         // The token, copied out of the agent: no URL for the running session's folder.
         ApiClient.Reply copied = api.get("/agent/sessions/" + bobSession + "/mounts/" + folder + "/files", local.agentToken(agent.id));
-        assertThat(copied.status()).as(copied.body()).isEqualTo(409);
+        assertThat(copied.status()).as("no listing for a running session: %.300s", copied.body()).isEqualTo(409);
         assertThat(copied.body()).doesNotContain("X-Amz").doesNotContain("secret.txt").contains("RUNNING");
 
         // Alice's workload, on the same agent, tries what the issue did.
