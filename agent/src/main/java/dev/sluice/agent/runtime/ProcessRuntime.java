@@ -148,6 +148,8 @@ public final class ProcessRuntime implements SessionRuntime {
             }
         }
         Uids range = uids.orElseThrow();
+        // Nor one that a process still runs as (a workload's daemon that outlived a removal it was not there for).
+        ProcessHandle.allProcesses().forEach(ph -> owner(ph).filter(u -> u >= range.first() && u <= range.last()).ifPresent(used::add));
         for (long uid = range.first(); uid <= range.last(); uid++) {
             if (!used.contains((int) uid)) {
                 Files.createDirectories(dir(sessionId));
@@ -362,11 +364,42 @@ public final class ProcessRuntime implements SessionRuntime {
         });
     }
 
+    /** The user a process runs as (the owner of its {@code /proc} entry), if it still runs (a zombie runs nothing). */
+    private static Optional<Integer> owner(ProcessHandle ph) {
+        try {
+            Path proc = Path.of("/proc/" + ph.pid());
+            String stat = Files.readString(proc.resolve("stat"));
+            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                return Optional.empty();
+            }
+            return Optional.of((Integer) Files.getAttribute(proc, "unix:uid"));
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void remove(String sessionId) {
         Path dir = dir(sessionId);
         if (!Files.exists(dir)) {
             return;
+        }
+        if (uids.isPresent()) {
+            // Whatever still runs as the session's user (a process it left in the background) ends with it: the user id
+            // goes to the next session, which must find nothing of this one's running.
+            try {
+                int uid = Integer.parseInt(Files.readString(dir.resolve("uid")).trim());
+                List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> owner(ph).orElse(-1) == uid).toList();
+                left.forEach(ProcessHandle::destroyForcibly);
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (left.stream().anyMatch(ph -> owner(ph).isPresent()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (IOException | NumberFormatException noUser) {
+                // never given one: nothing ran as it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

@@ -104,6 +104,20 @@ class ProcessIsolationTest {
     }
 
     @Test
+    void aProcessTheWorkloadLeftBehindEndsWithItsRemovalBeforeItsUserIdIsGivenAgain() throws Exception {
+        ProcessRuntime runtime = new ProcessRuntime(work, UIDS);
+        Recorder r = new Recorder();
+        runtime.start(assignment("s-1", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$SLUICE_DIR/daemon\"; exit 0"), r);
+        assertThat(r.exit.get(20, TimeUnit.SECONDS)).isZero();
+        long daemon = Long.parseLong(Files.readString(work.resolve("sessions/s-1/work/daemon")).trim());
+        assertThat(ProcessHandle.of(daemon)).as("it outlived its session").hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+
+        runtime.remove("s-1");
+
+        assertThat(ended(daemon, Duration.ofSeconds(10))).as("the daemon was killed with its session's removal").isTrue();
+    }
+
+    @Test
     void aReadOnlyFolderIsTheSessionsToReadNotToChange() throws Exception {
         ProcessRuntime runtime = new ProcessRuntime(work, UIDS);
         Path folder = Files.createDirectories(work.resolve("mounts/s-1/ref/sub"));
@@ -128,6 +142,24 @@ class ProcessIsolationTest {
         assertThatThrownBy(() -> ProcessRuntime.Uids.parse("0-10")).hasMessageContaining("workload.uids");
         assertThatThrownBy(() -> ProcessRuntime.Uids.parse("2000")).hasMessageContaining("workload.uids");
         assertThatThrownBy(() -> ProcessRuntime.Uids.parse("3000-2000")).hasMessageContaining("workload.uids");
+    }
+
+    /** Gone, or a zombie whose parent (whatever PID 1 is here) has not reaped it yet. */
+    private static boolean ended(long pid, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            Path stat = Path.of("/proc/" + pid + "/stat");
+            try {
+                String text = Files.readString(stat);
+                if (text.substring(text.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (java.io.IOException gone) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private static void awaitRunning(Recorder r) throws InterruptedException {
