@@ -29,7 +29,9 @@ public record AgentConfig(
         Map<String, String> declaredSlots,
         Path workDir,
         Duration stopGrace,
-        int logLines) {
+        int logLines,
+        Optional<dev.sluice.agent.runtime.ProcessRuntime.Uids> workloadUids,
+        boolean singleTenant) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
@@ -78,7 +80,16 @@ public record AgentConfig(
                 duration("heartbeat.interval", v.getOrDefault("heartbeat.interval", "20s")),
                 runtime, slots(v.getOrDefault("slots", "")),
                 Path.of(v.getOrDefault("work.dir", "/var/lib/sluice-agent")),
-                duration("stop.grace", v.getOrDefault("stop.grace", "10s")), logLines);
+                duration("stop.grace", v.getOrDefault("stop.grace", "10s")), logLines,
+                Optional.ofNullable(v.get("workload.uids")).filter(s -> !s.isBlank()).map(dev.sluice.agent.runtime.ProcessRuntime.Uids::parse),
+                bool("single.tenant", v.getOrDefault("single.tenant", "false")));
+    }
+
+    private static boolean bool(String key, String text) {
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false, not " + text);
+        }
+        return text.equals("true");
     }
 
     private static String require(Map<String, String> v, String key) {

@@ -41,6 +41,25 @@ public final class HttpControlPlane implements ControlPlaneClient {
         boolean iam = config.auth().equals("iam");
         this.credentials = iam ? DefaultCredentialsProvider.builder().build() : null;
         this.signer = iam ? AwsV4HttpSigner.create() : null;
+        if (!iam) {
+            refuseShared(config.tokenFile().orElseThrow());
+        }
+    }
+
+    /**
+     * The token is the agent's identity: whoever reads it can act as the agent (fetch any hosted session's folders).
+     * A token file that anyone but its owner may read is refused, not used.
+     */
+    static void refuseShared(Path token) {
+        try {
+            Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(token);
+            if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"))) {
+                throw new IllegalStateException("auth.token.file " + token + " may be read by others (mode "
+                        + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "); make it its owner's alone: chmod 600");
+            }
+        } catch (java.io.IOException | UnsupportedOperationException unreadable) {
+            // Not there yet (written by whoever refreshes it) or not a POSIX file system: checked no further.
+        }
     }
 
     @Override

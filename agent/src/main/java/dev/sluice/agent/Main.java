@@ -61,8 +61,20 @@ public final class Main {
         return new Capacity(found.slots(), found.computePlugins(), found.architecture(), gpus);
     }
 
-    static SessionRuntime runtime(AgentConfig config) {
+    static SessionRuntime runtime(AgentConfig config) throws java.io.IOException {
         if (config.runtime().equals("process")) {
+            if (config.workloadUids().isPresent()) {
+                return new ProcessRuntime(config.workDir(), config.workloadUids().get());
+            }
+            if (!config.singleTenant()) {
+                throw new IllegalStateException("runtime=process without workload.uids runs every workload as the agent's own user"
+                        + (ProcessRuntime.runningAsRoot() ? " (root)" : "")
+                        + ", which can read the agent's credentials and every session's files: set workload.uids (a range of"
+                        + " user ids, e.g. 200000-200999, with the agent running as root), or single.tenant=true on a machine"
+                        + " whose every session is yours");
+            }
+            System.out.println("{\"level\":\"WARN\",\"event\":\"single-tenant\",\"message\":\"runtime=process with"
+                    + " single.tenant=true: workloads run as the agent's own user and can act as the agent\"}");
             return new ProcessRuntime(config.workDir());
         }
         DockerRuntime docker = DockerRuntime.onThisHost(config.workDir());

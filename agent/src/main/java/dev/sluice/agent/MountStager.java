@@ -25,12 +25,16 @@ import java.util.stream.Stream;
 /**
  * Copies a session's folders onto the host before its workload starts, and saves a writable folder's new and changed
  * files back when it ends — through presigned URLs the control plane hands out for that session only, so the agent
- * holds no S3 permission. Each folder lands in {@code <dir>/<name>/}; a manifest of what was copied in (path → size and
- * modification time) tells what changed. Files deleted by the workload are not deleted from the folder.
+ * holds no S3 permission. Each folder lands in a directory of its own; a manifest of what was copied in (path → size and
+ * modification time) tells what changed. The manifest and the partial downloads live in a separate state directory
+ * that the caller keeps where no folder's name can reach it (a folder named {@code data.parts} beside {@code data} must
+ * never be taken for {@code data}'s temporary files). Files deleted by the workload are not deleted from the folder.
  */
 public final class MountStager {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String MANIFEST = ".sluice-manifest.json";
+    /** Inside the mount's state directory: what was copied in, and where downloads are written before they move. */
+    static final String MANIFEST = "manifest.json";
+    static final String PARTS = "parts";
     private static final int PARALLEL = 8;
 
     private final ControlPlaneClient client;
@@ -44,11 +48,14 @@ public final class MountStager {
     public record Moved(int files, long bytes) {
     }
 
-    /** Copies every file of the mounted folder into {@code target}; fails with a message naming the folder. */
-    public Moved stageIn(String sessionId, String mount, Path target) throws IOException, InterruptedException {
+    /**
+     * Copies every file of the mounted folder into {@code target}, keeping its manifest and partial downloads in
+     * {@code state} (a directory of this mount's own, outside {@code target}); fails with a message naming the folder.
+     */
+    public Moved stageIn(String sessionId, String mount, Path target, Path state) throws IOException, InterruptedException {
         Files.createDirectories(target);
         Path root = target.toRealPath();
-        Path parts = Files.createDirectories(target.resolveSibling(target.getFileName() + ".parts"));
+        Path parts = Files.createDirectories(state.resolve(PARTS));
         Map<String, long[]> manifest = new TreeMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
             Thread t = new Thread(r, "stage-in-" + sessionId);
@@ -70,7 +77,7 @@ public final class MountStager {
                     Path file = inside(root, path);
                     URI url = URI.create(item.path("url").asText());
                     long size = item.path("size").asLong();
-                    downloads.add(pool.submit(() -> download(url, file, size, parts)));
+                    downloads.add(pool.submit(() -> download(url, mount, path, file, size, parts)));
                     bytes += size;
                     files++;
                 }
@@ -90,13 +97,16 @@ public final class MountStager {
             }
             Files.deleteIfExists(parts);
         }
-        JSON.writeValue(target.resolveSibling(target.getFileName() + MANIFEST).toFile(), manifest);
+        JSON.writeValue(state.resolve(MANIFEST).toFile(), manifest);
         return new Moved(files, bytes);
     }
 
-    /** Saves the files under {@code source} that are new or changed since {@link #stageIn} into the mounted folder. */
-    public Moved stageOut(String sessionId, String mount, Path source) throws IOException, InterruptedException {
-        Path manifestFile = source.resolveSibling(source.getFileName() + MANIFEST);
+    /**
+     * Saves the files under {@code source} that are new or changed since {@link #stageIn} (by the manifest it left in
+     * {@code state}) into the mounted folder.
+     */
+    public Moved stageOut(String sessionId, String mount, Path source, Path state) throws IOException, InterruptedException {
+        Path manifestFile = state.resolve(MANIFEST);
         Map<String, List<Long>> before = Files.exists(manifestFile)
                 ? JSON.readValue(manifestFile.toFile(), JSON.getTypeFactory().constructMapType(TreeMap.class,
                         JSON.getTypeFactory().constructType(String.class),
@@ -155,9 +165,13 @@ public final class MountStager {
         return new Moved(changed.size(), bytes);
     }
 
-    private Path download(URI url, Path file, long size, Path parts) throws IOException, InterruptedException {
-        Files.createDirectories(file.getParent());
-        // Beside the folder's directory, not in it: a file of the folder may itself end in ".part".
+    private Path download(URI url, String mount, String path, Path file, long size, Path parts) throws IOException, InterruptedException {
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IOException("file '" + path + "' of folder '" + mount + "' cannot be written: a file of the folder has the name of its directory");
+        }
+        // In the mount's state directory, never in the folder's: a file of the folder may itself end in ".part".
         Path part = Files.createTempFile(parts, "download-", ".part");
         HttpResponse<Path> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(30)).build(),
                 HttpResponse.BodyHandlers.ofFile(part));
@@ -169,7 +183,13 @@ public final class MountStager {
             Files.deleteIfExists(part);
             throw new IOException("downloading '" + file.getFileName() + "' gave " + Files.size(part) + " bytes of " + size);
         }
-        return Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            return Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileSystemException e) {
+            Files.deleteIfExists(part);
+            throw new IOException("file '" + path + "' of folder '" + mount + "' cannot be written: " + (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
+                    ? "it is also a directory of the folder (other files lie below it)" : String.valueOf(e.getReason())));
+        }
     }
 
     /** The file a folder path names, refusing any path that would leave the folder's directory. */

@@ -21,10 +21,17 @@ import java.util.stream.Stream;
  * wrote into a writable folder is saved back before the end is reported; a save that fails ends the session in ERROR
  * ({@code folder-save-failed}) rather than report a success whose output is lost. The list of a session's writable
  * folders is kept on disk, so an agent restarted mid-session still saves them.
+ *
+ * <p>What the staging itself keeps (each folder's manifest and partial downloads, the list of writable folders) lives
+ * in names that start with a dot, which no folder name does: no mount can reach, replace or delete another's state.
  */
 public final class StagingRuntime implements SessionRuntime {
     /** Folder names never start with a dot, so this cannot be a folder's directory. */
     private static final String WRITABLE = ".writable";
+    /** Per folder, {@code .staging/<name>/}: its manifest and partial downloads; unreachable from any folder's name. */
+    private static final String STATE = ".staging";
+    /** The folder names the control plane allows (SessionSpec); anything else is refused before it touches the disk. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final SessionRuntime runtime;
     private final MountStager stager;
@@ -64,21 +71,45 @@ public final class StagingRuntime implements SessionRuntime {
                 listener.preparing();
                 List<Assignment.Mount> local = new ArrayList<>();
                 List<String> writable = new ArrayList<>();
+                Files.createDirectories(dir(a.sessionId()));
+                try {
+                    // Others pass through to a folder given to them, never list the sessions or what one mounts.
+                    Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                    Files.setPosixFilePermissions(dir(a.sessionId()), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // its own defaults stand
+                }
+                privateDir(Files.createDirectories(dir(a.sessionId()).resolve(STATE)));
                 for (Assignment.Mount m : a.mounts()) {
                     if (!isFolder(m)) {
                         local.add(m);
                         continue;
                     }
+                    if (!NAME.matcher(m.name()).matches()) {
+                        throw new IOException("'" + m.name() + "' is not a folder name");
+                    }
                     Path target = dir(a.sessionId()).resolve(m.name());
-                    stager.stageIn(a.sessionId(), m.name(), target);
                     boolean readOnly = m.permission().equals("ro");
-                    openUp(target, readOnly);
+                    try {
+                        stager.stageIn(a.sessionId(), m.name(), target, state(a.sessionId(), m.name()));
+                        runtime.grant(a.sessionId(), target, !readOnly);
+                    } catch (java.nio.file.FileSystemException e) {
+                        throw new IOException("folder '" + m.name() + "': " + describe(e, dir(a.sessionId())), e);
+                    }
                     local.add(new Assignment.Mount(m.name(), target.toAbsolutePath().toString(), m.permission(), m.path()));
                     if (!readOnly) {
                         writable.add(m.name());
                     }
                     if (stoppedWhileStaging.contains(a.sessionId())) {
                         break;
+                    }
+                }
+                // Every folder is where the workload will look for it, or nothing runs: a missing input never ends
+                // in a success.
+                for (Assignment.Mount m : local) {
+                    if (!Files.isDirectory(Path.of(m.location()), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && a.mounts().stream().anyMatch(x -> x.name().equals(m.name()) && isFolder(x))) {
+                        throw new IOException("folder '" + m.name() + "' is not on the host after copying it in");
                     }
                 }
                 Files.writeString(dir(a.sessionId()).resolve(WRITABLE), String.join("\n", writable));
@@ -108,23 +139,43 @@ public final class StagingRuntime implements SessionRuntime {
         t.start();
     }
 
-    /**
-     * The agent may run with a strict umask and the workload as another user (a container's root or its own user):
-     * folders it reads are world-readable, folders it writes world-writable. Only this session's directory is mounted
-     * into its container.
-     */
-    private static void openUp(Path target, boolean readOnly) throws IOException {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs = java.nio.file.attribute.PosixFilePermissions
-                .fromString(readOnly ? "rwxr-xr-x" : "rwxrwxrwx");
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> files = java.nio.file.attribute.PosixFilePermissions
-                .fromString(readOnly ? "rw-r--r--" : "rw-rw-rw-");
-        try (Stream<Path> walk = Files.walk(target)) {
-            for (Path p : walk.toList()) {
-                Files.setPosixFilePermissions(p, Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? dirs : files);
-            }
+    private Path state(String sessionId, String name) {
+        return dir(sessionId).resolve(STATE).resolve(name);
+    }
+
+    /** The staging's own state: the agent's alone (partial downloads of a folder are nobody else's to read). */
+    private static void privateDir(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException notPosix) {
             // Not a POSIX file system: its own defaults stand.
         }
+    }
+
+    /** What went wrong with a file, in words, naming it relative to the session's directory (not the host's paths). */
+    static String describe(java.nio.file.FileSystemException e, Path sessionDir) {
+        String file = e.getFile() == null ? "a file" : "'" + relative(sessionDir, e.getFile()) + "'";
+        String reason;
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            reason = "already exists";
+        } else if (e instanceof java.nio.file.NoSuchFileException) {
+            reason = "does not exist";
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            reason = "may not be written (permission denied)";
+        } else if (e instanceof java.nio.file.NotDirectoryException) {
+            reason = "is not a directory";
+        } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            reason = "is a directory that is not empty";
+        } else {
+            reason = e.getReason() == null ? e.getClass().getSimpleName() : e.getReason();
+        }
+        return file + " " + reason;
+    }
+
+    private static String relative(Path sessionDir, String file) {
+        Path p = Path.of(file);
+        Path base = sessionDir.toAbsolutePath();
+        return p.toAbsolutePath().startsWith(base) ? base.relativize(p.toAbsolutePath()).toString() : p.getFileName().toString();
     }
 
     /** Forwards every step; at the end, saves the writable folders first. */
@@ -183,7 +234,7 @@ public final class StagingRuntime implements SessionRuntime {
         try {
             for (String name : Files.readAllLines(list)) {
                 if (!name.isBlank()) {
-                    stager.stageOut(sessionId, name, dir(sessionId).resolve(name));
+                    stager.stageOut(sessionId, name, dir(sessionId).resolve(name), state(sessionId, name));
                 }
             }
             return Optional.empty();

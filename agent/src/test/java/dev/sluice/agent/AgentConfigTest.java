@@ -43,4 +43,36 @@ class AgentConfigTest {
         assertThatThrownBy(() -> AgentConfig.from(Map.of("api.endpoint", "https://x", "resource.group", "g", "slots", "gpu")))
                 .hasMessageContaining("slots");
     }
+
+    @Test
+    void theProcessRuntimeRefusesToRunWorkloadsAsTheAgentUnlessToldTheMachineIsSingleTenant() throws Exception {
+        Map<String, String> base = Map.of("api.endpoint", "https://x", "resource.group", "g", "runtime", "process",
+                "work.dir", dir.resolve("work").toString());
+        assertThatThrownBy(() -> Main.runtime(AgentConfig.from(base))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("workload.uids").hasMessageContaining("single.tenant=true").hasMessageContaining("credentials");
+        Map<String, String> single = new java.util.HashMap<>(base);
+        single.put("single.tenant", "true");
+        assertThat(Main.runtime(AgentConfig.from(single)).name()).isEqualTo("process");
+        single.put("single.tenant", "yes");
+        assertThatThrownBy(() -> AgentConfig.from(single)).hasMessageContaining("single.tenant");
+        Map<String, String> isolated = new java.util.HashMap<>(base);
+        isolated.put("workload.uids", "231100-231199");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        dev.sluice.agent.runtime.SessionRuntime runtime = Main.runtime(AgentConfig.from(isolated));
+        assertThat(((dev.sluice.agent.runtime.ProcessRuntime) runtime).isolated()).isTrue();
+        isolated.put("workload.uids", "5-10");
+        assertThatThrownBy(() -> AgentConfig.from(isolated)).hasMessageContaining("workload.uids");
+    }
+
+    @Test
+    void aTokenFileOthersMayReadIsRefused() throws Exception {
+        Path token = Files.writeString(dir.resolve("agent-token"), "t");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        AgentConfig config = AgentConfig.from(Map.of("api.endpoint", "http://127.0.0.1:1", "resource.group", "g", "auth", "token",
+                "auth.token.file", token.toString()));
+        assertThatThrownBy(() -> new HttpControlPlane(config)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("rw-r--r--").hasMessageContaining("chmod 600");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(new HttpControlPlane(config)).isNotNull();
+    }
 }

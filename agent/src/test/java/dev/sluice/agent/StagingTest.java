@@ -120,7 +120,7 @@ class StagingTest {
         MountStager stager = new MountStager(api);
         Path target = work.resolve("mounts/s-1/data");
 
-        MountStager.Moved in = stager.stageIn("s-1", "data", target);
+        MountStager.Moved in = stager.stageIn("s-1", "data", target, work.resolve("state/data"));
 
         assertThat(in.files()).isEqualTo(3);
         assertThat(in.bytes()).isEqualTo(5 + 4 + 70_000);
@@ -137,7 +137,7 @@ class StagingTest {
         Files.writeString(target.resolve("results/out.csv"), "x,y\n");
         api.calls.clear();
 
-        MountStager.Moved out = stager.stageOut("s-1", "data", target);
+        MountStager.Moved out = stager.stageOut("s-1", "data", target, work.resolve("state/data"));
 
         assertThat(api.calls).containsExactlyInAnyOrder("upload data dir/b.txt 12", "upload data results/out.csv 4");
         assertThat(out.files()).isEqualTo(2);
@@ -151,7 +151,7 @@ class StagingTest {
         objects.put("out/a.txt", bytes("alpha"));
         MountStager stager = new MountStager(api);
         Path target = work.resolve("mounts/s-9/out");
-        stager.stageIn("s-9", "out", target);
+        stager.stageIn("s-9", "out", target, work.resolve("state/out"));
         Path secret = Files.writeString(work.resolve("agent-token"), "do not upload");
         Files.createSymbolicLink(target.resolve("token-link"), secret);
         Files.createDirectories(work.resolve("host-dir"));
@@ -160,7 +160,7 @@ class StagingTest {
         Files.writeString(target.resolve("result.txt"), "42");
         api.calls.clear();
 
-        stager.stageOut("s-9", "out", target);
+        stager.stageOut("s-9", "out", target, work.resolve("state/out"));
 
         assertThat(api.calls).containsExactly("upload out result.txt 2");
         assertThat(objects).doesNotContainKeys("out/token-link", "out/dir-link/shadow");
@@ -188,7 +188,7 @@ class StagingTest {
                 return new Reply(200, page);
             }
         };
-        assertThatThrownBy(() -> new MountStager(lying).stageIn("s-1", "data", work.resolve("x/data")))
+        assertThatThrownBy(() -> new MountStager(lying).stageIn("s-1", "data", work.resolve("x/data"), work.resolve("x/.staging/data")))
                 .isInstanceOf(IOException.class).hasMessageContaining("missing.txt").hasMessageContaining("404");
         assertThat(work.resolve("x/data/missing.txt")).doesNotExist();
         assertThat(work.resolve("x/data/missing.txt.part")).doesNotExist();
@@ -399,5 +399,85 @@ class StagingTest {
             assertThat(left.map(p -> p.getFileName().toString())).as("no download leftovers beside the copies")
                     .noneMatch(n -> n.endsWith(".parts"));
         }
+    }
+
+    /**
+     * Names that could reach another folder's staging state, today's or an earlier layout's: a folder's partial
+     * downloads ({@code <x>.parts}), its manifest ({@code <x>.sluice-manifest.json}), and whatever the state directory
+     * holds ({@code parts}, {@code manifest.json}, {@code staging}, {@code writable}).
+     */
+    static final List<String> COLLIDING = List.of("coll", "coll.parts", "coll.part", "coll.sluice-manifest.json", "coll.parts.parts",
+            "mf", "mf.sluice-manifest.json", "parts", "manifest.json", "staging", "writable", "coll.staging", "coll.manifest.json",
+            "sluice-manifest.json", "coll.writable");
+
+    /** All in one session, in both orders: every pair of names is staged with each of the two first. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "reversed={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void foldersWhoseNamesCouldCollideWithAnothersStagingStateAreEachCopiedInAndSavedWhole(boolean reversed) throws Exception {
+        List<String> names = new ArrayList<>(COLLIDING);
+        if (reversed) {
+            Collections.reverse(names);
+        }
+        List<Assignment.Mount> mounts = new ArrayList<>();
+        for (String name : names) {
+            objects.put(name + "/in.txt", bytes("input of " + name));
+            objects.put(name + "/sub/deep.txt", bytes("deep of " + name));
+            objects.put(name + "/x.part", bytes("a file of " + name + " that ends in .part"));
+            mounts.add(new Assignment.Mount(name, "folders/f-" + name + "/", "rw", "/home/work/" + name));
+        }
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        Heard heard = new Heard();
+        staging.start(assignment("s-c", mounts.toArray(Assignment.Mount[]::new)), heard);
+        assertThat(inner.startedOne.await(20, TimeUnit.SECONDS)).as(heard.steps.toString()).isTrue();
+
+        Assignment run = inner.started.get(0);
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            Path dir = Path.of(run.mounts().get(i).location());
+            assertThat(dir.getFileName().toString()).isEqualTo(name);
+            try (var files = Files.walk(dir)) {
+                assertThat(files.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList())
+                        .as("folder %s holds its own files and nothing else", name).containsExactly("in.txt", "sub/deep.txt", "x.part");
+            }
+            assertThat(Files.readString(dir.resolve("in.txt"))).isEqualTo("input of " + name);
+            Files.writeString(dir.resolve("sub/deep.txt"), "changed in " + name);
+        }
+        api.calls.clear();
+        inner.listeners.get("s-c").exited(0);
+
+        assertThat(heard.steps).last().isEqualTo("exited 0");
+        assertThat(api.calls).as("each folder saves exactly its one changed file: every manifest was its own")
+                .containsExactlyInAnyOrderElementsOf(COLLIDING.stream().map(n -> "upload " + n + " sub/deep.txt " + ("changed in " + n).length()).toList());
+        for (String name : COLLIDING) {
+            assertThat(new String(objects.get(name + "/sub/deep.txt"), StandardCharsets.UTF_8)).isEqualTo("changed in " + name);
+        }
+    }
+
+    @Test
+    void aNameThatIsNoFolderNameIsRefusedBeforeItTouchesTheDisk() throws Exception {
+        for (String bad : List.of("..", ".staging", "a/b", ".writable")) {
+            Recording inner = new Recording();
+            Heard heard = new Heard();
+            new StagingRuntime(inner, new MountStager(api), work).start(assignment("s-bad", new Assignment.Mount(bad, "folders/x/", "rw", "/x")), heard);
+            assertThat(heard.ended.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(heard.steps).last().asString().isEqualTo("failed folder-staging-failed: could not copy the session's folders onto the host: '"
+                    + bad + "' is not a folder name");
+            assertThat(inner.started).isEmpty();
+        }
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenFailsTheStagingSayingWhyWithoutTheHostsPaths() throws Exception {
+        objects.put("data/a", bytes("a file"));
+        objects.put("data/a/b", bytes("a file below a file"));
+        Recording inner = new Recording();
+        Heard heard = new Heard();
+        new StagingRuntime(inner, new MountStager(api), work).start(assignment("s-5", new Assignment.Mount("data", "folders/f-1/", "ro", "/d")), heard);
+        assertThat(heard.ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard.steps).last().asString().startsWith("failed folder-staging-failed: could not copy the session's folders onto the host: "
+                + "file 'a").doesNotContain(work.toString())
+                .containsPattern("file 'a(/b)?' of folder 'data' cannot be written: (a file of the folder has the name of its directory|it is also a directory of the folder)");
+        assertThat(inner.started).isEmpty();
     }
 }

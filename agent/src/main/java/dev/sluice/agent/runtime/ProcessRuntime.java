@@ -18,31 +18,173 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * Runs each session as a child process: its startup command under {@code /bin/sh} with the session's environment, in a
- * directory of its own ({@code <work>/sessions/<id>/}) holding its output, its process id and, once it ends, its exit
- * code. A small shell wrapper writes the exit code and forwards SIGTERM to the command, so an agent that restarts
- * finds what ended meanwhile and follows what still runs. What runs locally and in tests; on GPU hosts, Docker.
+ * Runs each session as a child process: its startup command under {@code /bin/sh} with the session's environment. The
+ * agent keeps, per session, a directory ({@code <work>/sessions/<id>/}) holding its output, its process id and, once
+ * it ends, its exit code; the workload itself works in {@code <id>/work/} ({@code SLUICE_DIR}, its home and working
+ * directory). A small shell wrapper writes the exit code and forwards SIGTERM to the command, so an agent that
+ * restarts finds what ended meanwhile and follows what still runs. What runs locally and in tests; on GPU hosts, Docker.
+ *
+ * <p><b>Isolation.</b> With a range of user ids ({@code workload.uids}; the agent runs as root), every session runs
+ * under a user id of its own from that range ({@code setpriv}: no groups, no new privileges): its working directory and
+ * its folders belong to it alone (mode 0700), the agent's own files (its pid and exit-code records, its token, the
+ * other sessions) are out of its reach. Without a range, every workload runs as the agent's own user and can read
+ * whatever the agent can — its credentials included: the agent only runs that way when configured single-tenant.
  */
 public final class ProcessRuntime implements SessionRuntime {
-    /** Forwards TERM to the command, waits for it, and records its exit code atomically. */
+    /**
+     * Forwards TERM to the command, waits for it, and records its exit code atomically. {@code $1} is the session's
+     * directory (the agent's, where the exit code goes); what follows is the command that switches to the workload's
+     * user (nothing when not isolated).
+     */
     static final String WRAPPER = ""
-            + "\"$SLUICE_SHELL\" -c \"$SLUICE_COMMAND\" &\n"
+            + "state=$1; shift\n"
+            + "\"$@\" \"$SLUICE_SHELL\" -c \"$SLUICE_COMMAND\" &\n"
             + "child=$!\n"
             + "trap 'kill -TERM $child 2>/dev/null' TERM INT\n"
             + "wait $child; code=$?\n"
             + "while kill -0 $child 2>/dev/null; do wait $child; code=$?; done\n"
-            + "echo $code > \"$SLUICE_DIR/exit_code.tmp\" && mv \"$SLUICE_DIR/exit_code.tmp\" \"$SLUICE_DIR/exit_code\"\n"
+            + "echo $code > \"$state/exit_code.tmp\" && mv \"$state/exit_code.tmp\" \"$state/exit_code\"\n"
             + "exit $code\n";
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> TRAVERSE_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY_DIR =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY_FILE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+
+    /** A range of user ids for workloads, one per session, e.g. {@code 200000-200999}. */
+    public record Uids(int first, int last) {
+        public Uids {
+            if (first < 1000 || last < first) {
+                throw new IllegalArgumentException("workload.uids must be a range such as 200000-200999 (first at least 1000), not "
+                        + first + "-" + last);
+            }
+        }
+
+        public static Uids parse(String text) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})-(\\d{1,9})").matcher(text.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("workload.uids must be a range such as 200000-200999, not " + text);
+            }
+            return new Uids(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+    }
     /** An interactive session without a command: a kernel that idles until destroyed. */
     static final String IDLE = "exec sleep 2147483647";
 
     private final Path root;
+    private final Optional<Uids> uids;
     private final Map<String, ProcessHandle> processes = new ConcurrentHashMap<>();
     /** Stops asked for before the process existed: honoured as soon as it does. */
     private final Map<String, Duration> stopsBeforeStart = new ConcurrentHashMap<>();
 
+    /** Every workload as the agent's own user: single-tenant only (see the class comment). */
     public ProcessRuntime(Path workDir) {
         this.root = workDir.resolve("sessions");
+        this.uids = Optional.empty();
+    }
+
+    /**
+     * Every session under a user id of its own from {@code uids}. Refuses to start unless the agent runs as root (it
+     * must switch users), {@code setpriv} is there, and a workload can reach its directories (every directory above the
+     * work directory lets others through).
+     */
+    public ProcessRuntime(Path workDir, Uids uids) throws IOException {
+        this.root = workDir.resolve("sessions");
+        this.uids = Optional.of(uids);
+        if (!runningAsRoot()) {
+            throw new IllegalStateException("workload.uids needs the agent to run as root (it starts each workload as its own user)");
+        }
+        if (!Files.isExecutable(Path.of(SETPRIV))) {
+            throw new IllegalStateException("workload.uids needs " + SETPRIV + " (util-linux) to start workloads as their own user");
+        }
+        Files.createDirectories(root);
+        for (Path p = root.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IllegalStateException("a workload running as its own user cannot reach the work directory: " + p
+                        + " lets nobody else through (chmod o+x it, or choose another work.dir)");
+            }
+        }
+        // Others may pass through to their own session's directory, never list or read what is there.
+        Files.setPosixFilePermissions(workDir, TRAVERSE_ONLY);
+        Files.setPosixFilePermissions(root, TRAVERSE_ONLY);
+    }
+
+    static final String SETPRIV = "/usr/bin/setpriv";
+
+    /** Whether this process runs as root (the owner of {@code /proc/self} is the effective user). */
+    public static boolean runningAsRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Whether workloads run as users of their own. */
+    public boolean isolated() {
+        return uids.isPresent();
+    }
+
+    /**
+     * The session's user id, given it the first time (the lowest of the range no other session's directory holds);
+     * recorded in the session's directory, which the workload cannot change.
+     */
+    synchronized int uidOf(String sessionId) throws IOException {
+        Path file = dir(sessionId).resolve("uid");
+        if (Files.exists(file)) {
+            return Integer.parseInt(Files.readString(file).trim());
+        }
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        if (Files.isDirectory(root)) {
+            try (Stream<Path> dirs = Files.list(root)) {
+                for (Path d : dirs.toList()) {
+                    try {
+                        used.add(Integer.parseInt(Files.readString(d.resolve("uid")).trim()));
+                    } catch (IOException | NumberFormatException none) {
+                        // a session without a user id (not started yet, or from a non-isolated run)
+                    }
+                }
+            }
+        }
+        Uids range = uids.orElseThrow();
+        // Nor one that a process still runs as (a workload's daemon that outlived a removal it was not there for).
+        ProcessHandle.allProcesses().forEach(ph -> owner(ph).filter(u -> u >= range.first() && u <= range.last()).ifPresent(used::add));
+        for (long uid = range.first(); uid <= range.last(); uid++) {
+            if (!used.contains((int) uid)) {
+                Files.createDirectories(dir(sessionId));
+                Files.setPosixFilePermissions(dir(sessionId), TRAVERSE_ONLY);
+                Files.writeString(file, Long.toString(uid));
+                return (int) uid;
+            }
+        }
+        throw new IOException("every user id of workload.uids " + range.first() + "-" + range.last() + " is taken by a session");
+    }
+
+    /**
+     * A directory staged for the session (a folder copied in): isolated, it becomes the session's user's alone (a
+     * read-only folder it may read, not change); otherwise open to whatever user the workload runs as.
+     */
+    @Override
+    public void grant(String sessionId, Path dir, boolean writable) throws IOException {
+        if (uids.isEmpty()) {
+            SessionRuntime.super.grant(sessionId, dir, writable);
+            return;
+        }
+        int uid = uidOf(sessionId);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs = java.nio.file.attribute.PosixFilePermissions
+                .fromString(writable ? "rwx------" : "r-x------");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> files = java.nio.file.attribute.PosixFilePermissions
+                .fromString(writable ? "rw-------" : "r--------");
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.toList()) {
+                Files.setAttribute(p, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (!Files.isSymbolicLink(p)) {
+                    Files.setPosixFilePermissions(p, Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? dirs : files);
+                }
+            }
+        }
     }
 
     @Override
@@ -61,13 +203,35 @@ public final class ProcessRuntime implements SessionRuntime {
                 listener.preparing();
                 Path dir = dir(a.sessionId());
                 Files.createDirectories(dir);
-                ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", WRAPPER).directory(dir.toFile())
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("output.log").toFile()));
+                Path work = Files.createDirectories(dir.resolve("work"));
+                Path log = dir.resolve("output.log");
+                if (!Files.exists(log)) {
+                    Files.createFile(log);
+                }
+                List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER, "sluice-wrapper", dir.toString()));
+                if (uids.isPresent()) {
+                    // The agent's records (pid, exit code, output) stay root's; the workload gets its own directory.
+                    int uid = uidOf(a.sessionId());
+                    Files.setPosixFilePermissions(dir, TRAVERSE_ONLY);
+                    Files.setPosixFilePermissions(log, OWNER_ONLY_FILE);
+                    Files.setAttribute(work, "unix:uid", uid);
+                    Files.setAttribute(work, "unix:gid", uid);
+                    Files.setPosixFilePermissions(work, OWNER_ONLY_DIR);
+                    argv.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--no-new-privs", "--"));
+                }
+                ProcessBuilder pb = new ProcessBuilder(argv).directory(work.toFile())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
                 Map<String, String> env = pb.environment();
+                if (uids.isPresent()) {
+                    // Nothing of the agent's own environment (its settings, its credentials' location) reaches the workload.
+                    env.clear();
+                    env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                    env.put("HOME", work.toString());
+                }
                 env.putAll(a.environment());
                 env.put("SLUICE_SHELL", "/bin/sh");
                 env.put("SLUICE_COMMAND", a.startupCommand().orElse(IDLE));
-                env.put("SLUICE_DIR", dir.toString());
+                env.put("SLUICE_DIR", work.toString());
                 env.put("SLUICE_SESSION_ID", a.sessionId());
                 env.put("SLUICE_KERNEL_ID", a.kernelId());
                 env.put("SLUICE_CLUSTER_ROLE", a.clusterRole());
@@ -171,6 +335,9 @@ public final class ProcessRuntime implements SessionRuntime {
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path d : dirs.sorted().toList()) {
                 String id = d.getFileName().toString();
+                if (!Files.exists(d.resolve("pid")) && !Files.exists(d.resolve("exit_code"))) {
+                    continue; // a user id given while its folders were copied in: nothing was started
+                }
                 Optional<ProcessHandle> alive = recordedProcess(id);
                 Optional<Integer> code = exitCodeFile(id);
                 found.add(new Workload(id, alive.isPresent(), code.map(OptionalInt::of).orElse(OptionalInt.empty()),
@@ -197,11 +364,42 @@ public final class ProcessRuntime implements SessionRuntime {
         });
     }
 
+    /** The user a process runs as (the owner of its {@code /proc} entry), if it still runs (a zombie runs nothing). */
+    private static Optional<Integer> owner(ProcessHandle ph) {
+        try {
+            Path proc = Path.of("/proc/" + ph.pid());
+            String stat = Files.readString(proc.resolve("stat"));
+            if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                return Optional.empty();
+            }
+            return Optional.of((Integer) Files.getAttribute(proc, "unix:uid"));
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void remove(String sessionId) {
         Path dir = dir(sessionId);
         if (!Files.exists(dir)) {
             return;
+        }
+        if (uids.isPresent()) {
+            // Whatever still runs as the session's user (a process it left in the background) ends with it: the user id
+            // goes to the next session, which must find nothing of this one's running.
+            try {
+                int uid = Integer.parseInt(Files.readString(dir.resolve("uid")).trim());
+                List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> owner(ph).orElse(-1) == uid).toList();
+                left.forEach(ProcessHandle::destroyForcibly);
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (left.stream().anyMatch(ph -> owner(ph).isPresent()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (IOException | NumberFormatException noUser) {
+                // never given one: nothing ran as it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

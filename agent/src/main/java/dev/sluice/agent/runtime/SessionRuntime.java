@@ -44,6 +44,26 @@ public interface SessionRuntime {
     }
 
     /** The steps of one workload. */
+    /**
+     * Makes a directory staged for the session (a folder copied onto the host) usable by its workload. By default the
+     * workload may run as any user (a container's root or its own user): folders it reads are world-readable, folders
+     * it writes world-writable; a runtime that runs each session as a user of its own gives the directory to that user.
+     */
+    default void grant(String sessionId, java.nio.file.Path dir, boolean writable) throws java.io.IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> dirs = java.nio.file.attribute.PosixFilePermissions
+                .fromString(writable ? "rwxrwxrwx" : "rwxr-xr-x");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> files = java.nio.file.attribute.PosixFilePermissions
+                .fromString(writable ? "rw-rw-rw-" : "rw-r--r--");
+        try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p : walk.toList()) {
+                java.nio.file.Files.setPosixFilePermissions(p,
+                        java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? dirs : files);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // Not a POSIX file system: its own defaults stand.
+        }
+    }
+
     interface Listener {
         default void pulling() {
         }

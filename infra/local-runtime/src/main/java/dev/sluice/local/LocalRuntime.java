@@ -295,15 +295,43 @@ public final class LocalRuntime implements AutoCloseable {
 
     static final String AGENT_GROUP = "gpu-a100";
 
+    /** Workloads of the local agent run as these user ids, one per session, when `up` runs as root. */
+    static final String WORKLOAD_UIDS = "200000-200999";
+
     /**
      * Starts one agent as a process of its own, from the agent jar, with the process runtime and declared slots (this
      * machine has no GPU), authenticated by a token of the Cognito group "agents" that is refreshed every 30 minutes.
+     * The token is the agent's identity, so no workload may read it: it is kept in {@code secrets/} (mode 0700, the
+     * file 0600), and run as root (as in CI) every session runs as a user id of its own (workload.uids) that reaches
+     * nothing of the state directory but its own session's files. Not as root, the agent cannot switch users: it
+     * runs as a single-tenant machine (its workloads could act as it) and says so.
      */
     private static Process startAgent(Path root, Path stateDir, String apiUrl, LocalUsers users) throws IOException {
-        Path token = stateDir.resolve("agent-token");
+        boolean asRoot = runningAsRoot();
+        Path workDir = stateDir.resolve("agent");
+        java.nio.file.Files.write(stateDir.resolve("agent.log"), new byte[0]);
+        if (asRoot) {
+            if (!othersMayPass(stateDir.toAbsolutePath().getParent())) {
+                // A checkout in a private home (/root is 0700): the workloads' directories must be reachable, so the
+                // agent works outside it, in a directory of this checkout's own.
+                Path shared = Path.of("/var/lib/sluice-local");
+                java.nio.file.Files.createDirectories(shared);
+                java.nio.file.Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                workDir = shared.resolve(Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode())).resolve("agent");
+                java.nio.file.Files.createDirectories(workDir);
+                java.nio.file.Files.setPosixFilePermissions(workDir.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                System.out.println("  agent work:   " + workDir + " (" + stateDir + " is inside a directory others may not pass)");
+            }
+            lockDown(stateDir, workDir);
+        }
+        Path secrets = stateDir.resolve("secrets");
+        java.nio.file.Files.createDirectories(secrets);
+        java.nio.file.Files.setPosixFilePermissions(secrets, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.Files.deleteIfExists(stateDir.resolve("agent-token")); // where earlier versions left it, readable by all
+        Path token = secrets.resolve("agent-token");
         Runnable refresh = () -> {
             try {
-                java.nio.file.Files.writeString(token, users.token("local-agent-1", List.of("agents")));
+                writePrivately(token, users.token("local-agent-1", List.of("agents")));
             } catch (IOException | RuntimeException e) {
                 System.out.println("{\"level\":\"WARN\",\"logger\":\"local-runtime\",\"message\":\"agent token not refreshed: "
                         + e.getMessage() + "\"}");
@@ -326,11 +354,70 @@ public final class LocalRuntime implements AutoCloseable {
         env.put("SLUICE_AGENT_AUTH", "token");
         env.put("SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString());
         env.put("SLUICE_AGENT_RUNTIME", "process");
+        if (asRoot) {
+            env.put("SLUICE_AGENT_WORKLOAD_UIDS", WORKLOAD_UIDS);
+        } else {
+            env.put("SLUICE_AGENT_SINGLE_TENANT", "true");
+            System.out.println("  note:         not running as root, so the agent runs every workload as your own user:"
+                    + " single-tenant (a workload could act as the agent)");
+        }
         env.put("SLUICE_AGENT_SLOTS", "cpu=4,mem=16g,cuda.device=2");
-        env.put("SLUICE_AGENT_WORK_DIR", stateDir.resolve("agent").toString());
+        env.put("SLUICE_AGENT_WORK_DIR", workDir.toString());
         env.put("SLUICE_AGENT_STOP_GRACE", "5s");
         env.put("SLUICE_AGENT_HEARTBEAT_INTERVAL", "5s");
         return pb.start();
+    }
+
+    /** Whether this process runs as root (the owner of {@code /proc/self} is the effective user). */
+    static boolean runningAsRoot() {
+        try {
+            return ((Integer) java.nio.file.Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The state directory holds the emulator's data (every user's folders, the user pool), the logs with the printed
+     * tokens and the agent's token: a workload, running as a user of its own, may pass through it to the agent's work
+     * directory and reach nothing else. Each directory above must let others through (the agent checks and says which
+     * does not).
+     */
+    static void lockDown(Path stateDir, Path workDir) throws IOException {
+        java.nio.file.Files.createDirectories(workDir);
+        if (!workDir.startsWith(stateDir)) {
+            java.nio.file.Files.setPosixFilePermissions(stateDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            return;
+        }
+        java.nio.file.Files.setPosixFilePermissions(stateDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(stateDir)) {
+            for (Path p : entries.toList()) {
+                if (p.equals(workDir) || java.nio.file.Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = java.nio.file.Files.getPosixFilePermissions(p);
+                mode.removeIf(x -> x.name().startsWith("GROUP_") || x.name().startsWith("OTHERS_"));
+                java.nio.file.Files.setPosixFilePermissions(p, mode);
+            }
+        }
+    }
+
+    /** Whether every directory from {@code dir} up lets others through. */
+    static boolean othersMayPass(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (!java.nio.file.Files.getPosixFilePermissions(p).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes a file only its owner can read, replacing it whole (never a moment readable by others or half written). */
+    static void writePrivately(Path file, String text) throws IOException {
+        Path tmp = java.nio.file.Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.nio.file.Files.writeString(tmp, text);
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String option(String[] args, String name, String fallback) {

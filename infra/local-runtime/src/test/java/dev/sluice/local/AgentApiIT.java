@@ -366,5 +366,16 @@ class AgentApiIT {
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(409);
         ApiClient.Reply late = api.post(base + rw + "/uploads", agentToken, "{\"path\":\"late.txt\",\"size\":1}");
         assertThat(late.status()).as(late.body()).isEqualTo(200);
+
+        // Folders are copied in while the session is prepared; once it runs, the agent's identity (a copied token, a
+        // workload that got hold of it) gets no URL to read them, while what it ends with can still be saved.
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"PREPARING\"}").status()).isEqualTo(200);
+        assertThat(api.get(base + ro + "/files", agentToken).status()).isEqualTo(200);
+        assertThat(api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"RUNNING\"}").status()).isEqualTo(200);
+        ApiClient.Reply running = api.get(base + ro + "/files", agentToken);
+        assertThat(running.status()).as("no listing once the session runs: %.300s", running.body()).isEqualTo(409);
+        assertThat(running.errorField()).isEqualTo("id");
+        assertThat(running.body()).contains("RUNNING").doesNotContain("X-Amz");
+        assertThat(api.post(base + rw + "/uploads", agentToken, "{\"path\":\"result.txt\",\"size\":1}").status()).isEqualTo(200);
     }
 }

@@ -55,17 +55,28 @@ class AgentEndToEndIT {
         final Thread thread;
 
         RunningAgent(String id, String group, Path workDir) throws Exception {
+            this(id, group, workDir, Optional.empty());
+        }
+
+        /** With user ids, each session runs as a user of its own, as `sluice-local up` (as root) and hosts run it. */
+        RunningAgent(String id, String group, Path workDir, Optional<ProcessRuntime.Uids> uids) throws Exception {
             this.id = id;
             this.workDir = workDir;
             Path token = workDir.resolve("token");
             Files.createDirectories(workDir);
             Files.writeString(token, local.agentToken(id));
+            Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             AgentConfig config = AgentConfig.load(Optional.empty(), Map.of(
                     "SLUICE_AGENT_API_ENDPOINT", local.apiUrl, "SLUICE_AGENT_RESOURCE_GROUP", group,
                     "SLUICE_AGENT_AUTH", "token", "SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString(),
                     "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s", "SLUICE_AGENT_RUNTIME", "process",
                     "SLUICE_AGENT_WORK_DIR", workDir.toString(), "SLUICE_AGENT_STOP_GRACE", "2s"));
-            runtime = new ProcessRuntime(workDir);
+            if (uids.isPresent()) {
+                Files.setPosixFilePermissions(workDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+                runtime = new ProcessRuntime(workDir, uids.get());
+            } else {
+                runtime = new ProcessRuntime(workDir);
+            }
             // As the agent's Main wires it: folders are copied onto the host around the process runtime.
             HttpControlPlane client = new HttpControlPlane(config);
             loop = new AgentLoop(config, id, new Capacity(Map.of("cpu", "4", "mem", "8g", "cuda.device", "1"),
@@ -105,6 +116,16 @@ class AgentEndToEndIT {
     private RunningAgent agent(String group) throws Exception {
         String id = "i-" + UUID.randomUUID().toString().substring(0, 12);
         return new RunningAgent(id, group, Files.createTempDirectory("sluice-agent-"));
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger ISOLATED = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** An agent whose sessions run as users of their own: a range of user ids no other agent of this run uses. */
+    private RunningAgent isolatedAgent(String group) throws Exception {
+        assertThat(ProcessRuntime.runningAsRoot()).as("agents that run sessions as users of their own run as root (as CI does)").isTrue();
+        String id = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        int first = 240_000 + 100 * ISOLATED.getAndIncrement();
+        return new RunningAgent(id, group, Files.createTempDirectory("sluice-agent-"), Optional.of(new ProcessRuntime.Uids(first, first + 99)));
     }
 
     private String create(String group, String extra) {
@@ -172,6 +193,87 @@ class AgentEndToEndIT {
         assertThat(stranger.status()).as(stranger.body()).isEqualTo(404);
         ApiClient.Reply ended = api.get("/agent/sessions/" + id + "/mounts/" + data + "/files", local.agentToken(agent.id));
         assertThat(ended.status()).as("its kernel is released: the session is no longer on the agent; " + ended.body()).isEqualTo(404);
+    }
+
+    /**
+     * Issue 14, item 1: a batch session read the agent's token through {@code $SLUICE_DIR/../../../agent-token} and, with
+     * it, got presigned URLs for another user's running session's folder. Neither holds: the workload runs as a user of
+     * its own that reaches neither the token nor the other session's copy, and a copied token gets no URL for a session
+     * that is already running.
+     */
+    @Test
+    void aWorkloadCannotReadTheAgentsTokenNorAnotherUsersFolderAndACopiedTokenIsRefusedForARunningSession() throws Exception {
+        String group = newGroup();
+        RunningAgent agent = isolatedAgent(group);
+        String bob = local.token("e2e-bob");
+        String folder = "bob-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Reply f = api.post("/folders", bob, "{\"name\":\"" + folder + "\"}");
+        assertThat(f.status()).as(f.body()).isEqualTo(201);
+        S3Client s3 = S3Client.builder().forcePathStyle(true).build();
+        String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+        s3.putObject(b -> b.bucket(bucket).key("folders/" + f.json().path("id").asText() + "/secret.txt"), RequestBody.fromString("bob's secret"));
+        ApiClient.Reply b = api.post("/sessions", bob, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"mounts\":[\"" + folder + "\"]}");
+        assertThat(b.status()).as(b.body()).isEqualTo(201);
+        String bobSession = b.json().path("id").asText();
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!api.get("/sessions/" + bobSession, bob).json().path("status").asText().equals("RUNNING") && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
+        assertThat(api.get("/sessions/" + bobSession, bob).json().path("status").asText()).isEqualTo("RUNNING");
+        Path bobsCopy = agent.workDir.resolve("mounts/" + bobSession + "/" + folder + "/secret.txt");
+        assertThat(Files.readString(bobsCopy)).as("bob's folder is on the host").isEqualTo("bob's secret");
+
+        // The token, copied out of the agent: no URL for the running session's folder.
+        ApiClient.Reply copied = api.get("/agent/sessions/" + bobSession + "/mounts/" + folder + "/files", local.agentToken(agent.id));
+        assertThat(copied.status()).as("no listing for a running session: %.300s", copied.body()).isEqualTo(409);
+        assertThat(copied.body()).doesNotContain("X-Amz").doesNotContain("secret.txt").contains("RUNNING");
+
+        // Alice's workload, on the same agent, tries what the issue did.
+        String id = create(group, ",\"type\":\"batch\",\"startup_command\":" + dev.sluice.adapters.json.Json.write(""
+                + "echo \"uid $(id -u)\"\n"
+                + "cut -d. -f2 \"$SLUICE_DIR/../../../token\" | base64 -d; echo\n"
+                + "cat " + agent.workDir.resolve("token") + " 2>&1\n"
+                + "cat " + bobsCopy + " 2>&1\n"
+                + "ls " + agent.workDir.resolve("mounts") + " " + agent.workDir.resolve("sessions") + " 2>&1\n"
+                + "echo tried"));
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        String out = api.get("/sessions/" + id + "/logs", user).json().path("text").asText();
+        assertThat(out).as(s.toString()).contains("tried");
+        assertThat(out).doesNotContain(agent.id).doesNotContain("bob's secret").doesNotContain("eyJ");
+        assertThat(out).containsPattern("uid 2400\\d\\d\n");
+        assertThat(out.lines().filter(l -> l.contains("Permission denied")).count()).as(out).isEqualTo(5);
+        api.call("DELETE", "/sessions/" + bobSession, bob, null, Map.of());
+    }
+
+    /**
+     * Issue 14, item 2: staging {@code coll} deleted the folder {@code coll.parts} (its temporary directory), and
+     * {@code mf.sluice-manifest.json} collided with {@code mf}'s manifest. Every folder arrives whole.
+     */
+    @Test
+    void foldersNamedLikeAnotherFoldersStagingFilesAllArrive() throws Exception {
+        String group = newGroup();
+        isolatedAgent(group);
+        String x = UUID.randomUUID().toString().substring(0, 8);
+        List<String> names = List.of("coll-" + x, "coll-" + x + ".parts", "mf-" + x, "mf-" + x + ".sluice-manifest.json");
+        S3Client s3 = S3Client.builder().forcePathStyle(true).build();
+        String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+        StringBuilder command = new StringBuilder("set -e\n");
+        for (String name : names) {
+            ApiClient.Reply f = api.post("/folders", user, "{\"name\":\"" + name + "\"}");
+            assertThat(f.status()).as(f.body()).isEqualTo(201);
+            s3.putObject(b -> b.bucket(bucket).key("folders/" + f.json().path("id").asText() + "/in.txt"), RequestBody.fromString("in " + name));
+            command.append("cat \"$").append(dev.sluice.core.session.SessionSpec.mountVariable(name)).append("/in.txt\"; echo\n");
+        }
+        String mounts = names.stream().map(n -> "\"" + n + "\"").collect(java.util.stream.Collectors.joining(","));
+        String id = create(group, ",\"type\":\"batch\",\"mounts\":[" + mounts + "],\"startup_command\":"
+                + dev.sluice.adapters.json.Json.write(command.toString()));
+        JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(30));
+        assertThat(s.path("result").asText()).as(s.toString()).isEqualTo("SUCCESS");
+        String out = api.get("/sessions/" + id + "/logs", user).json().path("text").asText();
+        for (String name : names) {
+            assertThat(out).contains("in " + name + "\n");
+        }
     }
 
     @Test

@@ -180,6 +180,16 @@ class CliIT {
                 .isEqualTo("error: startup_command is required for a batch session.\n");
     }
 
+    /** Issue 14, item 3: both would be SLUICE_MOUNT_X_Y in the workload's environment, pointing at one of them. */
+    @Test
+    void mountsWhoseEnvironmentVariablesWouldCollideAreRefusedNamingTheSecond() {
+        Run refused = sluice(alice, "session", "create", "--image", "python:3.12", "--type", "batch", "--group", "cli-gpu",
+                "--slot", "cpu=1", "--slot", "mem=1g", "--command", "true", "--mount", "x.y", "--mount", "x-y");
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: ").contains("SLUICE_MOUNT_X_Y").contains("'x.y'").contains("'x-y'")
+                .endsWith("(field: mounts[1])\n");
+    }
+
     @Test
     void anUnreachableEndpointIsExitTwo() throws IOException {
         int closed;

@@ -151,6 +151,7 @@ public record SessionSpec(
             throw DomainException.invalid("mounts", "must list at most 32 folders");
         }
         List<String> out = new java.util.ArrayList<>();
+        Map<String, String> variables = new java.util.HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String field = "mounts[" + i + "]";
             String name;
@@ -173,9 +174,23 @@ public record SessionSpec(
                     || path.endsWith("/..") || path.endsWith("/.") || path.equals("/"))) {
                 throw DomainException.invalid(field, "must have an absolute, normalized mount path such as /home/work/data");
             }
+            String variable = mountVariable(name);
+            String other = variables.putIfAbsent(variable, name);
+            if (other != null && !other.equals(name)) {
+                throw DomainException.invalid(field, "folders '" + other + "' and '" + name + "' would both be " + variable
+                        + " in the workload's environment; mount at most one of them");
+            }
             out.add(path == null ? name : name + ":" + path);
         }
         return out;
+    }
+
+    /**
+     * The environment variable that tells a workload where a folder is ({@code SLUICE_MOUNT_} and the name in upper
+     * case, every other character than a letter or digit an underscore), as the agent's process runtime sets it.
+     */
+    public static String mountVariable(String name) {
+        return "SLUICE_MOUNT_" + name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
     /** The mounts' folder names and paths, as requested. */

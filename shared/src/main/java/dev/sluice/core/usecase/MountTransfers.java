@@ -33,6 +33,9 @@ public final class MountTransfers {
     /** S3's largest single PUT. */
     public static final long MAX_UPLOAD = 5L * 1024 * 1024 * 1024;
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    /** The statuses in which an agent copies a session's folders in (it reports PREPARING as it starts to). */
+    private static final Set<SessionStatus> COPYING_IN = java.util.EnumSet.of(SessionStatus.SCHEDULED, SessionStatus.PULLING,
+            SessionStatus.PREPARING, SessionStatus.RESTARTING);
 
     private final SessionStore sessions;
     private final FolderStore folders;
@@ -47,6 +50,12 @@ public final class MountTransfers {
     /** A page of the mounted folder's files: path (relative), size and a presigned GET; the cursor of the next page. */
     public Map<String, Object> files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
         Session session = hosted(agentId, sessionId);
+        if (!COPYING_IN.contains(session.status())) {
+            // The agent copies folders in only while it prepares the session: a running workload that got hold of the
+            // agent's identity cannot read the folders of the other sessions running beside it.
+            throw new DomainException(ErrorCode.CONFLICT, "id", "session '" + sessionId + "' is " + session.status().name()
+                    + "; its folders are copied onto the host only while it is being prepared");
+        }
         FolderMount mount = mountOf(session, mountName);
         Folder folder = mountedFolder(session, mount);
         if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {

@@ -253,7 +253,20 @@ class SessionSpecTest {
                         "dependencies"),
                 refused("tag not a string", with("tags", List.of(1)), "tags[0]"),
                 refused("too many tags", with("tags", IntStream.range(0, 33).mapToObj(i -> "t" + i).toList()), "tags"),
-                refused("mounts not a list", with("mounts", "data"), "mounts"));
+                refused("mounts not a list", with("mounts", "data"), "mounts"),
+                refused("mounts whose environment variables collide (x.y, x-y)", with("mounts", List.of("x.y", "x-y")), "mounts[1]"),
+                refused("mounts whose variables collide by case", with("mounts", List.of("data", "a", "Data:/d")), "mounts[2]"),
+                refused("mounts whose variables collide ({name, path})", with("mounts", List.of("a_b", Map.of("name", "a.b", "path", "/x"))),
+                        "mounts[1]"));
+    }
+
+    @Test
+    void aMountsEnvironmentVariableIsNamedInTheRefusal() {
+        assertThatThrownBy(() -> SessionSpec.parse(with("mounts", List.of("x.y", "x-y")), NOW))
+                .isInstanceOf(DomainException.class).hasMessageContaining("SLUICE_MOUNT_X_Y").hasMessageContaining("'x.y'")
+                .hasMessageContaining("'x-y'");
+        assertThat(SessionSpec.mountVariable("coll.parts-2")).isEqualTo("SLUICE_MOUNT_COLL_PARTS_2");
+        assertThat(SessionSpec.parse(with("mounts", List.of("x.y", "xy", "x.y.z")), NOW).mounts()).hasSize(3);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -160,6 +160,9 @@ final class AgentBenchmark {
         Path work = Files.createTempDirectory("agent-bench-");
         Path token = work.resolve("token");
         Files.writeString(token, LocalUsers.of(stack).token("i-bench-footprint", List.of("agents")));
+        // The agent refuses a token file others may read, and a process runtime that is not declared single-tenant
+        // (this one runs no workload: it is measured idle).
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(List.of(JVM_FLAGS.split(" ")));
         command.addAll(List.of("-jar", root.resolve("agent/target/sluice-agent.jar").toString()));
@@ -167,7 +170,7 @@ final class AgentBenchmark {
         pb.environment().putAll(Map.of("SLUICE_AGENT_API_ENDPOINT", LocalRuntime.apiUrl(stack), "SLUICE_AGENT_AGENT_ID", "i-bench-footprint",
                 "SLUICE_AGENT_RESOURCE_GROUP", group, "SLUICE_AGENT_AUTH", "token", "SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString(),
                 "SLUICE_AGENT_RUNTIME", "process", "SLUICE_AGENT_SLOTS", "cpu=4,mem=16g,cuda.device=2",
-                "SLUICE_AGENT_WORK_DIR", work.toString(), "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s"));
+                "SLUICE_AGENT_WORK_DIR", work.toString(), "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s", "SLUICE_AGENT_SINGLE_TENANT", "true"));
         return measure(pb.start(), Duration.ofSeconds(20));
     }
 
