@@ -53,8 +53,8 @@ public final class MountTransfers {
         if (!COPYING_IN.contains(session.status())) {
             // The agent copies folders in only while it prepares the session: a running workload that got hold of the
             // agent's identity cannot read the folders of the other sessions running beside it.
-            throw new DomainException(ErrorCode.CONFLICT, "id", "session '" + sessionId + "' is " + session.status().name()
-                    + "; its folders are copied onto the host only while it is being prepared");
+            throw new DomainException(ErrorCode.CONFLICT, "id", "The session with id '" + sessionId + "' is "
+                    + session.status().name() + ": its folders are copied onto the host only while it is being prepared.");
         }
         FolderMount mount = mountOf(session, mountName);
         Folder folder = mountedFolder(session, mount);
