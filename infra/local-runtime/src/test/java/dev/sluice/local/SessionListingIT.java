@@ -109,13 +109,20 @@ class SessionListingIT {
                 b64("{\"p\":\"" + user + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdKey\":\"\"}}"),
                 b64("{\"p\":\"" + user + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdKey\":\"x#s-2\"}}"),
                 b64("{\"p\":\"" + month + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdMonth\":\"" + month + "\"}}"),
-                b64("{\"p\":\"1999-01\",\"k\":{\"id\":\"s-1\",\"createdMonth\":\"" + month + "\",\"createdKey\":\"x#s-1\"}}"),
+                b64("{\"p\":\"1999-01\",\"k\":{\"id\":\"s-1\",\"createdMonth\":\"" + month + "\",\"createdKey\":\"x#s-1\"}}"));
+        for (String cursor : forged) {
+            ApiClient.Reply r = api.get("/sessions?limit=1&cursor=" + cursor, token);
+            assertThat(r.status()).as(cursor + " -> " + r.body()).isEqualTo(422);
+            assertThat(r.errorField()).isEqualTo("cursor");
+        }
+        int dot = Math.max(0, real.indexOf('.'));
+        List<String> altered = List.of(
                 // A real cursor with its content or its seal altered, or cut short.
-                b64("{\"p\":\"" + user + "\"}") + real.substring(real.indexOf('.')),
-                real.substring(0, real.indexOf('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAA",
+                b64("{\"p\":\"" + user + "\"}") + real.substring(dot),
+                real.substring(0, dot + 1) + "AAAAAAAAAAAAAAAAAAAAAA",
                 real.substring(0, real.length() - 2),
                 "x".repeat(9000));
-        for (String cursor : forged) {
+        for (String cursor : altered) {
             ApiClient.Reply r = api.get("/sessions?limit=1&cursor=" + cursor, token);
             assertThat(r.status()).as(cursor + " -> " + r.body()).isEqualTo(422);
             assertThat(r.errorField()).isEqualTo("cursor");
