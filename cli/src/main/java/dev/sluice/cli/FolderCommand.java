@@ -269,19 +269,60 @@ final class FolderCommand implements Callable<Integer> {
             Path root = local.toAbsolutePath().normalize();
             long done = 0;
             int count = 0;
-            for (JsonNode f : files) {
-                Path target = root.resolve(f.path("path").asText()).normalize();
-                if (!target.startsWith(root)) {
-                    throw usage("Refusing to write outside " + root + ": " + f.path("path").asText() + ".");
+            try {
+                for (JsonNode f : files) {
+                    Path target = root.resolve(f.path("path").asText()).normalize();
+                    if (!target.startsWith(root)) {
+                        throw usage("Refusing to write outside " + root + ": " + f.path("path").asText() + ".");
+                    }
+                    try {
+                        done += transfer.download(name, f.path("path").asText(), target);
+                    } catch (IOException e) {
+                        bar.finish();
+                        throw new IOException("Cannot write " + target + ": " + whyNotWritten(e, root) + ". "
+                                + written(count, files.size(), done, root), e);
+                    }
+                    count++;
+                    bar.draw(count, files.size(), done, total, "downloading");
                 }
-                done += transfer.download(name, f.path("path").asText(), target);
-                count++;
-                bar.draw(count, files.size(), done, total, "downloading");
+            } catch (RuntimeException e) {
+                bar.finish();
+                throw e;
             }
             bar.finish();
             out().println("downloaded " + count + " file(s), " + ProgressBar.bytes(done) + " into " + root);
             return Sluice.EXIT_OK;
         }
+    }
+
+    /** Why a file could not be written, in words (the JDK's exceptions often carry only a path). */
+    static String whyNotWritten(IOException e, Path root) {
+        String where = e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null ? fse.getFile() : null;
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return (where == null ? "a file" : where) + " is a file where a directory is needed"
+                    + " (the folder holds a file and a directory of the same path, which no local directory can)";
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return (where == null ? "it" : where) + " is a directory where a file is needed"
+                    + " (the folder holds a file and a directory of the same path, which no local directory can)";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return (where == null ? "a parent" : where) + " is not a directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied" + (where == null ? "" : " on " + where);
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason() + (where == null ? "" : " (" + where + ")");
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return e.getClass().getSimpleName() + (message.isEmpty() ? "" : " (" + message + ")");
+    }
+
+    /** What a download that stopped has written. */
+    static String written(int count, int of, long bytes, Path root) {
+        return "Wrote " + count + " of " + of + " file(s) (" + ProgressBar.bytes(bytes) + ") into " + root
+                + " before it; the file and the " + (of - count - 1) + " after it were not written.";
     }
 
     @Command(name = "clone", description = "Clone a folder in the background; --watch follows it to the end.")

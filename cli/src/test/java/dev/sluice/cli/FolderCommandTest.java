@@ -167,6 +167,39 @@ class FolderCommandTest {
         assertThat(Files.readString(dir.resolve("a.txt"), StandardCharsets.UTF_8)).isEqualTo("bytes");
     }
 
+    /** Issue #14 item 7: a file that cannot be written locally stops the download with the reason and what was written. */
+    @Test
+    void aFileThatCannotBeWrittenStopsTheDownloadSayingWhyAndWhatWasWritten(@TempDir Path dir) throws Exception {
+        api.on("GET", "/folders/data/files", 200, "{\"items\":[{\"path\":\"a\",\"size\":5},{\"path\":\"a/b\",\"size\":5},"
+                + "{\"path\":\"c\",\"size\":5}],\"next_cursor\":null}");
+        api.on("GET", "/folders/data/download", 200, "{\"path\":\"x\",\"method\":\"GET\",\"url\":\"" + api.url() + "/s3/get\",\"expires_in\":3600}");
+        api.on("GET", "/s3/get", 200, "bytes");
+        CliRun.Result r = cli.run("folder", "download", "data", dir.toString());
+        assertThat(r.exit()).as(r.toString()).isNotZero();
+        Path root = dir.toAbsolutePath().normalize();
+        String[] lines = r.err().split("\\R");
+        // On its own line, not after the progress bar's carriage return.
+        assertThat(lines[lines.length - 1]).isEqualTo("error: Cannot write " + root.resolve("a/b") + ": " + root.resolve("a")
+                + " is a file where a directory is needed (the folder holds a file and a directory of the same path, which no"
+                + " local directory can). Wrote 1 of 3 file(s) (5 B) into " + root + " before it; the file and the 1 after it"
+                + " were not written.");
+        assertThat(Files.readString(root.resolve("a"))).isEqualTo("bytes");
+        assertThat(Files.exists(root.resolve("c"))).isFalse();
+    }
+
+    @Test
+    void aDirectoryWhereAFileGoesIsNamedToo(@TempDir Path dir) throws Exception {
+        api.on("GET", "/folders/data/files", 200, "{\"items\":[{\"path\":\"d/e\",\"size\":5},{\"path\":\"d\",\"size\":5}],\"next_cursor\":null}");
+        api.on("GET", "/folders/data/download", 200, "{\"path\":\"x\",\"method\":\"GET\",\"url\":\"" + api.url() + "/s3/get\",\"expires_in\":3600}");
+        api.on("GET", "/s3/get", 200, "bytes");
+        CliRun.Result r = cli.run("folder", "download", "data", dir.toString());
+        assertThat(r.exit()).as(r.toString()).isNotZero();
+        String[] lines = r.err().split("\\R");
+        assertThat(lines[lines.length - 1]).startsWith("error: Cannot write " + dir.toAbsolutePath().normalize().resolve("d") + ": ")
+                .contains("is a directory where a file is needed").endsWith("Wrote 1 of 2 file(s) (5 B) into "
+                        + dir.toAbsolutePath().normalize() + " before it; the file and the 0 after it were not written.");
+    }
+
     @Test
     void theProgressLineShowsCountsRateAndTimeLeft() {
         String line = ProgressBar.line(500, 2000, 50L << 20, 200L << 20, Duration.ofSeconds(10), "transferring");

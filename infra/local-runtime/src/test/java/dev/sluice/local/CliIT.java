@@ -254,4 +254,30 @@ class CliIT {
         Run tasks = sluice(alice, "task", "ls");
         assertThat(tasks.out()).contains("folder-clone").contains("done");
     }
+
+    /**
+     * Issue #14 item 7: a folder holding a file and a directory of one path (made before uploads refused it) downloads
+     * until the file that cannot be written, and the CLI says why and what it wrote, on a line of its own.
+     */
+    @Test
+    void aDownloadThatCannotWriteAFileSaysWhyAndWhatItWrote(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String name = "clash-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(sluice(alice, "folder", "create", name).exit()).isZero();
+        String id = new ApiClient(local.apiUrl).get("/folders/" + name, alice).json().path("id").asText();
+        String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+        try (software.amazon.awssdk.services.s3.S3Client s3 = software.amazon.awssdk.services.s3.S3Client.builder().forcePathStyle(true).build()) {
+            for (String path : java.util.List.of("a", "a/b", "c")) {
+                s3.putObject(b -> b.bucket(bucket).key("folders/" + id + "/" + path),
+                        software.amazon.awssdk.core.sync.RequestBody.fromString("bytes"));
+            }
+        }
+        java.nio.file.Path root = dir.toAbsolutePath().normalize();
+        Run r = sluice(alice, "folder", "download", name, root.toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        String[] lines = r.err().split("\\R");
+        assertThat(lines[lines.length - 1]).isEqualTo("error: Cannot write " + root.resolve("a/b") + ": " + root.resolve("a")
+                + " is a file where a directory is needed (the folder holds a file and a directory of the same path, which no"
+                + " local directory can). Wrote 1 of 3 file(s) (5 B) into " + root + " before it; the file and the 1 after it"
+                + " were not written.");
+    }
 }

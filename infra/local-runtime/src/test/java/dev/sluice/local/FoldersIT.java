@@ -248,6 +248,76 @@ class FoldersIT {
     }
 
     /**
+     * Issue #14 items 4-6: keys as long as S3 holds page with cursors that round-trip (their continuation tokens are
+     * longer than 1,024 characters), a cursor works only on the folder that gave it, and keys S3 or a host cannot
+     * hold are refused at upload with the rule.
+     */
+    @Test
+    void longKeysPageAndKeysNoHostCanHoldAreRefused() throws Exception {
+        String name = unique("long-keys");
+        JsonNode folder = create(alice, name, false);
+        String other = unique("other-keys");
+        create(alice, other, false);
+        int room = 1024 - prefix(folder).length();
+        String base = ("d".repeat(200) + "/").repeat((room - 1) / 201);
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String path = base + String.valueOf((char) ('a' + i)).repeat(room - base.length());
+            assertThat(path.length()).isEqualTo(room);
+            paths.add(path);
+            s3.putObject(b -> b.bucket(bucket).key(prefix(folder) + path), RequestBody.fromString("x"));
+        }
+        List<String> listed = new ArrayList<>();
+        String cursor = null;
+        String firstCursor = null;
+        do {
+            ApiClient.Reply page = api.get("/folders/" + name + "/files?limit=1" + (cursor == null ? "" : "&cursor=" + cursor), alice);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            page.json().get("items").forEach(i -> listed.add(i.get("path").asText()));
+            cursor = page.json().get("next_cursor").isNull() ? null : page.json().get("next_cursor").asText();
+            if (firstCursor == null && cursor != null) {
+                firstCursor = cursor;
+                assertThat(cursor.length()).as("a cursor longer than the old 1,024-character limit").isGreaterThan(1024);
+            }
+        } while (cursor != null && listed.size() < 10);
+        assertThat(listed).containsExactlyElementsOf(paths);
+
+        ApiClient.Reply borrowed = api.get("/folders/" + other + "/files?cursor=" + firstCursor, alice);
+        assertThat(borrowed.status()).as(borrowed.body()).isEqualTo(422);
+        assertThat(borrowed.errorField()).isEqualTo("cursor");
+        String altered = (firstCursor.charAt(0) == 'A' ? "B" : "A") + firstCursor.substring(1);
+        assertThat(api.get("/folders/" + name + "/files?cursor=" + altered, alice).status()).isEqualTo(422);
+
+        // The whole key (with folders/<id>/) at most 1,024 bytes in UTF-8: 'é' is two bytes.
+        String upload = "/folders/" + name + "/uploads";
+        assertThat(api.post(upload, alice, "{\"path\":\"" + base + "h".repeat(room - base.length()) + "\",\"size\":1}").status())
+                .isEqualTo(200);
+        ApiClient.Reply tooLong = api.post(upload, alice, "{\"path\":\"" + ("\u00e9".repeat(100) + "/").repeat(room / 201) + "g".repeat(room % 201 + 1)
+                + "\",\"size\":1}");
+        assertThat(tooLong.status()).as(tooLong.body()).isEqualTo(422);
+        assertThat(tooLong.errorField()).isEqualTo("path");
+        assertThat(tooLong.json().path("error").path("message").asText()).contains("1024 bytes");
+        ApiClient.Reply longName = api.post(upload, alice, "{\"path\":\"" + "\u00e9".repeat(128) + "\",\"size\":1}");
+        assertThat(longName.status()).as(longName.body()).isEqualTo(422);
+        assertThat(longName.json().path("error").path("message").asText()).isEqualTo(
+                "path must not have a segment (a file or directory name) over 255 bytes in UTF-8; one has 256.");
+
+        // A file and a directory of the same path: no host can hold both.
+        s3.putObject(b -> b.bucket(bucket).key(prefix(folder) + "a"), RequestBody.fromString("x"));
+        s3.putObject(b -> b.bucket(bucket).key(prefix(folder) + "c/d"), RequestBody.fromString("x"));
+        ApiClient.Reply under = api.post(upload, alice, "{\"path\":\"a/b\",\"size\":1}");
+        assertThat(under.status()).as(under.body()).isEqualTo(422);
+        assertThat(under.json().path("error").path("message").asText())
+                .isEqualTo("path is under 'a', which is a file of the folder; a file cannot also be a directory.");
+        ApiClient.Reply over = api.post(upload, alice, "{\"path\":\"c\",\"size\":1}");
+        assertThat(over.status()).as(over.body()).isEqualTo(422);
+        assertThat(over.json().path("error").path("message").asText()).startsWith("path names a directory of the folder's files");
+        assertThat(api.post(upload, alice, "{\"path\":\"a-b\",\"size\":1}").status()).isEqualTo(200);
+        assertThat(api.post(upload, alice, "{\"path\":\"c/e\",\"size\":1}").status()).isEqualTo(200);
+        assertThat(api.post(upload, alice, "{\"path\":\"a\",\"size\":1}").status()).as("a file may be replaced").isEqualTo(200);
+    }
+
+    /**
      * A file of 2,501 parts: its part URLs come 1,000 at a time (each URL is long on AWS), every page's URLs are parts
      * of the one upload (a part from the first and one from the last page are written and completed), and the largest
      * completion body, 10,000 ETags, passes the route (S3 refuses its made-up parts, not the 64 KiB cap).

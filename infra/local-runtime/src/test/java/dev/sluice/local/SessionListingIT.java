@@ -86,6 +86,54 @@ class SessionListingIT {
         assertThat(api.get("/sessions?cursor=bm9wZQ", local.token("cursor")).status()).isEqualTo(422);
     }
 
+    private static String b64(String s) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Issue #14 item 6: cursors made up or altered by a client are a 422 naming cursor, never DynamoDB's "The provided
+     * starting key is invalid" as a 500; and one user's cursor does not page another user's listing.
+     */
+    @Test
+    void forgedOrAlteredCursorsAreRefusedWith422() {
+        String user = "forger-" + UUID.randomUUID().toString().substring(0, 6);
+        String token = local.token(user);
+        create(token, "f0");
+        create(token, "f1");
+        String real = api.get("/sessions?limit=1", token).json().path("next_cursor").asText();
+        assertThat(real).isNotEmpty();
+        String month = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
+        List<String> forged = List.of(
+                // The unsigned shapes that reached DynamoDB before: an empty sort key, a sort key of another session,
+                // the index attribute of another index, a partition that is not the key's.
+                b64("{\"p\":\"" + user + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdKey\":\"\"}}"),
+                b64("{\"p\":\"" + user + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdKey\":\"x#s-2\"}}"),
+                b64("{\"p\":\"" + month + "\",\"k\":{\"id\":\"s-1\",\"owner\":\"" + user + "\",\"createdMonth\":\"" + month + "\"}}"),
+                b64("{\"p\":\"1999-01\",\"k\":{\"id\":\"s-1\",\"createdMonth\":\"" + month + "\",\"createdKey\":\"x#s-1\"}}"));
+        for (String cursor : forged) {
+            ApiClient.Reply r = api.get("/sessions?limit=1&cursor=" + cursor, token);
+            assertThat(r.status()).as(cursor + " -> " + r.body()).isEqualTo(422);
+            assertThat(r.errorField()).isEqualTo("cursor");
+        }
+        int dot = Math.max(0, real.indexOf('.'));
+        List<String> altered = List.of(
+                // A real cursor with its content or its seal altered, or cut short.
+                b64("{\"p\":\"" + user + "\"}") + real.substring(dot),
+                real.substring(0, dot + 1) + "AAAAAAAAAAAAAAAAAAAAAA",
+                real.substring(0, real.length() - 2),
+                "x".repeat(9000));
+        for (String cursor : altered) {
+            ApiClient.Reply r = api.get("/sessions?limit=1&cursor=" + cursor, token);
+            assertThat(r.status()).as(cursor + " -> " + r.body()).isEqualTo(422);
+            assertThat(r.errorField()).isEqualTo("cursor");
+        }
+        ApiClient.Reply admin = api.get("/sessions?all=true&cursor=" + forged.get(3), local.adminToken());
+        assertThat(admin.status()).as(admin.body()).isEqualTo(422);
+        ApiClient.Reply borrowed = api.get("/sessions?limit=1&cursor=" + real, local.token("borrower-" + UUID.randomUUID().toString().substring(0, 6)));
+        assertThat(borrowed.status()).as(borrowed.body()).isEqualTo(422);
+        assertThat(api.get("/sessions?limit=1&cursor=" + real, token).status()).isEqualTo(200);
+    }
+
     @Test
     void historyAndDestroyFollowTheRules() {
         String token = local.token("destroyer");

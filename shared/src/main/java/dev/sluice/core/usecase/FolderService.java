@@ -297,7 +297,10 @@ public final class FolderService {
             throw DomainException.invalid("first_part", "must be from 1 to " + partCount + " (the parts of a file of " + size + " bytes)");
         }
         Folder folder = writable(caller, name);
-        String key = folder.prefix() + path;
+        String key = objectKey(folder.prefix(), path, "path");
+        if (uploadId.isEmpty()) {
+            refuseCollision(storage, folder.prefix(), path, "path");
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("expires_in", URL_TTL.toSeconds());
@@ -355,7 +358,7 @@ public final class FolderService {
         }
         Folder folder = writable(caller, name);
         try {
-            storage.completeMultipartUpload(folder.prefix() + path, uploadId, parts);
+            storage.completeMultipartUpload(objectKey(folder.prefix(), path, "path"), uploadId, parts);
         } catch (IllegalArgumentException e) {
             throw DomainException.invalidBecause("upload_id", "upload_id was refused by the storage: " + e.getMessage() + (e.getMessage().endsWith(".") ? "" : "."));
         }
@@ -375,11 +378,18 @@ public final class FolderService {
     /** One page of the folder's files: paths relative to the folder, sizes, and a cursor for the next page. */
     public Map<String, Object> files(Principal caller, String name, Optional<String> cursor, int limit) {
         Folder folder = get(caller, name);
+        Optional<String> token = cursor.map(c -> {
+            try {
+                return decodeCursor(folder.prefix(), c);
+            } catch (IllegalArgumentException e) {
+                throw DomainException.invalid("cursor", "is not a cursor this listing of folder '" + folder.name() + "' gave");
+            }
+        });
         FolderStorage.ListPage page;
         try {
-            page = storage.list(folder.prefix(), cursor.map(FolderService::decodeCursor), limit);
+            page = storage.list(folder.prefix(), token, limit);
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalid("cursor", "is not a cursor this listing gave");
+            throw DomainException.invalid("cursor", "is not a cursor this listing of folder '" + folder.name() + "' gave");
         }
         List<Map<String, Object>> items = page.objects().stream().map(o -> {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -389,19 +399,22 @@ public final class FolderService {
         }).toList();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
-        out.put("next_cursor", page.nextToken().map(FolderService::encodeCursor).orElse(null));
+        out.put("next_cursor", page.nextToken().map(t -> encodeCursor(folder.prefix(), t)).orElse(null));
         return out;
     }
 
-    /** Cursors are the storage's continuation tokens, base64url-encoded so that anything else is refused before S3. */
-    static String encodeCursor(String token) {
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    /**
+     * Cursors are the storage's continuation tokens sealed for the folder's prefix ({@link CursorSeal}), so that a
+     * cursor of another folder, an altered one or anything else is refused before S3. A token of any length round-trips.
+     */
+    static String encodeCursor(String prefix, String token) {
+        return CursorSeal.seal("folder-files:" + prefix, token);
     }
 
-    static String decodeCursor(String cursor) {
-        byte[] raw = java.util.Base64.getUrlDecoder().decode(cursor);
-        String token = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
-        if (token.isEmpty() || token.length() > 1024 || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+    /** The continuation token of a cursor {@link #encodeCursor} gave for this prefix; IllegalArgumentException else. */
+    static String decodeCursor(String prefix, String cursor) {
+        String token = CursorSeal.open("folder-files:" + prefix, cursor).orElseThrow(() -> new IllegalArgumentException("not a cursor"));
+        if (token.isEmpty()) {
             throw new IllegalArgumentException("not a cursor");
         }
         return token;
@@ -415,14 +428,29 @@ public final class FolderService {
         return folder;
     }
 
-    /** A path inside a folder: relative, no empty, '.' or '..' segment, at most 1,024 characters. */
+    /** S3's limit on a whole object key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+    /** The longest file or directory name a POSIX host takes (NAME_MAX), in UTF-8 bytes. */
+    public static final int MAX_SEGMENT_BYTES = 255;
+
+    /**
+     * A path inside a folder: relative, no empty, '.' or '..' segment, at most 1,024 UTF-8 bytes, each segment at most
+     * 255 bytes (so that every host can write it).
+     */
     static String objectPath(String path, String field) {
-        if (path.isEmpty() || path.length() > 1024 || path.startsWith("/") || path.endsWith("/") || path.contains("\\")) {
-            throw DomainException.invalid(field, "must be a relative file path of 1 to 1024 characters (no leading or trailing '/')");
+        if (path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("\\")) {
+            throw DomainException.invalid(field, "must be a relative file path (no leading or trailing '/', no '\\')");
+        }
+        if (utf8(path) > MAX_KEY_BYTES) {
+            throw DomainException.invalid(field, "must be at most " + MAX_KEY_BYTES + " bytes in UTF-8 (it is " + utf8(path) + ")");
         }
         for (String segment : path.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
                 throw DomainException.invalid(field, "must not contain empty, '.' or '..' segments");
+            }
+            if (utf8(segment) > MAX_SEGMENT_BYTES) {
+                throw DomainException.invalid(field, "must not have a segment (a file or directory name) over " + MAX_SEGMENT_BYTES
+                        + " bytes in UTF-8; one has " + utf8(segment));
             }
         }
         for (char c : path.toCharArray()) {
@@ -431,5 +459,37 @@ public final class FolderService {
             }
         }
         return path;
+    }
+
+    /** The storage key of {@code path} under {@code prefix}, refused when the whole key is over S3's 1,024 bytes. */
+    static String objectKey(String prefix, String path, String field) {
+        String key = prefix + path;
+        if (utf8(key) > MAX_KEY_BYTES) {
+            throw DomainException.invalid(field, "must be at most " + (MAX_KEY_BYTES - utf8(prefix)) + " bytes in UTF-8 in this folder (S3 keys are at most "
+                    + MAX_KEY_BYTES + " bytes with the folder's " + utf8(prefix) + "-byte prefix; it is " + utf8(path) + ")");
+        }
+        return key;
+    }
+
+    /**
+     * Refuses a new file {@code path} that no host could write beside the folder's files: a file named like one of its
+     * directories ({@code a} beside {@code a/b}), or a path under an existing file ({@code a/b} beside {@code a}).
+     */
+    static void refuseCollision(FolderStorage storage, String prefix, String path, String field) {
+        if (!storage.list(prefix + path + "/", Optional.empty(), 1).objects().isEmpty()) {
+            throw DomainException.invalid(field, "names a directory of the folder's files ('" + path + "/...'); a file cannot have the same path");
+        }
+        for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+            String parent = path.substring(0, slash);
+            // The first key under "<prefix><parent>" is the parent itself when that file exists ("a" sorts before "a-", "a/", ...).
+            List<FolderStorage.StoredObject> first = storage.list(prefix + parent, Optional.empty(), 1).objects();
+            if (!first.isEmpty() && first.get(0).key().equals(prefix + parent)) {
+                throw DomainException.invalid(field, "is under '" + parent + "', which is a file of the folder; a file cannot also be a directory");
+            }
+        }
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 }

@@ -61,11 +61,18 @@ public final class MountTransfers {
         if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {
             throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName() + ".");
         }
+        Optional<String> token = cursor.map(c -> {
+            try {
+                return FolderService.decodeCursor(mount.prefix(), c);
+            } catch (IllegalArgumentException e) {
+                throw DomainException.invalid("cursor", "is not a cursor this listing of mount '" + mountName + "' gave");
+            }
+        });
         FolderStorage.ListPage page;
         try {
-            page = storage.list(mount.prefix(), cursor.map(FolderService::decodeCursor), PAGE);
+            page = storage.list(mount.prefix(), token, PAGE);
         } catch (IllegalArgumentException e) {
-            throw DomainException.invalid("cursor", "is not a cursor this listing gave");
+            throw DomainException.invalid("cursor", "is not a cursor this listing of mount '" + mountName + "' gave");
         }
         List<Map<String, Object>> items = page.objects().stream().map(o -> {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -76,7 +83,7 @@ public final class MountTransfers {
         }).toList();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
-        out.put("next_cursor", page.nextToken().map(FolderService::encodeCursor).orElse(null));
+        out.put("next_cursor", page.nextToken().map(t -> FolderService.encodeCursor(mount.prefix(), t)).orElse(null));
         return out;
     }
 
@@ -109,7 +116,7 @@ public final class MountTransfers {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("method", "PUT");
-        out.put("url", storage.presignPut(mount.prefix() + path, URL_TTL).toString());
+        out.put("url", storage.presignPut(FolderService.objectKey(mount.prefix(), path, "path"), URL_TTL).toString());
         out.put("expires_in", URL_TTL.toSeconds());
         return out;
     }
