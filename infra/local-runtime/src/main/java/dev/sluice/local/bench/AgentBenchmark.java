@@ -194,15 +194,20 @@ final class AgentBenchmark {
     record Footprint(long rss, long heapUsed, long heapCommitted) {
     }
 
-    private static Process startAgent(Path root, LocalDeployer.DeployedStack stack, String group) throws Exception {
+    static Process startAgent(Path root, LocalDeployer.DeployedStack stack, String group) throws Exception {
+        return startAgent(root, stack, group, "i-bench-footprint");
+    }
+
+    /** The agent jar as a process (process runtime, heartbeat every second) in {@code group}, logging to a temporary directory. */
+    static Process startAgent(Path root, LocalDeployer.DeployedStack stack, String group, String agentId) throws Exception {
         Path work = Files.createTempDirectory("agent-bench-");
         Path token = work.resolve("token");
-        Files.writeString(token, LocalUsers.of(stack).token("i-bench-footprint", List.of("agents")));
+        Files.writeString(token, LocalUsers.of(stack).token(agentId, List.of("agents")));
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(List.of(JVM_FLAGS.split(" ")));
         command.addAll(List.of("-jar", root.resolve("agent/target/sluice-agent.jar").toString()));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("agent.log").toFile());
-        pb.environment().putAll(Map.of("SLUICE_AGENT_API_ENDPOINT", LocalRuntime.apiUrl(stack), "SLUICE_AGENT_AGENT_ID", "i-bench-footprint",
+        pb.environment().putAll(Map.of("SLUICE_AGENT_API_ENDPOINT", LocalRuntime.apiUrl(stack), "SLUICE_AGENT_AGENT_ID", agentId,
                 "SLUICE_AGENT_RESOURCE_GROUP", group, "SLUICE_AGENT_AUTH", "token", "SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString(),
                 "SLUICE_AGENT_RUNTIME", "process", "SLUICE_AGENT_SLOTS", "cpu=4,mem=16g,cuda.device=2",
                 "SLUICE_AGENT_WORK_DIR", work.toString(), "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s"));
@@ -216,7 +221,7 @@ final class AgentBenchmark {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static void stop(Process p) {
+    static void stop(Process p) {
         p.descendants().forEach(ProcessHandle::destroy);
         p.destroy();
     }

@@ -30,7 +30,7 @@ public final class Benchmarks {
                 write(root, "api-latency", "API latency (issue #3)", api.markdown());
             }
             if (only.isEmpty() || only.contains("scheduling")) {
-                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
+                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(root, runtime, stack);
                 write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
             }
             if (only.isEmpty() || only.contains("agents")) {

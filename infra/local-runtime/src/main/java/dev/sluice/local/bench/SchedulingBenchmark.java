@@ -49,12 +49,11 @@ public final class SchedulingBenchmark {
     private SchedulingBenchmark() {
     }
 
-    public record Report(List<Double> passRates, List<Double> rawRates, double callsPerPlacement, double unitsPerPlacement, double writeUnitsPerLife,
-                         double readUnitsPerLife, int lifeCalls, Stats createToScheduled, int itemBytes, BigQueue bigQueue) {
+    public record Report(List<Double> passRates, List<Double> rawRates, double callsPerPlacement, double unitsPerPlacement,
+                         Stats createToScheduled, SessionLife.Result life, BigQueue bigQueue) {
         public String markdown() {
             double passPerSecond = median(passRates);
             double rawPerSecond = median(rawRates);
-            double costPerMillion = writeUnitsPerLife * WRU_PRICE + readUnitsPerLife * RRU_PRICE;
             return String.join("\n",
                     "| scheduling, " + SESSIONS + " sessions onto " + AGENTS + " agents x " + GPUS + " GPUs | value |",
                     "|---|---|",
@@ -65,7 +64,6 @@ public final class SchedulingBenchmark {
                     String.format("| pass rate / raw rate (medians) — goal at least 70%% | %.0f%% |", 100 * passPerSecond / rawPerSecond),
                     String.format("| AWS requests per placed session, whole pass included (one TransactWriteItems; events batched 10 a PutEvents) | %.2f |", callsPerPlacement),
                     String.format("| DynamoDB capacity units consumed per placed session, whole pass included (as DynamoDB reports them) | %.2f |", unitsPerPlacement),
-                    String.format("| AWS requests in a session's whole life (create, its share of a pass, forced destroy; reads and PutEvents included) | %d |", lifeCalls),
                     String.format("| **one pass over a queue of 10,000 pending sessions** (the nudge function, invoked through Lambda; "
                                     + "100 agents x 8 GPUs) | %.1f s, no error: %d placed, %d left pending, %d explanations written |",
                             bigQueue.seconds(), bigQueue.placed(), bigQueue.deferred(), bigQueue.explained()),
@@ -74,15 +72,11 @@ public final class SchedulingBenchmark {
                     "|---|---|---|---|---|",
                     createToScheduled.row("through the API Gateway, the event nudge and one pass — goal p50 < 1 s"),
                     "",
-                    String.format("A session's life (create, schedule, forced destroy; its item is %d bytes at the end) consumed "
-                                    + "%.1f write and %.1f read capacity units as DynamoDB reports them: on on-demand pricing about $%.2f per "
-                                    + "million sessions (at $%.3f per million write and $%.3f per million read request units). The agent's "
-                                    + "own reports of PULLING, RUNNING and the end (issue #5) will add a transaction each.",
-                            itemBytes, writeUnitsPerLife, readUnitsPerLife, costPerMillion, WRU_PRICE, RRU_PRICE));
+                    SessionLife.markdown(life));
         }
     }
 
-    public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
+    public static Report run(java.nio.file.Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
         ControlPlane plane = ControlPlane.fromEnvironment(env);
 
@@ -136,28 +130,16 @@ public final class SchedulingBenchmark {
             rawRates.add(SESSIONS / ((System.nanoTime() - t) / 1e9));
         }
 
-        // One session's whole life, counted call by call.
+        // Whole session lives through the real path, with the real agent, counted (SessionLife).
+        SessionLife.Result life = SessionLife.run(root, runtime, stack, plane, group + "-life-agent");
+
         String lifeGroup = group + "-life";
         plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, Map.of(), Instant.now(), Instant.now()));
         addAgents(plane, lifeGroup, "l");
-        dev.sluice.core.auth.Principal owner = new dev.sluice.core.auth.Principal("bench-life", "bench", java.util.Set.of("users"));
-        AwsCallTimer.take();
-        dev.sluice.adapters.aws.CapacityMeter.take();
-        Session created = plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", lifeGroup,
-                "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty()).session();
-        plane.scheduling().run(plane.groupStore().find(lifeGroup).orElseThrow());
-        plane.sessions().destroy(owner, created.id(), true);
-        int lifeCalls = AwsCallTimer.take().calls();
-        dev.sluice.adapters.aws.CapacityMeter.Units lifeUnits = dev.sluice.adapters.aws.CapacityMeter.take();
-        Session ended = plane.sessionStore().find(created.id()).orElseThrow();
-        int itemBytes = SessionItem.SCHEMA.itemToMap(SessionItem.from(ended), true).toString().length();
-        double writeUnits = lifeUnits.write();
-        double readUnits = lifeUnits.read();
-
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
         return new Report(passRates, rawRates, (double) passCalls.calls() / placedInFirst,
-                (passUnits.read() + passUnits.write()) / placedInFirst, writeUnits, readUnits, lifeCalls, latency, itemBytes, big);
+                (passUnits.read() + passUnits.write()) / placedInFirst, latency, life, big);
     }
 
     private static double median(List<Double> values) {
