@@ -50,15 +50,16 @@ public final class SchedulingBenchmark {
     }
 
     public record Report(List<Double> passRates, List<Double> rawRates, double callsPerPlacement, double unitsPerPlacement,
-                         Stats createToScheduled, SessionLife.Result life, BigQueue bigQueue) {
+                         Stats createToScheduled, SessionLife.Result life, BigQueue bigQueue, int discardedRounds) {
         public String markdown() {
             double passPerSecond = median(passRates);
             double rawPerSecond = median(rawRates);
             return String.join("\n",
                     "| scheduling, " + SESSIONS + " sessions onto " + AGENTS + " agents x " + GPUS + " GPUs | value |",
                     "|---|---|",
-                    String.format("| **placements per second, one whole pass** (snapshot, plan, one transaction each; median of %d rounds: %s) | %.0f /s |",
-                            passRates.size(), list(passRates), passPerSecond),
+                    String.format("| **placements per second, one whole pass** (snapshot, plan, one transaction each; median of %d rounds: %s%s) | %.0f /s |",
+                            passRates.size(), list(passRates), discardedRounds == 0 ? "" : "; " + discardedRounds
+                                    + " more discarded because the stack's once-a-minute tick placed part of that queue meanwhile", passPerSecond),
                     String.format("| baseline: the same conditional TransactWriteItems in a plain loop, alternating with the passes in the same run (rounds: %s) | %.0f /s |",
                             list(rawRates), rawPerSecond),
                     String.format("| pass rate / raw rate (medians) — goal at least 70%% | %.0f%% |", 100 * passPerSecond / rawPerSecond),
@@ -90,8 +91,9 @@ public final class SchedulingBenchmark {
         AwsCallTimer.Spent passCalls = null;
         dev.sluice.adapters.aws.CapacityMeter.Units passUnits = null;
         int placedInFirst = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            String passGroup = group + "-p" + round;
+        int discarded = 0;
+        for (int round = 0, attempt = 0; round < ROUNDS; attempt++) {
+            String passGroup = group + "-p" + attempt;
             plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, Map.of(), Instant.now(), Instant.now()));
             addAgents(plane, passGroup, "p");
             enqueue(plane, passGroup, SESSIONS);
@@ -104,9 +106,14 @@ public final class SchedulingBenchmark {
             AwsCallTimer.Spent calls = AwsCallTimer.take();
             dev.sluice.adapters.aws.CapacityMeter.Units units = dev.sluice.adapters.aws.CapacityMeter.take();
             if (result.placed() != SESSIONS) {
-                throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS);
+                // The stack's own once-a-minute tick passes over every group, so it can take part of this queue
+                // while the measured pass runs: such a round is measured again on a fresh group, and counted.
+                if (++discarded > 2 * ROUNDS) {
+                    throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS + " in " + discarded + " rounds");
+                }
+                continue;
             }
-            if (round == 0) {
+            if (passCalls == null) {
                 passCalls = calls;
                 passUnits = units;
                 placedInFirst = result.placed();
@@ -114,6 +121,7 @@ public final class SchedulingBenchmark {
             passRates.add(SESSIONS / passSeconds);
 
             String rawGroup = group + "-r" + round;
+            round++;
             plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, Map.of(), Instant.now(), Instant.now()));
             addAgents(plane, rawGroup, "r");
             List<Session> raw = enqueue(plane, rawGroup, SESSIONS);
@@ -139,7 +147,7 @@ public final class SchedulingBenchmark {
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
         return new Report(passRates, rawRates, (double) passCalls.calls() / placedInFirst,
-                (passUnits.read() + passUnits.write()) / placedInFirst, latency, life, big);
+                (passUnits.read() + passUnits.write()) / placedInFirst, latency, life, big, discarded);
     }
 
     private static double median(List<Double> values) {
@@ -160,11 +168,6 @@ public final class SchedulingBenchmark {
         String group = "bench-10k-" + UUID.randomUUID().toString().substring(0, 6);
         plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
         Instant now = Instant.now();
-        for (int i = 0; i < 100; i++) {
-            plane.agentStore().put(new Agent(agentId(group, "q", i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
-                    "x86_64", "bench", Map.of(), now, now));
-        }
         var ddb = AwsClients.shared().dynamoDb();
         String table = env.get("SESSIONS_TABLE");
         Instant base = now.minusSeconds(3600);
@@ -185,6 +188,24 @@ public final class SchedulingBenchmark {
                 batch.clear();
             }
         }
+        // The stack's once-a-minute tick passes over every group and holds a group's lease while it does: the measured
+        // pass starts right after a tick has finished (the agents arrive then, so the tick found none to place on).
+        java.util.concurrent.CountDownLatch tick = new java.util.concurrent.CountDownLatch(1);
+        runtime.host().listenToInvocationsWith((function, label, e, nanos, ok) -> {
+            if (function.contains("SchedulerTick")) {
+                tick.countDown();
+            }
+        });
+        try {
+            tick.await(75, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            runtime.host().listenToInvocationsWith((function, label, e, nanos, ok) -> { });
+        }
+        for (int i = 0; i < 100; i++) {
+            plane.agentStore().put(new Agent(agentId(group, "q", i), group, AgentStatus.ALIVE, true,
+                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    "x86_64", "bench", Map.of(), now, now));
+        }
         String nudge = runtime.host().bindings().keySet().stream().filter(n -> n.contains("SchedulerNudge")).findFirst().orElseThrow();
         String event = "{\"version\":\"0\",\"id\":\"bench\",\"detail-type\":\"Session Status Changed\",\"source\":\"sluice.sessions\","
                 + "\"account\":\"000000000000\",\"time\":\"" + now + "\",\"region\":\"us-east-1\",\"resources\":[],"
@@ -199,7 +220,11 @@ public final class SchedulingBenchmark {
             }
             Map<String, Object> summary = dev.sluice.adapters.json.Json.readObjectUnchecked(payload);
             Map<?, ?> passes = (Map<?, ?>) summary.get("passes");
-            Map<?, ?> first = (Map<?, ?>) ((List<?>) passes.get(group)).get(0);
+            List<?> groupPasses = (List<?>) passes.get(group);
+            if (groupPasses == null || groupPasses.isEmpty()) {
+                throw new IllegalStateException("the nudge ran no pass over the 10,000-session group (another pass held it): " + payload);
+            }
+            Map<?, ?> first = (Map<?, ?>) groupPasses.get(0);
             return new BigQueue(seconds, ((Number) first.get("placed")).intValue(), ((Number) first.get("deferred")).intValue(),
                     ((Number) first.get("explanationsWritten")).intValue());
         }
