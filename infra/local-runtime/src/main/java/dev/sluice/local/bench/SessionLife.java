@@ -205,6 +205,8 @@ final class SessionLife {
                 String.format("| other AWS requests | %s | |", others.isEmpty() ? "none" : others),
                 String.format("| **total, every AWS service counted** — goal at most $15 per million lives | | **%.2f** |", total * 1e6),
                 "",
+                biggest(c, apigw, lambda, ddb, events, sqs, total),
+                "",
                 String.format("The life: a batch session (`echo`) created through the API Gateway, placed by the nudge the PENDING event triggers, "
                                 + "run by the real agent process (process runtime) which reports PULLING, PREPARING, RUNNING and TERMINATED and "
                                 + "uploads its log through the agent API, and the nudge its end triggers; %.1f s each (%s), 4 s of it waiting "
@@ -228,6 +230,29 @@ final class SessionLife {
                         + "million requests and $0.0000166667 per GB-second (x86); API Gateway REST $3.50 per million requests (first 333 "
                         + "million a month); EventBridge $1.00 per million custom events; SQS $0.40 per million requests. Free tiers are "
                         + "left out. CloudWatch Logs ingestion of the functions' log lines ($0.50 per GB) is not counted.");
+    }
+
+    /** Which service costs most, and what the goal would take (computed from the counts). */
+    private static String biggest(Counts c, double apigw, double lambda, double ddb, double events, double sqs, double total) {
+        Map<String, Double> parts = new LinkedHashMap<>();
+        parts.put("API Gateway", apigw);
+        parts.put("Lambda", lambda);
+        parts.put("DynamoDB", ddb);
+        parts.put("EventBridge", events);
+        parts.put("SQS", sqs);
+        Map.Entry<String, Double> top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+        String verdict = total * 1e6 <= 15 ? "The goal is met." : String.format("The goal is missed by $%.2f.", total * 1e6 - 15);
+        // An HTTP API costs $1.00 per million requests (us-east-1) against the REST API's $3.50.
+        double httpApi = c.apiRequests() * 1.00e-6;
+        int reports = Math.max(0, c.apiRequests() - 1);
+        return String.format("%s The biggest cost is %s: $%.2f of the $%.2f (%.0f%%). The REST API alone costs $%.2f per million lives for its "
+                        + "%d requests (%d of them the agent's reports and log upload), so no saving elsewhere reaches $15 while each "
+                        + "step of a life is its own REST request. What it would take: the same requests on an HTTP API ($1.00 per "
+                        + "million) cost $%.2f (a total of $%.2f); or the agent's step reports folded into the heartbeat it sends anyway "
+                        + "(it already lists the sessions it runs), which leaves the create as the life's one API request ($3.50) and "
+                        + "removes %d Lambda invocations; then DynamoDB, at %.1f write units a life, is the next cost to cut.",
+                verdict, top.getKey(), top.getValue() * 1e6, total * 1e6, 100 * top.getValue() / total, apigw * 1e6, c.apiRequests(), reports,
+                httpApi * 1e6, (total - apigw + httpApi) * 1e6, reports, c.writeUnits());
     }
 
     private static double median(List<Double> values) {
