@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Whole session lives through the real path, counted: a batch session created through the API Gateway, placed by
- * the scheduler nudge, run by the real agent process (its PULLING, PREPARING, RUNNING and TERMINATED reports and its
+ * the scheduler nudge, run by the real agent process (its status reports and its
  * log upload through the agent API), and the nudge after its end. Every Lambda invocation, API request, AWS request,
  * DynamoDB capacity unit, PutEvents entry and SQS message made while a life runs is counted, and the heartbeats and
  * the periodic functions, which cost per agent or per stack rather than per session, are counted apart.
@@ -208,7 +208,7 @@ final class SessionLife {
                 biggest(c, apigw, lambda, ddb, events, sqs, total),
                 "",
                 String.format("The life: a batch session (`echo`) created through the API Gateway, placed by the nudge the PENDING event triggers, "
-                                + "run by the real agent process (process runtime) which reports PULLING, PREPARING, RUNNING and TERMINATED and "
+                                + "run by the real agent process (process runtime) which reports its steps (the status requests counted above) and "
                                 + "uploads its log through the agent API, and the nudge its end triggers; %.1f s each (%s), 4 s of it waiting "
                                 + "after the end for what follows it. Counted per Lambda invocation by the local runtime and per AWS request by "
                                 + "an SDK interceptor on every client in the JVM, attributed to the invocation that made it. Not per session, "
