@@ -83,6 +83,35 @@ public final class FunctionHost {
         this.timer = timer;
     }
 
+    /**
+     * Told of every handler call: the function, its label ({@link #currentInvocation()}), the decoded event, the
+     * handler's time and whether it returned. The benchmarks count invocations, API requests and SQS messages with it.
+     */
+    @FunctionalInterface
+    public interface InvocationListener {
+        void invoked(String functionName, String label, Object event, long nanos, boolean ok);
+    }
+
+    private volatile InvocationListener listener = (function, label, event, nanos, ok) -> { };
+
+    public void listenToInvocationsWith(InvocationListener listener) {
+        this.listener = listener;
+    }
+
+    /** The invocation this thread runs: the function, and for an API request also its method and resource. */
+    private static final InheritableThreadLocal<String> CURRENT_INVOCATION = new InheritableThreadLocal<>();
+
+    public static java.util.Optional<String> currentInvocation() {
+        return java.util.Optional.ofNullable(CURRENT_INVOCATION.get());
+    }
+
+    static String label(String functionName, Object event) {
+        if (event instanceof com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent api) {
+            return functionName + " " + api.getHttpMethod() + " " + api.getResource();
+        }
+        return functionName;
+    }
+
     public FunctionHost(Map<String, Binding> bindings) {
         this.bindings = Map.copyOf(bindings);
         prepareSerializers();
@@ -138,10 +167,24 @@ public final class FunctionHost {
             RequestHandler<Object, Object> handler = handlers.computeIfAbsent(functionName, n -> instantiate(binding));
             Class<?> inputType = dev.sluice.functions.HandlerTypes.eventType(handler.getClass());
             Object input = decode(inputType, event);
+            String label = label(functionName, input);
+            String outerLabel = CURRENT_INVOCATION.get();
+            CURRENT_INVOCATION.set(label);
             AwsCallTimer.take();
             long handlerStart = System.nanoTime();
-            Object output = handler.handleRequest(input, new LocalContext(functionName, requestId, deadlineMs));
-            timer.record(functionName, System.nanoTime() - handlerStart, AwsCallTimer.take());
+            boolean returned = false;
+            Object output;
+            try {
+                output = handler.handleRequest(input, new LocalContext(functionName, requestId, deadlineMs));
+                returned = true;
+            } finally {
+                long handlerNanos = System.nanoTime() - handlerStart;
+                CURRENT_INVOCATION.set(outerLabel);
+                listener.invoked(functionName, label, input, handlerNanos, returned);
+                if (returned) {
+                    timer.record(functionName, handlerNanos, AwsCallTimer.take());
+                }
+            }
             return new Invocation(true, encode(output));
         } catch (RuntimeException | Error e) {
             outcome = "error";

@@ -44,7 +44,13 @@ public final class LocalRuntime implements AutoCloseable {
     /** Starts the proxy endpoint on 127.0.0.1:{@code port} (0 picks a free port); functions are attached after deploy. */
     public static LocalRuntime start(int port) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+        // Daemon threads: an invocation still running when the runtime closes (a pass of a long queue) must not keep
+        // the JVM alive (the server's own dispatcher thread keeps it alive while the runtime serves).
+        ExecutorService pool = Executors.newFixedThreadPool(32, r -> {
+            Thread t = new Thread(r, "local-runtime-invocation");
+            t.setDaemon(true);
+            return t;
+        });
         LocalRuntime runtime = new LocalRuntime(server, pool);
         server.createContext("/invoke", runtime::invoke);
         server.createContext("/tasks/", runtime::streamTaskEvents);

@@ -92,7 +92,8 @@ public final class DynamoAgentStore implements AgentStore {
         throw new IllegalStateException("agent " + hb.agentId() + " could not be recorded");
     }
 
-    private software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest heartbeatUpdate(Heartbeat hb, Instant at) {
+    /** The heartbeat's UpdateItem as {@link #recordHeartbeat} sends it (public for the agent benchmark's baseline). */
+    public software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest heartbeatUpdate(Heartbeat hb, Instant at) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> sets = new ArrayList<>();

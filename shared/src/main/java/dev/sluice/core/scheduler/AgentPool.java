@@ -39,6 +39,8 @@ final class AgentPool {
             (a, b) -> { int c = SlotVector.compare(a.free, b.free); return c != 0 ? c : a.id.compareTo(b.id); });
     private final long[] largestTotal = new long[SlotVector.SIZE];
     private final long[] largestFree = new long[SlotVector.SIZE];
+    /** For each slot, how many live agents have each free amount: the largest stays exact in O(log n) a reservation. */
+    private final List<java.util.TreeMap<Long, Integer>> freeAmounts = new ArrayList<>();
     private Optional<String> lastRoundRobin;
     private final boolean anyAgent;
 
@@ -55,7 +57,14 @@ final class AgentPool {
             }
         });
         byFree.addAll(live);
-        refreshLargestFree();
+        for (int i = 0; i < SlotVector.SIZE; i++) {
+            java.util.TreeMap<Long, Integer> amounts = new java.util.TreeMap<>();
+            for (Slot s : live) {
+                amounts.merge(s.free[i], 1, Integer::sum);
+            }
+            freeAmounts.add(amounts);
+            largestFree[i] = amounts.isEmpty() ? 0 : amounts.lastKey();
+        }
     }
 
     /** False for a group with no agent registered at all (say, one that scales from zero): nothing can be judged yet. */
@@ -160,26 +169,18 @@ final class AgentPool {
 
     void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
         byFree.remove(slot);
-        boolean wasLargest = false;
         for (int i = 0; i < SlotVector.SIZE; i++) {
-            wasLargest |= request[i] > 0 && slot.free[i] == largestFree[i];
-            slot.free[i] -= request[i];
+            if (request[i] != 0) {
+                java.util.TreeMap<Long, Integer> amounts = freeAmounts.get(i);
+                amounts.computeIfPresent(slot.free[i], (amount, count) -> count == 1 ? null : count - 1);
+                slot.free[i] -= request[i];
+                amounts.merge(slot.free[i], 1, Integer::sum);
+                largestFree[i] = amounts.lastKey();
+            }
         }
         byFree.add(slot);
         if (strategy == AgentSelectionStrategy.ROUNDROBIN) {
             lastRoundRobin = Optional.of(slot.id);
-        }
-        if (wasLargest) {
-            refreshLargestFree();
-        }
-    }
-
-    private void refreshLargestFree() {
-        java.util.Arrays.fill(largestFree, 0);
-        for (Slot s : live) {
-            for (int i = 0; i < SlotVector.SIZE; i++) {
-                largestFree[i] = Math.max(largestFree[i], s.free[i]);
-            }
         }
     }
 }

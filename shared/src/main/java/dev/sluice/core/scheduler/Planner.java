@@ -72,7 +72,7 @@ public final class Planner {
         Map<String, Usage> owners = new HashMap<>(snap.ownerUsage());
         Usage[] groupAndDomain = {snap.groupUsage(), snap.domainUsage()};
 
-        Map<List<Long>, PendingExplanation> waits = new HashMap<>();
+        Map<Request, PendingExplanation> waits = new HashMap<>();
         Deque<Session> order = order(snap, candidates, owners);
         Map<String, Deque<Session>> byOwner = snap.group().scheduler() == SchedulerKind.DRF ? queuesByOwner(order) : Map.of();
         ResourceSlots capacity = snap.group().scheduler() == SchedulerKind.DRF
@@ -109,7 +109,7 @@ public final class Planner {
             if (placement.isEmpty()) {
                 long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? SlotVector.times(perKernel, s.spec().clusterSize()) : perKernel;
                 // Same request, same pool verdict: explain it once per distinct request in a pass.
-                PendingExplanation why = waits.computeIfAbsent(java.util.Arrays.stream(needed).boxed().toList(),
+                PendingExplanation why = waits.computeIfAbsent(new Request(needed),
                         k -> capacityWait(needed, pool, Predicates.ALL_PASSED));
                 deferrals.add(new SchedulingPlan.Deferral(s, why));
                 continue;
@@ -123,6 +123,24 @@ public final class Planner {
             }
         }
         return new SchedulingPlan(placements, cancellations, deferrals, pool.lastRoundRobin());
+    }
+
+    /** A request's slot amounts as a map key (compared by value, hashed without boxing). */
+    private record Request(long[] amounts) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request r && java.util.Arrays.equals(r.amounts, amounts);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(amounts);
+        }
+
+        @Override
+        public String toString() {
+            return java.util.Arrays.toString(amounts);
+        }
     }
 
     /** How many kernels the session's placement writes: one for single-node, one an agent for multi-node. */

@@ -30,7 +30,7 @@ public final class Benchmarks {
                 write(root, "api-latency", "API latency (issue #3)", api.markdown());
             }
             if (only.isEmpty() || only.contains("scheduling")) {
-                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(runtime, stack);
+                SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(root, runtime, stack);
                 write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
             }
             if (only.isEmpty() || only.contains("agents")) {
@@ -68,10 +68,22 @@ public final class Benchmarks {
     }
 
     static void write(Path root, String name, String title, String body) throws IOException {
-        String section = String.join("\n", "### " + title, "", "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + ".", "",
-                body, "");
+        String section = String.join("\n", "### " + title, "", measured(), "", body, "");
         System.out.println(section);
         replaceSection(root.resolve("docs/benchmarks.md"), name, section);
+    }
+
+    /** The date, the machine, its load when the section is written, and the note of the run (SLUICE_BENCH_NOTE) if any. */
+    static String measured() {
+        String load;
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            load = "unknown";
+        }
+        String note = System.getenv("SLUICE_BENCH_NOTE");
+        return "Measured " + LocalDate.now(ZoneOffset.UTC) + " on " + machine() + "; 1-minute load average when written: " + load + "."
+                + (note == null || note.isBlank() ? "" : " " + note.strip());
     }
 
     static String machine() {

@@ -37,43 +37,70 @@ public final class CloneBenchmark {
     static final int OBJECTS = 10_000;
     static final int CONCURRENCY = 32;
     static final long BIG = 20L * 1024 * 1024;
+    /** Rounds of the baseline and of the clone, alternating. */
+    static final int ROUNDS = 3;
 
     private CloneBenchmark() {
     }
 
-    public record Report(int objects, long bytes, double cloneSeconds, double loopBefore, double loopAfter, Stats eventDelay, int executions,
-                         int pageSize, int pagesPerExecution, long threshold, String load) {
+    /** One clone round: its time, its page progress delays, and what Step Functions ran for it (counted from the service). */
+    public record CloneRound(double seconds, List<Long> delays, int executions, int transitions) {
+    }
+
+    public record Report(int objects, long bytes, List<CloneRound> clones, List<Double> loops, int pageSize, int pagesPerExecution, long threshold,
+                         List<String> load) {
         String markdown() {
             double mb = bytes / 1e6;
-            double loopSeconds = (loopBefore + loopAfter) / 2;
+            List<Double> cloneSeconds = clones.stream().map(CloneRound::seconds).toList();
+            double clone = median(cloneSeconds);
+            double loop = median(loops);
+            List<Long> delays = new ArrayList<>();
+            clones.forEach(c -> delays.addAll(c.delays()));
+            Stats eventDelay = Stats.of(delays);
+            List<String> ratios = new ArrayList<>();
+            for (int i = 0; i < clones.size(); i++) {
+                ratios.add(String.format("%.0f%%", 100 * loops.get(i) / cloneSeconds.get(i)));
+            }
             return String.join("\n",
                     String.format("A folder of %,d objects (%,.1f MB: 1 B to 32 KiB each, and one of %d MiB, above the %d MiB multipart-copy "
-                                    + "threshold), pages of %d, %d pages per execution, %d copies at a time in both rows.",
-                            objects, mb, BIG >> 20, threshold >> 20, pageSize, pagesPerExecution, CONCURRENCY),
+                                    + "threshold), pages of %d, %d pages per execution, %d copies at a time in both rows. %d rounds of the "
+                                    + "baseline and %d of the clone, alternating (baseline first), each clone into a new folder.",
+                            objects, mb, BIG >> 20, threshold >> 20, pageSize, pagesPerExecution, CONCURRENCY, loops.size(), clones.size()),
                     "",
-                    "| | time | objects/s | MB/s |",
-                    "|---|---|---|---|",
+                    "| | median time | objects/s | MB/s | every round |",
+                    "|---|---|---|---|---|",
                     String.format("| **clone** (`POST /folders/{name}/clone` until the SSE client reads `done`: Step Functions, a Lambda task a page, "
-                                    + "progress write and event a page, verification) | %.2f s | %,.0f | %.1f |",
-                            cloneSeconds, objects / cloneSeconds, mb / cloneSeconds),
-                    String.format("| baseline: a plain loop of the same S3 copies (list, CopyObject / UploadPartCopy), same concurrency, same emulator; "
-                                    + "mean of one run before the clone (%.2f s) and one after (%.2f s) | %.2f s | %,.0f | %.1f |",
-                            loopBefore, loopAfter, loopSeconds, objects / loopSeconds, mb / loopSeconds),
-                    String.format("| **clone / baseline** — goal at least 80%% | %.0f%% | | |", 100 * loopSeconds / cloneSeconds),
+                                    + "progress write and event a page, verification) | %.2f s | %,.0f | %.1f | %s |",
+                            clone, objects / clone, mb / clone, seconds(cloneSeconds)),
+                    String.format("| baseline: a plain loop of the same S3 copies (list, CopyObject / UploadPartCopy), same concurrency, same emulator "
+                                    + "| %.2f s | %,.0f | %.1f | %s |", loop, objects / loop, mb / loop, seconds(loops)),
+                    String.format("| **clone / baseline** (median baseline time / median clone time) — goal at least 80%% | %.0f%% | | | "
+                            + "each round against the baseline run just before it: %s |", 100 * loop / clone, String.join(", ", ratios)),
                     "",
                     "| a page's progress write (task `updated_at`) to its event read by the SSE client (bus -> SQS -> runtime stream) | p50 | p90 | p99 | max |",
                     "|---|---|---|---|---|",
-                    eventDelay.row("progress event delay, " + eventDelay.count() + " pages — goal p50 < 1 s"),
+                    eventDelay.row("progress event delay, " + eventDelay.count() + " pages over all clone rounds — goal p50 < 1 s"),
                     "",
-                    String.format("The copy ran in %d Step Functions execution(s). The clone's own work per page beyond the copies is one "
-                            + "ListObjectsV2, one conditional UpdateItem and one PutEvents; the Lambda task and the state transitions add "
-                            + "the rest. Machine load (1-minute load average) at the start and the end of this benchmark: %s; "
-                            + "the machine is shared, so the two baseline runs are reported to show the spread.", executions, load));
+                    String.format("Counted from Step Functions for each clone (ListExecutions of the clone state machine, the executions named for "
+                                    + "the clone's task, and GetExecutionHistory of each): %s. The clone's own work per page beyond the copies is one "
+                                    + "ListObjectsV2, one conditional UpdateItem and one PutEvents; the Lambda task and the state transitions add "
+                                    + "the rest. Machine load (1-minute load average) before each round: %s.",
+                            clones.stream().map(c -> c.executions() + " execution(s), " + c.transitions() + " state transitions (StateEntered events)")
+                                    .collect(java.util.stream.Collectors.joining("; ")), String.join(", ", load)));
         }
     }
 
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String seconds(List<Double> values) {
+        return values.stream().map(v -> String.format("%.2f", v)).collect(java.util.stream.Collectors.joining(", ")) + " s";
+    }
+
     public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
-        String loadBefore = loadAverage();
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
         FolderPlane plane = FolderPlane.fromEnvironment(env);
         String bucket = env.get("FOLDER_BUCKET");
@@ -105,13 +132,31 @@ public final class CloneBenchmark {
             }
         }
 
-        // Baseline: the same copies, in a plain loop with the same concurrency (measured before and after the clone).
+        // Rounds: the baseline (a plain loop of the same copies with the same concurrency), then a clone, alternating.
         FolderStorage storage = plane.storage();
-        double loopBefore = plainLoop(storage, prefix, pool);
+        String stateMachine = env.get("CLONE_STATE_MACHINE_ARN");
+        List<CloneRound> clones = new ArrayList<>();
+        List<Double> loops = new ArrayList<>();
+        List<String> load = new ArrayList<>();
+        try (software.amazon.awssdk.services.sfn.SfnClient sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
+                .httpClient(dev.sluice.adapters.aws.AwsClients.httpClient()).build()) {
+            for (int round = 0; round < ROUNDS; round++) {
+                load.add(loadAverage());
+                loops.add(plainLoop(storage, prefix, pool));
+                clones.add(clone(runtime, http, api, token, source, source + "-copy" + round, sfn, stateMachine));
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return new Report(OBJECTS, bytes, clones, loops, Integer.parseInt(env.get("CLONE_PAGE_SIZE")),
+                Integer.parseInt(env.get("CLONE_PAGES_PER_EXECUTION")), Long.parseLong(env.get("CLONE_MULTIPART_THRESHOLD")), load);
+    }
 
-        // The clone, followed by an SSE client on the runtime's stream.
+    /** One clone through the API, followed by an SSE client on the runtime's stream until its final event. */
+    private static CloneRound clone(LocalRuntime runtime, HttpClient http, String api, String token, String source, String target,
+                                    software.amazon.awssdk.services.sfn.SfnClient sfn, String stateMachine) throws Exception {
         long t = System.nanoTime();
-        JsonNode started = call(http, "POST", api + "/folders/" + source + "/clone", token, "{\"target_name\":\"" + source + "-copy\"}");
+        JsonNode started = call(http, "POST", api + "/folders/" + source + "/clone", token, "{\"target_name\":\"" + target + "\"}");
         String taskId = started.path("task_id").asText();
         List<Long> delays = new ArrayList<>();
         JsonNode last = null;
@@ -135,20 +180,28 @@ public final class CloneBenchmark {
                 }
             }
         }
-        double cloneSeconds = (System.nanoTime() - t) / 1e9;
-        double loopAfter = plainLoop(storage, prefix, pool);
-        pool.shutdown();
+        double seconds = (System.nanoTime() - t) / 1e9;
         if (last == null || !last.path("status").asText().equals("done")) {
             throw new IllegalStateException("the benchmark clone did not finish: " + last);
         }
         if (delays.isEmpty()) {
             throw new IllegalStateException("no page progress event reached the stream");
         }
-        int pageSize = Integer.parseInt(env.get("CLONE_PAGE_SIZE"));
-        int pagesPerExecution = Integer.parseInt(env.get("CLONE_PAGES_PER_EXECUTION"));
-        int pages = (OBJECTS + pageSize - 1) / pageSize;
-        return new Report(OBJECTS, bytes, cloneSeconds, loopBefore, loopAfter, Stats.of(delays), (pages + pagesPerExecution - 1) / pagesPerExecution,
-                pageSize, pagesPerExecution, Long.parseLong(env.get("CLONE_MULTIPART_THRESHOLD")), loadBefore + " and " + loadAverage());
+        // What Step Functions ran for this clone: its executions are named for its task (CloneJob.executionName).
+        List<String> executions = new ArrayList<>();
+        for (var page : sfn.listExecutionsPaginator(b -> b.stateMachineArn(stateMachine))) {
+            page.executions().stream().filter(e -> e.name().startsWith("clone-" + taskId + "-")).forEach(e -> executions.add(e.executionArn()));
+        }
+        int events = 0;
+        for (String arn : executions) {
+            for (var page : sfn.getExecutionHistoryPaginator(b -> b.executionArn(arn))) {
+                events += (int) page.events().stream().filter(e -> e.typeAsString().endsWith("StateEntered")).count();
+            }
+        }
+        if (executions.isEmpty()) {
+            throw new IllegalStateException("Step Functions lists no execution for the clone task " + taskId);
+        }
+        return new CloneRound(seconds, delays, executions.size(), events);
     }
 
     private static String loadAverage() {

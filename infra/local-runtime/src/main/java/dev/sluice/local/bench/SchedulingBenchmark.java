@@ -49,46 +49,46 @@ public final class SchedulingBenchmark {
     private SchedulingBenchmark() {
     }
 
-    public record Report(List<Double> passRates, List<Double> rawRates, double callsPerPlacement, double unitsPerPlacement, double writeUnitsPerLife,
-                         double readUnitsPerLife, int lifeCalls, Stats createToScheduled, int itemBytes, BigQueue bigQueue) {
+    public record Report(List<Double> passRates, List<Double> rawRates, double callsPerPlacement, double unitsPerPlacement,
+                         Stats createToScheduled, SessionLife.Result life, BigQueue bigQueue, int discardedRounds) {
         public String markdown() {
             double passPerSecond = median(passRates);
             double rawPerSecond = median(rawRates);
-            double costPerMillion = writeUnitsPerLife * WRU_PRICE + readUnitsPerLife * RRU_PRICE;
             return String.join("\n",
                     "| scheduling, " + SESSIONS + " sessions onto " + AGENTS + " agents x " + GPUS + " GPUs | value |",
                     "|---|---|",
-                    String.format("| **placements per second, one whole pass** (snapshot, plan, one transaction each; median of %d rounds: %s) | %.0f /s |",
-                            passRates.size(), list(passRates), passPerSecond),
+                    String.format("| **placements per second, one whole pass** (snapshot, plan, one transaction each; median of %d rounds: %s%s) | %.0f /s |",
+                            passRates.size(), list(passRates), discardedRounds == 0 ? "" : "; " + discardedRounds
+                                    + " more discarded because the stack's once-a-minute tick placed part of that queue meanwhile", passPerSecond),
                     String.format("| baseline: the same conditional TransactWriteItems in a plain loop, alternating with the passes in the same run (rounds: %s) | %.0f /s |",
                             list(rawRates), rawPerSecond),
                     String.format("| pass rate / raw rate (medians) — goal at least 70%% | %.0f%% |", 100 * passPerSecond / rawPerSecond),
                     String.format("| AWS requests per placed session, whole pass included (one TransactWriteItems; events batched 10 a PutEvents) | %.2f |", callsPerPlacement),
                     String.format("| DynamoDB capacity units consumed per placed session, whole pass included (as DynamoDB reports them) | %.2f |", unitsPerPlacement),
-                    String.format("| AWS requests in a session's whole life (create, its share of a pass, forced destroy; reads and PutEvents included) | %d |", lifeCalls),
                     String.format("| **one pass over a queue of 10,000 pending sessions** (the nudge function, invoked through Lambda; "
-                                    + "100 agents x 8 GPUs) | %.1f s, no error: %d placed, %d left pending, %d explanations written |",
-                            bigQueue.seconds(), bigQueue.placed(), bigQueue.deferred(), bigQueue.explained()),
+                                    + "100 agents x 8 GPUs) | %.1f s, no error: %d placed, %d left pending, %d explanations written%s |",
+                            bigQueue.seconds(), bigQueue.placed(), bigQueue.deferred(), bigQueue.explained(), bigQueue.coalesced() == 0 ? ""
+                                    : " (asked " + (bigQueue.coalesced() + 1) + " times: a pass of the tick held the group before)"),
                     "",
                     "| create -> SCHEDULED with idle agents (server times from the status history), 30 sessions | p50 | p90 | p99 | max |",
                     "|---|---|---|---|---|",
                     createToScheduled.row("through the API Gateway, the event nudge and one pass — goal p50 < 1 s"),
                     "",
-                    String.format("A session's life (create, schedule, forced destroy; its item is %d bytes at the end) consumed "
-                                    + "%.1f write and %.1f read capacity units as DynamoDB reports them: on on-demand pricing about $%.2f per "
-                                    + "million sessions (at $%.3f per million write and $%.3f per million read request units). The agent's "
-                                    + "own reports of PULLING, RUNNING and the end (issue #5) will add a transaction each.",
-                            itemBytes, writeUnitsPerLife, readUnitsPerLife, costPerMillion, WRU_PRICE, RRU_PRICE));
+                    SessionLife.markdown(life));
         }
     }
 
-    public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
+    public static Report run(java.nio.file.Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
         ControlPlane plane = ControlPlane.fromEnvironment(env);
 
         // A whole pass over a full queue, and the raw rate of the same transactions planned by hand in a loop, in
         // ROUNDS alternating rounds (a fresh group each), so a burst of load on the shared machine hits both sides.
         String group = "bench-" + UUID.randomUUID().toString().substring(0, 6);
+        // Whole session lives through the real path, with the real agent, counted (SessionLife): first, while the
+        // stack is quiet (the rounds below leave a backlog of nudges behind them).
+        SessionLife.Result life = SessionLife.run(root, runtime, stack, plane, group + "-life-agent");
+
         DynamoPlacements placements = new DynamoPlacements(AwsClients.shared().dynamoDb(), env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"));
         ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
         List<Double> passRates = new ArrayList<>();
@@ -96,8 +96,9 @@ public final class SchedulingBenchmark {
         AwsCallTimer.Spent passCalls = null;
         dev.sluice.adapters.aws.CapacityMeter.Units passUnits = null;
         int placedInFirst = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            String passGroup = group + "-p" + round;
+        int discarded = 0;
+        for (int round = 0, attempt = 0; round < ROUNDS; attempt++) {
+            String passGroup = group + "-p" + attempt;
             plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, Map.of(), Instant.now(), Instant.now()));
             addAgents(plane, passGroup, "p");
             enqueue(plane, passGroup, SESSIONS);
@@ -110,9 +111,14 @@ public final class SchedulingBenchmark {
             AwsCallTimer.Spent calls = AwsCallTimer.take();
             dev.sluice.adapters.aws.CapacityMeter.Units units = dev.sluice.adapters.aws.CapacityMeter.take();
             if (result.placed() != SESSIONS) {
-                throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS);
+                // The stack's own once-a-minute tick passes over every group, so it can take part of this queue
+                // while the measured pass runs: such a round is measured again on a fresh group, and counted.
+                if (++discarded > 2 * ROUNDS) {
+                    throw new IllegalStateException("the pass placed " + result.placed() + " of " + SESSIONS + " in " + discarded + " rounds");
+                }
+                continue;
             }
-            if (round == 0) {
+            if (passCalls == null) {
                 passCalls = calls;
                 passUnits = units;
                 placedInFirst = result.placed();
@@ -120,6 +126,7 @@ public final class SchedulingBenchmark {
             passRates.add(SESSIONS / passSeconds);
 
             String rawGroup = group + "-r" + round;
+            round++;
             plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, Map.of(), Instant.now(), Instant.now()));
             addAgents(plane, rawGroup, "r");
             List<Session> raw = enqueue(plane, rawGroup, SESSIONS);
@@ -136,28 +143,13 @@ public final class SchedulingBenchmark {
             rawRates.add(SESSIONS / ((System.nanoTime() - t) / 1e9));
         }
 
-        // One session's whole life, counted call by call.
         String lifeGroup = group + "-life";
         plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, Map.of(), Instant.now(), Instant.now()));
         addAgents(plane, lifeGroup, "l");
-        dev.sluice.core.auth.Principal owner = new dev.sluice.core.auth.Principal("bench-life", "bench", java.util.Set.of("users"));
-        AwsCallTimer.take();
-        dev.sluice.adapters.aws.CapacityMeter.take();
-        Session created = plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", lifeGroup,
-                "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty()).session();
-        plane.scheduling().run(plane.groupStore().find(lifeGroup).orElseThrow());
-        plane.sessions().destroy(owner, created.id(), true);
-        int lifeCalls = AwsCallTimer.take().calls();
-        dev.sluice.adapters.aws.CapacityMeter.Units lifeUnits = dev.sluice.adapters.aws.CapacityMeter.take();
-        Session ended = plane.sessionStore().find(created.id()).orElseThrow();
-        int itemBytes = SessionItem.SCHEMA.itemToMap(SessionItem.from(ended), true).toString().length();
-        double writeUnits = lifeUnits.write();
-        double readUnits = lifeUnits.read();
-
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
         return new Report(passRates, rawRates, (double) passCalls.calls() / placedInFirst,
-                (passUnits.read() + passUnits.write()) / placedInFirst, writeUnits, readUnits, lifeCalls, latency, itemBytes, big);
+                (passUnits.read() + passUnits.write()) / placedInFirst, latency, life, big, discarded);
     }
 
     private static double median(List<Double> values) {
@@ -171,18 +163,14 @@ public final class SchedulingBenchmark {
     }
 
     /** The outcome of one pass over a 10,000-session queue. */
-    public record BigQueue(double seconds, int placed, int deferred, int explained) {
+    public record BigQueue(double seconds, int placed, int deferred, int explained, int coalesced) {
     }
 
     private static BigQueue bigQueue(LocalRuntime runtime, ControlPlane plane, Map<String, String> env) throws Exception {
         String group = "bench-10k-" + UUID.randomUUID().toString().substring(0, 6);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        // Inactive while it fills, so the stack's tick passes over it only after the measured pass has started.
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", false), Instant.now(), Instant.now()));
         Instant now = Instant.now();
-        for (int i = 0; i < 100; i++) {
-            plane.agentStore().put(new Agent(agentId(group, "q", i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
-                    "x86_64", "bench", Map.of(), now, now));
-        }
         var ddb = AwsClients.shared().dynamoDb();
         String table = env.get("SESSIONS_TABLE");
         Instant base = now.minusSeconds(3600);
@@ -203,23 +191,56 @@ public final class SchedulingBenchmark {
                 batch.clear();
             }
         }
+        // The stack's once-a-minute tick passes over every active group and holds a group's lease while it does: the
+        // group is made active right after a tick has finished, and the measured pass started at once.
+        java.util.concurrent.CountDownLatch tick = new java.util.concurrent.CountDownLatch(1);
+        runtime.host().listenToInvocationsWith((function, label, e, nanos, ok) -> {
+            if (function.contains("SchedulerTick")) {
+                tick.countDown();
+            }
+        });
+        try {
+            tick.await(75, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            runtime.host().listenToInvocationsWith((function, label, e, nanos, ok) -> { });
+        }
+        for (int i = 0; i < 100; i++) {
+            plane.agentStore().put(new Agent(agentId(group, "q", i), group, AgentStatus.ALIVE, true,
+                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    "x86_64", "bench", Map.of(), now, now));
+        }
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", true), Instant.now(), Instant.now()));
         String nudge = runtime.host().bindings().keySet().stream().filter(n -> n.contains("SchedulerNudge")).findFirst().orElseThrow();
         String event = "{\"version\":\"0\",\"id\":\"bench\",\"detail-type\":\"Session Status Changed\",\"source\":\"sluice.sessions\","
                 + "\"account\":\"000000000000\",\"time\":\"" + now + "\",\"region\":\"us-east-1\",\"resources\":[],"
                 + "\"detail\":{\"resource_group\":\"" + group + "\",\"status\":\"PENDING\"}}";
         try (var lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder().httpClient(AwsClients.httpClient()).build()) {
-            long t = System.nanoTime();
-            var response = lambda.invoke(b -> b.functionName(nudge).payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String(event)));
-            double seconds = (System.nanoTime() - t) / 1e9;
-            String payload = response.payload().asUtf8String();
-            if (response.functionError() != null) {
-                throw new IllegalStateException("the pass over 10,000 sessions failed: " + payload);
+            // A pass still running from the tick holds the group's lease (the nudge then runs none): asked again until one runs.
+            Instant giveUp = Instant.now().plusSeconds(180);
+            int waited = 0;
+            while (true) {
+                long t = System.nanoTime();
+                var response = lambda.invoke(b -> b.functionName(nudge).payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String(event)));
+                double seconds = (System.nanoTime() - t) / 1e9;
+                String payload = response.payload().asUtf8String();
+                if (response.functionError() != null) {
+                    throw new IllegalStateException("the pass over 10,000 sessions failed: " + payload);
+                }
+                Map<String, Object> summary = dev.sluice.adapters.json.Json.readObjectUnchecked(payload);
+                Map<?, ?> passes = (Map<?, ?>) summary.get("passes");
+                List<?> groupPasses = (List<?>) passes.get(group);
+                if (groupPasses == null || groupPasses.isEmpty()) {
+                    if (Instant.now().isAfter(giveUp)) {
+                        throw new IllegalStateException("the nudge ran no pass over the 10,000-session group (another pass held it): " + payload);
+                    }
+                    Thread.sleep(2_000);
+                    waited++;
+                    continue;
+                }
+                Map<?, ?> first = (Map<?, ?>) groupPasses.get(0);
+                return new BigQueue(seconds, ((Number) first.get("placed")).intValue(), ((Number) first.get("deferred")).intValue(),
+                        ((Number) first.get("explanationsWritten")).intValue(), waited);
             }
-            Map<String, Object> summary = dev.sluice.adapters.json.Json.readObjectUnchecked(payload);
-            Map<?, ?> passes = (Map<?, ?>) summary.get("passes");
-            Map<?, ?> first = (Map<?, ?>) ((List<?>) passes.get(group)).get(0);
-            return new BigQueue(seconds, ((Number) first.get("placed")).intValue(), ((Number) first.get("deferred")).intValue(),
-                    ((Number) first.get("explanationsWritten")).intValue());
         }
     }
 

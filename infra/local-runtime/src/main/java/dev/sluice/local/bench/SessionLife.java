@@ -1,0 +1,357 @@
+package dev.sluice.local.bench;
+
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.core.agent.AgentStatus;
+import dev.sluice.core.group.ResourceGroup;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.local.LocalDeployer;
+import dev.sluice.local.LocalRuntime;
+import dev.sluice.local.LocalUsers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Whole session lives through the real path, counted: a batch session created through the API Gateway, placed by
+ * the scheduler nudge, run by the real agent process (its status reports and its
+ * log upload through the agent API), and the nudge after its end. Every Lambda invocation, API request, AWS request,
+ * DynamoDB capacity unit, PutEvents entry and SQS message made while a life runs is counted, and the heartbeats and
+ * the periodic functions, which cost per agent or per stack rather than per session, are counted apart.
+ */
+final class SessionLife {
+    static final int LIVES = 3;
+    /** The function memory of the template (Globals), for the GB-seconds. */
+    static final double MEMORY_GB = 1.0;
+    /** Functions run by a schedule, not by a session. */
+    private static final List<String> PERIODIC = List.of("SchedulerTick", "AgentMonitor", "CloneSweepTick", "FolderDeletionWorker");
+
+    // On-demand list prices, us-east-1, USD (the AWS pricing pages; see docs/benchmarks.md for the date).
+    static final double DDB_WRITE_UNIT = 0.625e-6;
+    static final double DDB_READ_UNIT = 0.125e-6;
+    static final double LAMBDA_REQUEST = 0.20e-6;
+    static final double LAMBDA_GB_SECOND = 0.0000166667;
+    static final double REST_API_REQUEST = 3.50e-6;
+    static final double EVENT = 1.00e-6;
+    static final double SQS_REQUEST = 0.40e-6;
+
+    private SessionLife() {
+    }
+
+    /** What one life, or the per-agent side during it, cost. */
+    record Counts(Map<String, Integer> invocations, double lambdaGbSeconds, int apiRequests, Map<String, Long> awsRequests,
+                  double writeUnits, double readUnits, long events, long sqsMessages) {
+        int lambdaInvocations() {
+            return invocations.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        long requests(String service) {
+            return awsRequests.entrySet().stream().filter(e -> e.getKey().startsWith(service + " ")).mapToLong(Map.Entry::getValue).sum();
+        }
+
+        double dollars() {
+            return writeUnits * DDB_WRITE_UNIT + readUnits * DDB_READ_UNIT + lambdaInvocations() * LAMBDA_REQUEST
+                    + lambdaGbSeconds * LAMBDA_GB_SECOND + apiRequests * REST_API_REQUEST + events * EVENT
+                    + sqsMessages * 3 * SQS_REQUEST;
+        }
+    }
+
+    /** Each life's counts, the per-agent side of the same windows, and the session item at the end of the first life. */
+    record Result(List<Counts> lives, List<Counts> perAgent, List<Double> seconds, Map<String, AttributeValue> endItem) {
+    }
+
+    /** Listens to the function host: invocations, handler time and SQS records by label. */
+    private static final class Invocations {
+        final Map<String, LongAdder> count = new ConcurrentHashMap<>();
+        final Map<String, LongAdder> billedMs = new ConcurrentHashMap<>();
+        final Map<String, LongAdder> sqsRecords = new ConcurrentHashMap<>();
+        final Map<String, LongAdder> apiRequests = new ConcurrentHashMap<>();
+        volatile boolean on;
+
+        void invoked(String function, String label, Object event, long nanos) {
+            if (!on) {
+                return;
+            }
+            count.computeIfAbsent(label, k -> new LongAdder()).increment();
+            // Lambda bills duration rounded up to the millisecond.
+            billedMs.computeIfAbsent(label, k -> new LongAdder()).add((nanos + 999_999) / 1_000_000);
+            if (event instanceof com.amazonaws.services.lambda.runtime.events.SQSEvent sqs) {
+                sqsRecords.computeIfAbsent(label, k -> new LongAdder()).add(sqs.getRecords() == null ? 0 : sqs.getRecords().size());
+            }
+            if (event instanceof com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent) {
+                apiRequests.computeIfAbsent(label, k -> new LongAdder()).increment();
+            }
+        }
+
+        void reset() {
+            count.clear();
+            billedMs.clear();
+            sqsRecords.clear();
+            apiRequests.clear();
+        }
+    }
+
+    static Result run(Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack, ControlPlane plane, String group) throws Exception {
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        String agentId = "i-" + group;
+        String api = LocalRuntime.apiUrl(stack);
+        String token = LocalUsers.of(stack).token("bench-life", List.of("users"));
+        HttpClient http = HttpClient.newHttpClient();
+        Invocations invocations = new Invocations();
+        runtime.host().listenToInvocationsWith((function, label, event, nanos, ok) -> invocations.invoked(function, label, event, nanos));
+        Process agent = AgentBenchmark.startAgent(root, stack, group, agentId);
+        List<Counts> lives = new ArrayList<>();
+        List<Counts> perAgent = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
+        Map<String, AttributeValue> endItem = null;
+        try {
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (plane.agentStore().find(agentId).filter(a -> a.status() == AgentStatus.ALIVE).isEmpty()) {
+                if (Instant.now().isAfter(deadline) || !agent.isAlive()) {
+                    throw new IllegalStateException("the benchmark agent did not register");
+                }
+                Thread.sleep(200);
+            }
+            for (int life = 0; life < LIVES; life++) {
+                invocations.reset();
+                invocations.on = true;
+                AwsTally.start();
+                long t = System.nanoTime();
+                HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(api + "/sessions"))
+                        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"batch\",\"image\":\"python:3.12\",\"startup_command\":\"echo life "
+                                + life + "\",\"resource_group\":\"" + group + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (created.statusCode() != 201 && created.statusCode() != 200) {
+                    throw new IllegalStateException("creating the benchmark session answered " + created.statusCode() + ": " + created.body());
+                }
+                String id = created.body().replaceAll("(?s).*?\"id\":\"([^\"]+)\".*", "$1");
+                Session s = plane.sessionStore().find(id).orElseThrow();
+                deadline = Instant.now().plusSeconds(90);
+                while (!s.status().isFinal() && s.status() != SessionStatus.ERROR) {
+                    if (Instant.now().isAfter(deadline)) {
+                        throw new IllegalStateException("the benchmark session did not end: " + s.status());
+                    }
+                    Thread.sleep(100);
+                    s = plane.sessionStore().find(id).orElseThrow();
+                }
+                if (s.status() != SessionStatus.TERMINATED) {
+                    throw new IllegalStateException("the benchmark session ended " + s.status() + " (" + s.statusInfo() + ")");
+                }
+                // What follows the end: the agent's log upload, the nudge the end event triggers.
+                Thread.sleep(4_000);
+                seconds.add((System.nanoTime() - t) / 1e9);
+                invocations.on = false;
+                Map<AwsTally.Key, AwsTally.Counts> aws = AwsTally.stop();
+                lives.add(counts(invocations, aws, label -> !perAgent(label)));
+                perAgent.add(counts(invocations, aws, SessionLife::perAgent));
+                if (endItem == null) {
+                    String table = runtime.host().bindings().values().iterator().next().environment().get("SESSIONS_TABLE");
+                    endItem = dev.sluice.adapters.aws.AwsClients.shared().dynamoDb()
+                            .getItem(b -> b.tableName(table).key(Map.of("id", AttributeValue.fromS(id))).consistentRead(true)).item();
+                }
+            }
+        } finally {
+            invocations.on = false;
+            AwsTally.stop();
+            runtime.host().listenToInvocationsWith((function, label, event, nanos, ok) -> { });
+            AgentBenchmark.stop(agent);
+        }
+        return new Result(lives, perAgent, seconds, endItem);
+    }
+
+    /** The per-life table and its notes, in Markdown. */
+    static String markdown(Result r) {
+        List<Counts> sorted = r.lives().stream().sorted(java.util.Comparator.comparingDouble(Counts::dollars)).toList();
+        Counts c = sorted.get(sorted.size() / 2);
+        Counts agent = r.perAgent().get(r.lives().indexOf(c));
+        double ddb = c.writeUnits() * DDB_WRITE_UNIT + c.readUnits() * DDB_READ_UNIT;
+        double lambda = c.lambdaInvocations() * LAMBDA_REQUEST + c.lambdaGbSeconds() * LAMBDA_GB_SECOND;
+        double apigw = c.apiRequests() * REST_API_REQUEST;
+        double events = c.events() * EVENT;
+        double sqs = c.sqsMessages() * 3 * SQS_REQUEST;
+        double total = c.dollars();
+        long itemBytes = itemBytes(r.endItem());
+        String invocations = c.invocations().entrySet().stream().map(e -> e.getValue() + " " + e.getKey().replaceAll("^sluice-", ""))
+                .collect(java.util.stream.Collectors.joining(", "));
+        String ddbRequests = c.awsRequests().entrySet().stream().filter(e -> e.getKey().startsWith("DynamoDb "))
+                .map(e -> e.getValue() + " " + e.getKey().substring(9)).collect(java.util.stream.Collectors.joining(", "));
+        String others = c.awsRequests().entrySet().stream().filter(e -> !e.getKey().startsWith("DynamoDb "))
+                .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", "));
+        return String.join("\n",
+                String.format("| one whole session life, counted (the median of %d lives by cost; each life: %s) | count | $ per million lives |",
+                        r.lives().size(), r.lives().stream().map(l -> String.format("$%.2f", l.dollars() * 1e6))
+                                .collect(java.util.stream.Collectors.joining(", "))),
+                "|---|---|---|",
+                String.format("| API Gateway (REST) requests: the create, and the agent's reports and log upload | %d | %.2f |", c.apiRequests(), apigw * 1e6),
+                String.format("| Lambda invocations (%s) and their billed duration at %.0f MB | %d, %.3f GB-s | %.2f |", invocations, MEMORY_GB * 1024,
+                        c.lambdaInvocations(), c.lambdaGbSeconds(), lambda * 1e6),
+                String.format("| DynamoDB requests (%s) and the capacity they consumed, as the emulator reports it | %d requests, %.1f write + %.1f read units | %.2f |",
+                        ddbRequests, c.requests("DynamoDb"), c.writeUnits(), c.readUnits(), ddb * 1e6),
+                String.format("| EventBridge events published (PutEvents entries) | %d | %.2f |", c.events(), events * 1e6),
+                String.format("| SQS messages (sent by a function or delivered to one; priced as 3 requests each: send, receive, delete) | %d | %.2f |",
+                        c.sqsMessages(), sqs * 1e6),
+                String.format("| other AWS requests | %s | |", others.isEmpty() ? "none" : others),
+                String.format("| **total, every AWS service counted** — goal at most $15 per million lives | | **%.2f** |", total * 1e6),
+                "",
+                biggest(c, apigw, lambda, ddb, events, sqs, total),
+                "",
+                String.format("The life: a batch session (`echo`) created through the API Gateway, placed by the nudge the PENDING event triggers, "
+                                + "run by the real agent process (process runtime) which reports its steps (the status requests counted above) and "
+                                + "uploads its log through the agent API, and the nudge its end triggers; %.1f s each (%s), 4 s of it waiting "
+                                + "after the end for what follows it. Counted per Lambda invocation by the local runtime and per AWS request by "
+                                + "an SDK interceptor on every client in the JVM, attributed to the invocation that made it. Not per session, "
+                                + "so counted apart in the same windows: %d heartbeats and periodic functions (%s), %d DynamoDB requests "
+                                + "(the agent section prices an agent's heartbeats per month). Lambda durations are this machine's warm "
+                                + "handler times; requests to the emulator's Cognito keys are not made per life (the keys are cached).",
+                        median(r.seconds()), r.seconds().stream().map(x -> String.format("%.1f", x)).collect(java.util.stream.Collectors.joining(", ")),
+                        agent.lambdaInvocations(), agent.invocations().entrySet().stream().map(e -> e.getValue() + " " + e.getKey().replaceAll("^sluice-", ""))
+                                .collect(java.util.stream.Collectors.joining(", ")), agent.requests("DynamoDb")),
+                "",
+                String.format("The session's item at the end of its life is %d bytes as DynamoDB counts them (UTF-8 attribute names plus values; "
+                                + "numbers 1 byte per two significant digits plus 1; maps and lists 3 bytes plus 1 an element): %d write "
+                                + "unit(s) for each plain write of it, twice that inside a transaction, plus the writes of the indexes it is in.",
+                        itemBytes, (itemBytes + 1023) / 1024),
+                "",
+                "Prices: on-demand list prices for us-east-1 from the AWS pricing pages (aws.amazon.com/dynamodb/pricing/on-demand, "
+                        + "/lambda/pricing, /api-gateway/pricing, /eventbridge/pricing, /sqs/pricing), as of 2026-12-03 (not fetched by "
+                        + "the benchmark): DynamoDB $0.625 per million write and $0.125 per million read request units; Lambda $0.20 per "
+                        + "million requests and $0.0000166667 per GB-second (x86); API Gateway REST $3.50 per million requests (first 333 "
+                        + "million a month); EventBridge $1.00 per million custom events; SQS $0.40 per million requests. Free tiers are "
+                        + "left out. CloudWatch Logs ingestion of the functions' log lines ($0.50 per GB) is not counted.");
+    }
+
+    /** Which service costs most, and what the goal would take (computed from the counts). */
+    private static String biggest(Counts c, double apigw, double lambda, double ddb, double events, double sqs, double total) {
+        Map<String, Double> parts = new LinkedHashMap<>();
+        parts.put("API Gateway", apigw);
+        parts.put("Lambda", lambda);
+        parts.put("DynamoDB", ddb);
+        parts.put("EventBridge", events);
+        parts.put("SQS", sqs);
+        Map.Entry<String, Double> top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+        String verdict = total * 1e6 <= 15 ? "The goal is met." : String.format("The goal is missed by $%.2f.", total * 1e6 - 15);
+        // An HTTP API costs $1.00 per million requests (us-east-1) against the REST API's $3.50.
+        double httpApi = c.apiRequests() * 1.00e-6;
+        int reports = Math.max(0, c.apiRequests() - 1);
+        return String.format("%s The biggest cost is %s: $%.2f of the $%.2f (%.0f%%). The REST API alone costs $%.2f per million lives for its "
+                        + "%d requests (%d of them the agent's reports and log upload), so no saving elsewhere reaches $15 while each "
+                        + "step of a life is its own REST request. What it would take: the same requests on an HTTP API ($1.00 per "
+                        + "million) cost $%.2f (a total of $%.2f); or the agent's step reports folded into the heartbeat it sends anyway "
+                        + "(it already lists the sessions it runs), which leaves the create as the life's one API request ($3.50) and "
+                        + "removes %d Lambda invocations; then DynamoDB, at %.1f write units a life, is the next cost to cut.",
+                verdict, top.getKey(), top.getValue() * 1e6, total * 1e6, 100 * top.getValue() / total, apigw * 1e6, c.apiRequests(), reports,
+                httpApi * 1e6, (total - apigw + httpApi) * 1e6, reports, c.writeUnits());
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Heartbeats (every agent, whatever it runs) and scheduled functions: not a session's. */
+    private static boolean perAgent(String label) {
+        return label.endsWith("POST /agent/heartbeat") || PERIODIC.stream().anyMatch(label::contains);
+    }
+
+    private static Counts counts(Invocations inv, Map<AwsTally.Key, AwsTally.Counts> aws, java.util.function.Predicate<String> mine) {
+        Map<String, Integer> invocations = new LinkedHashMap<>();
+        long ms = 0;
+        long sqs = 0;
+        int apiRequests = 0;
+        for (Map.Entry<String, LongAdder> e : inv.count.entrySet()) {
+            if (mine.test(e.getKey())) {
+                invocations.merge(e.getKey(), e.getValue().intValue(), Integer::sum);
+                ms += inv.billedMs.getOrDefault(e.getKey(), new LongAdder()).sum();
+                sqs += inv.sqsRecords.getOrDefault(e.getKey(), new LongAdder()).sum();
+                apiRequests += inv.apiRequests.getOrDefault(e.getKey(), new LongAdder()).intValue();
+            }
+        }
+        Map<String, Long> requests = new java.util.TreeMap<>();
+        double write = 0;
+        double read = 0;
+        long events = 0;
+        for (Map.Entry<AwsTally.Key, AwsTally.Counts> e : aws.entrySet()) {
+            AwsTally.Key k = e.getKey();
+            if (k.invocation().startsWith("(outside") || !mine.test(k.invocation())) {
+                continue;
+            }
+            requests.merge(k.service() + " " + k.operation(), e.getValue().requests(), Long::sum);
+            write += e.getValue().writeUnits();
+            read += e.getValue().readUnits();
+            if (k.operation().equals("PutEvents")) {
+                events += e.getValue().entries();
+            }
+            if (k.operation().startsWith("SendMessage")) {
+                sqs += e.getValue().entries();
+            }
+        }
+        return new Counts(invocations, ms / 1000.0 * MEMORY_GB, apiRequests, requests, write, read, events, sqs);
+    }
+
+    /**
+     * An item's size as DynamoDB counts it (Developer Guide, "DynamoDB item sizes and formats"): for each attribute the
+     * UTF-8 bytes of its name plus its value: a string's UTF-8 bytes, a number's 1 byte per two significant digits
+     * plus 1, a binary's raw bytes, 1 for a boolean or null, a list or map 3 bytes plus its elements plus 1 byte an
+     * element (a map element counting its name too), a set the sum of its members.
+     */
+    static long itemBytes(Map<String, AttributeValue> item) {
+        long total = 0;
+        for (Map.Entry<String, AttributeValue> e : item.entrySet()) {
+            total += utf8(e.getKey()) + valueBytes(e.getValue());
+        }
+        return total;
+    }
+
+    private static long valueBytes(AttributeValue v) {
+        if (v.s() != null) {
+            return utf8(v.s());
+        }
+        if (v.n() != null) {
+            return numberBytes(v.n());
+        }
+        if (v.b() != null) {
+            return v.b().asByteArray().length;
+        }
+        if (v.bool() != null || Boolean.TRUE.equals(v.nul())) {
+            return 1;
+        }
+        if (v.hasSs()) {
+            return v.ss().stream().mapToLong(SessionLife::utf8).sum();
+        }
+        if (v.hasNs()) {
+            return v.ns().stream().mapToLong(SessionLife::numberBytes).sum();
+        }
+        if (v.hasBs()) {
+            return v.bs().stream().mapToLong(b -> b.asByteArray().length).sum();
+        }
+        if (v.hasL()) {
+            return 3 + v.l().stream().mapToLong(x -> 1 + valueBytes(x)).sum();
+        }
+        if (v.hasM()) {
+            return 3 + v.m().entrySet().stream().mapToLong(x -> 1 + utf8(x.getKey()) + valueBytes(x.getValue())).sum();
+        }
+        return 0;
+    }
+
+    private static long numberBytes(String n) {
+        String digits = new java.math.BigDecimal(n).unscaledValue().abs().toString().replaceAll("^0+", "").replaceAll("0+$", "");
+        return (Math.max(1, digits.length()) + 1) / 2 + 1;
+    }
+
+    private static long utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+}
