@@ -121,6 +121,8 @@ class EventsIT {
             events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.agents"),
                     "detail", Map.of("agent_id", List.of(agent))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", Map.of(),
+                    java.time.Instant.now(), java.time.Instant.now())); // an agent joins only a group that exists
             Map<String, Object> heartbeat = Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "4", "mem", "8g"));
             plane.agentWork().heartbeat(agent, heartbeat);
             plane.agentWork().heartbeat(agent, heartbeat);

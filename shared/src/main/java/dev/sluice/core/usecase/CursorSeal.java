@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class CursorSeal {
     /** The longest cursor taken: far above any S3 continuation token or session key, short enough for a query string. */
-    public static final int MAX_CURSOR = 8192;
+    public static final int MAX_CURSOR = 4096;
     private static final int MAC_BYTES = 16;
     private static final byte[] KEY = key(System.getenv());
 
