@@ -4,7 +4,6 @@ import dev.sluice.adapters.auth.JwtVerifier;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoAgentStore;
 import dev.sluice.adapters.dynamodb.DynamoPassLease;
-import dev.sluice.adapters.dynamodb.DynamoPlacements;
 import dev.sluice.adapters.dynamodb.DynamoResourcePolicyStore;
 import dev.sluice.adapters.dynamodb.DynamoResourceGroupStore;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
@@ -13,7 +12,6 @@ import dev.sluice.adapters.eventbridge.EventBridgePublisher;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.port.PassLease;
-import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.port.ResourcePolicyStore;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.SessionStore;
@@ -46,18 +44,23 @@ public final class ControlPlane {
     private final AgentService agents;
     private final IdempotentResponses responses;
     private final SchedulingPass scheduling;
+    private final ResourcePolicyStore policyStore;
+    private final EventPublisher events;
+    private final Clock clock;
     private final ResourcePolicyService policies;
     private final PassLease passLease;
     private final AgentWorkService agentWork;
     private Map<String, String> environment = Map.of();
     private volatile dev.sluice.adapters.webhook.WebhookPlane webhooks;
 
-    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, PlacementWriter placements,
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, int applyConcurrency,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
                         JwtVerifier tokens, SessionLogs logs, Duration heartbeatInterval, Duration heartbeatTimeout, Clock clock,
                         dev.sluice.core.port.FolderLookup folders) {
         this.passLease = passLease;
-        this.scheduling = new SchedulingPass(sessionStore, agentStore, groupStore, placements, policyStore, events, clock);
+        this.policyStore = policyStore;
+        this.events = events;
+        this.clock = clock;
         this.policies = new ResourcePolicyService(policyStore);
         this.responses = responses;
         this.sessionStore = sessionStore;
@@ -68,6 +71,7 @@ public final class ControlPlane {
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
         this.agentWork = new AgentWorkService(agentStore, sessionStore, groupStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
+        this.scheduling = schedulingWith(applyConcurrency);
     }
 
     public static ControlPlane fromEnvironment(Map<String, String> env) {
@@ -78,7 +82,7 @@ public final class ControlPlane {
                         require(env, "AGENTS_TABLE"), clock),
                 new DynamoResourceGroupStore(aws.enhanced(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new DynamoAgentStore(aws.enhanced(), aws.dynamoDb(), require(env, "AGENTS_TABLE")),
-                new DynamoPlacements(aws.dynamoDb(), require(env, "SESSIONS_TABLE"), require(env, "AGENTS_TABLE")),
+                concurrency(env, "SCHEDULER_APPLY_CONCURRENCY", dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY),
                 new DynamoResourcePolicyStore(aws.dynamoDb(), require(env, "RESOURCE_POLICIES_TABLE")),
                 new DynamoPassLease(aws.dynamoDb(), require(env, "RESOURCE_GROUPS_TABLE")),
                 new EventBridgePublisher(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
@@ -158,6 +162,29 @@ public final class ControlPlane {
 
     public SchedulingPass scheduling() {
         return scheduling;
+    }
+
+    /** A scheduling pass over the same stores whose plan applier writes at most {@code applyConcurrency} placements at once. */
+    public SchedulingPass schedulingWith(int applyConcurrency) {
+        return new SchedulingPass(sessionStore, agentStore, groupStore,
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency), policyStore, events, clock);
+    }
+
+    /** A positive whole number from the environment (how many placements the plan applier writes at once). */
+    static int concurrency(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, with the rule
+        }
+        throw new IllegalStateException(name + " must be a whole number of at least 1, not '" + value + "'.");
     }
 
     public IdempotentResponses responses() {

@@ -14,7 +14,10 @@ import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.slots.ResourceSlots;
 import org.junit.jupiter.api.Test;
 
-/** The domain core stays free of AWS, JSON libraries and adapters (hexagonal: the core knows no infrastructure). */
+/**
+ * The domain core stays free of AWS, JSON libraries and adapters (hexagonal: the core knows no infrastructure); and a
+ * stored session changes only through {@code SessionStore.apply} of a core-computed {@code SessionChange}.
+ */
 class ArchitectureTest {
     private static final String[] FORBIDDEN = {
             "software.amazon..", "com.amazonaws..", "com.fasterxml.jackson..", "dev.sluice.adapters..", "dev.sluice.functions.."};
@@ -57,5 +60,65 @@ class ArchitectureTest {
         assertThat(adaptersAsIfCore.evaluate(adapters).hasViolation())
                 .as("adapters use AWS and Jackson, so the rule must report them")
                 .isTrue();
+    }
+
+    /** Every production class of this module: the core and the adapters. */
+    private static final JavaClasses ALL = new ClassFileImporter()
+            .withImportOption(new ImportOption.DoNotIncludeTests())
+            .importPackages("dev.sluice");
+
+    /** The calls that write DynamoDB items, through the low-level client, the enhanced client or an enhanced table. */
+    private static final java.util.Set<String> WRITES = java.util.Set.of(
+            "putItem", "updateItem", "deleteItem", "transactWriteItems", "batchWriteItem");
+
+    /**
+     * Whoever knows the shape of the session item (its mapping, its pointer items, the agent side of a reservation)
+     * may write DynamoDB only if it is {@code allowed}: only the store adapter turns a change into a write.
+     */
+    static ArchRule onlyTheStoreWritesSessions(Class<?> allowed) {
+        com.tngtech.archunit.base.DescribedPredicate<JavaClass> knowsSessionItems =
+                com.tngtech.archunit.base.DescribedPredicate.describe("know the session item", c -> !c.isEquivalentTo(allowed)
+                        && c.getPackageName().equals("dev.sluice.adapters.dynamodb")
+                        && (c.getSimpleName().equals("SessionItem") || c.getSimpleName().equals("KernelPointers")
+                            || c.getSimpleName().equals("AgentReservations") || c.getSimpleName().equals("SessionCursor")
+                            || c.getDirectDependenciesFromSelf().stream().anyMatch(d -> d.getTargetClass().getSimpleName().equals("SessionItem")
+                                && d.getTargetClass().getPackageName().equals("dev.sluice.adapters.dynamodb"))));
+        com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaMethodCall> aDynamoWrite =
+                com.tngtech.archunit.base.DescribedPredicate.describe("a DynamoDB write (PutItem, UpdateItem, DeleteItem, "
+                        + "TransactWriteItems, BatchWriteItem)", call -> WRITES.contains(call.getName())
+                        && call.getTargetOwner().getPackageName().startsWith("software.amazon.awssdk"));
+        return noClasses().that(knowsSessionItems).should().callMethodWhere(aDynamoWrite)
+                .because("a session is written only by SessionStore.apply (issue #15)");
+    }
+
+    @Test
+    void onlyTheSessionStoreAdapterWritesSessionItems() {
+        assertThat(ALL.contain(dev.sluice.adapters.dynamodb.DynamoSessionStore.class)).isTrue();
+        assertThat(ALL.contain(dev.sluice.adapters.dynamodb.DynamoAgentStore.class)).isTrue();
+        onlyTheStoreWritesSessions(dev.sluice.adapters.dynamodb.DynamoSessionStore.class).check(ALL);
+    }
+
+    @Test
+    void theSessionRuleCatchesTheStoreItselfWhenItIsNotTheAllowedClass() {
+        // The real rule, with another class allowed: the store's own writes must then be reported.
+        var result = onlyTheStoreWritesSessions(dev.sluice.adapters.dynamodb.DynamoAgentStore.class).evaluate(ALL);
+        assertThat(result.hasViolation()).isTrue();
+        assertThat(result.getFailureReport().getDetails())
+                .anyMatch(d -> d.contains("DynamoSessionStore") && d.contains("transactWriteItems"))
+                .anyMatch(d -> d.contains("DynamoSessionStore") && d.contains("putItem"));
+    }
+
+    @Test
+    void aSessionChangesOnlyThroughApplyTheOldWritePathsAreGone() {
+        java.util.Set<String> writes = new java.util.TreeSet<>();
+        for (java.lang.reflect.Method m : dev.sluice.core.port.SessionStore.class.getMethods()) {
+            if (java.util.Arrays.stream(m.getParameterTypes()).anyMatch(t -> t == Session.class || t == dev.sluice.core.session.SessionChange.class)) {
+                writes.add(m.getName());
+            }
+        }
+        // create stores a new session; apply is the one change of a stored one; sessionsAhead only reads.
+        assertThat(writes).containsExactlyInAnyOrder("create", "apply", "sessionsAhead");
+        assertThat(CORE.stream().map(JavaClass::getSimpleName)).doesNotContain("PlacementWriter");
+        assertThat(ALL.stream().map(JavaClass::getSimpleName)).doesNotContain("DynamoPlacements");
     }
 }

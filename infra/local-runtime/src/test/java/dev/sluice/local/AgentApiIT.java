@@ -240,7 +240,8 @@ class AgentApiIT {
         api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", ""));
         var s = plane.sessionStore().find(id).orElseThrow();
         var next = s.transitionTo(dev.sluice.core.session.SessionStatus.ERROR, "agent-lost", Map.of(), Instant.now());
-        var outcome = plane.sessionStore().resolveLost(next, s.status(), s.sequence(), agentId, seen.lastHeartbeat());
+        var outcome = plane.sessionStore().apply(dev.sluice.core.session.SessionChange.resolveLost(next, s.status(), s.sequence(), agentId,
+                seen.lastHeartbeat()));
         assertThat(outcome).isInstanceOf(dev.sluice.core.port.SessionStore.SaveOutcome.Conflict.class);
         assertThat(plane.sessionStore().find(id).orElseThrow().status().name()).isEqualTo("SCHEDULED");
         assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().get("cuda.device")).isEqualByComparingTo("1");

@@ -271,7 +271,7 @@ class SchedulerIT {
     void theLargestMultiNodeSessionFitsOneTransactionAndABiggerOneNeverBreaksThePass() throws Exception {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = newGroup(plane, Map.of());
-        int max = dev.sluice.core.port.PlacementWriter.MAX_KERNELS;
+        int max = dev.sluice.core.session.SessionChange.MAX_KERNELS;
         for (int i = 0; i < max + 5; i++) {
             addAgent(plane, String.format("%s-a%02d", group, i), group, 1);
         }

@@ -11,6 +11,7 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.SessionResult;
 import dev.sluice.core.session.SessionSpec;
@@ -78,7 +79,7 @@ class SessionStoreIT {
                     continue;
                 }
                 Session stored = storedIn(from);
-                assertThatThrownBy(() -> store.save(withStatus(stored, to), from, stored.sequence()))
+                assertThatThrownBy(() -> store.apply(SessionChange.update(withStatus(stored, to), from, stored.sequence())))
                         .isInstanceOf(IllegalTransitionException.class);
                 Session after = store.find(stored.id()).orElseThrow();
                 assertThat(after.status()).isEqualTo(from);
@@ -93,7 +94,7 @@ class SessionStoreIT {
     void anAllowedTransitionIsWrittenWithItsHistoryAndSequence() {
         Session stored = storedIn(SessionStatus.PENDING);
         Session next = stored.transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of("agent", "i-1"), Instant.now());
-        assertThat(store.save(next, SessionStatus.PENDING, 1)).isInstanceOf(SaveOutcome.Saved.class);
+        assertThat(store.apply(SessionChange.update(next, SessionStatus.PENDING, 1))).isInstanceOf(SaveOutcome.Saved.class);
         Session after = store.find(stored.id()).orElseThrow();
         assertThat(after.status()).isEqualTo(SessionStatus.SCHEDULED);
         assertThat(after.statusInfo()).isEqualTo("scheduled");
@@ -107,9 +108,9 @@ class SessionStoreIT {
     void aStaleWriterGetsAConflictNotAnOverwrite() {
         Session stored = storedIn(SessionStatus.RUNNING);
         Instant now = Instant.now();
-        assertThat(store.save(stored.transitionTo(SessionStatus.TERMINATING, "user-requested", Map.of(), now), SessionStatus.RUNNING, 1))
+        assertThat(store.apply(SessionChange.update(stored.transitionTo(SessionStatus.TERMINATING, "user-requested", Map.of(), now), SessionStatus.RUNNING, 1)))
                 .isInstanceOf(SaveOutcome.Saved.class);
-        SaveOutcome stale = store.save(stored.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), now), SessionStatus.RUNNING, 1);
+        SaveOutcome stale = store.apply(SessionChange.update(stored.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), now), SessionStatus.RUNNING, 1));
         assertThat(stale).isInstanceOf(SaveOutcome.Conflict.class);
         assertThat(((SaveOutcome.Conflict) stale).current()).get().extracting(Session::status).isEqualTo(SessionStatus.TERMINATING);
     }
@@ -126,7 +127,7 @@ class SessionStoreIT {
             results.add(pool.submit(() -> {
                 Session next = stored.transitionTo(to, "race", Map.of(), Instant.now());
                 start.await();
-                return store.save(next, SessionStatus.PENDING, stored.sequence());
+                return store.apply(SessionChange.update(next, SessionStatus.PENDING, stored.sequence()));
             }));
         }
         long saved = 0;
@@ -244,7 +245,7 @@ class SessionStoreIT {
             }
         });
         Session ending = running.get(0);
-        assertThat(store.save(withStatus(ending, SessionStatus.TERMINATED), SessionStatus.RUNNING, ending.sequence()))
+        assertThat(store.apply(SessionChange.update(withStatus(ending, SessionStatus.TERMINATED), SessionStatus.RUNNING, ending.sequence())))
                 .isInstanceOf(SessionStore.SaveOutcome.Saved.class);
 
         List<String> indexed;

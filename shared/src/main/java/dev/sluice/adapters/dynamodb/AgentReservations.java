@@ -19,24 +19,17 @@ final class AgentReservations {
     private AgentReservations() {
     }
 
-    static TransactWriteItem reserve(String agentsTable, Kernel kernel) {
-        return update(agentsTable, kernel, true);
+    /** A kernel's reservation or release on its agent, under the change's condition on the agent. */
+    static TransactWriteItem of(String agentsTable, dev.sluice.core.session.SessionChange.AgentSlots slots) {
+        if (slots.condition() instanceof dev.sluice.core.session.SessionChange.AgentCondition.Lost lost) {
+            return update(agentsTable, slots.kernel(), slots.reserve(), false, lost.lastHeartbeat());
+        }
+        boolean alive = slots.condition() instanceof dev.sluice.core.session.SessionChange.AgentCondition.AliveAndSchedulable;
+        return update(agentsTable, slots.kernel(), slots.reserve(), alive, null);
     }
 
-    static TransactWriteItem release(String agentsTable, Kernel kernel) {
-        return update(agentsTable, kernel, false, null);
-    }
-
-    /** A release that holds only while the agent is still LOST with the last heartbeat the sweep saw (not revived). */
-    static TransactWriteItem releaseFromLost(String agentsTable, Kernel kernel, java.time.Instant lastSeen) {
-        return update(agentsTable, kernel, false, lastSeen);
-    }
-
-    private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve) {
-        return update(agentsTable, kernel, reserve, null);
-    }
-
-    private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve, java.time.Instant lostSince) {
+    private static TransactWriteItem update(String agentsTable, Kernel kernel, boolean reserve, boolean aliveAndSchedulable,
+                                            java.time.Instant lostSince) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         names.put("#free", "freeSlots");
@@ -44,7 +37,7 @@ final class AgentReservations {
         List<String> sets = new ArrayList<>();
         List<String> conditions = new ArrayList<>();
         conditions.add("attribute_exists(id)");
-        if (reserve) {
+        if (aliveAndSchedulable) {
             names.put("#status", "status");
             names.put("#sched", "schedulable");
             values.put(":alive", AttributeValue.fromS("ALIVE"));

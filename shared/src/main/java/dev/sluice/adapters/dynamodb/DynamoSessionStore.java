@@ -1,10 +1,9 @@
 package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.core.port.SessionStore;
-import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionStatus;
-import dev.sluice.core.session.SessionTransitions;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.Page;
 import dev.sluice.core.session.SessionQuery;
@@ -31,6 +30,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /** Sessions in DynamoDB: creation with its idempotency key in one transaction, changes guarded by the sequence. */
 public final class DynamoSessionStore implements SessionStore {
@@ -113,7 +115,7 @@ public final class DynamoSessionStore implements SessionStore {
         List<Session> found = new ArrayList<>();
         if (query.owner().isPresent()) {
             // Asked only for statuses that are not final, the sparse index holds no more than the owner's open sessions.
-            boolean open = !query.statuses().isEmpty() && query.statuses().stream().noneMatch(SessionStatus::isFinal);
+            boolean open = !query.statuses().isEmpty() && SessionStatus.OPEN.containsAll(query.statuses());
             String attribute = open ? "openOwner" : "owner";
             if (start != null && (!start.key().containsKey(attribute) || !start.key().get(attribute).s().equals(query.owner().get()))) {
                 throw DomainException.invalid("cursor", "belongs to another listing");
@@ -177,53 +179,67 @@ public final class DynamoSessionStore implements SessionStore {
     }
 
     /**
-     * Writes the session (conditional on status and sequence) and gives the slots of its still-reserved kernels back to
-     * their agents, in one transaction: the kernels are stored as released, so no later change releases them twice.
+     * The one write of a stored session: a change with nothing but the session is one conditional PutItem; one that
+     * also reserves or releases slots, or writes pointers, is one TransactWriteItems. Either way the session item
+     * holds only if it is still in the expected status at the expected sequence; any failed condition is a conflict.
      */
     @Override
-    public SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence) {
-        return release(updated, expectedStatus, expectedSequence, null, null);
-    }
-
-    @Override
-    public SaveOutcome resolveLost(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
-                                   Instant lastSeen) {
-        return release(updated, expectedStatus, expectedSequence, lostAgent, lastSeen);
-    }
-
-    private SaveOutcome release(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
-                                Instant lastSeen) {
-        if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
-            throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
+    public SaveOutcome apply(SessionChange change) {
+        Session next = change.next();
+        if (change.items() == 1) {
+            try {
+                dynamoDb.putItem(putRequest(change));
+                return new SaveOutcome.Saved(next);
+            } catch (ConditionalCheckFailedException e) {
+                return new SaveOutcome.Conflict(find(next.id()));
+            }
         }
-        // Every write moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
-        Session stored = (updated.sequence() == expectedSequence ? updated.nextSequence() : updated).withKernelsReleased();
-        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items =
-                releaseItems(sessionsTable, agentsTable, updated, stored, expectedStatus, expectedSequence, lostAgent, lastSeen);
+        List<TransactWriteItem> items = items(sessionsTable, agentsTable, change);
+        if (items.size() > SessionChange.MAX_TRANSACTION_ITEMS) {
+            // The planner never plans such a placement (SessionSpec refuses such sessions); DynamoDB would refuse it.
+            throw new IllegalArgumentException("a change of " + change.agentSlots().size() + " kernels needs " + items.size()
+                    + " transaction items; at most " + SessionChange.MAX_TRANSACTION_ITEMS + " fit");
+        }
         try {
             dynamoDb.transactWriteItems(b -> b.transactItems(items));
-            return new SaveOutcome.Saved(stored);
+            return new SaveOutcome.Saved(next);
         } catch (TransactionCanceledException e) {
-            return new SaveOutcome.Conflict(find(updated.id()));
+            return new SaveOutcome.Conflict(find(next.id()));
         }
+    }
+
+    private PutItemRequest putRequest(SessionChange change) {
+        Put put = sessionPut(sessionsTable, change);
+        return PutItemRequest.builder().tableName(put.tableName()).item(put.item()).conditionExpression(put.conditionExpression())
+                .expressionAttributeNames(put.expressionAttributeNames()).expressionAttributeValues(put.expressionAttributeValues()).build();
     }
 
     /**
-     * The items of a release's transaction: the session, each still-reserved kernel's release on its agent, and the
-     * deletes of the further kernels' pointers.
+     * The items of a change's transaction: the session, each kernel's reservation or release on its agent, each
+     * further kernel's pointer put or delete.
      */
-    static List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> releaseItems(String sessionsTable, String agentsTable,
-            Session updated, Session stored, SessionStatus expectedStatus, long expectedSequence, String lostAgent, Instant lastSeen) {
-        List<software.amazon.awssdk.services.dynamodb.model.TransactWriteItem> items = new ArrayList<>();
-        items.add(software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder()
-                .put(DynamoPlacements.sessionPut(sessionsTable, stored, expectedStatus.name(), expectedSequence)).build());
-        for (dev.sluice.core.session.Kernel k : updated.unreleasedKernels()) {
-            items.add(lostAgent != null && k.agentId().equals(lostAgent)
-                    ? AgentReservations.releaseFromLost(agentsTable, k, lastSeen)
-                    : AgentReservations.release(agentsTable, k));
+    public static List<TransactWriteItem> items(String sessionsTable, String agentsTable, SessionChange change) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(TransactWriteItem.builder().put(sessionPut(sessionsTable, change)).build());
+        for (SessionChange.AgentSlots a : change.agentSlots()) {
+            items.add(AgentReservations.of(agentsTable, a));
         }
-        items.addAll(KernelPointers.deletes(sessionsTable, updated));
+        for (SessionChange.Pointer p : change.pointers()) {
+            items.add(KernelPointers.of(sessionsTable, p));
+        }
         return items;
+    }
+
+    /** A put of the session that holds only if the stored one is still in the expected status at the expected sequence. */
+    private static Put sessionPut(String table, SessionChange change) {
+        return Put.builder()
+                .tableName(table)
+                .item(SessionItem.SCHEMA.itemToMap(SessionItem.from(change.next()), true))
+                .conditionExpression("#status = :status AND #seq = :seq")
+                .expressionAttributeNames(Map.of("#status", "status", "#seq", "sequence"))
+                .expressionAttributeValues(Map.of(":status", AttributeValue.fromS(change.expectedStatus().name()),
+                        ":seq", AttributeValue.fromN(Long.toString(change.expectedSequence()))))
+                .build();
     }
 
     @Override
@@ -280,14 +296,8 @@ public final class DynamoSessionStore implements SessionStore {
 
     @Override
     public dev.sluice.core.scheduler.Usage usageOf(String owner) {
-        java.util.Set<SessionStatus> occupying = java.util.EnumSet.noneOf(SessionStatus.class);
-        for (SessionStatus st : SessionStatus.values()) {
-            if (st.occupiesSlots()) {
-                occupying.add(st);
-            }
-        }
         List<Session> held = new ArrayList<>();
-        eachOf(owner, occupying, held::add);
+        eachOf(owner, SessionStatus.OCCUPYING, held::add);
         return new dev.sluice.core.scheduler.Usage(held.size(),
                 held.stream().map(Session::occupiedSlots).reduce(dev.sluice.core.slots.ResourceSlots.EMPTY, dev.sluice.core.slots.ResourceSlots::add),
                 0, dev.sluice.core.slots.ResourceSlots.EMPTY);
@@ -325,30 +335,5 @@ public final class DynamoSessionStore implements SessionStore {
                 .flatMap(page -> page.items().stream())
                 .map(SessionItem::toSession)
                 .toList();
-    }
-
-    @Override
-    public SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence) {
-        if (updated.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, updated.status())) {
-            throw new IllegalTransitionException(updated.id(), expectedStatus, updated.status());
-        }
-        Expression unchanged = Expression.builder()
-                .expression("#status = :status AND #seq = :seq")
-                .putExpressionName("#status", "status")
-                .putExpressionName("#seq", "sequence")
-                .expressionValues(Map.of(
-                        ":status", AttributeValue.fromS(expectedStatus.name()),
-                        ":seq", AttributeValue.fromN(Long.toString(expectedSequence))))
-                .build();
-        if (expectedStatus.occupiesSlots() && !updated.status().occupiesSlots() && !updated.unreleasedKernels().isEmpty()) {
-            return saveAndRelease(updated, expectedStatus, expectedSequence);
-        }
-        try {
-            sessions.putItem(PutItemEnhancedRequest.builder(SessionItem.class)
-                    .item(SessionItem.from(updated)).conditionExpression(unchanged).build());
-            return new SaveOutcome.Saved(updated);
-        } catch (ConditionalCheckFailedException e) {
-            return new SaveOutcome.Conflict(find(updated.id()));
-        }
     }
 }

@@ -25,33 +25,17 @@ final class KernelPointers {
         return sessionId + "#k" + index;
     }
 
-    static List<TransactWriteItem> puts(String table, Session s) {
-        List<TransactWriteItem> out = new ArrayList<>();
-        List<Kernel> kernels = s.kernels();
-        for (int i = 1; i < kernels.size(); i++) {
-            if (kernels.get(i).released()) {
-                continue;
-            }
-            Map<String, AttributeValue> item = Map.of(
-                    "id", AttributeValue.fromS(id(s.id(), i)),
-                    "hostingAgent", AttributeValue.fromS(kernels.get(i).agentId()),
-                    "createdKey", AttributeValue.fromS(s.createdAt() + "#" + s.id()),
-                    KERNEL_OF, AttributeValue.fromS(s.id()));
-            out.add(TransactWriteItem.builder().put(Put.builder().tableName(table).item(item).build()).build());
+    /** The write or the delete of a further kernel's pointer item. */
+    static TransactWriteItem of(String table, dev.sluice.core.session.SessionChange.Pointer p) {
+        if (!p.put()) {
+            return TransactWriteItem.builder().delete(Delete.builder().tableName(table)
+                    .key(Map.of("id", AttributeValue.fromS(id(p.sessionId(), p.index())))).build()).build();
         }
-        return out;
-    }
-
-    /** Deletes of the pointers of the kernels (index >= 1) being released now. */
-    static List<TransactWriteItem> deletes(String table, Session before) {
-        List<TransactWriteItem> out = new ArrayList<>();
-        List<Kernel> kernels = before.kernels();
-        for (int i = 1; i < kernels.size(); i++) {
-            if (!kernels.get(i).released()) {
-                out.add(TransactWriteItem.builder().delete(Delete.builder().tableName(table)
-                        .key(Map.of("id", AttributeValue.fromS(id(before.id(), i)))).build()).build());
-            }
-        }
-        return out;
+        Map<String, AttributeValue> item = Map.of(
+                "id", AttributeValue.fromS(id(p.sessionId(), p.index())),
+                "hostingAgent", AttributeValue.fromS(p.agentId()),
+                "createdKey", AttributeValue.fromS(p.sessionCreatedAt() + "#" + p.sessionId()),
+                KERNEL_OF, AttributeValue.fromS(p.sessionId()));
+        return TransactWriteItem.builder().put(Put.builder().tableName(table).item(item).build()).build();
     }
 }

@@ -50,27 +50,12 @@ public interface SessionStore {
     List<Session> pendingIn(String resourceGroup);
 
     /**
-     * Writes {@code updated} only if the stored session is still in {@code expectedStatus} at {@code expectedSequence}.
-     * A status change the transition map forbids is refused before anything is written.
-     *
-     * @throws dev.sluice.core.session.IllegalTransitionException when {@code expectedStatus -> updated.status()}
-     *         is not an allowed transition
+     * Applies one change, all of it or nothing: the session is written only if it is still in the change's expected
+     * status at its expected sequence, and each reservation or release on an agent only under its condition. This is
+     * the one way a stored session changes after its creation (the transition map was checked when the change was
+     * made: {@link dev.sluice.core.session.SessionChange}).
      */
-    SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence);
-
-    /**
-     * Like {@link #save}, and gives the slots of the session's kernels that are still reserved back to their agents in
-     * the same write; the stored session has every kernel marked released. {@code save} does this by itself when a
-     * session leaves the statuses that hold slots; this is for a session whose agent is gone while it stays in ERROR.
-     */
-    SaveOutcome saveAndRelease(Session updated, SessionStatus expectedStatus, long expectedSequence);
-
-    /**
-     * Like {@link #saveAndRelease}, for a session of a LOST agent: the release on that agent holds only if it is still
-     * LOST with the last heartbeat {@code lastSeen} (a revived agent's sessions are not resolved behind its back).
-     */
-    SaveOutcome resolveLost(Session updated, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
-                            java.time.Instant lastSeen);
+    SaveOutcome apply(dev.sluice.core.session.SessionChange change);
 
     /** The sessions that still hold slots on an agent (through any of their kernels): what it should be running. */
     List<Session> onAgent(String agentId);

@@ -2,7 +2,7 @@ package dev.sluice.core.scheduler;
 
 import dev.sluice.core.group.AgentSelectionStrategy;
 import dev.sluice.core.group.SchedulerKind;
-import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.slots.ResourceSlots;
@@ -96,11 +96,11 @@ public final class Planner {
                     continue;
                 }
             }
-            if (kernels(s) > PlacementWriter.MAX_KERNELS) {
+            if (kernels(s) > SessionChange.MAX_KERNELS) {
                 // Stored before the limit was checked at creation: it cannot be placed in one transaction, so it is
                 // explained and skipped, and the pass goes on with the others.
                 deferrals.add(new SchedulingPlan.Deferral(s, new PendingExplanation(PendingExplanation.TOO_MANY_KERNELS, false,
-                        "a multi-node session of " + kernels(s) + " kernels cannot be placed: at most " + PlacementWriter.MAX_KERNELS
+                        "a multi-node session of " + kernels(s) + " kernels cannot be placed: at most " + SessionChange.MAX_KERNELS
                                 + " kernels fit in one placement; it will never run as asked", List.of(), List.of(), Optional.empty())));
                 continue;
             }

@@ -24,8 +24,8 @@ public record SessionQuery(
 
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 200;
-    public static final Set<SessionStatus> RUNNING = EnumSet.of(SessionStatus.RUNNING, SessionStatus.RESTARTING, SessionStatus.RUNNING_DEGRADED);
-    public static final Set<SessionStatus> DEAD = EnumSet.of(SessionStatus.TERMINATED, SessionStatus.CANCELLED, SessionStatus.ERROR);
+    public static final Set<SessionStatus> RUNNING = SessionStatus.RUNNING_NOW;
+    public static final Set<SessionStatus> DEAD = SessionStatus.DEAD;
     private static final Set<String> KNOWN = Set.of("status", "running", "dead", "resource_group", "name", "owner", "all",
             "order", "limit", "cursor");
 

@@ -114,10 +114,10 @@ public record SessionSpec(
                         "must be single-node or multi-node, not '" + m + "'")))
                 .orElse(ClusterMode.SINGLE_NODE);
         int size = f.optionalInt("cluster_size", 1, 64).orElse(1);
-        if (mode == ClusterMode.MULTI_NODE && size > dev.sluice.core.port.PlacementWriter.MAX_KERNELS) {
-            throw DomainException.invalid("cluster_size", "must be at most " + dev.sluice.core.port.PlacementWriter.MAX_KERNELS
+        if (mode == ClusterMode.MULTI_NODE && size > dev.sluice.core.session.SessionChange.MAX_KERNELS) {
+            throw DomainException.invalid("cluster_size", "must be at most " + dev.sluice.core.session.SessionChange.MAX_KERNELS
                     + " for a multi-node session (its placement must fit in one DynamoDB transaction of "
-                    + dev.sluice.core.port.PlacementWriter.MAX_TRANSACTION_ITEMS + " items)");
+                    + dev.sluice.core.session.SessionChange.MAX_TRANSACTION_ITEMS + " items)");
         }
         Map<String, String> env = f.optionalStringMap("environment").orElse(Map.of());
         env.keySet().forEach(k -> {

@@ -17,6 +17,7 @@ import dev.sluice.core.port.SessionLogs;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
 import java.time.Clock;
@@ -38,8 +39,7 @@ import java.util.regex.Pattern;
  */
 public final class AgentWorkService {
     /** Statuses in which a session should be running (or starting) on its agent. */
-    static final Set<SessionStatus> TO_RUN = EnumSet.of(SessionStatus.SCHEDULED, SessionStatus.PULLING,
-            SessionStatus.PREPARING, SessionStatus.RUNNING, SessionStatus.RESTARTING, SessionStatus.RUNNING_DEGRADED);
+    static final Set<SessionStatus> TO_RUN = SessionStatus.TO_RUN;
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     public static final int MAX_LOG_BYTES = 64 * 1024;
@@ -146,9 +146,9 @@ public final class AgentWorkService {
                         + "; follow the control plane.");
             }
             KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
-            SaveOutcome saved = apply.releaseSlots()
-                    ? sessions.saveAndRelease(apply.next(), current.status(), current.sequence())
-                    : sessions.save(apply.next(), current.status(), current.sequence());
+            SaveOutcome saved = sessions.apply(apply.releaseSlots()
+                    ? SessionChange.release(apply.next(), current.status(), current.sequence())
+                    : SessionChange.update(apply.next(), current.status(), current.sequence()));
             if (saved instanceof SaveOutcome.Saved s) {
                 events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
                 return s.session();
@@ -235,7 +235,7 @@ public final class AgentWorkService {
                 Session next = s.status() == SessionStatus.ERROR
                         ? s.withStatusData(s.statusInfo(), s.statusData())
                         : s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now);
-                SaveOutcome saved = sessions.resolveLost(next, s.status(), s.sequence(), agent.id(), agent.lastHeartbeat());
+                SaveOutcome saved = sessions.apply(SessionChange.resolveLost(next, s.status(), s.sequence(), agent.id(), agent.lastHeartbeat()));
                 if (saved instanceof SaveOutcome.Saved done) {
                     if (s.status() != SessionStatus.ERROR) {
                         events.publish(SessionStatusChanged.of(Optional.of(s.status()), done.session(), now));

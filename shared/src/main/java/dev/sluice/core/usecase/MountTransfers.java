@@ -148,7 +148,7 @@ public final class MountTransfers {
         Session s = sessions.find(sessionId)
                 .filter(x -> x.unreleasedKernels().stream().anyMatch(k -> k.agentId().equals(agentId)))
                 .orElseThrow(() -> DomainException.notFound("session '" + sessionId + "' on this agent"));
-        if (s.status().isFinal() || s.status() == SessionStatus.ERROR) {
+        if (s.status().isDead()) {
             throw new DomainException(ErrorCode.CONFLICT, "id", "The session with id '" + sessionId + "' has ended (" + s.status().name() + ").");
         }
         return s;

@@ -4,7 +4,6 @@ import dev.sluice.core.agent.Agent;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
-import dev.sluice.core.port.PlacementWriter;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.port.ResourcePolicyStore;
 import dev.sluice.core.port.SessionStore;
@@ -17,6 +16,7 @@ import dev.sluice.core.scheduler.SchedulingSnapshot;
 import dev.sluice.core.scheduler.Usage;
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
 import dev.sluice.core.port.PassLease;
@@ -30,9 +30,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One scheduling pass of one resource group (ARCHITECTURE rule 3): snapshot, pure plan, conditional apply. Every write
- * is conditional on what the snapshot saw, so a pass that raced another one loses cleanly (its session is left for
- * the next pass) and can never double-book an agent.
+ * One scheduling pass of one resource group (ARCHITECTURE rule 3): the snapshot reader, the pure planner
+ * ({@link Planner}), and the plan applier ({@link PlanApplier}, placements on disjoint agents applied concurrently).
+ * Every write is conditional on what the snapshot saw, so a pass that raced another one loses cleanly (its session is
+ * retried once from fresh state, then left for the next pass) and can never double-book an agent.
  */
 public final class SchedulingPass {
     /** At most this many explanations are written per pass, head of the queue first; the rest wait for later passes. */
@@ -40,24 +41,28 @@ public final class SchedulingPass {
     private final SessionStore sessions;
     private final AgentStore agents;
     private final ResourceGroupStore groups;
-    private final PlacementWriter placements;
+    private final PlanApplier applier;
     private final EventPublisher events;
     private final ResourcePolicyStore policies;
     private final Clock clock;
 
-    public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlacementWriter placements,
+    public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlanApplier applier,
                           ResourcePolicyStore policies, EventPublisher events, Clock clock) {
         this.policies = policies;
         this.sessions = sessions;
         this.agents = agents;
         this.groups = groups;
-        this.placements = placements;
+        this.applier = applier;
         this.events = events;
         this.clock = clock;
     }
 
-    /** What one pass did. {@code conflicts}: placements another writer got to first; they are retried next pass. */
-    public record Result(String group, int placed, int cancelled, int deferred, int explanationsWritten, int conflicts) {
+    /**
+     * What one pass did. {@code conflicts}: placements another writer got to first even after their one retry from
+     * fresh state; they are retried next pass. {@code retried}: placements that lost once and were then written.
+     */
+    public record Result(String group, int placed, int cancelled, int deferred, int explanationsWritten, int conflicts,
+                         int retried) {
     }
 
     /** How long a pass may hold its group's lease before another may take it over (a crashed holder). */
@@ -90,49 +95,34 @@ public final class SchedulingPass {
 
     public Result run(ResourceGroup group) {
         Instant now = clock.instant();
-        List<Session> pending = sessions.pendingIn(group.name());
-        Map<String, SchedulingSnapshot.DependencyState> dependencies = new HashMap<>();
-        for (Session s : pending) {
-            for (String dep : s.spec().dependencies()) {
-                dependencies.computeIfAbsent(dep, id -> sessions.find(id)
-                        .map(d -> new SchedulingSnapshot.DependencyState(d.id(), d.status(), d.result())).orElse(null));
-            }
-        }
-        dependencies.values().removeIf(Objects::isNull);
-        List<Agent> groupAgents = agents.inGroup(group.name());
-        SchedulingSnapshot snapshot = withPoliciesAndUsage(group, pending, groupAgents, dependencies, now);
+        SchedulingSnapshot snapshot = snapshot(group, now);
+        List<Session> pending = snapshot.pending();
         SchedulingPlan plan = Planner.plan(snapshot);
 
         int cancelled = 0;
         for (SchedulingPlan.Cancellation c : plan.cancellations()) {
             Session next = c.session().transitionTo(SessionStatus.CANCELLED, c.statusInfo(), c.statusData(), now);
-            if (sessions.save(next, SessionStatus.PENDING, c.session().sequence()) instanceof SaveOutcome.Saved) {
+            if (sessions.apply(SessionChange.update(next, SessionStatus.PENDING, c.session().sequence())) instanceof SaveOutcome.Saved) {
                 events.publish(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), next, now));
                 cancelled++;
             }
         }
-        int placed = 0;
-        int conflicts = 0;
+        // Events of the placements go out ten a PutEvents as the applier writes them, from whichever thread wrote them.
         List<SessionStatusChanged> scheduledEvents = new java.util.ArrayList<>();
-        for (SchedulingPlan.Placement p : plan.placements()) {
-            List<Kernel> kernels = p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
-            // The time of the placement's own write, not of the snapshot the pass planned from (seconds earlier in a
-            // long pass): the history says when the session was scheduled.
-            Instant placedAt = clock.instant();
-            Session scheduled = p.session().placedOn(kernels).transitionTo(SessionStatus.SCHEDULED, "scheduled",
-                    Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), placedAt);
-            if (placements.place(scheduled, p.session().sequence())) {
-                scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), scheduled, placedAt));
-                placed++;
-            } else {
-                conflicts++;
+        PlanApplier.Report applied = applier.apply(plan.placements(), p -> {
+            synchronized (scheduledEvents) {
+                scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), p.session(), p.at()));
+                if (scheduledEvents.size() == 10) {
+                    events.publishAll(List.copyOf(scheduledEvents));
+                    scheduledEvents.clear();
+                }
             }
-            if (scheduledEvents.size() == 10) {
-                events.publishAll(scheduledEvents);
-                scheduledEvents.clear();
-            }
+        });
+        synchronized (scheduledEvents) {
+            events.publishAll(List.copyOf(scheduledEvents));
         }
-        events.publishAll(scheduledEvents);
+        int placed = applied.placed().size();
+        int conflicts = applied.conflicted().size();
         int written = 0;
         boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
         Map<String, Integer> queueOrder = new HashMap<>();
@@ -151,7 +141,21 @@ public final class SchedulingPass {
         }
         plan.lastRoundRobin().filter(rr -> !Optional.of(rr).equals(snapshot.lastRoundRobin()))
                 .ifPresent(rr -> groups.saveRoundRobinPosition(group.name(), rr));
-        return new Result(group.name(), placed, cancelled, plan.deferrals().size(), written, conflicts);
+        return new Result(group.name(), placed, cancelled, plan.deferrals().size(), written, conflicts, applied.retried());
+    }
+
+    /** The snapshot reader: the group's queue, the states of the sessions it depends on, its agents, policies and usage. */
+    public SchedulingSnapshot snapshot(ResourceGroup group, Instant now) {
+        List<Session> pending = sessions.pendingIn(group.name());
+        Map<String, SchedulingSnapshot.DependencyState> dependencies = new HashMap<>();
+        for (Session s : pending) {
+            for (String dep : s.spec().dependencies()) {
+                dependencies.computeIfAbsent(dep, id -> sessions.find(id)
+                        .map(d -> new SchedulingSnapshot.DependencyState(d.id(), d.status(), d.result())).orElse(null));
+            }
+        }
+        dependencies.values().removeIf(Objects::isNull);
+        return withPoliciesAndUsage(group, pending, agents.inGroup(group.name()), dependencies, now);
     }
 
     /**
@@ -222,7 +226,7 @@ public final class SchedulingPass {
         }
         Object retries = stored.get("retries");
         int tries = (retries instanceof Number n ? n.intValue() : 0) + 1;
-        return sessions.save(s.withStatusData(why.statusInfo(), why.toStatusData(tries, now)), SessionStatus.PENDING, s.sequence())
-                instanceof SaveOutcome.Saved;
+        return sessions.apply(SessionChange.update(s.withStatusData(why.statusInfo(), why.toStatusData(tries, now)),
+                SessionStatus.PENDING, s.sequence())) instanceof SaveOutcome.Saved;
     }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /** The sessions using a folder, read from the owner's sessions that have not ended (sessions mount only their owner's folders). */
 public final class SessionFolderUsers implements FolderUsers {
-    private static final Set<SessionStatus> NOT_ENDED = EnumSet.complementOf(EnumSet.copyOf(SessionQuery.DEAD));
+    private static final Set<SessionStatus> NOT_ENDED = EnumSet.complementOf(EnumSet.copyOf(SessionStatus.DEAD));
 
     private final SessionStore sessions;
 

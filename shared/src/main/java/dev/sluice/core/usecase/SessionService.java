@@ -16,6 +16,7 @@ import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.SessionDestruction;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
@@ -169,7 +170,7 @@ public final class SessionService {
         SessionDestruction.Plan plan = SessionDestruction.plan(current.status(), forced, caller.isAdmin());
         Map<String, Object> data = Map.of("requested_by", caller.subject(), "forced", forced);
         Session next = current.transitionTo(plan.target(), plan.statusInfo(), data, clock.instant());
-        SaveOutcome saved = sessions.save(next, current.status(), current.sequence());
+        SaveOutcome saved = sessions.apply(SessionChange.update(next, current.status(), current.sequence()));
         if (saved instanceof SaveOutcome.Saved s) {
             events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
             return s.session();
@@ -211,7 +212,7 @@ public final class SessionService {
         } catch (IllegalTransitionException e) {
             return new TransitionOutcome.Refused(current.status(), to);
         }
-        SaveOutcome saved = sessions.save(next, current.status(), current.sequence());
+        SaveOutcome saved = sessions.apply(SessionChange.update(next, current.status(), current.sequence()));
         if (saved instanceof SaveOutcome.Saved s) {
             events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), now));
             return new TransitionOutcome.Applied(s.session(), current.status());

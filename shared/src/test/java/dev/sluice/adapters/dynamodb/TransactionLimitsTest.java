@@ -2,7 +2,7 @@ package dev.sluice.adapters.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionSpec;
@@ -25,37 +25,49 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 class TransactionLimitsTest {
     private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
 
-    private static Session placed(int kernels) {
+    private static Session pending(int kernels) {
         Map<String, Object> body = Map.of("image", "python:3.12", "cluster_mode", "multi-node", "cluster_size", 2,
                 "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
         SessionSpec two = SessionSpec.parse(body, T0);
         SessionSpec spec = new SessionSpec(two.name(), two.type(), two.image(), two.requestedResourceGroup(), two.requestedSlots(),
                 two.startupCommand(), two.startsAt(), two.batchTimeout(), two.dependencies(), two.priority(), two.callbackUrl(),
                 two.clusterMode(), kernels, two.environment(), two.mounts(), two.tags(), two.folderMounts());
+        return Session.enqueue("s-1", "owner", spec, "g", T0);
+    }
+
+    private static List<Kernel> kernels(int kernels) {
         List<Kernel> onAgents = new ArrayList<>();
         for (int i = 0; i < kernels; i++) {
             onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse("slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))));
         }
-        return Session.enqueue("s-1", "owner", spec, "g", T0).placedOn(onAgents)
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+        return onAgents;
+    }
+
+    private static SessionChange placing(int kernels) {
+        return SessionChange.place(pending(kernels), kernels(kernels), "scheduled", Map.of(), T0);
+    }
+
+    private static Session placed(int kernels) {
+        return placing(kernels).next();
     }
 
     private static List<TransactWriteItem> placement(Session s) {
-        return DynamoPlacements.items("sessions", "agents", s, 1);
+        return DynamoSessionStore.items("sessions", "agents", placing(s.kernels().size()));
     }
 
+    /** The release of an ended session, the first kernel's agent lost (its release conditional on that). */
     private static List<TransactWriteItem> release(Session s) {
-        Session ended = s.transitionTo(SessionStatus.CANCELLED, "cancelled", Map.of(), T0);
-        return DynamoSessionStore.releaseItems("sessions", "agents", ended, ended.nextSequence().withKernelsReleased(),
-                SessionStatus.SCHEDULED, s.sequence(), "agent-0", T0);
+        Session ended = s.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);
+        return DynamoSessionStore.items("sessions", "agents",
+                SessionChange.resolveLost(ended, SessionStatus.SCHEDULED, s.sequence(), "agent-0", T0));
     }
 
     @Test
     void placementsAndReleasesHaveTheCountedItemsEachOnADistinctItem() {
         for (int kernels = 1; kernels <= 64; kernels++) {
             Session s = placed(kernels);
-            assertThat(placement(s)).hasSize(PlacementWriter.transactionItems(kernels));
-            assertThat(release(s)).hasSize(PlacementWriter.transactionItems(kernels));
+            assertThat(placement(s)).hasSize(SessionChange.transactionItems(kernels));
+            assertThat(release(s)).hasSize(SessionChange.transactionItems(kernels));
             assertThat(distinctKeys(placement(s))).isEqualTo(placement(s).size());
             assertThat(distinctKeys(release(s))).isEqualTo(release(s).size());
         }
@@ -63,10 +75,10 @@ class TransactionLimitsTest {
 
     @Test
     void theLargestSessionAllowedFitsInOneTransactionAndOneMoreKernelWouldNot() {
-        assertThat(PlacementWriter.MAX_KERNELS).isEqualTo(50);
-        assertThat(placement(placed(PlacementWriter.MAX_KERNELS))).hasSizeLessThanOrEqualTo(PlacementWriter.MAX_TRANSACTION_ITEMS);
-        assertThat(release(placed(PlacementWriter.MAX_KERNELS))).hasSizeLessThanOrEqualTo(PlacementWriter.MAX_TRANSACTION_ITEMS);
-        assertThat(placement(placed(PlacementWriter.MAX_KERNELS + 1))).hasSizeGreaterThan(PlacementWriter.MAX_TRANSACTION_ITEMS);
+        assertThat(SessionChange.MAX_KERNELS).isEqualTo(50);
+        assertThat(placement(placed(SessionChange.MAX_KERNELS))).hasSizeLessThanOrEqualTo(SessionChange.MAX_TRANSACTION_ITEMS);
+        assertThat(release(placed(SessionChange.MAX_KERNELS))).hasSizeLessThanOrEqualTo(SessionChange.MAX_TRANSACTION_ITEMS);
+        assertThat(placement(placed(SessionChange.MAX_KERNELS + 1))).hasSizeGreaterThan(SessionChange.MAX_TRANSACTION_ITEMS);
     }
 
     /** How many distinct (table, key) pairs the items touch: DynamoDB refuses two operations on one item. */

@@ -155,15 +155,15 @@ class PlannerTest {
         SessionSpec tooBig = new SessionSpec(two.spec().name(), two.spec().type(), two.spec().image(), two.spec().requestedResourceGroup(),
                 two.spec().requestedSlots(), two.spec().startupCommand(), two.spec().startsAt(), two.spec().batchTimeout(),
                 two.spec().dependencies(), two.spec().priority(), two.spec().callbackUrl(), two.spec().clusterMode(),
-                dev.sluice.core.port.PlacementWriter.MAX_KERNELS + 1, two.spec().environment(), two.spec().mounts(), two.spec().tags(),
+                dev.sluice.core.session.SessionChange.MAX_KERNELS + 1, two.spec().environment(), two.spec().mounts(), two.spec().tags(),
                 two.spec().folderMounts());
         Session huge = Session.enqueue("huge", "o", tooBig, "g", two.createdAt());
         Session largest = session("largest", "o", 20, slots("cuda.device", 1),
-                Map.of("cluster_mode", "multi-node", "cluster_size", dev.sluice.core.port.PlacementWriter.MAX_KERNELS));
+                Map.of("cluster_mode", "multi-node", "cluster_size", dev.sluice.core.session.SessionChange.MAX_KERNELS));
         Session small = session("small", 10, slots("cuda.device", 1));
         SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(huge, largest, small), agents));
         assertThat(placedIds(plan)).containsExactly("largest", "small");
-        assertThat(plan.placements().get(0).kernels()).hasSize(dev.sluice.core.port.PlacementWriter.MAX_KERNELS);
+        assertThat(plan.placements().get(0).kernels()).hasSize(dev.sluice.core.session.SessionChange.MAX_KERNELS);
         PendingExplanation why = why(plan, "huge");
         assertThat(why.reason()).isEqualTo(PendingExplanation.TOO_MANY_KERNELS);
         assertThat(why.waiting()).isFalse();

@@ -58,9 +58,7 @@ class MountTransfersTest {
         @Override public Usage usageOf(String owner) { throw new UnsupportedOperationException(); }
         @Override public int sessionsAhead(Session pending) { throw new UnsupportedOperationException(); }
         @Override public List<Session> pendingIn(String resourceGroup) { throw new UnsupportedOperationException(); }
-        @Override public SaveOutcome save(Session updated, SessionStatus expectedStatus, long expectedSequence) { throw new UnsupportedOperationException(); }
-        @Override public SaveOutcome saveAndRelease(Session u, SessionStatus s, long q) { throw new UnsupportedOperationException(); }
-        @Override public SaveOutcome resolveLost(Session u, SessionStatus s, long q, String agent, Instant seen) { throw new UnsupportedOperationException(); }
+        @Override public SaveOutcome apply(dev.sluice.core.session.SessionChange change) { throw new UnsupportedOperationException(); }
         @Override public List<Session> onAgent(String agentId) { throw new UnsupportedOperationException(); }
     }
 

@@ -2,7 +2,7 @@ package dev.sluice.core.scheduler;
 
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
-import dev.sluice.core.port.PlacementWriter;
+import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ public final class BaselinePlanner {
         List<Session> pending = snap.pending();
         int[] agentOf = new int[pending.size()];
         int placed = 0;
-        int[] chosen = new int[PlacementWriter.MAX_KERNELS];
+        int[] chosen = new int[SessionChange.MAX_KERNELS];
         for (int q = 0; q < pending.size(); q++) {
             Session s = pending.get(q);
             agentOf[q] = -1;

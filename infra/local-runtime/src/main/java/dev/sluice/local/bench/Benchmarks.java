@@ -33,6 +33,14 @@ public final class Benchmarks {
                 SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(root, runtime, stack);
                 write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
             }
+            if (only.isEmpty() || only.contains("scheduling") || only.contains("placement-throughput")) {
+                // Part of the scheduling benchmark; also runs alone by its own name.
+                java.util.Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
+                String c = System.getenv("SLUICE_BENCH_APPLY_CONCURRENCY");
+                PlacementThroughput.Report placement = PlacementThroughput.run(dev.sluice.adapters.ControlPlane.fromEnvironment(env), env,
+                        c == null || c.isBlank() ? dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY : Integer.parseInt(c.strip()), 5);
+                write(root, "placement-throughput", "Scheduling: placement throughput of the plan applier (issue #15)", placement.markdown());
+            }
             if (only.isEmpty() || only.contains("agents")) {
                 AgentBenchmark.Report agents = AgentBenchmark.run(root, runtime, stack);
                 write(root, "agents", "Agents: footprint and the cost of a heartbeat (issue #5)", agents.markdown());

@@ -3,7 +3,7 @@ package dev.sluice.local.bench;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
-import dev.sluice.adapters.dynamodb.DynamoPlacements;
+import dev.sluice.adapters.dynamodb.DynamoSessionStore;
 import dev.sluice.adapters.dynamodb.SessionItem;
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
@@ -89,7 +89,7 @@ public final class SchedulingBenchmark {
         // stack is quiet (the rounds below leave a backlog of nudges behind them).
         SessionLife.Result life = SessionLife.run(root, runtime, stack, plane, group + "-life-agent");
 
-        DynamoPlacements placements = new DynamoPlacements(AwsClients.shared().dynamoDb(), env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"));
+        var dynamoDb = AwsClients.shared().dynamoDb();
         ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
         List<Double> passRates = new ArrayList<>();
         List<Double> rawRates = new ArrayList<>();
@@ -134,11 +134,9 @@ public final class SchedulingBenchmark {
             t = System.nanoTime();
             for (int i = 0; i < raw.size(); i++) {
                 Session s = raw.get(i);
-                Session scheduled = s.placedOn(List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)))
-                        .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), now);
-                if (!placements.place(scheduled, s.sequence())) {
-                    throw new IllegalStateException("raw placement refused");
-                }
+                var items = DynamoSessionStore.items(env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"), dev.sluice.core.session.SessionChange.place(
+                        s, List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)), "scheduled", Map.of(), now));
+                dynamoDb.transactWriteItems(b -> b.transactItems(items));
             }
             rawRates.add(SESSIONS / ((System.nanoTime() - t) / 1e9));
         }

@@ -1,0 +1,171 @@
+package dev.sluice.core.session;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One change of a stored session, computed by the core and written by the store in one conditional write
+ * ({@code SessionStore.apply}): the session must still be in {@code expectedStatus} at {@code expectedSequence}; it
+ * becomes {@code next}; each {@link AgentSlots} reserves or gives back a kernel's slots on its agent under its
+ * {@link AgentCondition}; each {@link Pointer} is written or deleted. Either all of it holds or nothing is written.
+ *
+ * <p>The transition map is checked here, once, for every change; and here, once, is the rule of when a change gives
+ * slots back: when the session leaves the statuses that occupy slots with kernels still reserved (or when the caller
+ * asks for it, for a session whose agent is gone).
+ */
+public record SessionChange(
+        SessionStatus expectedStatus,
+        long expectedSequence,
+        Session next,
+        List<AgentSlots> agentSlots,
+        List<Pointer> pointers) {
+
+    /** DynamoDB's limit on the items of one TransactWriteItems. */
+    public static final int MAX_TRANSACTION_ITEMS = 100;
+
+    /**
+     * The items of the write that places a session of {@code kernels} kernels, and of the one that releases it: the
+     * session, one agent item a kernel (its reservation or release), one pointer item a further kernel (a test holds
+     * the store's translation to this count).
+     */
+    public static int transactionItems(int kernels) {
+        return 1 + kernels + (kernels - 1);
+    }
+
+    /** The most kernels a session may have so that its placement and its release fit in one transaction (50). */
+    public static final int MAX_KERNELS = maxKernels();
+
+    private static int maxKernels() {
+        int n = 1;
+        while (transactionItems(n + 1) <= MAX_TRANSACTION_ITEMS) {
+            n++;
+        }
+        return n;
+    }
+
+    public SessionChange {
+        Objects.requireNonNull(expectedStatus, "expectedStatus");
+        Objects.requireNonNull(next, "next");
+        agentSlots = List.copyOf(agentSlots);
+        pointers = List.copyOf(pointers);
+        if (next.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, next.status())) {
+            throw new IllegalTransitionException(next.id(), expectedStatus, next.status());
+        }
+    }
+
+    /** What an agent's item must still say for a reservation or a release on it to hold. */
+    public sealed interface AgentCondition {
+        /** The agent exists (a release on an agent that is alive, or a plain release). */
+        record Exists() implements AgentCondition {
+        }
+
+        /** The agent is ALIVE and schedulable (and, for a reservation, has the slots free). */
+        record AliveAndSchedulable() implements AgentCondition {
+        }
+
+        /** The agent is still LOST with the last heartbeat the sweep saw: it did not revive meanwhile. */
+        record Lost(Instant lastHeartbeat) implements AgentCondition {
+        }
+    }
+
+    /** A kernel's slots taken from ({@code reserve}) or given back to its agent, under a condition on the agent. */
+    public record AgentSlots(Kernel kernel, boolean reserve, AgentCondition condition) {
+    }
+
+    /**
+     * The pointer item of a further kernel ({@code index >= 1}) of a multi-node session, by which its agent finds the
+     * session: written when the kernel is placed ({@code put}), deleted when its slots go back.
+     */
+    public record Pointer(String sessionId, int index, String agentId, Instant sessionCreatedAt, boolean put) {
+    }
+
+    /**
+     * {@code next} replacing the session stored in {@code expectedStatus} at {@code expectedSequence}. When it leaves
+     * the statuses that occupy slots with kernels still reserved, their slots go back in the same write.
+     *
+     * @throws IllegalTransitionException when the transition map forbids {@code expectedStatus -> next.status()}
+     */
+    public static SessionChange update(Session next, SessionStatus expectedStatus, long expectedSequence) {
+        return releasesSlots(expectedStatus, next)
+                ? releasing(next, expectedStatus, expectedSequence, null, null)
+                : new SessionChange(expectedStatus, expectedSequence, next, List.of(), List.of());
+    }
+
+    /**
+     * The rule, once: a change gives its kernels' slots back when the session leaves the statuses that occupy slots
+     * with kernels still reserved.
+     */
+    public static boolean releasesSlots(SessionStatus from, Session next) {
+        return from.occupiesSlots() && !next.status().occupiesSlots() && !next.unreleasedKernels().isEmpty();
+    }
+
+    /**
+     * Like {@link #update}, and gives the slots of the session's still-reserved kernels back in any case (a session
+     * whose agent is gone while it stays in ERROR); the stored session has every kernel marked released.
+     */
+    public static SessionChange release(Session next, SessionStatus expectedStatus, long expectedSequence) {
+        return releasing(next, expectedStatus, expectedSequence, null, null);
+    }
+
+    /**
+     * Like {@link #release}, for a session of a LOST agent: the release on that agent holds only while it is still
+     * LOST with the last heartbeat {@code lastSeen} (a revived agent's sessions are not resolved behind its back).
+     */
+    public static SessionChange resolveLost(Session next, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                                            Instant lastSeen) {
+        return releasing(next, expectedStatus, expectedSequence, Objects.requireNonNull(lostAgent), Objects.requireNonNull(lastSeen));
+    }
+
+    private static SessionChange releasing(Session next, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                                           Instant lastSeen) {
+        // Every release moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
+        Session stored = (next.sequence() == expectedSequence ? next.nextSequence() : next).withKernelsReleased();
+        List<AgentSlots> slots = new ArrayList<>();
+        for (Kernel k : next.unreleasedKernels()) {
+            AgentCondition condition = lostAgent != null && k.agentId().equals(lostAgent)
+                    ? new AgentCondition.Lost(lastSeen) : new AgentCondition.Exists();
+            slots.add(new AgentSlots(k, false, condition));
+        }
+        List<Pointer> pointers = new ArrayList<>();
+        List<Kernel> kernels = next.kernels();
+        for (int i = 1; i < kernels.size(); i++) {
+            if (!kernels.get(i).released()) {
+                pointers.add(new Pointer(next.id(), i, kernels.get(i).agentId(), next.createdAt(), false));
+            }
+        }
+        return new SessionChange(expectedStatus, expectedSequence, stored, slots, pointers);
+    }
+
+    /**
+     * The placement of a PENDING session on {@code kernels}: it becomes SCHEDULED, each kernel's slots are reserved on
+     * an agent that is still ALIVE, schedulable and has them free, and each further kernel gets its pointer item.
+     */
+    public static SessionChange place(Session pending, List<Kernel> kernels, String statusInfo, java.util.Map<String, Object> statusData,
+                                      Instant at) {
+        if (kernels.isEmpty()) {
+            throw new IllegalArgumentException("a placement needs at least one kernel");
+        }
+        Session scheduled = pending.placedOn(kernels).transitionTo(SessionStatus.SCHEDULED, statusInfo, statusData, at);
+        List<AgentSlots> slots = new ArrayList<>();
+        for (Kernel k : kernels) {
+            slots.add(new AgentSlots(k, true, new AgentCondition.AliveAndSchedulable()));
+        }
+        List<Pointer> pointers = new ArrayList<>();
+        for (int i = 1; i < kernels.size(); i++) {
+            pointers.add(new Pointer(pending.id(), i, kernels.get(i).agentId(), pending.createdAt(), true));
+        }
+        return new SessionChange(pending.status(), pending.sequence(), scheduled, slots, pointers);
+    }
+
+    /** The items the store writes for this change: the session, one a kernel's agent, one a pointer. */
+    public int items() {
+        return 1 + agentSlots.size() + pointers.size();
+    }
+
+    /** The agents this change reserves or releases slots on. */
+    public List<String> agents() {
+        return agentSlots.stream().map(a -> a.kernel().agentId()).distinct().toList();
+    }
+}
