@@ -107,15 +107,20 @@ public final class SchedulingPass {
                 cancelled++;
             }
         }
-        // Events of the placements go out ten a PutEvents as the applier writes them, from whichever thread wrote them.
+        // Events of the placements go out ten a PutEvents as the applier writes them, from whichever thread wrote the
+        // tenth; the batch is taken under the lock and sent outside it, so no applier thread waits on another's PutEvents.
         List<SessionStatusChanged> scheduledEvents = new java.util.ArrayList<>();
         PlanApplier.Report applied = applier.apply(plan.placements(), p -> {
+            List<SessionStatusChanged> batch = null;
             synchronized (scheduledEvents) {
                 scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), p.session(), p.at()));
                 if (scheduledEvents.size() == 10) {
-                    events.publishAll(List.copyOf(scheduledEvents));
+                    batch = List.copyOf(scheduledEvents);
                     scheduledEvents.clear();
                 }
+            }
+            if (batch != null) {
+                events.publishAll(batch);
             }
         });
         synchronized (scheduledEvents) {

@@ -31,11 +31,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 
 /**
- * Placement throughput of the plan applier against the emulator, in alternating rounds of four runs, each over its
+ * Placement throughput of the plan applier against the emulator, in alternating rounds of five runs, each over its
  * own fresh group of {@value #SESSIONS} pending sessions and {@value #AGENTS} agents x {@value #GPUS} GPUs:
  * today's serial pass (the same pass with an applier of concurrency 1), the concurrent pass (concurrency
  * {@code C}), the concurrent applier alone (snapshot and plan read before the clock starts), and the raw loop: the same
- * conditional TransactWriteItems, built before the clock starts, sent by {@code C} threads over disjoint agents.
+ * conditional TransactWriteItems, built before the clock starts, sent by {@code C} threads over disjoint agents (and,
+ * for scale, by one thread).
  * The groups are inactive, so the stack's once-a-minute tick never takes part of a queue while it is measured.
  */
 public final class PlacementThroughput {
@@ -48,12 +49,13 @@ public final class PlacementThroughput {
 
     /** Placements per second of every round of each run, and the concurrency they were measured at. */
     public record Report(int concurrency, int rounds, List<Double> serialPass, List<Double> concurrentPass,
-                         List<Double> applier, List<Double> raw, int retried, int conflicts) {
+                         List<Double> applier, List<Double> raw, List<Double> rawSerial, int retried, int conflicts) {
         public String markdown() {
             double serial = median(serialPass);
             double pass = median(concurrentPass);
             double alone = median(applier);
             double rawRate = median(raw);
+            double rawOne = median(rawSerial);
             return String.join("\n",
                     "| placement throughput, " + SESSIONS + " sessions onto " + AGENTS + " agents x " + GPUS + " GPUs, "
                             + rounds + " alternating rounds, concurrency " + concurrency + " | median | every round |",
@@ -63,12 +65,15 @@ public final class PlacementThroughput {
                     row("**the concurrent applier alone** (the same applier; snapshot and plan read before the clock starts)", alone, applier),
                     row("baseline: the raw loop, the same conditional TransactWriteItems prebuilt and sent by " + concurrency
                             + " threads over disjoint agents", rawRate, raw),
+                    row("for scale: the same raw loop sent by 1 thread", rawOne, rawSerial),
                     String.format("| concurrent applier / raw loop (medians) — goal at least 70%% | %.0f%% | |", 100 * alone / rawRate),
                     String.format("| concurrent pass / raw loop (medians) | %.0f%% | |", 100 * pass / rawRate),
                     String.format("| concurrent pass / serial pass (medians) — goal at least 3x | %.2fx | |", pass / serial),
                     String.format("| concurrent applier / serial pass (medians) | %.2fx | |", alone / serial),
+                    String.format("| what the emulator gives to concurrency: raw loop at %d threads / raw loop at 1 (medians) | %.2fx | |",
+                            concurrency, rawRate / rawOne),
                     "",
-                    "Each round runs the four in a rotated order, each on its own fresh group; the rates are placements per "
+                    "Each round runs the five in a rotated order, each on its own fresh group; the rates are placements per "
                             + "second of wall time, all " + SESSIONS + " placed in every run. Placements that lost a race and took "
                             + "their one retry from fresh state: " + retried + "; left for a next pass: " + conflicts + ".");
         }
@@ -85,22 +90,23 @@ public final class PlacementThroughput {
         SchedulingPass concurrent = plane.schedulingWith(concurrency);
         PlanApplier applier = new PlanApplier(plane.sessionStore(), plane.agentStore(), java.time.Clock.systemUTC(), concurrency);
         DynamoDbClient dynamoDb = AwsClients.shared().dynamoDb();
-        List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         int[] retried = {0};
         int[] conflicts = {0};
         ExecutorService rawPool = Executors.newFixedThreadPool(concurrency);
         try {
             // one warm-up round, not reported: the first calls of each path load classes and open connections
             for (int round = -1; round < rounds; round++) {
-                for (int k = 0; k < 4; k++) {
-                    int which = Math.floorMod(k + round, 4);
+                for (int k = 0; k < 5; k++) {
+                    int which = Math.floorMod(k + round, 5);
                     String group = prefix + "-" + (round + 1) + which;
                     ResourceGroup g = ready(plane, group);
                     double rate = switch (which) {
                         case 0 -> pass(serial, g, retried, conflicts, round >= 0);
                         case 1 -> pass(concurrent, g, retried, conflicts, round >= 0);
                         case 2 -> applierAlone(concurrent, applier, g);
-                        default -> rawLoop(dynamoDb, env, plane, g, rawPool, concurrency);
+                        case 3 -> rawLoop(dynamoDb, env, plane, g, rawPool, concurrency);
+                        default -> rawLoop(dynamoDb, env, plane, g, rawPool, 1);
                     };
                     if (round >= 0) {
                         rates.get(which).add(rate);
@@ -110,7 +116,7 @@ public final class PlacementThroughput {
         } finally {
             rawPool.shutdownNow();
         }
-        return new Report(concurrency, rounds, rates.get(0), rates.get(1), rates.get(2), rates.get(3), retried[0], conflicts[0]);
+        return new Report(concurrency, rounds, rates.get(0), rates.get(1), rates.get(2), rates.get(3), rates.get(4), retried[0], conflicts[0]);
     }
 
     private static double pass(SchedulingPass pass, ResourceGroup g, int[] retried, int[] conflicts, boolean counted) {
