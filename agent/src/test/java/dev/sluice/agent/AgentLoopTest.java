@@ -153,6 +153,7 @@ class AgentLoopTest {
         for (int i = 0; i < 250 && !"ENDED".equals(loop.sessions().get(id)); i++) {
             Thread.sleep(20);
         }
+        assertThat(loop.sessions().get(id)).as("session " + id + " ended within 5 s").isEqualTo("ENDED");
     }
 
     @Test

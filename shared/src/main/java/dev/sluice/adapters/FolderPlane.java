@@ -14,9 +14,12 @@ import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
 import dev.sluice.core.port.FolderUsers;
 import dev.sluice.core.port.TaskStore;
+import dev.sluice.core.usecase.CloneSettings;
 import dev.sluice.core.usecase.CloneSteps;
 import dev.sluice.core.usecase.FolderDeletion;
-import dev.sluice.core.usecase.FolderService;
+import dev.sluice.core.usecase.FolderCatalog;
+import dev.sluice.core.usecase.FolderClones;
+import dev.sluice.core.usecase.FolderFiles;
 import dev.sluice.core.usecase.SessionFolderUsers;
 import dev.sluice.core.usecase.TaskService;
 import java.net.URI;
@@ -41,7 +44,9 @@ public final class FolderPlane {
     public static final long DEFAULT_MULTIPART_THRESHOLD = 16L * 1024 * 1024;
     public static final long PART_SIZE = 16L * 1024 * 1024;
 
-    private final FolderService folders;
+    private final FolderCatalog catalog;
+    private final FolderFiles files;
+    private final FolderClones clones;
     private final TaskService tasks;
     private final CloneSteps cloneSteps;
     private final dev.sluice.core.usecase.CloneSweep cloneSweep;
@@ -51,13 +56,16 @@ public final class FolderPlane {
     private final FolderStorage storage;
 
     public FolderPlane(FolderStore folderStore, TaskStore taskStore, FolderStorage storage, CloneWorkflow workflow, FolderEvents events,
-                       FolderUsers users, Clock clock, FolderService.CloneSettings settings, int copyConcurrency,
+                       FolderUsers users, Clock clock, CloneSettings settings, int copyConcurrency,
                        FolderDeletion.Budget requestDeletionBudget) {
         this.folderStore = folderStore;
         this.taskStore = taskStore;
         this.storage = storage;
-        this.folders = new FolderService(folderStore, taskStore, storage, workflow, events, users, () -> UUID.randomUUID().toString(), clock,
-                settings, requestDeletionBudget);
+        this.catalog = new FolderCatalog(folderStore, taskStore, storage, events, users, () -> UUID.randomUUID().toString(), clock,
+                requestDeletionBudget);
+        this.files = new FolderFiles(catalog, storage, settings);
+        this.clones = new FolderClones(catalog, folderStore, taskStore, storage, workflow, events, () -> UUID.randomUUID().toString(), clock,
+                settings);
         this.deletion = new FolderDeletion(folderStore, taskStore, storage, events, () -> UUID.randomUUID().toString(), clock);
         this.tasks = new TaskService(taskStore, folderStore, storage, workflow, events, clock);
         this.cloneSteps = new CloneSteps(folderStore, taskStore, storage, workflow, events, clock, copyConcurrency);
@@ -83,11 +91,11 @@ public final class FolderPlane {
                 new EventBridgeFolderEvents(aws.eventBridge(), require(env, "EVENT_BUS_NAME")),
                 sessionsUsing(env),
                 Clock.systemUTC(),
-                new FolderService.CloneSettings((int) number(env, "CLONE_PAGE_SIZE", 1000), (int) number(env, "CLONE_PAGES_PER_EXECUTION", 500),
+                new CloneSettings((int) number(env, "CLONE_PAGE_SIZE", 1000), (int) number(env, "CLONE_PAGES_PER_EXECUTION", 500),
                         threshold),
                 (int) number(env, "CLONE_COPY_CONCURRENCY", 32),
-                new FolderDeletion.Budget((int) number(env, "FOLDER_DELETE_REQUEST_PAGES", FolderService.REQUEST_DELETION_BUDGET.pages()),
-                        FolderService.REQUEST_DELETION_BUDGET.time()));
+                new FolderDeletion.Budget((int) number(env, "FOLDER_DELETE_REQUEST_PAGES", FolderCatalog.REQUEST_DELETION_BUDGET.pages()),
+                        FolderCatalog.REQUEST_DELETION_BUDGET.time()));
     }
 
     /**
@@ -139,8 +147,19 @@ public final class FolderPlane {
         return value;
     }
 
-    public FolderService folders() {
-        return folders;
+    /** Folders' records: create, list, get, rename, delete. */
+    public FolderCatalog catalog() {
+        return catalog;
+    }
+
+    /** Folders' data: uploads, downloads, listings. */
+    public FolderFiles files() {
+        return files;
+    }
+
+    /** Starting clones. */
+    public FolderClones clones() {
+        return clones;
     }
 
     public TaskService tasks() {

@@ -80,7 +80,7 @@ class ProcessIsolationTest {
         Recorder a = new Recorder();
         runtime.start(assignment("s-a", "echo secret-of-a > \"$SLUICE_DIR/notes.txt\"; cat " + folder.resolve("private.txt")
                 + "; echo more >> " + folder.resolve("private.txt") + "; sleep 30"), a);
-        awaitRunning(a);
+        awaitRunning(a, () -> Files.readString(folder.resolve("private.txt")).endsWith("more\n"));
         Recorder b = new Recorder();
         runtime.start(assignment("s-b", "id -u; cat " + work.resolve("sessions/s-a/work/notes.txt") + " 2>&1; cat "
                 + folder.resolve("private.txt") + " 2>&1; ls " + work.resolve("sessions") + " 2>&1; kill -9 "
@@ -162,10 +162,17 @@ class ProcessIsolationTest {
         return false;
     }
 
-    private static void awaitRunning(Recorder r) throws InterruptedException {
-        for (int i = 0; i < 200 && r.steps.stream().noneMatch(s -> s.startsWith("running")); i++) {
+    /**
+     * Waits until the session is reported running and its workload has done what it does before it idles ({@code
+     * setUp}), instead of guessing how long that takes; fails the test when it has not within 4 s.
+     */
+    private static void awaitRunning(Recorder r, java.util.concurrent.Callable<Boolean> setUp) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (r.steps.stream().anyMatch(s -> s.startsWith("running")) && setUp.call()) {
+                return;
+            }
             Thread.sleep(20);
         }
-        Thread.sleep(300);
+        throw new AssertionError("the session did not get running and set up within 4 s: " + r.steps);
     }
 }

@@ -55,14 +55,14 @@ class ProcessRuntimeTest {
     void stopAsksFirstAndForcesAfterTheGracePeriod() throws Exception {
         ProcessRuntime runtime = new ProcessRuntime(work);
         Recorder polite = new Recorder();
-        runtime.start(assignment("s-1", "trap 'echo bye; exit 0' TERM; while :; do sleep 0.1; done"), polite);
-        awaitRunning(polite);
+        runtime.start(assignment("s-1", "trap 'echo bye; exit 0' TERM; echo trapped; while :; do sleep 0.1; done"), polite);
+        awaitRunning(polite, "s-1");
         runtime.stop("s-1", Duration.ofSeconds(5));
         assertThat(polite.exit.get(10, TimeUnit.SECONDS)).isZero();
 
         Recorder stubborn = new Recorder();
-        runtime.start(assignment("s-2", "trap '' TERM; while :; do sleep 0.1; done"), stubborn);
-        awaitRunning(stubborn);
+        runtime.start(assignment("s-2", "trap '' TERM; echo trapped; while :; do sleep 0.1; done"), stubborn);
+        awaitRunning(stubborn, "s-2");
         long started = System.nanoTime();
         runtime.stop("s-2", Duration.ofMillis(500));
         assertThat(stubborn.exit.get(10, TimeUnit.SECONDS)).isNotZero();
@@ -73,8 +73,8 @@ class ProcessRuntimeTest {
     void aRestartedRuntimeFindsARunningSessionAndSeesItEnd() throws Exception {
         ProcessRuntime first = new ProcessRuntime(work);
         Recorder r = new Recorder();
-        first.start(assignment("s-1", "sleep 1; exit 4"), r);
-        awaitRunning(r);
+        first.start(assignment("s-1", "echo trapped; sleep 1; exit 4"), r);
+        awaitRunning(r, "s-1");
         ProcessRuntime second = new ProcessRuntime(work);
         assertThat(second.discover()).singleElement().satisfies(w -> assertThat(w.running()).isTrue());
         Recorder after = new Recorder();
@@ -94,10 +94,19 @@ class ProcessRuntimeTest {
         assertThat(ProcessRuntime.tail(f, 10_000, 1024).length()).isLessThanOrEqualTo(1024);
     }
 
-    private static void awaitRunning(Recorder r) throws InterruptedException {
-        for (int i = 0; i < 200 && r.steps.stream().noneMatch(s -> s.startsWith("running")); i++) {
+    /**
+     * Waits until the session is reported running and its command has said it is under way ("trapped": its signal
+     * handling is set up), instead of guessing how long a shell takes; fails the test when that does not come in 4 s.
+     */
+    private void awaitRunning(Recorder r, String sessionId) throws Exception {
+        Path output = work.resolve("sessions/" + sessionId + "/output.log");
+        for (int i = 0; i < 200; i++) {
+            if (r.steps.stream().anyMatch(s -> s.startsWith("running")) && Files.exists(output)
+                    && Files.readString(output).contains("trapped")) {
+                return;
+            }
             Thread.sleep(20);
         }
-        Thread.sleep(200);
+        throw new AssertionError("session " + sessionId + " did not start within 4 s: " + r.steps);
     }
 }

@@ -7,7 +7,9 @@ import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.usecase.FolderDeletion;
-import dev.sluice.core.usecase.FolderService;
+import dev.sluice.core.usecase.FolderCatalog;
+import dev.sluice.core.usecase.FolderClones;
+import dev.sluice.core.usecase.FolderFiles;
 import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
@@ -51,29 +53,30 @@ public final class FoldersApi extends ApiHandler {
 
     @Override
     protected APIGatewayProxyResponseEvent route(ApiRequest request, Principal caller) {
-        FolderService service = folders.folders();
+        FolderCatalog catalog = folders.catalog();
+        FolderFiles files = folders.files();
         String method = request.method();
         switch (request.route()) {
             case "/folders":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(201, FolderViews.folder(service.create(caller, request.jsonBody())));
+                    return ApiResponses.json(201, FolderViews.folder(catalog.create(caller, request.jsonBody())));
                 }
                 if (method.equals("GET")) {
                     refuseUnknown(request, Set.of("all"));
                     boolean all = flag(request, "all");
-                    return ApiResponses.json(200, Map.of("items", service.list(caller, all).stream().map(FolderViews::folder).toList()));
+                    return ApiResponses.json(200, Map.of("items", catalog.list(caller, all).stream().map(FolderViews::folder).toList()));
                 }
                 break;
             case "/folders/{name}":
                 String name = request.pathParameter("name");
                 if (method.equals("GET")) {
-                    return ApiResponses.json(200, FolderViews.folder(service.get(caller, name)));
+                    return ApiResponses.json(200, FolderViews.folder(catalog.get(caller, name)));
                 }
                 if (method.equals("PATCH")) {
-                    return ApiResponses.json(200, FolderViews.folder(service.rename(caller, name, request.jsonBody())));
+                    return ApiResponses.json(200, FolderViews.folder(catalog.rename(caller, name, request.jsonBody())));
                 }
                 if (method.equals("DELETE")) {
-                    FolderDeletion.Started deleted = service.delete(caller, name, request.deadline());
+                    FolderDeletion.Started deleted = catalog.delete(caller, name, request.deadline());
                     if (deleted.task().isEmpty()) {
                         return ApiResponses.json(200, FolderViews.folder(deleted.folder()));
                     }
@@ -87,7 +90,7 @@ public final class FoldersApi extends ApiHandler {
                 break;
             case "/folders/{name}/clone":
                 if (method.equals("POST")) {
-                    FolderService.CloneStarted started = service.clone(caller, request.pathParameter("name"), request.jsonBody());
+                    FolderClones.CloneStarted started = folders.clones().clone(caller, request.pathParameter("name"), request.jsonBody());
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("task_id", started.task().id());
                     body.put("task", TaskView.of(started.task()));
@@ -100,17 +103,17 @@ public final class FoldersApi extends ApiHandler {
                     refuseUnknown(request, Set.of("cursor", "limit"));
                     int limit = limit(request);
                     Optional<String> cursor = Optional.ofNullable(request.queryParameters().get("cursor")).filter(c -> !c.isEmpty());
-                    return ApiResponses.json(200, service.files(caller, request.pathParameter("name"), cursor, limit));
+                    return ApiResponses.json(200, files.files(caller, request.pathParameter("name"), cursor, limit));
                 }
                 break;
             case "/folders/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, service.upload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), request.jsonBody()));
                 }
                 break;
             case "/folders/{name}/uploads/complete":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, service.completeUpload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, files.completeUpload(caller, request.pathParameter("name"), request.jsonBody()));
                 }
                 break;
             case "/folders/{name}/download":
@@ -120,7 +123,7 @@ public final class FoldersApi extends ApiHandler {
                     if (path == null) {
                         throw DomainException.invalid("path", "is required");
                     }
-                    return ApiResponses.json(200, service.download(caller, request.pathParameter("name"), path));
+                    return ApiResponses.json(200, files.download(caller, request.pathParameter("name"), path));
                 }
                 break;
             default:

@@ -51,7 +51,7 @@ class AgentApiIT {
             }
             Thread.sleep(100);
         }
-        return status;
+        throw new AssertionError("session " + id + " did not become " + wanted + " within 15 s; it is " + status);
     }
 
     /** Runs the lost-agent sweep through the emulator's Lambda Invoke, as its schedule would. */
@@ -169,7 +169,7 @@ class AgentApiIT {
         api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"PREPARING\"}");
         api.post("/agent/sessions/" + id + "/status", agentToken, "{\"status\":\"RUNNING\"}");
 
-        Thread.sleep(4_500);
+        local.agentSilentPastTheTimeout(agentId);
         Map<String, Object> sweep = sweep();
         assertThat((java.util.List<Object>) sweep.get("lost_agents")).contains(agentId);
         Agent lost = plane.agentStore().find(agentId).orElseThrow();
@@ -214,8 +214,15 @@ class AgentApiIT {
 
         String id = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
                 + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
-        Thread.sleep(2_000);
-        assertThat(api.get("/sessions/" + id, user).json().path("status").asText()).isEqualTo("PENDING");
+        // The session's nudge ran a pass that saw it (the pass writes why it waits) and left it waiting: the agent is drained.
+        JsonNode waiting = api.get("/sessions/" + id, user).json();
+        Instant seen = Instant.now().plusSeconds(15);
+        while (!waiting.has("pending") && waiting.path("status").asText().equals("PENDING") && Instant.now().isBefore(seen)) {
+            Thread.sleep(100);
+            waiting = api.get("/sessions/" + id, user).json();
+        }
+        assertThat(waiting.has("pending")).as("a pass explained why it waits: " + waiting).isTrue();
+        assertThat(waiting.path("status").asText()).isEqualTo("PENDING");
         // A heartbeat does not undo the drain.
         api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(group, "1", ""));
         assertThat(plane.agentStore().find(agentId).orElseThrow().schedulable()).isFalse();

@@ -363,7 +363,7 @@ class AgentEndToEndIT {
         await(id, "RUNNING", Duration.ofSeconds(30));
         first.crash();
 
-        Thread.sleep(4_500);
+        local.agentSilentPastTheTimeout(first.id);
         new AgentApiIT().sweep();
         JsonNode s = await(id, "ERROR", Duration.ofSeconds(5));
         assertThat(s.path("status_info").asText()).isEqualTo("agent-lost");

@@ -79,6 +79,9 @@ class CloneSweepIT {
             Thread.sleep(100);
             t = api.get("/tasks/" + taskId, token).json();
         }
+        if (t.get("status").asText().equals("started")) {
+            throw new AssertionError("task " + taskId + " did not end within 60 s: " + t);
+        }
         return t;
     }
 

@@ -55,14 +55,18 @@ class FolderEventsIT {
 
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while (received.stream().noneMatch(e -> e.path("detail").path("event").asText().equals("done")) && Instant.now().isBefore(deadline)) {
+            // Until the task's last update and the target's last status change have both arrived (the bus may deliver
+            // them in either order), not for a guessed second more.
+            java.util.function.Predicate<List<JsonNode>> complete = got -> got.stream().anyMatch(e -> e.path("detail").path("event").asText().equals("done"))
+                    && got.stream().anyMatch(e -> e.path("detail").path("name").asText().equals(name + "-c")
+                            && e.path("detail").path("status").asText().equals("ready"));
+            while (!complete.test(received)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("the clone's last events did not arrive within 60 s: " + received);
+                }
                 for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
                     received.add(Json.MAPPER.readTree(m.body()));
                 }
-            }
-            Thread.sleep(1000);
-            for (Message m : sqs.receiveMessage(b -> b.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(1)).messages()) {
-                received.add(Json.MAPPER.readTree(m.body()));
             }
             JsonSchema folderSchema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
                     Files.readString(LocalStack.ROOT.resolve("infra/events/folder-status-changed.schema.json")));

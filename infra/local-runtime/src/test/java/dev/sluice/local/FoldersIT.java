@@ -440,12 +440,18 @@ class FoldersIT {
             assertThat(last.get("type").asText()).as(last.toString()).isEqualTo("done");
             assertThat(last.get("data").get("progress").get("objects_done").asLong()).isEqualTo(expected.size());
             long pages = (expected.size() + LocalStack.CLONE_PAGE_SIZE - 1) / LocalStack.CLONE_PAGE_SIZE;
-            assertThat(events.stream().filter(e -> e.get("type").asText().equals("progress")).count())
-                    .as("a progress event per page, give or take the first ones").isGreaterThanOrEqualTo(pages / 2);
+            // Every page is an update of the task (its sequence, the events' id): the final state counts them all, and
+            // the stream carried every one of them from the moment the client joined (however late a loaded machine
+            // starts it), one event each, in order, ending with the final one.
             List<Long> ids = events.stream().map(e -> Long.parseLong(e.get("id").asText())).toList();
+            assertThat(ids.get(ids.size() - 1)).as("the task's final sequence counts an update per page, its start and its end: " + ids)
+                    .isGreaterThanOrEqualTo(pages + 2);
+            assertThat(last.get("data").get("sequence").asLong()).isEqualTo(ids.get(ids.size() - 1));
             for (int i = 1; i < ids.size(); i++) {
                 assertThat(ids.get(i)).as("one event per update, in order: " + ids).isEqualTo(ids.get(i - 1) + 1);
             }
+            assertThat(events.subList(0, events.size() - 1)).as("every update before the end is a progress event")
+                    .allSatisfy(e -> assertThat(e.get("type").asText()).isEqualTo("progress"));
             long previous = -1;
             for (JsonNode e : events) {
                 long done = e.get("data").get("progress").get("objects_done").asLong();

@@ -29,6 +29,8 @@ final class LocalStack {
     static final int CLONE_PAGE_SIZE = 100;
     static final int CLONE_PAGES_PER_EXECUTION = 4;
     static final long CLONE_MULTIPART_THRESHOLD = 8L * 1024 * 1024;
+    /** How long an agent may be silent before the sweep counts it lost, here (the stack's AgentHeartbeatTimeout). */
+    static final Duration AGENT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(4);
 
     final LocalRuntime runtime;
     final LocalDeployer.DeployedStack stack;
@@ -57,7 +59,7 @@ final class LocalStack {
             parameters.put("SchedulerTickRate", "rate(1 day)");
             // Agents heartbeat every second here, and count as lost after 4 s; the sweep is run by the tests.
             parameters.put("AgentHeartbeatInterval", "1s");
-            parameters.put("AgentHeartbeatTimeout", "4s");
+            parameters.put("AgentHeartbeatTimeout", AGENT_HEARTBEAT_TIMEOUT.toSeconds() + "s");
             parameters.put("AgentSweepRate", "rate(1 day)");
             // Webhook retries compressed from about a day to seconds: 4 attempts, 1-2 s apart (the code path is the same).
             parameters.put("WebhookRetrySchedule", WEBHOOK_RETRY_SCHEDULE);
@@ -82,6 +84,61 @@ final class LocalStack {
     /** The environment every function of the stack runs with here. */
     Map<String, String> functionEnvironment() {
         return functions.bindings().values().iterator().next().environment();
+    }
+
+    /**
+     * Moves a silent agent's time on instead of waiting for it: its last heartbeat becomes one second older than the
+     * heartbeat timeout, so the next sweep finds it overdue, as it would after waiting that long. Conditional on the
+     * heartbeat read here: an agent that is not silent (it heartbeats meanwhile) fails the test.
+     */
+    void agentSilentPastTheTimeout(String agentId) {
+        var dynamoDb = AwsClients.shared().dynamoDb();
+        String table = functionEnvironment().get("AGENTS_TABLE");
+        var key = Map.of("id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(agentId));
+        var item = dynamoDb.getItem(b -> b.tableName(table).key(key).consistentRead(true)).item();
+        if (item == null || !item.containsKey("lastHeartbeat")) {
+            throw new AssertionError("agent " + agentId + " has no heartbeat to move back");
+        }
+        String seen = item.get("lastHeartbeat").s();
+        String moved = java.time.Instant.parse(seen).minus(AGENT_HEARTBEAT_TIMEOUT).minusSeconds(1).toString();
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table).key(key)
+                    .conditionExpression("lastHeartbeat = :seen")
+                    .updateExpression("SET lastHeartbeat = :moved")
+                    .expressionAttributeValues(Map.of(
+                            ":seen", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(seen),
+                            ":moved", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(moved))));
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException spoke) {
+            throw new AssertionError("agent " + agentId + " heartbeat while it was meant to be silent", spoke);
+        }
+    }
+
+    /** The group's item in the resource groups table (its scheduling-pass lease lives there). */
+    private Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> groupItem(String group) {
+        String table = functionEnvironment().get("RESOURCE_GROUPS_TABLE");
+        return AwsClients.shared().dynamoDb().getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("name", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(group)))).item();
+    }
+
+    /** Whether a scheduling pass has ever taken the group's lease (each pass leaves its mark: passAgain). */
+    boolean anyPassRan(String group) {
+        return groupItem(group).containsKey("passAgain");
+    }
+
+    /**
+     * Waits until a scheduling pass of the group has run and ended (the lease was taken, and is free again): what the
+     * group's sessions are then is what that pass left. Fails the test when none has within {@code within}.
+     */
+    void awaitPassOver(String group, Duration within) throws InterruptedException {
+        java.time.Instant deadline = java.time.Instant.now().plus(within);
+        Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> item = groupItem(group);
+        while (!item.containsKey("passAgain") || item.containsKey("passHolder")) {
+            if (java.time.Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no scheduling pass of group " + group + " ran to its end within " + within + ": " + item);
+            }
+            Thread.sleep(50);
+            item = groupItem(group);
+        }
     }
 
     ControlPlane controlPlane() {

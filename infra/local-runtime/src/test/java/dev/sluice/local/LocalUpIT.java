@@ -103,6 +103,37 @@ class LocalUpIT {
         }
     }
 
+    /**
+     * Waits until the emulator's snapshot on disk (its state directory) holds {@code text}, instead of sleeping past
+     * the snapshot interval and hoping one ran; fails the test when none has within {@code within}.
+     */
+    private static void awaitSnapshotHolding(String text, Duration within) throws Exception {
+        Path dir = state.resolve("emulator/state");
+        Instant deadline = Instant.now().plus(within);
+        while (true) {
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.walk(dir)) {
+                    boolean held = files.filter(Files::isRegularFile).anyMatch(f -> {
+                        try {
+                            return Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1).contains(text);
+                        } catch (java.io.IOException replacedMeanwhile) {
+                            return false;
+                        }
+                    });
+                    if (held) {
+                        return;
+                    }
+                } catch (java.io.UncheckedIOException replacedMeanwhile) {
+                    // a file replaced while listed: look again
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no snapshot in " + dir + " held '" + text + "' within " + within);
+            }
+            Thread.sleep(250);
+        }
+    }
+
     /** Processes of this 'up': the runtime (its --state on the command line) and the agent (its work directory). */
     private static List<Long> leftovers() {
         return ProcessHandle.allProcesses().filter(ph -> {
@@ -180,7 +211,7 @@ class LocalUpIT {
         // A hard kill of everything (the script, the runtime, the agent, the emulator): what was written more than a
         // snapshot interval (5 s) before it survives.
         ok(api.post("/folders", user, "{\"name\":\"before-the-crash\"}"), 201);
-        Thread.sleep(7_000);
+        awaitSnapshotHolding("before-the-crash", Duration.ofSeconds(30));
         long upPid = Long.parseLong(Files.readString(state.resolve("up.pid")).trim());
         for (long pid : leftovers()) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

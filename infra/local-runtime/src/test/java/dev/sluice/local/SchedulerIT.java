@@ -89,6 +89,9 @@ class SchedulerIT {
             Thread.sleep(100);
             status = plane.sessionStore().find(id).orElseThrow().status();
         }
+        if (status != wanted) {
+            throw new AssertionError("session " + id + " did not become " + wanted + " within 10 s; it is " + status);
+        }
         return status;
     }
 
@@ -99,15 +102,16 @@ class SchedulerIT {
         String group = newGroup(plane, Map.of());
         addAgent(plane, group + "-a1", group, 2);
         Session first = quietlyEnqueued(plane, group);
-        Thread.sleep(300);
+        assertThat(local.anyPassRan(group)).as("nothing triggered a pass yet").isFalse();
         assertThat(plane.sessionStore().find(first.id()).orElseThrow().status()).as("nothing triggered a pass yet").isEqualTo(SessionStatus.PENDING);
         assertThat(new ApiClient(local.apiUrl).call("PATCH", "/resource-groups/" + group, local.adminToken(),
                 "{\"description\":\"more GPUs soon\"}", Map.of()).status()).isEqualTo(200);
         assertThat(awaitStatus(plane, first.id(), SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
 
         // The real producer of Agent Capacity Changed: an agent registering through the agent API.
+        // The pass that placed the first one has ended: it cannot place the second, which nothing has triggered a pass for.
+        local.awaitPassOver(group, Duration.ofSeconds(10));
         Session second = quietlyEnqueued(plane, group);
-        Thread.sleep(300);
         assertThat(plane.sessionStore().find(second.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
         String newcomer = group + "-a2";
         ApiClient.Reply registered = new ApiClient(local.apiUrl).post("/agent/heartbeat", local.agentToken(newcomer),

@@ -81,13 +81,16 @@ final class WebhookReceiver implements AutoCloseable {
         return out;
     }
 
-    /** Waits until the deliveries of {@code endpoint} satisfy {@code done}; returns them either way. */
+    /** Waits until the deliveries of {@code endpoint} satisfy {@code done} and returns them; fails the test when they do not in time. */
     List<JsonNode> await(String endpoint, Predicate<List<JsonNode>> done, Duration within) throws InterruptedException {
         Instant deadline = Instant.now().plus(within);
         List<JsonNode> got = deliveries(endpoint);
         while (!done.test(got) && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
             got = deliveries(endpoint);
+        }
+        if (!done.test(got)) {
+            throw new AssertionError("the deliveries to " + endpoint + " did not get there within " + within + ": " + got);
         }
         return got;
     }

@@ -75,6 +75,21 @@ class WebhooksIT {
         return created.json();
     }
 
+    /**
+     * The deliveries to {@code endpoint} once the subscription's queue has carried everything sent before now: a
+     * {@code webhook.test} message is queued behind them and waited for (failing the test when it does not come), and
+     * the deliveries are returned without it. What has not arrived by then was never sent, instead of "not yet".
+     */
+    static List<JsonNode> deliveriesUpToAMarker(WebhookReceiver receiver, ApiClient api, String token, String subscriptionId,
+                                                String endpoint) throws InterruptedException {
+        ApiClient.Reply marker = api.post("/webhooks/" + subscriptionId + "/test", token, null);
+        assertThat(marker.status()).as(marker.body()).isEqualTo(202);
+        String markerId = marker.json().path("webhook_id").asText();
+        List<JsonNode> got = receiver.await(endpoint, d -> d.stream().anyMatch(x -> x.path("webhook_id").asText().equals(markerId)),
+                Duration.ofSeconds(20));
+        return got.stream().filter(x -> !x.path("webhook_id").asText().equals(markerId)).toList();
+    }
+
     static String createSession(ApiClient api, String token, String group) {
         ApiClient.Reply r = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
                 + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}");
@@ -102,7 +117,7 @@ class WebhooksIT {
         ApiClient api = new ApiClient(local.apiUrl);
         String token = local.token("wh-life");
         String group = newGroup(plane);
-        subscribe(api, token, "life", ",\"event_types\":[\"session.status_changed\"]");
+        String lifeId = subscribe(api, token, "life", ",\"event_types\":[\"session.status_changed\"]").path("id").asText();
 
         String id = createSession(api, token, group);
         awaitStatus(plane, id, SessionStatus.SCHEDULED);
@@ -114,8 +129,7 @@ class WebhooksIT {
         List<String> life = List.of("PENDING", "SCHEDULED", "PULLING", "PREPARING", "RUNNING", "TERMINATING", "TERMINATED");
 
         List<JsonNode> got = receiver.await("life", d -> d.size() >= life.size(), Duration.ofSeconds(20));
-        Thread.sleep(500);
-        got = receiver.deliveries("life");
+        got = deliveriesUpToAMarker(receiver, api, token, lifeId, "life");
         assertThat(got).hasSize(life.size());
         for (JsonNode d : got) {
             assertThat(d.path("verified").asBoolean()).as("verified by standardwebhooks: " + d).isTrue();
@@ -179,9 +193,9 @@ class WebhooksIT {
         String bob = local.token("wh-filter-bob");
         String wanted = newIdleGroup(plane);
         String other = newIdleGroup(plane);
-        subscribe(api, alice, "filtered", ",\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"CANCELLED\"],"
-                + "\"resource_groups\":[\"" + wanted + "\"]}");
-        subscribe(api, alice, "everything", "");
+        String filteredId = subscribe(api, alice, "filtered", ",\"event_types\":[\"session.status_changed\"],\"filter\":{\"statuses\":[\"CANCELLED\"],"
+                + "\"resource_groups\":[\"" + wanted + "\"]}").path("id").asText();
+        String everythingId = subscribe(api, alice, "everything", "").path("id").asText();
 
         String hit = createSession(api, alice, wanted);          // PENDING: wrong status; CANCELLED: delivered
         destroy(api, alice, hit);
@@ -194,14 +208,13 @@ class WebhooksIT {
         int expected = 4 + taskUpdates;
         List<JsonNode> all = receiver.await("everything", d -> d.size() >= expected, Duration.ofSeconds(20));
         assertThat(all).as("the unfiltered control subscription sees alice's 4 session events and her task's updates").hasSize(expected);
-        Thread.sleep(1500);
-        List<JsonNode> filtered = receiver.deliveries("filtered");
+        List<JsonNode> filtered = deliveriesUpToAMarker(receiver, api, alice, filteredId, "filtered");
         assertThat(filtered).hasSize(1);
         JsonNode data = filtered.get(0).path("payload").path("data");
         assertThat(data.path("session_id").asText()).isEqualTo(hit);
         assertThat(data.path("status").asText()).isEqualTo("CANCELLED");
         assertThat(filtered.get(0).path("verified").asBoolean()).isTrue();
-        assertThat(receiver.deliveries("everything")).hasSize(expected)
+        assertThat(deliveriesUpToAMarker(receiver, api, alice, everythingId, "everything")).hasSize(expected)
                 .noneMatch(d -> d.path("payload").path("data").path("session_id").asText().equals(bobs))
                 .allMatch(d -> d.path("verified").asBoolean());
     }
@@ -211,14 +224,13 @@ class WebhooksIT {
         LocalStack local = LocalStack.get();
         ApiClient api = new ApiClient(local.apiUrl);
         String token = local.token("wh-tasks");
-        subscribe(api, token, "tasks", ",\"event_types\":[\"task.updated\"]");
+        String tasksId = subscribe(api, token, "tasks", ",\"event_types\":[\"task.updated\"]").path("id").asText();
         cloneAFolder(api, local.token("wh-tasks-other")); // another owner's task: never delivered here
         JsonNode task = cloneAFolder(api, token);
         int updates = task.path("sequence").asInt();
         assertThat(updates).as("a clone publishes several updates").isGreaterThanOrEqualTo(2);
         receiver.await("tasks", d -> d.size() >= updates, Duration.ofSeconds(20));
-        Thread.sleep(1000);
-        List<JsonNode> got = receiver.deliveries("tasks");
+        List<JsonNode> got = deliveriesUpToAMarker(receiver, api, token, tasksId, "tasks");
         assertThat(got).hasSize(updates).allMatch(d -> d.path("verified").asBoolean());
         JsonSchema taskEvent = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
                 Files.readString(LocalStack.ROOT.resolve(dev.sluice.core.event.BusEvent.TASK_UPDATED.schemaPath())));
@@ -330,11 +342,15 @@ class WebhooksIT {
         var bus = software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder().httpClient(AwsClients.httpClient()).build();
         String busName = local.stack.outputs().get("EventBusName");
         assertThat(bus.listRules(r -> r.eventBusName(busName).namePrefix("sluice-webhook-" + id)).rules()).hasSize(1);
+        // A second subscription to the same events, kept: it is sent what the deleted one would have been.
+        subscribe(api, owner, "owned-witness", ",\"event_types\":[\"task.updated\"]");
         assertThat(api.call("DELETE", "/webhooks/" + id, owner, null, Map.of()).status()).isEqualTo(200);
         assertThat(bus.listRules(r -> r.eventBusName(busName).namePrefix("sluice-webhook-" + id)).rules()).isEmpty();
         assertThat(api.get("/webhooks/" + id, owner).status()).isEqualTo(404);
-        cloneAFolder(api, owner);
-        Thread.sleep(2000);
+        JsonNode task = cloneAFolder(api, owner);
+        int updates = task.path("sequence").asInt();
+        receiver.await("owned-witness", d -> d.stream().filter(x -> x.path("payload").path("data").path("id").asText()
+                .equals(task.path("id").asText())).count() >= updates, Duration.ofSeconds(20));
         assertThat(receiver.deliveries("owned")).as("nothing arrives after the delete").isEmpty();
     }
 
@@ -354,8 +370,7 @@ class WebhooksIT {
         String s = createSession(api, token, group);
         destroy(api, token, s);
         List<JsonNode> got = receiver.await("updated", d -> d.size() >= 1, Duration.ofSeconds(15));
-        Thread.sleep(1000);
-        got = receiver.deliveries("updated");
+        got = deliveriesUpToAMarker(receiver, api, token, id, "updated");
         assertThat(got).hasSize(1);
         assertThat(got.get(0).path("payload").path("data").path("status").asText()).isEqualTo("CANCELLED");
     }

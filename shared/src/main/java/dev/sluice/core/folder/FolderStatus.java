@@ -58,6 +58,22 @@ public enum FolderStatus {
         return this == ERROR || this == DELETE_PENDING || this == DELETE_ONGOING || this == DELETE_COMPLETE || this == DELETE_ERROR;
     }
 
+    /**
+     * The rule of a usable folder, the one place it is said: its files may be read (downloaded, mounted by a session,
+     * copied onto an agent's host) unless it is being cloned into, deleted or broken.
+     */
+    public boolean isUsable() {
+        return !isDeletingOrBroken() && this != CLONING;
+    }
+
+    /**
+     * Whether the folder takes new files (uploads, a session's changes saved back): only when ready or mounted; a folder
+     * being cloned from must not change under the copy.
+     */
+    public boolean takesWrites() {
+        return this == READY || this == MOUNTED;
+    }
+
     public static Optional<FolderStatus> ofWire(String text) {
         for (FolderStatus s : values()) {
             if (s.wireName.equals(text)) {

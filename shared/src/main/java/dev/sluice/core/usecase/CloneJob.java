@@ -35,7 +35,7 @@ public record CloneJob(String taskId, String owner, String sourceId, String sour
     }
 
     /** The input of the first execution: the job, the settings, and a cursor at the start. */
-    public Map<String, Object> firstInput(FolderService.CloneSettings settings) {
+    public Map<String, Object> firstInput(CloneSettings settings) {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("job", toMap());
         state.put("page_size", settings.pageSize());

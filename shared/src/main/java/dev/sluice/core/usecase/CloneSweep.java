@@ -30,10 +30,10 @@ public final class CloneSweep {
     private final CloneWorkflow workflow;
     private final FolderEvents events;
     private final Clock clock;
-    private final FolderService.CloneSettings settings;
+    private final CloneSettings settings;
 
     public CloneSweep(FolderStore folders, TaskStore tasks, FolderStorage storage, CloneWorkflow workflow, FolderEvents events, Clock clock,
-                      FolderService.CloneSettings settings) {
+                      CloneSettings settings) {
         this.folders = folders;
         this.tasks = tasks;
         this.storage = storage;

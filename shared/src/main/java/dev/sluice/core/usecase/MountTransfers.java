@@ -3,7 +3,6 @@ package dev.sluice.core.usecase;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
 import dev.sluice.core.folder.Folder;
-import dev.sluice.core.folder.FolderStatus;
 import dev.sluice.core.port.FolderStorage;
 import dev.sluice.core.port.FolderStore;
 import dev.sluice.core.port.SessionStore;
@@ -58,12 +57,12 @@ public final class MountTransfers {
         }
         FolderMount mount = mountOf(session, mountName);
         Folder folder = mountedFolder(session, mount);
-        if (folder.status().isDeletingOrBroken() || folder.status() == FolderStatus.CLONING) {
+        if (!folder.status().isUsable()) {
             throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName() + ".");
         }
         Optional<String> token = cursor.map(c -> {
             try {
-                return FolderService.decodeCursor(mount.prefix(), c);
+                return FileCursor.decodeCursor(mount.prefix(), c);
             } catch (IllegalArgumentException e) {
                 throw DomainException.invalid("cursor", "is not a cursor this listing of mount '" + mountName + "' gave");
             }
@@ -83,7 +82,7 @@ public final class MountTransfers {
         }).toList();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", items);
-        out.put("next_cursor", page.nextToken().map(t -> FolderService.encodeCursor(mount.prefix(), t)).orElse(null));
+        out.put("next_cursor", page.nextToken().map(t -> FileCursor.encodeCursor(mount.prefix(), t)).orElse(null));
         return out;
     }
 
@@ -94,7 +93,7 @@ public final class MountTransfers {
     public Map<String, Object> upload(String agentId, String sessionId, String mountName, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
         f.refuseUnknown(Set.of("path", "size"));
-        String path = FolderService.objectPath(f.requireString("path"), "path");
+        String path = FilePaths.objectPath(f.requireString("path"), "path");
         if (!(body.get("size") instanceof Integer || body.get("size") instanceof Long)) {
             throw DomainException.invalid("size", "must be a whole number of bytes");
         }
@@ -108,7 +107,7 @@ public final class MountTransfers {
             throw new DomainException(ErrorCode.FORBIDDEN, "name", "The folder named '" + mountName + "' is mounted read-only.");
         }
         Folder folder = mountedFolder(session, mount);
-        if (folder.status() != FolderStatus.READY && folder.status() != FolderStatus.MOUNTED) {
+        if (!folder.status().takesWrites()) {
             // Being cloned (a copy in progress must not change under it), deleted or broken: the API's own rule for writes.
             throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName()
                     + "; it must be ready to take the session's changes.");
@@ -116,7 +115,7 @@ public final class MountTransfers {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("method", "PUT");
-        out.put("url", storage.presignPut(FolderService.objectKey(mount.prefix(), path, "path"), URL_TTL).toString());
+        out.put("url", storage.presignPut(FilePaths.objectKey(mount.prefix(), path, "path"), URL_TTL).toString());
         out.put("expires_in", URL_TTL.toSeconds());
         return out;
     }

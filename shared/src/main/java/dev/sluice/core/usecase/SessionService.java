@@ -101,7 +101,7 @@ public final class SessionService {
             dev.sluice.core.folder.Folder folder = folders.find(caller.subject(), name)
                     .filter(f -> f.status() != dev.sluice.core.folder.FolderStatus.DELETE_COMPLETE)
                     .orElseThrow(() -> DomainException.invalid(field, "names '" + name + "', but you have no folder by that name"));
-            if (folder.status().isDeletingOrBroken() || folder.status() == dev.sluice.core.folder.FolderStatus.CLONING) {
+            if (!folder.status().isUsable()) {
                 throw DomainException.invalid(field, "names the folder '" + name + "', which is " + folder.status().wireName() + " and cannot be mounted");
             }
             resolved.add(new dev.sluice.core.session.FolderMount(folder.id(), folder.name(), folder.prefix(),

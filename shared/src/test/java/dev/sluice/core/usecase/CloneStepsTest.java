@@ -42,7 +42,8 @@ class CloneStepsTest {
     private Folders folders;
     private Tasks tasks;
     private Workflow workflow;
-    private FolderService service;
+    private FolderCatalog service;
+    private FolderClones clones;
     private CloneSteps steps;
 
     @BeforeEach
@@ -56,18 +57,19 @@ class CloneStepsTest {
             @Override public void taskUpdated(BackgroundTask task, String kind) { }
         };
         AtomicInteger ids = new AtomicInteger();
-        service = new FolderService(folders, tasks, storage, workflow, events, (owner, folderId, limit) -> List.of(),
-                () -> "id-" + ids.incrementAndGet(), CLOCK,
-                new FolderService.CloneSettings(10, 2, 1 << 20));
+        service = new FolderCatalog(folders, tasks, storage, events, (owner, folderId, limit) -> List.of(),
+                () -> "id-" + ids.incrementAndGet(), CLOCK);
+        clones = new FolderClones(service, folders, tasks, storage, workflow, events, () -> "id-" + ids.incrementAndGet(), CLOCK,
+                new CloneSettings(10, 2, 1 << 20));
         steps = new CloneSteps(folders, tasks, storage, workflow, events, CLOCK, 4);
     }
 
-    private FolderService.CloneStarted cloneOf(int objects) {
+    private FolderClones.CloneStarted cloneOf(int objects) {
         Folder source = service.create(ALICE, Map.of("name", "src", "cloneable", true));
         for (int i = 0; i < objects; i++) {
             storage.objects.put(source.prefix() + String.format("k%03d", i), new byte[i]);
         }
-        return service.clone(ALICE, "src", Map.of("target_name", "dst"));
+        return clones.clone(ALICE, "src", Map.of("target_name", "dst"));
     }
 
     /** Runs the state machine's loop the way the ASL does, continuing as new executions; how many executions ran. */
@@ -99,7 +101,7 @@ class CloneStepsTest {
 
     @Test
     void aCloneCopiesEveryPageAndContinuesAsNewEveryFewPages() {
-        FolderService.CloneStarted started = cloneOf(45);
+        FolderClones.CloneStarted started = cloneOf(45);
         assertThat(folders.find("alice", "src").orElseThrow().status()).isEqualTo(FolderStatus.PERFORMING);
         assertThat(started.target().status()).isEqualTo(FolderStatus.CLONING);
         assertThat(workflow.names).containsExactly("clone-" + started.task().id() + "-0");
@@ -119,7 +121,7 @@ class CloneStepsTest {
 
     @Test
     void aBigObjectLeftUnfinishedAtTheDeadlineIsResumedByTheNextStepAndItsPageCountedOnce() {
-        FolderService.CloneStarted started = cloneOf(15);
+        FolderClones.CloneStarted started = cloneOf(15);
         Folder source = folders.find("alice", "src").orElseThrow();
         storage.stopsLeft.put(source.prefix() + "k012", 2);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
@@ -145,7 +147,7 @@ class CloneStepsTest {
 
     @Test
     void aRetriedStepCountsItsPagesOnce() {
-        FolderService.CloneStarted started = cloneOf(15);
+        FolderClones.CloneStarted started = cloneOf(15);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
         Map<String, Object> after = steps.copyPage(prepared);
         steps.copyPage(prepared);
@@ -157,7 +159,7 @@ class CloneStepsTest {
 
     @Test
     void aSourceThatChangedFailsVerificationAndCleanupUndoesEverything() {
-        FolderService.CloneStarted started = cloneOf(15);
+        FolderClones.CloneStarted started = cloneOf(15);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
         String sourcePrefix = folders.find("alice", "src").orElseThrow().prefix();
         storage.objects.remove(storage.under(sourcePrefix).get(14));
@@ -178,7 +180,7 @@ class CloneStepsTest {
 
     @Test
     void aPageThatFinishesAfterACancelRemovesWhatItWrote() {
-        FolderService.CloneStarted started = cloneOf(15);
+        FolderClones.CloneStarted started = cloneOf(15);
         Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
         BackgroundTask cancelled = new TaskService(tasks, folders, storage, workflow, new FolderEvents() {
             @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
@@ -203,7 +205,7 @@ class CloneStepsTest {
         assertThatThrownBy(() -> service.delete(ALICE, "old")).as("a deletion a minute old may still be running")
                 .isInstanceOf(dev.sluice.core.error.DomainException.class);
         folders.transition("alice", "old", folder.id(), Set.of(FolderStatus.DELETE_PENDING), FolderStatus.DELETE_ONGOING, "removing",
-                CLOCK.instant().minus(FolderService.STALE_DELETION.plusSeconds(1)));
+                CLOCK.instant().minus(FolderCatalog.STALE_DELETION.plusSeconds(1)));
         FolderDeletion.Started started = service.delete(ALICE, "old");
         assertThat(started.task()).as("one object fits in the request's budget").isEmpty();
         Folder deleted = started.folder();
@@ -220,7 +222,7 @@ class CloneStepsTest {
             @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
             @Override public void taskUpdated(BackgroundTask task, String kind) { }
         };
-        CloneSweep sweep = new CloneSweep(folders, tasks, storage, workflow, quiet, later, new FolderService.CloneSettings(10, 2, 1 << 20));
+        CloneSweep sweep = new CloneSweep(folders, tasks, storage, workflow, quiet, later, new CloneSettings(10, 2, 1 << 20));
 
         // The API wrote the clone but died before starting its execution.
         Folder source = service.create(ALICE, Map.of("name", "orphan", "cloneable", true));
@@ -253,9 +255,9 @@ class CloneStepsTest {
 
     @Test
     void objectPathsAreRelativeAndNormalized() {
-        assertThat(FolderService.objectPath("a/b.txt", "path")).isEqualTo("a/b.txt");
+        assertThat(FilePaths.objectPath("a/b.txt", "path")).isEqualTo("a/b.txt");
         for (String bad : List.of("", "/a", "a/", "a//b", "../a", "a/./b", "a\\b", "a\u0001")) {
-            assertThatThrownBy(() -> FolderService.objectPath(bad, "path")).as(bad).isInstanceOf(dev.sluice.core.error.DomainException.class);
+            assertThatThrownBy(() -> FilePaths.objectPath(bad, "path")).as(bad).isInstanceOf(dev.sluice.core.error.DomainException.class);
         }
     }
 

@@ -22,8 +22,8 @@ class CursorSealTest {
             assertThat(CursorSeal.open("folder-files:folders/f-2/", cursor)).as("another folder's listing").isEmpty();
         }
         String longToken = "k".repeat(2000);
-        assertThat(FolderService.decodeCursor("folders/f-1/", FolderService.encodeCursor("folders/f-1/", longToken))).isEqualTo(longToken);
-        assertThatThrownBy(() -> FolderService.decodeCursor("folders/f-2/", FolderService.encodeCursor("folders/f-1/", longToken)))
+        assertThat(FileCursor.decodeCursor("folders/f-1/", FileCursor.encodeCursor("folders/f-1/", longToken))).isEqualTo(longToken);
+        assertThatThrownBy(() -> FileCursor.decodeCursor("folders/f-2/", FileCursor.encodeCursor("folders/f-1/", longToken)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -51,17 +51,17 @@ class CursorSealTest {
     @Test
     void pathsAreLimitedInBytesWithThePrefixAndPerSegment() {
         String prefix = "folders/f-0123456789/";
-        int room = FolderService.MAX_KEY_BYTES - prefix.length();
-        assertThat(FolderService.objectKey(prefix, "a".repeat(room), "path")).hasSize(FolderService.MAX_KEY_BYTES);
-        assertThatThrownBy(() -> FolderService.objectKey(prefix, "a".repeat(room + 1), "path"))
+        int room = FilePaths.MAX_KEY_BYTES - prefix.length();
+        assertThat(FilePaths.objectKey(prefix, "a".repeat(room), "path")).hasSize(FilePaths.MAX_KEY_BYTES);
+        assertThatThrownBy(() -> FilePaths.objectKey(prefix, "a".repeat(room + 1), "path"))
                 .isInstanceOf(DomainException.class)
                 .hasMessage("path must be at most " + room + " bytes in UTF-8 in this folder (S3 keys are at most 1024 bytes with the folder's "
                         + prefix.length() + "-byte prefix; it is " + (room + 1) + ").");
         // 'é' is two bytes: 600 characters are 1,200 bytes.
-        assertThatThrownBy(() -> FolderService.objectPath(("é".repeat(100) + "/").repeat(6) + "a", "path")).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> FilePaths.objectPath(("é".repeat(100) + "/").repeat(6) + "a", "path")).isInstanceOf(DomainException.class)
                 .hasMessageContaining("at most 1024 bytes in UTF-8");
-        assertThat(FolderService.objectPath("é".repeat(127) + "a", "path")).hasSize(128);
-        assertThatThrownBy(() -> FolderService.objectPath("d/" + "é".repeat(128), "path")).isInstanceOf(DomainException.class)
+        assertThat(FilePaths.objectPath("é".repeat(127) + "a", "path")).hasSize(128);
+        assertThatThrownBy(() -> FilePaths.objectPath("d/" + "é".repeat(128), "path")).isInstanceOf(DomainException.class)
                 .hasMessage("path must not have a segment (a file or directory name) over 255 bytes in UTF-8; one has 256.");
     }
 }

@@ -44,7 +44,7 @@ class FolderDeletionTest {
     private CloneStepsTest.Folders folders;
     private CloneStepsTest.Tasks tasks;
     private MovableClock clock;
-    private FolderService service;
+    private FolderCatalog service;
     private FolderDeletion deletion;
     private final List<String> taskEvents = new ArrayList<>();
     /** Folder id to the sessions that mount it and have not ended. */
@@ -63,9 +63,9 @@ class FolderDeletionTest {
             }
         };
         AtomicInteger ids = new AtomicInteger();
-        service = new FolderService(folders, tasks, storage, new CloneStepsTest.Workflow(), events,
+        service = new FolderCatalog(folders, tasks, storage, events,
                 (owner, folderId, limit) -> mountedBy.getOrDefault(folderId, List.of()).stream().limit(limit).toList(),
-                () -> "id-" + ids.incrementAndGet(), clock, new FolderService.CloneSettings(10, 2, 1 << 20), ONE_PAGE);
+                () -> "id-" + ids.incrementAndGet(), clock, ONE_PAGE);
         deletion = new FolderDeletion(folders, tasks, storage, events, () -> "id-" + ids.incrementAndGet(), clock);
     }
 
@@ -97,11 +97,11 @@ class FolderDeletionTest {
     @Test
     void theRequestsBudgetEndsByItsDeadline() {
         Instant now = clock.now;
-        FolderDeletion.Budget twenty = FolderService.REQUEST_DELETION_BUDGET;
-        assertThat(FolderService.withinDeadline(twenty, now, now.plusSeconds(26))).isEqualTo(twenty);
-        assertThat(FolderService.withinDeadline(twenty, now, now.plusSeconds(7)))
+        FolderDeletion.Budget twenty = FolderCatalog.REQUEST_DELETION_BUDGET;
+        assertThat(FolderCatalog.withinDeadline(twenty, now, now.plusSeconds(26))).isEqualTo(twenty);
+        assertThat(FolderCatalog.withinDeadline(twenty, now, now.plusSeconds(7)))
                 .as("a cold start ate into the 29 s").isEqualTo(new FolderDeletion.Budget(20, Duration.ofSeconds(7)));
-        assertThat(FolderService.withinDeadline(twenty, now, now.minusSeconds(1)).time()).as("past it: one page, then the background")
+        assertThat(FolderCatalog.withinDeadline(twenty, now, now.minusSeconds(1)).time()).as("past it: one page, then the background")
                 .isEqualTo(Duration.ofMillis(1));
         Folder folder = folderOf("late", 10);
         assertThat(service.delete(ALICE, "late", now.minusSeconds(1)).folder().status()).isEqualTo(FolderStatus.DELETE_COMPLETE);

@@ -65,7 +65,7 @@ class UploadLimitsTest {
     }
 
     private AwsSizedUrls storage;
-    private FolderService service;
+    private FolderFiles service;
 
     @BeforeEach
     void wire() {
@@ -75,10 +75,10 @@ class UploadLimitsTest {
             @Override public void taskUpdated(BackgroundTask task, String kind) { }
         };
         AtomicInteger ids = new AtomicInteger();
-        service = new FolderService(new CloneStepsTest.Folders(), new CloneStepsTest.Tasks(), storage, new CloneStepsTest.Workflow(),
-                events, (owner, folderId, limit) -> List.of(), () -> "id-" + ids.incrementAndGet(), CLOCK,
-                new FolderService.CloneSettings(1000, 500, 16 * MIB));
-        service.create(ALICE, Map.of("name", "data"));
+        FolderCatalog catalog = new FolderCatalog(new CloneStepsTest.Folders(), new CloneStepsTest.Tasks(), storage,
+                events, (owner, folderId, limit) -> List.of(), () -> "id-" + ids.incrementAndGet(), CLOCK);
+        service = new FolderFiles(catalog, storage, new CloneSettings(1000, 500, 16 * MIB));
+        catalog.create(ALICE, Map.of("name", "data"));
     }
 
     @Test
@@ -99,7 +99,7 @@ class UploadLimitsTest {
 
     @Test
     void theStartOfTheLargestUploadAndEachPageOfItsPartUrlsStayUnderLambdasResponseLimit() {
-        long size = FolderService.MAX_OBJECT_SIZE;
+        long size = FolderFiles.MAX_OBJECT_SIZE;
         Map<String, Object> first = service.upload(ALICE, "data", Map.of("path", "big/model.bin", "size", size));
         assertThat(first.get("method")).isEqualTo("multipart");
         int partCount = (Integer) first.get("part_count");
@@ -115,7 +115,7 @@ class UploadLimitsTest {
             assertThat(bytes).as("page %d", pages).isLessThan(LAMBDA_RESPONSE);
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> parts = (List<Map<String, Object>>) page.get("parts");
-            assertThat(parts).hasSizeLessThanOrEqualTo(FolderService.PART_URLS_PER_PAGE);
+            assertThat(parts).hasSizeLessThanOrEqualTo(FolderFiles.PART_URLS_PER_PAGE);
             assertThat(((String) parts.get(0).get("url")).length()).isGreaterThanOrEqualTo(2000);
             parts.forEach(p -> assertThat(numbers.add((Integer) p.get("number"))).isTrue());
             if (page.get("next_part") == null) {
@@ -140,7 +140,7 @@ class UploadLimitsTest {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("path", "big/model.bin");
-        body.put("upload_id", "u".repeat(FolderService.MAX_UPLOAD_ID));
+        body.put("upload_id", "u".repeat(FolderFiles.MAX_UPLOAD_ID));
         body.put("parts", parts);
         assertThat(service.completeUpload(ALICE, "data", body)).containsEntry("status", "complete");
         assertThat(storage.completed).hasSize(FolderStorage.MAX_PARTS);
