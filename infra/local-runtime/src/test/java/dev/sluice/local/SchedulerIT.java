@@ -322,7 +322,7 @@ class SchedulerIT {
                     params.put("cursor", cursor);
                 }
                 var page = plane.sessions().list(dev.sluice.core.session.SessionQuery.parse(params,
-                        new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin"))));
+                        new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin")), flag -> false));
                 out.addAll(page.items());
                 cursor = page.nextCursor().orElse(null);
             } while (cursor != null);

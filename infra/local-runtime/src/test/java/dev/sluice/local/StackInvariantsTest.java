@@ -83,6 +83,26 @@ class StackInvariantsTest {
     }
 
     @Test
+    void everyUserRouteTakesAnyOtherMethodToItsFunctionWhichKnowsTheRoutesMethods() {
+        Map<String, java.util.Set<String>> methods = new java.util.TreeMap<>();
+        Map<String, Boolean> any = new java.util.TreeMap<>();
+        for (Route route : routes()) {
+            if (route.path().startsWith("/agent/")) {
+                continue;
+            }
+            if (route.method().equals("x-amazon-apigateway-any-method")) {
+                any.put(route.path(), true);
+            } else {
+                methods.computeIfAbsent(route.path(), p -> new java.util.TreeSet<>()).add(route.method().toUpperCase());
+            }
+        }
+        Map<String, java.util.Set<String>> known = new java.util.TreeMap<>();
+        dev.sluice.functions.http.Routes.all().forEach((path, allow) -> known.put(path, new java.util.TreeSet<>(List.of(allow.split(", ")))));
+        assertThat(known).as("dev.sluice.functions.http.Routes against the template's routes").isEqualTo(methods);
+        assertThat(any.keySet()).as("user routes with an any method (answered 405 with Allow by the function)").isEqualTo(methods.keySet());
+    }
+
+    @Test
     void agentRoutesTakeSignedRequestsAndEveryOtherRouteACognitoToken() {
         JsonNode api = single("AWS::ApiGateway::RestApi").path("Properties").path("Body");
         JsonNode schemes = api.path("securityDefinitions");

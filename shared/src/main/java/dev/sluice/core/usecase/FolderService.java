@@ -106,7 +106,7 @@ public final class FolderService {
 
     public Folder rename(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("name"));
+        f.refuseUnknownOrNull(Set.of("name"));
         String newName = FolderSpec.requireName(f.requireString("name"), "name");
         Folder folder = get(caller, name);
         if (newName.equals(name)) {
@@ -262,7 +262,7 @@ public final class FolderService {
      */
     public Map<String, Object> upload(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("path", "size", "upload_id", "first_part"));
+        f.refuseUnknownOrNull(Set.of("path", "size", "upload_id", "first_part"));
         String path = objectPath(f.requireString("path"), "path");
         Object sizeValue = body.get("size");
         long size = 0;
@@ -341,7 +341,7 @@ public final class FolderService {
     @SuppressWarnings("unchecked")
     public Map<String, Object> completeUpload(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("path", "upload_id", "parts"));
+        f.refuseUnknownOrNull(Set.of("path", "upload_id", "parts"));
         String path = objectPath(f.requireString("path"), "path");
         String uploadId = uploadId(f.requireString("upload_id"), "upload_id");
         if (!(body.get("parts") instanceof List<?> list) || list.isEmpty() || list.size() > FolderStorage.MAX_PARTS) {
