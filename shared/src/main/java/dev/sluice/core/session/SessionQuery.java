@@ -95,6 +95,9 @@ public record SessionQuery(
                 throw DomainException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
             }
         }
+        if (params.containsKey("resource_group") && !dev.sluice.core.group.ResourceGroup.isValidName(params.get("resource_group"))) {
+            throw DomainException.invalid("resource_group", "is not a resource group name");
+        }
         return new SessionQuery(whose, statuses, Optional.ofNullable(params.get("resource_group")),
                 Optional.ofNullable(params.get("name")), order.equals("newest"), limit, Optional.ofNullable(params.get("cursor")));
     }

@@ -49,7 +49,7 @@ class SessionQueryTest {
 
     @Test
     void badParametersAreRefusedByName() {
-        for (Map.Entry<String, String> bad : Map.of("status", "sleeping", "limit", "0", "order", "random", "colour", "red").entrySet()) {
+        for (Map.Entry<String, String> bad : Map.of("status", "sleeping", "limit", "0", "order", "random", "colour", "red", "resource_group", "").entrySet()) {
             assertThatThrownBy(() -> parse(Map.of(bad.getKey(), bad.getValue()), USER))
                     .satisfies(e -> assertThat(((DomainException) e).field()).contains(bad.getKey()));
         }
