@@ -40,10 +40,11 @@ class FuzzIT {
      * positive_data_acceptance is left out of the bounded run: the document cannot express the refusals that depend on
      * state (an Idempotency-Key reused for another request, a callback host that does not resolve, running with dead,
      * a cursor this listing did not give), and each of those is a 422 by design. The valid-but-refused cases found by
-     * it once are asserted one by one below instead.
+     * it once are asserted one by one below instead. use_after_free is left out because DELETE of a resource group
+     * deactivates it (the document says so): an admin still reads it, inactive, which that check takes for a leak.
      */
     private static final String CHECKS = "all";
-    private static final String EXCLUDED = "positive_data_acceptance";
+    private static final String EXCLUDED = "positive_data_acceptance,use_after_free";
 
     private static LocalStack local;
     private static ApiClient api;
