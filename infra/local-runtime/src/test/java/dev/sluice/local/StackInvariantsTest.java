@@ -33,7 +33,8 @@ class StackInvariantsTest {
             Map.entry("AWS::Logs::LogGroup", "LogGroupName"), Map.entry("AWS::Cognito::UserPool", "UserPoolName"),
             Map.entry("AWS::Lambda::Function", "FunctionName"), Map.entry("AWS::ApiGateway::RestApi", "Name"),
             Map.entry("AWS::EC2::LaunchTemplate", "LaunchTemplateName"),
-            Map.entry("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"));
+            Map.entry("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"),
+            Map.entry("AWS::SecretsManager::Secret", "Name"));
     /** Types without a physical name, or whose name is unique only within another resource of the stack. */
     static final Set<String> UNNAMED_OR_SCOPED_TYPES = Set.of("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
             "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::Lambda::Permission",

@@ -56,6 +56,12 @@ public final class RequestResources {
         if (request instanceof SfnRequest r) {
             return stepFunctions(r);
         }
+        if (request instanceof software.amazon.awssdk.services.secretsmanager.model.SecretsManagerRequest r) {
+            // SecretId is the secret's ARN (arn:...:secret:<name>-<suffix>); the resource is what follows the account.
+            return r.getValueForField("SecretId", String.class).filter(id -> id.contains(":secret:"))
+                    .map(id -> List.of(new Target(null, id.substring(id.indexOf(":secret:") + 1))))
+                    .orElse(List.of(new Target(null, UNKNOWN)));
+        }
         return List.of(new Target(null, UNKNOWN));
     }
 
