@@ -23,8 +23,8 @@ public final class CursorSeal {
     /** The longest cursor taken: far above any S3 continuation token or session key, short enough for a query string. */
     public static final int MAX_CURSOR = 4096;
     private static final int MAC_BYTES = 16;
-    private static volatile java.util.function.Supplier<byte[]> key = () -> DEFAULT_KEY;
     private static final byte[] DEFAULT_KEY = key(System.getenv());
+    private static volatile java.util.function.Supplier<byte[]> key = () -> DEFAULT_KEY;
 
     private CursorSeal() {
     }

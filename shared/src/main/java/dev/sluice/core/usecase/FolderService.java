@@ -298,6 +298,7 @@ public final class FolderService {
         }
         Folder folder = writable(caller, name);
         String key = objectKey(folder.prefix(), path, "path");
+        claim(folder, path, "path");
         if (uploadId.isEmpty()) {
             refuseCollision(storage, folder.prefix(), path, "path");
         }
@@ -469,6 +470,25 @@ public final class FolderService {
                     + MAX_KEY_BYTES + " bytes with the folder's " + utf8(prefix) + "-byte prefix; it is " + utf8(path) + ")");
         }
         return key;
+    }
+
+    /** How long an upload's claim on its path holds: its URLs' lifetime and time to finish the PUT or the parts. */
+    static final Duration CLAIM_TTL = URL_TTL.plusHours(1);
+
+    /**
+     * Claims {@code path} as a file of the folder (and its parents as directories) before any URL is given: of two
+     * uploads racing for {@code a} and {@code a/b}, exactly one gets URLs, the other a 422. The S3 check after it
+     * ({@link #refuseCollision}) covers the files already there.
+     */
+    private void claim(Folder folder, String path, String field) {
+        if (path.chars().filter(c -> c == '/').count() > FolderStore.MAX_CLAIM_DEPTH) {
+            throw DomainException.invalid(field, "must be at most " + FolderStore.MAX_CLAIM_DEPTH + " directories deep");
+        }
+        Instant now = clock.instant();
+        if (!folders.claimFile(folder.id(), path, now.plus(CLAIM_TTL), now)) {
+            throw DomainException.invalid(field, "collides with another upload into this folder (a file and a directory of the same path: '"
+                    + path + "' and one of its parents or a path under it); only one of them can be uploaded");
+        }
     }
 
     /**
