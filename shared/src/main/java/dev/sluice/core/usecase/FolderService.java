@@ -298,10 +298,11 @@ public final class FolderService {
         }
         Folder folder = writable(caller, name);
         String key = objectKey(folder.prefix(), path, "path");
-        claim(folder, path, "path");
         if (uploadId.isEmpty()) {
             refuseCollision(storage, folder.prefix(), path, "path");
         }
+        // After the check of what is stored (a refused upload claims nothing), before any URL.
+        claim(folder, path, "path");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("expires_in", URL_TTL.toSeconds());
@@ -477,7 +478,7 @@ public final class FolderService {
 
     /**
      * Claims {@code path} as a file of the folder (and its parents as directories) before any URL is given: of two
-     * uploads racing for {@code a} and {@code a/b}, exactly one gets URLs, the other a 422. The S3 check after it
+     * uploads racing for {@code a} and {@code a/b}, exactly one gets URLs, the other a 422. The S3 check before it
      * ({@link #refuseCollision}) covers the files already there.
      */
     private void claim(Folder folder, String path, String field) {
