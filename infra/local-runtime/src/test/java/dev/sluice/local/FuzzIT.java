@@ -93,10 +93,12 @@ class FuzzIT {
         command.addAll(List.of("run", "infra/openapi/sluice.yaml",
                 "--url", local.apiUrl, "-H", "Authorization: Bearer " + token,
                 "--checks", CHECKS, "--exclude-checks", EXCLUDED,
-                "--max-examples", "10", "--seed", "20261124", "--workers", "2", "--no-color"));
+                // One worker: with two, hypothesis's internal cache is shared between threads and once raised a
+                // KeyError inside schemathesis (an error of the tool, not an answer of the API).
+                "--max-examples", "10", "--seed", "20261124", "--workers", "1", "--no-color"));
         Process p = new ProcessBuilder(command).directory(LocalStack.ROOT.toFile()).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(420, TimeUnit.SECONDS)).isTrue();
         String report = new String(out, StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(report).isZero();
         assertThat(report).contains("generated");

@@ -154,8 +154,13 @@ class SchedulerIT {
         addAgent(plane, group + "-a1", group, 1);
         ApiClient api = new ApiClient(local.apiUrl);
         String token = local.token("retry-user");
-        String id = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
-                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":2}}").json().path("id").asText();
+        String body = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}";
+        String placed = api.post("/sessions", token, body).json().path("id").asText();
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        assertThat(api.get("/sessions/" + placed, token).json().path("status").asText()).isEqualTo("SCHEDULED");
+        // The agent's one GPU is taken: this one waits for capacity, pass after pass.
+        String id = api.post("/sessions", token, body).json().path("id").asText();
         List<Integer> retries = new ArrayList<>();
         List<Instant> tries = new ArrayList<>();
         for (int pass = 0; pass < 3; pass++) {
