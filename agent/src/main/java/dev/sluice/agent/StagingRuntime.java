@@ -60,7 +60,8 @@ public final class StagingRuntime implements SessionRuntime {
     }
 
     @Override
-    public void start(Assignment a, Listener listener) {
+    public void start(Assignment a, Listener heard) {
+        Listener listener = withoutHostPaths(a.sessionId(), heard);
         if (a.mounts().stream().noneMatch(StagingRuntime::isFolder)) {
             runtime.start(a, listener);
             return;
@@ -178,6 +179,79 @@ public final class StagingRuntime implements SessionRuntime {
         return p.toAbsolutePath().startsWith(base) ? base.relativize(p.toAbsolutePath()).toString() : p.getFileName().toString();
     }
 
+    /**
+     * Forwards every step, with the agent's host paths taken out of every failure message (it becomes the session's
+     * status_data.message, which its owner reads): a path under the session's directory becomes the path relative to
+     * it (the mount name first, e.g. {@code coll/a.txt}), any other under the agent's work directory
+     * {@code <agent>/...}. Staging, saving and the runtime's own failures all pass here.
+     */
+    Listener withoutHostPaths(String sessionId, Listener listener) {
+        return new Listener() {
+            @Override
+            public void pulling() {
+                listener.pulling();
+            }
+
+            @Override
+            public void preparing() {
+                listener.preparing();
+            }
+
+            @Override
+            public void running(String containerId, Map<String, Object> devices) {
+                listener.running(containerId, devices);
+            }
+
+            @Override
+            public void exited(int exitCode) {
+                listener.exited(exitCode);
+            }
+
+            @Override
+            public void failed(String message) {
+                listener.failed(scrub(sessionId, message));
+            }
+
+            @Override
+            public void failed(String reason, String message) {
+                listener.failed(reason, scrub(sessionId, message));
+            }
+        };
+    }
+
+    /** {@code message} with the host paths of this agent replaced (see {@link #withoutHostPaths}). */
+    String scrub(String sessionId, String message) {
+        if (message == null) {
+            return null;
+        }
+        String out = message;
+        Path work = root.getParent() == null ? root : root.getParent();
+        for (Path base : List.of(dir(sessionId), work)) {
+            for (String form : forms(base)) {
+                String replacement = base.equals(work) ? "<agent>" : "";
+                out = out.replace(form + "/", replacement.isEmpty() ? "" : replacement + "/");
+                out = out.replace(form, replacement.isEmpty() ? "the session's directory" : replacement);
+            }
+        }
+        return out;
+    }
+
+    /** The absolute and real (links resolved, e.g. /tmp on macOS) spellings of {@code base}, longest first. */
+    private static List<String> forms(Path base) {
+        List<String> forms = new ArrayList<>();
+        forms.add(base.toAbsolutePath().normalize().toString());
+        try {
+            String real = base.toRealPath().toString();
+            if (!forms.contains(real)) {
+                forms.add(real);
+            }
+        } catch (IOException | RuntimeException notThere) {
+            // only the absolute spelling
+        }
+        forms.sort((x, y) -> y.length() - x.length());
+        return forms;
+    }
+
     /** Forwards every step; at the end, saves the writable folders first. */
     private Listener saving(String sessionId, Listener listener) {
         return new Listener() {
@@ -263,7 +337,8 @@ public final class StagingRuntime implements SessionRuntime {
     }
 
     @Override
-    public void reattach(String sessionId, Listener listener) {
+    public void reattach(String sessionId, Listener heard) {
+        Listener listener = withoutHostPaths(sessionId, heard);
         runtime.reattach(sessionId, Files.exists(dir(sessionId)) ? saving(sessionId, listener) : listener);
     }
 

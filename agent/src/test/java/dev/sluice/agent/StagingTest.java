@@ -282,6 +282,32 @@ class StagingTest {
     }
 
     @Test
+    void noFailureMessageShowsTheAgentsHostPaths() throws Exception {
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        Heard heard = new Heard();
+        staging.start(assignment("s-9", new Assignment.Mount("in", "folders/f-1/", "ro", "/home/work/in")), heard);
+        assertThat(inner.startedOne.await(10, TimeUnit.SECONDS)).isTrue();
+        Path mount = Path.of(inner.started.get(0).mounts().get(0).location());
+        assertThat(mount.toString()).as("the mount is a host path").startsWith(work.toAbsolutePath().toString());
+
+        inner.listeners.get("s-9").failed("runtime-error", "cannot open " + mount.resolve("a/b.txt") + ": not found (under "
+                + work.toAbsolutePath().resolve("images/x") + ", in " + mount.getParent() + ")");
+
+        assertThat(heard.steps).last().asString()
+                .isEqualTo("failed runtime-error: cannot open in/a/b.txt: not found (under <agent>/images/x, in the session's directory)")
+                .doesNotContain(work.toAbsolutePath().toString());
+    }
+
+    @Test
+    void aStagingFailureNamesTheFileRelativeToTheSessionNotTheHost() {
+        Heard heard = new Heard();
+        SessionRuntime.Listener scrubbed = new StagingRuntime(new Recording(), new MountStager(api), work).withoutHostPaths("s-8", heard);
+        scrubbed.failed("folder-staging-failed", "could not copy: " + work.toAbsolutePath().resolve("mounts/s-8/coll.parts/x") + " exists");
+        assertThat(heard.steps).containsExactly("failed folder-staging-failed: could not copy: coll.parts/x exists");
+    }
+
+    @Test
     void aFolderThatCannotBeSavedEndsTheSessionInErrorInsteadOfASuccess() throws Exception {
         Recording inner = new Recording();
         StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);

@@ -94,6 +94,7 @@ public final class ControlPlane {
                 clock,
                 FolderPlane.lookup(env));
         plane.environment = Map.copyOf(env);
+        dev.sluice.adapters.aws.CursorKeySecret.install(env);
         return plane;
     }
 

@@ -48,7 +48,7 @@ public final class SessionsApi extends ApiHandler {
                     return ApiResponses.json(created.replayed() ? 200 : 201, Views.session(created.session()));
                 }
                 if (request.method().equals("GET")) {
-                    Page<Session> page = sessions.list(SessionQuery.parse(request.queryParameters(), caller));
+                    Page<Session> page = sessions.list(SessionQuery.parse(request.queryParameters(), caller, request::flag));
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("items", page.items().stream().map(Views::session).toList());
                     body.put("next_cursor", page.nextCursor().orElse(null));
@@ -62,7 +62,7 @@ public final class SessionsApi extends ApiHandler {
                 }
                 if (request.method().equals("DELETE")) {
                     refuseUnknownParameters(request, Set.of("forced"));
-                    boolean forced = flag(request, "forced");
+                    boolean forced = request.flag("forced");
                     return ApiResponses.json(200, Views.session(sessions.destroy(caller, request.pathParameter("id"), forced)));
                 }
                 break;
@@ -126,16 +126,5 @@ public final class SessionsApi extends ApiHandler {
             }
         }
         return text.substring(at + 1);
-    }
-
-    private static boolean flag(ApiRequest request, String name) {
-        String value = request.queryParameters().get(name);
-        if (value == null || value.equals("false")) {
-            return false;
-        }
-        if (value.equals("true") || value.isEmpty()) {
-            return true;
-        }
-        throw DomainException.invalid(name, "must be true or false");
     }
 }

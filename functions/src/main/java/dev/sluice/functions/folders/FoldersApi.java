@@ -63,7 +63,7 @@ public final class FoldersApi extends ApiHandler {
                 }
                 if (method.equals("GET")) {
                     refuseUnknown(request, Set.of("all"));
-                    boolean all = flag(request, "all");
+                    boolean all = request.flag("all");
                     return ApiResponses.json(200, Map.of("items", catalog.list(caller, all).stream().map(FolderViews::folder).toList()));
                 }
                 break;
@@ -102,7 +102,10 @@ public final class FoldersApi extends ApiHandler {
                 if (method.equals("GET")) {
                     refuseUnknown(request, Set.of("cursor", "limit"));
                     int limit = limit(request);
-                    Optional<String> cursor = Optional.ofNullable(request.queryParameters().get("cursor")).filter(c -> !c.isEmpty());
+                    Optional<String> cursor = Optional.ofNullable(request.queryParameters().get("cursor"));
+                    if (cursor.filter(String::isEmpty).isPresent()) {
+                        throw DomainException.invalid("cursor", "must not be empty; leave it out for the first page");
+                    }
                     return ApiResponses.json(200, files.files(caller, request.pathParameter("name"), cursor, limit));
                 }
                 break;
@@ -138,17 +141,6 @@ public final class FoldersApi extends ApiHandler {
                 throw DomainException.invalid(key, "is not a known query parameter; the known ones are " + known.stream().sorted().toList());
             }
         }
-    }
-
-    static boolean flag(ApiRequest request, String name) {
-        String v = request.queryParameters().get(name);
-        if (v == null) {
-            return false;
-        }
-        if (!v.equals("true") && !v.equals("false")) {
-            throw DomainException.invalid(name, "must be true or false");
-        }
-        return v.equals("true");
     }
 
     static int limit(ApiRequest request) {

@@ -52,6 +52,13 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
             if (caller.isAgent()) {
                 throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization token is an agent identity, which may only use the agent API.");
             }
+            Optional<String> allow = Routes.refusal(request.route(), request.method());
+            if (allow.isPresent()) {
+                // Before the idempotency frame: a method the route does not take is answered alike every time.
+                response = methodNotAllowed(request, allow.get());
+                log(context, request, response.getStatusCode(), started, null);
+                return response;
+            }
             response = request.isMutating() && !keepsItsOwnIdempotency(request)
                     ? idempotently(request, caller)
                     : route(request, caller);
@@ -169,6 +176,17 @@ public abstract class ApiHandler implements RequestHandler<APIGatewayProxyReques
     }
 
     protected static APIGatewayProxyResponseEvent methodNotAllowed(ApiRequest request) {
-        return ApiResponses.error(405, "method_not_allowed", request.method() + " is not allowed on " + request.route() + ".", null);
+        return methodNotAllowed(request, Routes.all().getOrDefault(request.route(), ""));
+    }
+
+    /** 405 with the route's methods in an Allow header (RFC 9110 requires it with a 405). */
+    static APIGatewayProxyResponseEvent methodNotAllowed(ApiRequest request, String allow) {
+        APIGatewayProxyResponseEvent response = ApiResponses.error(405, "method_not_allowed", request.method() + " is not allowed on "
+                + request.route() + (allow.isEmpty() ? "." : "; it takes " + allow + "."), null);
+        Map<String, String> headers = new LinkedHashMap<>(response.getHeaders());
+        if (!allow.isEmpty()) {
+            headers.put("Allow", allow);
+        }
+        return response.withHeaders(headers);
     }
 }

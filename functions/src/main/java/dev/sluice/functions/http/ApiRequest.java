@@ -94,6 +94,26 @@ public final class ApiRequest {
         return q == null ? Map.of() : q;
     }
 
+    /**
+     * The one parser of boolean query flags, used by every handler: absent is false, {@code true} and {@code false}
+     * are themselves, and anything else, the empty value of {@code ?running=} included, is a 422 naming the flag.
+     */
+    public boolean flag(String name) {
+        return flag(queryParameters(), name);
+    }
+
+    /** {@link #flag(String)} over a map of query parameters. */
+    public static boolean flag(Map<String, String> query, String name) {
+        String value = query.get(name);
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw DomainException.invalid(name, "must be true or false" + (value.isEmpty() ? ", and it is empty" : ""));
+    }
+
     public boolean isMutating() {
         return !method().equals("GET") && !method().equals("HEAD") && !method().equals("OPTIONS");
     }

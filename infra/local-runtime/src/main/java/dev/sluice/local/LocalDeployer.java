@@ -170,8 +170,45 @@ public final class LocalDeployer {
                         .responseTemplates(strings(response.path("responseTemplates")))
                         .responseParameters(strings(response.path("responseParameters"))));
             }
+            importAnyMethods(apiId, resource.getValue().path("Properties").path("Body").path("paths"));
             apiGateway.createDeployment(b -> b.restApiId(apiId).stageName(STAGE)
-                    .description("local: the gateway responses of the OpenAPI body, which the emulator does not import"));
+                    .description("local: the gateway responses and any-methods of the OpenAPI body, which the emulator does not import"));
+        }
+    }
+
+    /**
+     * The same gap for {@code x-amazon-apigateway-any-method}: ministack 1.5.33 imports only the named methods of a
+     * path. Each any-method is put as AWS would have imported it: method ANY with the authorization of the path's other
+     * methods, integrated (Lambda proxy) with the same function as they are.
+     */
+    private void importAnyMethods(String apiId, JsonNode paths) {
+        Map<String, String> resourceIds = new LinkedHashMap<>();
+        apiGateway.getResourcesPaginator(b -> b.restApiId(apiId).limit(500)).items()
+                .forEach(r -> resourceIds.put(r.path(), r.id()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = it.next();
+            if (!path.getValue().has("x-amazon-apigateway-any-method") || !resourceIds.containsKey(path.getKey())) {
+                continue;
+            }
+            String resourceId = resourceIds.get(path.getKey());
+            String named = null;
+            for (Iterator<String> methods = path.getValue().fieldNames(); methods.hasNext(); ) {
+                String m = methods.next();
+                if (!m.startsWith("x-")) {
+                    named = m.toUpperCase(java.util.Locale.ROOT);
+                    break;
+                }
+            }
+            if (named == null) {
+                continue;
+            }
+            String like = named;
+            var method = apiGateway.getMethod(b -> b.restApiId(apiId).resourceId(resourceId).httpMethod(like));
+            var integration = apiGateway.getIntegration(b -> b.restApiId(apiId).resourceId(resourceId).httpMethod(like));
+            apiGateway.putMethod(b -> b.restApiId(apiId).resourceId(resourceId).httpMethod("ANY")
+                    .authorizationType(method.authorizationType()).authorizerId(method.authorizerId()));
+            apiGateway.putIntegration(b -> b.restApiId(apiId).resourceId(resourceId).httpMethod("ANY")
+                    .type(integration.type()).integrationHttpMethod(integration.httpMethod()).uri(integration.uri()));
         }
     }
 

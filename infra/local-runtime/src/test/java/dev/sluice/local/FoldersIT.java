@@ -252,6 +252,42 @@ class FoldersIT {
      * longer than 1,024 characters), a cursor works only on the folder that gave it, and keys S3 or a host cannot
      * hold are refused at upload with the rule.
      */
+    /**
+     * Two uploads racing for a file {@code rN} and a file {@code rN/b} of one folder (before either is in S3): exactly one
+     * gets its URL, the other a 422 naming path, and it stays refused while the winner's claim holds.
+     */
+    @Test
+    void ofTwoRacingUploadsOfAFileAndAFileUnderItExactlyOneWins() throws Exception {
+        String name = unique("race");
+        create(alice, name, false);
+        String upload = "/folders/" + name + "/uploads";
+        for (int round = 0; round < 6; round++) {
+            String file = "r" + round;
+            List<String> paths = round % 2 == 0 ? List.of(file, file + "/b") : List.of(file + "/b", file);
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            List<java.util.concurrent.Future<ApiClient.Reply>> replies = new ArrayList<>();
+            for (String path : paths) {
+                replies.add(POOL.submit(() -> {
+                    start.await();
+                    return api.post(upload, alice, "{\"path\":\"" + path + "\",\"size\":1}");
+                }));
+            }
+            List<ApiClient.Reply> answered = new ArrayList<>();
+            for (var r : replies) {
+                answered.add(r.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertThat(answered.stream().map(ApiClient.Reply::status).sorted().toList()).as("round " + round + ": " + answered)
+                    .containsExactly(200, 422);
+            ApiClient.Reply loser = answered.get(0).status() == 422 ? answered.get(0) : answered.get(1);
+            String lost = answered.get(0).status() == 422 ? paths.get(0) : paths.get(1);
+            assertThat(loser.errorField()).isEqualTo("path");
+            assertThat(loser.json().path("error").path("message").asText()).startsWith("path collides with another upload into this folder");
+            ApiClient.Reply again = api.post(upload, alice, "{\"path\":\"" + lost + "\",\"size\":1}");
+            assertThat(again.status()).as("the loser again, while the winner's claim holds: " + again.body()).isEqualTo(422);
+        }
+        assertThat(api.post(upload, alice, "{\"path\":\"r0\",\"size\":1}").status()).as("the winner may upload again").isEqualTo(200);
+    }
+
     @Test
     void longKeysPageAndKeysNoHostCanHoldAreRefused() throws Exception {
         String name = unique("long-keys");

@@ -165,6 +165,11 @@ final class LocalStack {
         return tokens.computeIfAbsent("@agent:" + agentId, u -> users.token(agentId, List.of("agents")));
     }
 
+    /** A token of an admin of its own (a user of the groups admin and users named {@code user}). */
+    String adminToken(String user) {
+        return tokens.computeIfAbsent("@admin:" + user, u -> users.token(user, List.of("admin", "users")));
+    }
+
     String adminToken() {
         return tokens.computeIfAbsent("@admin", u -> users.token("root-admin", List.of("admin", "users")));
     }

@@ -151,6 +151,39 @@ class SchedulerIT {
     }
 
     @Test
+    void everyPassThatCannotPlaceAPendingSessionCountsATryAndWhenItWas() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 1);
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("retry-user");
+        String body = "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}";
+        String placed = api.post("/sessions", token, body).json().path("id").asText();
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        assertThat(api.get("/sessions/" + placed, token).json().path("status").asText()).isEqualTo("SCHEDULED");
+        // The agent's one GPU is taken: this one waits for capacity, pass after pass.
+        String id = api.post("/sessions", token, body).json().path("id").asText();
+        List<Integer> retries = new ArrayList<>();
+        List<Instant> tries = new ArrayList<>();
+        for (int pass = 0; pass < 3; pass++) {
+            plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+            var pending = api.get("/sessions/" + id, token).json().path("pending");
+            assertThat(pending.path("reason").asText()).isEqualTo("waiting-for-capacity");
+            retries.add(pending.path("retries").asInt());
+            tries.add(Instant.parse(pending.path("last_try").asText()));
+            Thread.sleep(dev.sluice.core.usecase.SchedulingPass.REFRESH_UNCHANGED.toMillis() + 200);
+        }
+        assertThat(retries).as("retries after each pass").containsExactly(1, 2, 3);
+        assertThat(tries).as("last_try after each pass").isSorted().doesNotHaveDuplicates();
+        // A burst of passes (nudges) refreshes an unchanged reason once: no write per pass within the refresh window.
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
+        assertThat(api.get("/sessions/" + id, token).json().path("pending").path("retries").asInt()).isEqualTo(4);
+    }
+
+    @Test
     void aUsersConcurrencyLimitFromTheirResourcePolicyHoldsTheSecondSession() throws Exception {
         LocalStack local = LocalStack.get();
         ControlPlane plane = local.controlPlane();
@@ -326,7 +359,7 @@ class SchedulerIT {
                     params.put("cursor", cursor);
                 }
                 var page = plane.sessions().list(dev.sluice.core.session.SessionQuery.parse(params,
-                        new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin"))));
+                        new dev.sluice.core.auth.Principal("root", "root", java.util.Set.of("admin")), flag -> false));
                 out.addAll(page.items());
                 cursor = page.nextCursor().orElse(null);
             } while (cursor != null);

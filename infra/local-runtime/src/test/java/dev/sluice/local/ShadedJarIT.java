@@ -59,6 +59,7 @@ class ShadedJarIT {
                     .noneMatch(n -> n.startsWith("org/apache/hc/") || n.startsWith("software/amazon/awssdk/http/apache"))
                     .anyMatch(n -> n.startsWith("software/amazon/awssdk/http/urlconnection/"));
         }
-        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_000_000L);
+        // 20 MB plus the Secrets Manager client (about 0.45 MB compressed) that reads the cursor key.
+        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_500_000L);
     }
 }

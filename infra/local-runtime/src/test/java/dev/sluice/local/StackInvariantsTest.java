@@ -33,7 +33,8 @@ class StackInvariantsTest {
             Map.entry("AWS::Logs::LogGroup", "LogGroupName"), Map.entry("AWS::Cognito::UserPool", "UserPoolName"),
             Map.entry("AWS::Lambda::Function", "FunctionName"), Map.entry("AWS::ApiGateway::RestApi", "Name"),
             Map.entry("AWS::EC2::LaunchTemplate", "LaunchTemplateName"),
-            Map.entry("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"));
+            Map.entry("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"),
+            Map.entry("AWS::SecretsManager::Secret", "Name"));
     /** Types without a physical name, or whose name is unique only within another resource of the stack. */
     static final Set<String> UNNAMED_OR_SCOPED_TYPES = Set.of("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
             "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::Lambda::Permission",
@@ -80,6 +81,26 @@ class StackInvariantsTest {
             // would need lambda:InvokeFunction on the agents' role. API Gateway must invoke with its own permission.
             assertThat(integration.has("credentials")).as(route + " integration credentials " + integration.path("credentials")).isFalse();
         }
+    }
+
+    @Test
+    void everyUserRouteTakesAnyOtherMethodToItsFunctionWhichKnowsTheRoutesMethods() {
+        Map<String, java.util.Set<String>> methods = new java.util.TreeMap<>();
+        Map<String, Boolean> any = new java.util.TreeMap<>();
+        for (Route route : routes()) {
+            if (route.path().startsWith("/agent/")) {
+                continue;
+            }
+            if (route.method().equals("x-amazon-apigateway-any-method")) {
+                any.put(route.path(), true);
+            } else {
+                methods.computeIfAbsent(route.path(), p -> new java.util.TreeSet<>()).add(route.method().toUpperCase());
+            }
+        }
+        Map<String, java.util.Set<String>> known = new java.util.TreeMap<>();
+        dev.sluice.functions.http.Routes.all().forEach((path, allow) -> known.put(path, new java.util.TreeSet<>(List.of(allow.split(", ")))));
+        assertThat(known).as("dev.sluice.functions.http.Routes against the template's routes").isEqualTo(methods);
+        assertThat(any.keySet()).as("user routes with an any method (answered 405 with Allow by the function)").isEqualTo(methods.keySet());
     }
 
     @Test

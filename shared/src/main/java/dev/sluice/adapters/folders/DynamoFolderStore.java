@@ -192,4 +192,56 @@ public final class DynamoFolderStore implements FolderStore {
             return CloneStart.SOURCE_NOT_READY;
         }
     }
+
+    /**
+     * The claims live in the folders table under a partition of their own ({@code path-claims#<folder id>}, no user's
+     * subject), one item per path with its kind and until when it holds. A claim of the same kind, or an expired one,
+     * is overwritten; one of the other kind still live fails the transaction. A conflict with a concurrent transaction
+     * on the same items is retried (a few times) so that it ends as one claim or the other, never as neither.
+     */
+    @Override
+    public boolean claimFile(String folderId, String path, Instant until, Instant now) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(claim(folderId, path, "file", until, now));
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            items.add(claim(folderId, path.substring(0, slash), "dir", until, now));
+        }
+        if (items.size() > MAX_CLAIM_DEPTH + 1) {
+            throw new IllegalArgumentException("a claim of more than " + MAX_CLAIM_DEPTH + " directories");
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                dynamo.transactWriteItems(b -> b.transactItems(items));
+                return true;
+            } catch (TransactionCanceledException e) {
+                boolean conditionFailed = e.cancellationReasons().stream().anyMatch(r -> "ConditionalCheckFailed".equals(r.code()));
+                if (conditionFailed) {
+                    return false;
+                }
+                if (attempt >= 5) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private TransactWriteItem claim(String folderId, String path, String kind, Instant until, Instant now) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("owner", AttributeValue.fromS("path-claims#" + folderId));
+        item.put("name", AttributeValue.fromS(path));
+        item.put("kind", AttributeValue.fromS(kind));
+        item.put("until", AttributeValue.fromN(Long.toString(until.getEpochSecond())));
+        return TransactWriteItem.builder().put(p -> p.tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#name) OR #kind = :kind OR #until < :now")
+                .expressionAttributeNames(Map.of("#name", "name", "#kind", "kind", "#until", "until"))
+                .expressionAttributeValues(Map.of(":kind", AttributeValue.fromS(kind),
+                        ":now", AttributeValue.fromN(Long.toString(now.getEpochSecond())))))
+                .build();
+    }
 }

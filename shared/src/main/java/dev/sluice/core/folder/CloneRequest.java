@@ -15,7 +15,7 @@ public record CloneRequest(String targetName, java.util.Optional<String> targetH
 
     public static CloneRequest parse(Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
         String name = FolderSpec.requireName(f.requireString("target_name"), "target_name");
         return new CloneRequest(name, FolderSpec.host(f, "target_host"), FolderSpec.usageMode(f, "usage_mode"),
                 FolderSpec.permission(f, "permission"), f.optionalBoolean("cloneable"));

@@ -16,7 +16,7 @@ public record FolderSpec(String name, String host, UsageMode usageMode, FolderPe
 
     public static FolderSpec parse(Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
         String name = requireName(f.requireString("name"), "name");
         String host = host(f, "host").orElse(DEFAULT_HOST);
         UsageMode mode = usageMode(f, "usage_mode").orElse(UsageMode.GENERAL);

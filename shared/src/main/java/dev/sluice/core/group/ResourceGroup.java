@@ -65,7 +65,7 @@ public record ResourceGroup(
     /** Builds a group from an admin's full definition (PUT): missing fields take defaults. */
     public static ResourceGroup fromDefinition(String name, Map<String, Object> body, Instant createdAt, Instant now) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
         String description = f.optionalString("description").orElse("");
         if (description.length() > 1024) {
             throw DomainException.invalid("description", "must be at most 1024 characters");

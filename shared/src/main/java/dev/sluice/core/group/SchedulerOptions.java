@@ -46,7 +46,7 @@ public record SchedulerOptions(
     /** Parses options, naming the offending field as {@code scheduler_options.<field>}; missing fields take defaults. */
     public static SchedulerOptions parse(Map<String, Object> raw) {
         RequestFields f = RequestFields.of(Map.of(FIELD, raw)).optionalObject(FIELD).orElseThrow();
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
         SchedulerOptions d = defaults();
 
         List<SessionType> types = d.allowedSessionTypes();
@@ -83,7 +83,7 @@ public record SchedulerOptions(
         Map<String, Object> config = new LinkedHashMap<>();
         if (f.has("config")) {
             RequestFields c = f.optionalObject("config").orElseThrow();
-            c.refuseUnknown(KNOWN_CONFIG);
+            c.refuseUnknownOrNull(KNOWN_CONFIG);
             c.optionalInt("num_retries_to_skip", 0, 1000).ifPresent(n -> config.put("num_retries_to_skip", n));
         }
         return new SchedulerOptions(types, timeout, strategy, config);

@@ -37,4 +37,16 @@ public interface FolderStore {
     CloneStart startClone(Folder source, Folder target, BackgroundTask task);
 
     enum CloneStart { STARTED, TARGET_NAME_TAKEN, SOURCE_NOT_READY }
+
+    /**
+     * Claims {@code path} of the folder {@code folderId} as a file, and each of its parent directories as a directory,
+     * in one conditional write, until {@code until}: false (nothing written) when another claim still live at
+     * {@code now} holds one of them as the other kind ({@code a} as a file while {@code a/b} is uploaded, or the
+     * reverse). Of two racing uploads of {@code a} and {@code a/b}, exactly one gets its claim. At most
+     * {@link #MAX_CLAIM_DEPTH} directories deep.
+     */
+    boolean claimFile(String folderId, String path, Instant until, Instant now);
+
+    /** The deepest path a claim takes: the file and its directories are one transaction of at most 100 items. */
+    int MAX_CLAIM_DEPTH = 99;
 }

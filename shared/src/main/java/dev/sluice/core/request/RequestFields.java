@@ -41,6 +41,20 @@ public final class RequestFields {
         }
     }
 
+    /**
+     * {@link #refuseUnknown} and, for the bodies of the user API (whose document declares no field nullable), an
+     * explicit {@code null}: it is refused rather than read as absent, so that {@code "host": null} is not silently the
+     * default host.
+     */
+    public void refuseUnknownOrNull(Set<String> known) {
+        refuseUnknown(known);
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            if (e.getValue() == null) {
+                throw DomainException.invalid(path(e.getKey()), "must not be null; leave the field out to keep its default");
+            }
+        }
+    }
+
     public String requireString(String field) {
         return optionalString(field).orElseThrow(() -> DomainException.invalid(path(field), "is required"));
     }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A listing of sessions: whose (the caller's, one owner's or everybody's for admins), which statuses, which group or
@@ -33,8 +34,12 @@ public record SessionQuery(
         statuses = statuses.isEmpty() ? EnumSet.noneOf(SessionStatus.class) : EnumSet.copyOf(statuses);
     }
 
-    /** Reads query-string parameters; errors name the parameter. Only admins may name another owner or ask for all. */
-    public static SessionQuery parse(Map<String, String> params, Principal caller) {
+    /**
+     * Reads query-string parameters; errors name the parameter. Only admins may name another owner or ask for all. The
+     * flags (running, dead, all) are read with {@code flag}, the one flag parser of the HTTP edge, so that every
+     * handler reads {@code x=}, {@code x=yes} or {@code x=true} alike.
+     */
+    public static SessionQuery parse(Map<String, String> params, Principal caller, Predicate<String> flag) {
         for (String key : params.keySet()) {
             if (!KNOWN.contains(key)) {
                 throw DomainException.invalid(key, "is not a known parameter; the known parameters are " + KNOWN.stream().sorted().toList());
@@ -51,8 +56,8 @@ public record SessionQuery(
                 }
             }
         }
-        boolean running = flag(params, "running");
-        boolean dead = flag(params, "dead");
+        boolean running = flag.test("running");
+        boolean dead = flag.test("dead");
         if (running && dead) {
             throw DomainException.invalid("running", "cannot be combined with dead");
         }
@@ -65,7 +70,7 @@ public record SessionQuery(
         if (dead) {
             statuses.addAll(DEAD);
         }
-        boolean all = flag(params, "all");
+        boolean all = flag.test("all");
         Optional<String> owner = Optional.ofNullable(params.get("owner")).filter(o -> !o.isBlank());
         if ((all || owner.filter(o -> !o.equals(caller.subject())).isPresent()) && !caller.isAdmin()) {
             throw new DomainException(ErrorCode.FORBIDDEN, all ? "all" : "owner", (all ? "all=true is for admins only" : "owner must be your own id")
@@ -90,22 +95,11 @@ public record SessionQuery(
                 throw DomainException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
             }
         }
+        if (params.containsKey("resource_group") && !dev.sluice.core.group.ResourceGroup.isValidName(params.get("resource_group"))) {
+            throw DomainException.invalid("resource_group", "is not a resource group name");
+        }
         return new SessionQuery(whose, statuses, Optional.ofNullable(params.get("resource_group")),
                 Optional.ofNullable(params.get("name")), order.equals("newest"), limit, Optional.ofNullable(params.get("cursor")));
-    }
-
-    private static boolean flag(Map<String, String> params, String name) {
-        String v = params.get(name);
-        if (v == null) {
-            return false;
-        }
-        if (v.equals("true") || v.isEmpty()) {
-            return true;
-        }
-        if (v.equals("false")) {
-            return false;
-        }
-        throw DomainException.invalid(name, "must be true or false");
     }
 
     public boolean matches(Session s) {

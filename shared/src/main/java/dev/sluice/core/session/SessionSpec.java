@@ -56,7 +56,7 @@ public record SessionSpec(
     /** Parses a create request; {@code now} resolves a relative {@code starts_at} such as {@code 30m}. */
     public static SessionSpec parse(Map<String, Object> body, Instant now) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
 
         Optional<String> name = f.optionalString("name");
         name.ifPresent(n -> {

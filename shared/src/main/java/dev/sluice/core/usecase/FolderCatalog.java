@@ -84,7 +84,7 @@ public final class FolderCatalog {
 
     public Folder rename(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("name"));
+        f.refuseUnknownOrNull(Set.of("name"));
         String newName = FolderSpec.requireName(f.requireString("name"), "name");
         Folder folder = get(caller, name);
         if (newName.equals(name)) {
@@ -174,5 +174,14 @@ public final class FolderCatalog {
     static DomainException notReady(Folder folder) {
         return new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + folder.name() + "' is " + folder.status().wireName()
                 + "; it must be ready.");
+    }
+
+    /** The store and clock the folder's other use cases share (the path claims of {@link FolderFiles}). */
+    FolderStore store() {
+        return folders;
+    }
+
+    Clock clock() {
+        return clock;
     }
 }

@@ -10,8 +10,10 @@ import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.folder.Folder;
 import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
 import dev.sluice.core.request.RequestFields;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +52,7 @@ public final class FolderFiles {
      */
     public Map<String, Object> upload(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("path", "size", "upload_id", "first_part"));
+        f.refuseUnknownOrNull(Set.of("path", "size", "upload_id", "first_part"));
         String path = objectPath(f.requireString("path"), "path");
         Object sizeValue = body.get("size");
         long size = 0;
@@ -89,6 +91,8 @@ public final class FolderFiles {
         if (uploadId.isEmpty()) {
             refuseCollision(storage, folder.prefix(), path, "path");
         }
+        // After the check of what is stored (a refused upload claims nothing), before any URL.
+        claim(folder, path, "path");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("path", path);
         out.put("expires_in", URL_TTL.toSeconds());
@@ -129,7 +133,7 @@ public final class FolderFiles {
     @SuppressWarnings("unchecked")
     public Map<String, Object> completeUpload(Principal caller, String name, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(Set.of("path", "upload_id", "parts"));
+        f.refuseUnknownOrNull(Set.of("path", "upload_id", "parts"));
         String path = objectPath(f.requireString("path"), "path");
         String uploadId = uploadId(f.requireString("upload_id"), "upload_id");
         if (!(body.get("parts") instanceof List<?> list) || list.isEmpty() || list.size() > FolderStorage.MAX_PARTS) {
@@ -206,5 +210,24 @@ public final class FolderFiles {
 
     private static DomainException notReady(Folder folder) {
         return FolderCatalog.notReady(folder);
+    }
+
+    /** How long an upload's claim on its path holds: its URLs' lifetime and time to finish the PUT or the parts. */
+    static final Duration CLAIM_TTL = URL_TTL.plusHours(1);
+
+    /**
+     * Claims {@code path} as a file of the folder (and its parents as directories) before any URL is given: of two
+     * uploads racing for {@code a} and {@code a/b}, exactly one gets URLs, the other a 422. The S3 check before it
+     * ({@link FilePaths#refuseCollision}) covers the files already there.
+     */
+    private void claim(Folder folder, String path, String field) {
+        if (path.chars().filter(c -> c == '/').count() > FolderStore.MAX_CLAIM_DEPTH) {
+            throw DomainException.invalid(field, "must be at most " + FolderStore.MAX_CLAIM_DEPTH + " directories deep");
+        }
+        Instant now = catalog.clock().instant();
+        if (!catalog.store().claimFile(folder.id(), path, now.plus(CLAIM_TTL), now)) {
+            throw DomainException.invalid(field, "collides with another upload into this folder (a file and a directory of the same path: '"
+                    + path + "' and one of its parents or a path under it); only one of them can be uploaded");
+        }
     }
 }

@@ -218,20 +218,40 @@ public final class SchedulingPass {
     }
 
     /**
-     * Records why a session waits. To keep a large queue cheap, the write happens only when the reason changed (or
-     * when the group counts retries for {@code num_retries_to_skip}); {@code retries} counts the recorded tries.
+     * Passes closer together than this (a burst of nudges) refresh an unchanged explanation once: a pending session's
+     * {@code last_try} is then at most this much older than the last pass that considered it.
+     */
+    public static final Duration REFRESH_UNCHANGED = Duration.ofSeconds(2);
+
+    /**
+     * Records why a session waits, with {@code retries} (the passes that considered it and could not place it) and
+     * {@code last_try} (the latest of them): one conditional write (on the session's sequence) per deferred session
+     * per pass at most, head of the queue first and at most {@link #EXPLANATIONS_PER_PASS}. An unchanged reason is
+     * refreshed only when its {@code last_try} is at least {@link #REFRESH_UNCHANGED} old, so a burst of passes costs
+     * one write per session, not one per pass.
      */
     private boolean explain(Session s, PendingExplanation why, Instant now, boolean countsRetries) {
         Map<String, Object> stored = s.statusData();
         boolean same = why.statusInfo().equals(s.statusInfo())
                 && why.reason().equals(stored.get("reason"))
                 && why.message().equals(stored.get("message"));
-        if (same && !countsRetries) {
+        if (same && !countsRetries && recentlyTried(stored, now)) {
             return false;
         }
         Object retries = stored.get("retries");
         int tries = (retries instanceof Number n ? n.intValue() : 0) + 1;
         return sessions.apply(SessionChange.update(s.withStatusData(why.statusInfo(), why.toStatusData(tries, now)),
                 SessionStatus.PENDING, s.sequence())) instanceof SaveOutcome.Saved;
+    }
+
+    private static boolean recentlyTried(Map<String, Object> stored, Instant now) {
+        if (!(stored.get("last_try") instanceof String text)) {
+            return false;
+        }
+        try {
+            return Instant.parse(text).isAfter(now.minus(REFRESH_UNCHANGED));
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 }

@@ -76,7 +76,7 @@ public final class WebhookService {
 
     public WithSecret create(Principal caller, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(CREATE_FIELDS);
+        f.refuseUnknownOrNull(CREATE_FIELDS);
         String url = f.requireString("url");
         targets.check("url", url);
         String description = description(f).orElse("");
@@ -113,7 +113,7 @@ public final class WebhookService {
 
     public WebhookSubscription update(Principal caller, String id, Map<String, Object> body) {
         RequestFields f = RequestFields.of(body);
-        f.refuseUnknown(CREATE_FIELDS);
+        f.refuseUnknownOrNull(CREATE_FIELDS);
         WebhookSubscription current = get(caller, id);
         String url = f.optionalString("url").orElse(current.url());
         if (!url.equals(current.url())) {
@@ -228,7 +228,7 @@ public final class WebhookService {
 
     private static Duration gracePeriod(Map<String, Object> body) {
         RequestFields f = RequestFields.of(body == null ? Map.of() : body);
-        f.refuseUnknown(ROTATE_FIELDS);
+        f.refuseUnknownOrNull(ROTATE_FIELDS);
         return f.optionalDurationText("grace_period").map(t -> DurationText.parse(t)
                 .filter(d -> d.compareTo(MAX_GRACE) <= 0)
                 .orElseThrow(() -> DomainException.invalid("grace_period", "must be a duration between 0 and 7d, such as 30m or 24h")))

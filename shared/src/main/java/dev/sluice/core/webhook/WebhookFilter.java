@@ -51,7 +51,7 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
             return new WebhookFilter(types, base.statuses, base.resourceGroups, base.sessionTypes, base.sessionIds);
         }
         RequestFields f = fields.optionalObject("filter").orElseThrow();
-        f.refuseUnknown(KNOWN);
+        f.refuseUnknownOrNull(KNOWN);
         List<String> statuses = list(f, "statuses");
         for (int i = 0; i < statuses.size(); i++) {
             String s = statuses.get(i);

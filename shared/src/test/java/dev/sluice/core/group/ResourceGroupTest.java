@@ -48,14 +48,15 @@ class ResourceGroupTest {
     }
 
     @Test
-    void explicitNullsTakeTheDefaultsToo() {
-        Map<String, Object> body = field("scheduler", null);
-        body.put("scheduler_options", null);
-        body.put("active", null);
-        ResourceGroup g = ResourceGroup.fromDefinition("g", body, CREATED, NOW);
-        assertThat(g.scheduler()).isEqualTo(SchedulerKind.FIFO);
-        assertThat(g.schedulerOptions()).isEqualTo(SchedulerOptions.defaults());
-        assertThat(g.active()).isTrue();
+    void anExplicitNullIsRefusedByNameRatherThanReadAsTheDefault() {
+        for (String field : List.of("scheduler", "scheduler_options", "active")) {
+            Map<String, Object> body = field(field, null);
+            assertThatThrownBy(() -> ResourceGroup.fromDefinition("g", body, CREATED, NOW))
+                    .isInstanceOfSatisfying(dev.sluice.core.error.DomainException.class, e -> {
+                        assertThat(e.field()).contains(field);
+                        assertThat(e.getMessage()).isEqualTo(field + " must not be null; leave the field out to keep its default.");
+                    });
+        }
     }
 
     @Test

@@ -128,12 +128,12 @@ class SchedulerOptionsTest {
         assertThat(SchedulerOptions.parse(option("config", Map.of("num_retries_to_skip", 1000))).config())
                 .containsExactly(Map.entry("num_retries_to_skip", 1000));
         assertThat(SchedulerOptions.parse(option("config", Map.of())).config()).isEmpty();
-        assertThat(SchedulerOptions.parse(option("config", null)).config()).isEmpty();
     }
 
     @Test
     void configIsValidated() {
         String field = "scheduler_options.config.num_retries_to_skip";
+        assertRefused(option("config", null), "scheduler_options.config");
         assertRefused(option("config", Map.of("num_retries_to_skip", -1)), field);
         assertRefused(option("config", Map.of("num_retries_to_skip", 1001)), field);
         assertRefused(option("config", Map.of("num_retries_to_skip", "3")), field);

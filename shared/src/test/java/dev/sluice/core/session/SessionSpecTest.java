@@ -105,14 +105,13 @@ class SessionSpecTest {
     }
 
     @Test
-    void explicitNullsAreTreatedAsAbsent() {
-        Map<String, Object> b = with("priority", null);
-        b.put("type", null);
-        b.put("name", null);
-        SessionSpec s = SessionSpec.parse(b, NOW);
-        assertThat(s.priority()).isEqualTo(10);
-        assertThat(s.type()).isEqualTo(SessionType.INTERACTIVE);
-        assertThat(s.name()).isEmpty();
+    void anExplicitNullIsRefusedByName() {
+        for (String field : java.util.List.of("priority", "type", "name", "resource_group")) {
+            Map<String, Object> b = with(field, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionSpec.parse(b, NOW))
+                    .isInstanceOfSatisfying(dev.sluice.core.error.DomainException.class,
+                            e -> assertThat(e.getMessage()).isEqualTo(field + " must not be null; leave the field out to keep its default."));
+        }
     }
 
     @ParameterizedTest

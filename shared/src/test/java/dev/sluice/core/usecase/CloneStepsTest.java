@@ -344,6 +344,25 @@ class CloneStepsTest {
 
     static final class Folders implements FolderStore {
         final Map<String, Folder> byKey = new ConcurrentHashMap<>();
+        /** Path claims, "folder/path" to kind and until, as the DynamoDB store keeps them. */
+        final Map<String, Map.Entry<String, Instant>> claims = new ConcurrentHashMap<>();
+
+        @Override
+        public synchronized boolean claimFile(String folderId, String path, Instant until, Instant now) {
+            Map<String, String> wanted = new java.util.LinkedHashMap<>();
+            wanted.put(path, "file");
+            for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+                wanted.put(path.substring(0, slash), "dir");
+            }
+            for (Map.Entry<String, String> w : wanted.entrySet()) {
+                Map.Entry<String, Instant> held = claims.get(folderId + "/" + w.getKey());
+                if (held != null && !held.getKey().equals(w.getValue()) && !held.getValue().isBefore(now)) {
+                    return false;
+                }
+            }
+            wanted.forEach((p, kind) -> claims.put(folderId + "/" + p, Map.entry(kind, until)));
+            return true;
+        }
 
         @Override public Optional<Folder> find(String owner, String name) { return Optional.ofNullable(byKey.get(owner + "/" + name)); }
         @Override public List<Folder> list(String owner) { return List.copyOf(byKey.values()); }

@@ -40,6 +40,17 @@ class CursorSealTest {
     }
 
     @Test
+    void aCursorSealedUnderOneKeyIsRefusedUnderAnother() {
+        byte[] one = CursorSeal.key(Map.of("SLUICE_CURSOR_KEY", "the stack's secret"));
+        byte[] other = CursorSeal.key(Map.of("SLUICE_CURSOR_KEY", "another stack's secret"));
+        String cursor = CursorSeal.seal(one, "sessions", "{\"p\":\"alice\"}");
+        assertThat(CursorSeal.open(one, "sessions", cursor)).contains("{\"p\":\"alice\"}");
+        assertThat(CursorSeal.open(other, "sessions", cursor)).isEmpty();
+        byte[] derived = CursorSeal.key(Map.of("SESSIONS_TABLE", "sluice-Sessions", "FOLDERS_TABLE", "sluice-Folders"));
+        assertThat(CursorSeal.open(derived, "sessions", cursor)).as("the key derived from table names does not open it").isEmpty();
+    }
+
+    @Test
     void theKeyIsTheDeploymentsWhenItSetsOneAndTheSameInEveryContainerOtherwise() {
         assertThat(CursorSeal.key(Map.of("SLUICE_CURSOR_KEY", "s3cret"))).isEqualTo(CursorSeal.key(Map.of("SLUICE_CURSOR_KEY", "s3cret")))
                 .isNotEqualTo(CursorSeal.key(Map.of("SLUICE_CURSOR_KEY", "other")));

@@ -99,6 +99,11 @@ public final class IamActions {
                     default -> { }
                 }
             }
+            case "secretsmanager" -> {
+                if (op.equals("GetSecretValue")) {
+                    return "secretsmanager:GetSecretValue";
+                }
+            }
             case "states" -> {
                 switch (op) {
                     case "StartExecution", "DescribeExecution", "StopExecution", "ListExecutions", "GetExecutionHistory",

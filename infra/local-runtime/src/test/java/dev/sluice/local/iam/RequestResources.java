@@ -56,6 +56,13 @@ public final class RequestResources {
         if (request instanceof SfnRequest r) {
             return stepFunctions(r);
         }
+        if (request instanceof software.amazon.awssdk.services.secretsmanager.model.SecretsManagerRequest r) {
+            // SecretId is the secret's ARN (arn:...:secret:<name>-<suffix>) on AWS, where Ref of a secret is its ARN; the
+            // emulator's Ref is the secret's name. The resource is what follows the account, or secret:<name>.
+            return r.getValueForField("SecretId", String.class)
+                    .map(id -> List.of(new Target(null, id.contains(":secret:") ? id.substring(id.indexOf(":secret:") + 1) : "secret:" + id)))
+                    .orElse(List.of(new Target(null, UNKNOWN)));
+        }
         return List.of(new Target(null, UNKNOWN));
     }
 

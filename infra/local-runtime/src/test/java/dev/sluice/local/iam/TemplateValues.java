@@ -169,7 +169,12 @@ public final class TemplateValues {
             }
             return value;
         }
-        return resource(name).physicalId();
+        StackFacts.Resource r = resource(name);
+        // Ref of a secret is its ARN on AWS; the emulator answers its name, which a policy's Resource cannot be.
+        if (r.type().equals("AWS::SecretsManager::Secret") && !r.physicalId().startsWith("arn:")) {
+            return "arn:" + stack.partition() + ":secretsmanager:" + stack.region() + ":" + stack.account() + ":secret:" + r.physicalId();
+        }
+        return r.physicalId();
     }
 
     private StackFacts.Resource resource(String logicalId) {
