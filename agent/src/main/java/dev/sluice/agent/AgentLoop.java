@@ -21,7 +21,7 @@ import java.util.Set;
  * Listener callbacks from the runtime arrive on other threads; all state changes happen under this object's lock.
  */
 public final class AgentLoop {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.2.0";
     private static final long KEEP_ENDED_MILLIS = Duration.ofHours(1).toMillis();
 
     private final AgentConfig config;
