@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +33,12 @@ public final class Benchmarks {
             if (only.isEmpty() || only.contains("scheduling")) {
                 SchedulingBenchmark.Report scheduling = SchedulingBenchmark.run(root, runtime, stack);
                 write(root, "scheduling", "Scheduling through the emulator (issue #4)", scheduling.markdown());
+            }
+            if (only.contains("session-life")) {
+                // Only the counted session lives of the scheduling benchmark, printed (docs/benchmarks.md is not written).
+                Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
+                System.out.println(SessionLife.markdown(SessionLife.run(root, runtime, stack, dev.sluice.adapters.ControlPlane.fromEnvironment(env),
+                        "bench-" + java.util.UUID.randomUUID().toString().substring(0, 6) + "-life-agent")));
             }
             if (only.isEmpty() || only.contains("agents")) {
                 AgentBenchmark.Report agents = AgentBenchmark.run(root, runtime, stack);
