@@ -58,7 +58,7 @@ final class SessionLife {
 
     /** What one life, or the per-agent side during it, cost. */
     record Counts(Map<String, Integer> invocations, double lambdaGbSeconds, int apiRequests, Map<String, Long> awsRequests,
-                  double writeUnits, double readUnits, long events, long sqsMessages) {
+                  double writeUnits, double readUnits, long events, long sqsMessages, Map<String, Where> byInvocation) {
         int lambdaInvocations() {
             return invocations.values().stream().mapToInt(Integer::intValue).sum();
         }
@@ -87,6 +87,16 @@ final class SessionLife {
                     + lambdaGbSeconds * LAMBDA_GB_SECOND + apiRequests * REST_API_REQUEST + events * EVENT
                     + sqsMessages * 3 * SQS_REQUEST + s3Dollars();
         }
+    }
+
+    /** What one invocation label made: billed milliseconds, DynamoDB requests and units, events, other AWS requests. */
+    static final class Where {
+        long billedMs;
+        long ddbRequests;
+        double writeUnits;
+        double readUnits;
+        long events;
+        long otherRequests;
     }
 
     /** Each life's counts, the per-agent side of the same windows, and the session item at the end of the first life. */
@@ -235,6 +245,13 @@ final class SessionLife {
                 String.format("| AWS requests to services not priced here | %s | |", unpriced.isEmpty() ? "none" : unpriced),
                 String.format("| **total, every AWS service counted** — goal at most $15 per million lives | | **%.2f** |", total * 1e6),
                 "",
+                "| where the median life's costs arise, by invocation | invocations | billed ms | DynamoDB requests | write units | read units | events | other AWS requests |",
+                "|---|---|---|---|---|---|---|---|",
+                c.byInvocation().entrySet().stream().map(e -> String.format("| %s | %d | %d | %d | %.1f | %.1f | %d | %d |",
+                        e.getKey().replaceAll("^sluice-", ""), c.invocations().getOrDefault(e.getKey(), 0), e.getValue().billedMs,
+                        e.getValue().ddbRequests, e.getValue().writeUnits, e.getValue().readUnits, e.getValue().events,
+                        e.getValue().otherRequests)).collect(java.util.stream.Collectors.joining("\n")),
+                "",
                 biggest(c, apigw, lambda, ddb, events, sqs, s3, total),
                 "",
                 String.format("The life: a batch session (`echo`) created through the API Gateway, placed by the nudge the PENDING event triggers, "
@@ -303,6 +320,7 @@ final class SessionLife {
     }
 
     private static Counts counts(Invocations inv, Map<AwsTally.Key, AwsTally.Counts> aws, java.util.function.Predicate<String> mine) {
+        Map<String, Where> where = new java.util.TreeMap<>();
         Map<String, Integer> invocations = new LinkedHashMap<>();
         long ms = 0;
         long sqs = 0;
@@ -311,6 +329,7 @@ final class SessionLife {
             if (mine.test(e.getKey())) {
                 invocations.merge(e.getKey(), e.getValue().intValue(), Integer::sum);
                 ms += inv.billedMs.getOrDefault(e.getKey(), new LongAdder()).sum();
+                where.computeIfAbsent(e.getKey(), k -> new Where()).billedMs += inv.billedMs.getOrDefault(e.getKey(), new LongAdder()).sum();
                 sqs += inv.sqsRecords.getOrDefault(e.getKey(), new LongAdder()).sum();
                 apiRequests += inv.apiRequests.getOrDefault(e.getKey(), new LongAdder()).intValue();
             }
@@ -327,6 +346,16 @@ final class SessionLife {
             requests.merge(k.service() + " " + k.operation(), e.getValue().requests(), Long::sum);
             write += e.getValue().writeUnits();
             read += e.getValue().readUnits();
+            Where w = where.computeIfAbsent(k.invocation(), x -> new Where());
+            if (k.service().equals("DynamoDb")) {
+                w.ddbRequests += e.getValue().requests();
+                w.writeUnits += e.getValue().writeUnits();
+                w.readUnits += e.getValue().readUnits();
+            } else if (k.operation().equals("PutEvents")) {
+                w.events += e.getValue().entries();
+            } else {
+                w.otherRequests += e.getValue().requests();
+            }
             if (k.operation().equals("PutEvents")) {
                 events += e.getValue().entries();
             }
@@ -334,7 +363,7 @@ final class SessionLife {
                 sqs += e.getValue().entries();
             }
         }
-        return new Counts(invocations, ms / 1000.0 * MEMORY_GB, apiRequests, requests, write, read, events, sqs);
+        return new Counts(invocations, ms / 1000.0 * MEMORY_GB, apiRequests, requests, write, read, events, sqs, where);
     }
 
     /**
