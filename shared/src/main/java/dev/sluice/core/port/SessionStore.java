@@ -49,6 +49,11 @@ public interface SessionStore {
     /** The PENDING sessions of a resource group in scheduling order: higher priority first, then oldest. */
     List<Session> pendingIn(String resourceGroup);
 
+    /** Whether any session of the group is PENDING (as the pending queue shows it now; a store may answer from one key). */
+    default boolean anyPendingIn(String resourceGroup) {
+        return !pendingIn(resourceGroup).isEmpty();
+    }
+
     /**
      * Writes {@code updated} only if the stored session is still in {@code expectedStatus} at {@code expectedSequence}.
      * A status change the transition map forbids is refused before anything is written.
