@@ -159,7 +159,12 @@ public final class AgentLoop {
         body.put(AgentReports.REPORTS, reports(body, sent));
         ControlPlaneClient.Reply reply = client.heartbeat(body);
         synchronized (this) {
-            // The regular schedule restarts from this heartbeat; a report queued meanwhile brings the next one forward again.
+            // The regular schedule restarts from this heartbeat; a report queued meanwhile, or one that did not fit
+            // in it, brings the next one forward again.
+            long queued = ledger.all().stream().mapToLong(e -> e.pending.size()).sum();
+            if (queued > sent.size() && reportsDueAt == null) {
+                reportsDueAt = clock.millis() + config.reportCoalesce().toMillis();
+            }
             nextHeartbeat = clock.millis() + interval.toMillis();
             if (reportsDueAt != null) {
                 nextHeartbeat = Math.min(nextHeartbeat, reportsDueAt);
@@ -196,12 +201,24 @@ public final class AgentLoop {
      */
     private List<Map<String, Object>> reports(Map<String, Object> body, List<Sent> sent) {
         List<Map<String, Object>> wire = new ArrayList<>();
+        int size = encodedBody(body, wire);
+        int kept = 0;
         for (Sent s : sent) {
             Map<String, Object> step = new LinkedHashMap<>(s.report());
             long seq = ((Number) step.remove(AgentReports.SEQ)).longValue();
-            wire.add(new AgentReports.Report(s.entry().sessionId, seq, step, Optional.empty()).toWire());
+            if (step.get("message") instanceof String m && m.length() > MAX_MESSAGE) {
+                step.put("message", m.substring(0, MAX_MESSAGE)); // the control plane keeps no more
+            }
+            Map<String, Object> w = new AgentReports.Report(s.entry().sessionId, seq, step, Optional.empty()).toWire();
+            int more = encodedSize(w) + 1;
+            if (size + more > MAX_LOGS_BODY_BYTES && kept > 0) {
+                break; // the rest goes with the next heartbeat, brought forward for it
+            }
+            wire.add(w);
+            size += more;
+            kept++;
         }
-        int size = encodedBody(body, wire);
+        sent.subList(kept, sent.size()).clear();
         for (int i = 0; i < sent.size(); i++) {
             Sent s = sent.get(i);
             if (!isEnd(s.report()) || s.entry().removed) {
@@ -222,6 +239,16 @@ public final class AgentLoop {
             }
         }
         return wire;
+    }
+
+    private static final int MAX_MESSAGE = 2000;
+
+    private static int encodedSize(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int encodedBody(Map<String, Object> body, List<Map<String, Object>> reports) {

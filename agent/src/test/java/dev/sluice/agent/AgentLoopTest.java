@@ -404,6 +404,33 @@ class AgentLoopTest {
     }
 
     @Test
+    void reportsThatWouldNotFitOneHeartbeatGoInTheNextOnesInOrder() throws Exception {
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':20}");
+        StringBuilder assignments = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            assignments.append(i == 0 ? "" : ",").append(assignment("s-" + i, "batch", "").replace("'cuda.device':'1'", "'cuda.device':'0'"));
+        }
+        loop.handle(reply("{'heartbeat_interval':20,'assignments':[" + assignments + "]}"));
+        String longMessage = "x".repeat(5000);
+        for (int i = 0; i < 60; i++) {
+            runtime.started.get("s-" + i).failed("failed-to-start", longMessage);
+        }
+        loop.step();
+        for (int round = 0; round < 10 && cp.reports.size() < 180; round++) {
+            clock.now = clock.now.plusSeconds(1);
+            loop.step();
+        }
+        for (Map<String, Object> hb : cp.heartbeats) {
+            assertThat(JSON.writeValueAsBytes(hb).length).as("every heartbeat within the body limit").isLessThanOrEqualTo(64 * 1024);
+        }
+        assertThat(cp.heartbeats.size()).as("more than one heartbeat, each a second after the last, not 20 s").isBetween(2, 8);
+        assertThat(cp.reports).hasSize(180);
+        assertThat(cp.reports.stream().filter(r -> r.startsWith("s-7:")).toList())
+                .containsExactly("s-7:PREPARING", "s-7:RUNNING", "s-7:ERROR:failed-to-start");
+    }
+
+    @Test
     void anEndWhoseOutputWouldNotFitTheHeartbeatUploadsItFirstAndReportsWithout() throws Exception {
         AgentLoop loop = loop();
         StringBuilder b = new StringBuilder();
