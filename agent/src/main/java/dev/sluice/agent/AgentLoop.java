@@ -147,6 +147,9 @@ public final class AgentLoop {
                     runningNow.add(Map.of("session_id", e.sessionId, "status", e.state.equals("STARTING") ? "SCHEDULED" : e.state));
                 }
                 for (Map<String, Object> r : e.pending) {
+                    if (!r.containsKey(AgentReports.SEQ)) {
+                        r.put(AgentReports.SEQ, e.nextSeq++); // queued by an agent before 0.2.0, which numbered none
+                    }
                     if (sent.size() < AgentReports.MAX_REPORTS) {
                         sent.add(new Sent(e, r));
                     }

@@ -404,6 +404,16 @@ class AgentLoopTest {
     }
 
     @Test
+    void reportsQueuedByAnAgentBefore020AreNumberedAndSent() throws Exception {
+        java.nio.file.Files.writeString(work.resolve("ledger.json"), "[{\"sessionId\":\"s-old\",\"kernelId\":\"s-old-0\",\"type\":\"batch\","
+                + "\"state\":\"ENDED\",\"removed\":true,\"endedAt\":1,\"pending\":[{\"status\":\"RUNNING\"},{\"status\":\"TERMINATED\",\"exit_code\":0}]}]");
+        AgentLoop loop = loop();
+        loop.heartbeat();
+        assertThat(cp.sent()).containsExactly("s-old:RUNNING#1", "s-old:TERMINATED#2");
+        assertThat(cp.reports).containsExactly("s-old:RUNNING", "s-old:TERMINATED:0");
+    }
+
+    @Test
     void reportsThatWouldNotFitOneHeartbeatGoInTheNextOnesInOrder() throws Exception {
         AgentLoop loop = loop();
         cp.nextReply = reply("{'heartbeat_interval':20}");
