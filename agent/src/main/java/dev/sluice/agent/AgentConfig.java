@@ -31,7 +31,8 @@ public record AgentConfig(
         Duration stopGrace,
         int logLines,
         Optional<dev.sluice.agent.runtime.ProcessRuntime.Uids> workloadUids,
-        boolean singleTenant) {
+        boolean singleTenant,
+        Duration reportCoalesce) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
@@ -82,7 +83,8 @@ public record AgentConfig(
                 Path.of(v.getOrDefault("work.dir", "/var/lib/sluice-agent")),
                 duration("stop.grace", v.getOrDefault("stop.grace", "10s")), logLines,
                 Optional.ofNullable(v.get("workload.uids")).filter(s -> !s.isBlank()).map(dev.sluice.agent.runtime.ProcessRuntime.Uids::parse),
-                bool("single.tenant", v.getOrDefault("single.tenant", "false")));
+                bool("single.tenant", v.getOrDefault("single.tenant", "false")),
+                duration("report.coalesce", v.getOrDefault("report.coalesce", "1s")));
     }
 
     private static boolean bool(String key, String text) {

@@ -2,6 +2,7 @@ package dev.sluice.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.agent.runtime.SessionRuntime;
+import dev.sluice.protocol.AgentReports;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import java.util.Set;
  * Listener callbacks from the runtime arrive on other threads; all state changes happen under this object's lock.
  */
 public final class AgentLoop {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.2.0";
     private static final long KEEP_ENDED_MILLIS = Duration.ofHours(1).toMillis();
 
     private final AgentConfig config;
@@ -35,6 +36,8 @@ public final class AgentLoop {
     private volatile boolean running = true;
     private Duration interval;
     private long nextHeartbeat;
+    /** When the reports queued since the last heartbeat are due (null: none queued). */
+    private Long reportsDueAt;
     private volatile String lastError = "";
     private volatile JsonNode lastAgentView;
 
@@ -85,7 +88,7 @@ public final class AgentLoop {
         ledger.save();
     }
 
-    /** Runs until {@link #halt()}: reports first, then a heartbeat when due, then timeouts. */
+    /** Runs until {@link #halt()}: output uploads and cleanup, then a heartbeat (with the reports) when due, then timeouts. */
     public void run() {
         while (running) {
             try {
@@ -114,7 +117,7 @@ public final class AgentLoop {
         notifyAll();
     }
 
-    /** One round: deliver reports and logs, heartbeat if due, enforce batch timeouts. */
+    /** One round: upload output and clean up, heartbeat (carrying the queued reports) if due, enforce batch timeouts. */
     public void step() {
         // Each part on its own: a report or a cleanup that fails must never keep the heartbeat from going out
         // (a silent agent is declared lost, and its sessions with it).
@@ -137,18 +140,38 @@ public final class AgentLoop {
         body.put("version", VERSION);
         body.put("compute_plugins", capacity.computePlugins());
         List<Map<String, Object>> runningNow = new ArrayList<>();
+        List<Sent> sent = new ArrayList<>();
         synchronized (this) {
             for (Ledger.Entry e : ledger.all()) {
                 if (e.active()) {
                     runningNow.add(Map.of("session_id", e.sessionId, "status", e.state.equals("STARTING") ? "SCHEDULED" : e.state));
                 }
+                for (Map<String, Object> r : e.pending) {
+                    if (!r.containsKey(AgentReports.SEQ)) {
+                        r.put(AgentReports.SEQ, e.nextSeq++); // queued by an agent before 0.2.0, which numbered none
+                    }
+                    if (sent.size() < AgentReports.MAX_REPORTS) {
+                        sent.add(new Sent(e, r));
+                    }
+                }
             }
             orphans.forEach(id -> runningNow.add(Map.of("session_id", id, "status", "RUNNING")));
+            reportsDueAt = null;
         }
         body.put("running", runningNow);
+        body.put(AgentReports.REPORTS, reports(body, sent));
         ControlPlaneClient.Reply reply = client.heartbeat(body);
         synchronized (this) {
+            // The regular schedule restarts from this heartbeat; a report queued meanwhile, or one that did not fit
+            // in it, brings the next one forward again.
+            long queued = ledger.all().stream().mapToLong(e -> e.pending.size()).sum();
+            if (queued > sent.size() && reportsDueAt == null) {
+                reportsDueAt = clock.millis() + config.reportCoalesce().toMillis();
+            }
             nextHeartbeat = clock.millis() + interval.toMillis();
+            if (reportsDueAt != null) {
+                nextHeartbeat = Math.min(nextHeartbeat, reportsDueAt);
+            }
         }
         if (!reply.ok()) {
             String error = "heartbeat answered " + reply.status() + ": " + reply.body();
@@ -157,10 +180,118 @@ public final class AgentLoop {
                         + JSON.valueToTree(error) + "}");
             }
             lastError = error;
-            return;
+            return; // every report stays queued and goes with the next heartbeat
         }
+        acknowledge(sent, reply.body().path(AgentReports.RESULTS));
         handle(reply.body());
     }
+
+    /** A queued report put in a heartbeat, and the output carried with it (if it is the end's). */
+    private record Sent(Ledger.Entry entry, Map<String, Object> report, String[] logs) {
+        Sent(Ledger.Entry entry, Map<String, Object> report) {
+            this(entry, report, new String[1]);
+        }
+    }
+
+    private static boolean isEnd(Map<String, Object> report) {
+        return !"PULLING PREPARING RUNNING".contains(String.valueOf(report.get("status")));
+    }
+
+    /**
+     * The reports in the wire shape. A session's end carries its last output when the whole body stays within
+     * {@link #MAX_LOGS_BODY_BYTES} (measured encoded, as for an upload); when it would not, the output goes up on its
+     * own first ({@code PUT .../logs}), as before, so the end is never reported before its output is stored.
+     */
+    private List<Map<String, Object>> reports(Map<String, Object> body, List<Sent> sent) {
+        List<Map<String, Object>> wire = new ArrayList<>();
+        int size = encodedBody(body, wire);
+        int kept = 0;
+        for (Sent s : sent) {
+            Map<String, Object> step = new LinkedHashMap<>(s.report());
+            long seq = ((Number) step.remove(AgentReports.SEQ)).longValue();
+            if (step.get("message") instanceof String m && m.length() > MAX_MESSAGE) {
+                step.put("message", m.substring(0, MAX_MESSAGE)); // the control plane keeps no more
+            }
+            Map<String, Object> w = new AgentReports.Report(s.entry().sessionId, seq, step, Optional.empty()).toWire();
+            int more = encodedSize(w) + 1;
+            if (size + more > MAX_LOGS_BODY_BYTES && kept > 0) {
+                break; // the rest goes with the next heartbeat, brought forward for it
+            }
+            wire.add(w);
+            size += more;
+            kept++;
+        }
+        sent.subList(kept, sent.size()).clear();
+        for (int i = 0; i < sent.size(); i++) {
+            Sent s = sent.get(i);
+            if (!isEnd(s.report()) || s.entry().removed) {
+                continue;
+            }
+            Optional<String> text = runtime.logs(s.entry().sessionId, config.logLines()).map(t -> capped(t, MAX_LOGS_BODY_BYTES));
+            if (text.isEmpty() || text.get().hashCode() == s.entry().logsHash) {
+                continue;
+            }
+            // ,"logs":"..." adds the encoded text less the {"text":} around it in an upload, plus the name
+            int more = encodedSize(text.get()) - "{\"text\":}".length() + ",\"logs\":".length();
+            if (size + more <= MAX_LOGS_BODY_BYTES) {
+                wire.get(i).put(AgentReports.LOGS, text.get());
+                s.logs()[0] = text.get();
+                size += more;
+            } else {
+                sendLogs(s.entry());
+            }
+        }
+        return wire;
+    }
+
+    private static final int MAX_MESSAGE = 2000;
+
+    private static int encodedSize(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int encodedBody(Map<String, Object> body, List<Map<String, Object>> reports) {
+        Map<String, Object> all = new LinkedHashMap<>(body);
+        all.put(AgentReports.REPORTS, reports);
+        try {
+            return JSON.writeValueAsBytes(all).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Drops each report the control plane answered for with a final outcome (applied, unchanged, refused, not
+     * found, invalid); keeps those it asks again ({@code retry}) or did not answer for.
+     */
+    private synchronized void acknowledge(List<Sent> sent, JsonNode results) {
+        Map<String, AgentReports.Outcome> outcomes = new java.util.HashMap<>();
+        for (JsonNode r : results) {
+            AgentReports.Result result = AgentReports.Result.fromWire(JSON.convertValue(r, MAP));
+            outcomes.put(result.sessionId() + "#" + result.seq(), result.outcome());
+            if (result.outcome() == AgentReports.Outcome.REFUSED || result.outcome() == AgentReports.Outcome.INVALID) {
+                lastError = "report of " + result.sessionId() + " " + result.outcome().wireName() + ": " + result.message().orElse("");
+            }
+        }
+        for (Sent s : sent) {
+            AgentReports.Outcome o = outcomes.get(s.entry().sessionId + "#" + s.report().get(AgentReports.SEQ));
+            if (o == null || o.retry()) {
+                continue;
+            }
+            s.entry().pending.remove(s.report());
+            if (s.logs()[0] != null) {
+                s.entry().logsHash = s.logs()[0].hashCode();
+            }
+        }
+        ledger.save();
+        notifyAll();
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP = new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
     /** Applies a heartbeat answer. Idempotent: the same answer twice starts and stops nothing twice. */
     public synchronized void handle(JsonNode reply) {
@@ -195,7 +326,9 @@ public final class AgentLoop {
                 stopInBackground(id);
             } else if (e != null && !e.active() && e.pending.isEmpty() && e.lastEnd != null) {
                 // It ended here, but the control plane still waits for the end (a report lost on the way): say it again.
-                e.pending.add(new LinkedHashMap<>(e.lastEnd));
+                Map<String, Object> again = new LinkedHashMap<>(e.lastEnd);
+                again.remove(AgentReports.SEQ);
+                enqueue(e, again);
                 ledger.save();
             } else if (e == null && orphans.remove(id)) {
                 stopInBackground(id);
@@ -413,39 +546,31 @@ public final class AgentLoop {
         return r;
     }
 
+    /**
+     * Queues a report, numbered for its session, and brings the next heartbeat forward to {@code report.coalesce}
+     * after the first report queued since the last heartbeat: the steps of a short session travel together.
+     */
     private void enqueue(Ledger.Entry e, Map<String, Object> report) {
+        report.put(AgentReports.SEQ, e.nextSeq++);
         e.pending.add(report);
+        if (reportsDueAt == null) {
+            reportsDueAt = clock.millis() + config.reportCoalesce().toMillis();
+            nextHeartbeat = Math.min(nextHeartbeat, reportsDueAt);
+        }
     }
 
-    /** Delivers each session's reports in order; a session whose report fails to get through waits for the next round. */
+    /**
+     * Uploads running sessions' output tails and cleans up sessions whose end was acknowledged. The reports
+     * themselves ride the heartbeat ({@link #heartbeat}).
+     */
     void flushReports() {
         List<Ledger.Entry> entries;
         synchronized (this) {
             entries = ledger.all();
         }
         for (Ledger.Entry e : entries) {
-            uploadLogs(e);
-            while (true) {
-                Map<String, Object> next;
-                synchronized (this) {
-                    if (e.pending.isEmpty()) {
-                        break;
-                    }
-                    next = e.pending.get(0);
-                }
-                if (!"PULLING PREPARING RUNNING".contains(String.valueOf(next.get("status")))) {
-                    // The session's end: its last output goes up before the end is reported (and the output removed).
-                    sendLogs(e);
-                }
-                ControlPlaneClient.Reply r = client.report(e.sessionId, next);
-                if (!r.ok() && !r.final4xx()) {
-                    lastError = "report of " + e.sessionId + " answered " + r.status();
-                    break;
-                }
-                synchronized (this) {
-                    e.pending.remove(0);
-                    ledger.save();
-                }
+            if (e.active()) {
+                uploadLogs(e);
             }
             synchronized (this) {
                 if (!e.active() && e.pending.isEmpty() && !e.removed) {

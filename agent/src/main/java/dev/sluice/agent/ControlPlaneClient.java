@@ -6,9 +6,8 @@ import java.util.Optional;
 
 /** The agent API as the agent sees it. Each call answers with the HTTP status and the JSON body. */
 public interface ControlPlaneClient {
+    /** Capacity, what runs and the queued step reports ({@link dev.sluice.protocol.AgentReports}) in; work and each report's result out. */
     Reply heartbeat(Map<String, Object> body);
-
-    Reply report(String sessionId, Map<String, Object> body);
 
     Reply putLogs(String sessionId, String text);
 

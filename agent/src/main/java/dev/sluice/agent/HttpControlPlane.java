@@ -68,11 +68,6 @@ public final class HttpControlPlane implements ControlPlaneClient {
     }
 
     @Override
-    public Reply report(String sessionId, Map<String, Object> body) {
-        return send("POST", "/agent/sessions/" + sessionId + "/status", body);
-    }
-
-    @Override
     public Reply putLogs(String sessionId, String text) {
         return send("PUT", "/agent/sessions/" + sessionId + "/logs", Map.of("text", text));
     }

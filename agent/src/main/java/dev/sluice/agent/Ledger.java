@@ -42,7 +42,9 @@ final class Ledger {
         public boolean timedOut;
         public boolean removed;
         public int logsHash;
-        /** Reports not yet acknowledged, oldest first. */
+        /** The seq of this session's next report (numbered from 1; a retried report keeps its number). */
+        public long nextSeq = 1;
+        /** Reports not yet acknowledged, oldest first, each with its seq. */
         public List<Map<String, Object>> pending = new ArrayList<>();
 
         boolean active() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.agent.runtime.SessionRuntime;
+import dev.sluice.protocol.AgentReports;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,25 +32,51 @@ class AgentLoopTest {
         final List<String> reports = new ArrayList<>();
         final Map<String, String> logs = new ConcurrentHashMap<>();
         JsonNode nextReply = JSON.createObjectNode();
-        int reportStatus = 200;
+        /** The heartbeat's HTTP status (0: the answer is lost after the reports were taken). */
+        int heartbeatStatus = 200;
+        /** What the control plane answers for each report. */
+        AgentReports.Outcome outcome = AgentReports.Outcome.APPLIED;
 
         @Override
+        @SuppressWarnings("unchecked")
         public synchronized Reply heartbeat(Map<String, Object> body) {
             heartbeats.add(body);
-            return new Reply(200, nextReply);
-        }
-
-        @Override
-        public synchronized Reply report(String sessionId, Map<String, Object> body) {
-            if (reportStatus == 200) {
-                reports.add(sessionId + ":" + body.get("status") + (body.containsKey("exit_code") ? ":" + body.get("exit_code") : "")
-                        + (body.containsKey("reason") ? ":" + body.get("reason") : ""));
+            if (heartbeatStatus != 200) {
+                return new Reply(heartbeatStatus, JSON.createObjectNode());
             }
-            return new Reply(reportStatus, JSON.createObjectNode());
+            com.fasterxml.jackson.databind.node.ObjectNode answer = nextReply.deepCopy();
+            com.fasterxml.jackson.databind.node.ArrayNode results = answer.putArray(AgentReports.RESULTS);
+            for (Object wire : (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of())) {
+                AgentReports.Report r = AgentReports.Report.fromWire(wire);
+                if (outcome == AgentReports.Outcome.APPLIED) {
+                    Map<String, Object> step = r.step();
+                    reports.add(r.sessionId() + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
+                            + (step.containsKey("reason") ? ":" + step.get("reason") : ""));
+                    r.logs().ifPresent(l -> logs.put(r.sessionId(), l));
+                }
+                results.add(JSON.valueToTree(new AgentReports.Result(r.sessionId(), r.seq(), outcome, Optional.empty(), Optional.empty()).toWire()));
+            }
+            return new Reply(200, answer);
         }
 
+        /** The reports of every heartbeat sent, as session:STATUS, whatever the answer. */
+        @SuppressWarnings("unchecked")
+        synchronized List<String> sent() {
+            List<String> out = new ArrayList<>();
+            for (Map<String, Object> hb : heartbeats) {
+                for (Object wire : (List<Object>) hb.getOrDefault(AgentReports.REPORTS, List.of())) {
+                    AgentReports.Report r = AgentReports.Report.fromWire(wire);
+                    out.add(r.sessionId() + ":" + r.step().get("status") + "#" + r.seq());
+                }
+            }
+            return out;
+        }
+
+        final List<String> uploads = new ArrayList<>();
+
         @Override
-        public Reply putLogs(String sessionId, String text) {
+        public synchronized Reply putLogs(String sessionId, String text) {
+            uploads.add(sessionId);
             logs.put(sessionId, text);
             return new Reply(200, JSON.createObjectNode());
         }
@@ -170,7 +197,7 @@ class AgentLoopTest {
         // A third session needing a GPU finds none free: it is reported as failed to start, never run.
         loop.handle(reply("{'assignments':[" + assignment("s-3", "interactive", "") + "]}"));
         assertThat(runtime.starts).doesNotContain("s-3");
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).contains("s-1:PREPARING", "s-1:RUNNING", "s-3:ERROR:failed-to-start");
     }
 
@@ -178,7 +205,7 @@ class AgentLoopTest {
     void aRestartedAgentFollowsWhatRunsReportsWhatVanishedAndStartsNothingTwice() throws Exception {
         AgentLoop first = loop();
         first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "," + assignment("s-2", "interactive", "") + "]}"));
-        first.flushReports();
+        first.heartbeat();
         cp.reports.clear();
         // After the restart s-1 still runs; s-2's workload is gone.
         runtime.onDisk.add(new SessionRuntime.Workload("s-1", true, OptionalInt.empty(), Optional.of("pid-s-1")));
@@ -187,7 +214,7 @@ class AgentLoopTest {
         second.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
         assertThat(runtime.starts).containsExactly("s-1", "s-2");
         assertThat(second.sessions()).containsEntry("s-1", "RUNNING").containsEntry("s-2", "ENDED");
-        second.flushReports();
+        second.heartbeat();
         assertThat(cp.reports).containsExactly("s-2:ERROR:failed-to-start");
     }
 
@@ -209,7 +236,7 @@ class AgentLoopTest {
         assertThat(runtime.starts).as("a folder mount is the staging runtime's to copy, not a reason to refuse").containsExactly("s-8");
         assertThat(runtime.assignments.get(0).mounts()).containsExactly(new Assignment.Mount("data", "folders/f-1/", "rw", "/home/work/data"));
         runtime.started.get("s-8").failed("folder-save-failed", "the workload ended (exit code 0) but its folders could not be saved");
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).contains("s-8:ERROR:folder-save-failed");
     }
 
@@ -232,11 +259,13 @@ class AgentLoopTest {
         AgentLoop loop = loop();
         loop.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
         runtime.started.get("s-1").exited(0);
-        cp.reportStatus = 409;
-        loop.flushReports();
-        cp.reportStatus = 200;
+        cp.outcome = AgentReports.Outcome.REFUSED;
+        loop.heartbeat();
+        cp.outcome = AgentReports.Outcome.APPLIED;
+        loop.heartbeat();
+        assertThat(cp.reports).as("a refused report is dropped, not sent again").isEmpty();
         loop.handle(reply("{'terminate':[{'session_id':'s-1','reason':'user-requested'}]}"));
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).containsExactly("s-1:TERMINATED:0");
     }
 
@@ -276,17 +305,21 @@ class AgentLoopTest {
     @Test
     void reportsAreDeliveredInOrderAndRetriedUntilAcknowledged() throws Exception {
         AgentLoop loop = loop();
-        cp.reportStatus = 503;
+        cp.heartbeatStatus = 503;
         loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
         runtime.started.get("s-1").exited(0);
-        loop.flushReports();
+        loop.step();
         assertThat(cp.reports).isEmpty();
+        assertThat(runtime.removed).as("not removed before its end is acknowledged").isEmpty();
         // The agent restarts before the control plane is back: nothing is lost.
-        cp.reportStatus = 200;
+        cp.heartbeatStatus = 200;
         AgentLoop again = loop();
-        again.flushReports();
+        again.heartbeat();
         assertThat(cp.reports).containsExactly("s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
-        assertThat(cp.logs).containsEntry("s-1", "out of s-1");
+        assertThat(cp.sent()).as("the same reports, the same numbers, sent twice")
+                .containsExactly("s-1:PREPARING#1", "s-1:RUNNING#2", "s-1:TERMINATED#3", "s-1:PREPARING#1", "s-1:RUNNING#2", "s-1:TERMINATED#3");
+        assertThat(cp.logs).as("the last output rides the end's report").containsEntry("s-1", "out of s-1");
+        again.flushReports();
         assertThat(runtime.removed).containsExactly("s-1");
     }
 
@@ -301,7 +334,7 @@ class AgentLoopTest {
         loop.step();
         awaitEnded(loop, "s-1");
         assertThat(runtime.stops).containsExactly("s-1");
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).contains("s-1:TERMINATED:143:task-timeout");
     }
 
@@ -315,7 +348,7 @@ class AgentLoopTest {
         awaitEnded(loop, "s-1");
         Thread.sleep(100);
         assertThat(runtime.stops).containsExactly("s-1");
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).contains("s-1:TERMINATED:143:user-requested");
     }
 
@@ -324,8 +357,108 @@ class AgentLoopTest {
         AgentLoop loop = loop();
         loop.handle(reply("{'assignments':[" + assignment("s-9", "interactive", "").replace("'SCHEDULED'", "'RUNNING'") + "]}"));
         assertThat(runtime.starts).isEmpty();
-        loop.flushReports();
+        loop.heartbeat();
         assertThat(cp.reports).containsExactly("s-9:ERROR:failed-to-start");
+    }
+
+    @Test
+    void reportsBringTheNextHeartbeatForwardCoalescedAndTheScheduleRestartsFromIt() throws Exception {
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':20}");
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(1);
+        // A session starts: PREPARING and RUNNING are queued; nothing goes out before report.coalesce (1 s) has passed.
+        loop.handle(reply("{'heartbeat_interval':20,'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        clock.now = clock.now.plusMillis(500);
+        runtime.started.get("s-1").exited(0);
+        loop.step();
+        assertThat(cp.heartbeats).as("coalescing").hasSize(1);
+        clock.now = clock.now.plusMillis(500);
+        loop.step();
+        assertThat(cp.heartbeats).as("brought forward, not 20 s later").hasSize(2);
+        assertThat(cp.sent()).containsExactly("s-1:PREPARING#1", "s-1:RUNNING#2", "s-1:TERMINATED#3");
+        assertThat(cp.logs).containsEntry("s-1", "out of s-1");
+        // The regular schedule restarts from it: the next heartbeat is 20 s after it.
+        clock.now = clock.now.plusSeconds(19);
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(2);
+        clock.now = clock.now.plusSeconds(1);
+        loop.step();
+        assertThat(cp.heartbeats).hasSize(3);
+        assertThat(cp.heartbeats.get(2).get(AgentReports.REPORTS)).asList().isEmpty();
+    }
+
+    @Test
+    void aReportAnsweredRetryIsSentAgainAndEveryOtherOutcomeDropsIt() throws Exception {
+        for (AgentReports.Outcome o : AgentReports.Outcome.values()) {
+            FakeControlPlane plane = new FakeControlPlane();
+            plane.outcome = o;
+            AgentConfig config = AgentConfig.from(Map.of("api.endpoint", "http://127.0.0.1:1", "resource.group", "g1", "auth", "token",
+                    "auth.token.file", work.resolve("t").toString(), "runtime", "process", "work.dir", work.resolve(o.name()).toString()));
+            AgentLoop loop = new AgentLoop(config, "i-1", new Capacity(Map.of("cpu", "4"), Map.of(), "x86_64", List.of()), plane,
+                    new FakeRuntime(), clock);
+            loop.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "").replace("'cuda.device':'1'", "'cuda.device':'0'") + "]}"));
+            loop.heartbeat();
+            loop.heartbeat();
+            assertThat(plane.sent()).as(o.name()).hasSize(o.retry() ? 4 : 2);
+        }
+    }
+
+    @Test
+    void reportsQueuedByAnAgentBefore020AreNumberedAndSent() throws Exception {
+        java.nio.file.Files.writeString(work.resolve("ledger.json"), "[{\"sessionId\":\"s-old\",\"kernelId\":\"s-old-0\",\"type\":\"batch\","
+                + "\"state\":\"ENDED\",\"removed\":true,\"endedAt\":1,\"pending\":[{\"status\":\"RUNNING\"},{\"status\":\"TERMINATED\",\"exit_code\":0}]}]");
+        AgentLoop loop = loop();
+        loop.heartbeat();
+        assertThat(cp.sent()).containsExactly("s-old:RUNNING#1", "s-old:TERMINATED#2");
+        assertThat(cp.reports).containsExactly("s-old:RUNNING", "s-old:TERMINATED:0");
+    }
+
+    @Test
+    void reportsThatWouldNotFitOneHeartbeatGoInTheNextOnesInOrder() throws Exception {
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':20}");
+        StringBuilder assignments = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            assignments.append(i == 0 ? "" : ",").append(assignment("s-" + i, "batch", "").replace("'cuda.device':'1'", "'cuda.device':'0'"));
+        }
+        loop.handle(reply("{'heartbeat_interval':20,'assignments':[" + assignments + "]}"));
+        String longMessage = "x".repeat(5000);
+        for (int i = 0; i < 60; i++) {
+            runtime.started.get("s-" + i).failed("failed-to-start", longMessage);
+        }
+        loop.step();
+        for (int round = 0; round < 10 && cp.reports.size() < 180; round++) {
+            clock.now = clock.now.plusSeconds(1);
+            loop.step();
+        }
+        for (Map<String, Object> hb : cp.heartbeats) {
+            assertThat(JSON.writeValueAsBytes(hb).length).as("every heartbeat within the body limit").isLessThanOrEqualTo(64 * 1024);
+        }
+        assertThat(cp.heartbeats.size()).as("more than one heartbeat, each a second after the last, not 20 s").isBetween(2, 8);
+        assertThat(cp.reports).hasSize(180);
+        assertThat(cp.reports.stream().filter(r -> r.startsWith("s-7:")).toList())
+                .containsExactly("s-7:PREPARING", "s-7:RUNNING", "s-7:ERROR:failed-to-start");
+    }
+
+    @Test
+    void anEndWhoseOutputWouldNotFitTheHeartbeatUploadsItFirstAndReportsWithout() throws Exception {
+        AgentLoop loop = loop();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 900; i++) { // about 40 KiB encoded: one fits beside the heartbeat, not two
+            b.append("\"quoted\" line ").append(i).append(" ----------------------\n");
+        }
+        runtime.output = b.toString();
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "," + assignment("s-2", "batch", "") + "]}"));
+        runtime.started.get("s-1").exited(0);
+        runtime.started.get("s-2").exited(0);
+        loop.heartbeat();
+        assertThat(cp.reports).contains("s-1:TERMINATED:0", "s-2:TERMINATED:0");
+        int body = JSON.writeValueAsBytes(cp.heartbeats.get(0)).length;
+        assertThat(body).as("the heartbeat as sent").isLessThanOrEqualTo(64 * 1024);
+        // One end's output rides its report; the other's would not fit beside it and went up on its own, before.
+        assertThat(cp.logs).containsKeys("s-1", "s-2");
+        assertThat(cp.uploads).hasSize(1);
     }
 
     @Test

@@ -44,7 +44,6 @@ class StagingTest {
         int uploadStatus = 200;
 
         @Override public Reply heartbeat(Map<String, Object> body) { throw new UnsupportedOperationException(); }
-        @Override public Reply report(String sessionId, Map<String, Object> body) { throw new UnsupportedOperationException(); }
         @Override public Reply putLogs(String sessionId, String text) { throw new UnsupportedOperationException(); }
 
         @Override

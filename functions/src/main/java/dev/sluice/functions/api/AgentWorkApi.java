@@ -17,6 +17,7 @@ import dev.sluice.core.usecase.MountTransfers;
 import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
+import dev.sluice.protocol.AgentReports;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,7 +26,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The agent API: heartbeat (capacity in, assigned work out), step reports, and output tails. Agents pull; no
+ * The agent API: heartbeat (capacity and step reports in, assigned work and each report's result out), output tails,
+ * and the single-report status route kept for agents of the previous protocol. Agents pull; no
  * connection into a GPU host is ever opened (ARCHITECTURE rule 4).
  */
 public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
@@ -178,6 +180,9 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         body.put("assignments", r.assignments().stream().map(AgentWorkApi::assignment).toList());
         body.put("terminate", r.terminate().stream()
                 .map(t -> Map.of("session_id", t.sessionId(), "reason", t.reason() == null ? "terminated" : t.reason())).toList());
+        if (!r.reportResults().isEmpty()) {
+            body.put(AgentReports.RESULTS, r.reportResults().stream().map(AgentReports.Result::toWire).toList());
+        }
         return body;
     }
 

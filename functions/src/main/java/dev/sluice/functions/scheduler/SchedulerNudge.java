@@ -31,8 +31,23 @@ public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<
         long started = System.nanoTime();
         Map<String, Object> passes = new LinkedHashMap<>();
         Object group = event.getDetail() == null ? null : event.getDetail().get("resource_group");
+        if (group instanceof String name && endOfASession(event) && !plane.sessionStore().anyPendingIn(name)) {
+            // A session ended and nothing waits in its group: a pass would place nothing. (A session enqueued meanwhile
+            // is nudged by its own PENDING event; the tick runs every group once a minute anyway.)
+            passes.put(name, "nothing pending");
+            return SchedulerLog.summary("scheduler-nudge", context, passes, started);
+        }
         Optional<ResourceGroup> target = group instanceof String name ? plane.groupStore().find(name) : Optional.empty();
         target.filter(ResourceGroup::active).ifPresent(g -> passes.put(g.name(), plane.scheduling().runCoalesced(g, plane.passLease())));
         return SchedulerLog.summary("scheduler-nudge", context, passes, started);
+    }
+
+    private static final java.util.Set<String> ENDS = java.util.Set.of("TERMINATED", "CANCELLED", "ERROR");
+
+    /** A session's end (what frees slots), as opposed to an enqueue or a change of a group or an agent. */
+    static boolean endOfASession(ScheduledEvent event) {
+        return dev.sluice.core.event.BusEvent.SESSION_STATUS_CHANGED.source().equals(event.getSource())
+                && dev.sluice.core.event.BusEvent.SESSION_STATUS_CHANGED.detailType().equals(event.getDetailType())
+                && ENDS.contains(String.valueOf(event.getDetail().get("status")));
     }
 }

@@ -107,9 +107,25 @@ public final class FunctionHost {
 
     static String label(String functionName, Object event) {
         if (event instanceof com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent api) {
-            return functionName + " " + api.getHttpMethod() + " " + api.getResource();
+            String label = functionName + " " + api.getHttpMethod() + " " + api.getResource();
+            return carriesReports(api) ? label + " " + WITH_REPORTS : label;
         }
         return functionName;
+    }
+
+    /** Marks the label of a heartbeat that carries step reports: what it costs is a session's, not only the agent's. */
+    public static final String WITH_REPORTS = "(with reports)";
+
+    private static boolean carriesReports(com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent api) {
+        if (!"/agent/heartbeat".equals(api.getResource()) || api.getBody() == null) {
+            return false;
+        }
+        try {
+            Object reports = Json.readObjectUnchecked(api.getBody()).get(dev.sluice.protocol.AgentReports.REPORTS);
+            return reports instanceof java.util.List<?> l && !l.isEmpty();
+        } catch (RuntimeException notJson) {
+            return false;
+        }
     }
 
     public FunctionHost(Map<String, Binding> bindings) {

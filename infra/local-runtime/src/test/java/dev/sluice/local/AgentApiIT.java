@@ -156,6 +156,65 @@ class AgentApiIT {
                 .as("the agent still runs an ended session: it is told to stop it").containsExactly(id);
     }
 
+    /** A heartbeat carrying {@code reports} (raw JSON list). */
+    static String heartbeatWithReports(String group, String running, String reports) {
+        String hb = heartbeat(group, "2", running);
+        return hb.substring(0, hb.length() - 1) + ",\"reports\":" + reports + "}";
+    }
+
+    @Test
+    void reportsRideTheHeartbeatEachAnsweredOnItsOwnAndARetriedOneIsNotAppliedTwice() throws Exception {
+        String group = newGroup();
+        String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        String agentToken = local.agentToken(agentId);
+        assertThat(api.post("/agent/heartbeat", agentToken, heartbeat(group, "2", "")).status()).isEqualTo(200);
+        String user = local.token("agent-api-user");
+        String id = api.post("/sessions", user, "{\"type\":\"batch\",\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"startup_command\":\"echo hi\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(id, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+        // Another agent's session, and one that does not exist.
+        String otherGroup = newGroup();
+        String otherAgent = "i-" + UUID.randomUUID().toString().substring(0, 12);
+        assertThat(api.post("/agent/heartbeat", local.agentToken(otherAgent), heartbeat(otherGroup, "2", "")).status()).isEqualTo(200);
+        String theirs = api.post("/sessions", user, "{\"type\":\"batch\",\"image\":\"python:3.12\",\"resource_group\":\"" + otherGroup
+                + "\",\"startup_command\":\"echo hi\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(waitForStatus(theirs, user, "SCHEDULED")).isEqualTo("SCHEDULED");
+
+        String reports = "[{\"session_id\":\"" + id + "\",\"seq\":1,\"status\":\"PREPARING\"},"
+                + "{\"session_id\":\"" + theirs + "\",\"seq\":1,\"status\":\"PREPARING\"},"
+                + "{\"session_id\":\"" + id + "\",\"seq\":2,\"status\":\"RUNNING\",\"container_id\":\"4242\"},"
+                + "{\"session_id\":\"" + id + "\",\"seq\":3,\"status\":\"BOGUS\"},"
+                + "{\"session_id\":\"" + id + "\",\"seq\":4,\"status\":\"TERMINATED\",\"exit_code\":0,\"logs\":\"hi\\n\"}]";
+        ApiClient.Reply first = api.post("/agent/heartbeat", agentToken, heartbeatWithReports(group, "{\"session_id\":\"" + id + "\"}", reports));
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        JsonNode results = first.json().path("report_results");
+        assertThat(results.findValuesAsText("outcome")).as(first.body())
+                .containsExactly("applied", "not_found", "applied", "invalid", "applied");
+        assertThat(results.get(1).path("message").asText()).isEqualTo("There is no session '" + theirs + "' on this agent.");
+        assertThat(results.get(3).path("message").asText()).startsWith("status must be one of");
+        assertThat(results.get(4).path("status").asText()).isEqualTo("TERMINATED");
+        assertThat(first.json().path("assignments")).as("the answer is given after the reports: nothing left to run").isEmpty();
+        assertThat(api.get("/sessions/" + theirs, user).json().path("status").asText()).as("untouched").isEqualTo("SCHEDULED");
+
+        // The answer was lost: the agent sends the same reports again. Nothing is applied twice.
+        ApiClient.Reply again = api.post("/agent/heartbeat", agentToken, heartbeatWithReports(group, "", reports));
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("report_results").findValuesAsText("outcome"))
+                .containsExactly("refused", "not_found", "refused", "invalid", "unchanged");
+        assertThat(again.json().path("report_results").get(0).path("status").asText()).isEqualTo("TERMINATED");
+        JsonNode s = api.get("/sessions/" + id, user).json();
+        assertThat(s.path("status_history").findValuesAsText("status"))
+                .containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATED");
+        assertThat(s.path("result").asText()).isEqualTo("SUCCESS");
+        assertThat(api.get("/sessions/" + id + "/logs", user).json().path("text").asText()).as("the output rode the end's report").isEqualTo("hi\n");
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().isEmpty()).as("slots given back").isTrue();
+
+        // A list that is not one fails the heartbeat as a whole, naming the field.
+        ApiClient.Reply malformed = api.post("/agent/heartbeat", agentToken, heartbeatWithReports(group, "", "{\"x\":1}"));
+        assertThat(malformed.status()).isEqualTo(422);
+        assertThat(malformed.errorField()).isEqualTo("reports");
+    }
+
     @Test
     void anAgentWithoutHeartbeatIsLostItsSessionsEndInErrorAndItsSlotsAreFreedThenItRevives() throws Exception {
         String group = newGroup();

@@ -74,6 +74,46 @@ class SchedulerIT {
                 .as("a forced destroy gives the GPU back").isEqualByComparingTo("0");
     }
 
+    /** The nudge invoked through the emulator's Lambda Invoke with an event as the bus would deliver it. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> nudge(LocalStack local, String source, String detailType, Map<String, Object> detail) {
+        try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder().build()) {
+            String event = dev.sluice.adapters.json.Json.write(Map.of("version", "0", "id", UUID.randomUUID().toString(),
+                    "source", source, "detail-type", detailType, "account", "000000000000", "region", "us-east-1",
+                    "time", Instant.now().toString().substring(0, 19) + "Z", "resources", List.of(), "detail", detail));
+            var r = lambda.invoke(b -> b.functionName(local.functionNamed("SchedulerNudge"))
+                    .payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String(event)));
+            String payload = r.payload().asUtf8String();
+            assertThat(r.functionError()).as(payload).isNull();
+            return dev.sluice.adapters.json.Json.readObjectUnchecked(payload);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSessionsEndRunsAPassOnlyWhenSomethingWaitsInItsGroup() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = newGroup(plane, Map.of());
+        addAgent(plane, group + "-a1", group, 1);
+        // Nothing waits: the end's nudge answers without a pass.
+        Map<String, Object> idle = nudge(local, "sluice.sessions", "Session Status Changed", Map.of("status", "TERMINATED", "resource_group", group));
+        assertThat(idle.get("passes")).isEqualTo(Map.of(group, "nothing pending"));
+        // An enqueue is never skipped, nor an end while something waits.
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("sched-user");
+        String first = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1}}").json().path("id").asText();
+        assertThat(awaitStatus(plane, first, SessionStatus.SCHEDULED)).isEqualTo(SessionStatus.SCHEDULED);
+        Session waiting = quietlyEnqueued(plane, group);
+        assertThat(api.call("DELETE", "/sessions/" + first + "?forced=true", token, null, Map.of()).status()).isEqualTo(200);
+        assertThat(awaitStatus(plane, waiting.id(), SessionStatus.SCHEDULED)).as("placed by the nudge of the first one's end")
+                .isEqualTo(SessionStatus.SCHEDULED);
+        Map<String, Object> busy = nudge(local, "sluice.sessions", "Session Status Changed", Map.of("status", "PENDING", "resource_group", group));
+        assertThat(busy.get("passes")).as("an enqueue always runs a pass").isInstanceOf(Map.class);
+        assertThat(((Map<String, Object>) busy.get("passes")).get(group)).isInstanceOf(List.class);
+    }
+
     private static Session quietlyEnqueued(ControlPlane plane, String group) {
         Instant created = Instant.now();
         Session s = Session.enqueue(UUID.randomUUID().toString(), "quiet", SessionSpec.parse(Map.of("image", "python:3.12",

@@ -325,6 +325,14 @@ public final class DynamoSessionStore implements SessionStore {
         return ahead;
     }
 
+    /** One key of the sparse pending queue at most: half a read unit, whatever the queue holds. */
+    @Override
+    public boolean anyPendingIn(String resourceGroup) {
+        return dynamoDb.query(q -> q.tableName(sessionsTable).indexName(SessionItem.PENDING_QUEUE).select("COUNT").limit(1)
+                .keyConditionExpression("#g = :g").expressionAttributeNames(Map.of("#g", "pendingGroup"))
+                .expressionAttributeValues(Map.of(":g", AttributeValue.fromS(resourceGroup)))).count() > 0;
+    }
+
     @Override
     public List<Session> pendingIn(String resourceGroup) {
         return sessions.index(SessionItem.PENDING_QUEUE)

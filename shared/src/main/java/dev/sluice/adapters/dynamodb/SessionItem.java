@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
+import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbAttribute;
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbBean;
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbPartitionKey;
 import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbSecondaryPartitionKey;
@@ -25,6 +26,13 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbSecon
 /**
  * A session as stored in the sessions table. Index keys are derived, and sparse where an index serves only some
  * sessions: {@code pendingGroup} exists only while PENDING, {@code hostingAgent} only while slots are occupied.
+ *
+ * <p>Small on purpose: DynamoDB bills a write per started KiB of the item, in the table and again in each index that
+ * projects it (every index here projects the whole item, as its readers map whole sessions). Attributes that no key,
+ * condition or filter names have names of a few letters (the domain and the API keep theirs); what can be derived is
+ * not stored (the creation time is in {@code createdKey}, the agent and the occupied slots in the kernels), nor is
+ * what is empty or the default. Items written before (long names, {@code statusHistory} as maps) are still read: their
+ * long-named attributes map to the {@code legacy*} properties, which are never written.
  */
 @DynamoDbBean
 public class SessionItem {
@@ -36,28 +44,29 @@ public class SessionItem {
     public static final String OPEN_BY_OWNER = "open-by-owner";
     public static final TableSchema<SessionItem> SCHEMA = TableSchema.fromBean(SessionItem.class);
 
+    // Named by keys, conditions or filters: their names stay.
     private String id;
     private String owner;
     private String createdKey;
     private String createdMonth;
     private String name;
-    private String type;
-    private String image;
     private String resourceGroup;
-    private Map<String, String> requestedSlots;
-    private Map<String, String> occupiedSlots;
-    private List<Map<String, String>> kernels;
     private String status;
-    private String statusInfo;
-    private String statusData;
-    private List<Map<String, String>> statusHistory;
-    private String agentId;
     private String hostingAgent;
     private String pendingGroup;
     private String openOwner;
     private String queueKey;
+    private Long sequence;
+    // Short names.
+    private String type;
+    private String image;
+    private Map<String, String> requestedSlots;
+    private List<Map<String, String>> kernels;
+    private String statusInfo;
+    private String statusData;
+    /** Each change as "STATUS instant". */
+    private List<String> history;
     private String result;
-    private Instant createdAt;
     private Instant startedAt;
     private Instant terminatedAt;
     private Instant startsAt;
@@ -72,7 +81,8 @@ public class SessionItem {
     private List<String> mounts;
     private String folderMounts;
     private List<String> tags;
-    private Long sequence;
+    /** Items written before the short names: read, never written. */
+    private final Map<String, Object> legacy = new java.util.HashMap<>();
 
     public static SessionItem from(Session s) {
         SessionSpec spec = s.spec();
@@ -86,8 +96,7 @@ public class SessionItem {
         item.image = spec.image();
         item.resourceGroup = s.resourceGroup();
         item.requestedSlots = spec.requestedSlots().toStrings();
-        item.occupiedSlots = s.occupiedSlots().toStrings();
-        item.kernels = s.kernels().stream().map(k -> {
+        item.kernels = s.kernels().isEmpty() ? null : s.kernels().stream().map(k -> {
             Map<String, String> m = new LinkedHashMap<>(k.slots().toStrings());
             m.put("@agent", k.agentId());
             if (k.released()) {
@@ -97,11 +106,8 @@ public class SessionItem {
         }).toList();
         item.status = s.status().name();
         item.statusInfo = s.statusInfo();
-        item.statusData = Json.write(s.statusData());
-        item.statusHistory = s.statusHistory().stream()
-                .map(c -> Map.of("status", c.status().name(), "at", c.at().toString()))
-                .toList();
-        item.agentId = s.agentId().orElse(null);
+        item.statusData = s.statusData().isEmpty() ? null : Json.write(s.statusData());
+        item.history = s.statusHistory().stream().map(c -> c.status().name() + " " + c.at()).toList();
         // Only while slots are still reserved: an ended or resolved session costs its agent's heartbeat nothing.
         item.hostingAgent = s.status().occupiesSlots() && !s.unreleasedKernels().isEmpty() ? s.agentId().orElse(null) : null;
         // Only until the session is TERMINATED or CANCELLED: an owner's history does not slow the checks of what is open.
@@ -111,23 +117,26 @@ public class SessionItem {
             item.queueKey = queueKey(spec.priority(), s.createdAt(), s.id());
         }
         item.result = s.result().name();
-        item.createdAt = s.createdAt();
         item.startedAt = s.startedAt().orElse(null);
         item.terminatedAt = s.terminatedAt().orElse(null);
         item.startsAt = spec.startsAt().orElse(null);
         item.startupCommand = spec.startupCommand().orElse(null);
         item.batchTimeoutSeconds = spec.batchTimeout().map(Duration::getSeconds).orElse(null);
-        item.dependencies = spec.dependencies();
-        item.priority = spec.priority();
+        item.dependencies = nullIfEmpty(spec.dependencies());
+        item.priority = spec.priority() == SessionSpec.DEFAULT_PRIORITY ? null : spec.priority();
         item.callbackUrl = spec.callbackUrl().orElse(null);
-        item.clusterMode = spec.clusterMode().wireName();
-        item.clusterSize = spec.clusterSize();
-        item.environment = spec.environment();
-        item.mounts = spec.mounts();
-        item.folderMounts = FolderMounts.write(spec.folderMounts());
-        item.tags = spec.tags();
+        item.clusterMode = spec.clusterMode() == ClusterMode.SINGLE_NODE ? null : spec.clusterMode().wireName();
+        item.clusterSize = spec.clusterSize() == 1 ? null : spec.clusterSize();
+        item.environment = spec.environment().isEmpty() ? null : spec.environment();
+        item.mounts = nullIfEmpty(spec.mounts());
+        item.folderMounts = spec.folderMounts().isEmpty() ? null : FolderMounts.write(spec.folderMounts());
+        item.tags = nullIfEmpty(spec.tags());
         item.sequence = s.sequence();
         return item;
+    }
+
+    private static <T> List<T> nullIfEmpty(List<T> list) {
+        return list.isEmpty() ? null : list;
     }
 
     /** The partition of the every-owner listing: sessions by month of creation, e.g. {@code 2026-11}. */
@@ -140,38 +149,57 @@ public class SessionItem {
         return String.format("%03d#%s#%s", 100 - priority, createdAt, id);
     }
 
+    @SuppressWarnings("unchecked")
+    private <T> T or(T value, String legacyName) {
+        return value != null ? value : (T) legacy.get(legacyName);
+    }
+
     public Session toSession() {
+        String clusterModeText = or(clusterMode, "clusterMode");
+        Integer size = or(clusterSize, "clusterSize");
+        Integer prio = or(priority, "priority");
+        Map<String, String> env = or(environment, "environment");
+        String folders = or(folderMounts, "folderMounts");
         SessionSpec spec = new SessionSpec(
                 Optional.ofNullable(name),
-                SessionType.fromWire(type).orElseThrow(),
-                image,
+                SessionType.fromWire(or(type, "type")).orElseThrow(),
+                or(image, "image"),
                 Optional.of(resourceGroup),
-                ResourceSlots.fromStrings(requestedSlots),
-                Optional.ofNullable(startupCommand),
-                Optional.ofNullable(startsAt),
-                Optional.ofNullable(batchTimeoutSeconds).map(Duration::ofSeconds),
-                orEmpty(dependencies),
-                priority,
-                Optional.ofNullable(callbackUrl),
-                ClusterMode.fromWire(clusterMode).orElseThrow(),
-                clusterSize,
-                environment == null ? Map.of() : environment,
-                orEmpty(mounts),
-                orEmpty(tags),
-                FolderMounts.read(folderMounts));
-        List<StatusChange> history = orEmpty(statusHistory).stream()
-                .map(e -> new StatusChange(SessionStatus.valueOf(e.get("status")), Instant.parse(e.get("at"))))
-                .toList();
-        Map<String, Object> data = statusData == null ? Map.of() : new LinkedHashMap<>(Json.readObjectUnchecked(statusData));
-        List<Kernel> placed = orEmpty(kernels).stream().map(k -> {
+                ResourceSlots.fromStrings(or(requestedSlots, "requestedSlots")),
+                Optional.ofNullable(or(startupCommand, "startupCommand")),
+                Optional.ofNullable(or(startsAt, "startsAt")),
+                Optional.ofNullable((Long) or(batchTimeoutSeconds, "batchTimeoutSeconds")).map(Duration::ofSeconds),
+                orEmpty(or(dependencies, "dependencies")),
+                prio == null ? SessionSpec.DEFAULT_PRIORITY : prio,
+                Optional.ofNullable(or(callbackUrl, "callbackUrl")),
+                clusterModeText == null ? ClusterMode.SINGLE_NODE : ClusterMode.fromWire(clusterModeText).orElseThrow(),
+                size == null ? 1 : size,
+                env == null ? Map.of() : env,
+                orEmpty(or(mounts, "mounts")),
+                orEmpty(or(tags, "tags")),
+                FolderMounts.read(folders));
+        List<StatusChange> changes;
+        if (history != null) {
+            changes = history.stream().map(h -> {
+                int space = h.indexOf(' ');
+                return new StatusChange(SessionStatus.valueOf(h.substring(0, space)), Instant.parse(h.substring(space + 1)));
+            }).toList();
+        } else {
+            List<Map<String, String>> old = orEmpty(legacyStatusHistory);
+            changes = old.stream().map(e -> new StatusChange(SessionStatus.valueOf(e.get("status")), Instant.parse(e.get("at")))).toList();
+        }
+        String dataText = or(statusData, "statusData");
+        Map<String, Object> data = dataText == null ? Map.of() : new LinkedHashMap<>(Json.readObjectUnchecked(dataText));
+        List<Kernel> placed = orEmpty(or(kernels, "kernels")).stream().map(k -> {
             Map<String, String> slots = new LinkedHashMap<>(k);
             String agent = slots.remove("@agent");
             boolean released = "true".equals(slots.remove("@released"));
             return new Kernel(agent, ResourceSlots.fromStrings(slots), released);
         }).toList();
-        return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), statusInfo, data, history,
-                placed, SessionResult.valueOf(result),
-                createdAt, Optional.ofNullable(startedAt), Optional.ofNullable(terminatedAt), sequence);
+        Instant createdAt = Instant.parse(createdKey.substring(0, createdKey.indexOf('#')));
+        return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), or(statusInfo, "statusInfo"), data, changes,
+                placed, SessionResult.valueOf(or(result, "result")),
+                createdAt, Optional.ofNullable(or(startedAt, "startedAt")), Optional.ofNullable(or(terminatedAt, "terminatedAt")), sequence);
     }
 
     private static <T> List<T> orEmpty(List<T> list) {
@@ -200,28 +228,12 @@ public class SessionItem {
 
     public String getName() { return name; }
     public void setName(String name) { this.name = name; }
-    public String getType() { return type; }
-    public void setType(String type) { this.type = type; }
-    public String getImage() { return image; }
-    public void setImage(String image) { this.image = image; }
     public String getResourceGroup() { return resourceGroup; }
     public void setResourceGroup(String resourceGroup) { this.resourceGroup = resourceGroup; }
-    public Map<String, String> getRequestedSlots() { return requestedSlots; }
-    public void setRequestedSlots(Map<String, String> requestedSlots) { this.requestedSlots = requestedSlots; }
-    public Map<String, String> getOccupiedSlots() { return occupiedSlots; }
-    public void setOccupiedSlots(Map<String, String> occupiedSlots) { this.occupiedSlots = occupiedSlots; }
     public String getStatus() { return status; }
     public void setStatus(String status) { this.status = status; }
-    public String getStatusInfo() { return statusInfo; }
-    public void setStatusInfo(String statusInfo) { this.statusInfo = statusInfo; }
-    public String getStatusData() { return statusData; }
-    public void setStatusData(String statusData) { this.statusData = statusData; }
-    public List<Map<String, String>> getStatusHistory() { return statusHistory; }
-    public void setStatusHistory(List<Map<String, String>> statusHistory) { this.statusHistory = statusHistory; }
-    public List<Map<String, String>> getKernels() { return kernels; }
-    public void setKernels(List<Map<String, String>> kernels) { this.kernels = kernels; }
-    public String getAgentId() { return agentId; }
-    public void setAgentId(String agentId) { this.agentId = agentId; }
+    public Long getSequence() { return sequence; }
+    public void setSequence(Long sequence) { this.sequence = sequence; }
 
     @DynamoDbSecondaryPartitionKey(indexNames = BY_AGENT)
     public String getHostingAgent() { return hostingAgent; }
@@ -235,38 +247,95 @@ public class SessionItem {
     public String getQueueKey() { return queueKey; }
     public void setQueueKey(String queueKey) { this.queueKey = queueKey; }
 
-    public String getResult() { return result; }
+    @DynamoDbAttribute("ty") public String getType() { return type; }
+    public void setType(String type) { this.type = type; }
+    @DynamoDbAttribute("im") public String getImage() { return image; }
+    public void setImage(String image) { this.image = image; }
+    @DynamoDbAttribute("rs") public Map<String, String> getRequestedSlots() { return requestedSlots; }
+    public void setRequestedSlots(Map<String, String> requestedSlots) { this.requestedSlots = requestedSlots; }
+    @DynamoDbAttribute("k") public List<Map<String, String>> getKernels() { return kernels; }
+    public void setKernels(List<Map<String, String>> kernels) { this.kernels = kernels; }
+    @DynamoDbAttribute("si") public String getStatusInfo() { return statusInfo; }
+    public void setStatusInfo(String statusInfo) { this.statusInfo = statusInfo; }
+    @DynamoDbAttribute("sd") public String getStatusData() { return statusData; }
+    public void setStatusData(String statusData) { this.statusData = statusData; }
+    @DynamoDbAttribute("h") public List<String> getHistory() { return history; }
+    public void setHistory(List<String> history) { this.history = history; }
+    @DynamoDbAttribute("r") public String getResult() { return result; }
     public void setResult(String result) { this.result = result; }
-    public Instant getCreatedAt() { return createdAt; }
-    public void setCreatedAt(Instant createdAt) { this.createdAt = createdAt; }
-    public Instant getStartedAt() { return startedAt; }
+    @DynamoDbAttribute("t1") public Instant getStartedAt() { return startedAt; }
     public void setStartedAt(Instant startedAt) { this.startedAt = startedAt; }
-    public Instant getTerminatedAt() { return terminatedAt; }
+    @DynamoDbAttribute("t2") public Instant getTerminatedAt() { return terminatedAt; }
     public void setTerminatedAt(Instant terminatedAt) { this.terminatedAt = terminatedAt; }
-    public Instant getStartsAt() { return startsAt; }
+    @DynamoDbAttribute("t0") public Instant getStartsAt() { return startsAt; }
     public void setStartsAt(Instant startsAt) { this.startsAt = startsAt; }
-    public String getStartupCommand() { return startupCommand; }
+    @DynamoDbAttribute("cmd") public String getStartupCommand() { return startupCommand; }
     public void setStartupCommand(String startupCommand) { this.startupCommand = startupCommand; }
-    public Long getBatchTimeoutSeconds() { return batchTimeoutSeconds; }
+    @DynamoDbAttribute("bt") public Long getBatchTimeoutSeconds() { return batchTimeoutSeconds; }
     public void setBatchTimeoutSeconds(Long batchTimeoutSeconds) { this.batchTimeoutSeconds = batchTimeoutSeconds; }
-    public List<String> getDependencies() { return dependencies; }
+    @DynamoDbAttribute("dp") public List<String> getDependencies() { return dependencies; }
     public void setDependencies(List<String> dependencies) { this.dependencies = dependencies; }
-    public Integer getPriority() { return priority; }
+    @DynamoDbAttribute("pr") public Integer getPriority() { return priority; }
     public void setPriority(Integer priority) { this.priority = priority; }
-    public String getCallbackUrl() { return callbackUrl; }
+    @DynamoDbAttribute("cb") public String getCallbackUrl() { return callbackUrl; }
     public void setCallbackUrl(String callbackUrl) { this.callbackUrl = callbackUrl; }
-    public String getClusterMode() { return clusterMode; }
+    @DynamoDbAttribute("cm") public String getClusterMode() { return clusterMode; }
     public void setClusterMode(String clusterMode) { this.clusterMode = clusterMode; }
-    public Integer getClusterSize() { return clusterSize; }
+    @DynamoDbAttribute("cs") public Integer getClusterSize() { return clusterSize; }
     public void setClusterSize(Integer clusterSize) { this.clusterSize = clusterSize; }
-    public Map<String, String> getEnvironment() { return environment; }
+    @DynamoDbAttribute("env") public Map<String, String> getEnvironment() { return environment; }
     public void setEnvironment(Map<String, String> environment) { this.environment = environment; }
-    public String getFolderMounts() { return folderMounts; }
+    @DynamoDbAttribute("fm") public String getFolderMounts() { return folderMounts; }
     public void setFolderMounts(String folderMounts) { this.folderMounts = folderMounts; }
-    public List<String> getMounts() { return mounts; }
+    @DynamoDbAttribute("mn") public List<String> getMounts() { return mounts; }
     public void setMounts(List<String> mounts) { this.mounts = mounts; }
-    public List<String> getTags() { return tags; }
+    @DynamoDbAttribute("tg") public List<String> getTags() { return tags; }
     public void setTags(List<String> tags) { this.tags = tags; }
-    public Long getSequence() { return sequence; }
-    public void setSequence(Long sequence) { this.sequence = sequence; }
+
+    // Items written before the short names: each long name is read into legacy, never written (the getters answer null).
+    private List<Map<String, String>> legacyStatusHistory;
+    @DynamoDbAttribute("statusHistory") public List<Map<String, String>> getLegacyStatusHistory() { return null; }
+    public void setLegacyStatusHistory(List<Map<String, String>> v) { legacyStatusHistory = v; }
+    @DynamoDbAttribute("type") public String getLegacyType() { return null; }
+    public void setLegacyType(String v) { legacy.put("type", v); }
+    @DynamoDbAttribute("image") public String getLegacyImage() { return null; }
+    public void setLegacyImage(String v) { legacy.put("image", v); }
+    @DynamoDbAttribute("requestedSlots") public Map<String, String> getLegacyRequestedSlots() { return null; }
+    public void setLegacyRequestedSlots(Map<String, String> v) { legacy.put("requestedSlots", v); }
+    @DynamoDbAttribute("kernels") public List<Map<String, String>> getLegacyKernels() { return null; }
+    public void setLegacyKernels(List<Map<String, String>> v) { legacy.put("kernels", v); }
+    @DynamoDbAttribute("statusInfo") public String getLegacyStatusInfo() { return null; }
+    public void setLegacyStatusInfo(String v) { legacy.put("statusInfo", v); }
+    @DynamoDbAttribute("statusData") public String getLegacyStatusData() { return null; }
+    public void setLegacyStatusData(String v) { legacy.put("statusData", v); }
+    @DynamoDbAttribute("result") public String getLegacyResult() { return null; }
+    public void setLegacyResult(String v) { legacy.put("result", v); }
+    @DynamoDbAttribute("startedAt") public Instant getLegacyStartedAt() { return null; }
+    public void setLegacyStartedAt(Instant v) { legacy.put("startedAt", v); }
+    @DynamoDbAttribute("terminatedAt") public Instant getLegacyTerminatedAt() { return null; }
+    public void setLegacyTerminatedAt(Instant v) { legacy.put("terminatedAt", v); }
+    @DynamoDbAttribute("startsAt") public Instant getLegacyStartsAt() { return null; }
+    public void setLegacyStartsAt(Instant v) { legacy.put("startsAt", v); }
+    @DynamoDbAttribute("startupCommand") public String getLegacyStartupCommand() { return null; }
+    public void setLegacyStartupCommand(String v) { legacy.put("startupCommand", v); }
+    @DynamoDbAttribute("batchTimeoutSeconds") public Long getLegacyBatchTimeoutSeconds() { return null; }
+    public void setLegacyBatchTimeoutSeconds(Long v) { legacy.put("batchTimeoutSeconds", v); }
+    @DynamoDbAttribute("dependencies") public List<String> getLegacyDependencies() { return null; }
+    public void setLegacyDependencies(List<String> v) { legacy.put("dependencies", v); }
+    @DynamoDbAttribute("priority") public Integer getLegacyPriority() { return null; }
+    public void setLegacyPriority(Integer v) { legacy.put("priority", v); }
+    @DynamoDbAttribute("callbackUrl") public String getLegacyCallbackUrl() { return null; }
+    public void setLegacyCallbackUrl(String v) { legacy.put("callbackUrl", v); }
+    @DynamoDbAttribute("clusterMode") public String getLegacyClusterMode() { return null; }
+    public void setLegacyClusterMode(String v) { legacy.put("clusterMode", v); }
+    @DynamoDbAttribute("clusterSize") public Integer getLegacyClusterSize() { return null; }
+    public void setLegacyClusterSize(Integer v) { legacy.put("clusterSize", v); }
+    @DynamoDbAttribute("environment") public Map<String, String> getLegacyEnvironment() { return null; }
+    public void setLegacyEnvironment(Map<String, String> v) { legacy.put("environment", v); }
+    @DynamoDbAttribute("folderMounts") public String getLegacyFolderMounts() { return null; }
+    public void setLegacyFolderMounts(String v) { legacy.put("folderMounts", v); }
+    @DynamoDbAttribute("mounts") public List<String> getLegacyMounts() { return null; }
+    public void setLegacyMounts(List<String> v) { legacy.put("mounts", v); }
+    @DynamoDbAttribute("tags") public List<String> getLegacyTags() { return null; }
+    public void setLegacyTags(List<String> v) { legacy.put("tags", v); }
 }

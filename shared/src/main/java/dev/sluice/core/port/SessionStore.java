@@ -49,6 +49,11 @@ public interface SessionStore {
     /** The PENDING sessions of a resource group in scheduling order: higher priority first, then oldest. */
     List<Session> pendingIn(String resourceGroup);
 
+    /** Whether any session of the group is PENDING (as the pending queue shows it now; a store may answer from one key). */
+    default boolean anyPendingIn(String resourceGroup) {
+        return !pendingIn(resourceGroup).isEmpty();
+    }
+
     /**
      * Applies one change, all of it or nothing: the session is written only if it is still in the change's expected
      * status at its expected sequence, and each reservation or release on an agent only under its condition. This is

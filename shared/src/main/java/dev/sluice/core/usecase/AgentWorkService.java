@@ -20,6 +20,7 @@ import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.protocol.AgentReports;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,18 +70,33 @@ public final class AgentWorkService {
     }
 
     /** What an agent is told in answer to a heartbeat. */
-    public record HeartbeatReply(Agent agent, List<CreationConfig> assignments, List<Stop> terminate, Duration interval) {
+    public record HeartbeatReply(Agent agent, List<CreationConfig> assignments, List<Stop> terminate, Duration interval,
+                                 List<AgentReports.Result> reportResults) {
     }
 
     /** A session the agent must stop, and why. */
     public record Stop(String sessionId, String reason) {
     }
 
+    /**
+     * Records the heartbeat, applies the step reports it carries ({@link AgentReports}) each through the same path as
+     * {@link #report} and answers one result per report (a refused report fails only itself), then hands out work as
+     * it stands after them. A heartbeat refused as a whole (its group does not exist) applies no report.
+     */
     public HeartbeatReply heartbeat(String agentId, Map<String, Object> body) {
-        Heartbeat hb = Heartbeat.parse(agentId, body);
+        Map<String, Object> fields = new LinkedHashMap<>(body == null ? Map.of() : body);
+        List<Object> reports;
+        try {
+            reports = AgentReports.reportsOf(fields);
+        } catch (AgentReports.Malformed m) {
+            throw DomainException.invalidBecause(m.field(), m.getMessage());
+        }
+        fields.remove(AgentReports.REPORTS);
+        Heartbeat hb = Heartbeat.parse(agentId, fields);
         Instant now = clock.instant();
         requireGroup(hb.resourceGroup(), now);
         AgentStore.HeartbeatRecorded recorded = agents.recordHeartbeat(hb, now);
+        List<AgentReports.Result> results = applyReports(agentId, reports);
         Optional<Agent> before = recorded.before();
         Agent after = recorded.after();
         if (before.isEmpty()) {
@@ -111,7 +127,59 @@ public final class AgentWorkService {
                 terminate.add(new Stop(r.sessionId(), "not-assigned"));
             }
         }
-        return new HeartbeatReply(after, assignments, terminate, heartbeatInterval);
+        return new HeartbeatReply(after, assignments, terminate, heartbeatInterval, results);
+    }
+
+    /**
+     * Each report in order, each on its own: its result says whether it was written, already so, refused (with the
+     * session's status), not a session of this agent, malformed, or to be sent again. The reports of one session
+     * follow each other, so the session one report leaves is where the next starts (no second read).
+     */
+    List<AgentReports.Result> applyReports(String agentId, List<Object> reports) {
+        List<AgentReports.Result> results = new ArrayList<>();
+        Map<String, Session> known = new java.util.HashMap<>();
+        for (Object raw : reports) {
+            AgentReports.Report r;
+            try {
+                r = AgentReports.Report.fromWire(raw);
+            } catch (AgentReports.Malformed m) {
+                Object id = raw instanceof Map<?, ?> map ? map.get(AgentReports.SESSION_ID) : null;
+                Object seq = raw instanceof Map<?, ?> map ? map.get(AgentReports.SEQ) : null;
+                results.add(new AgentReports.Result(id == null ? "" : String.valueOf(id), seq instanceof Number n ? n.longValue() : 0,
+                        AgentReports.Outcome.INVALID, Optional.empty(), Optional.of(m.getMessage())));
+                continue;
+            }
+            AgentReports.Outcome outcome;
+            Optional<String> status = Optional.empty();
+            Optional<String> message = Optional.empty();
+            try {
+                Applied a = apply(agentId, r.sessionId(), r.step(), r.logs(), Optional.ofNullable(known.get(r.sessionId())));
+                known.put(r.sessionId(), a.session());
+                outcome = a.written() ? AgentReports.Outcome.APPLIED : AgentReports.Outcome.UNCHANGED;
+                status = Optional.of(a.session().status().name());
+            } catch (RefusedReport refused) {
+                known.remove(r.sessionId());
+                outcome = AgentReports.Outcome.REFUSED;
+                status = Optional.of(refused.current.name());
+                message = Optional.of(refused.getMessage());
+            } catch (DomainException e) {
+                known.remove(r.sessionId());
+                message = Optional.of(e.getMessage());
+                outcome = switch (e.code()) {
+                    case NOT_FOUND -> AgentReports.Outcome.NOT_FOUND;
+                    case INVALID_FIELD, MALFORMED_REQUEST, PAYLOAD_TOO_LARGE -> AgentReports.Outcome.INVALID;
+                    default -> AgentReports.Outcome.RETRY;
+                };
+            } catch (RuntimeException e) {
+                // A store or bus error: this report is not applied (or not known to be); the agent sends it again,
+                // and a report applied already is then answered unchanged.
+                known.remove(r.sessionId());
+                outcome = AgentReports.Outcome.RETRY;
+                message = Optional.of("The report could not be applied this time (" + e.getClass().getSimpleName() + "); send it again.");
+            }
+            results.add(new AgentReports.Result(r.sessionId(), r.seq(), outcome, status, message));
+        }
+        return results;
     }
 
     /** An agent joins only a group that exists: it would otherwise be ALIVE where no session is ever scheduled. */
@@ -133,17 +201,54 @@ public final class AgentWorkService {
      * forbids is a conflict naming the session's status. Sessions on other agents are not found.
      */
     public Session report(String agentId, String sessionId, Map<String, Object> body) {
+        try {
+            return apply(agentId, sessionId, body, Optional.empty(), Optional.empty()).session();
+        } catch (RefusedReport r) {
+            throw r.asConflict();
+        }
+    }
+
+    /** The session after a report, and whether the report wrote it. */
+    private record Applied(Session session, boolean written) {
+    }
+
+    /** A report the transition map forbids; to the status endpoint a 409 on the status field, naming the session's status. */
+    private static final class RefusedReport extends RuntimeException {
+        private final SessionStatus current;
+
+        RefusedReport(SessionStatus reported, SessionStatus current) {
+            super("status " + reported + " cannot follow the session's current status, " + current + "; follow the control plane.",
+                    null, false, false);
+            this.current = current;
+        }
+
+        DomainException asConflict() {
+            return new DomainException(ErrorCode.CONFLICT, "status", getMessage());
+        }
+    }
+
+    /**
+     * The one path of a report, from the status endpoint or a heartbeat: read the session (unless {@code known}, what
+     * the previous report of the same heartbeat left), decide, write conditionally, publish. With {@code output} (the
+     * end's last output, from a heartbeat) the output is stored before the end is written, as the agent's separate
+     * upload did.
+     */
+    private Applied apply(String agentId, String sessionId, Map<String, Object> body, Optional<String> output, Optional<Session> known) {
         KernelReport report = KernelReport.parse(body);
+        boolean logsStored = false;
         for (int attempt = 0; attempt < 5; attempt++) {
-            Session current = hosted(agentId, sessionId);
+            Session current = attempt == 0 && known.isPresent() ? known.get() : hosted(agentId, sessionId);
             KernelReports.Decision decision = KernelReports.decide(current, agentId, kernelIndex(current, agentId), report,
                     clock.instant());
-            if (decision instanceof KernelReports.Decision.Unchanged u) {
-                return u.session();
-            }
             if (decision instanceof KernelReports.Decision.Refused r) {
-                throw new DomainException(ErrorCode.CONFLICT, "status", "status " + report.status() + " cannot follow the session's current status, " + r.current()
-                        + "; follow the control plane.");
+                throw new RefusedReport(report.status(), r.current());
+            }
+            if (output.isPresent() && !logsStored) {
+                logs.put(sessionId, tail(output.get()));
+                logsStored = true;
+            }
+            if (decision instanceof KernelReports.Decision.Unchanged u) {
+                return new Applied(u.session(), false);
             }
             KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
             SaveOutcome saved = sessions.apply(apply.releaseSlots()
@@ -151,10 +256,23 @@ public final class AgentWorkService {
                     : SessionChange.update(apply.next(), current.status(), current.sequence()));
             if (saved instanceof SaveOutcome.Saved s) {
                 events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
-                return s.session();
+                return new Applied(s.session(), true);
             }
         }
         throw new DomainException(ErrorCode.CONFLICT, null, "The session kept changing while the report was applied; retry.");
+    }
+
+    /** At most the last {@link #MAX_LOG_BYTES} bytes of {@code text}, cut at a character (the agent sends no more than that). */
+    static String tail(String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_LOG_BYTES) {
+            return text;
+        }
+        int from = bytes.length - MAX_LOG_BYTES;
+        while (from < bytes.length && (bytes[from] & 0xC0) == 0x80) {
+            from++;
+        }
+        return new String(bytes, from, bytes.length - from, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Keeps the last lines of a session's output (at most 64 KiB: the tail is kept). */

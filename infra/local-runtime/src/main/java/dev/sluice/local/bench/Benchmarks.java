@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -40,6 +41,12 @@ public final class Benchmarks {
                 PlacementThroughput.Report placement = PlacementThroughput.run(dev.sluice.adapters.ControlPlane.fromEnvironment(env), env,
                         c == null || c.isBlank() ? dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY : Integer.parseInt(c.strip()), 5);
                 write(root, "placement-throughput", "Scheduling: placement throughput of the plan applier (issue #15)", placement.markdown());
+            }
+            if (only.contains("session-life")) {
+                // Only the counted session lives of the scheduling benchmark, printed (docs/benchmarks.md is not written).
+                Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
+                System.out.println(SessionLife.markdown(SessionLife.run(root, runtime, stack, dev.sluice.adapters.ControlPlane.fromEnvironment(env),
+                        "bench-" + java.util.UUID.randomUUID().toString().substring(0, 6) + "-life-agent")));
             }
             if (only.isEmpty() || only.contains("agents")) {
                 AgentBenchmark.Report agents = AgentBenchmark.run(root, runtime, stack);

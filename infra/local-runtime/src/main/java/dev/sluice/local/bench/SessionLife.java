@@ -45,13 +45,20 @@ final class SessionLife {
     static final double REST_API_REQUEST = 3.50e-6;
     static final double EVENT = 1.00e-6;
     static final double SQS_REQUEST = 0.40e-6;
+    /** S3 Standard: PUT, COPY, POST, LIST requests $0.005 per 1,000; GET, SELECT and the others $0.0004 per 1,000; DELETE free. */
+    static final double S3_WRITE_REQUEST = 5.0e-6;
+    static final double S3_READ_REQUEST = 0.4e-6;
+    private static final List<String> S3_WRITES = List.of("PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2",
+            "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "ListMultipartUploads", "ListParts");
+    /** Services this estimate prices; a request to any other is named in the table as unpriced. */
+    private static final List<String> PRICED = List.of("DynamoDb", "EventBridge", "S3", "Sqs");
 
     private SessionLife() {
     }
 
     /** What one life, or the per-agent side during it, cost. */
     record Counts(Map<String, Integer> invocations, double lambdaGbSeconds, int apiRequests, Map<String, Long> awsRequests,
-                  double writeUnits, double readUnits, long events, long sqsMessages) {
+                  double writeUnits, double readUnits, long events, long sqsMessages, Map<String, Where> byInvocation) {
         int lambdaInvocations() {
             return invocations.values().stream().mapToInt(Integer::intValue).sum();
         }
@@ -60,11 +67,36 @@ final class SessionLife {
             return awsRequests.entrySet().stream().filter(e -> e.getKey().startsWith(service + " ")).mapToLong(Map.Entry::getValue).sum();
         }
 
+        long s3Writes() {
+            return awsRequests.entrySet().stream().filter(e -> e.getKey().startsWith("S3 ") && S3_WRITES.contains(e.getKey().substring(3)))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
+        /** Every S3 request but the writes, and DELETE (free). */
+        long s3Reads() {
+            return awsRequests.entrySet().stream().filter(e -> e.getKey().startsWith("S3 ") && !S3_WRITES.contains(e.getKey().substring(3))
+                    && !e.getKey().startsWith("S3 Delete")).mapToLong(Map.Entry::getValue).sum();
+        }
+
+        double s3Dollars() {
+            return s3Writes() * S3_WRITE_REQUEST + s3Reads() * S3_READ_REQUEST;
+        }
+
         double dollars() {
             return writeUnits * DDB_WRITE_UNIT + readUnits * DDB_READ_UNIT + lambdaInvocations() * LAMBDA_REQUEST
                     + lambdaGbSeconds * LAMBDA_GB_SECOND + apiRequests * REST_API_REQUEST + events * EVENT
-                    + sqsMessages * 3 * SQS_REQUEST;
+                    + sqsMessages * 3 * SQS_REQUEST + s3Dollars();
         }
+    }
+
+    /** What one invocation label made: billed milliseconds, DynamoDB requests and units, events, other AWS requests. */
+    static final class Where {
+        long billedMs;
+        long ddbRequests;
+        double writeUnits;
+        double readUnits;
+        long events;
+        long otherRequests;
     }
 
     /** Each life's counts, the per-agent side of the same windows, and the session item at the end of the first life. */
@@ -181,20 +213,26 @@ final class SessionLife {
         double apigw = c.apiRequests() * REST_API_REQUEST;
         double events = c.events() * EVENT;
         double sqs = c.sqsMessages() * 3 * SQS_REQUEST;
+        double s3 = c.s3Dollars();
         double total = c.dollars();
         long itemBytes = itemBytes(r.endItem());
         String invocations = c.invocations().entrySet().stream().map(e -> e.getValue() + " " + e.getKey().replaceAll("^sluice-", ""))
                 .collect(java.util.stream.Collectors.joining(", "));
         String ddbRequests = c.awsRequests().entrySet().stream().filter(e -> e.getKey().startsWith("DynamoDb "))
                 .map(e -> e.getValue() + " " + e.getKey().substring(9)).collect(java.util.stream.Collectors.joining(", "));
-        String others = c.awsRequests().entrySet().stream().filter(e -> !e.getKey().startsWith("DynamoDb "))
+        String s3Requests = c.awsRequests().entrySet().stream().filter(e -> e.getKey().startsWith("S3 "))
+                .map(e -> e.getValue() + " " + e.getKey().substring(3)).collect(java.util.stream.Collectors.joining(", "));
+        String unpriced = c.awsRequests().entrySet().stream().filter(e -> PRICED.stream().noneMatch(p -> e.getKey().startsWith(p + " ")))
                 .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", "));
+        String reportHeartbeats = c.invocations().entrySet().stream().filter(e -> e.getKey().contains(dev.sluice.local.FunctionHost.WITH_REPORTS))
+                .map(e -> String.valueOf(e.getValue())).findFirst().orElse("0");
         return String.join("\n",
                 String.format("| one whole session life, counted (the median of %d lives by cost; each life: %s) | count | $ per million lives |",
                         r.lives().size(), r.lives().stream().map(l -> String.format("$%.2f", l.dollars() * 1e6))
                                 .collect(java.util.stream.Collectors.joining(", "))),
                 "|---|---|---|",
-                String.format("| API Gateway (REST) requests: the create, and the agent's reports and log upload | %d | %.2f |", c.apiRequests(), apigw * 1e6),
+                String.format("| API Gateway (REST) requests: the create, the agent's heartbeats that carried the session's reports (%s; "
+                        + "brought forward for them, so counted here whole) and any output upload | %d | %.2f |", reportHeartbeats, c.apiRequests(), apigw * 1e6),
                 String.format("| Lambda invocations (%s) and their billed duration at %.0f MB | %d, %.3f GB-s | %.2f |", invocations, MEMORY_GB * 1024,
                         c.lambdaInvocations(), c.lambdaGbSeconds(), lambda * 1e6),
                 String.format("| DynamoDB requests (%s) and the capacity they consumed, as the emulator reports it | %d requests, %.1f write + %.1f read units | %.2f |",
@@ -202,17 +240,29 @@ final class SessionLife {
                 String.format("| EventBridge events published (PutEvents entries) | %d | %.2f |", c.events(), events * 1e6),
                 String.format("| SQS messages (sent by a function or delivered to one; priced as 3 requests each: send, receive, delete) | %d | %.2f |",
                         c.sqsMessages(), sqs * 1e6),
-                String.format("| other AWS requests | %s | |", others.isEmpty() ? "none" : others),
+                String.format("| S3 requests (%s; PUT/COPY/POST/LIST at $5 and GET at $0.40 per million) | %d | %.2f |",
+                        s3Requests.isEmpty() ? "none" : s3Requests, c.requests("S3"), s3 * 1e6),
+                String.format("| AWS requests to services not priced here | %s | |", unpriced.isEmpty() ? "none" : unpriced),
                 String.format("| **total, every AWS service counted** — goal at most $15 per million lives | | **%.2f** |", total * 1e6),
                 "",
-                biggest(c, apigw, lambda, ddb, events, sqs, total),
+                "| where the median life's costs arise, by invocation | invocations | billed ms | DynamoDB requests | write units | read units | events | other AWS requests |",
+                "|---|---|---|---|---|---|---|---|",
+                c.byInvocation().entrySet().stream().map(e -> String.format("| %s | %d | %d | %d | %.1f | %.1f | %d | %d |",
+                        e.getKey().replaceAll("^sluice-", ""), c.invocations().getOrDefault(e.getKey(), 0), e.getValue().billedMs,
+                        e.getValue().ddbRequests, e.getValue().writeUnits, e.getValue().readUnits, e.getValue().events,
+                        e.getValue().otherRequests)).collect(java.util.stream.Collectors.joining("\n")),
+                "",
+                biggest(c, apigw, lambda, ddb, events, sqs, s3, total),
                 "",
                 String.format("The life: a batch session (`echo`) created through the API Gateway, placed by the nudge the PENDING event triggers, "
-                                + "run by the real agent process (process runtime) which reports its steps (the status requests counted above) and "
-                                + "uploads its log through the agent API, and the nudge its end triggers; %.1f s each (%s), 4 s of it waiting "
-                                + "after the end for what follows it. Counted per Lambda invocation by the local runtime and per AWS request by "
-                                + "an SDK interceptor on every client in the JVM, attributed to the invocation that made it. Not per session, "
-                                + "so counted apart in the same windows: %d heartbeats and periodic functions (%s), %d DynamoDB requests "
+                                + "run by the real agent process (process runtime) which carries its steps, and with the end its output, in "
+                                + "its heartbeat (brought forward to 1 s after the first step queued, `report.coalesce`), and whatever its end "
+                                + "triggers; %.1f s each (%s), 4 s of it waiting after the end for what follows it. Counted per Lambda invocation "
+                                + "by the local runtime and per AWS request by an SDK interceptor on every client in the JVM, attributed to the "
+                                + "invocation that made it. A heartbeat that carries the session's reports is counted for the life whole (its "
+                                + "request, invocation, duration and every AWS request it made), although the agent would have sent a heartbeat "
+                                + "anyway: the reports bring it forward and the regular schedule restarts from it. Not per session, so counted "
+                                + "apart in the same windows: %d heartbeats without reports and periodic functions (%s), %d DynamoDB requests "
                                 + "(the agent section prices an agent's heartbeats per month). Lambda durations are this machine's warm "
                                 + "handler times; requests to the emulator's Cognito keys are not made per life (the keys are cached).",
                         median(r.seconds()), r.seconds().stream().map(x -> String.format("%.1f", x)).collect(java.util.stream.Collectors.joining(", ")),
@@ -225,34 +275,37 @@ final class SessionLife {
                         itemBytes, (itemBytes + 1023) / 1024),
                 "",
                 "Prices: on-demand list prices for us-east-1 from the AWS pricing pages (aws.amazon.com/dynamodb/pricing/on-demand, "
-                        + "/lambda/pricing, /api-gateway/pricing, /eventbridge/pricing, /sqs/pricing), as of 2026-12-03 (not fetched by "
-                        + "the benchmark): DynamoDB $0.625 per million write and $0.125 per million read request units; Lambda $0.20 per "
-                        + "million requests and $0.0000166667 per GB-second (x86); API Gateway REST $3.50 per million requests (first 333 "
-                        + "million a month); EventBridge $1.00 per million custom events; SQS $0.40 per million requests. Free tiers are "
-                        + "left out. CloudWatch Logs ingestion of the functions' log lines ($0.50 per GB) is not counted.");
+                        + "/lambda/pricing, /api-gateway/pricing, /eventbridge/pricing, /sqs/pricing, /s3/pricing), as of 2026-12-03 (not "
+                        + "fetched by the benchmark): DynamoDB $0.625 per million write and $0.125 per million read request units; Lambda "
+                        + "$0.20 per million requests and $0.0000166667 per GB-second (x86); API Gateway REST $3.50 per million requests "
+                        + "(first 333 million a month); EventBridge $1.00 per million custom events; SQS $0.40 per million requests; S3 "
+                        + "Standard $0.005 per 1,000 PUT, COPY, POST and LIST requests and $0.0004 per 1,000 GET requests. Free tiers are "
+                        + "left out. Not counted: CloudWatch Logs ingestion of the functions' log lines ($0.50 per GB), and S3 storage "
+                        + "of the output ($0.023 per GB-month: a 64 KiB tail kept a month is $1.40 per million lives).");
     }
 
-    /** Which service costs most, and what the goal would take (computed from the counts). */
-    private static String biggest(Counts c, double apigw, double lambda, double ddb, double events, double sqs, double total) {
+    /** Which service costs most, what remains to the goal, and what would close it (computed from the counts). */
+    private static String biggest(Counts c, double apigw, double lambda, double ddb, double events, double sqs, double s3, double total) {
         Map<String, Double> parts = new LinkedHashMap<>();
         parts.put("API Gateway", apigw);
         parts.put("Lambda", lambda);
         parts.put("DynamoDB", ddb);
         parts.put("EventBridge", events);
         parts.put("SQS", sqs);
-        Map.Entry<String, Double> top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
-        String verdict = total * 1e6 <= 15 ? "The goal is met." : String.format("The goal is missed by $%.2f.", total * 1e6 - 15);
+        parts.put("S3", s3);
+        String shares = parts.entrySet().stream().filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format("%s $%.2f (%.0f%%)", e.getKey(), e.getValue() * 1e6, 100 * e.getValue() / total))
+                .collect(java.util.stream.Collectors.joining(", "));
+        if (total * 1e6 <= 15) {
+            return String.format("The goal is met: $%.2f. By service: %s.", total * 1e6, shares);
+        }
         // An HTTP API costs $1.00 per million requests (us-east-1) against the REST API's $3.50.
-        double httpApi = c.apiRequests() * 1.00e-6;
-        int reports = Math.max(0, c.apiRequests() - 1);
-        return String.format("%s The biggest cost is %s: $%.2f of the $%.2f (%.0f%%). The REST API alone costs $%.2f per million lives for its "
-                        + "%d requests (%d of them the agent's reports and log upload), so no saving elsewhere reaches $15 while each "
-                        + "step of a life is its own REST request. What it would take: the same requests on an HTTP API ($1.00 per "
-                        + "million) cost $%.2f (a total of $%.2f); or the agent's step reports folded into the heartbeat it sends anyway "
-                        + "(it already lists the sessions it runs), which leaves the create as the life's one API request ($3.50) and "
-                        + "removes %d Lambda invocations; then DynamoDB, at %.1f write units a life, is the next cost to cut.",
-                verdict, top.getKey(), top.getValue() * 1e6, total * 1e6, 100 * top.getValue() / total, apigw * 1e6, c.apiRequests(), reports,
-                httpApi * 1e6, (total - apigw + httpApi) * 1e6, reports, c.writeUnits());
+        double httpApiSaving = c.apiRequests() * (REST_API_REQUEST - 1.00e-6);
+        return String.format("The goal is missed by $%.2f (%.0f%% over). By service: %s. What would close it, each computed from "
+                        + "these counts: the same %d requests on an HTTP API ($1.00 per million) save $%.2f; every DynamoDB write unit "
+                        + "saved is $0.625, every Lambda GB-second $16.67, every event $1.00.",
+                total * 1e6 - 15, 100 * (total * 1e6 - 15) / 15, shares, c.apiRequests(), httpApiSaving * 1e6);
     }
 
     private static double median(List<Double> values) {
@@ -267,6 +320,7 @@ final class SessionLife {
     }
 
     private static Counts counts(Invocations inv, Map<AwsTally.Key, AwsTally.Counts> aws, java.util.function.Predicate<String> mine) {
+        Map<String, Where> where = new java.util.TreeMap<>();
         Map<String, Integer> invocations = new LinkedHashMap<>();
         long ms = 0;
         long sqs = 0;
@@ -275,6 +329,7 @@ final class SessionLife {
             if (mine.test(e.getKey())) {
                 invocations.merge(e.getKey(), e.getValue().intValue(), Integer::sum);
                 ms += inv.billedMs.getOrDefault(e.getKey(), new LongAdder()).sum();
+                where.computeIfAbsent(e.getKey(), k -> new Where()).billedMs += inv.billedMs.getOrDefault(e.getKey(), new LongAdder()).sum();
                 sqs += inv.sqsRecords.getOrDefault(e.getKey(), new LongAdder()).sum();
                 apiRequests += inv.apiRequests.getOrDefault(e.getKey(), new LongAdder()).intValue();
             }
@@ -291,6 +346,16 @@ final class SessionLife {
             requests.merge(k.service() + " " + k.operation(), e.getValue().requests(), Long::sum);
             write += e.getValue().writeUnits();
             read += e.getValue().readUnits();
+            Where w = where.computeIfAbsent(k.invocation(), x -> new Where());
+            if (k.service().equals("DynamoDb")) {
+                w.ddbRequests += e.getValue().requests();
+                w.writeUnits += e.getValue().writeUnits();
+                w.readUnits += e.getValue().readUnits();
+            } else if (k.operation().equals("PutEvents")) {
+                w.events += e.getValue().entries();
+            } else {
+                w.otherRequests += e.getValue().requests();
+            }
             if (k.operation().equals("PutEvents")) {
                 events += e.getValue().entries();
             }
@@ -298,7 +363,7 @@ final class SessionLife {
                 sqs += e.getValue().entries();
             }
         }
-        return new Counts(invocations, ms / 1000.0 * MEMORY_GB, apiRequests, requests, write, read, events, sqs);
+        return new Counts(invocations, ms / 1000.0 * MEMORY_GB, apiRequests, requests, write, read, events, sqs, where);
     }
 
     /**

@@ -1,0 +1,69 @@
+package dev.sluice.adapters.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
+import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/** The session item: short names, nothing derivable or empty stored, the same session read back, old items still read. */
+class SessionItemTest {
+    private static final Instant T = Instant.parse("2026-12-03T10:00:00.123456Z");
+
+    private static Session ranSession(Map<String, Object> extra) {
+        Map<String, Object> body = new HashMap<>(Map.of("image", "python:3.12", "type", "batch", "startup_command", "echo hi",
+                "resource_group", "g1", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)));
+        body.putAll(extra);
+        Session s = Session.enqueue("s-1", "user-1", SessionSpec.parse(body, T), "g1", T);
+        s = s.placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), false)))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T.plusSeconds(1));
+        s = s.transitionTo(SessionStatus.PREPARING, "preparing", Map.of("agent_id", "i-1"), T.plusSeconds(2));
+        return s.transitionTo(SessionStatus.RUNNING, "running", Map.of("agent_id", "i-1", "container_id", "4242"), T.plusSeconds(3));
+    }
+
+    @Test
+    void aSessionIsReadBackAsWrittenWithShortNamesAndNothingEmptyOrDerivable() {
+        for (Map<String, Object> extra : List.of(Map.<String, Object>of(), Map.<String, Object>of("environment", Map.of("A", "1"),
+                "tags", List.of("x"), "priority", 50, "name", "n1", "batch_timeout", "10m"))) {
+            Session s = ranSession(extra);
+            Map<String, AttributeValue> item = SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true);
+            assertThat(SessionItem.SCHEMA.mapToItem(item).toSession()).isEqualTo(s);
+            assertThat(item).doesNotContainKeys("createdAt", "agentId", "occupiedSlots", "statusHistory", "type", "image",
+                    "requestedSlots", "kernels", "statusInfo", "statusData", "result");
+            if (extra.isEmpty()) {
+                assertThat(item).doesNotContainKeys("env", "tg", "dp", "mn", "fm", "pr", "cm", "cs", "cb");
+            }
+            assertThat(item.get("h").l()).extracting(AttributeValue::s).startsWith("PENDING 2026-12-03T10:00:00.123456Z");
+        }
+    }
+
+    @Test
+    void anItemWrittenWithTheLongNamesIsStillRead() {
+        Session s = ranSession(Map.of("environment", Map.of("A", "1"), "priority", 50));
+        Map<String, AttributeValue> item = new HashMap<>(SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true));
+        Map<String, String> renames = Map.ofEntries(Map.entry("ty", "type"), Map.entry("im", "image"), Map.entry("rs", "requestedSlots"),
+                Map.entry("k", "kernels"), Map.entry("si", "statusInfo"), Map.entry("sd", "statusData"), Map.entry("r", "result"),
+                Map.entry("t1", "startedAt"), Map.entry("cmd", "startupCommand"), Map.entry("pr", "priority"), Map.entry("env", "environment"));
+        renames.forEach((now, before) -> item.put(before, item.remove(now)));
+        List<AttributeValue> history = item.remove("h").l().stream().map(h -> {
+            String[] p = h.s().split(" ");
+            return AttributeValue.fromM(Map.of("status", AttributeValue.fromS(p[0]), "at", AttributeValue.fromS(p[1])));
+        }).toList();
+        item.put("statusHistory", AttributeValue.fromL(history));
+        item.put("clusterMode", AttributeValue.fromS("single-node"));
+        item.put("clusterSize", AttributeValue.fromN("1"));
+        item.put("createdAt", AttributeValue.fromS(T.toString()));
+        assertThat(SessionItem.SCHEMA.mapToItem(item).toSession()).isEqualTo(s);
+        assertThat(SessionItem.SCHEMA.itemToMap(SessionItem.from(SessionItem.SCHEMA.mapToItem(item).toSession()), true))
+                .as("its next write (the store writes what it read, changed) has the short names only").doesNotContainKeys("statusHistory", "type", "priority", "environment")
+                .containsKeys("h", "ty", "pr", "env");
+    }
+}
