@@ -63,7 +63,9 @@ public final class BaselinePlanner {
             int size = s.spec().clusterSize();
             int kernels = 1;
             if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE) {
-                request = ResourceSlots.microTimes(request, size);
+                if (size != 1) {
+                    request = ResourceSlots.microTimes(request, size);
+                }
             } else {
                 kernels = size;
             }
