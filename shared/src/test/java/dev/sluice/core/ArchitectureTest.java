@@ -121,4 +121,88 @@ class ArchitectureTest {
         assertThat(CORE.stream().map(JavaClass::getSimpleName)).doesNotContain("PlacementWriter");
         assertThat(ALL.stream().map(JavaClass::getSimpleName)).doesNotContain("DynamoPlacements");
     }
+
+    /**
+     * The static fields of {@code classes} (outside {@code allowed}) whose value {@code matches}, as
+     * {@code SimpleName.FIELD}. Reading a field initialises its class, so only fields of the types {@code types} are read.
+     */
+    static java.util.List<String> staticFieldsHolding(JavaClasses classes, java.util.Set<Class<?>> types,
+                                                      java.util.function.Predicate<Object> matches, java.util.Set<Class<?>> allowed) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        for (JavaClass c : classes) {
+            Class<?> type = c.reflect();
+            if (allowed.contains(type)) {
+                continue;
+            }
+            for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+                if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) || types.stream().noneMatch(t -> t.isAssignableFrom(f.getType()))) {
+                    continue;
+                }
+                try {
+                    f.setAccessible(true);
+                    if (matches.test(f.get(null))) {
+                        found.add(type.getSimpleName() + "." + f.getName());
+                    }
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static final java.util.Set<Class<?>> LISTS = java.util.Set.of(java.util.Collection.class, String[].class);
+
+    /** A collection or array that names resource slots (it holds {@code cuda.device} or {@code cpu} and {@code mem}). */
+    private static boolean namesSlots(Object value) {
+        java.util.Collection<?> c = value instanceof String[] a ? java.util.Arrays.asList(a)
+                : value instanceof java.util.Collection<?> coll ? coll : java.util.List.of();
+        return c.contains(ResourceSlots.CUDA_DEVICE) || c.contains(ResourceSlots.CPU) && c.contains(ResourceSlots.MEM);
+    }
+
+    @Test
+    void onlyResourceSlotsKeepsAListOfSlotNames() {
+        assertThat(staticFieldsHolding(ALL, LISTS, ArchitectureTest::namesSlots, java.util.Set.of(ResourceSlots.class)))
+                .as("slot names are listed once, in ResourceSlots.KNOWN (issue #15)").isEmpty();
+        assertThat(ALL.stream().map(JavaClass::getSimpleName)).as("the planner's fixed-point form is ResourceSlots'").doesNotContain("SlotVector");
+    }
+
+    @Test
+    void theSlotListRuleFindsTheOneListWhenNothingIsAllowed() {
+        assertThat(staticFieldsHolding(ALL, LISTS, ArchitectureTest::namesSlots, java.util.Set.of()))
+                .contains("ResourceSlots.KNOWN");
+    }
+
+    private static boolean isSessionIdPattern(Object value) {
+        return value instanceof java.util.regex.Pattern p && p.pattern().equals(dev.sluice.core.session.SessionId.PATTERN.pattern());
+    }
+
+    @Test
+    void theSessionIdPatternIsDefinedOnce() {
+        // A task id has the same shape but is another id: TaskService keeps its own pattern, named for what it checks.
+        assertThat(staticFieldsHolding(ALL, java.util.Set.of(java.util.regex.Pattern.class), ArchitectureTest::isSessionIdPattern,
+                java.util.Set.of(dev.sluice.core.session.SessionId.class)))
+                .as("session ids are checked with SessionId (issue #15)").containsExactly("TaskService.TASK_ID");
+        assertThat(staticFieldsHolding(ALL, java.util.Set.of(java.util.regex.Pattern.class), ArchitectureTest::isSessionIdPattern,
+                java.util.Set.of())).as("the rule sees the one definition when it is not allowed").contains("SessionId.PATTERN");
+    }
+
+    @Test
+    void theSessionIdRegexLiteralAppearsOnceInTheSourcesOfEveryModule() throws java.io.IOException {
+        String literal = dev.sluice.core.session.SessionId.PATTERN.pattern();
+        java.nio.file.Path root = java.nio.file.Path.of("..").toAbsolutePath().normalize();
+        java.util.List<String> holders = new java.util.ArrayList<>();
+        for (String module : java.util.List.of("shared", "functions", "agent", "cli")) {
+            java.nio.file.Path sources = root.resolve(module).resolve("src/main/java");
+            assertThat(sources).as(module + " sources").isDirectory();
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(sources)) {
+                for (java.nio.file.Path f : files.filter(x -> x.toString().endsWith(".java")).toList()) {
+                    if (java.nio.file.Files.readString(f).contains(literal)) {
+                        holders.add(f.getFileName().toString());
+                    }
+                }
+            }
+        }
+        assertThat(holders).as("files whose source holds " + literal).containsExactlyInAnyOrder("SessionId.java", "TaskService.java");
+    }
 }

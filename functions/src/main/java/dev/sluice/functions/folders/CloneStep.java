@@ -4,7 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.folders.CloneStateJson;
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.usecase.CloneState;
 import dev.sluice.core.usecase.CloneSteps;
 import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
@@ -27,25 +29,24 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         String action = String.valueOf(input.get("action"));
-        Map<String, Object> state = (Map<String, Object>) input.get("state");
         long started = System.nanoTime();
         String outcome = "ok";
         try {
             switch (action) {
                 case "prepare":
-                    return steps.prepare(state);
+                    return CloneStateJson.toJson(steps.prepare(state(input)));
                 case "copy-page":
-                    return steps.copyPage(state, context == null ? CloneSteps.DEFAULT_STEP_TIME
-                            : java.time.Duration.ofMillis(context.getRemainingTimeInMillis()));
+                    return CloneStateJson.toJson(steps.copyPage(state(input), context == null ? CloneSteps.DEFAULT_STEP_TIME
+                            : java.time.Duration.ofMillis(context.getRemainingTimeInMillis())));
                 case "continue":
-                    return steps.continueAsNew(state);
+                    CloneSteps.Continued continued = steps.continueAsNew(state(input));
+                    return Map.of("continued_as", continued.execution(), "generation", continued.generation());
                 case "finish":
-                    return steps.finish(state);
+                    return Map.of("status", "done", "objects", steps.finish(state(input)).objects());
                 case "cleanup":
-                    return steps.cleanup(state);
+                    return Map.of("status", "cleaned-up", "reason", steps.cleanup(state(input)).reason());
                 default:
                     throw new IllegalArgumentException("unknown clone step '" + action + "'");
             }
@@ -61,5 +62,13 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
             line.put("outcome", outcome);
             System.out.println(Json.write(line));
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CloneState state(Map<String, Object> input) {
+        if (!(input.get("state") instanceof Map<?, ?> state)) {
+            throw new IllegalArgumentException("clone step input has no 'state'");
+        }
+        return CloneStateJson.fromJson((Map<String, Object>) state);
     }
 }

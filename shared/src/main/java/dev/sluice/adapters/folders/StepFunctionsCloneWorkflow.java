@@ -2,7 +2,7 @@ package dev.sluice.adapters.folders;
 
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.port.CloneWorkflow;
-import java.util.Map;
+import dev.sluice.core.usecase.CloneState;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException;
 import software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException;
@@ -18,9 +18,10 @@ public final class StepFunctionsCloneWorkflow implements CloneWorkflow {
     }
 
     @Override
-    public String start(String executionName, Map<String, Object> input) {
+    public String start(String executionName, CloneState input) {
         try {
-            return sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(executionName).input(Json.write(input))).executionArn();
+            return sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(executionName)
+                    .input(Json.write(CloneStateJson.toJson(input)))).executionArn();
         } catch (ExecutionAlreadyExistsException e) {
             // Started before (a retried step or request): the one execution of that name is the one that runs.
             return executionArn(executionName);

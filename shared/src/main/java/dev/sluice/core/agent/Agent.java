@@ -27,14 +27,7 @@ public record Agent(
      * sessions hold (a GPU gone, slots declared lower) simply has nothing free.
      */
     public ResourceSlots freeSlots() {
-        java.util.Map<String, java.math.BigDecimal> free = new java.util.LinkedHashMap<>();
-        availableSlots.amounts().forEach((slot, amount) -> {
-            java.math.BigDecimal left = amount.subtract(occupiedSlots.get(slot));
-            if (left.signum() > 0) {
-                free.put(slot, left);
-            }
-        });
-        return ResourceSlots.of(free);
+        return availableSlots.freeAfter(occupiedSlots);
     }
 
     public boolean canHost(ResourceSlots request) {

@@ -3,6 +3,7 @@ package dev.sluice.core.agent;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.session.SessionId;
 import dev.sluice.core.slots.ResourceSlots;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,6 @@ public record Heartbeat(
     private static final Set<String> KNOWN = Set.of("agent_id", "resource_group", "available_slots", "architecture",
             "version", "compute_plugins", "running");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9._+-]{1,64}");
-    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
     public Heartbeat {
         computePlugins = Map.copyOf(computePlugins);
@@ -88,7 +88,7 @@ public record Heartbeat(
                 }
                 Object id = entry.get("session_id");
                 Object status = entry.get("status");
-                if (!(id instanceof String sid) || !SESSION_ID.matcher(sid).matches()) {
+                if (!(id instanceof String sid) || !SessionId.isWellFormed(sid)) {
                     throw DomainException.invalid(path + ".session_id", "must be a session id");
                 }
                 if (status != null && !(status instanceof String)) {

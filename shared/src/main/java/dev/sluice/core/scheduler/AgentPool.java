@@ -24,21 +24,17 @@ final class AgentPool {
 
         Slot(Agent agent) {
             this.id = agent.id();
-            this.available = SlotVector.of(agent.availableSlots());
-            long[] occupied = SlotVector.of(agent.occupiedSlots());
-            this.free = new long[SlotVector.SIZE];
-            for (int i = 0; i < SlotVector.SIZE; i++) {
-                free[i] = Math.max(0, available[i] - occupied[i]);
-            }
+            this.available = agent.availableSlots().microUnits();
+            this.free = ResourceSlots.microFree(available, agent.occupiedSlots().microUnits());
         }
     }
 
     private final List<Slot> live = new ArrayList<>();
     /** Live agents by free capacity (slot order, accelerators first), then id: dispersed reads it from the top, concentrated from the bottom. */
     private final java.util.TreeSet<Slot> byFree = new java.util.TreeSet<>(
-            (a, b) -> { int c = SlotVector.compare(a.free, b.free); return c != 0 ? c : a.id.compareTo(b.id); });
-    private final long[] largestTotal = new long[SlotVector.SIZE];
-    private final long[] largestFree = new long[SlotVector.SIZE];
+            (a, b) -> { int c = ResourceSlots.microCompare(a.free, b.free); return c != 0 ? c : a.id.compareTo(b.id); });
+    private final long[] largestTotal = new long[ResourceSlots.MICRO_SIZE];
+    private final long[] largestFree = new long[ResourceSlots.MICRO_SIZE];
     /** For each slot, how many live agents have each free amount: the largest stays exact in O(log n) a reservation. */
     private final List<java.util.TreeMap<Long, Integer>> freeAmounts = new ArrayList<>();
     private Optional<String> lastRoundRobin;
@@ -48,8 +44,8 @@ final class AgentPool {
         this.lastRoundRobin = lastRoundRobin;
         this.anyAgent = !agents.isEmpty();
         agents.stream().sorted(Comparator.comparing(Agent::id)).forEach(a -> {
-            long[] total = SlotVector.of(a.availableSlots());
-            for (int i = 0; i < SlotVector.SIZE; i++) {
+            long[] total = a.availableSlots().microUnits();
+            for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
                 largestTotal[i] = Math.max(largestTotal[i], total[i]);
             }
             if (a.status() == AgentStatus.ALIVE && a.schedulable()) {
@@ -57,7 +53,7 @@ final class AgentPool {
             }
         });
         byFree.addAll(live);
-        for (int i = 0; i < SlotVector.SIZE; i++) {
+        for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             java.util.TreeMap<Long, Integer> amounts = new java.util.TreeMap<>();
             for (Slot s : live) {
                 amounts.merge(s.free[i], 1, Integer::sum);
@@ -82,12 +78,12 @@ final class AgentPool {
 
     /** True when no agent of the group, live or not, could ever hold {@code request}. */
     boolean neverFits(long[] request) {
-        return !SlotVector.fits(request, largestTotal);
+        return !ResourceSlots.microFits(request, largestTotal);
     }
 
     /** True when no agent of the group has any of some slot the request needs. */
     boolean lacksSlot(long[] request) {
-        for (int i = 0; i < SlotVector.SIZE; i++) {
+        for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             if (request[i] > 0 && largestTotal[i] == 0) {
                 return true;
             }
@@ -101,7 +97,7 @@ final class AgentPool {
 
     /** The agent the strategy picks for {@code request} among those not in {@code exclude}; nothing is reserved. */
     Optional<Slot> choose(AgentSelectionStrategy strategy, long[] request, Set<String> exclude) {
-        if (!SlotVector.fits(request, largestFree)) {
+        if (!ResourceSlots.microFits(request, largestFree)) {
             return Optional.empty();
         }
         switch (strategy) {
@@ -111,7 +107,7 @@ final class AgentPool {
                 for (Slot s : byFree.descendingSet()) {
                     if (found != null) {
                         // Among equally free agents the lowest id wins; they come here in descending id order.
-                        if (SlotVector.compare(s.free, found.free) != 0) {
+                        if (ResourceSlots.microCompare(s.free, found.free) != 0) {
                             break;
                         }
                         found = exclude.contains(s.id) ? found : s;
@@ -120,14 +116,14 @@ final class AgentPool {
                     if (leadingSlotBelow(s.free, request)) {
                         break;
                     }
-                    if (!exclude.contains(s.id) && SlotVector.fits(request, s.free)) {
+                    if (!exclude.contains(s.id) && ResourceSlots.microFits(request, s.free)) {
                         found = s;
                     }
                 }
                 return Optional.ofNullable(found);
             case CONCENTRATED:
                 for (Slot s : byFree) {
-                    if (!exclude.contains(s.id) && SlotVector.fits(request, s.free)) {
+                    if (!exclude.contains(s.id) && ResourceSlots.microFits(request, s.free)) {
                         return Optional.of(s);
                     }
                 }
@@ -138,14 +134,14 @@ final class AgentPool {
         Slot best = null;
         Slot firstFitting = null;
         for (Slot s : live) {
-            if (exclude.contains(s.id) || !SlotVector.fits(request, s.free)) {
+            if (exclude.contains(s.id) || !ResourceSlots.microFits(request, s.free)) {
                 continue;
             }
             if (firstFitting == null) {
                 firstFitting = s;
             }
             if (strategy == AgentSelectionStrategy.LEGACY) {
-                best = best == null || SlotVector.compare(s.available, best.available) > 0 ? s : best;
+                best = best == null || ResourceSlots.microCompare(s.available, best.available) > 0 ? s : best;
             } else if (best == null && lastRoundRobin.map(last -> s.id.compareTo(last) > 0).orElse(true)) {
                 best = s;
                 break;
@@ -159,7 +155,7 @@ final class AgentPool {
 
     /** True when the first slot in which the two differ has less free than requested (so the agent cannot fit it). */
     private static boolean leadingSlotBelow(long[] free, long[] request) {
-        for (int i = 0; i < SlotVector.SIZE; i++) {
+        for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             if (free[i] != request[i]) {
                 return free[i] < request[i];
             }
@@ -169,7 +165,7 @@ final class AgentPool {
 
     void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
         byFree.remove(slot);
-        for (int i = 0; i < SlotVector.SIZE; i++) {
+        for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             if (request[i] != 0) {
                 java.util.TreeMap<Long, Integer> amounts = freeAmounts.get(i);
                 amounts.computeIfPresent(slot.free[i], (amount, count) -> count == 1 ? null : count - 1);

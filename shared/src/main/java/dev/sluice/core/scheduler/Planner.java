@@ -8,7 +8,6 @@ import dev.sluice.core.session.Session;
 import dev.sluice.core.slots.ResourceSlots;
 import dev.sluice.core.time.DurationText;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -104,10 +103,10 @@ public final class Planner {
                                 + " kernels fit in one placement; it will never run as asked", List.of(), List.of(), Optional.empty())));
                 continue;
             }
-            long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+            long[] perKernel = s.spec().requestedSlots().microUnits();
             Optional<SchedulingPlan.Placement> placement = place(s, perKernel, pool, strategy);
             if (placement.isEmpty()) {
-                long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? SlotVector.times(perKernel, s.spec().clusterSize()) : perKernel;
+                long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? ResourceSlots.microTimes(perKernel, s.spec().clusterSize()) : perKernel;
                 // Same request, same pool verdict: explain it once per distinct request in a pass.
                 PendingExplanation why = waits.computeIfAbsent(new Request(needed),
                         k -> capacityWait(needed, pool, Predicates.ALL_PASSED));
@@ -190,7 +189,7 @@ public final class Planner {
         String best = null;
         BigDecimal bestShare = null;
         for (String owner : byOwner.keySet()) {
-            BigDecimal share = dominantShare(owners.getOrDefault(owner, Usage.NONE).occupied(), capacity);
+            BigDecimal share = owners.getOrDefault(owner, Usage.NONE).occupied().dominantShareOf(capacity);
             if (bestShare == null || share.compareTo(bestShare) < 0) {
                 best = owner;
                 bestShare = share;
@@ -207,25 +206,14 @@ public final class Planner {
         return next;
     }
 
-    static BigDecimal dominantShare(ResourceSlots used, ResourceSlots capacity) {
-        BigDecimal max = BigDecimal.ZERO;
-        for (Map.Entry<String, BigDecimal> e : used.amounts().entrySet()) {
-            BigDecimal cap = capacity.get(e.getKey());
-            if (cap.signum() > 0) {
-                max = max.max(e.getValue().divide(cap, 9, RoundingMode.HALF_UP));
-            }
-        }
-        return max;
-    }
-
     /** Reserves all kernels of the session or none (gang): one agent for single-node, distinct agents for multi-node. */
     private static Optional<SchedulingPlan.Placement> place(Session s, long[] perKernel, AgentPool pool, AgentSelectionStrategy strategy) {
         int size = s.spec().clusterSize();
         if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE || size == 1) {
-            long[] total = SlotVector.times(perKernel, size);
+            long[] total = ResourceSlots.microTimes(perKernel, size);
             return pool.choose(strategy, total, Set.of()).map(agent -> {
                 pool.reserve(agent, total, strategy);
-                return new SchedulingPlan.Placement(s, List.of(new SchedulingPlan.Kernel(agent.id, SlotVector.toSlots(total))));
+                return new SchedulingPlan.Placement(s, List.of(new SchedulingPlan.Kernel(agent.id, ResourceSlots.fromMicroUnits(total))));
             });
         }
         List<AgentPool.Slot> chosen = new ArrayList<>();
@@ -239,7 +227,7 @@ public final class Planner {
             taken.add(agent.get().id);
         }
         List<SchedulingPlan.Kernel> kernels = new ArrayList<>();
-        ResourceSlots slots = SlotVector.toSlots(perKernel);
+        ResourceSlots slots = ResourceSlots.fromMicroUnits(perKernel);
         for (AgentPool.Slot agent : chosen) {
             pool.reserve(agent, perKernel, strategy);
             kernels.add(new SchedulingPlan.Kernel(agent.id, slots));
@@ -265,12 +253,12 @@ public final class Planner {
         }
         if (pool.lacksSlot(needed)) {
             return new PendingExplanation(PendingExplanation.MISSING_SLOT, false,
-                    "no agent of this resource group has some of " + SlotVector.toSlots(needed).amounts().keySet()
+                    "no agent of this resource group has some of " + ResourceSlots.fromMicroUnits(needed).amounts().keySet()
                             + "; it will never run here as asked", List.of(), passed, Optional.empty());
         }
         if (pool.neverFits(needed)) {
             return new PendingExplanation(PendingExplanation.NEVER_FITS, false,
-                    "it asks for " + SlotVector.toSlots(needed).describe() + ", more than any agent of this resource group has in total; "
+                    "it asks for " + ResourceSlots.fromMicroUnits(needed).describe() + ", more than any agent of this resource group has in total; "
                             + "it will never run here as asked", List.of(), passed, Optional.empty());
         }
         if (!pool.hasLiveAgents()) {
@@ -278,6 +266,6 @@ public final class Planner {
                     "no agent of this resource group is alive and schedulable", List.of(), passed, Optional.empty());
         }
         return new PendingExplanation(PendingExplanation.WAITING_FOR_CAPACITY, true,
-                "waiting for " + SlotVector.toSlots(needed).describe() + " to free up on one agent", List.of(), passed, Optional.empty());
+                "waiting for " + ResourceSlots.fromMicroUnits(needed).describe() + " to free up on one agent", List.of(), passed, Optional.empty());
     }
 }

@@ -74,10 +74,10 @@ final class Predicates {
         results.add(policy.maxPendingSessions().filter(max -> owner.pendingSessions() > max)
                 .map(max -> PredicateResult.fail(PENDING_COUNT, "you have " + owner.pendingSessions() + " pending sessions, more than " + max))
                 .orElse(ALL_PASSED.get(3)));
-        results.add(policy.maxPendingSlots().filter(max -> !withinLimit(owner.pendingSlots(), max))
+        results.add(policy.maxPendingSlots().filter(max -> !owner.pendingSlots().withinLimit(max))
                 .map(max -> PredicateResult.fail(PENDING_RESOURCE, "your pending sessions ask for " + owner.pendingSlots().describe() + ", more than " + max.describe()))
                 .orElse(ALL_PASSED.get(4)));
-        ResourceSlots total = multiply(s.spec().requestedSlots(), s.spec().clusterSize());
+        ResourceSlots total = s.spec().requestedSlots().times(s.spec().clusterSize());
         results.add(limit(USER_RESOURCE, "your", policy, owner, total));
         results.add(limit(GROUP_RESOURCE, "the resource group's", snap.groupPolicy(), group, total));
         results.add(limit(DOMAIN_RESOURCE, "the domain's", snap.domainPolicy(), domain, total));
@@ -85,27 +85,9 @@ final class Predicates {
     }
 
     private static PredicateResult limit(String name, String whose, ResourcePolicy policy, Usage usage, ResourceSlots request) {
-        return policy.maxTotalSlots().filter(max -> !withinLimit(usage.occupied().add(request), max))
+        return policy.maxTotalSlots().filter(max -> !usage.occupied().add(request).withinLimit(max))
                 .map(max -> PredicateResult.fail(name, whose + " sessions hold " + usage.occupied().describe() + "; with "
                         + request.describe() + " that would pass the limit " + max.describe()))
                 .orElse(PredicateResult.pass(name));
-    }
-
-    /** A limit restricts only the slots it names; the others are unlimited. */
-    static boolean withinLimit(ResourceSlots amount, ResourceSlots limit) {
-        for (java.util.Map.Entry<String, java.math.BigDecimal> e : limit.amounts().entrySet()) {
-            if (amount.get(e.getKey()).compareTo(e.getValue()) > 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static ResourceSlots multiply(ResourceSlots slots, int n) {
-        ResourceSlots total = ResourceSlots.EMPTY;
-        for (int i = 0; i < n; i++) {
-            total = total.add(slots);
-        }
-        return total;
     }
 }

@@ -43,7 +43,6 @@ public record SessionSpec(
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,511}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
     public SessionSpec {
         dependencies = List.copyOf(dependencies);
@@ -100,7 +99,7 @@ public record SessionSpec(
         }
         List<String> deps = f.optionalStringList("dependencies").orElse(List.of());
         for (int i = 0; i < deps.size(); i++) {
-            if (!SESSION_ID.matcher(deps.get(i)).matches()) {
+            if (!SessionId.isWellFormed(deps.get(i))) {
                 throw DomainException.invalid("dependencies[" + i + "]", "must be a session id");
             }
         }

@@ -13,6 +13,11 @@ import java.util.TreeMap;
 /**
  * Amounts of named resources (cpu cores, memory bytes, whole or fractional GPUs).
  * A slot that is not named counts as zero; amounts are exact decimals.
+ *
+ * <p>The one place of slot arithmetic (issue #15): the list of known slots, parsing, add, subtract, multiply, fits,
+ * free capacity, limits and shares, and the fixed-point fast path the planner's inner loops use
+ * ({@link #microUnits()}, {@link #microFits}, {@link #microTimes}, {@link #microFree}, {@link #microCompare},
+ * {@link #fromMicroUnits}). No other class computes with slot amounts or keeps its own list of slot names.
  */
 public final class ResourceSlots {
     public static final String CPU = "cpu";
@@ -26,6 +31,9 @@ public final class ResourceSlots {
     public static final List<String> KNOWN = List.of(CUDA_DEVICE, CUDA_SHARES, ROCM_DEVICE, TPU_DEVICE, CPU, MEM);
     private static final Set<String> WHOLE_UNITS = Set.of(CUDA_DEVICE, ROCM_DEVICE, TPU_DEVICE, MEM);
     private static final Comparator<String> SLOT_ORDER = Comparator.comparingInt(KNOWN::indexOf);
+
+    /** How many slots the fixed-point form has: one long per known slot, in {@link #KNOWN} order. */
+    public static final int MICRO_SIZE = KNOWN.size();
 
     public static final ResourceSlots EMPTY = new ResourceSlots(Map.of());
 
@@ -140,6 +148,57 @@ public final class ResourceSlots {
         return m.clone();
     }
 
+    /** The slots of a fixed-point vector ({@link #microUnits()} form); the inverse of {@link #microUnits()}. */
+    public static ResourceSlots fromMicroUnits(long[] v) {
+        Map<String, BigDecimal> m = new LinkedHashMap<>();
+        for (int i = 0; i < MICRO_SIZE; i++) {
+            if (v[i] != 0) {
+                String slot = KNOWN.get(i);
+                m.put(slot, BigDecimal.valueOf(v[i], fixedPointScale(slot)));
+            }
+        }
+        return of(m);
+    }
+
+    /** Fixed-point {@link #fitsIn}: every slot of {@code request} is at most the same slot of {@code free}. */
+    public static boolean microFits(long[] request, long[] free) {
+        for (int i = 0; i < MICRO_SIZE; i++) {
+            if (request[i] > free[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Fixed-point {@link #times}: a new vector, {@code n} times {@code v} (exact; overflow throws). */
+    public static long[] microTimes(long[] v, int n) {
+        long[] out = new long[MICRO_SIZE];
+        for (int i = 0; i < MICRO_SIZE; i++) {
+            out[i] = Math.multiplyExact(v[i], n);
+        }
+        return out;
+    }
+
+    /** Fixed-point {@link #freeAfter}: a new vector, {@code available - occupied} slot by slot, never below zero. */
+    public static long[] microFree(long[] available, long[] occupied) {
+        long[] out = new long[MICRO_SIZE];
+        for (int i = 0; i < MICRO_SIZE; i++) {
+            out[i] = Math.max(0, available[i] - occupied[i]);
+        }
+        return out;
+    }
+
+    /** Lexicographic comparison of fixed-point vectors in slot order (accelerators first, then cpu, then memory). */
+    public static int microCompare(long[] a, long[] b) {
+        for (int i = 0; i < MICRO_SIZE; i++) {
+            int c = Long.compare(a[i], b[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
     /** The amount of a slot; zero when the slot is not named. */
     public BigDecimal get(String slot) {
         return amounts.getOrDefault(slot, BigDecimal.ZERO);
@@ -167,6 +226,53 @@ public final class ResourceSlots {
         Map<String, BigDecimal> sum = new LinkedHashMap<>(amounts);
         other.amounts.forEach((k, v) -> sum.merge(k, v, BigDecimal::add));
         return new ResourceSlots(sum);
+    }
+
+    /** {@code n} times these slots (a gang of {@code n} kernels asking for the same); empty for {@code n <= 0}. */
+    public ResourceSlots times(int n) {
+        if (n <= 0) {
+            return EMPTY;
+        }
+        Map<String, BigDecimal> product = new LinkedHashMap<>();
+        amounts.forEach((k, v) -> product.put(k, v.multiply(BigDecimal.valueOf(n))));
+        return new ResourceSlots(product);
+    }
+
+    /**
+     * The capacity (this) not taken by {@code occupied}, never below zero: a capacity that shrank under what is held
+     * on it (a GPU gone, slots declared lower) simply has nothing free of that slot.
+     */
+    public ResourceSlots freeAfter(ResourceSlots occupied) {
+        Map<String, BigDecimal> free = new LinkedHashMap<>();
+        amounts.forEach((slot, amount) -> {
+            BigDecimal left = amount.subtract(occupied.get(slot));
+            if (left.signum() > 0) {
+                free.put(slot, left);
+            }
+        });
+        return new ResourceSlots(free);
+    }
+
+    /** True when these amounts stay within {@code limit}: a limit restricts only the slots it names, the others are unlimited. */
+    public boolean withinLimit(ResourceSlots limit) {
+        for (Map.Entry<String, BigDecimal> e : limit.amounts.entrySet()) {
+            if (get(e.getKey()).compareTo(e.getValue()) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The largest share these amounts take of {@code capacity}, over the slots the capacity has (DRF's dominant share). */
+    public BigDecimal dominantShareOf(ResourceSlots capacity) {
+        BigDecimal max = BigDecimal.ZERO;
+        for (Map.Entry<String, BigDecimal> e : amounts.entrySet()) {
+            BigDecimal cap = capacity.get(e.getKey());
+            if (cap.signum() > 0) {
+                max = max.max(e.getValue().divide(cap, 9, java.math.RoundingMode.HALF_UP));
+            }
+        }
+        return max;
     }
 
     /** The difference; a slot may go negative only if the caller subtracts more than it has. */
@@ -218,7 +324,7 @@ public final class ResourceSlots {
     public String describe() {
         StringBuilder out = new StringBuilder();
         amounts.forEach((k, v) -> out.append(out.length() == 0 ? "" : " ").append(k).append('=')
-                .append(k.equals("mem") ? memory(v) : v.stripTrailingZeros().toPlainString()));
+                .append(k.equals(MEM) ? memory(v) : v.stripTrailingZeros().toPlainString()));
         return out.length() == 0 ? "nothing" : out.toString();
     }
 

@@ -18,6 +18,7 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
+import dev.sluice.core.session.SessionId;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
 import dev.sluice.protocol.AgentReports;
@@ -41,7 +42,6 @@ import java.util.regex.Pattern;
 public final class AgentWorkService {
     /** Statuses in which a session should be running (or starting) on its agent. */
     static final Set<SessionStatus> TO_RUN = SessionStatus.TO_RUN;
-    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     public static final int MAX_LOG_BYTES = 64 * 1024;
 
@@ -300,7 +300,7 @@ public final class AgentWorkService {
     }
 
     private Session hosted(String agentId, String sessionId) {
-        if (!SESSION_ID.matcher(sessionId).matches()) {
+        if (!SessionId.isWellFormed(sessionId)) {
             throw DomainException.notFound("session '" + sessionId + "' on this agent");
         }
         return sessions.find(sessionId)

@@ -64,8 +64,8 @@ public final class CloneSteps {
     }
 
     /** Counts the source (within a time budget) and sets the estimate; the phase becomes transferring. */
-    public Map<String, Object> prepare(Map<String, Object> state) {
-        CloneJob job = job(state);
+    public CloneState prepare(CloneState state) {
+        CloneJob job = state.job();
         requireRunning(job);
         long objects = 0;
         long bytes = 0;
@@ -86,9 +86,7 @@ public final class CloneSteps {
         BackgroundTask task = tasks.setPhase(job.taskId(), TaskPhase.TRANSFERRING, message, objects, bytes, clock.instant())
                 .orElseThrow(() -> new CloneFailed("the task has ended"));
         events.taskUpdated(task, "updated");
-        Map<String, Object> next = new LinkedHashMap<>(state);
-        next.put("estimate", Map.of("objects", objects, "bytes", bytes, "complete", complete));
-        return next;
+        return state.withEstimate(new CloneState.Estimate(objects, bytes, complete));
     }
 
     /** How long one copy step keeps taking new pages, at most (the rest of its time finishes the pages it took). */
@@ -113,23 +111,23 @@ public final class CloneSteps {
      * one event a page. Stops at the end of the source, at {@code pages_per_execution} pages in this execution, or
      * when the step's time budget is spent; returns the cursor after the last page counted.
      */
-    public Map<String, Object> copyPage(Map<String, Object> state) {
+    public CloneState copyPage(CloneState state) {
         return copyPage(state, DEFAULT_STEP_TIME);
     }
 
     /**
-     * {@link #copyPage(Map)} in a function with {@code remaining} time left: no part of a big object starts later than
+     * {@link #copyPage(CloneState)} in a function with {@code remaining} time left: no part of a big object starts later than
      * {@link #STEP_MARGIN} before the end. A page whose big object is left unfinished is not counted; the next step
      * lists it again and the object's copy goes on from the parts already copied.
      */
-    public Map<String, Object> copyPage(Map<String, Object> state, Duration remaining) {
+    public CloneState copyPage(CloneState state, Duration remaining) {
         Instant started = clock.instant();
         Duration work = remaining.minus(STEP_MARGIN);
         Instant partDeadline = started.plus(work.compareTo(STEP_MINIMUM) < 0 ? STEP_MINIMUM : work);
-        CloneJob job = job(state);
-        CloneCursor cursor = CloneCursor.fromState(state);
-        int pageSize = ((Number) state.get("page_size")).intValue();
-        int limit = ((Number) state.get("pages_per_execution")).intValue();
+        CloneJob job = state.job();
+        CloneCursor cursor = state.cursor();
+        int pageSize = state.pageSize();
+        int limit = state.pagesPerExecution();
         requireRunning(job);
         String sourcePrefix = Folder.prefixOf(job.sourceId());
         String targetPrefix = Folder.prefixOf(job.targetId());
@@ -187,9 +185,7 @@ public final class CloneSteps {
             committed = head.page().nextToken();
             committedMore = committed.isPresent();
         }
-        Map<String, Object> next = new LinkedHashMap<>(state);
-        next.put("cursor", new CloneCursor(committed, pagesDone, pagesHere, committedMore).toMap());
-        return next;
+        return state.withCursor(new CloneCursor(committed, pagesDone, pagesHere, committedMore));
     }
 
     /**
@@ -237,33 +233,39 @@ public final class CloneSteps {
         }
     }
 
+    /** What {@link #continueAsNew} started: the next execution and its generation. */
+    public record Continued(String execution, int generation) {
+    }
+
+    /** What {@link #finish} did: the clone is done, with this many objects copied. */
+    public record Finished(long objects) {
+    }
+
+    /** What {@link #cleanup} did: the clone was undone, for this reason. */
+    public record CleanedUp(String reason) {
+    }
+
     /** Starts the next execution with the cursor (deterministic name: a retried step starts nothing new). */
-    public Map<String, Object> continueAsNew(Map<String, Object> state) {
-        CloneJob job = job(state);
+    public Continued continueAsNew(CloneState state) {
+        CloneJob job = state.job();
         requireRunning(job);
-        int generation = ((Number) state.get("generation")).intValue() + 1;
-        CloneCursor cursor = CloneCursor.fromState(state);
-        Map<String, Object> next = new LinkedHashMap<>(state);
-        next.put("generation", generation);
-        next.put("cursor", new CloneCursor(cursor.token(), cursor.pagesDone(), 0, cursor.hasMore()).toMap());
-        next.remove("failure");
-        String execution = workflow.start(CloneJob.executionName(job.taskId(), generation), next);
+        CloneState next = state.continued();
+        String execution = workflow.start(CloneJob.executionName(job.taskId(), next.generation()), next);
         tasks.setExecution(job.taskId(), execution);
-        return Map.of("continued_as", execution, "generation", generation);
+        return new Continued(execution, next.generation());
     }
 
     /** Verifies the counts, then marks the target and the source ready and the task done. */
-    @SuppressWarnings("unchecked")
-    public Map<String, Object> finish(Map<String, Object> state) {
-        CloneJob job = job(state);
+    public Finished finish(CloneState state) {
+        CloneJob job = state.job();
         BackgroundTask task = requireRunning(job);
-        Map<String, Object> estimate = (Map<String, Object>) state.get("estimate");
-        long counted = ((Number) estimate.get("objects")).longValue();
+        CloneState.Estimate estimate = state.estimate();
+        long counted = estimate.objects();
         long copied = task.progress().objectsDone();
         tasks.setPhase(job.taskId(), TaskPhase.VERIFYING, "verifying " + copied + " objects", Math.max(counted, copied),
-                Math.max(((Number) estimate.get("bytes")).longValue(), task.progress().bytesDone()), clock.instant())
+                Math.max(estimate.bytes(), task.progress().bytesDone()), clock.instant())
                 .ifPresent(t -> events.taskUpdated(t, "updated"));
-        if (Boolean.TRUE.equals(estimate.get("complete")) && counted != copied) {
+        if (estimate.complete() && counted != copied) {
             throw new CloneFailed("the source changed during the clone: " + counted + " objects were counted, " + copied + " copied");
         }
         Instant now = clock.instant();
@@ -277,25 +279,20 @@ public final class CloneSteps {
         result.put("objects", copied);
         result.put("bytes", task.progress().bytesDone());
         tasks.finish(job.taskId(), TaskStatus.DONE, result, Optional.empty(), now).ifPresent(t -> events.taskUpdated(t, "done"));
-        return Map.of("status", "done", "objects", copied);
+        return new Finished(copied);
     }
 
     /** After any failure: the cleanup (idempotent), with the failure's message on the task. */
-    @SuppressWarnings("unchecked")
-    public Map<String, Object> cleanup(Map<String, Object> state) {
-        CloneJob job = job(state);
-        String reason = "the clone failed";
-        if (state.get("failure") instanceof Map<?, ?> failure) {
-            reason = failureMessage((Map<String, Object>) failure);
-        }
-        new CloneCleanup(folders, tasks, storage, events, clock).run(job, reason);
-        return Map.of("status", "cleaned-up", "reason", reason);
+    public CleanedUp cleanup(CloneState state) {
+        String reason = state.failure().map(CloneSteps::failureMessage).orElse("the clone failed");
+        new CloneCleanup(folders, tasks, storage, events, clock).run(state.job(), reason);
+        return new CleanedUp(reason);
     }
 
     /** The message of a caught error: the Lambda error's message when the cause is its JSON, else the error name. */
-    static String failureMessage(Map<String, Object> failure) {
-        Object cause = failure.get("Cause");
-        if (cause instanceof String text) {
+    static String failureMessage(CloneState.Failure failure) {
+        if (failure.cause().isPresent()) {
+            String text = failure.cause().get();
             int at = text.indexOf("\"errorMessage\"");
             if (at >= 0) {
                 int colon = text.indexOf(':', at);
@@ -315,13 +312,7 @@ public final class CloneSteps {
                 return text.length() > 500 ? text.substring(0, 500) : text;
             }
         }
-        Object error = failure.get("Error");
-        return error == null ? "the clone failed" : "the clone failed: " + error;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static CloneJob job(Map<String, Object> state) {
-        return CloneJob.fromMap((Map<String, Object>) state.get("job"));
+        return failure.error().map(error -> "the clone failed: " + error).orElse("the clone failed");
     }
 
     private BackgroundTask requireRunning(CloneJob job) {

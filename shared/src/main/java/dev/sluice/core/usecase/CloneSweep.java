@@ -53,7 +53,7 @@ public final class CloneSweep {
             CloneJob job = CloneJob.of(task);
             Optional<String> execution = tasks.execution(task.id());
             if (execution.isEmpty()) {
-                tasks.setExecution(task.id(), workflow.start(CloneJob.executionName(task.id(), 0), job.firstInput(settings)));
+                tasks.setExecution(task.id(), workflow.start(CloneJob.executionName(task.id(), 0), CloneState.first(job, settings)));
                 started++;
                 continue;
             }

@@ -85,7 +85,7 @@ public final class FolderClones {
         events.taskUpdated(task, "updated");
         CloneJob job = new CloneJob(taskId, caller.subject(), source.id(), source.name(), target.id(), target.name());
         try {
-            String execution = workflow.start(CloneJob.executionName(taskId, 0), job.firstInput(settings));
+            String execution = workflow.start(CloneJob.executionName(taskId, 0), CloneState.first(job, settings));
             tasks.setExecution(taskId, execution);
         } catch (RuntimeException e) {
             new CloneCleanup(folders, tasks, storage, events, clock).run(job, "the clone could not be started");

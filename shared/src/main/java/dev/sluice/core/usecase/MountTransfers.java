@@ -9,6 +9,7 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.FolderMount;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionId;
 import dev.sluice.core.session.SessionStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Folder data for the agent that runs a session: presigned URLs for the files of the folders the session mounts, so
@@ -31,7 +31,6 @@ public final class MountTransfers {
     public static final int PAGE = 500;
     /** S3's largest single PUT. */
     public static final long MAX_UPLOAD = 5L * 1024 * 1024 * 1024;
-    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     /** The statuses in which an agent copies a session's folders in (it reports PREPARING as it starts to). */
     private static final Set<SessionStatus> COPYING_IN = java.util.EnumSet.of(SessionStatus.SCHEDULED, SessionStatus.PULLING,
             SessionStatus.PREPARING, SessionStatus.RESTARTING);
@@ -141,7 +140,7 @@ public final class MountTransfers {
      * not its any more) and it has neither ended nor failed.
      */
     private Session hosted(String agentId, String sessionId) {
-        if (!SESSION_ID.matcher(sessionId).matches()) {
+        if (!SessionId.isWellFormed(sessionId)) {
             throw DomainException.notFound("session '" + sessionId + "' on this agent");
         }
         Session s = sessions.find(sessionId)

@@ -14,6 +14,7 @@ import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.port.Page;
 import dev.sluice.core.session.IllegalTransitionException;
 import dev.sluice.core.session.SessionDestruction;
+import dev.sluice.core.session.SessionId;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
@@ -28,7 +29,6 @@ import java.util.Optional;
 
 /** Creating, reading and moving sessions: the rules, with storage and events behind ports. */
 public final class SessionService {
-    private static final java.util.regex.Pattern SESSION_ID = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
     private final SessionStore sessions;
     private final ResourceGroupStore groups;
     private final EventPublisher events;
@@ -142,7 +142,7 @@ public final class SessionService {
 
     /** A session the caller may see: their own, or any for an admin. Others' are reported as not found. */
     public Session get(Principal caller, String id) {
-        if (!SESSION_ID.matcher(id).matches()) {
+        if (!SessionId.isWellFormed(id)) {
             throw DomainException.notFound("session '" + id + "'");
         }
         return sessions.find(id)

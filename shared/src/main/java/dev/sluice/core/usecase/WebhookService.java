@@ -10,6 +10,7 @@ import dev.sluice.core.port.IdGenerator;
 import dev.sluice.core.port.WebhookRules;
 import dev.sluice.core.port.WebhookStore;
 import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.session.SessionId;
 import dev.sluice.core.time.DurationText;
 import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookEventType;
@@ -37,7 +38,6 @@ public final class WebhookService {
     private static final Set<String> CREATE_FIELDS = Set.of("url", "description", "event_types", "filter");
     private static final Set<String> ROTATE_FIELDS = Set.of("grace_period");
     private static final Pattern SUBSCRIPTION_ID = Pattern.compile("wh_[0-9a-f-]{36}");
-    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern WEBHOOK_ID = Pattern.compile("msg_[A-Za-z0-9._-]{1,100}");
     /** EventBridge refuses event patterns longer than this. */
     static final int MAX_PATTERN_CHARS = 4096;
@@ -168,7 +168,7 @@ public final class WebhookService {
     private void deliveriesOwned(Principal caller, String id) {
         if (id.startsWith(WebhookSubscription.CALLBACK_PREFIX)) {
             String sessionId = id.substring(WebhookSubscription.CALLBACK_PREFIX.length());
-            if (!SESSION_ID.matcher(sessionId).matches()
+            if (!SessionId.isWellFormed(sessionId)
                     || sessionOwner.apply(sessionId).filter(caller.subject()::equals).isEmpty()) {
                 throw DomainException.notFound("session " + sessionId + " with deliveries to its callback_url");
             }

@@ -8,6 +8,6 @@ public final class PlannerAccess {
     }
 
     public static ResourceSlots roundTrip(ResourceSlots slots) {
-        return SlotVector.toSlots(SlotVector.of(slots));
+        return ResourceSlots.fromMicroUnits(slots.microUnits());
     }
 }

@@ -91,7 +91,7 @@ class PlannerPropertiesTest {
         List<String> placed = plan.placements().stream().map(p -> p.session().id()).toList();
         // Replay in queue order: a session left pending must not have fitted when its turn came.
         Map<String, long[]> free = new HashMap<>();
-        w.agents().forEach(a -> free.put(a.id(), SlotVector.of(a.freeSlots())));
+        w.agents().forEach(a -> free.put(a.id(), a.freeSlots().microUnits()));
         Map<String, SchedulingPlan.Placement> byId = new HashMap<>();
         plan.placements().forEach(p -> byId.put(p.session().id(), p));
         for (Session s : Fixtures.queue(w.sessions())) {
@@ -99,7 +99,7 @@ class PlannerPropertiesTest {
             if (p != null) {
                 p.kernels().forEach(k -> {
                     long[] f = free.get(k.agentId());
-                    long[] r = SlotVector.of(k.slots());
+                    long[] r = k.slots().microUnits();
                     for (int i = 0; i < f.length; i++) {
                         f[i] -= r[i];
                     }
@@ -111,12 +111,12 @@ class PlannerPropertiesTest {
     }
 
     private static boolean fitsSomewhere(Session s, Map<String, long[]> free) {
-        long[] perKernel = SlotVector.of(s.spec().requestedSlots());
+        long[] perKernel = s.spec().requestedSlots().microUnits();
         int size = s.spec().clusterSize();
         if (s.spec().clusterMode() == dev.sluice.core.session.ClusterMode.SINGLE_NODE || size == 1) {
-            long[] total = SlotVector.times(perKernel, size);
-            return free.values().stream().anyMatch(f -> SlotVector.fits(total, f));
+            long[] total = dev.sluice.core.slots.ResourceSlots.microTimes(perKernel, size);
+            return free.values().stream().anyMatch(f -> dev.sluice.core.slots.ResourceSlots.microFits(total, f));
         }
-        return free.values().stream().filter(f -> SlotVector.fits(perKernel, f)).count() >= size;
+        return free.values().stream().filter(f -> dev.sluice.core.slots.ResourceSlots.microFits(perKernel, f)).count() >= size;
     }
 }

@@ -223,4 +223,54 @@ class ResourceSlotsTest {
         assertThat(big.microUnits()).contains(10L * (1L << 40), 1L);
         assertThat(dev.sluice.core.scheduler.PlannerAccess.roundTrip(big)).isEqualTo(big);
     }
+
+    @Test
+    void timesIsRepeatedAdditionAndEmptyForNoKernels() {
+        ResourceSlots one = slots(Map.of("cpu", "0.5", "mem", "1g", "cuda.shares", "0.125"));
+        assertThat(one.times(3)).isEqualTo(one.add(one).add(one));
+        assertThat(one.times(1)).isEqualTo(one);
+        assertThat(one.times(0)).isEqualTo(ResourceSlots.EMPTY);
+        assertThat(one.times(4).get("cuda.shares")).isEqualByComparingTo("0.5");
+    }
+
+    @Test
+    void freeAfterNeverGoesBelowZeroAndKeepsOnlyTheCapacitysSlots() {
+        ResourceSlots capacity = slots(Map.of("cpu", 4, "cuda.device", 1));
+        ResourceSlots held = slots(Map.of("cpu", 1, "cuda.device", 2, "mem", "1g"));
+        ResourceSlots free = capacity.freeAfter(held);
+        assertThat(free).isEqualTo(slots(Map.of("cpu", 3)));
+        assertThat(ResourceSlots.EMPTY.freeAfter(held)).isEqualTo(ResourceSlots.EMPTY);
+        assertThat(ResourceSlots.fromMicroUnits(ResourceSlots.microFree(capacity.microUnits(), held.microUnits())))
+                .as("the fixed-point form agrees").isEqualTo(free);
+    }
+
+    @Test
+    void aLimitRestrictsOnlyTheSlotsItNames() {
+        ResourceSlots limit = slots(Map.of("cuda.device", 2));
+        assertThat(slots(Map.of("cuda.device", 2, "cpu", 1000)).withinLimit(limit)).isTrue();
+        assertThat(slots(Map.of("cuda.device", 3)).withinLimit(limit)).isFalse();
+        assertThat(ResourceSlots.EMPTY.withinLimit(limit)).isTrue();
+        assertThat(slots(Map.of("cpu", 1)).withinLimit(ResourceSlots.EMPTY)).isTrue();
+    }
+
+    @Test
+    void theDominantShareIsTheLargestShareOverTheSlotsTheCapacityHas() {
+        ResourceSlots capacity = slots(Map.of("cpu", 10, "cuda.device", 4));
+        assertThat(slots(Map.of("cpu", 1, "cuda.device", 2)).dominantShareOf(capacity)).isEqualByComparingTo("0.5");
+        assertThat(slots(Map.of("mem", "1g")).dominantShareOf(capacity)).as("a slot the capacity lacks").isEqualByComparingTo("0");
+    }
+
+    @Test
+    void theFixedPointFastPathAgreesWithTheValues() {
+        ResourceSlots a = slots(Map.of("cpu", "2.5", "cuda.device", 1));
+        ResourceSlots b = slots(Map.of("cpu", 3, "cuda.device", 1, "mem", "1g"));
+        assertThat(ResourceSlots.microFits(a.microUnits(), b.microUnits())).isEqualTo(a.fitsIn(b)).isTrue();
+        assertThat(ResourceSlots.microFits(b.microUnits(), a.microUnits())).isEqualTo(b.fitsIn(a)).isFalse();
+        assertThat(ResourceSlots.fromMicroUnits(ResourceSlots.microTimes(a.microUnits(), 3))).isEqualTo(a.times(3));
+        assertThat(ResourceSlots.microCompare(a.microUnits(), b.microUnits())).as("cuda equal, then cpu decides").isNegative();
+        assertThat(ResourceSlots.microCompare(slots(Map.of("cuda.device", 1)).microUnits(), slots(Map.of("cpu", 64)).microUnits()))
+                .as("accelerators first").isPositive();
+        assertThat(ResourceSlots.microCompare(a.microUnits(), a.microUnits())).isZero();
+        assertThat(ResourceSlots.MICRO_SIZE).isEqualTo(ResourceSlots.KNOWN.size());
+    }
 }

@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,22 +72,21 @@ class CloneStepsTest {
     }
 
     /** Runs the state machine's loop the way the ASL does, continuing as new executions; how many executions ran. */
-    private int run(Map<String, Object> input) {
+    private int run(CloneState input) {
         int executions = 0;
-        Map<String, Object> state = input;
+        CloneState state = input;
         while (state != null) {
             executions++;
-            Map<String, Object> s = ((Number) state.get("generation")).intValue() == 0 ? steps.prepare(state) : state;
-            Map<String, Object> next = null;
+            CloneState s = state.generation() == 0 ? steps.prepare(state) : state;
+            CloneState next = null;
             while (true) {
                 s = steps.copyPage(s);
-                @SuppressWarnings("unchecked")
-                Map<String, Object> cursor = (Map<String, Object>) s.get("cursor");
-                if (!Boolean.TRUE.equals(cursor.get("has_more"))) {
+                CloneCursor cursor = s.cursor();
+                if (!cursor.hasMore()) {
                     steps.finish(s);
                     break;
                 }
-                if (((Number) cursor.get("pages_here")).intValue() >= ((Number) s.get("pages_per_execution")).intValue()) {
+                if (cursor.pagesHere() >= s.pagesPerExecution()) {
                     steps.continueAsNew(s);
                     next = workflow.inputs.get(workflow.inputs.size() - 1);
                     break;
@@ -124,20 +122,20 @@ class CloneStepsTest {
         FolderClones.CloneStarted started = cloneOf(15);
         Folder source = folders.find("alice", "src").orElseThrow();
         storage.stopsLeft.put(source.prefix() + "k012", 2);
-        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
+        CloneState prepared = steps.prepare(workflow.inputs.get(0));
 
-        Map<String, Object> first = steps.copyPage(prepared, Duration.ofSeconds(300));
+        CloneState first = steps.copyPage(prepared, Duration.ofSeconds(300));
         assertThat(storage.deadlines).allMatch(d -> d.equals(CLOCK.instant().plus(Duration.ofSeconds(240))));
-        assertThat(CloneCursor.fromState(first).pagesDone()).as("the first page is counted; the second waits for k012").isEqualTo(1);
-        assertThat(CloneCursor.fromState(first).hasMore()).isTrue();
+        assertThat(first.cursor().pagesDone()).as("the first page is counted; the second waits for k012").isEqualTo(1);
+        assertThat(first.cursor().hasMore()).isTrue();
         assertThat(storage.uploads).containsExactly(started.target().prefix() + "k012");
 
-        Map<String, Object> second = steps.copyPage(first, Duration.ofSeconds(30));
+        CloneState second = steps.copyPage(first, Duration.ofSeconds(30));
         assertThat(storage.deadlines.get(storage.deadlines.size() - 1)).as("at least a few seconds, however little time is left")
                 .isEqualTo(CLOCK.instant().plus(Duration.ofSeconds(5)));
-        assertThat(CloneCursor.fromState(second).pagesDone()).isEqualTo(1);
-        Map<String, Object> third = steps.copyPage(second, Duration.ofSeconds(300));
-        assertThat(CloneCursor.fromState(third)).isEqualTo(new CloneCursor(Optional.empty(), 2, 2, false));
+        assertThat(second.cursor().pagesDone()).isEqualTo(1);
+        CloneState third = steps.copyPage(second, Duration.ofSeconds(300));
+        assertThat(third.cursor()).isEqualTo(new CloneCursor(Optional.empty(), 2, 2, false));
         assertThat(storage.uploads).isEmpty();
         assertThat(storage.under(started.target().prefix())).hasSize(15);
         BackgroundTask task = tasks.find(started.task().id()).orElseThrow();
@@ -148,26 +146,25 @@ class CloneStepsTest {
     @Test
     void aRetriedStepCountsItsPagesOnce() {
         FolderClones.CloneStarted started = cloneOf(15);
-        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
-        Map<String, Object> after = steps.copyPage(prepared);
+        CloneState prepared = steps.prepare(workflow.inputs.get(0));
+        CloneState after = steps.copyPage(prepared);
         steps.copyPage(prepared);
         BackgroundTask task = tasks.find(started.task().id()).orElseThrow();
         assertThat(task.progress().objectsDone()).isEqualTo(15);
         assertThat(task.progress().pagesDone()).as("two pages, each counted once").isEqualTo(2);
-        assertThat(CloneCursor.fromState(after)).isEqualTo(new CloneCursor(java.util.Optional.empty(), 2, 2, false));
+        assertThat(after.cursor()).isEqualTo(new CloneCursor(java.util.Optional.empty(), 2, 2, false));
     }
 
     @Test
     void aSourceThatChangedFailsVerificationAndCleanupUndoesEverything() {
         FolderClones.CloneStarted started = cloneOf(15);
-        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
+        CloneState prepared = steps.prepare(workflow.inputs.get(0));
         String sourcePrefix = folders.find("alice", "src").orElseThrow().prefix();
         storage.objects.remove(storage.under(sourcePrefix).get(14));
-        Map<String, Object> last = steps.copyPage(prepared);
+        CloneState last = steps.copyPage(prepared);
         assertThatThrownBy(() -> steps.finish(last)).isInstanceOf(CloneSteps.CloneFailed.class).hasMessageContaining("15 objects were counted, 14 copied");
 
-        Map<String, Object> failed = new LinkedHashMap<>(last);
-        failed.put("failure", Map.of("Error", "CloneFailed", "Cause", "{\"errorMessage\":\"the source changed\",\"errorType\":\"x\"}"));
+        CloneState failed = last.withFailure(CloneState.Failure.of("CloneFailed", "{\"errorMessage\":\"the source changed\",\"errorType\":\"x\"}"));
         steps.cleanup(failed);
         steps.cleanup(failed);
         assertThat(storage.under(started.target().prefix())).isEmpty();
@@ -181,7 +178,7 @@ class CloneStepsTest {
     @Test
     void aPageThatFinishesAfterACancelRemovesWhatItWrote() {
         FolderClones.CloneStarted started = cloneOf(15);
-        Map<String, Object> prepared = steps.prepare(workflow.inputs.get(0));
+        CloneState prepared = steps.prepare(workflow.inputs.get(0));
         BackgroundTask cancelled = new TaskService(tasks, folders, storage, workflow, new FolderEvents() {
             @Override public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) { }
             @Override public void taskUpdated(BackgroundTask task, String kind) { }
@@ -248,9 +245,9 @@ class CloneStepsTest {
 
     @Test
     void theMessageOfACaughtLambdaErrorIsItsErrorMessage() {
-        assertThat(CloneSteps.failureMessage(Map.of("Error", "X", "Cause", "{\"errorMessage\":\"could not copy 'a \\\"b\\\"'\",\"errorType\":\"E\"}")))
+        assertThat(CloneSteps.failureMessage(CloneState.Failure.of("X", "{\"errorMessage\":\"could not copy 'a \\\"b\\\"'\",\"errorType\":\"E\"}")))
                 .isEqualTo("could not copy 'a \"b\"'");
-        assertThat(CloneSteps.failureMessage(Map.of("Error", "States.Timeout"))).isEqualTo("the clone failed: States.Timeout");
+        assertThat(CloneSteps.failureMessage(CloneState.Failure.of("States.Timeout", null))).isEqualTo("the clone failed: States.Timeout");
     }
 
     @Test
@@ -509,11 +506,11 @@ class CloneStepsTest {
 
     static final class Workflow implements CloneWorkflow {
         final List<String> names = new ArrayList<>();
-        final List<Map<String, Object>> inputs = new ArrayList<>();
+        final List<CloneState> inputs = new ArrayList<>();
         final List<String> stopped = new ArrayList<>();
 
         @Override
-        public String start(String executionName, Map<String, Object> input) {
+        public String start(String executionName, CloneState input) {
             if (!names.contains(executionName)) {
                 names.add(executionName);
                 inputs.add(input);

@@ -5,6 +5,7 @@ import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.slots.ResourceSlots;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -35,16 +36,15 @@ public final class BaselinePlanner {
                 live.add(a);
             }
         }
-        final int slots = SlotVector.SIZE;
+        final int slots = ResourceSlots.MICRO_SIZE;
         int n = live.size();
         long[] free = new long[n * slots];
         long[] largest = new long[slots];
         for (int i = 0; i < n; i++) {
-            long[] available = live.get(i).availableSlots().microUnits();
-            long[] occupied = live.get(i).occupiedSlots().microUnits();
+            long[] agentFree = ResourceSlots.microFree(live.get(i).availableSlots().microUnits(), live.get(i).occupiedSlots().microUnits());
+            System.arraycopy(agentFree, 0, free, i * slots, slots);
             for (int k = 0; k < slots; k++) {
-                free[i * slots + k] = Math.max(0, available[k] - occupied[k]);
-                largest[k] = Math.max(largest[k], free[i * slots + k]);
+                largest[k] = Math.max(largest[k], agentFree[k]);
             }
         }
         Set<Request> failed = new HashSet<>();
@@ -63,13 +63,13 @@ public final class BaselinePlanner {
             int size = s.spec().clusterSize();
             int kernels = 1;
             if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE) {
-                for (int k = 0; k < slots; k++) {
-                    request[k] *= size;
+                if (size != 1) {
+                    request = ResourceSlots.microTimes(request, size);
                 }
             } else {
                 kernels = size;
             }
-            if (kernels > chosen.length || !SlotVector.fits(request, largest)) {
+            if (kernels > chosen.length || !ResourceSlots.microFits(request, largest)) {
                 continue;
             }
             Request key = new Request(request, kernels);
