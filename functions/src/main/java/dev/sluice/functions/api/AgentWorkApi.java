@@ -18,7 +18,6 @@ import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
 import dev.sluice.protocol.AgentReports;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -186,24 +185,8 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         return body;
     }
 
+    /** The agent protocol's wire shape of the assignment ({@link dev.sluice.protocol.SessionAssignment}). */
     private static Map<String, Object> assignment(CreationConfig c) {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("session_id", c.sessionId());
-        v.put("kernel_id", c.kernelId());
-        v.put("owner", c.owner());
-        v.put("type", c.type());
-        v.put("status", c.status().name());
-        v.put("image", c.image());
-        v.put("slots", c.slots());
-        v.put("environment", c.environment());
-        // Each folder: its name, where its data is (the S3 prefix, as "location"), permission and path in the session.
-        v.put("mounts", c.mounts().stream().map(m -> Map.of("name", m.name(), "folder_id", m.folderId(),
-                "location", m.prefix(), "permission", m.permission(), "path", m.mountPath())).toList());
-        v.put("startup_command", c.startupCommand().orElse(null));
-        v.put("cluster_role", c.clusterRole());
-        v.put("cluster_index", c.clusterIndex());
-        v.put("cluster_size", c.clusterSize());
-        v.put("batch_timeout", c.batchTimeout().map(Duration::toSeconds).orElse(null));
-        return v;
+        return c.wire().toWire();
     }
 }

@@ -36,6 +36,14 @@ public record CreationConfig(
         mounts = List.copyOf(mounts);
     }
 
+    /** In the agent protocol's wire shape ({@link dev.sluice.protocol.SessionAssignment}), the one both sides use. */
+    public dev.sluice.protocol.SessionAssignment wire() {
+        return new dev.sluice.protocol.SessionAssignment(sessionId, kernelId, owner, type, status.name(), image, slots, environment,
+                mounts.stream().map(m -> new dev.sluice.protocol.SessionAssignment.Mount(m.name(), Optional.of(m.folderId()), m.prefix(),
+                        m.permission(), m.mountPath())).toList(),
+                startupCommand, clusterRole, clusterIndex, clusterSize, batchTimeout.map(Duration::toSeconds));
+    }
+
     /** The kernels of {@code session} placed on {@code agentId}, as creation configs. */
     public static List<CreationConfig> forAgent(Session session, String agentId) {
         List<CreationConfig> out = new ArrayList<>();
