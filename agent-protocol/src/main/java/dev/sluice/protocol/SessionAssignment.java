@@ -115,7 +115,11 @@ public record SessionAssignment(
     private static Map<String, String> strings(Object value) {
         Map<String, String> out = new LinkedHashMap<>();
         if (value instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> out.put(String.valueOf(k), text(v, "null")));
+            map.forEach((k, v) -> {
+                if (v != null) { // a null slot or variable is none
+                    out.put(String.valueOf(k), text(v, ""));
+                }
+            });
         }
         return out;
     }

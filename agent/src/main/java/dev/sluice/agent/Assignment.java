@@ -1,13 +1,15 @@
 package dev.sluice.agent;
 
+import dev.sluice.protocol.SessionAssignment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The creation config of one session (one kernel) the control plane assigned to this agent, as the heartbeat
- * response carries it.
+ * One session (one kernel) the control plane assigned to this agent, as its runtime starts it: the assignment the
+ * heartbeat answer carries ({@link SessionAssignment}, the one wire shape the control plane writes too) and the GPUs
+ * this agent gave it.
  *
  * @param slots        the slots allocated to this kernel, as decimal strings ({@code cpu}, {@code mem} in bytes,
  *                     {@code cuda.device}, ...)
@@ -34,6 +36,13 @@ public record Assignment(
         gpus = List.copyOf(gpus);
         environment = Map.copyOf(environment);
         mounts = List.copyOf(mounts);
+    }
+
+    /** The wire's assignment with the GPUs allocated to it here. */
+    public static Assignment of(SessionAssignment a, List<String> gpus) {
+        return new Assignment(a.sessionId(), a.kernelId(), a.type(), a.image(), a.slots(), gpus, a.environment(),
+                a.mounts().stream().map(m -> new Mount(m.name(), m.location(), m.permission(), m.path())).toList(),
+                a.startupCommand(), a.clusterRole(), a.clusterIndex(), a.batchTimeoutSeconds().map(Duration::ofSeconds));
     }
 
     public boolean isBatch() {

@@ -1,6 +1,5 @@
 package dev.sluice.agent;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -21,36 +20,7 @@ import java.util.Map;
 final class Ledger {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
-    private final Map<String, Entry> entries = new LinkedHashMap<>();
-
-    /** One session on this agent. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    static final class Entry {
-        public String sessionId;
-        public String kernelId;
-        public String type;
-        public Long batchTimeoutSeconds;
-        /** STARTING, PULLING, PREPARING, RUNNING, ENDED. */
-        public String state = "STARTING";
-        public List<String> gpus = new ArrayList<>();
-        public Long runningSince;
-        public Long endedAt;
-        public boolean stopRequested;
-        public Long stopRequestedAt;
-        /** The report that ended it, kept to be said again if the control plane still waits for it. */
-        public Map<String, Object> lastEnd;
-        public boolean timedOut;
-        public boolean removed;
-        public int logsHash;
-        /** The seq of this session's next report (numbered from 1; a retried report keeps its number). */
-        public long nextSeq = 1;
-        /** Reports not yet acknowledged, oldest first, each with its seq. */
-        public List<Map<String, Object>> pending = new ArrayList<>();
-
-        boolean active() {
-            return !state.equals("ENDED");
-        }
-    }
+    private final Map<String, LedgerEntry> entries = new LinkedHashMap<>();
 
     Ledger(Path file) {
         this.file = file;
@@ -59,39 +29,38 @@ final class Ledger {
     static Ledger load(Path file) throws IOException {
         Ledger ledger = new Ledger(file);
         if (Files.exists(file) && Files.size(file) > 0) {
-            List<Entry> stored = JSON.readValue(file.toFile(), new TypeReference<List<Entry>>() { });
-            stored.forEach(e -> ledger.entries.put(e.sessionId, e));
+            List<LedgerEntry.Stored> stored = JSON.readValue(file.toFile(), new TypeReference<List<LedgerEntry.Stored>>() { });
+            stored.forEach(e -> ledger.entries.put(e.sessionId(), LedgerEntry.of(e)));
         }
         return ledger;
     }
 
-    Entry get(String sessionId) {
+    LedgerEntry get(String sessionId) {
         return entries.get(sessionId);
     }
 
-    void put(Entry e) {
-        entries.put(e.sessionId, e);
+    void put(LedgerEntry e) {
+        entries.put(e.sessionId(), e);
     }
 
     void remove(String sessionId) {
         entries.remove(sessionId);
     }
 
-    List<Entry> all() {
+    List<LedgerEntry> all() {
         return new ArrayList<>(entries.values());
     }
 
     /** Forgets sessions ended, reported and cleaned up more than {@code keepMillis} ago. */
     void prune(long now, long keepMillis) {
-        entries.values().removeIf(e -> !e.active() && e.pending.isEmpty() && e.removed && e.endedAt != null
-                && e.endedAt + keepMillis < now);
+        entries.values().removeIf(e -> e.forgettable(now, keepMillis));
     }
 
     void save() {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            byte[] bytes = JSON.writeValueAsBytes(new ArrayList<>(entries.values()));
+            byte[] bytes = JSON.writeValueAsBytes(entries.values().stream().map(LedgerEntry::stored).toList());
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));

@@ -275,8 +275,8 @@ class AgentLoopTest {
         for (int i = 0; i < 5000; i++) {
             b.append("progress ").append(i).append(" ████████████████████\n");
         }
-        String capped = AgentLoop.capped(b.toString(), AgentLoop.MAX_LOGS_BODY_BYTES);
-        assertThat(AgentLoop.encodedSize(capped)).isLessThanOrEqualTo(AgentLoop.MAX_LOGS_BODY_BYTES);
+        String capped = OutputUploader.capped(b.toString(), OutputUploader.MAX_LOGS_BODY_BYTES);
+        assertThat(OutputUploader.encodedSize(capped)).isLessThanOrEqualTo(OutputUploader.MAX_LOGS_BODY_BYTES);
         assertThat(capped).startsWith("progress ").endsWith("progress 4999 ████████████████████\n");
     }
 
@@ -288,7 +288,7 @@ class AgentLoopTest {
         }
         String text = b.toString();
         assertThat(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).as("raw, well over the limit").isGreaterThan(64 * 1024);
-        String capped = AgentLoop.capped(text, AgentLoop.MAX_LOGS_BODY_BYTES);
+        String capped = OutputUploader.capped(text, OutputUploader.MAX_LOGS_BODY_BYTES);
         int body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("text", capped)).length;
         assertThat(body).as("the request body as sent").isLessThanOrEqualTo(64 * 1024);
         assertThat(capped).startsWith("\"quoted\"").endsWith("line 3999\n");
@@ -296,10 +296,10 @@ class AgentLoopTest {
         // The last 60 KiB of raw output (what was sent before) escapes to a body the API refuses.
         byte[] raw = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String rawTail = new String(raw, raw.length - 60 * 1024, 60 * 1024, java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(AgentLoop.encodedSize(rawTail)).isGreaterThan(64 * 1024);
+        assertThat(OutputUploader.encodedSize(rawTail)).isGreaterThan(64 * 1024);
         // A surrogate pair is never split at the cut.
         String emoji = "😀".repeat(30_000);
-        assertThat(AgentLoop.capped(emoji, 1000)).matches("(😀)+");
+        assertThat(OutputUploader.capped(emoji, 1000)).matches("(😀)+");
     }
 
     @Test
@@ -346,7 +346,7 @@ class AgentLoopTest {
         loop.handle(stop);
         loop.handle(stop);
         awaitEnded(loop, "s-1");
-        Thread.sleep(100);
+        assertThat(loop.awaitStops(Duration.ofSeconds(5))).as("every stop asked for has returned").isTrue();
         assertThat(runtime.stops).containsExactly("s-1");
         loop.heartbeat();
         assertThat(cp.reports).contains("s-1:TERMINATED:143:user-requested");

@@ -409,7 +409,9 @@ class AgentEndToEndIT {
         again.loop.handle(reply);
         await(interactive, "RUNNING", Duration.ofSeconds(30));
         again.loop.handle(reply);
-        Thread.sleep(1_500);
+        // Each answer is applied before handle returns: a second start would have been asked of the runtime by now.
+        assertThat(again.loop.starts(interactive)).as("the runtime was asked to start it once").isEqualTo(1);
+        assertThat(again.loop.awaitSettled(Duration.ofSeconds(15))).as("every report acknowledged, every stop returned").isTrue();
         assertThat(again.runtime.discover().stream().filter(w -> w.sessionId().equals(interactive)).count()).isEqualTo(1);
         long children = ProcessHandle.current().descendants()
                 .filter(p -> p.info().arguments().map(args -> String.join(" ", args)).orElse("").contains("SLUICE_COMMAND")).count();

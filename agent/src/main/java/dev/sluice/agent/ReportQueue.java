@@ -1,0 +1,165 @@
+package dev.sluice.agent;
+
+import dev.sluice.agent.protocol.Wire;
+import dev.sluice.protocol.AgentReports;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The step reports owed to the control plane, kept in the ledger entries (so they survive a restart) and sent with
+ * the heartbeat: numbered per session, coalesced ({@code report.coalesce} after the first one queued since the last
+ * heartbeat, the next heartbeat is due), packed within the body limit, and dropped once the control plane gave each
+ * a final answer. Used under the loop's lock, except {@link #pack}.
+ */
+final class ReportQueue {
+    /** The control plane keeps no more of a message. */
+    private static final int MAX_MESSAGE = 2000;
+
+    private final Ledger ledger;
+    private final Clock clock;
+    private final Duration coalesce;
+    /** When the reports queued since the last heartbeat are due (null: none queued). */
+    private Long dueAt;
+
+    ReportQueue(Ledger ledger, Clock clock, Duration coalesce) {
+        this.ledger = ledger;
+        this.clock = clock;
+        this.coalesce = coalesce;
+    }
+
+    /** A queued report put in a heartbeat, and the output carried with it (if it is the end's). */
+    static final class Sent {
+        private final LedgerEntry entry;
+        private final LedgerEntry.Pending report;
+        private String logs;
+
+        Sent(LedgerEntry entry, LedgerEntry.Pending report) {
+            this.entry = entry;
+            this.report = report;
+        }
+    }
+
+    /** Queues a step of {@code e}'s session, numbered for it; the first since the last heartbeat makes reports due. */
+    void enqueue(LedgerEntry e, Map<String, Object> step) {
+        e.enqueue(step);
+        if (dueAt == null) {
+            dueAt = clock.millis() + coalesce.toMillis();
+        }
+    }
+
+    /** When queued reports are due (empty: none queued since the last heartbeat). */
+    Optional<Long> dueAt() {
+        return Optional.ofNullable(dueAt);
+    }
+
+    /** The oldest reports, at most {@link AgentReports#MAX_REPORTS}, to go with the heartbeat being sent. */
+    List<Sent> take() {
+        List<Sent> sent = new ArrayList<>();
+        for (LedgerEntry e : ledger.all()) {
+            for (LedgerEntry.Pending p : e.pending()) {
+                if (sent.size() < AgentReports.MAX_REPORTS) {
+                    sent.add(new Sent(e, p));
+                }
+            }
+        }
+        dueAt = null;
+        return sent;
+    }
+
+    /**
+     * After a heartbeat: a report queued meanwhile, or one that did not fit in it ({@code sentCount} went), makes the
+     * next one due again.
+     */
+    void afterHeartbeat(int sentCount) {
+        long queued = ledger.all().stream().mapToLong(e -> e.pending().size()).sum();
+        if (queued > sentCount && dueAt == null) {
+            dueAt = clock.millis() + coalesce.toMillis();
+        }
+    }
+
+    /** Whether every report is acknowledged. */
+    boolean empty() {
+        return ledger.all().stream().noneMatch(LedgerEntry::hasPending);
+    }
+
+    /**
+     * The reports in the wire shape, as many as fit beside {@code body}: the rest stay in {@code sent} no more (they go
+     * with the next heartbeat). A session's end carries its last output when the whole body stays within the limit;
+     * when it would not, the output goes up on its own first ({@code PUT .../logs}), so the end is never reported
+     * before its output is stored.
+     */
+    static List<Map<String, Object>> pack(Map<String, Object> body, List<Sent> sent, OutputUploader output) {
+        List<Map<String, Object>> wire = new ArrayList<>();
+        Map<String, Object> empty = new LinkedHashMap<>(body);
+        empty.put(AgentReports.REPORTS, wire);
+        int size = Wire.size(empty);
+        int kept = 0;
+        for (Sent s : sent) {
+            Map<String, Object> step = new LinkedHashMap<>(s.report.step());
+            if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
+                step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
+            }
+            Map<String, Object> w = new AgentReports.Report(s.entry.sessionId(), s.report.seq(), step, Optional.empty()).toWire();
+            int more = Wire.size(w) + 1;
+            if (size + more > OutputUploader.MAX_LOGS_BODY_BYTES && kept > 0) {
+                break;
+            }
+            wire.add(w);
+            size += more;
+            kept++;
+        }
+        sent.subList(kept, sent.size()).clear();
+        for (int i = 0; i < sent.size(); i++) {
+            Sent s = sent.get(i);
+            if (!s.report.isEnd() || s.entry.removed()) {
+                continue;
+            }
+            Optional<String> text = output.newOutput(s.entry);
+            if (text.isEmpty()) {
+                continue;
+            }
+            // ,"logs":"..." adds the encoded text less the {"text":} around it in an upload, plus the name
+            int more = OutputUploader.encodedSize(text.get()) - "{\"text\":}".length() + ",\"logs\":".length();
+            if (size + more <= OutputUploader.MAX_LOGS_BODY_BYTES) {
+                wire.get(i).put(AgentReports.LOGS, text.get());
+                s.logs = text.get();
+                size += more;
+            } else {
+                output.send(s.entry);
+            }
+        }
+        return wire;
+    }
+
+    /**
+     * Drops each report the control plane answered for with a final outcome (applied, unchanged, refused, not found,
+     * invalid); keeps those it asks again ({@code retry}) or did not answer for. Returns what it refused, if anything.
+     */
+    Optional<String> acknowledge(List<Sent> sent, List<AgentReports.Result> results) {
+        Map<String, AgentReports.Outcome> outcomes = new HashMap<>();
+        String refused = null;
+        for (AgentReports.Result result : results) {
+            outcomes.put(result.sessionId() + "#" + result.seq(), result.outcome());
+            if (result.outcome() == AgentReports.Outcome.REFUSED || result.outcome() == AgentReports.Outcome.INVALID) {
+                refused = "report of " + result.sessionId() + " " + result.outcome().wireName() + ": " + result.message().orElse("");
+            }
+        }
+        for (Sent s : sent) {
+            AgentReports.Outcome o = outcomes.get(s.entry.sessionId() + "#" + s.report.seq());
+            if (o == null || o.retry()) {
+                continue;
+            }
+            s.entry.acknowledged(s.report);
+            if (s.logs != null) {
+                s.entry.outputSent(s.logs.hashCode());
+            }
+        }
+        return Optional.ofNullable(refused);
+    }
+}
