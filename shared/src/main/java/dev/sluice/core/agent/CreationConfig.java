@@ -2,7 +2,7 @@ package dev.sluice.core.agent;
 
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
-import dev.sluice.core.session.SessionStatus;
+import dev.sluice.protocol.SessionAssignment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,37 +12,10 @@ import java.util.Optional;
 /**
  * What an agent needs to start one kernel of a session (REFERENCE §5): ids, image, its slots, environment, mounts,
  * startup command, cluster role and index, batch timeout. Sent in every heartbeat response for as long as the session
- * should run there; the agent starts each kernel once.
+ * should run there; the agent starts each kernel once. Its shape is the agent protocol's ({@link SessionAssignment},
+ * the one definition the agent reads too); this is the core's way to make it from a session.
  */
-public record CreationConfig(
-        String sessionId,
-        String kernelId,
-        String owner,
-        String type,
-        SessionStatus status,
-        String image,
-        Map<String, String> slots,
-        Map<String, String> environment,
-        List<dev.sluice.core.session.FolderMount> mounts,
-        Optional<String> startupCommand,
-        String clusterRole,
-        int clusterIndex,
-        int clusterSize,
-        Optional<Duration> batchTimeout) {
-
-    public CreationConfig {
-        slots = Map.copyOf(slots);
-        environment = Map.copyOf(environment);
-        mounts = List.copyOf(mounts);
-    }
-
-    /** In the agent protocol's wire shape ({@link dev.sluice.protocol.SessionAssignment}), the one both sides use. */
-    public dev.sluice.protocol.SessionAssignment wire() {
-        return new dev.sluice.protocol.SessionAssignment(sessionId, kernelId, owner, type, status.name(), image, slots, environment,
-                mounts.stream().map(m -> new dev.sluice.protocol.SessionAssignment.Mount(m.name(), Optional.of(m.folderId()), m.prefix(),
-                        m.permission(), m.mountPath())).toList(),
-                startupCommand, clusterRole, clusterIndex, clusterSize, batchTimeout.map(Duration::toSeconds));
-    }
+public record CreationConfig(SessionAssignment wire) {
 
     /** The kernels of {@code session} placed on {@code agentId}, as creation configs. */
     public static List<CreationConfig> forAgent(Session session, String agentId) {
@@ -53,11 +26,46 @@ public record CreationConfig(
             if (!k.agentId().equals(agentId)) {
                 continue;
             }
-            out.add(new CreationConfig(session.id(), session.id() + "-" + i, session.owner(), session.spec().type().wireName(),
-                    session.status(), session.spec().image(), k.slots().toStrings(), session.spec().environment(),
-                    session.spec().folderMounts(), session.spec().startupCommand(), i == 0 ? "main" : "sub", i, Math.max(kernels.size(), session.spec().clusterSize()),
-                    session.spec().batchTimeout()));
+            out.add(new CreationConfig(new SessionAssignment(session.id(), session.id() + "-" + i, session.owner(),
+                    session.spec().type().wireName(), session.status().name(), session.spec().image(), k.slots().toStrings(),
+                    session.spec().environment(),
+                    session.spec().folderMounts().stream().map(m -> new SessionAssignment.Mount(m.name(), Optional.of(m.folderId()),
+                            m.prefix(), m.permission(), m.mountPath())).toList(),
+                    session.spec().startupCommand(), i == 0 ? "main" : "sub", i, Math.max(kernels.size(), session.spec().clusterSize()),
+                    session.spec().batchTimeout().map(Duration::toSeconds))));
         }
         return out;
+    }
+
+    public String sessionId() {
+        return wire.sessionId();
+    }
+
+    public String kernelId() {
+        return wire.kernelId();
+    }
+
+    public Map<String, String> environment() {
+        return wire.environment();
+    }
+
+    public Optional<String> startupCommand() {
+        return wire.startupCommand();
+    }
+
+    public String clusterRole() {
+        return wire.clusterRole();
+    }
+
+    public int clusterIndex() {
+        return wire.clusterIndex();
+    }
+
+    public int clusterSize() {
+        return wire.clusterSize();
+    }
+
+    public Optional<Duration> batchTimeout() {
+        return wire.batchTimeoutSeconds().map(Duration::ofSeconds);
     }
 }

@@ -2,70 +2,64 @@ package dev.sluice.core.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.core.session.FolderMount;
+import dev.sluice.core.session.Kernel;
+import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.slots.ResourceSlots;
 import dev.sluice.protocol.SessionAssignment;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
  * The creation config goes to the agent in the agent protocol's shape ({@link SessionAssignment}), which the agent
- * reads with the same class: the wire is what the control plane wrote before the shape moved there, and it reads back
- * to the same assignment.
+ * reads with the same class: the wire is what the control plane wrote before the shape moved there (field for field,
+ * in the same order), and it reads back to the same assignment.
  */
 class CreationConfigWireTest {
+    private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
 
-    /** The assignment as the agent API wrote it by hand before (kept here as the byte-compatibility reference). */
-    private static Map<String, Object> before(CreationConfig c) {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("session_id", c.sessionId());
-        v.put("kernel_id", c.kernelId());
-        v.put("owner", c.owner());
-        v.put("type", c.type());
-        v.put("status", c.status().name());
-        v.put("image", c.image());
-        v.put("slots", c.slots());
-        v.put("environment", c.environment());
-        v.put("mounts", c.mounts().stream().map(m -> Map.of("name", m.name(), "folder_id", m.folderId(),
-                "location", m.prefix(), "permission", m.permission(), "path", m.mountPath())).toList());
-        v.put("startup_command", c.startupCommand().orElse(null));
-        v.put("cluster_role", c.clusterRole());
-        v.put("cluster_index", c.clusterIndex());
-        v.put("cluster_size", c.clusterSize());
-        v.put("batch_timeout", c.batchTimeout().map(Duration::toSeconds).orElse(null));
-        return v;
-    }
-
-    private static List<CreationConfig> configs() {
-        return List.of(
-                new CreationConfig("s-1", "s-1-0", "alice", "batch", SessionStatus.SCHEDULED, "pytorch:2.4",
-                        Map.of("cpu", "1", "mem", "1073741824", "cuda.device", "1"), Map.of("SEED", "7"),
-                        List.of(new FolderMount("f-1", "data", "folders/f-1/", "ro", "/home/work/data"),
-                                new FolderMount("f-2", "out", "folders/f-2/", "rw", "/o")),
-                        Optional.of("python train.py"), "main", 0, 2, Optional.of(Duration.ofHours(2))),
-                new CreationConfig("s-2", "s-2-1", "bob", "interactive", SessionStatus.RUNNING, "python:3.12", Map.of(), Map.of(),
-                        List.of(), Optional.empty(), "sub", 1, 2, Optional.empty()));
+    private static Session session() {
+        return Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "pytorch:2.4", "type", "batch",
+                        "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
+                        "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), T0), "g1", T0)
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
+                        new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
     }
 
     @Test
     void theWireIsTheShapeTheControlPlaneWroteBeforeFieldForFieldInTheSameOrder() {
-        for (CreationConfig c : configs()) {
-            Map<String, Object> wire = c.wire().toWire();
-            assertThat(wire).isEqualTo(before(c));
-            assertThat(new ArrayList<>(wire.keySet())).isEqualTo(new ArrayList<>(before(c).keySet()));
-        }
+        Session s = session();
+        Map<String, Object> wire = CreationConfig.forAgent(s, "i-2").get(0).wire().toWire();
+        // The assignment as the agent API wrote it by hand before the shape moved to the agent protocol.
+        Map<String, Object> before = new LinkedHashMap<>();
+        before.put("session_id", "s-1");
+        before.put("kernel_id", "s-1-1");
+        before.put("owner", "alice");
+        before.put("type", "batch");
+        before.put("status", "SCHEDULED");
+        before.put("image", "pytorch:2.4");
+        before.put("slots", s.kernels().get(1).slots().toStrings());
+        before.put("environment", Map.of("SEED", "7"));
+        before.put("mounts", List.of());
+        before.put("startup_command", "python train.py");
+        before.put("cluster_role", "sub");
+        before.put("cluster_index", 1);
+        before.put("cluster_size", 2);
+        before.put("batch_timeout", 7200L);
+        assertThat(wire).isEqualTo(before);
+        assertThat(new ArrayList<>(wire.keySet())).isEqualTo(new ArrayList<>(before.keySet()));
     }
 
     @Test
     void theAgentReadsBackTheAssignmentTheControlPlaneWrote() {
-        for (CreationConfig c : configs()) {
-            SessionAssignment sent = c.wire();
-            assertThat(SessionAssignment.fromWire(sent.toWire())).isEqualTo(sent);
+        for (CreationConfig c : CreationConfig.forAgent(session(), "i-1")) {
+            assertThat(SessionAssignment.fromWire(c.wire().toWire())).isEqualTo(c.wire());
         }
     }
 }
