@@ -1,5 +1,6 @@
 package dev.sluice.core;
 
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,14 +69,7 @@ class CoreSignaturesTest {
             Map.entry("WebhookFilter.toMap", "not converted yet (deadline): the stored/wire form of a definition, to be moved to a view in functions/"),
             Map.entry("MountTransfers.files", "not converted yet (deadline): the agent's mount transfers return their JSON shape"),
             Map.entry("MountTransfers.upload", "not converted yet (deadline): the agent's mount transfers return their JSON shape"),
-            Map.entry("SessionService.create", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("SessionSpec.parse", "PENDING: a request body into a use case (being converted)"),
             Map.entry("ResourceSlots.parse", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("FolderCatalog.create", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("FolderCatalog.rename", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("FolderSpec.parse", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("CloneRequest.parse", "PENDING: a request body into a use case (being converted)"),
-            Map.entry("FolderClones.clone", "PENDING: a request body into a use case (being converted)"),
             Map.entry("FolderFiles.upload", "PENDING: a request body into a use case (being converted)"),
             Map.entry("FolderFiles.completeUpload", "PENDING: a request body into a use case (being converted)"),
             Map.entry("FolderFiles.download", "PENDING: a request body into a use case (being converted)"),

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,9 +49,9 @@ class EventsIT {
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
 
             plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", Map.of(), Instant.now(), Instant.now()));
-            Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), Map.of("image", "python:3.12",
+            Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), RequestFields.of(Map.of("image", "python:3.12",
                     "resource_group", "events-it", "type", "batch", "startup_command", "true",
-                    "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session();
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session();
             plane.sessions().transition(s.id(), SessionStatus.SCHEDULED, "scheduled", Map.of());
             plane.sessions().transition(s.id(), SessionStatus.CANCELLED, "user-requested", Map.of());
 

@@ -1,5 +1,7 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,9 +59,9 @@ class HeartbeatTest {
 
     @Test
     void aCreationConfigIsMadeForEachKernelOnTheAgent() {
-        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "pytorch:2.4", "type", "batch",
+        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "pytorch:2.4", "type", "batch",
                         "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
-                        "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), T0), "g1", T0)
+                        "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
                         new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
@@ -112,7 +114,7 @@ class HeartbeatTest {
 
     @Test
     void releasedKernelsHoldNothing() {
-        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g")), T0), "g1", T0)
+        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g"))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 2)))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0)
                 .transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);

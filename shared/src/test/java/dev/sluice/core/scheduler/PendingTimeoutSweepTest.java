@@ -1,5 +1,7 @@
 package dev.sluice.core.scheduler;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.group.ResourceGroup;
@@ -23,7 +25,7 @@ class PendingTimeoutSweepTest {
         Map<String, Object> body = new HashMap<>(Map.of("image", "py", "resource_slots", Map.of("cpu", 1, "mem", "1g")));
         body.putAll(extra);
         Instant created = NOW.minus(ago);
-        return Session.enqueue(id, "o", SessionSpec.parse(body, created), "g", created);
+        return Session.enqueue(id, "o", SessionSpec.parse(RequestFields.of(body), created), "g", created);
     }
 
     @Test

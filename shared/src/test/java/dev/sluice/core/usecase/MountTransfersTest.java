@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,7 +85,7 @@ class MountTransfersTest {
     }
 
     private Folder folder(String id, String name, String permission) {
-        Folder f = Folder.create(id, "alice", FolderSpec.parse(Map.of("name", name, "permission", permission)), FolderStatus.READY, "created", T0);
+        Folder f = Folder.create(id, "alice", FolderSpec.parse(RequestFields.of(Map.of("name", name, "permission", permission))), FolderStatus.READY, "created", T0);
         assertThat(folders.create(f)).isTrue();
         return f;
     }
@@ -94,7 +96,7 @@ class MountTransfersTest {
 
     /** A session of alice's on agent i-1 in {@code status}, mounting {@code mounted}. */
     private Session session(String id, SessionStatus status, Folder... mounted) {
-        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), T0)
+        SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0)
                 .withFolderMounts(java.util.Arrays.stream(mounted).map(MountTransfersTest::mountOf).toList());
         Session s = new Session(id, "alice", spec, "gpu", status, "info", Map.of(), List.of(new StatusChange(status, T0)),
                 List.of(new Kernel("i-1", SLOTS)), SessionResult.UNDEFINED, T0, Optional.empty(), Optional.empty(), 3);

@@ -1,5 +1,8 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
+import dev.sluice.core.folder.FolderSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +81,7 @@ class UploadLimitsTest {
         FolderCatalog catalog = new FolderCatalog(new CloneStepsTest.Folders(), new CloneStepsTest.Tasks(), storage,
                 events, (owner, folderId, limit) -> List.of(), () -> "id-" + ids.incrementAndGet(), CLOCK);
         service = new FolderFiles(catalog, storage, new CloneSettings(1000, 500, 16 * MIB));
-        catalog.create(ALICE, Map.of("name", "data"));
+        catalog.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "data"))));
     }
 
     @Test

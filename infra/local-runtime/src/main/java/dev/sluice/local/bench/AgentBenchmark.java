@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
@@ -114,8 +116,8 @@ final class AgentBenchmark {
         plane.agentWork().heartbeat(agentId, body);
         Principal owner = new Principal("agent-bench", "agent-bench", Set.of("users"));
         for (int i = 0; i < sessions; i++) {
-            plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", group,
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty());
+            plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", group,
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), Optional.empty());
         }
         for (int i = 0; i < 50 && plane.sessionStore().onAgent(agentId).size() < sessions; i++) {
             plane.scheduling().run(plane.groupStore().find(group).orElseThrow());

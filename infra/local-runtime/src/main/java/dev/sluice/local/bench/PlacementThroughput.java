@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
@@ -205,8 +207,8 @@ public final class PlacementThroughput {
         Instant base = Instant.now().minusSeconds(60);
         for (int i = 0; i < SESSIONS; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), created), group, created);
             if (!(plane.sessionStore().create(s, Optional.empty()) instanceof SessionStore.CreateOutcome.Created)) {
                 throw new IllegalStateException("could not enqueue");
             }

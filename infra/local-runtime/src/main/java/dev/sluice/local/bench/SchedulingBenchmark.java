@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
@@ -190,8 +192,8 @@ public final class SchedulingBenchmark {
         List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-q" + (i % 50), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1 + (i % 4), "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-q" + (i % 50), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1 + (i % 4), "cpu", 1, "mem", "1g"))), created), group, created);
             batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder().putRequest(p -> p
                     .item(SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true))).build());
             if (batch.size() == 25 || i == 9_999) {
@@ -302,8 +304,8 @@ public final class SchedulingBenchmark {
         Instant base = Instant.now().minusSeconds(60);
         for (int i = 0; i < n; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), created), group, created);
             if (!(plane.sessionStore().create(s, Optional.empty()) instanceof SessionStore.CreateOutcome.Created)) {
                 throw new IllegalStateException("could not enqueue");
             }
