@@ -48,7 +48,7 @@ class EventsIT {
                     .eventPattern(Json.write(Map.of("source", List.of("sluice.sessions"), "detail", Map.of("owner", List.of(owner))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
 
-            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", Map.of(), Instant.now(), Instant.now()));
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", RequestFields.of(Map.of()), Instant.now(), Instant.now()));
             Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), RequestFields.of(Map.of("image", "python:3.12",
                     "resource_group", "events-it", "type", "batch", "startup_command", "true",
                     "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session();
@@ -93,7 +93,7 @@ class EventsIT {
             events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.resource-groups"),
                     "detail", Map.of("resource_group", List.of(group))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
-            plane.resourceGroups().put(new Principal("root", "root", Set.of("admin")), group, Map.of());
+            plane.resourceGroups().put(new Principal("root", "root", Set.of("admin")), group, RequestFields.of(Map.of()));
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
             while (received.isEmpty() && Instant.now().isBefore(deadline)) {
@@ -123,7 +123,7 @@ class EventsIT {
             events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.agents"),
                     "detail", Map.of("agent_id", List.of(agent))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
-            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", Map.of(),
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", RequestFields.of(Map.of()),
                     java.time.Instant.now(), java.time.Instant.now())); // an agent joins only a group that exists
             Map<String, Object> heartbeat = Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "4", "mem", "8g"));
             plane.agentWork().heartbeat(agent, heartbeat);

@@ -35,7 +35,7 @@ class SchedulerIT {
 
     private static String newGroup(ControlPlane plane, Map<String, Object> options) {
         String group = "sched-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options", options), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options", options)), Instant.now(), Instant.now()));
         return group;
     }
 
@@ -268,7 +268,7 @@ class SchedulerIT {
         assertThat(plane.sessionStore().find(held.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
 
         String fair = "drf-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(fair, Map.of("scheduler", "drf"), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(fair, RequestFields.of(Map.of("scheduler", "drf")), Instant.now(), Instant.now()));
         addAgent(plane, fair + "-a1", fair, 1);
         Session heavyWaits = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
                 "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), t0.plusSeconds(1)), fair, t0.plusSeconds(1));

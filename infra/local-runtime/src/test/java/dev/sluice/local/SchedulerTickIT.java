@@ -31,7 +31,7 @@ class SchedulerTickIT {
         ControlPlane plane = local.controlPlane();
         String group = "tick-" + UUID.randomUUID().toString().substring(0, 8);
         plane.groupStore().put(ResourceGroup.fromDefinition(group,
-                Map.of("scheduler_options", Map.of("pending_timeout", "30m")), Instant.now(), Instant.now()));
+                RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", "30m"))), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         Session stale = store(plane, group, now.minus(Duration.ofHours(2)), Map.of());
         Session fresh = store(plane, group, now.minus(Duration.ofMinutes(5)), Map.of());

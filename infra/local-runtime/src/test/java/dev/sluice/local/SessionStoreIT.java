@@ -49,7 +49,7 @@ class SessionStoreIT {
         plane = LocalStack.get().controlPlane();
         store = plane.sessionStore();
         plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("store-it",
-                Map.of(), Instant.now(), Instant.now()));
+                RequestFields.of(Map.of()), Instant.now(), Instant.now()));
     }
 
     private static Principal user() {
@@ -217,7 +217,7 @@ class SessionStoreIT {
     @Test
     void thePendingQueueIsInPriorityThenAgeOrder() {
         String group = "queue-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         Principal owner = user();
         List<String> ids = new ArrayList<>();
         for (int priority : new int[] {10, 50, 10, 90}) {

@@ -67,7 +67,7 @@ final class Fixtures {
     }
 
     static ResourceGroup group(String scheduler, Map<String, Object> options) {
-        return ResourceGroup.fromDefinition("g", Map.of("scheduler", scheduler, "scheduler_options", options), NOW, NOW);
+        return ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler", scheduler, "scheduler_options", options)), NOW, NOW);
     }
 
     /** Pending sessions in queue order (priority desc, then oldest first), as the store returns them. */

@@ -18,7 +18,7 @@ class PendingTimeoutSweepTest {
     private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
 
     private static ResourceGroup group(String timeout) {
-        return ResourceGroup.fromDefinition("g", Map.of("scheduler_options", Map.of("pending_timeout", timeout)), NOW, NOW);
+        return ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", timeout))), NOW, NOW);
     }
 
     private static Session pendingSince(String id, Duration ago, Map<String, Object> extra) {

@@ -55,10 +55,10 @@ final class AgentBenchmark {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
         ControlPlane plane = ControlPlane.fromEnvironment(env);
         String group = "agent-bench-" + UUID.randomUUID().toString().substring(0, 6);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
 
         String busyGroup = group + "-busy";
-        plane.groupStore().put(ResourceGroup.fromDefinition(busyGroup, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(busyGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         // Each heartbeat through the use case alternates with its baseline: the same UpdateItem (the store's own
         // request, same update expression) and the same Query of the by-agent index, sent bare; both counted.
         Cost[] idle = heartbeats(plane, env, group, "i-bench-idle", 0);

@@ -197,7 +197,7 @@ public final class PlacementThroughput {
 
     /** A fresh inactive group (the tick passes it over) with its agents and a full queue. */
     private static ResourceGroup ready(ControlPlane plane, String group) {
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", false), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", false)), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         for (int i = 0; i < AGENTS; i++) {
             plane.agentStore().put(new Agent(agentId(group, i), group, AgentStatus.ALIVE, true,

@@ -62,7 +62,7 @@ public final class PlannerBenchmark {
             Instant created = now.minusSeconds(sessions - i);
             pending.add(Session.enqueue(String.format("s-%06d", i), "owner-" + (i % 25), SessionSpec.parse(RequestFields.of(body), created), "g", created));
         }
-        ResourceGroup group = ResourceGroup.fromDefinition("g", Map.of(), now, now);
+        ResourceGroup group = ResourceGroup.fromDefinition("g", RequestFields.of(Map.of()), now, now);
         return new SchedulingSnapshot(group, pending, agents, Map.of(), Usage.NONE, Usage.NONE, Map.of(),
                 ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), now);
     }

@@ -101,7 +101,7 @@ public final class SchedulingBenchmark {
         int discarded = 0;
         for (int round = 0, attempt = 0; round < ROUNDS; attempt++) {
             String passGroup = group + "-p" + attempt;
-            plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, Map.of(), Instant.now(), Instant.now()));
+            plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
             addAgents(plane, passGroup, "p");
             enqueue(plane, passGroup, SESSIONS);
             ResourceGroup g = plane.groupStore().find(passGroup).orElseThrow();
@@ -129,7 +129,7 @@ public final class SchedulingBenchmark {
 
             String rawGroup = group + "-r" + round;
             round++;
-            plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, Map.of(), Instant.now(), Instant.now()));
+            plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
             addAgents(plane, rawGroup, "r");
             List<Session> raw = enqueue(plane, rawGroup, SESSIONS);
             Instant now = Instant.now();
@@ -159,7 +159,7 @@ public final class SchedulingBenchmark {
         }
 
         String lifeGroup = group + "-life";
-        plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         addAgents(plane, lifeGroup, "l");
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
@@ -184,7 +184,7 @@ public final class SchedulingBenchmark {
     private static BigQueue bigQueue(LocalRuntime runtime, ControlPlane plane, Map<String, String> env) throws Exception {
         String group = "bench-10k-" + UUID.randomUUID().toString().substring(0, 6);
         // Inactive while it fills, so the stack's tick passes over it only after the measured pass has started.
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", false), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", false)), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         var ddb = AwsClients.shared().dynamoDb();
         String table = env.get("SESSIONS_TABLE");
@@ -224,7 +224,7 @@ public final class SchedulingBenchmark {
                     ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", true), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", true)), Instant.now(), Instant.now()));
         String nudge = runtime.host().bindings().keySet().stream().filter(n -> n.contains("SchedulerNudge")).findFirst().orElseThrow();
         String event = "{\"version\":\"0\",\"id\":\"bench\",\"detail-type\":\"Session Status Changed\",\"source\":\"sluice.sessions\","
                 + "\"account\":\"000000000000\",\"time\":\"" + now + "\",\"region\":\"us-east-1\",\"resources\":[],"
