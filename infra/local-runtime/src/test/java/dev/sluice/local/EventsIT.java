@@ -126,10 +126,10 @@ class EventsIT {
             plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", RequestFields.of(Map.of()),
                     java.time.Instant.now(), java.time.Instant.now())); // an agent joins only a group that exists
             Map<String, Object> heartbeat = Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "4", "mem", "8g"));
-            plane.agentWork().heartbeat(agent, heartbeat);
-            plane.agentWork().heartbeat(agent, heartbeat);
-            plane.agentWork().heartbeat(agent, Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "8", "mem", "8g")));
-            plane.agentWork().setSchedulable(new Principal("root", "root", Set.of("admin")), agent, Map.of("schedulable", false));
+            plane.agentWork().heartbeat(agent, RequestFields.of(heartbeat));
+            plane.agentWork().heartbeat(agent, RequestFields.of(heartbeat));
+            plane.agentWork().heartbeat(agent, RequestFields.of(Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "8", "mem", "8g"))));
+            plane.agentWork().setSchedulable(new Principal("root", "root", Set.of("admin")), agent, RequestFields.of(Map.of("schedulable", false)));
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
             while (received.size() < 3 && Instant.now().isBefore(deadline)) {

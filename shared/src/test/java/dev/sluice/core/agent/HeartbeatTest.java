@@ -24,10 +24,10 @@ class HeartbeatTest {
 
     @Test
     void aHeartbeatCarriesCapacityPluginsAndWhatRuns() {
-        Heartbeat hb = Heartbeat.parse("i-1", Map.of("resource_group", "gpu-a100",
+        Heartbeat hb = Heartbeat.parse("i-1", RequestFields.of(Map.of("resource_group", "gpu-a100",
                 "available_slots", Map.of("cpu", "8", "mem", "32g", "cuda.device", "2"),
                 "compute_plugins", Map.of("cuda.version", "12.2"),
-                "running", List.of(Map.of("session_id", "s-1", "status", "RUNNING"), Map.of("session_id", "s-2"))));
+                "running", List.of(Map.of("session_id", "s-1", "status", "RUNNING"), Map.of("session_id", "s-2")))));
         assertThat(hb.availableSlots().get("cuda.device")).isEqualByComparingTo("2");
         assertThat(hb.availableSlots().get("mem")).isEqualByComparingTo(String.valueOf(32L << 30));
         assertThat(hb.running()).containsExactly(new Heartbeat.RunningSession("s-1", "RUNNING"), new Heartbeat.RunningSession("s-2", "RUNNING"));
@@ -36,8 +36,8 @@ class HeartbeatTest {
 
     @Test
     void anAgentCanOnlySpeakForItself() {
-        assertThatThrownBy(() -> Heartbeat.parse("i-1", Map.of("agent_id", "i-2", "resource_group", "g1",
-                "available_slots", Map.of("cpu", "1"))))
+        assertThatThrownBy(() -> Heartbeat.parse("i-1", RequestFields.of(Map.of("agent_id", "i-2", "resource_group", "g1",
+                "available_slots", Map.of("cpu", "1")))))
                 .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.FORBIDDEN));
     }
 
@@ -53,7 +53,7 @@ class HeartbeatTest {
     }
 
     private static void assertField(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> Heartbeat.parse("i-1", body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> Heartbeat.parse("i-1", RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains(field));
     }
 

@@ -36,7 +36,7 @@ class KernelReportsTest {
     }
 
     static KernelReport report(Map<String, Object> body) {
-        return KernelReport.parse(body);
+        return KernelReport.parse(RequestFields.of(body));
     }
 
     private static KernelReports.Decision.Apply applied(KernelReports.Decision d) {
@@ -151,7 +151,7 @@ class KernelReportsTest {
     }
 
     private static void assertField(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> KernelReport.parse(body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> KernelReport.parse(RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains(field));
     }
 }

@@ -113,7 +113,7 @@ final class AgentBenchmark {
     private static Cost[] heartbeats(ControlPlane plane, Map<String, String> env, String group, String agentId, int sessions) {
         Map<String, Object> body = Map.of("resource_group", group, "available_slots", Map.of("cpu", "64", "mem", "256g", "cuda.device", "8"),
                 "compute_plugins", Map.of("cuda.version", "12.2", "cuda.driver", "535.104.05"));
-        plane.agentWork().heartbeat(agentId, body);
+        plane.agentWork().heartbeat(agentId, RequestFields.of(body));
         Principal owner = new Principal("agent-bench", "agent-bench", Set.of("users"));
         for (int i = 0; i < sessions; i++) {
             plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", group,
@@ -124,7 +124,7 @@ final class AgentBenchmark {
         }
         var dynamo = AwsClients.shared().dynamoDb();
         var store = (dev.sluice.adapters.dynamodb.DynamoAgentStore) plane.agentStore();
-        dev.sluice.core.agent.Heartbeat hb = dev.sluice.core.agent.Heartbeat.parse(agentId, body);
+        dev.sluice.core.agent.Heartbeat hb = dev.sluice.core.agent.Heartbeat.parse(agentId, RequestFields.of(body));
         Tally useCase = new Tally();
         Tally bare = new Tally();
         for (int i = 0; i < WARMUP + HEARTBEATS; i++) {
@@ -132,7 +132,7 @@ final class AgentBenchmark {
             AwsCallTimer.take();
             CapacityMeter.take();
             long t = System.nanoTime();
-            var reply = plane.agentWork().heartbeat(agentId, body);
+            var reply = plane.agentWork().heartbeat(agentId, RequestFields.of(body));
             long spent = System.nanoTime() - t;
             if (reply.assignments().size() != sessions) {
                 throw new IllegalStateException("expected " + sessions + " assignments, got " + reply.assignments().size());
