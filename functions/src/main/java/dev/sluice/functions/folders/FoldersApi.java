@@ -111,17 +111,18 @@ public final class FoldersApi extends ApiHandler {
                     if (cursor.filter(String::isEmpty).isPresent()) {
                         throw DomainException.invalid("cursor", "must not be empty; leave it out for the first page");
                     }
-                    return ApiResponses.json(200, files.files(caller, request.pathParameter("name"), cursor, limit));
+                    return ApiResponses.json(200, FolderViews.files(files.files(caller, request.pathParameter("name"), cursor, limit)));
                 }
                 break;
             case "/folders/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), RequestFields.of(request.jsonBody())));
                 }
                 break;
             case "/folders/{name}/uploads/complete":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, files.completeUpload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, Map.of("path", files.completeUpload(caller, request.pathParameter("name"),
+                            RequestFields.of(request.jsonBody())), "status", "complete"));
                 }
                 break;
             case "/folders/{name}/download":
@@ -131,7 +132,7 @@ public final class FoldersApi extends ApiHandler {
                     if (path == null) {
                         throw DomainException.invalid("path", "is required");
                     }
-                    return ApiResponses.json(200, files.download(caller, request.pathParameter("name"), path));
+                    return ApiResponses.json(200, FolderViews.download(files.download(caller, request.pathParameter("name"), path)));
                 }
                 break;
             default:
