@@ -67,8 +67,6 @@ class CoreSignaturesTest {
             Map.entry("ResourcePolicy.toMap", "not converted yet (deadline): the stored/wire form of a definition, to be moved to a view in functions/"),
             Map.entry("SchedulerOptions.toMap", "not converted yet (deadline): the stored/wire form of a definition, to be moved to a view in functions/"),
             Map.entry("WebhookFilter.toMap", "not converted yet (deadline): the stored/wire form of a definition, to be moved to a view in functions/"),
-            Map.entry("MountTransfers.files", "not converted yet (deadline): the agent's mount transfers return their JSON shape"),
-            Map.entry("MountTransfers.upload", "not converted yet (deadline): the agent's mount transfers return their JSON shape"),
             Map.entry("ResourceSlots.parse", "PENDING: a request body into a use case (being converted)"),
             Map.entry("FolderFiles.upload", "its answer (a presigned PUT or a page of part URLs) is still built in the core: UploadLimitsTest measures that JSON against Lambda's response limit, and moving the view to functions/ moves that test with it"));
 

@@ -159,13 +159,13 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
                         }
                     }
                     Optional<String> cursor = Optional.ofNullable(q.get("cursor")).filter(c -> !c.isEmpty());
-                    return ApiResponses.json(200, mounts().files(agentId, request.pathParameter("id"), request.pathParameter("name"), cursor));
+                    return ApiResponses.json(200, Views.mountFiles(mounts().files(agentId, request.pathParameter("id"), request.pathParameter("name"), cursor)));
                 }
                 break;
             case "/agent/sessions/{id}/mounts/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, mounts().upload(agentId, request.pathParameter("id"), request.pathParameter("name"),
-                            request.jsonBody()));
+                    return ApiResponses.json(200, Views.mountUpload(mounts().upload(agentId, request.pathParameter("id"), request.pathParameter("name"),
+                            RequestFields.of(request.jsonBody()))));
                 }
                 break;
             default:

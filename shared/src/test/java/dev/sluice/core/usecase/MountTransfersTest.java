@@ -112,23 +112,22 @@ class MountTransfersTest {
     void theHostingAgentListsAMountedFolderWithPresignedGetsAndUploadsOnlyIntoWritableOnes() {
         session("s-1", SessionStatus.PREPARING, data, models);
 
-        Map<String, Object> page = transfers.files("i-1", "s-1", "data", Optional.empty());
+        MountTransfers.MountPage page = transfers.files("i-1", "s-1", "data", Optional.empty());
 
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
-        assertThat(items).extracting(i -> i.get("path")).containsExactly("in/a.txt", "in/b.txt");
-        assertThat(items).extracting(i -> i.get("size")).containsExactly(3L, 5L);
-        assertThat(items.get(0).get("url").toString()).isEqualTo("https://s3/" + data.prefix() + "in/a.txt");
-        assertThat(page.get("next_cursor")).isNull();
-        assertThat(transfers.upload("i-1", "s-1", "data", Map.of("path", "out/r.txt", "size", 4)).get("url").toString())
+        List<MountTransfers.MountFile> items = page.items();
+        assertThat(items).extracting(MountTransfers.MountFile::path).containsExactly("in/a.txt", "in/b.txt");
+        assertThat(items).extracting(MountTransfers.MountFile::size).containsExactly(3L, 5L);
+        assertThat(items.get(0).url()).isEqualTo("https://s3/" + data.prefix() + "in/a.txt");
+        assertThat(page.nextCursor()).isEmpty();
+        assertThat(transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "out/r.txt", "size", 4))).url())
                 .isEqualTo("https://s3/" + data.prefix() + "out/r.txt");
 
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "models", Map.of("path", "x", "size", 1))).satisfies(code(ErrorCode.FORBIDDEN));
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "models", RequestFields.of(Map.of("path", "x", "size", 1)))).satisfies(code(ErrorCode.FORBIDDEN));
         assertThatThrownBy(() -> transfers.files("i-2", "s-1", "data", Optional.empty())).as("another agent").satisfies(code(ErrorCode.NOT_FOUND));
         assertThatThrownBy(() -> transfers.files("i-1", "s-1", "other", Optional.empty())).as("not mounted").satisfies(code(ErrorCode.NOT_FOUND));
         assertThatThrownBy(() -> transfers.files("i-1", "s-9", "data", Optional.empty())).satisfies(code(ErrorCode.NOT_FOUND));
         session("s-2", SessionStatus.ERROR, data);
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-2", "data", Map.of("path", "x", "size", 1))).as("ended")
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-2", "data", RequestFields.of(Map.of("path", "x", "size", 1)))).as("ended")
                 .satisfies(code(ErrorCode.CONFLICT));
     }
 
@@ -142,7 +141,7 @@ class MountTransfersTest {
 
         assertThatThrownBy(() -> transfers.files("i-1", "s-1", "data", Optional.empty()))
                 .satisfies(code(ErrorCode.CONFLICT)).hasMessageContaining("no longer exists under that name");
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", Map.of("path", "out.txt", "size", 1)))
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "out.txt", "size", 1))))
                 .satisfies(code(ErrorCode.CONFLICT));
 
         folders.byKey.remove("alice/data");
