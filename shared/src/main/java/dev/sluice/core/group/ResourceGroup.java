@@ -33,7 +33,7 @@ public record ResourceGroup(
     }
 
     /** The definition this group was built from, in the form {@link #fromDefinition} reads. */
-    public Map<String, Object> definition() {
+    Map<String, Object> definition() {
         Map<String, Object> d = new java.util.LinkedHashMap<>();
         d.put("description", description);
         d.put("active", active);
