@@ -10,6 +10,7 @@ import dev.sluice.adapters.aws.Offline;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.agent.CreationConfig;
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.agent.KernelReport;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.usecase.AgentWorkService;
@@ -130,12 +131,12 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         switch (request.route()) {
             case "/agent/heartbeat":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, reply(work.heartbeat(agentId, request.jsonBody())));
+                    return ApiResponses.json(200, reply(work.heartbeat(agentId, RequestFields.of(request.jsonBody()))));
                 }
                 break;
             case "/agent/sessions/{id}/status":
                 if (method.equals("POST")) {
-                    Session s = work.report(agentId, request.pathParameter("id"), request.jsonBody());
+                    Session s = work.report(agentId, request.pathParameter("id"), KernelReport.parse(RequestFields.of(request.jsonBody())));
                     return ApiResponses.json(200, Map.of("session_id", s.id(), "status", s.status().name(),
                             "status_info", s.statusInfo(), "result", s.result().name()));
                 }
@@ -157,13 +158,13 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
                         }
                     }
                     Optional<String> cursor = Optional.ofNullable(q.get("cursor")).filter(c -> !c.isEmpty());
-                    return ApiResponses.json(200, mounts().files(agentId, request.pathParameter("id"), request.pathParameter("name"), cursor));
+                    return ApiResponses.json(200, Views.mountFiles(mounts().files(agentId, request.pathParameter("id"), request.pathParameter("name"), cursor)));
                 }
                 break;
             case "/agent/sessions/{id}/mounts/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, mounts().upload(agentId, request.pathParameter("id"), request.pathParameter("name"),
-                            request.jsonBody()));
+                    return ApiResponses.json(200, Views.mountUpload(mounts().upload(agentId, request.pathParameter("id"), request.pathParameter("name"),
+                            RequestFields.of(request.jsonBody()))));
                 }
                 break;
             default:

@@ -33,7 +33,7 @@ public final class AgentsApi extends ApiHandler {
         }
         if (request.method().equals("PATCH") && request.route().equals("/agents/{id}")) {
             return ApiResponses.json(200, Views.agent(plane.agentWork().setSchedulable(caller, request.pathParameter("id"),
-                    request.jsonBody())));
+                    dev.sluice.core.request.RequestFields.of(request.jsonBody()))));
         }
         return methodNotAllowed(request);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.functions.api;
 
+import dev.sluice.core.request.RequestFields;
+
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
@@ -33,7 +35,7 @@ public final class ResourceGroupsApi extends ApiHandler {
                 return ApiResponses.json(200, Map.of("items", groups.list(caller).stream().map(Views::resourceGroup).toList()));
             }
             if (request.method().equals("POST")) {
-                return ApiResponses.json(201, Views.resourceGroup(groups.create(caller, request.jsonBody())));
+                return ApiResponses.json(201, Views.resourceGroup(groups.create(caller, RequestFields.of(request.jsonBody()))));
             }
         }
         if (request.route().equals("/resource-groups/{name}")) {
@@ -42,11 +44,11 @@ public final class ResourceGroupsApi extends ApiHandler {
                 case "GET":
                     return ApiResponses.json(200, Views.resourceGroup(groups.get(caller, name)));
                 case "PUT": {
-                    ResourceGroupService.Written w = groups.put(caller, name, request.jsonBody());
+                    ResourceGroupService.Written w = groups.put(caller, name, RequestFields.of(request.jsonBody()));
                     return ApiResponses.json(w.created() ? 201 : 200, Views.resourceGroup(w.group()));
                 }
                 case "PATCH":
-                    return ApiResponses.json(200, Views.resourceGroup(groups.update(caller, name, request.jsonBody())));
+                    return ApiResponses.json(200, Views.resourceGroup(groups.update(caller, name, RequestFields.of(request.jsonBody()))));
                 case "DELETE":
                     return ApiResponses.json(200, Views.resourceGroup(groups.deactivate(caller, name)));
                 default:

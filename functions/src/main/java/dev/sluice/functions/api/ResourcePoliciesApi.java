@@ -1,5 +1,7 @@
 package dev.sluice.functions.api;
 
+import dev.sluice.core.request.RequestFields;
+
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
@@ -45,7 +47,7 @@ public final class ResourcePoliciesApi extends ApiHandler {
                     return ApiResponses.json(200, view(scope, plane.policies().get(caller, scope)));
                 case "PUT":
                     dev.sluice.core.usecase.ResourceGroupService.requireAdmin(caller);
-                    return ApiResponses.json(200, view(scope, plane.policies().put(caller, scope, request.jsonBody())));
+                    return ApiResponses.json(200, view(scope, plane.policies().put(caller, scope, RequestFields.of(request.jsonBody()))));
                 case "DELETE":
                     ResourcePolicy gone = plane.policies().get(caller, scope);
                     plane.policies().delete(caller, scope);

@@ -5,6 +5,7 @@ import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.Page;
+import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.usecase.SessionService;
@@ -44,7 +45,7 @@ public final class SessionsApi extends ApiHandler {
                     if (body.get("callback_url") instanceof String callbackUrl) {
                         plane.webhookTargets().check("callback_url", callbackUrl);
                     }
-                    SessionService.Created created = sessions.create(caller, body, request.idempotencyKey());
+                    SessionService.Created created = sessions.create(caller, RequestFields.of(body), request.idempotencyKey());
                     return ApiResponses.json(created.replayed() ? 200 : 201, Views.session(created.session()));
                 }
                 if (request.method().equals("GET")) {

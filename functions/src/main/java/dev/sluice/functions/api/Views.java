@@ -85,6 +85,30 @@ final class Views {
                 .map(c -> Map.<String, Object>of("status", c.status().name(), "at", c.at().toString())).toList();
     }
 
+    /** A page of a mounted folder's files for its agent: {@code items: [{path, size, url}], next_cursor}. */
+    static Map<String, Object> mountFiles(dev.sluice.core.usecase.MountTransfers.MountPage page) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.items().stream().map(f -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("path", f.path());
+            v.put("size", f.size());
+            v.put("url", f.url());
+            return v;
+        }).toList());
+        out.put("next_cursor", page.nextCursor().orElse(null));
+        return out;
+    }
+
+    /** A presigned PUT into a writable mount: {@code path, method: PUT, url, expires_in} (seconds). */
+    static Map<String, Object> mountUpload(dev.sluice.core.usecase.MountTransfers.MountUpload u) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("path", u.path());
+        v.put("method", "PUT");
+        v.put("url", u.url());
+        v.put("expires_in", u.expiresIn().toSeconds());
+        return v;
+    }
+
     static Map<String, Object> agent(Agent a) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("id", a.id());

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.usecase.WebhookService;
 import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookMessage;
@@ -68,8 +69,9 @@ public final class WebhooksApi extends ApiHandler {
         return v;
     }
 
-    private static Map<String, Object> optionalBody(ApiRequest request) {
-        return request.rawBody().isBlank() ? Map.of() : request.jsonBody();
+    /** The rotation request; an absent body is an empty one. */
+    private static WebhookService.SecretRotation rotation(ApiRequest request) {
+        return WebhookService.SecretRotation.parse(RequestFields.of(request.rawBody().isBlank() ? Map.of() : request.jsonBody()));
     }
 
     /**
@@ -98,14 +100,14 @@ public final class WebhooksApi extends ApiHandler {
         String method = request.method();
         if (route.equals("/webhooks")) {
             if (method.equals("POST")) {
-                return ApiResponses.json(201, withSecret(webhooks.create(caller, request.jsonBody())));
+                return ApiResponses.json(201, withSecret(webhooks.create(caller, RequestFields.of(request.jsonBody()))));
             }
             if (method.equals("GET")) {
                 return ApiResponses.json(200, Map.of("items", webhooks.list(caller).stream().map(WebhooksApi::view).toList()));
             }
         }
         if (route.equals("/webhooks/callback-secret") && method.equals("POST")) {
-            return ApiResponses.json(200, Map.of("secret", webhooks.rotateCallbackSecret(caller, optionalBody(request))));
+            return ApiResponses.json(200, Map.of("secret", webhooks.rotateCallbackSecret(caller, rotation(request))));
         }
         if (route.equals("/webhooks/{id}")) {
             String id = request.pathParameter("id");
@@ -113,7 +115,7 @@ public final class WebhooksApi extends ApiHandler {
                 case "GET":
                     return ApiResponses.json(200, view(webhooks.get(caller, id)));
                 case "PATCH":
-                    return ApiResponses.json(200, view(webhooks.update(caller, id, request.jsonBody())));
+                    return ApiResponses.json(200, view(webhooks.update(caller, id, RequestFields.of(request.jsonBody()))));
                 case "DELETE":
                     return ApiResponses.json(200, view(webhooks.delete(caller, id)));
                 default:
@@ -121,7 +123,7 @@ public final class WebhooksApi extends ApiHandler {
             }
         }
         if (route.equals("/webhooks/{id}/rotate-secret") && method.equals("POST")) {
-            return ApiResponses.json(200, withSecret(webhooks.rotateSecret(caller, request.pathParameter("id"), optionalBody(request))));
+            return ApiResponses.json(200, withSecret(webhooks.rotateSecret(caller, request.pathParameter("id"), rotation(request))));
         }
         if (route.equals("/webhooks/{id}/test") && method.equals("POST")) {
             return ApiResponses.json(202, queued(webhooks.sendTest(caller, request.pathParameter("id"))));

@@ -2,6 +2,7 @@ package dev.sluice.functions.folders;
 
 import dev.sluice.core.folder.Folder;
 import dev.sluice.core.folder.FolderStatusChange;
+import dev.sluice.core.usecase.FolderFiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,29 @@ final class FolderViews {
         v.put("created_at", f.createdAt().toString());
         v.put("status_history", history(f.statusHistory()));
         return v;
+    }
+
+    /** A presigned download: {@code path, method: GET, url, expires_in} (seconds). */
+    static Map<String, Object> download(FolderFiles.Download d) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("path", d.path());
+        v.put("method", "GET");
+        v.put("url", d.url());
+        v.put("expires_in", d.expiresIn().toSeconds());
+        return v;
+    }
+
+    /** A page of a folder's files: {@code items: [{path, size}], next_cursor} (null on the last page). */
+    static Map<String, Object> files(FolderFiles.FilePage page) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.items().stream().map(e -> {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("path", e.path());
+            v.put("size", e.size());
+            return v;
+        }).toList());
+        out.put("next_cursor", page.nextCursor().orElse(null));
+        return out;
     }
 
     static List<Map<String, Object>> history(List<FolderStatusChange> changes) {

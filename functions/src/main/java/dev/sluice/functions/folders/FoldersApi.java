@@ -1,5 +1,9 @@
 package dev.sluice.functions.folders;
 
+import dev.sluice.core.folder.CloneRequest;
+import dev.sluice.core.folder.FolderSpec;
+import dev.sluice.core.request.RequestFields;
+
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
@@ -59,7 +63,7 @@ public final class FoldersApi extends ApiHandler {
         switch (request.route()) {
             case "/folders":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(201, FolderViews.folder(catalog.create(caller, request.jsonBody())));
+                    return ApiResponses.json(201, FolderViews.folder(catalog.create(caller, FolderSpec.parse(RequestFields.of(request.jsonBody())))));
                 }
                 if (method.equals("GET")) {
                     refuseUnknown(request, Set.of("all"));
@@ -73,7 +77,7 @@ public final class FoldersApi extends ApiHandler {
                     return ApiResponses.json(200, FolderViews.folder(catalog.get(caller, name)));
                 }
                 if (method.equals("PATCH")) {
-                    return ApiResponses.json(200, FolderViews.folder(catalog.rename(caller, name, request.jsonBody())));
+                    return ApiResponses.json(200, FolderViews.folder(catalog.rename(caller, name, FolderCatalog.Rename.parse(RequestFields.of(request.jsonBody())))));
                 }
                 if (method.equals("DELETE")) {
                     FolderDeletion.Started deleted = catalog.delete(caller, name, request.deadline());
@@ -90,7 +94,8 @@ public final class FoldersApi extends ApiHandler {
                 break;
             case "/folders/{name}/clone":
                 if (method.equals("POST")) {
-                    FolderClones.CloneStarted started = folders.clones().clone(caller, request.pathParameter("name"), request.jsonBody());
+                    FolderClones.CloneStarted started = folders.clones().clone(caller, request.pathParameter("name"),
+                            CloneRequest.parse(RequestFields.of(request.jsonBody())));
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("task_id", started.task().id());
                     body.put("task", TaskView.of(started.task()));
@@ -106,17 +111,18 @@ public final class FoldersApi extends ApiHandler {
                     if (cursor.filter(String::isEmpty).isPresent()) {
                         throw DomainException.invalid("cursor", "must not be empty; leave it out for the first page");
                     }
-                    return ApiResponses.json(200, files.files(caller, request.pathParameter("name"), cursor, limit));
+                    return ApiResponses.json(200, FolderViews.files(files.files(caller, request.pathParameter("name"), cursor, limit)));
                 }
                 break;
             case "/folders/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), RequestFields.of(request.jsonBody())));
                 }
                 break;
             case "/folders/{name}/uploads/complete":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, files.completeUpload(caller, request.pathParameter("name"), request.jsonBody()));
+                    return ApiResponses.json(200, Map.of("path", files.completeUpload(caller, request.pathParameter("name"),
+                            RequestFields.of(request.jsonBody())), "status", "complete"));
                 }
                 break;
             case "/folders/{name}/download":
@@ -126,7 +132,7 @@ public final class FoldersApi extends ApiHandler {
                     if (path == null) {
                         throw DomainException.invalid("path", "is required");
                     }
-                    return ApiResponses.json(200, files.download(caller, request.pathParameter("name"), path));
+                    return ApiResponses.json(200, FolderViews.download(files.download(caller, request.pathParameter("name"), path)));
                 }
                 break;
             default:

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -292,9 +294,9 @@ public final class LocalRuntime implements AutoCloseable {
                 stack.functions().values().iterator().next().environment());
         java.time.Instant now = java.time.Instant.now();
         if (plane.groupStore().find(AGENT_GROUP).isEmpty()) {
-            plane.groupStore().create(dev.sluice.core.group.ResourceGroup.fromDefinition(AGENT_GROUP, Map.of(
+            plane.groupStore().create(dev.sluice.core.group.ResourceGroup.fromDefinition(AGENT_GROUP, RequestFields.of(Map.of(
                     "description", "A100 hosts (the local agent's group)", "scheduler", "fifo",
-                    "scheduler_options", Map.of("allowed_session_types", List.of("interactive", "batch"), "pending_timeout", "30m")),
+                    "scheduler_options", Map.of("allowed_session_types", List.of("interactive", "batch"), "pending_timeout", "30m"))),
                     now, now));
         }
     }

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,8 +32,8 @@ class AgentApiIT {
 
     private String newGroup() {
         String group = "agt-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
-                Map.of("allowed_session_types", java.util.List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options",
+                Map.of("allowed_session_types", java.util.List.of("interactive", "batch")))), Instant.now(), Instant.now()));
         return group;
     }
 
@@ -76,7 +78,7 @@ class AgentApiIT {
         assertThat(refused.body()).contains(nowhere);
         assertThat(api.get("/agents/" + agentId, local.adminToken()).status()).as("not registered").isEqualTo(404);
         // Once an admin makes the group, the same heartbeat joins it.
-        plane.groupStore().put(ResourceGroup.fromDefinition(nowhere, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(nowhere, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         assertThat(api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat(nowhere, "2", "")).status()).isEqualTo(200);
         assertThat(api.get("/agents/" + agentId, local.adminToken()).json().path("resource_group").asText()).isEqualTo(nowhere);
     }

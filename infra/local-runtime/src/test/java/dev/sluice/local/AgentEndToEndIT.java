@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -108,8 +110,8 @@ class AgentEndToEndIT {
 
     private String newGroup() {
         String group = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
-                Map.of("allowed_session_types", List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options",
+                Map.of("allowed_session_types", List.of("interactive", "batch")))), Instant.now(), Instant.now()));
         return group;
     }
 

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,7 +57,7 @@ class CloneSweepIT {
         Instant then = Instant.now().minus(Duration.ofMinutes(3));
         Folder src = plane.folderStore().find(owner, source).orElseThrow();
         String targetId = UUID.randomUUID().toString();
-        Folder target = Folder.create(targetId, owner, FolderSpec.parse(Map.of("name", source + "-copy")), FolderStatus.CLONING,
+        Folder target = Folder.create(targetId, owner, FolderSpec.parse(RequestFields.of(Map.of("name", source + "-copy"))), FolderStatus.CLONING,
                 "cloning", then);
         String taskId = UUID.randomUUID().toString();
         BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, owner, Map.of("source_id", src.id(),

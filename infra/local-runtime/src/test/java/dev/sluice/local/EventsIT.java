@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,10 +48,10 @@ class EventsIT {
                     .eventPattern(Json.write(Map.of("source", List.of("sluice.sessions"), "detail", Map.of("owner", List.of(owner))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
 
-            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", Map.of(), Instant.now(), Instant.now()));
-            Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), Map.of("image", "python:3.12",
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-it", RequestFields.of(Map.of()), Instant.now(), Instant.now()));
+            Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), RequestFields.of(Map.of("image", "python:3.12",
                     "resource_group", "events-it", "type", "batch", "startup_command", "true",
-                    "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session();
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session();
             plane.sessions().transition(s.id(), SessionStatus.SCHEDULED, "scheduled", Map.of());
             plane.sessions().transition(s.id(), SessionStatus.CANCELLED, "user-requested", Map.of());
 
@@ -91,7 +93,7 @@ class EventsIT {
             events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.resource-groups"),
                     "detail", Map.of("resource_group", List.of(group))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
-            plane.resourceGroups().put(new Principal("root", "root", Set.of("admin")), group, Map.of());
+            plane.resourceGroups().put(new Principal("root", "root", Set.of("admin")), group, RequestFields.of(Map.of()));
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
             while (received.isEmpty() && Instant.now().isBefore(deadline)) {
@@ -121,13 +123,13 @@ class EventsIT {
             events.putRule(b -> b.name(rule).eventBusName(bus).eventPattern(Json.write(Map.of("source", List.of("sluice.agents"),
                     "detail", Map.of("agent_id", List.of(agent))))));
             events.putTargets(b -> b.rule(rule).eventBusName(bus).targets(t -> t.id("queue").arn(queueArn)));
-            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", Map.of(),
+            plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("events-agents", RequestFields.of(Map.of()),
                     java.time.Instant.now(), java.time.Instant.now())); // an agent joins only a group that exists
             Map<String, Object> heartbeat = Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "4", "mem", "8g"));
-            plane.agentWork().heartbeat(agent, heartbeat);
-            plane.agentWork().heartbeat(agent, heartbeat);
-            plane.agentWork().heartbeat(agent, Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "8", "mem", "8g")));
-            plane.agentWork().setSchedulable(new Principal("root", "root", Set.of("admin")), agent, Map.of("schedulable", false));
+            plane.agentWork().heartbeat(agent, RequestFields.of(heartbeat));
+            plane.agentWork().heartbeat(agent, RequestFields.of(heartbeat));
+            plane.agentWork().heartbeat(agent, RequestFields.of(Map.of("resource_group", "events-agents", "available_slots", Map.of("cpu", "8", "mem", "8g"))));
+            plane.agentWork().setSchedulable(new Principal("root", "root", Set.of("admin")), agent, RequestFields.of(Map.of("schedulable", false)));
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
             while (received.size() < 3 && Instant.now().isBefore(deadline)) {

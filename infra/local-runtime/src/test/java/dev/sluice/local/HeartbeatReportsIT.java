@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,8 +118,8 @@ class HeartbeatReportsIT {
     @Test
     void aSessionsStepsRideTheHeartbeatArriveWithinAboutASecondAndALostAnswerAppliesEachOnce() throws Exception {
         String group = "hbr-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
-                Map.of("allowed_session_types", List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options",
+                Map.of("allowed_session_types", List.of("interactive", "batch")))), Instant.now(), Instant.now()));
         String agentId = "i-" + UUID.randomUUID().toString().substring(0, 12);
         Path work = Files.createTempDirectory("sluice-agent-");
         Path token = work.resolve("token");

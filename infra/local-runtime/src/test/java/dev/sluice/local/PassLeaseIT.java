@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.adapters.ControlPlane;
@@ -20,7 +22,7 @@ class PassLeaseIT {
         ControlPlane plane = LocalStack.get().controlPlane();
         PassLease lease = plane.passLease();
         String group = "lease-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         Instant now = Instant.now();
 
         assertThat(lease.acquire(group, "a", now, TTL)).isTrue();
@@ -37,7 +39,7 @@ class PassLeaseIT {
     void aTriggerDuringARunningPassIsCoalescedIntoIt() throws Exception {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = "coalesce-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         ResourceGroup g = plane.groupStore().find(group).orElseThrow();
         assertThat(plane.passLease().acquire(group, "running-pass", Instant.now(), TTL)).isTrue();
         assertThat(plane.scheduling().runCoalesced(g, plane.passLease())).as("coalesced, not run").isEmpty();

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.adapters.ControlPlane;
@@ -33,7 +35,7 @@ class SchedulerIT {
 
     private static String newGroup(ControlPlane plane, Map<String, Object> options) {
         String group = "sched-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options", options), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options", options)), Instant.now(), Instant.now()));
         return group;
     }
 
@@ -116,8 +118,8 @@ class SchedulerIT {
 
     private static Session quietlyEnqueued(ControlPlane plane, String group) {
         Instant created = Instant.now();
-        Session s = Session.enqueue(UUID.randomUUID().toString(), "quiet", SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), created), group, created);
+        Session s = Session.enqueue(UUID.randomUUID().toString(), "quiet", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), created), group, created);
         assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
         return s;
     }
@@ -259,19 +261,19 @@ class SchedulerIT {
         String elsewhere = newGroup(plane, Map.of());
         addAgent(plane, elsewhere + "-a1", elsewhere, 1);
         Instant t0 = Instant.now().minusSeconds(600);
-        Session held = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0), elsewhere, t0);
+        Session held = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), t0), elsewhere, t0);
         plane.sessionStore().create(held, Optional.empty());
         plane.scheduling().run(plane.groupStore().find(elsewhere).orElseThrow());
         assertThat(plane.sessionStore().find(held.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
 
         String fair = "drf-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(fair, Map.of("scheduler", "drf"), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(fair, RequestFields.of(Map.of("scheduler", "drf")), Instant.now(), Instant.now()));
         addAgent(plane, fair + "-a1", fair, 1);
-        Session heavyWaits = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0.plusSeconds(1)), fair, t0.plusSeconds(1));
-        Session lightGoes = Session.enqueue(UUID.randomUUID().toString(), light, SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), t0.plusSeconds(2)), fair, t0.plusSeconds(2));
+        Session heavyWaits = Session.enqueue(UUID.randomUUID().toString(), heavy, SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), t0.plusSeconds(1)), fair, t0.plusSeconds(1));
+        Session lightGoes = Session.enqueue(UUID.randomUUID().toString(), light, SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), t0.plusSeconds(2)), fair, t0.plusSeconds(2));
         plane.sessionStore().create(heavyWaits, Optional.empty());
         plane.sessionStore().create(lightGoes, Optional.empty());
         plane.scheduling().run(plane.groupStore().find(fair).orElseThrow());
@@ -293,7 +295,7 @@ class SchedulerIT {
             Instant created = base.plusMillis(i);
             Map<String, Object> body = new HashMap<>(Map.of("image", "python:3.12",
                     "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1 + (i % 3 == 0 ? 1 : 0))));
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "stress-" + (i % 7), SessionSpec.parse(body, created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "stress-" + (i % 7), SessionSpec.parse(RequestFields.of(body), created), group, created);
             assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
         }
 
@@ -355,15 +357,15 @@ class SchedulerIT {
         Instant created = Instant.now().minusSeconds(60);
         Map<String, Object> multi = Map.of("image", "python:3.12", "cluster_mode", "multi-node", "cluster_size", max,
                 "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
-        SessionSpec largest = SessionSpec.parse(multi, created);
+        SessionSpec largest = SessionSpec.parse(RequestFields.of(multi), created);
         SessionSpec tooBig = new SessionSpec(largest.name(), largest.type(), largest.image(), largest.requestedResourceGroup(),
                 largest.requestedSlots(), largest.startupCommand(), largest.startsAt(), largest.batchTimeout(), largest.dependencies(),
                 largest.priority(), largest.callbackUrl(), largest.clusterMode(), max + 1, largest.environment(), largest.mounts(),
                 largest.tags(), largest.folderMounts());
         Session huge = Session.enqueue(UUID.randomUUID().toString(), "gang", tooBig, group, created);
         Session gang = Session.enqueue(UUID.randomUUID().toString(), "gang", largest, group, created.plusMillis(1));
-        Session small = Session.enqueue(UUID.randomUUID().toString(), "gang", SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), created), group, created.plusMillis(2));
+        Session small = Session.enqueue(UUID.randomUUID().toString(), "gang", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), created), group, created.plusMillis(2));
         for (Session s : List.of(huge, gang, small)) {
             assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
         }

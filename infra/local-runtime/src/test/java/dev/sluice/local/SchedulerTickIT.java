@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.adapters.ControlPlane;
@@ -29,7 +31,7 @@ class SchedulerTickIT {
         ControlPlane plane = local.controlPlane();
         String group = "tick-" + UUID.randomUUID().toString().substring(0, 8);
         plane.groupStore().put(ResourceGroup.fromDefinition(group,
-                Map.of("scheduler_options", Map.of("pending_timeout", "30m")), Instant.now(), Instant.now()));
+                RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", "30m"))), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         Session stale = store(plane, group, now.minus(Duration.ofHours(2)), Map.of());
         Session fresh = store(plane, group, now.minus(Duration.ofMinutes(5)), Map.of());
@@ -57,7 +59,7 @@ class SchedulerTickIT {
     private static Session store(ControlPlane plane, String group, Instant createdAt, Map<String, Object> extra) {
         Map<String, Object> body = new java.util.HashMap<>(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")));
         body.putAll(extra);
-        Session s = Session.enqueue(UUID.randomUUID().toString(), "tick-owner", SessionSpec.parse(body, createdAt), group, createdAt);
+        Session s = Session.enqueue(UUID.randomUUID().toString(), "tick-owner", SessionSpec.parse(RequestFields.of(body), createdAt), group, createdAt);
         assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
         return s;
     }

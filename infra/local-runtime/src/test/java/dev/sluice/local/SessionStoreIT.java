@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +49,7 @@ class SessionStoreIT {
         plane = LocalStack.get().controlPlane();
         store = plane.sessionStore();
         plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition("store-it",
-                Map.of(), Instant.now(), Instant.now()));
+                RequestFields.of(Map.of()), Instant.now(), Instant.now()));
     }
 
     private static Principal user() {
@@ -56,7 +58,7 @@ class SessionStoreIT {
 
     private static Session storedIn(SessionStatus status) {
         Instant now = Instant.now();
-        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), now);
+        SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), now);
         Session pending = Session.enqueue(UUID.randomUUID().toString(), "owner-" + UUID.randomUUID(), spec, "store-it", now);
         Session s = new Session(pending.id(), pending.owner(), spec, "store-it", status, "test", Map.of(),
                 List.of(new StatusChange(status, now)), List.of(), pending.result(),
@@ -147,8 +149,8 @@ class SessionStoreIT {
     void racingServiceCallsForTheSameChangeApplyItOnce() throws Exception {
         Principal owner = user();
         SessionService sessions = plane.sessions();
-        Session created = sessions.create(owner, Map.of("image", "python:3.12", "resource_group", "store-it",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session();
+        Session created = sessions.create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", "store-it",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session();
         int racers = 6;
         CyclicBarrier start = new CyclicBarrier(racers);
         ExecutorService pool = Executors.newFixedThreadPool(racers);
@@ -185,7 +187,7 @@ class SessionStoreIT {
         for (int i = 0; i < racers; i++) {
             results.add(pool.submit(() -> {
                 start.await();
-                return plane.sessions().create(owner, body, Optional.of(key));
+                return plane.sessions().create(owner, RequestFields.of(body), Optional.of(key));
             }));
         }
         Set<String> ids = new java.util.HashSet<>();
@@ -203,11 +205,11 @@ class SessionStoreIT {
     void aKeyReusedForADifferentRequestIsRefused() {
         Principal owner = user();
         IdempotencyKey first = new IdempotencyKey("k-" + UUID.randomUUID(), "fingerprint-a");
-        plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", "store-it",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.of(first));
+        plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", "store-it",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.of(first));
         IdempotencyKey reused = new IdempotencyKey(first.key(), "fingerprint-b");
-        assertThatThrownBy(() -> plane.sessions().create(owner, Map.of("image", "python:3.13", "resource_group", "store-it",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.of(reused)))
+        assertThatThrownBy(() -> plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.13", "resource_group", "store-it",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.of(reused)))
                 .isInstanceOf(DomainException.class)
                 .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.IDEMPOTENCY_MISMATCH));
     }
@@ -215,12 +217,12 @@ class SessionStoreIT {
     @Test
     void thePendingQueueIsInPriorityThenAgeOrder() {
         String group = "queue-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         Principal owner = user();
         List<String> ids = new ArrayList<>();
         for (int priority : new int[] {10, 50, 10, 90}) {
-            ids.add(plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", group, "priority", priority,
-                    "resource_slots", Map.of("cpu", 1, "mem", "1g")), Optional.empty()).session().id());
+            ids.add(plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", group, "priority", priority,
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session().id());
         }
         assertThat(store.pendingIn(group)).extracting(Session::id).containsExactly(ids.get(3), ids.get(1), ids.get(0), ids.get(2));
     }
@@ -229,7 +231,7 @@ class SessionStoreIT {
     void anOwnersOpenSessionsAreReadFromASparseIndexThatHisEndedOnesLeave() throws Exception {
         String owner = "owner-" + UUID.randomUUID();
         Instant now = Instant.now();
-        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), now);
+        SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), now);
         Map<SessionStatus, Integer> counts = Map.of(SessionStatus.RUNNING, 3, SessionStatus.ERROR, 1, SessionStatus.PENDING, 1,
                 SessionStatus.TERMINATED, 4, SessionStatus.CANCELLED, 2);
         List<Session> running = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,7 +50,7 @@ class WebhooksIT {
     /** A group without agents: its sessions stay PENDING until destroyed (CANCELLED). */
     static String newIdleGroup(ControlPlane plane) {
         String group = "wh-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         return group;
     }
 

@@ -69,6 +69,6 @@ public final class DynamoResourcePolicyStore implements ResourcePolicyStore {
     private static ResourcePolicy read(Map<String, AttributeValue> item) {
         Map<String, Object> raw = new java.util.HashMap<>(Json.readObjectUnchecked(item.get("policy").s()));
         raw.values().removeIf(java.util.Objects::isNull);
-        return ResourcePolicy.parse(raw);
+        return ResourcePolicy.parse(dev.sluice.core.request.RequestFields.of(raw));
     }
 }

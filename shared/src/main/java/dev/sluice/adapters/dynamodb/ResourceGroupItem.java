@@ -40,7 +40,7 @@ public class ResourceGroupItem {
     public ResourceGroup toResourceGroup() {
         return new ResourceGroup(name, description, active, isPublic,
                 SchedulerKind.fromWire(scheduler).orElseThrow(() -> new IllegalStateException("stored scheduler " + scheduler + " is unknown")),
-                SchedulerOptions.parse(Json.readObjectUnchecked(schedulerOptions)), createdAt, updatedAt);
+                SchedulerOptions.parse(dev.sluice.core.request.RequestFields.of(Json.readObjectUnchecked(schedulerOptions)).at(SchedulerOptions.FIELD)), createdAt, updatedAt);
     }
 
     @DynamoDbPartitionKey

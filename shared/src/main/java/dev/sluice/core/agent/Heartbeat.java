@@ -39,8 +39,7 @@ public record Heartbeat(
     public record RunningSession(String sessionId, String status) {
     }
 
-    public static Heartbeat parse(String agentId, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public static Heartbeat parse(String agentId, RequestFields f) {
         f.refuseUnknown(KNOWN);
         f.optionalString("agent_id").ifPresent(id -> {
             if (!id.equals(agentId)) {
@@ -73,7 +72,7 @@ public record Heartbeat(
             }
         });
         List<RunningSession> running = new ArrayList<>();
-        Object raw = body.get("running");
+        Object raw = f.raw().get("running");
         if (raw != null) {
             if (!(raw instanceof List<?> list)) {
                 throw DomainException.invalid("running", "must be a list of {session_id, status} objects");

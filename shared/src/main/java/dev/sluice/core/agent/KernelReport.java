@@ -35,8 +35,7 @@ public record KernelReport(
         devices = Map.copyOf(devices);
     }
 
-    public static KernelReport parse(Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public static KernelReport parse(RequestFields f) {
         f.refuseUnknown(KNOWN);
         String text = f.requireString("status");
         SessionStatus status;

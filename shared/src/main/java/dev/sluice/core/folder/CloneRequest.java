@@ -13,8 +13,7 @@ public record CloneRequest(String targetName, java.util.Optional<String> targetH
                            java.util.Optional<FolderPermission> permission, java.util.Optional<Boolean> cloneable) {
     private static final Set<String> KNOWN = Set.of("target_name", "target_host", "usage_mode", "permission", "cloneable");
 
-    public static CloneRequest parse(Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public static CloneRequest parse(RequestFields f) {
         f.refuseUnknownOrNull(KNOWN);
         String name = FolderSpec.requireName(f.requireString("target_name"), "target_name");
         return new CloneRequest(name, FolderSpec.host(f, "target_host"), FolderSpec.usageMode(f, "usage_mode"),

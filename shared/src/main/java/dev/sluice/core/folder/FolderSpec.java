@@ -14,8 +14,7 @@ public record FolderSpec(String name, String host, UsageMode usageMode, FolderPe
     private static final Pattern HOST = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
     private static final Set<String> KNOWN = Set.of("name", "host", "usage_mode", "permission", "cloneable");
 
-    public static FolderSpec parse(Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public static FolderSpec parse(RequestFields f) {
         f.refuseUnknownOrNull(KNOWN);
         String name = requireName(f.requireString("name"), "name");
         String host = host(f, "host").orElse(DEFAULT_HOST);

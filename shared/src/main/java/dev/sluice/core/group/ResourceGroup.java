@@ -33,7 +33,7 @@ public record ResourceGroup(
     }
 
     /** The definition this group was built from, in the form {@link #fromDefinition} reads. */
-    public Map<String, Object> definition() {
+    Map<String, Object> definition() {
         Map<String, Object> d = new java.util.LinkedHashMap<>();
         d.put("description", description);
         d.put("active", active);
@@ -48,9 +48,9 @@ public record ResourceGroup(
      * {@code scheduler_options} is merged option by option. The result is validated like a full definition.
      */
     @SuppressWarnings("unchecked")
-    public ResourceGroup patched(Map<String, Object> patch, Instant now) {
+    public ResourceGroup patched(RequestFields patch, Instant now) {
         Map<String, Object> merged = definition();
-        for (Map.Entry<String, Object> e : patch.entrySet()) {
+        for (Map.Entry<String, Object> e : patch.raw().entrySet()) {
             if (e.getKey().equals(SchedulerOptions.FIELD) && e.getValue() instanceof Map<?, ?> options) {
                 Map<String, Object> mergedOptions = new java.util.LinkedHashMap<>(schedulerOptions.toMap());
                 mergedOptions.putAll((Map<String, Object>) options);
@@ -59,12 +59,11 @@ public record ResourceGroup(
                 merged.put(e.getKey(), e.getValue());
             }
         }
-        return fromDefinition(name, merged, createdAt, now);
+        return fromDefinition(name, RequestFields.of(merged), createdAt, now);
     }
 
     /** Builds a group from an admin's full definition (PUT): missing fields take defaults. */
-    public static ResourceGroup fromDefinition(String name, Map<String, Object> body, Instant createdAt, Instant now) {
-        RequestFields f = RequestFields.of(body);
+    public static ResourceGroup fromDefinition(String name, RequestFields f, Instant createdAt, Instant now) {
         f.refuseUnknownOrNull(KNOWN);
         String description = f.optionalString("description").orElse("");
         if (description.length() > 1024) {
@@ -77,7 +76,7 @@ public record ResourceGroup(
                         "must be fifo, lifo or drf, not '" + s + "'")))
                 .orElse(SchedulerKind.FIFO);
         SchedulerOptions options = f.optionalObject(SchedulerOptions.FIELD)
-                .map(o -> SchedulerOptions.parse(o.raw()))
+                .map(SchedulerOptions::parse)
                 .orElse(SchedulerOptions.defaults());
         return new ResourceGroup(validName(name), description, active, isPublic, scheduler, options, createdAt, now);
     }

@@ -43,9 +43,11 @@ public record SchedulerOptions(
         return allowedSessionTypes.contains(type);
     }
 
-    /** Parses options, naming the offending field as {@code scheduler_options.<field>}; missing fields take defaults. */
-    public static SchedulerOptions parse(Map<String, Object> raw) {
-        RequestFields f = RequestFields.of(Map.of(FIELD, raw)).optionalObject(FIELD).orElseThrow();
+    /**
+     * Parses options, naming the offending field by its path in {@code f} ({@code scheduler_options.<field>} when read as
+     * {@code RequestFields.of(options).at(FIELD)}); missing fields take defaults.
+     */
+    public static SchedulerOptions parse(RequestFields f) {
         f.refuseUnknownOrNull(KNOWN);
         SchedulerOptions d = defaults();
 

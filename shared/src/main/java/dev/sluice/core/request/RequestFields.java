@@ -25,6 +25,11 @@ public final class RequestFields {
         return new RequestFields("", values);
     }
 
+    /** The same values, read as the object in {@code field} of a request: errors name {@code field.<name>}. */
+    public RequestFields at(String field) {
+        return new RequestFields(path(field), values);
+    }
+
     public String path(String field) {
         return prefix.isEmpty() ? field : prefix + "." + field;
     }

@@ -27,8 +27,7 @@ public record ResourcePolicy(
     }
 
     /** Reads an admin's definition; every field is optional (absent: no limit); errors name the field. */
-    public static ResourcePolicy parse(java.util.Map<String, Object> body) {
-        dev.sluice.core.request.RequestFields f = dev.sluice.core.request.RequestFields.of(body);
+    public static ResourcePolicy parse(dev.sluice.core.request.RequestFields f) {
         f.refuseUnknownOrNull(KNOWN);
         return new ResourcePolicy(
                 f.optionalInt("max_concurrent_sessions", 0, 100_000),

@@ -53,8 +53,7 @@ public record SessionSpec(
     }
 
     /** Parses a create request; {@code now} resolves a relative {@code starts_at} such as {@code 30m}. */
-    public static SessionSpec parse(Map<String, Object> body, Instant now) {
-        RequestFields f = RequestFields.of(body);
+    public static SessionSpec parse(RequestFields f, Instant now) {
         f.refuseUnknownOrNull(KNOWN);
 
         Optional<String> name = f.optionalString("name");
@@ -124,7 +123,7 @@ public record SessionSpec(
                 throw DomainException.invalid("environment." + k, "is not a valid environment variable name");
             }
         });
-        List<String> mounts = mounts(body.get("mounts"));
+        List<String> mounts = mounts(f.raw().get("mounts"));
         List<String> tags = f.optionalStringList("tags").orElse(List.of());
         if (tags.size() > 32) {
             throw DomainException.invalid("tags", "must list at most 32 tags");

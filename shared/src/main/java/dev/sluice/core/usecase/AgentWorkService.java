@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.agent.CreationConfig;
@@ -83,8 +85,8 @@ public final class AgentWorkService {
      * {@link #report} and answers one result per report (a refused report fails only itself), then hands out work as
      * it stands after them. A heartbeat refused as a whole (its group does not exist) applies no report.
      */
-    public HeartbeatReply heartbeat(String agentId, Map<String, Object> body) {
-        Map<String, Object> fields = new LinkedHashMap<>(body == null ? Map.of() : body);
+    public HeartbeatReply heartbeat(String agentId, RequestFields body) {
+        Map<String, Object> fields = new LinkedHashMap<>(body.raw());
         List<Object> reports;
         try {
             reports = AgentReports.reportsOf(fields);
@@ -92,7 +94,7 @@ public final class AgentWorkService {
             throw DomainException.invalidBecause(m.field(), m.getMessage());
         }
         fields.remove(AgentReports.REPORTS);
-        Heartbeat hb = Heartbeat.parse(agentId, fields);
+        Heartbeat hb = Heartbeat.parse(agentId, RequestFields.of(fields));
         Instant now = clock.instant();
         requireGroup(hb.resourceGroup(), now);
         AgentStore.HeartbeatRecorded recorded = agents.recordHeartbeat(hb, now);
@@ -153,7 +155,7 @@ public final class AgentWorkService {
             Optional<String> status = Optional.empty();
             Optional<String> message = Optional.empty();
             try {
-                Applied a = apply(agentId, r.sessionId(), r.step(), r.logs(), Optional.ofNullable(known.get(r.sessionId())));
+                Applied a = apply(agentId, r.sessionId(), KernelReport.parse(RequestFields.of(r.step())), r.logs(), Optional.ofNullable(known.get(r.sessionId())));
                 known.put(r.sessionId(), a.session());
                 outcome = a.written() ? AgentReports.Outcome.APPLIED : AgentReports.Outcome.UNCHANGED;
                 status = Optional.of(a.session().status().name());
@@ -200,9 +202,9 @@ public final class AgentWorkService {
      * Applies one step an agent reports for a session it hosts. Retried reports change nothing; a report the map
      * forbids is a conflict naming the session's status. Sessions on other agents are not found.
      */
-    public Session report(String agentId, String sessionId, Map<String, Object> body) {
+    public Session report(String agentId, String sessionId, KernelReport report) {
         try {
-            return apply(agentId, sessionId, body, Optional.empty(), Optional.empty()).session();
+            return apply(agentId, sessionId, report, Optional.empty(), Optional.empty()).session();
         } catch (RefusedReport r) {
             throw r.asConflict();
         }
@@ -233,8 +235,7 @@ public final class AgentWorkService {
      * end's last output, from a heartbeat) the output is stored before the end is written, as the agent's separate
      * upload did.
      */
-    private Applied apply(String agentId, String sessionId, Map<String, Object> body, Optional<String> output, Optional<Session> known) {
-        KernelReport report = KernelReport.parse(body);
+    private Applied apply(String agentId, String sessionId, KernelReport report, Optional<String> output, Optional<Session> known) {
         boolean logsStored = false;
         for (int attempt = 0; attempt < 5; attempt++) {
             Session current = attempt == 0 && known.isPresent() ? known.get() : hosted(agentId, sessionId);
@@ -374,12 +375,11 @@ public final class AgentWorkService {
     }
 
     /** Admins drain an agent (no new sessions; running ones go on) or make it schedulable again. */
-    public Agent setSchedulable(Principal caller, String agentId, Map<String, Object> body) {
+    public Agent setSchedulable(Principal caller, String agentId, RequestFields f) {
         ResourceGroupService.requireAdmin(caller);
         if (!AGENT_ID.matcher(agentId).matches()) {
             throw DomainException.notFound("agent '" + agentId + "'");
         }
-        dev.sluice.core.request.RequestFields f = dev.sluice.core.request.RequestFields.of(body);
         f.refuseUnknown(Set.of("schedulable"));
         boolean schedulable = f.optionalBoolean("schedulable")
                 .orElseThrow(() -> DomainException.invalid("schedulable", "is required (true or false)"));

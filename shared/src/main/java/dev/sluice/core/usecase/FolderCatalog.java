@@ -57,8 +57,7 @@ public final class FolderCatalog {
         this.clock = clock;
     }
 
-    public Folder create(Principal caller, Map<String, Object> body) {
-        FolderSpec spec = FolderSpec.parse(body);
+    public Folder create(Principal caller, FolderSpec spec) {
         Folder folder = Folder.create(ids.newId(), caller.subject(), spec, FolderStatus.READY, "created", clock.instant());
         if (!folders.create(folder)) {
             throw new DomainException(ErrorCode.CONFLICT, "name", "You already have a folder named '" + spec.name() + "'; choose another name.");
@@ -82,10 +81,16 @@ public final class FolderCatalog {
                 .orElseThrow(() -> DomainException.notFound("folder named '" + name + "'"));
     }
 
-    public Folder rename(Principal caller, String name, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
-        f.refuseUnknownOrNull(Set.of("name"));
-        String newName = FolderSpec.requireName(f.requireString("name"), "name");
+    /** A rename request: the folder's new name. */
+    public record Rename(String newName) {
+        public static Rename parse(RequestFields f) {
+            f.refuseUnknownOrNull(Set.of("name"));
+            return new Rename(FolderSpec.requireName(f.requireString("name"), "name"));
+        }
+    }
+
+    public Folder rename(Principal caller, String name, Rename request) {
+        String newName = request.newName();
         Folder folder = get(caller, name);
         if (newName.equals(name)) {
             return folder;

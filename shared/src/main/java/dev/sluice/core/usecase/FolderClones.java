@@ -52,8 +52,7 @@ public final class FolderClones {
      * Starts a clone: the checks of REFERENCE §6, one conditional write (target {@code cloning}, source
      * {@code performing}, task {@code started}), then the background execution. Returns at once.
      */
-    public CloneStarted clone(Principal caller, String sourceName, Map<String, Object> body) {
-        CloneRequest request = CloneRequest.parse(body);
+    public CloneStarted clone(Principal caller, String sourceName, CloneRequest request) {
         Folder source = get(caller, sourceName);
         if (!source.cloneable()) {
             throw DomainException.invalidBecause("name", "The folder named '" + sourceName + "' is not cloneable.");

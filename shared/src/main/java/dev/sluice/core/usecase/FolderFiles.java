@@ -50,8 +50,8 @@ public final class FolderFiles {
      * {@link #PART_URLS_PER_PAGE} parts and {@code next_part}; the same request with {@code upload_id} and
      * {@code first_part} gives the URLs of the next parts of that upload.
      */
-    public Map<String, Object> upload(Principal caller, String name, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public Map<String, Object> upload(Principal caller, String name, RequestFields f) {
+        Map<String, Object> body = f.raw();
         f.refuseUnknownOrNull(Set.of("path", "size", "upload_id", "first_part"));
         String path = objectPath(f.requireString("path"), "path");
         Object sizeValue = body.get("size");
@@ -131,8 +131,8 @@ public final class FolderFiles {
 
     /** Completes a multipart upload with the ETag of every part. */
     @SuppressWarnings("unchecked")
-    public Map<String, Object> completeUpload(Principal caller, String name, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public String completeUpload(Principal caller, String name, RequestFields f) {
+        Map<String, Object> body = f.raw();
         f.refuseUnknownOrNull(Set.of("path", "upload_id", "parts"));
         String path = objectPath(f.requireString("path"), "path");
         String uploadId = uploadId(f.requireString("upload_id"), "upload_id");
@@ -154,22 +154,33 @@ public final class FolderFiles {
         } catch (IllegalArgumentException e) {
             throw DomainException.invalidBecause("upload_id", "upload_id was refused by the storage: " + e.getMessage() + (e.getMessage().endsWith(".") ? "" : "."));
         }
-        return Map.of("path", path, "status", "complete");
+        return path;
     }
 
     /** A presigned GET for one file of a usable folder ({@link dev.sluice.core.folder.FolderStatus#isUsable()}). */
-    public Map<String, Object> download(Principal caller, String name, String rawPath) {
+    /** A presigned GET: the file's path in the folder, its URL and how long the URL holds. */
+    public record Download(String path, String url, Duration expiresIn) {
+    }
+
+    /** One file of a listing: its path relative to the folder and its size in bytes. */
+    public record FileEntry(String path, long size) {
+    }
+
+    /** One page of a folder's files and the cursor of the next page, if any. */
+    public record FilePage(List<FileEntry> items, Optional<String> nextCursor) {
+    }
+
+    public Download download(Principal caller, String name, String rawPath) {
         String path = objectPath(rawPath, "path");
         Folder folder = get(caller, name);
         if (!folder.status().isUsable()) {
             throw notReady(folder);
         }
-        return Map.of("path", path, "method", "GET", "url", storage.presignGet(folder.prefix() + path, URL_TTL).toString(),
-                "expires_in", URL_TTL.toSeconds());
+        return new Download(path, storage.presignGet(folder.prefix() + path, URL_TTL).toString(), URL_TTL);
     }
 
     /** One page of the folder's files: paths relative to the folder, sizes, and a cursor for the next page. */
-    public Map<String, Object> files(Principal caller, String name, Optional<String> cursor, int limit) {
+    public FilePage files(Principal caller, String name, Optional<String> cursor, int limit) {
         Folder folder = get(caller, name);
         Optional<String> token = cursor.map(c -> {
             try {
@@ -184,16 +195,9 @@ public final class FolderFiles {
         } catch (IllegalArgumentException e) {
             throw DomainException.invalid("cursor", "is not a cursor this listing of folder '" + folder.name() + "' gave");
         }
-        List<Map<String, Object>> items = page.objects().stream().map(o -> {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("path", o.key().substring(folder.prefix().length()));
-            v.put("size", o.size());
-            return v;
-        }).toList();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("items", items);
-        out.put("next_cursor", page.nextToken().map(t -> encodeCursor(folder.prefix(), t)).orElse(null));
-        return out;
+        List<FileEntry> items = page.objects().stream()
+                .map(o -> new FileEntry(o.key().substring(folder.prefix().length()), o.size())).toList();
+        return new FilePage(items, page.nextToken().map(t -> encodeCursor(folder.prefix(), t)));
     }
 
     private Folder writable(Principal caller, String name) {

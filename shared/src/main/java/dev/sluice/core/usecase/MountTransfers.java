@@ -45,8 +45,20 @@ public final class MountTransfers {
         this.storage = storage;
     }
 
+    /** One file of a mounted folder: its path relative to the folder, its size and a presigned GET. */
+    public record MountFile(String path, long size, String url) {
+    }
+
+    /** One page of a mounted folder's files and the cursor of the next page, if any. */
+    public record MountPage(List<MountFile> items, Optional<String> nextCursor) {
+    }
+
+    /** A presigned PUT of one file into a writable mount, and how long it holds. */
+    public record MountUpload(String path, String url, Duration expiresIn) {
+    }
+
     /** A page of the mounted folder's files: path (relative), size and a presigned GET; the cursor of the next page. */
-    public Map<String, Object> files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
+    public MountPage files(String agentId, String sessionId, String mountName, Optional<String> cursor) {
         Session session = hosted(agentId, sessionId);
         if (!COPYING_IN.contains(session.status())) {
             // The agent copies folders in only while it prepares the session: a running workload that got hold of the
@@ -72,25 +84,17 @@ public final class MountTransfers {
         } catch (IllegalArgumentException e) {
             throw DomainException.invalid("cursor", "is not a cursor this listing of mount '" + mountName + "' gave");
         }
-        List<Map<String, Object>> items = page.objects().stream().map(o -> {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("path", o.key().substring(mount.prefix().length()));
-            v.put("size", o.size());
-            v.put("url", storage.presignGet(o.key(), URL_TTL).toString());
-            return v;
-        }).toList();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("items", items);
-        out.put("next_cursor", page.nextToken().map(t -> FileCursor.encodeCursor(mount.prefix(), t)).orElse(null));
-        return out;
+        List<MountFile> items = page.objects().stream().map(o -> new MountFile(o.key().substring(mount.prefix().length()),
+                o.size(), storage.presignGet(o.key(), URL_TTL).toString())).toList();
+        return new MountPage(items, page.nextToken().map(t -> FileCursor.encodeCursor(mount.prefix(), t)));
     }
 
     /**
      * A presigned PUT for one file of a writable mount ({@code rw} or {@code wd}), while the session still runs or
      * ends on the agent, and only into a folder that still exists under the mounted name and is usable.
      */
-    public Map<String, Object> upload(String agentId, String sessionId, String mountName, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public MountUpload upload(String agentId, String sessionId, String mountName, RequestFields f) {
+        Map<String, Object> body = f.raw();
         f.refuseUnknown(Set.of("path", "size"));
         String path = FilePaths.objectPath(f.requireString("path"), "path");
         if (!(body.get("size") instanceof Integer || body.get("size") instanceof Long)) {
@@ -111,12 +115,7 @@ public final class MountTransfers {
             throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName()
                     + "; it must be ready to take the session's changes.");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("path", path);
-        out.put("method", "PUT");
-        out.put("url", storage.presignPut(FilePaths.objectKey(mount.prefix(), path, "path"), URL_TTL).toString());
-        out.put("expires_in", URL_TTL.toSeconds());
-        return out;
+        return new MountUpload(path, storage.presignPut(FilePaths.objectKey(mount.prefix(), path, "path"), URL_TTL).toString(), URL_TTL);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
@@ -30,7 +32,7 @@ public final class ResourceGroupService {
     }
 
     /** Creates or replaces a group from its full definition; admins only. */
-    public Written put(Principal caller, String name, Map<String, Object> body) {
+    public Written put(Principal caller, String name, RequestFields body) {
         requireAdmin(caller);
         ResourceGroup.validName(name);
         Instant now = clock.instant();
@@ -41,16 +43,16 @@ public final class ResourceGroupService {
     }
 
     /** Creates a group whose name is in the body; a taken name is a conflict. */
-    public ResourceGroup create(Principal caller, Map<String, Object> body) {
+    public ResourceGroup create(Principal caller, RequestFields body) {
         requireAdmin(caller);
-        Object name = body.get("name");
+        Object name = body.raw().get("name");
         if (!(name instanceof String n)) {
             throw DomainException.invalid("name", "is required and must be a string");
         }
-        Map<String, Object> definition = new java.util.LinkedHashMap<>(body);
+        Map<String, Object> definition = new java.util.LinkedHashMap<>(body.raw());
         definition.remove("name");
         Instant now = clock.instant();
-        ResourceGroup group = ResourceGroup.fromDefinition(ResourceGroup.validName(n), definition, now, now);
+        ResourceGroup group = ResourceGroup.fromDefinition(ResourceGroup.validName(n), RequestFields.of(definition), now, now);
         if (!groups.create(group)) {
             throw new DomainException(ErrorCode.CONFLICT, "name", "A resource group named '" + n + "' exists already; choose another name.");
         }
@@ -58,9 +60,9 @@ public final class ResourceGroupService {
     }
 
     /** Changes some fields of a group; the result is validated as a whole, and a concurrent change is a conflict. */
-    public ResourceGroup update(Principal caller, String name, Map<String, Object> patch) {
+    public ResourceGroup update(Principal caller, String name, RequestFields patch) {
         requireAdmin(caller);
-        if (patch.containsKey("name")) {
+        if (patch.raw().containsKey("name")) {
             throw DomainException.invalid("name", "cannot be changed");
         }
         if (!ResourceGroup.isValidName(name)) {
@@ -77,7 +79,7 @@ public final class ResourceGroupService {
 
     /** Deactivates a group: it accepts no new session; existing ones are unaffected. */
     public ResourceGroup deactivate(Principal caller, String name) {
-        return update(caller, name, Map.of("active", false));
+        return update(caller, name, RequestFields.of(Map.of("active", false)));
     }
 
     /** The groups the caller may use (active and public, with the session types each accepts); admins see all. */

@@ -3,6 +3,7 @@ package dev.sluice.core.usecase;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.ResourcePolicyStore;
+import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.scheduler.ResourcePolicy;
 import java.util.Map;
 
@@ -14,7 +15,7 @@ public final class ResourcePolicyService {
         this.policies = policies;
     }
 
-    public ResourcePolicy put(Principal caller, String scope, Map<String, Object> body) {
+    public ResourcePolicy put(Principal caller, String scope, RequestFields body) {
         ResourceGroupService.requireAdmin(caller);
         ResourcePolicy policy = ResourcePolicy.parse(body);
         policies.put(ResourcePolicy.validScope(scope), policy);

@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
@@ -59,7 +61,7 @@ public final class SessionService {
      * Validates the request, picks the resource group (REFERENCE §3), stores the session PENDING and publishes
      * its first event. With an idempotency key, a retry returns the first session instead of making another.
      */
-    public Created create(Principal caller, Map<String, Object> body, Optional<IdempotencyKey> idempotencyKey) {
+    public Created create(Principal caller, RequestFields body, Optional<IdempotencyKey> idempotencyKey) {
         Instant now = clock.instant();
         SessionSpec spec = SessionSpec.parse(body, now);
         ResourceGroup group = chooseGroup(spec);

@@ -74,8 +74,7 @@ public final class WebhookService {
     public record WithSecret(WebhookSubscription subscription, String secret) {
     }
 
-    public WithSecret create(Principal caller, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public WithSecret create(Principal caller, RequestFields f) {
         f.refuseUnknownOrNull(CREATE_FIELDS);
         String url = f.requireString("url");
         targets.check("url", url);
@@ -111,8 +110,7 @@ public final class WebhookService {
                 .orElseThrow(() -> DomainException.notFound("webhook subscription " + id));
     }
 
-    public WebhookSubscription update(Principal caller, String id, Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body);
+    public WebhookSubscription update(Principal caller, String id, RequestFields f) {
         f.refuseUnknownOrNull(CREATE_FIELDS);
         WebhookSubscription current = get(caller, id);
         String url = f.optionalString("url").orElse(current.url());
@@ -138,8 +136,20 @@ public final class WebhookService {
         return current;
     }
 
-    public WithSecret rotateSecret(Principal caller, String id, Map<String, Object> body) {
-        Duration grace = gracePeriod(body);
+    /** A secret rotation request: how long the previous secret stays valid ({@code grace_period}, default 24h). */
+    public record SecretRotation(Duration grace) {
+        /** Parses the optional body of a rotation; an absent body is an empty one. */
+        public static SecretRotation parse(RequestFields f) {
+            f.refuseUnknownOrNull(ROTATE_FIELDS);
+            return new SecretRotation(f.optionalDurationText("grace_period").map(t -> DurationText.parse(t)
+                    .filter(d -> d.compareTo(MAX_GRACE) <= 0)
+                    .orElseThrow(() -> DomainException.invalid("grace_period", "must be a duration between 0 and 7d, such as 30m or 24h")))
+                    .orElse(DEFAULT_GRACE));
+        }
+    }
+
+    public WithSecret rotateSecret(Principal caller, String id, SecretRotation rotation) {
+        Duration grace = rotation.grace();
         WebhookSubscription current = get(caller, id);
         Instant now = clock.instant();
         String secret = WebhookSignature.secretOf(secretBytes.get());
@@ -219,20 +229,11 @@ public final class WebhookService {
      * A new secret for the deliveries to the caller's sessions' {@code callback_url}s (shown only here); the previous
      * one stays valid for the grace period.
      */
-    public String rotateCallbackSecret(Principal caller, Map<String, Object> body) {
-        Duration grace = gracePeriod(body);
+    public String rotateCallbackSecret(Principal caller, SecretRotation rotation) {
+        Duration grace = rotation.grace();
         Instant now = clock.instant();
         callbackSecrets.signingSecrets(caller.subject(), now);
         return callbackSecrets.rotate(caller.subject(), WebhookSignature.secretOf(secretBytes.get()), now.plus(grace));
-    }
-
-    private static Duration gracePeriod(Map<String, Object> body) {
-        RequestFields f = RequestFields.of(body == null ? Map.of() : body);
-        f.refuseUnknownOrNull(ROTATE_FIELDS);
-        return f.optionalDurationText("grace_period").map(t -> DurationText.parse(t)
-                .filter(d -> d.compareTo(MAX_GRACE) <= 0)
-                .orElseThrow(() -> DomainException.invalid("grace_period", "must be a duration between 0 and 7d, such as 30m or 24h")))
-                .orElse(DEFAULT_GRACE);
     }
 
     private static WebhookFilter checkedSize(WebhookFilter filter, String owner) {

@@ -1,5 +1,7 @@
 package dev.sluice.adapters.dynamodb;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.session.Kernel;
@@ -22,7 +24,7 @@ class SessionItemTest {
         Map<String, Object> body = new HashMap<>(Map.of("image", "python:3.12", "type", "batch", "startup_command", "echo hi",
                 "resource_group", "g1", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)));
         body.putAll(extra);
-        Session s = Session.enqueue("s-1", "user-1", SessionSpec.parse(body, T), "g1", T);
+        Session s = Session.enqueue("s-1", "user-1", SessionSpec.parse(RequestFields.of(body), T), "g1", T);
         s = s.placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), false)))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T.plusSeconds(1));
         s = s.transitionTo(SessionStatus.PREPARING, "preparing", Map.of("agent_id", "i-1"), T.plusSeconds(2));

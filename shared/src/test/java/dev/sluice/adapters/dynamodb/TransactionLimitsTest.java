@@ -1,5 +1,7 @@
 package dev.sluice.adapters.dynamodb;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.session.SessionChange;
@@ -28,7 +30,7 @@ class TransactionLimitsTest {
     private static Session pending(int kernels) {
         Map<String, Object> body = Map.of("image", "python:3.12", "cluster_mode", "multi-node", "cluster_size", 2,
                 "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
-        SessionSpec two = SessionSpec.parse(body, T0);
+        SessionSpec two = SessionSpec.parse(RequestFields.of(body), T0);
         SessionSpec spec = new SessionSpec(two.name(), two.type(), two.image(), two.requestedResourceGroup(), two.requestedSlots(),
                 two.startupCommand(), two.startsAt(), two.batchTimeout(), two.dependencies(), two.priority(), two.callbackUrl(),
                 two.clusterMode(), kernels, two.environment(), two.mounts(), two.tags(), two.folderMounts());

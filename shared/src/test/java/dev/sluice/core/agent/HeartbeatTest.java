@@ -1,5 +1,7 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,10 +24,10 @@ class HeartbeatTest {
 
     @Test
     void aHeartbeatCarriesCapacityPluginsAndWhatRuns() {
-        Heartbeat hb = Heartbeat.parse("i-1", Map.of("resource_group", "gpu-a100",
+        Heartbeat hb = Heartbeat.parse("i-1", RequestFields.of(Map.of("resource_group", "gpu-a100",
                 "available_slots", Map.of("cpu", "8", "mem", "32g", "cuda.device", "2"),
                 "compute_plugins", Map.of("cuda.version", "12.2"),
-                "running", List.of(Map.of("session_id", "s-1", "status", "RUNNING"), Map.of("session_id", "s-2"))));
+                "running", List.of(Map.of("session_id", "s-1", "status", "RUNNING"), Map.of("session_id", "s-2")))));
         assertThat(hb.availableSlots().get("cuda.device")).isEqualByComparingTo("2");
         assertThat(hb.availableSlots().get("mem")).isEqualByComparingTo(String.valueOf(32L << 30));
         assertThat(hb.running()).containsExactly(new Heartbeat.RunningSession("s-1", "RUNNING"), new Heartbeat.RunningSession("s-2", "RUNNING"));
@@ -34,8 +36,8 @@ class HeartbeatTest {
 
     @Test
     void anAgentCanOnlySpeakForItself() {
-        assertThatThrownBy(() -> Heartbeat.parse("i-1", Map.of("agent_id", "i-2", "resource_group", "g1",
-                "available_slots", Map.of("cpu", "1"))))
+        assertThatThrownBy(() -> Heartbeat.parse("i-1", RequestFields.of(Map.of("agent_id", "i-2", "resource_group", "g1",
+                "available_slots", Map.of("cpu", "1")))))
                 .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo(ErrorCode.FORBIDDEN));
     }
 
@@ -51,15 +53,15 @@ class HeartbeatTest {
     }
 
     private static void assertField(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> Heartbeat.parse("i-1", body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> Heartbeat.parse("i-1", RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains(field));
     }
 
     @Test
     void aCreationConfigIsMadeForEachKernelOnTheAgent() {
-        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "pytorch:2.4", "type", "batch",
+        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "pytorch:2.4", "type", "batch",
                         "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
-                        "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), T0), "g1", T0)
+                        "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
                         new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
@@ -112,7 +114,7 @@ class HeartbeatTest {
 
     @Test
     void releasedKernelsHoldNothing() {
-        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g")), T0), "g1", T0)
+        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g"))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 2)))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0)
                 .transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);

@@ -1,5 +1,7 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +27,7 @@ class KernelReportsTest {
         Map<String, Object> body = type.equals("batch")
                 ? Map.of("image", "python:3.12", "type", "batch", "startup_command", "python train.py", "resource_slots", Map.of("cpu", 1, "mem", "1g"))
                 : Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"));
-        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(body, T0), "default", T0)
+        Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(body), T0), "default", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))));
         for (SessionStatus st : path) {
             s = s.transitionTo(st, st == SessionStatus.TERMINATING ? "user-requested" : st.name().toLowerCase(), Map.of("requested_by", "alice"), T0);
@@ -34,7 +36,7 @@ class KernelReportsTest {
     }
 
     static KernelReport report(Map<String, Object> body) {
-        return KernelReport.parse(body);
+        return KernelReport.parse(RequestFields.of(body));
     }
 
     private static KernelReports.Decision.Apply applied(KernelReports.Decision d) {
@@ -149,7 +151,7 @@ class KernelReportsTest {
     }
 
     private static void assertField(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> KernelReport.parse(body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> KernelReport.parse(RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains(field));
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.core.error;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,29 +47,29 @@ class ErrorMessagesTest {
 
     static Stream<Arguments> refusals() {
         return Stream.of(
-                refusal("batch without a command", () -> SessionSpec.parse(session("type", "batch"), NOW)),
-                refusal("unknown session type", () -> SessionSpec.parse(session("type", "training"), NOW)),
-                refusal("unknown field", () -> SessionSpec.parse(session("imgae", "x"), NOW)),
-                refusal("string where a number goes", () -> SessionSpec.parse(session("resource_slots", Map.of("cpu", "abc")), NOW)),
-                refusal("unknown slot", () -> SessionSpec.parse(session("resource_slots", Map.of("cpu", 1, "mem", "1g", "gpu", 1)), NOW)),
-                refusal("mount path not normalized", () -> SessionSpec.parse(session("mounts", List.of("data:/a/../b")), NOW)),
-                refusal("bad folder name in a mount", () -> SessionSpec.parse(session("mounts", List.of("-bad")), NOW)),
-                refusal("unknown cluster mode", () -> SessionSpec.parse(session("cluster_mode", "multi"), NOW)),
-                refusal("starts_at on an interactive session", () -> SessionSpec.parse(session("starts_at", "30m"), NOW)),
-                refusal("bad environment name", () -> SessionSpec.parse(session("environment", Map.of("1X", "y")), NOW)),
+                refusal("batch without a command", () -> SessionSpec.parse(RequestFields.of(session("type", "batch")), NOW)),
+                refusal("unknown session type", () -> SessionSpec.parse(RequestFields.of(session("type", "training")), NOW)),
+                refusal("unknown field", () -> SessionSpec.parse(RequestFields.of(session("imgae", "x")), NOW)),
+                refusal("string where a number goes", () -> SessionSpec.parse(RequestFields.of(session("resource_slots", Map.of("cpu", "abc"))), NOW)),
+                refusal("unknown slot", () -> SessionSpec.parse(RequestFields.of(session("resource_slots", Map.of("cpu", 1, "mem", "1g", "gpu", 1))), NOW)),
+                refusal("mount path not normalized", () -> SessionSpec.parse(RequestFields.of(session("mounts", List.of("data:/a/../b"))), NOW)),
+                refusal("bad folder name in a mount", () -> SessionSpec.parse(RequestFields.of(session("mounts", List.of("-bad"))), NOW)),
+                refusal("unknown cluster mode", () -> SessionSpec.parse(RequestFields.of(session("cluster_mode", "multi")), NOW)),
+                refusal("starts_at on an interactive session", () -> SessionSpec.parse(RequestFields.of(session("starts_at", "30m")), NOW)),
+                refusal("bad environment name", () -> SessionSpec.parse(RequestFields.of(session("environment", Map.of("1X", "y"))), NOW)),
                 refusal("unknown status filter", () -> SessionQuery.parse(Map.of("status", "SLEEPING"), USER, n -> "true".equals(Map.of("status", "SLEEPING").get(n)))),
                 refusal("other users' sessions", () -> SessionQuery.parse(Map.of("all", "true"), USER, n -> "true".equals(Map.of("all", "true").get(n)))),
                 refusal("running and dead", () -> SessionQuery.parse(Map.of("running", "true", "dead", "true"), USER, n -> "true".equals(Map.of("running", "true", "dead", "true").get(n)))),
                 refusal("unknown query parameter", () -> SessionQuery.parse(Map.of("sort", "x"), USER, n -> "true".equals(Map.of("sort", "x").get(n)))),
                 refusal("negative slot", () -> ResourceSlots.parse("resource_slots", Map.of("cpu", -1))),
-                refusal("unknown strategy", () -> SchedulerOptions.parse(Map.of("agent_selection_strategy", "random"))),
-                refusal("bad pending timeout", () -> SchedulerOptions.parse(Map.of("pending_timeout", "soon"))),
-                refusal("unknown kernel status", () -> KernelReport.parse(Map.of("status", "SLEEPING"))),
-                refusal("terminated without an exit code", () -> KernelReport.parse(Map.of("status", "TERMINATED"))),
-                refusal("a heartbeat for another agent", () -> Heartbeat.parse("i-1", Map.of("agent_id", "i-2"))),
-                refusal("a heartbeat without capacity", () -> Heartbeat.parse("i-1", Map.of("resource_group", "default"))),
-                refusal("bad folder name", () -> FolderSpec.parse(Map.of("name", "../x"))),
-                refusal("unknown storage host", () -> FolderSpec.parse(Map.of("name", "data", "host", "nas9"))),
+                refusal("unknown strategy", () -> SchedulerOptions.parse(RequestFields.of(Map.of("agent_selection_strategy", "random")).at("scheduler_options"))),
+                refusal("bad pending timeout", () -> SchedulerOptions.parse(RequestFields.of(Map.of("pending_timeout", "soon")).at("scheduler_options"))),
+                refusal("unknown kernel status", () -> KernelReport.parse(RequestFields.of(Map.of("status", "SLEEPING")))),
+                refusal("terminated without an exit code", () -> KernelReport.parse(RequestFields.of(Map.of("status", "TERMINATED")))),
+                refusal("a heartbeat for another agent", () -> Heartbeat.parse("i-1", RequestFields.of(Map.of("agent_id", "i-2")))),
+                refusal("a heartbeat without capacity", () -> Heartbeat.parse("i-1", RequestFields.of(Map.of("resource_group", "default")))),
+                refusal("bad folder name", () -> FolderSpec.parse(RequestFields.of(Map.of("name", "../x")))),
+                refusal("unknown storage host", () -> FolderSpec.parse(RequestFields.of(Map.of("name", "data", "host", "nas9")))),
                 refusal("bad policy scope", () -> ResourcePolicy.validScope("planet")),
                 refusal("unknown event type", () -> WebhookEventType.parse("event_types[0]", "session.exploded")),
                 refusal("bad Idempotency-Key", () -> new IdempotencyKey("has space", "f")),
@@ -83,7 +85,7 @@ class ErrorMessagesTest {
 
     @Test
     void theIssuesExampleReadsAsASentence() {
-        assertThatThrownBy(() -> SessionSpec.parse(session("type", "batch"), NOW))
+        assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(session("type", "batch")), NOW))
                 .hasMessage("startup_command is required for a batch session.");
         assertThatThrownBy(() -> ResourceSlots.parse("resource_slots", Map.of("cpu", "abc")))
                 .hasMessage("resource_slots.cpu must be a number or a decimal string, not 'abc'.");

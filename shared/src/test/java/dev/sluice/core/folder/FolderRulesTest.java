@@ -1,5 +1,7 @@
 package dev.sluice.core.folder;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +34,7 @@ class FolderRulesTest {
 
     @Test
     void aFolderSpecHasDefaultsAndRefusesBadFieldsByName() {
-        FolderSpec spec = FolderSpec.parse(Map.of("name", "data-1"));
+        FolderSpec spec = FolderSpec.parse(RequestFields.of(Map.of("name", "data-1")));
         assertThat(spec).isEqualTo(new FolderSpec("data-1", "s3", UsageMode.GENERAL, FolderPermission.RW, false));
         assertRefused(Map.of("name", "data", "usage_mode", "weights"), "usage_mode");
         assertRefused(Map.of("name", "data", "permission", "x"), "permission");
@@ -48,14 +50,14 @@ class FolderRulesTest {
     void aCloneTargetInheritsTheSourcesUsageModeUnlessGiven() {
         Folder source = Folder.create("f-1", "alice", new FolderSpec("models", "s3", UsageMode.MODEL, FolderPermission.RO, true),
                 FolderStatus.READY, "created", T0);
-        FolderSpec inherited = CloneRequest.parse(Map.of("target_name", "copy")).targetSpec(source);
+        FolderSpec inherited = CloneRequest.parse(RequestFields.of(Map.of("target_name", "copy"))).targetSpec(source);
         assertThat(inherited.usageMode()).isEqualTo(UsageMode.MODEL);
         assertThat(inherited.permission()).isEqualTo(FolderPermission.RO);
         assertThat(inherited.cloneable()).isFalse();
-        FolderSpec given = CloneRequest.parse(Map.of("target_name", "copy", "usage_mode", "data", "permission", "rw", "cloneable", true))
+        FolderSpec given = CloneRequest.parse(RequestFields.of(Map.of("target_name", "copy", "usage_mode", "data", "permission", "rw", "cloneable", true)))
                 .targetSpec(source);
         assertThat(given).isEqualTo(new FolderSpec("copy", "s3", UsageMode.DATA, FolderPermission.RW, true));
-        assertThatThrownBy(() -> CloneRequest.parse(Map.of("target_name", "models")).targetSpec(source))
+        assertThatThrownBy(() -> CloneRequest.parse(RequestFields.of(Map.of("target_name", "models"))).targetSpec(source))
                 .isInstanceOf(DomainException.class).extracting(e -> ((DomainException) e).field().orElse("")).isEqualTo("target_name");
         assertRefusedClone(Map.of(), "target_name");
         assertRefusedClone(Map.of("target_name", "x", "usage_mode", "all"), "usage_mode");
@@ -64,7 +66,7 @@ class FolderRulesTest {
 
     @Test
     void aFolderKeepsItsPrefixAcrossARenameAndAppendsItsHistory() {
-        Folder f = Folder.create("f-9", "alice", FolderSpec.parse(Map.of("name", "a")), FolderStatus.READY, "created", T0);
+        Folder f = Folder.create("f-9", "alice", FolderSpec.parse(RequestFields.of(Map.of("name", "a"))), FolderStatus.READY, "created", T0);
         Folder renamed = f.withName("b").withStatus(FolderStatus.PERFORMING, "cloning", T0.plusSeconds(1));
         assertThat(renamed.prefix()).isEqualTo(f.prefix()).isEqualTo("folders/f-9/");
         assertThat(renamed.statusHistory()).extracting(FolderStatusChange::status)
@@ -72,12 +74,12 @@ class FolderRulesTest {
     }
 
     private static void assertRefused(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> FolderSpec.parse(body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> FolderSpec.parse(RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .extracting(e -> ((DomainException) e).field().orElse("")).isEqualTo(field);
     }
 
     private static void assertRefusedClone(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> CloneRequest.parse(body)).isInstanceOf(DomainException.class)
+        assertThatThrownBy(() -> CloneRequest.parse(RequestFields.of(body))).isInstanceOf(DomainException.class)
                 .extracting(e -> ((DomainException) e).field().orElse("")).isEqualTo(field);
     }
 }

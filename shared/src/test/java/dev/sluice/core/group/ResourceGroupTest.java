@@ -1,5 +1,7 @@
 package dev.sluice.core.group;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +23,7 @@ class ResourceGroupTest {
     private static final Instant NOW = Instant.parse("2026-11-24T11:00:00Z");
 
     private static void assertRefused(String name, Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> ResourceGroup.fromDefinition(name, body, CREATED, NOW))
+        assertThatThrownBy(() -> ResourceGroup.fromDefinition(name, RequestFields.of(body), CREATED, NOW))
                 .isInstanceOfSatisfying(DomainException.class, e -> {
                     assertThat(e.field()).hasValue(field);
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
@@ -36,7 +38,7 @@ class ResourceGroupTest {
 
     @Test
     void aDefinitionWithNothingTakesTheDefaults() {
-        ResourceGroup g = ResourceGroup.fromDefinition("gpu-a100", Map.of(), CREATED, NOW);
+        ResourceGroup g = ResourceGroup.fromDefinition("gpu-a100", RequestFields.of(Map.of()), CREATED, NOW);
         assertThat(g.name()).isEqualTo("gpu-a100");
         assertThat(g.description()).isEmpty();
         assertThat(g.active()).isTrue();
@@ -51,7 +53,7 @@ class ResourceGroupTest {
     void anExplicitNullIsRefusedByNameRatherThanReadAsTheDefault() {
         for (String field : List.of("scheduler", "scheduler_options", "active")) {
             Map<String, Object> body = field(field, null);
-            assertThatThrownBy(() -> ResourceGroup.fromDefinition("g", body, CREATED, NOW))
+            assertThatThrownBy(() -> ResourceGroup.fromDefinition("g", RequestFields.of(body), CREATED, NOW))
                     .isInstanceOfSatisfying(dev.sluice.core.error.DomainException.class, e -> {
                         assertThat(e.field()).contains(field);
                         assertThat(e.getMessage()).isEqualTo(field + " must not be null; leave the field out to keep its default.");
@@ -61,10 +63,10 @@ class ResourceGroupTest {
 
     @Test
     void aFullDefinitionIsReadFieldByField() {
-        ResourceGroup g = ResourceGroup.fromDefinition("batch-only", Map.of(
+        ResourceGroup g = ResourceGroup.fromDefinition("batch-only", RequestFields.of(Map.of(
                 "description", "nightly jobs", "active", false, "is_public", false, "scheduler", "drf",
                 "scheduler_options", Map.of("allowed_session_types", List.of("batch"), "pending_timeout", "2h",
-                        "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 2))),
+                        "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 2)))),
                 CREATED, NOW);
         assertThat(g.description()).isEqualTo("nightly jobs");
         assertThat(g.active()).isFalse();
@@ -79,7 +81,7 @@ class ResourceGroupTest {
     @ParameterizedTest
     @ValueSource(strings = {"fifo", "lifo", "drf"})
     void everySchedulerIsAccepted(String scheduler) {
-        assertThat(ResourceGroup.fromDefinition("g", Map.of("scheduler", scheduler), CREATED, NOW).scheduler().wireName())
+        assertThat(ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler", scheduler)), CREATED, NOW).scheduler().wireName())
                 .isEqualTo(scheduler);
     }
 
@@ -102,7 +104,7 @@ class ResourceGroupTest {
 
     @Test
     void namesAreAtMostSixtyThreeCharacters() {
-        assertThat(ResourceGroup.fromDefinition("x".repeat(63), Map.of(), CREATED, NOW).name()).hasSize(63);
+        assertThat(ResourceGroup.fromDefinition("x".repeat(63), RequestFields.of(Map.of()), CREATED, NOW).name()).hasSize(63);
         assertRefused("x".repeat(64), Map.of(), "name");
         assertRefused(null, Map.of(), "name");
     }
@@ -112,7 +114,7 @@ class ResourceGroupTest {
     void goodNamesAreAccepted(String name) {
         assertThat(ResourceGroup.isValidName(name)).isTrue();
         assertThat(ResourceGroup.validName(name)).isEqualTo(name);
-        assertThat(ResourceGroup.fromDefinition(name, Map.of(), CREATED, NOW).name()).isEqualTo(name);
+        assertThat(ResourceGroup.fromDefinition(name, RequestFields.of(Map.of()), CREATED, NOW).name()).isEqualTo(name);
     }
 
     @Test
@@ -133,40 +135,40 @@ class ResourceGroupTest {
         assertRefused("g", Map.of("scheduler_options", Map.of("pending_timeout", "soon")), "scheduler_options.pending_timeout");
         assertRefused("g", Map.of("scheduler_options", Map.of("allowed_session_types", List.of())),
                 "scheduler_options.allowed_session_types");
-        assertThat(ResourceGroup.fromDefinition("g", Map.of("description", "d".repeat(1024)), CREATED, NOW).description())
+        assertThat(ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("description", "d".repeat(1024))), CREATED, NOW).description())
                 .hasSize(1024);
     }
 
     @Test
     void theDefinitionReadsBackToAnEqualGroup() {
-        ResourceGroup g = ResourceGroup.fromDefinition("g", Map.of("description", "d", "active", false, "scheduler", "lifo",
-                "scheduler_options", Map.of("pending_timeout", "90m", "allowed_session_types", List.of("inference"))), CREATED, NOW);
-        assertThat(ResourceGroup.fromDefinition("g", g.definition(), CREATED, NOW)).isEqualTo(g);
+        ResourceGroup g = ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("description", "d", "active", false, "scheduler", "lifo",
+                "scheduler_options", Map.of("pending_timeout", "90m", "allowed_session_types", List.of("inference")))), CREATED, NOW);
+        assertThat(ResourceGroup.fromDefinition("g", RequestFields.of(g.definition()), CREATED, NOW)).isEqualTo(g);
     }
 
     @Test
     void aPatchMergesSchedulerOptionsAndIsValidatedAsAWhole() {
-        ResourceGroup g = ResourceGroup.fromDefinition("g", Map.of("scheduler_options",
-                Map.of("pending_timeout", "1h", "allowed_session_types", List.of("batch"))), CREATED, CREATED);
-        ResourceGroup p = g.patched(Map.of("scheduler_options", Map.of("pending_timeout", "2h"), "description", "d"), NOW);
+        ResourceGroup g = ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler_options",
+                Map.of("pending_timeout", "1h", "allowed_session_types", List.of("batch")))), CREATED, CREATED);
+        ResourceGroup p = g.patched(RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", "2h"), "description", "d")), NOW);
         assertThat(p.schedulerOptions().pendingTimeout()).hasHours(2);
         assertThat(p.schedulerOptions().allowedSessionTypes()).containsExactly(SessionType.BATCH);
         assertThat(p.description()).isEqualTo("d");
         assertThat(p.scheduler()).isEqualTo(g.scheduler());
         assertThat(p.createdAt()).isEqualTo(CREATED);
         assertThat(p.updatedAt()).isEqualTo(NOW);
-        assertThatThrownBy(() -> g.patched(Map.of("scheduler_options", Map.of("pending_timeout", "soon")), NOW))
+        assertThatThrownBy(() -> g.patched(RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", "soon"))), NOW))
                 .isInstanceOfSatisfying(DomainException.class,
                         e -> assertThat(e.field()).hasValue("scheduler_options.pending_timeout"));
-        assertThatThrownBy(() -> g.patched(Map.of("scheduler", "sjf"), NOW))
+        assertThatThrownBy(() -> g.patched(RequestFields.of(Map.of("scheduler", "sjf")), NOW))
                 .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.field()).hasValue("scheduler"));
         assertThat(g.schedulerOptions().pendingTimeout()).as("the original is unchanged").hasHours(1);
     }
 
     @Test
     void anEmptyPatchChangesOnlyTheUpdateTime() {
-        ResourceGroup g = ResourceGroup.fromDefinition("g", Map.of("scheduler", "drf", "is_public", false), CREATED, CREATED);
-        ResourceGroup p = g.patched(Map.of(), NOW);
+        ResourceGroup g = ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler", "drf", "is_public", false)), CREATED, CREATED);
+        ResourceGroup p = g.patched(RequestFields.of(Map.of()), NOW);
         assertThat(p).isEqualTo(new ResourceGroup(g.name(), g.description(), g.active(), g.isPublic(), g.scheduler(),
                 g.schedulerOptions(), CREATED, NOW));
     }

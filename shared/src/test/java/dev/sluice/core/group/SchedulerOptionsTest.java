@@ -1,5 +1,7 @@
 package dev.sluice.core.group;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +27,7 @@ class SchedulerOptionsTest {
     private static final String TYPES = "scheduler_options.allowed_session_types";
 
     private static void assertRefused(Map<String, Object> raw, String field) {
-        assertThatThrownBy(() -> SchedulerOptions.parse(raw))
+        assertThatThrownBy(() -> SchedulerOptions.parse(RequestFields.of(raw).at("scheduler_options")))
                 .isInstanceOfSatisfying(DomainException.class, e -> {
                     assertThat(e.field()).hasValue(field);
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
@@ -57,7 +59,7 @@ class SchedulerOptionsTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("goodTimeouts")
     void pendingTimeoutAcceptsZeroSecondsAndDurations(Object given, Duration expected) {
-        assertThat(SchedulerOptions.parse(option("pending_timeout", given)).pendingTimeout()).isEqualTo(expected);
+        assertThat(SchedulerOptions.parse(RequestFields.of(option("pending_timeout", given)).at("scheduler_options")).pendingTimeout()).isEqualTo(expected);
     }
 
     @ParameterizedTest
@@ -93,7 +95,7 @@ class SchedulerOptionsTest {
 
     @Test
     void allowedSessionTypesKeepTheGivenOrderWithoutRepeats() {
-        SchedulerOptions o = SchedulerOptions.parse(option("allowed_session_types", List.of("inference", "batch", "inference")));
+        SchedulerOptions o = SchedulerOptions.parse(RequestFields.of(option("allowed_session_types", List.of("inference", "batch", "inference"))).at("scheduler_options"));
         assertThat(o.allowedSessionTypes()).containsExactly(SessionType.INFERENCE, SessionType.BATCH);
         assertThat(o.accepts(SessionType.BATCH)).isTrue();
         assertThat(o.accepts(SessionType.INTERACTIVE)).isFalse();
@@ -102,7 +104,7 @@ class SchedulerOptionsTest {
     @ParameterizedTest
     @ValueSource(strings = {"dispersed", "concentrated", "roundrobin", "legacy"})
     void everyAgentSelectionStrategyIsAccepted(String strategy) {
-        assertThat(SchedulerOptions.parse(option("agent_selection_strategy", strategy)).agentSelectionStrategy().wireName())
+        assertThat(SchedulerOptions.parse(RequestFields.of(option("agent_selection_strategy", strategy)).at("scheduler_options")).agentSelectionStrategy().wireName())
                 .isEqualTo(strategy);
     }
 
@@ -123,11 +125,11 @@ class SchedulerOptionsTest {
 
     @Test
     void configAcceptsNumRetriesToSkipWithinItsRange() {
-        assertThat(SchedulerOptions.parse(option("config", Map.of("num_retries_to_skip", 0))).config())
+        assertThat(SchedulerOptions.parse(RequestFields.of(option("config", Map.of("num_retries_to_skip", 0))).at("scheduler_options")).config())
                 .containsExactly(Map.entry("num_retries_to_skip", 0));
-        assertThat(SchedulerOptions.parse(option("config", Map.of("num_retries_to_skip", 1000))).config())
+        assertThat(SchedulerOptions.parse(RequestFields.of(option("config", Map.of("num_retries_to_skip", 1000))).at("scheduler_options")).config())
                 .containsExactly(Map.entry("num_retries_to_skip", 1000));
-        assertThat(SchedulerOptions.parse(option("config", Map.of())).config()).isEmpty();
+        assertThat(SchedulerOptions.parse(RequestFields.of(option("config", Map.of())).at("scheduler_options")).config()).isEmpty();
     }
 
     @Test
@@ -145,7 +147,7 @@ class SchedulerOptionsTest {
 
     @Test
     void missingOptionsTakeTheDefaults() {
-        SchedulerOptions d = SchedulerOptions.parse(Map.of());
+        SchedulerOptions d = SchedulerOptions.parse(RequestFields.of(Map.of()).at("scheduler_options"));
         assertThat(d).isEqualTo(SchedulerOptions.defaults());
         assertThat(d.pendingTimeout()).as("0 disables the timeout").isZero();
         assertThat(d.agentSelectionStrategy()).isEqualTo(AgentSelectionStrategy.DISPERSED);
@@ -159,23 +161,23 @@ class SchedulerOptionsTest {
     static Stream<SchedulerOptions> optionSets() {
         return Stream.of(
                 SchedulerOptions.defaults(),
-                SchedulerOptions.parse(Map.of("allowed_session_types", List.of("inference", "batch"),
+                SchedulerOptions.parse(RequestFields.of(Map.of("allowed_session_types", List.of("inference", "batch"),
                         "pending_timeout", "1h30m", "agent_selection_strategy", "concentrated",
-                        "config", Map.of("num_retries_to_skip", 3))),
-                SchedulerOptions.parse(Map.of("pending_timeout", 90061, "agent_selection_strategy", "legacy")),
-                SchedulerOptions.parse(Map.of("allowed_session_types", List.of("batch"), "pending_timeout", "45s")));
+                        "config", Map.of("num_retries_to_skip", 3))).at("scheduler_options")),
+                SchedulerOptions.parse(RequestFields.of(Map.of("pending_timeout", 90061, "agent_selection_strategy", "legacy")).at("scheduler_options")),
+                SchedulerOptions.parse(RequestFields.of(Map.of("allowed_session_types", List.of("batch"), "pending_timeout", "45s")).at("scheduler_options")));
     }
 
     @ParameterizedTest
     @MethodSource("optionSets")
     void theStoredFormReadsBackToAnEqualRecord(SchedulerOptions written) {
-        assertThat(SchedulerOptions.parse(written.toMap())).isEqualTo(written);
+        assertThat(SchedulerOptions.parse(RequestFields.of(written.toMap()).at("scheduler_options"))).isEqualTo(written);
     }
 
     @Test
     void theStoredFormUsesWireNamesAndDurationText() {
-        SchedulerOptions written = SchedulerOptions.parse(Map.of("allowed_session_types", List.of("inference", "batch"),
-                "pending_timeout", 5400, "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 3)));
+        SchedulerOptions written = SchedulerOptions.parse(RequestFields.of(Map.of("allowed_session_types", List.of("inference", "batch"),
+                "pending_timeout", 5400, "agent_selection_strategy", "concentrated", "config", Map.of("num_retries_to_skip", 3))).at("scheduler_options"));
         assertThat(written.toMap()).containsExactly(
                 Map.entry("allowed_session_types", List.of("inference", "batch")),
                 Map.entry("pending_timeout", "1h30m"),

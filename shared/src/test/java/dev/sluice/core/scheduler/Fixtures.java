@@ -1,5 +1,7 @@
 package dev.sluice.core.scheduler;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
@@ -57,7 +59,7 @@ final class Fixtures {
         body.put("resource_slots", req);
         body.putAll(extra);
         Instant created = NOW.minusSeconds(ageSeconds);
-        return Session.enqueue(id, owner, SessionSpec.parse(body, created), "g", created);
+        return Session.enqueue(id, owner, SessionSpec.parse(RequestFields.of(body), created), "g", created);
     }
 
     static Session session(String id, long ageSeconds, ResourceSlots request) {
@@ -65,7 +67,7 @@ final class Fixtures {
     }
 
     static ResourceGroup group(String scheduler, Map<String, Object> options) {
-        return ResourceGroup.fromDefinition("g", Map.of("scheduler", scheduler, "scheduler_options", options), NOW, NOW);
+        return ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler", scheduler, "scheduler_options", options)), NOW, NOW);
     }
 
     /** Pending sessions in queue order (priority desc, then oldest first), as the store returns them. */

@@ -1,5 +1,7 @@
 package dev.sluice.core.scheduler;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.group.ResourceGroup;
@@ -16,14 +18,14 @@ class PendingTimeoutSweepTest {
     private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
 
     private static ResourceGroup group(String timeout) {
-        return ResourceGroup.fromDefinition("g", Map.of("scheduler_options", Map.of("pending_timeout", timeout)), NOW, NOW);
+        return ResourceGroup.fromDefinition("g", RequestFields.of(Map.of("scheduler_options", Map.of("pending_timeout", timeout))), NOW, NOW);
     }
 
     private static Session pendingSince(String id, Duration ago, Map<String, Object> extra) {
         Map<String, Object> body = new HashMap<>(Map.of("image", "py", "resource_slots", Map.of("cpu", 1, "mem", "1g")));
         body.putAll(extra);
         Instant created = NOW.minus(ago);
-        return Session.enqueue(id, "o", SessionSpec.parse(body, created), "g", created);
+        return Session.enqueue(id, "o", SessionSpec.parse(RequestFields.of(body), created), "g", created);
     }
 
     @Test

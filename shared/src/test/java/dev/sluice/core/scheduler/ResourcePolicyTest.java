@@ -1,5 +1,7 @@
 package dev.sluice.core.scheduler;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,21 +13,21 @@ import org.junit.jupiter.api.Test;
 class ResourcePolicyTest {
     @Test
     void aPolicyReadsBackFromItsStoredForm() {
-        ResourcePolicy p = ResourcePolicy.parse(Map.of("max_concurrent_sessions", 3, "max_total_slots", Map.of("cuda.device", 8)));
+        ResourcePolicy p = ResourcePolicy.parse(RequestFields.of(Map.of("max_concurrent_sessions", 3, "max_total_slots", Map.of("cuda.device", 8))));
         Map<String, Object> stored = new HashMap<>(p.toMap());
         stored.values().removeIf(java.util.Objects::isNull);
-        assertThat(ResourcePolicy.parse(stored)).isEqualTo(p);
+        assertThat(ResourcePolicy.parse(RequestFields.of(stored))).isEqualTo(p);
         assertThat(p.isUnlimited()).isFalse();
-        assertThat(ResourcePolicy.parse(Map.of()).isUnlimited()).isTrue();
+        assertThat(ResourcePolicy.parse(RequestFields.of(Map.of())).isUnlimited()).isTrue();
     }
 
     @Test
     void badFieldsAndScopesAreRefusedByName() {
-        assertThatThrownBy(() -> ResourcePolicy.parse(Map.of("max_concurrent_sessions", -1)))
+        assertThatThrownBy(() -> ResourcePolicy.parse(RequestFields.of(Map.of("max_concurrent_sessions", -1))))
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains("max_concurrent_sessions"));
-        assertThatThrownBy(() -> ResourcePolicy.parse(Map.of("max_total_slots", Map.of("gpu", 1))))
+        assertThatThrownBy(() -> ResourcePolicy.parse(RequestFields.of(Map.of("max_total_slots", Map.of("gpu", 1)))))
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains("max_total_slots.gpu"));
-        assertThatThrownBy(() -> ResourcePolicy.parse(Map.of("max_sessions", 1)))
+        assertThatThrownBy(() -> ResourcePolicy.parse(RequestFields.of(Map.of("max_sessions", 1))))
                 .satisfies(e -> assertThat(((DomainException) e).field()).contains("max_sessions"));
         for (String bad : new String[] {"", "user:", "group:Upper", "everyone", "user:a b"}) {
             assertThatThrownBy(() -> ResourcePolicy.validScope(bad)).isInstanceOf(DomainException.class);

@@ -1,5 +1,7 @@
 package dev.sluice.core.session;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SessionChangeTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
-            Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), T0);
+            RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0);
     private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
 
     private static Session in(SessionStatus status, List<Kernel> kernels) {

@@ -1,5 +1,7 @@
 package dev.sluice.core.session;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,7 +67,7 @@ class SessionSpecTest {
                 Map.entry("callback_url", "https://hooks.example/x"), Map.entry("cluster_mode", "multi-node"),
                 Map.entry("cluster_size", 2), Map.entry("environment", Map.of("SEED", "1", "_X", "y")),
                 Map.entry("mounts", List.of("data", "models")), Map.entry("tags", List.of("exp", "nightly"))));
-        SessionSpec s = SessionSpec.parse(body, NOW);
+        SessionSpec s = SessionSpec.parse(RequestFields.of(body), NOW);
         assertThat(s.name()).contains("train-7");
         assertThat(s.type()).isEqualTo(SessionType.BATCH);
         assertThat(s.image()).isEqualTo("cr.example/torch:2.5");
@@ -87,7 +89,7 @@ class SessionSpecTest {
 
     @Test
     void defaultsAreInteractivePriorityTenSingleNodeSizeOne() {
-        SessionSpec s = SessionSpec.parse(minimal(), NOW);
+        SessionSpec s = SessionSpec.parse(RequestFields.of(minimal()), NOW);
         assertThat(s.type()).isEqualTo(SessionType.INTERACTIVE);
         assertThat(s.priority()).isEqualTo(10).isEqualTo(SessionSpec.DEFAULT_PRIORITY);
         assertThat(s.clusterMode()).isEqualTo(ClusterMode.SINGLE_NODE);
@@ -108,7 +110,7 @@ class SessionSpecTest {
     void anExplicitNullIsRefusedByName() {
         for (String field : java.util.List.of("priority", "type", "name", "resource_group")) {
             Map<String, Object> b = with(field, null);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionSpec.parse(b, NOW))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(b), NOW))
                     .isInstanceOfSatisfying(dev.sluice.core.error.DomainException.class,
                             e -> assertThat(e.getMessage()).isEqualTo(field + " must not be null; leave the field out to keep its default."));
         }
@@ -119,15 +121,15 @@ class SessionSpecTest {
     void everySessionTypeIsAccepted(String type) {
         Map<String, Object> b = with("type", type);
         b.put("startup_command", "run");
-        assertThat(SessionSpec.parse(b, NOW).type().wireName()).isEqualTo(type);
+        assertThat(SessionSpec.parse(RequestFields.of(b), NOW).type().wireName()).isEqualTo(type);
     }
 
     @Test
     void priorityBoundsAreInclusiveAndAnyIntegerTypeIsRead() {
-        assertThat(SessionSpec.parse(with("priority", 0), NOW).priority()).isZero();
-        assertThat(SessionSpec.parse(with("priority", 100), NOW).priority()).isEqualTo(100);
-        assertThat(SessionSpec.parse(with("priority", 42L), NOW).priority()).isEqualTo(42);
-        assertThat(SessionSpec.parse(with("priority", BigInteger.valueOf(7)), NOW).priority()).isEqualTo(7);
+        assertThat(SessionSpec.parse(RequestFields.of(with("priority", 0)), NOW).priority()).isZero();
+        assertThat(SessionSpec.parse(RequestFields.of(with("priority", 100)), NOW).priority()).isEqualTo(100);
+        assertThat(SessionSpec.parse(RequestFields.of(with("priority", 42L)), NOW).priority()).isEqualTo(42);
+        assertThat(SessionSpec.parse(RequestFields.of(with("priority", BigInteger.valueOf(7))), NOW).priority()).isEqualTo(7);
     }
 
     @ParameterizedTest
@@ -140,45 +142,45 @@ class SessionSpecTest {
             case "1h30m" -> Duration.ofMinutes(90);
             default -> Duration.ZERO;
         };
-        assertThat(SessionSpec.parse(b, NOW).startsAt()).contains(NOW.plus(expected));
+        assertThat(SessionSpec.parse(RequestFields.of(b), NOW).startsAt()).contains(NOW.plus(expected));
         Instant later = NOW.plusSeconds(3600);
-        assertThat(SessionSpec.parse(b, later).startsAt()).contains(later.plus(expected));
+        assertThat(SessionSpec.parse(RequestFields.of(b), later).startsAt()).contains(later.plus(expected));
     }
 
     @Test
     void anAbsoluteStartsAtKeepsItsOffset() {
         Map<String, Object> b = with(batch(), "starts_at", "2026-11-25T09:00:00+09:00");
-        assertThat(SessionSpec.parse(b, NOW).startsAt()).contains(Instant.parse("2026-11-25T00:00:00Z"));
+        assertThat(SessionSpec.parse(RequestFields.of(b), NOW).startsAt()).contains(Instant.parse("2026-11-25T00:00:00Z"));
     }
 
     @Test
     void batchTimeoutTakesSecondsOrDurationText() {
-        assertThat(SessionSpec.parse(with(batch(), "batch_timeout", 3600), NOW).batchTimeout()).contains(Duration.ofHours(1));
-        assertThat(SessionSpec.parse(with(batch(), "batch_timeout", "90s"), NOW).batchTimeout()).contains(Duration.ofSeconds(90));
+        assertThat(SessionSpec.parse(RequestFields.of(with(batch(), "batch_timeout", 3600)), NOW).batchTimeout()).contains(Duration.ofHours(1));
+        assertThat(SessionSpec.parse(RequestFields.of(with(batch(), "batch_timeout", "90s")), NOW).batchTimeout()).contains(Duration.ofSeconds(90));
     }
 
     @Test
     void anInteractiveSessionMayHaveAStartupCommand() {
-        assertThat(SessionSpec.parse(with("startup_command", "jupyter lab"), NOW).startupCommand()).contains("jupyter lab");
+        assertThat(SessionSpec.parse(RequestFields.of(with("startup_command", "jupyter lab")), NOW).startupCommand()).contains("jupyter lab");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"https://hooks.example/x", "http://10.0.0.1:8080/cb?x=1", "HTTPS://Hooks.Example"})
     void httpAndHttpsCallbacksAreAccepted(String url) {
-        assertThat(SessionSpec.parse(with("callback_url", url), NOW).callbackUrl()).contains(url);
+        assertThat(SessionSpec.parse(RequestFields.of(with("callback_url", url)), NOW).callbackUrl()).contains(url);
     }
 
     @Test
     void theRequestBodyIsNotModified() {
         Map<String, Object> b = batch();
         Map<String, Object> copy = new HashMap<>(b);
-        SessionSpec.parse(b, NOW);
+        SessionSpec.parse(RequestFields.of(b), NOW);
         assertThat(b).isEqualTo(copy);
     }
 
     @Test
     void theParsedListsAndMapsAreReadOnly() {
-        SessionSpec s = SessionSpec.parse(with("tags", List.of("a")), NOW);
+        SessionSpec s = SessionSpec.parse(RequestFields.of(with("tags", List.of("a"))), NOW);
         assertThatThrownBy(() -> s.tags().add("b")).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> s.environment().put("A", "b")).isInstanceOf(UnsupportedOperationException.class);
     }
@@ -261,17 +263,17 @@ class SessionSpecTest {
 
     @Test
     void aMountsEnvironmentVariableIsNamedInTheRefusal() {
-        assertThatThrownBy(() -> SessionSpec.parse(with("mounts", List.of("x.y", "x-y")), NOW))
+        assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(with("mounts", List.of("x.y", "x-y"))), NOW))
                 .isInstanceOf(DomainException.class).hasMessageContaining("SLUICE_MOUNT_X_Y").hasMessageContaining("'x.y'")
                 .hasMessageContaining("'x-y'");
         assertThat(SessionSpec.mountVariable("coll.parts-2")).isEqualTo("SLUICE_MOUNT_COLL_PARTS_2");
-        assertThat(SessionSpec.parse(with("mounts", List.of("x.y", "xy", "x.y.z")), NOW).mounts()).hasSize(3);
+        assertThat(SessionSpec.parse(RequestFields.of(with("mounts", List.of("x.y", "xy", "x.y.z"))), NOW).mounts()).hasSize(3);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badBodies")
     void aBadBodyIsRefusedNamingTheField(String why, Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> SessionSpec.parse(body, NOW))
+        assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(body), NOW))
                 .isInstanceOfSatisfying(DomainException.class, refusal(field));
     }
 
@@ -285,18 +287,18 @@ class SessionSpecTest {
 
     @Test
     void anUnknownFieldIsNamedInTheMessageWithTheKnownOnes() {
-        assertThatThrownBy(() -> SessionSpec.parse(with("imgae", "x"), NOW))
+        assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(with("imgae", "x")), NOW))
                 .isInstanceOf(DomainException.class)
                 .hasMessageContaining("image").hasMessageContaining("resource_slots");
     }
 
     @Test
     void limitsAreInclusive() {
-        assertThat(SessionSpec.parse(with("cluster_size", 64), NOW).clusterSize()).isEqualTo(64);
-        assertThat(SessionSpec.parse(with(with("cluster_mode", "multi-node"), "cluster_size", 50), NOW).clusterSize()).isEqualTo(50);
-        assertThat(SessionSpec.parse(with("name", "n".repeat(64)), NOW).name()).contains("n".repeat(64));
-        assertThat(SessionSpec.parse(with("dependencies", IntStream.range(0, 64).mapToObj(i -> "d-" + i).toList()), NOW)
+        assertThat(SessionSpec.parse(RequestFields.of(with("cluster_size", 64)), NOW).clusterSize()).isEqualTo(64);
+        assertThat(SessionSpec.parse(RequestFields.of(with(with("cluster_mode", "multi-node"), "cluster_size", 50)), NOW).clusterSize()).isEqualTo(50);
+        assertThat(SessionSpec.parse(RequestFields.of(with("name", "n".repeat(64))), NOW).name()).contains("n".repeat(64));
+        assertThat(SessionSpec.parse(RequestFields.of(with("dependencies", IntStream.range(0, 64).mapToObj(i -> "d-" + i).toList())), NOW)
                 .dependencies()).hasSize(64);
-        assertThat(SessionSpec.parse(with("startup_command", "x".repeat(8192)), NOW).startupCommand()).isPresent();
+        assertThat(SessionSpec.parse(RequestFields.of(with("startup_command", "x".repeat(8192))), NOW).startupCommand()).isPresent();
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.core.session;
 
+import dev.sluice.core.request.RequestFields;
+
 import static dev.sluice.core.session.SessionStatus.CANCELLED;
 import static dev.sluice.core.session.SessionStatus.ERROR;
 import static dev.sluice.core.session.SessionStatus.PENDING;
@@ -27,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SessionTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
-            Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g")), T0);
+            RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"))), T0);
     private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g"));
     private static final Kernel KERNEL = new Kernel("i-1", KERNEL_SLOTS);
 
@@ -253,8 +255,8 @@ class SessionTest {
 
     @Test
     void itsStatusEventSaysWhetherACallbackUrlWaits() {
-        SessionSpec withCallback = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"),
-                "callback_url", "https://hooks.example/cb"), T0);
+        SessionSpec withCallback = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"),
+                "callback_url", "https://hooks.example/cb")), T0);
         Session calling = Session.enqueue("s-2", "alice", withCallback, "gpu", T0);
         assertThat(SessionStatusChanged.of(Optional.empty(), calling, T0).hasCallback()).isTrue();
         assertThat(SessionStatusChanged.of(Optional.empty(), pending(), T0).hasCallback()).isFalse();

@@ -1,5 +1,8 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
+import dev.sluice.core.folder.FolderSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,11 +67,11 @@ class CloneStepsTest {
     }
 
     private FolderClones.CloneStarted cloneOf(int objects) {
-        Folder source = service.create(ALICE, Map.of("name", "src", "cloneable", true));
+        Folder source = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "src", "cloneable", true))));
         for (int i = 0; i < objects; i++) {
             storage.objects.put(source.prefix() + String.format("k%03d", i), new byte[i]);
         }
-        return clones.clone(ALICE, "src", Map.of("target_name", "dst"));
+        return clones.clone(ALICE, "src", dev.sluice.core.folder.CloneRequest.parse(RequestFields.of(Map.of("target_name", "dst"))));
     }
 
     /** Runs the state machine's loop the way the ASL does, continuing as new executions; how many executions ran. */
@@ -195,7 +198,7 @@ class CloneStepsTest {
 
     @Test
     void aDeletionCutShortIsResumedByTheNextDeleteButALiveOneIsNot() {
-        Folder folder = service.create(ALICE, Map.of("name", "old"));
+        Folder folder = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "old"))));
         storage.objects.put(folder.prefix() + "a", new byte[1]);
         folders.transition("alice", "old", folder.id(), Set.of(FolderStatus.READY), FolderStatus.DELETE_PENDING, "deletion requested",
                 CLOCK.instant().minus(Duration.ofMinutes(1)));
@@ -222,8 +225,8 @@ class CloneStepsTest {
         CloneSweep sweep = new CloneSweep(folders, tasks, storage, workflow, quiet, later, new CloneSettings(10, 2, 1 << 20));
 
         // The API wrote the clone but died before starting its execution.
-        Folder source = service.create(ALICE, Map.of("name", "orphan", "cloneable", true));
-        Folder target = Folder.create("t-9", "alice", dev.sluice.core.folder.FolderSpec.parse(Map.of("name", "orphan-copy")),
+        Folder source = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "orphan", "cloneable", true))));
+        Folder target = Folder.create("t-9", "alice", FolderSpec.parse(RequestFields.of(Map.of("name", "orphan-copy"))),
                 FolderStatus.CLONING, "cloning", CLOCK.instant());
         BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", Map.of("source_id", source.id(),
                 "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy"), CLOCK.instant());

@@ -1,5 +1,8 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
+import dev.sluice.core.folder.FolderSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -70,7 +73,7 @@ class FolderDeletionTest {
     }
 
     private Folder folderOf(String name, int objects) {
-        Folder folder = service.create(ALICE, Map.of("name", name));
+        Folder folder = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", name))));
         for (int i = 0; i < objects; i++) {
             storage.objects.put(folder.prefix() + String.format("k%05d", i), new byte[1]);
         }
@@ -118,7 +121,7 @@ class FolderDeletionTest {
             assertThat(e.field()).contains("name");
             assertThat(e.getMessage()).contains("s-1, s-2").contains("deleted once they end");
         });
-        assertThatThrownBy(() -> service.rename(ALICE, "in-use", Map.of("name", "elsewhere")))
+        assertThatThrownBy(() -> service.rename(ALICE, "in-use", FolderCatalog.Rename.parse(RequestFields.of(Map.of("name", "elsewhere")))))
                 .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.getMessage()).contains("renamed once they end"));
         assertThat(folders.find("alice", "in-use").orElseThrow().status()).isEqualTo(FolderStatus.READY);
         assertThat(storage.under(folder.prefix())).hasSize(3);
@@ -160,7 +163,7 @@ class FolderDeletionTest {
         assertThat(done.status()).isEqualTo(TaskStatus.DONE);
         assertThat(done.result()).containsEntry("objects_removed", 2_500L);
         assertThat(taskEvents).last().asString().endsWith(":done");
-        assertThat(service.create(ALICE, Map.of("name", "big")).status()).as("the name is free again").isEqualTo(FolderStatus.READY);
+        assertThat(service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "big")))).status()).as("the name is free again").isEqualTo(FolderStatus.READY);
     }
 
     @Test

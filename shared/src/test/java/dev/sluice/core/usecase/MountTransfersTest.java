@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,7 +85,7 @@ class MountTransfersTest {
     }
 
     private Folder folder(String id, String name, String permission) {
-        Folder f = Folder.create(id, "alice", FolderSpec.parse(Map.of("name", name, "permission", permission)), FolderStatus.READY, "created", T0);
+        Folder f = Folder.create(id, "alice", FolderSpec.parse(RequestFields.of(Map.of("name", name, "permission", permission))), FolderStatus.READY, "created", T0);
         assertThat(folders.create(f)).isTrue();
         return f;
     }
@@ -94,7 +96,7 @@ class MountTransfersTest {
 
     /** A session of alice's on agent i-1 in {@code status}, mounting {@code mounted}. */
     private Session session(String id, SessionStatus status, Folder... mounted) {
-        SessionSpec spec = SessionSpec.parse(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g")), T0)
+        SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0)
                 .withFolderMounts(java.util.Arrays.stream(mounted).map(MountTransfersTest::mountOf).toList());
         Session s = new Session(id, "alice", spec, "gpu", status, "info", Map.of(), List.of(new StatusChange(status, T0)),
                 List.of(new Kernel("i-1", SLOTS)), SessionResult.UNDEFINED, T0, Optional.empty(), Optional.empty(), 3);
@@ -110,23 +112,22 @@ class MountTransfersTest {
     void theHostingAgentListsAMountedFolderWithPresignedGetsAndUploadsOnlyIntoWritableOnes() {
         session("s-1", SessionStatus.PREPARING, data, models);
 
-        Map<String, Object> page = transfers.files("i-1", "s-1", "data", Optional.empty());
+        MountTransfers.MountPage page = transfers.files("i-1", "s-1", "data", Optional.empty());
 
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
-        assertThat(items).extracting(i -> i.get("path")).containsExactly("in/a.txt", "in/b.txt");
-        assertThat(items).extracting(i -> i.get("size")).containsExactly(3L, 5L);
-        assertThat(items.get(0).get("url").toString()).isEqualTo("https://s3/" + data.prefix() + "in/a.txt");
-        assertThat(page.get("next_cursor")).isNull();
-        assertThat(transfers.upload("i-1", "s-1", "data", Map.of("path", "out/r.txt", "size", 4)).get("url").toString())
+        List<MountTransfers.MountFile> items = page.items();
+        assertThat(items).extracting(MountTransfers.MountFile::path).containsExactly("in/a.txt", "in/b.txt");
+        assertThat(items).extracting(MountTransfers.MountFile::size).containsExactly(3L, 5L);
+        assertThat(items.get(0).url()).isEqualTo("https://s3/" + data.prefix() + "in/a.txt");
+        assertThat(page.nextCursor()).isEmpty();
+        assertThat(transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "out/r.txt", "size", 4))).url())
                 .isEqualTo("https://s3/" + data.prefix() + "out/r.txt");
 
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "models", Map.of("path", "x", "size", 1))).satisfies(code(ErrorCode.FORBIDDEN));
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "models", RequestFields.of(Map.of("path", "x", "size", 1)))).satisfies(code(ErrorCode.FORBIDDEN));
         assertThatThrownBy(() -> transfers.files("i-2", "s-1", "data", Optional.empty())).as("another agent").satisfies(code(ErrorCode.NOT_FOUND));
         assertThatThrownBy(() -> transfers.files("i-1", "s-1", "other", Optional.empty())).as("not mounted").satisfies(code(ErrorCode.NOT_FOUND));
         assertThatThrownBy(() -> transfers.files("i-1", "s-9", "data", Optional.empty())).satisfies(code(ErrorCode.NOT_FOUND));
         session("s-2", SessionStatus.ERROR, data);
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-2", "data", Map.of("path", "x", "size", 1))).as("ended")
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-2", "data", RequestFields.of(Map.of("path", "x", "size", 1)))).as("ended")
                 .satisfies(code(ErrorCode.CONFLICT));
     }
 
@@ -140,7 +141,7 @@ class MountTransfersTest {
 
         assertThatThrownBy(() -> transfers.files("i-1", "s-1", "data", Optional.empty()))
                 .satisfies(code(ErrorCode.CONFLICT)).hasMessageContaining("no longer exists under that name");
-        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", Map.of("path", "out.txt", "size", 1)))
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "out.txt", "size", 1))))
                 .satisfies(code(ErrorCode.CONFLICT));
 
         folders.byKey.remove("alice/data");

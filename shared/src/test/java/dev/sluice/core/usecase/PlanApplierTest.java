@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.agent.Agent;
@@ -41,8 +43,8 @@ class PlanApplierTest {
     private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
 
     private static Session pending(int i) {
-        return Session.enqueue("s-" + i, "alice", SessionSpec.parse(Map.of("image", "python:3.12",
-                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), T0), "g", T0.plusMillis(i));
+        return Session.enqueue("s-" + i, "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g", T0.plusMillis(i));
     }
 
     private static SchedulingPlan.Placement on(int session, String... agents) {

@@ -1,5 +1,8 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.request.RequestFields;
+
+import dev.sluice.core.folder.FolderSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -78,7 +81,7 @@ class UploadLimitsTest {
         FolderCatalog catalog = new FolderCatalog(new CloneStepsTest.Folders(), new CloneStepsTest.Tasks(), storage,
                 events, (owner, folderId, limit) -> List.of(), () -> "id-" + ids.incrementAndGet(), CLOCK);
         service = new FolderFiles(catalog, storage, new CloneSettings(1000, 500, 16 * MIB));
-        catalog.create(ALICE, Map.of("name", "data"));
+        catalog.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "data"))));
     }
 
     @Test
@@ -100,7 +103,7 @@ class UploadLimitsTest {
     @Test
     void theStartOfTheLargestUploadAndEachPageOfItsPartUrlsStayUnderLambdasResponseLimit() {
         long size = FolderFiles.MAX_OBJECT_SIZE;
-        Map<String, Object> first = service.upload(ALICE, "data", Map.of("path", "big/model.bin", "size", size));
+        Map<String, Object> first = service.upload(ALICE, "data", RequestFields.of(Map.of("path", "big/model.bin", "size", size)));
         assertThat(first.get("method")).isEqualTo("multipart");
         int partCount = (Integer) first.get("part_count");
         assertThat(partCount).isEqualTo(9987);
@@ -121,8 +124,8 @@ class UploadLimitsTest {
             if (page.get("next_part") == null) {
                 break;
             }
-            page = service.upload(ALICE, "data", Map.of("path", "big/model.bin", "size", size,
-                    "upload_id", first.get("upload_id"), "first_part", page.get("next_part")));
+            page = service.upload(ALICE, "data", RequestFields.of(Map.of("path", "big/model.bin", "size", size,
+                    "upload_id", first.get("upload_id"), "first_part", page.get("next_part"))));
             assertThat(page.get("upload_id")).isEqualTo(first.get("upload_id"));
         }
         assertThat(pages).isEqualTo(10);
@@ -142,7 +145,7 @@ class UploadLimitsTest {
         body.put("path", "big/model.bin");
         body.put("upload_id", "u".repeat(FolderFiles.MAX_UPLOAD_ID));
         body.put("parts", parts);
-        assertThat(service.completeUpload(ALICE, "data", body)).containsEntry("status", "complete");
+        assertThat(service.completeUpload(ALICE, "data", RequestFields.of(body))).as("the completed file").isEqualTo("big/model.bin");
         assertThat(storage.completed).hasSize(FolderStorage.MAX_PARTS);
     }
 
@@ -155,14 +158,14 @@ class UploadLimitsTest {
         assertField(Map.of("path", "a.bin", "size", 64 * MIB, "upload_id", "u-1", "first_part", 5), "first_part");
         assertField(Map.of("path", "a.bin", "size", 64 * MIB, "upload_id", "u-1", "first_part", 0), "first_part");
         assertField(Map.of("path", "a.bin", "size", 64 * MIB, "upload_id", "u 1", "first_part", 1), "upload_id");
-        Map<String, Object> page = service.upload(ALICE, "data", Map.of("path", "a.bin", "size", 64 * MIB, "upload_id", "u-1", "first_part", 3));
+        Map<String, Object> page = service.upload(ALICE, "data", RequestFields.of(Map.of("path", "a.bin", "size", 64 * MIB, "upload_id", "u-1", "first_part", 3)));
         assertThat(page.get("parts")).asList().hasSize(2);
         assertThat(page.get("next_part")).isNull();
         assertThat(storage.uploadsStarted).isZero();
     }
 
     private void assertField(Map<String, Object> body, String field) {
-        assertThatThrownBy(() -> service.upload(ALICE, "data", body))
+        assertThatThrownBy(() -> service.upload(ALICE, "data", RequestFields.of(body)))
                 .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.field()).hasValue(field));
     }
 

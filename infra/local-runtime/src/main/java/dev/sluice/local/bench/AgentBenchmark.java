@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
@@ -53,10 +55,10 @@ final class AgentBenchmark {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
         ControlPlane plane = ControlPlane.fromEnvironment(env);
         String group = "agent-bench-" + UUID.randomUUID().toString().substring(0, 6);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
 
         String busyGroup = group + "-busy";
-        plane.groupStore().put(ResourceGroup.fromDefinition(busyGroup, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(busyGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         // Each heartbeat through the use case alternates with its baseline: the same UpdateItem (the store's own
         // request, same update expression) and the same Query of the by-agent index, sent bare; both counted.
         Cost[] idle = heartbeats(plane, env, group, "i-bench-idle", 0);
@@ -111,18 +113,18 @@ final class AgentBenchmark {
     private static Cost[] heartbeats(ControlPlane plane, Map<String, String> env, String group, String agentId, int sessions) {
         Map<String, Object> body = Map.of("resource_group", group, "available_slots", Map.of("cpu", "64", "mem", "256g", "cuda.device", "8"),
                 "compute_plugins", Map.of("cuda.version", "12.2", "cuda.driver", "535.104.05"));
-        plane.agentWork().heartbeat(agentId, body);
+        plane.agentWork().heartbeat(agentId, RequestFields.of(body));
         Principal owner = new Principal("agent-bench", "agent-bench", Set.of("users"));
         for (int i = 0; i < sessions; i++) {
-            plane.sessions().create(owner, Map.of("image", "python:3.12", "resource_group", group,
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), Optional.empty());
+            plane.sessions().create(owner, RequestFields.of(Map.of("image", "python:3.12", "resource_group", group,
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), Optional.empty());
         }
         for (int i = 0; i < 50 && plane.sessionStore().onAgent(agentId).size() < sessions; i++) {
             plane.scheduling().run(plane.groupStore().find(group).orElseThrow());
         }
         var dynamo = AwsClients.shared().dynamoDb();
         var store = (dev.sluice.adapters.dynamodb.DynamoAgentStore) plane.agentStore();
-        dev.sluice.core.agent.Heartbeat hb = dev.sluice.core.agent.Heartbeat.parse(agentId, body);
+        dev.sluice.core.agent.Heartbeat hb = dev.sluice.core.agent.Heartbeat.parse(agentId, RequestFields.of(body));
         Tally useCase = new Tally();
         Tally bare = new Tally();
         for (int i = 0; i < WARMUP + HEARTBEATS; i++) {
@@ -130,7 +132,7 @@ final class AgentBenchmark {
             AwsCallTimer.take();
             CapacityMeter.take();
             long t = System.nanoTime();
-            var reply = plane.agentWork().heartbeat(agentId, body);
+            var reply = plane.agentWork().heartbeat(agentId, RequestFields.of(body));
             long spent = System.nanoTime() - t;
             if (reply.assignments().size() != sessions) {
                 throw new IllegalStateException("expected " + sessions + " assignments, got " + reply.assignments().size());

@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
@@ -195,7 +197,7 @@ public final class PlacementThroughput {
 
     /** A fresh inactive group (the tick passes it over) with its agents and a full queue. */
     private static ResourceGroup ready(ControlPlane plane, String group) {
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", false), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", false)), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         for (int i = 0; i < AGENTS; i++) {
             plane.agentStore().put(new Agent(agentId(group, i), group, AgentStatus.ALIVE, true,
@@ -205,8 +207,8 @@ public final class PlacementThroughput {
         Instant base = Instant.now().minusSeconds(60);
         for (int i = 0; i < SESSIONS; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), created), group, created);
             if (!(plane.sessionStore().create(s, Optional.empty()) instanceof SessionStore.CreateOutcome.Created)) {
                 throw new IllegalStateException("could not enqueue");
             }

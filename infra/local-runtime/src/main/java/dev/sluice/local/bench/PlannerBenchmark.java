@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
@@ -58,9 +60,9 @@ public final class PlannerBenchmark {
                 body.put("cluster_size", 2);
             }
             Instant created = now.minusSeconds(sessions - i);
-            pending.add(Session.enqueue(String.format("s-%06d", i), "owner-" + (i % 25), SessionSpec.parse(body, created), "g", created));
+            pending.add(Session.enqueue(String.format("s-%06d", i), "owner-" + (i % 25), SessionSpec.parse(RequestFields.of(body), created), "g", created));
         }
-        ResourceGroup group = ResourceGroup.fromDefinition("g", Map.of(), now, now);
+        ResourceGroup group = ResourceGroup.fromDefinition("g", RequestFields.of(Map.of()), now, now);
         return new SchedulingSnapshot(group, pending, agents, Map.of(), Usage.NONE, Usage.NONE, Map.of(),
                 ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), Optional.empty(), now);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
@@ -99,7 +101,7 @@ public final class SchedulingBenchmark {
         int discarded = 0;
         for (int round = 0, attempt = 0; round < ROUNDS; attempt++) {
             String passGroup = group + "-p" + attempt;
-            plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, Map.of(), Instant.now(), Instant.now()));
+            plane.groupStore().put(ResourceGroup.fromDefinition(passGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
             addAgents(plane, passGroup, "p");
             enqueue(plane, passGroup, SESSIONS);
             ResourceGroup g = plane.groupStore().find(passGroup).orElseThrow();
@@ -127,7 +129,7 @@ public final class SchedulingBenchmark {
 
             String rawGroup = group + "-r" + round;
             round++;
-            plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, Map.of(), Instant.now(), Instant.now()));
+            plane.groupStore().put(ResourceGroup.fromDefinition(rawGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
             addAgents(plane, rawGroup, "r");
             List<Session> raw = enqueue(plane, rawGroup, SESSIONS);
             Instant now = Instant.now();
@@ -157,7 +159,7 @@ public final class SchedulingBenchmark {
         }
 
         String lifeGroup = group + "-life";
-        plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(lifeGroup, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         addAgents(plane, lifeGroup, "l");
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
@@ -182,7 +184,7 @@ public final class SchedulingBenchmark {
     private static BigQueue bigQueue(LocalRuntime runtime, ControlPlane plane, Map<String, String> env) throws Exception {
         String group = "bench-10k-" + UUID.randomUUID().toString().substring(0, 6);
         // Inactive while it fills, so the stack's tick passes over it only after the measured pass has started.
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", false), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", false)), Instant.now(), Instant.now()));
         Instant now = Instant.now();
         var ddb = AwsClients.shared().dynamoDb();
         String table = env.get("SESSIONS_TABLE");
@@ -190,8 +192,8 @@ public final class SchedulingBenchmark {
         List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-q" + (i % 50), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1 + (i % 4), "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-q" + (i % 50), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1 + (i % 4), "cpu", 1, "mem", "1g"))), created), group, created);
             batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder().putRequest(p -> p
                     .item(SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true))).build());
             if (batch.size() == 25 || i == 9_999) {
@@ -222,7 +224,7 @@ public final class SchedulingBenchmark {
                     ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("active", true), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", true)), Instant.now(), Instant.now()));
         String nudge = runtime.host().bindings().keySet().stream().filter(n -> n.contains("SchedulerNudge")).findFirst().orElseThrow();
         String event = "{\"version\":\"0\",\"id\":\"bench\",\"detail-type\":\"Session Status Changed\",\"source\":\"sluice.sessions\","
                 + "\"account\":\"000000000000\",\"time\":\"" + now + "\",\"region\":\"us-east-1\",\"resources\":[],"
@@ -302,8 +304,8 @@ public final class SchedulingBenchmark {
         Instant base = Instant.now().minusSeconds(60);
         for (int i = 0; i < n; i++) {
             Instant created = base.plusMillis(i);
-            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(Map.of("image", "python:3.12",
-                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")), created), group, created);
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "bench-" + (i % 10), SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"))), created), group, created);
             if (!(plane.sessionStore().create(s, Optional.empty()) instanceof SessionStore.CreateOutcome.Created)) {
                 throw new IllegalStateException("could not enqueue");
             }

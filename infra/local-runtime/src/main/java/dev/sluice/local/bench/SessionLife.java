@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import dev.sluice.adapters.ControlPlane;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
@@ -135,7 +137,7 @@ final class SessionLife {
     }
 
     static Result run(Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack, ControlPlane plane, String group) throws Exception {
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         String agentId = "i-" + group;
         String api = LocalRuntime.apiUrl(stack);
         String token = LocalUsers.of(stack).token("bench-life", List.of("users"));

@@ -1,5 +1,7 @@
 package dev.sluice.local.bench;
 
+import dev.sluice.core.request.RequestFields;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.eventbridge.EventBridgePublisher;
@@ -126,7 +128,7 @@ public final class WebhookBenchmark {
         String group = "bench-wh-" + UUID.randomUUID().toString().substring(0, 8);
         dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.ControlPlane.fromEnvironment(
                 runtime.host().bindings().values().iterator().next().environment());
-        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, Map.of(), Instant.now(), Instant.now()));
+        plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
 
         try (Receiver receiver = new Receiver()) {
             HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(apiUrl + "/webhooks"))
