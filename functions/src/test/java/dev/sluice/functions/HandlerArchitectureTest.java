@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The rules of the handlers (issue #15 items 4 and 7): a handler depends on the use cases, the request frame and the
- * wiring root, not on adapters; and no production class below the wiring root reads the system clock. Each rule is
+ * wiring root, not on adapters; and no production class below the wiring root reads the system clock or makes ids. Each rule is
  * run on the real classes, and shown to find the real offender when the class that is allowed is not.
  */
 class HandlerArchitectureTest {
@@ -62,13 +62,17 @@ class HandlerArchitectureTest {
         return noClasses().that(handlers).should().dependOnClassesThat(adapters);
     }
 
-    /** No class outside {@code allowed} reads the system clock ({@code Clock.systemUTC()}, {@code Instant.now()}). */
+    /**
+     * No class outside {@code allowed} reads the system clock ({@code Clock.systemUTC()}, {@code Instant.now()}) or
+     * makes its own ids ({@code UUID.randomUUID()}): both come from the wiring root.
+     */
     static ArchRule noSystemClockBelow(Set<Class<?>> allowed) {
         return noClasses().that(DescribedPredicate.describe("are below the wiring root",
                         c -> allowed.stream().noneMatch(a -> c.isEquivalentTo(a) || outermost(c).isEquivalentTo(a))))
                 .should().callMethod(Clock.class, "systemUTC")
                 .orShould().callMethod(Clock.class, "systemDefaultZone")
-                .orShould().callMethod(Instant.class, "now");
+                .orShould().callMethod(Instant.class, "now")
+                .orShould().callMethod(java.util.UUID.class, "randomUUID");
     }
 
     @Test
@@ -102,14 +106,14 @@ class HandlerArchitectureTest {
     }
 
     @Test
-    void nothingBelowTheWiringRootReadsTheSystemClock() {
+    void nothingBelowTheWiringRootReadsTheSystemClockOrMakesIds() {
         noSystemClockBelow(Set.of(Wiring.class)).check(PRODUCTION);
     }
 
     @Test
     void theClockRuleFindsTheRootItselfWhenNothingIsAllowed() {
         EvaluationResult result = noSystemClockBelow(Set.of()).evaluate(PRODUCTION);
-        assertThat(offenders(result)).as("the one place that makes the clock").containsExactly(Wiring.class.getName());
+        assertThat(offenders(result)).as("the one place that makes the clock and the id generator").containsExactly(Wiring.class.getName());
     }
 
     /** The classes (outermost) where a rule's violations are, as its report names them: the first {@code <...>} of each line. */

@@ -38,6 +38,7 @@ public final class ControlPlane {
     private final ResourcePolicyService policies;
     private final PassLease passLease;
     private final AgentWorkService agentWork;
+    private final dev.sluice.core.port.IdGenerator ids;
     private final java.util.function.Supplier<dev.sluice.adapters.webhook.WebhookPlane> webhooks;
     private final dev.sluice.core.webhook.WebhookTargets webhookTargets;
 
@@ -48,6 +49,7 @@ public final class ControlPlane {
                         java.util.function.Supplier<dev.sluice.adapters.webhook.WebhookPlane> webhooks,
                         dev.sluice.core.webhook.WebhookTargets webhookTargets) {
         this.webhooks = webhooks;
+        this.ids = ids;
         this.webhookTargets = webhookTargets;
         this.passLease = passLease;
         this.policyStore = policyStore;
@@ -107,7 +109,7 @@ public final class ControlPlane {
     /** A scheduling pass over the same stores whose plan applier writes at most {@code applyConcurrency} placements at once. */
     public SchedulingPass schedulingWith(int applyConcurrency) {
         return new SchedulingPass(sessionStore, agentStore, groupStore,
-                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency), policyStore, events, clock);
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency), policyStore, events, clock, ids);
     }
 
     public IdempotentResponses responses() {

@@ -114,7 +114,7 @@ public final class Wiring {
                     new DynamoResourcePolicyStore(aws.dynamoDb(), require("RESOURCE_POLICIES_TABLE")),
                     new DynamoPassLease(aws.dynamoDb(), require("RESOURCE_GROUPS_TABLE")),
                     new EventBridgePublisher(aws.eventBridge(), require("EVENT_BUS_NAME")),
-                    new IdempotentResponses(aws.enhanced(), require("IDEMPOTENCY_TABLE"), clock),
+                    new IdempotentResponses(aws.enhanced(), require("IDEMPOTENCY_TABLE"), clock, ids),
                     JwtVerifier.forJwksUrl(require("JWT_ISSUER"), require("JWT_AUDIENCE"), require("JWKS_URL"), clock),
                     S3SessionLogs.create(require("SESSION_LOGS_BUCKET")),
                     duration("AGENT_HEARTBEAT_INTERVAL", Liveness.DEFAULT_INTERVAL),
