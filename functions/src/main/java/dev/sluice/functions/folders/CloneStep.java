@@ -30,7 +30,7 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         String action = String.valueOf(input.get("action"));
-        RequestLog log = RequestLog.start(context, "clone-step", "step").put("step", action);
+        RequestLog log = RequestLog.start(context, "CloneStep", "step").put("step", action);
         String failure = null;
         try {
             switch (action) {

@@ -24,7 +24,7 @@ public final class CloneSweepTick implements RequestHandler<Map<String, Object>,
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        RequestLog log = RequestLog.start(context, "clone-sweep", "schedule");
+        RequestLog log = RequestLog.start(context, "CloneSweepTick", "schedule");
         CloneSweep.Result r = sweep.run();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checked", r.checked());

@@ -37,7 +37,7 @@ public final class FolderDeletionWorker implements RequestHandler<Map<String, Ob
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        RequestLog log = RequestLog.start(context, "folder-deletion", input != null && input.get("detail") != null ? "event" : "schedule");
+        RequestLog log = RequestLog.start(context, "FolderDeletionWorker", input != null && input.get("detail") != null ? "event" : "schedule");
         Duration time = context == null ? WITHOUT_CONTEXT : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
         FolderDeletion.Budget budget = new FolderDeletion.Budget(Integer.MAX_VALUE, time.compareTo(Duration.ofSeconds(1)) < 0
                 ? Duration.ofSeconds(1) : time);

@@ -28,7 +28,7 @@ public final class AgentMonitor implements RequestHandler<Map<String, Object>, M
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        RequestLog log = RequestLog.start(context, "agent-monitor", "schedule");
+        RequestLog log = RequestLog.start(context, "AgentMonitor", "schedule");
         AgentWorkService.Sweep sweep = plane.agentWork().sweepLostAgents();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("lost_agents", sweep.lost());

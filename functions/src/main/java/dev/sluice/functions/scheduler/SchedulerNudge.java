@@ -30,7 +30,7 @@ public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<
 
     @Override
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
-        RequestLog log = RequestLog.start(context, "scheduler-nudge", "event");
+        RequestLog log = RequestLog.start(context, "SchedulerNudge", "event");
         Map<String, Object> passes = new LinkedHashMap<>();
         Object group = event.getDetail() == null ? null : event.getDetail().get("resource_group");
         if (group instanceof String name && endOfASession(event) && !plane.sessionStore().anyPendingIn(name)) {

@@ -36,7 +36,7 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        RequestLog log = RequestLog.start(context, "scheduler-tick", "schedule");
+        RequestLog log = RequestLog.start(context, "SchedulerTick", "schedule");
         List<ResourceGroup> groups = plane.groupStore().list().stream().filter(ResourceGroup::active).toList();
         Map<String, Object> passes = new LinkedHashMap<>();
         if (groups.isEmpty()) {

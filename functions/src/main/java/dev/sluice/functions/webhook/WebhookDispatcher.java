@@ -87,7 +87,7 @@ public final class WebhookDispatcher implements RequestHandler<SQSEvent, SQSBatc
 
     /** Delivers one record; the message id when SQS should hand it out again. */
     private Optional<String> deliver(SQSEvent.SQSMessage record, Context context) {
-        RequestLog line = RequestLog.start(context, "webhook-dispatcher", "queue");
+        RequestLog line = RequestLog.start(context, "WebhookDispatcher", "queue");
         line.put("messageId", record.getMessageId());
         String level = "INFO";
         int status = 200;
