@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import com.sun.net.httpserver.HttpServer;
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.aws.Offline;
 import dev.sluice.functions.api.AgentWorkApi;
 import dev.sluice.functions.api.AgentsApi;
@@ -80,11 +81,11 @@ class PrimingTest {
     }
 
     private static List<RequestHandler<?, ?>> everyKindOfHandler() {
-        ControlPlane plane = ControlPlane.fromEnvironment(env);
+        Wiring plane = Wiring.fromEnvironment(env);
         List<RequestHandler<?, ?>> handlers = new ArrayList<>(List.of(new SessionsApi(plane), new ResourceGroupsApi(plane),
                 new ResourcePoliciesApi(plane), new AgentsApi(plane), new WebhooksApi(plane), new AgentWorkApi(plane),
-                new FoldersApi(plane, env), new TasksApi(plane, env), new CloneStep(plane, env), new CloneSweepTick(plane, env),
-                new FolderDeletionWorker(plane, env), new AgentMonitor(plane), new SchedulerTick(plane), new SchedulerNudge(plane),
+                new FoldersApi(plane), new TasksApi(plane), new CloneStep(plane), new CloneSweepTick(plane),
+                new FolderDeletionWorker(plane), new AgentMonitor(plane), new SchedulerTick(plane), new SchedulerNudge(plane),
                 new WebhookDispatcher(plane)));
         return handlers;
     }
@@ -104,7 +105,7 @@ class PrimingTest {
 
     @Test
     void theFirstGetOfASessionIsAnsweredOfflineAsNotFound() {
-        SessionsApi sessions = new SessionsApi(ControlPlane.fromEnvironment(env));
+        SessionsApi sessions = new SessionsApi(Wiring.fromEnvironment(env));
         RECEIVED.clear();
         int before = Offline.answered();
 
@@ -118,7 +119,7 @@ class PrimingTest {
 
     @Test
     void theCheckpointHookPrimesTheRegisteredHandlers() {
-        SessionsApi sessions = new SessionsApi(ControlPlane.fromEnvironment(env));
+        SessionsApi sessions = new SessionsApi(Wiring.fromEnvironment(env));
         Priming.register(sessions);
         RECEIVED.clear();
         int before = Offline.answered();
@@ -131,7 +132,7 @@ class PrimingTest {
 
     @Test
     void answeringPastTheTokenCheckIsRefusedOutsidePriming() {
-        SessionsApi sessions = new SessionsApi(ControlPlane.fromEnvironment(env));
+        SessionsApi sessions = new SessionsApi(Wiring.fromEnvironment(env));
 
         assertThatThrownBy(() -> sessions.answerOffline(Priming.get("/sessions/{id}"), Priming.CALLER))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("priming");
@@ -139,8 +140,9 @@ class PrimingTest {
 
     @Test
     void outsidePrimingTheSameClientsReachTheServer() {
-        ControlPlane plane = ControlPlane.fromEnvironment(env);
-        SessionsApi sessions = new SessionsApi(plane);
+        Wiring wiring = Wiring.fromEnvironment(env);
+        ControlPlane plane = wiring.control();
+        SessionsApi sessions = new SessionsApi(wiring);
         RECEIVED.clear();
 
         // The AWS clients are pointed at the recorder (so the tests above would have seen a leaked call).

@@ -205,4 +205,33 @@ class ArchitectureTest {
         }
         assertThat(holders).as("files whose source holds " + literal).containsExactlyInAnyOrder("SessionId.java", "TaskService.java");
     }
+
+    /**
+     * No class of {@code layer} throws a domain validation error (the 422 of {@code DomainException.invalid},
+     * {@code invalidBecause} or {@code malformed}): an adapter reports what it found (e.g. {@code Page.UnknownCursor})
+     * and the core decides the answer (issue #15 item 7).
+     */
+    static ArchRule throwsNoValidationErrors(String layer) {
+        Class<?> e = dev.sluice.core.error.DomainException.class;
+        return noClasses().that().resideInAPackage(layer)
+                .should().callMethod(e, "invalid", String.class, String.class)
+                .orShould().callMethod(e, "invalidBecause", String.class, String.class)
+                .orShould().callMethod(e, "malformed", String.class, String.class);
+    }
+
+    @Test
+    void adaptersThrowNoDomainValidationErrors() {
+        throwsNoValidationErrors("dev.sluice.adapters..").check(ALL);
+    }
+
+    @Test
+    void theValidationRuleFindsTheCoreWhereTheRefusalsAreMade() {
+        // The real rule, pointed at the use cases: the session listing's cursor refusal (moved there from the store
+        // adapter) and the other refusals of the core must be reported, so the rule is not blind to the calls it forbids.
+        com.tngtech.archunit.lang.EvaluationResult result = throwsNoValidationErrors("dev.sluice.core.usecase..").evaluate(ALL);
+        assertThat(result.hasViolation()).isTrue();
+        assertThat(result.getFailureReport().getDetails())
+                .anyMatch(l -> l.startsWith("Method <" + dev.sluice.core.usecase.SessionService.class.getName() + ".list(")
+                        && l.contains("DomainException.invalid("));
+    }
 }

@@ -1,22 +1,19 @@
 package dev.sluice.functions.api;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.FolderPlane;
-import dev.sluice.adapters.aws.Offline;
-import dev.sluice.adapters.json.Json;
 import dev.sluice.core.agent.CreationConfig;
-import dev.sluice.core.error.DomainException;
 import dev.sluice.core.agent.KernelReport;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.usecase.AgentWorkService;
 import dev.sluice.core.usecase.MountTransfers;
 import dev.sluice.functions.Priming;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.core.error.DomainException;
 import dev.sluice.functions.http.ApiRequest;
+import dev.sluice.functions.http.RequestFrame;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.functions.http.ApiResponses;
 import dev.sluice.protocol.AgentReports;
 import java.util.LinkedHashMap;
@@ -30,37 +27,24 @@ import java.util.function.Supplier;
  * and the single-report status route kept for agents of the previous protocol. Agents pull; no
  * connection into a GPU host is ever opened (ARCHITECTURE rule 4).
  */
-public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
-    private final ControlPlane plane;
+public final class AgentWorkApi extends RequestFrame<String> {
     private final AgentIdentity identity;
 
     public AgentWorkApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    /** IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack). */
-    public AgentWorkApi(ControlPlane plane) {
-        this(plane, System.getenv());
+    /**
+     * IAM authorization unless the environment says {@code AGENT_AUTH=token} (the local stack); folder mounts need the
+     * folder plane ({@code FOLDERS_TABLE}, {@code FOLDER_BUCKET}), built at the first mount request.
+     */
+    public AgentWorkApi(Wiring wiring) {
+        this(wiring, wiring.setting("AGENT_AUTH", "iam"), wiring.setting("AGENT_ROLE_NAME", ""), wiring::mountTransfers);
     }
 
-    /** With the function's environment: folder mounts need the folder plane ({@code FOLDERS_TABLE}, {@code FOLDER_BUCKET}). */
-    public AgentWorkApi(ControlPlane plane, Map<String, String> env) {
-        this(plane, plane.setting("AGENT_AUTH", "iam"), plane.setting("AGENT_ROLE_NAME", ""),
-                () -> {
-                    FolderPlane folders = FolderPlane.fromEnvironment(env);
-                    return new MountTransfers(plane.sessionStore(), folders.folderStore(), folders.storage());
-                });
-    }
-
-    AgentWorkApi(ControlPlane plane, String authMode, String roleName) {
-        this(plane, authMode, roleName, () -> {
-            throw new IllegalStateException("this handler was built without the folder plane");
-        });
-    }
-
-    AgentWorkApi(ControlPlane plane, String authMode, String roleName, Supplier<MountTransfers> mounts) {
-        this.plane = plane;
+    AgentWorkApi(Wiring wiring, String authMode, String roleName, Supplier<MountTransfers> mounts) {
+        super(wiring);
         this.identity = new AgentIdentity(authMode, roleName, plane.tokens());
         this.mountsFactory = mounts;
     }
@@ -78,54 +62,33 @@ public final class AgentWorkApi implements RequestHandler<APIGatewayProxyRequest
         return m;
     }
 
+    /** The agent: the instance of the signing role (IAM), or the user name of an agents-group token (local). */
     @Override
-    public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
-        long started = System.nanoTime();
-        ApiRequest request = new ApiRequest(event);
-        APIGatewayProxyResponseEvent response;
-        String failure = null;
-        String agentId = null;
-        try {
-            agentId = identity.agentId(event, request.header("Authorization"));
-            response = route(request, agentId);
-        } catch (DomainException e) {
-            response = ApiResponses.error(e);
-        } catch (RuntimeException e) {
-            failure = e.getClass().getName() + ": " + e.getMessage();
-            response = ApiResponses.error(500, "internal_error", "The request could not be completed; it has been logged.", null);
-        }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("level", failure == null ? "INFO" : "ERROR");
-        line.put("requestId", context == null ? null : context.getAwsRequestId());
-        line.put("agent", agentId);
-        line.put("method", request.method());
-        line.put("route", request.route());
-        line.put("status", response.getStatusCode());
-        line.put("durationMs", (System.nanoTime() - started) / 1_000_000.0);
-        if (failure != null) {
-            line.put("error", failure);
-        }
-        System.out.println(Json.write(line));
-        return response;
+    protected String authenticate(APIGatewayProxyRequestEvent event, ApiRequest request) {
+        return identity.agentId(event, request.header("Authorization"));
     }
 
     /**
-     * SnapStart priming only: answers {@code event} as agent {@code agentId}, past the identity check, so that the
-     * agent routes' classes are loaded before the snapshot. Refused unless this thread's AWS calls are answered
-     * offline ({@link Offline}): nothing is written.
+     * The agent API takes no Idempotency-Key: a heartbeat replaces the agent's state and its reports carry their own
+     * sequence, and a log upload or a mount listing is safe to repeat.
      */
-    public APIGatewayProxyResponseEvent answerOffline(APIGatewayProxyRequestEvent event, String agentId) {
-        if (!Offline.active()) {
-            throw new IllegalStateException("answerOffline is for priming, with AWS calls answered offline");
-        }
-        try {
-            return route(new ApiRequest(event), agentId);
-        } catch (DomainException e) {
-            return ApiResponses.error(e);
-        }
+    @Override
+    protected boolean keepsItsOwnIdempotency(ApiRequest request) {
+        return true;
     }
 
-    private APIGatewayProxyResponseEvent route(ApiRequest request, String agentId) {
+    @Override
+    protected String idempotencyScope(String agentId) {
+        return "agent#" + agentId;
+    }
+
+    @Override
+    protected void describe(String agentId, RequestLog log) {
+        log.put("agent", agentId);
+    }
+
+    @Override
+    protected APIGatewayProxyResponseEvent route(ApiRequest request, String agentId) {
         AgentWorkService work = plane.agentWork();
         String method = request.method();
         switch (request.route()) {

@@ -1,7 +1,7 @@
 package dev.sluice.functions.api;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
@@ -14,12 +14,12 @@ import java.util.Optional;
 public final class AgentsApi extends ApiHandler {
 
     public AgentsApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public AgentsApi(ControlPlane plane) {
-        super(plane);
+    public AgentsApi(Wiring wiring) {
+        super(wiring);
     }
 
     @Override

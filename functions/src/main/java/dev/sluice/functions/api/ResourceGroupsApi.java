@@ -3,7 +3,7 @@ package dev.sluice.functions.api;
 import dev.sluice.core.request.RequestFields;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.usecase.ResourceGroupService;
 import dev.sluice.functions.Priming;
@@ -16,12 +16,12 @@ import java.util.Map;
 public final class ResourceGroupsApi extends ApiHandler {
 
     public ResourceGroupsApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public ResourceGroupsApi(ControlPlane plane) {
-        super(plane);
+    public ResourceGroupsApi(Wiring wiring) {
+        super(wiring);
     }
 
     @Override

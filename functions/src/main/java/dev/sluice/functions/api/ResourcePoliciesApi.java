@@ -3,7 +3,7 @@ package dev.sluice.functions.api;
 import dev.sluice.core.request.RequestFields;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.scheduler.ResourcePolicy;
 import dev.sluice.functions.Priming;
@@ -18,12 +18,12 @@ import java.util.Map;
 public final class ResourcePoliciesApi extends ApiHandler {
 
     public ResourcePoliciesApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public ResourcePoliciesApi(ControlPlane plane) {
-        super(plane);
+    public ResourcePoliciesApi(Wiring wiring) {
+        super(wiring);
     }
 
     private static Map<String, Object> view(String scope, ResourcePolicy p) {

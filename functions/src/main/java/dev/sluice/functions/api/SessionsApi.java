@@ -1,7 +1,7 @@
 package dev.sluice.functions.api;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.Page;
@@ -21,12 +21,12 @@ import java.util.Set;
 public final class SessionsApi extends ApiHandler {
 
     public SessionsApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public SessionsApi(ControlPlane plane) {
-        super(plane);
+    public SessionsApi(Wiring wiring) {
+        super(wiring);
     }
 
     @Override

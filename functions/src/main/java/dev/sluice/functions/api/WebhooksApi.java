@@ -1,7 +1,7 @@
 package dev.sluice.functions.api;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
@@ -21,12 +21,12 @@ import java.util.Map;
 public final class WebhooksApi extends ApiHandler {
 
     public WebhooksApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public WebhooksApi(ControlPlane plane) {
-        super(plane);
+    public WebhooksApi(Wiring wiring) {
+        super(wiring);
     }
 
     static Map<String, Object> view(WebhookSubscription s) {

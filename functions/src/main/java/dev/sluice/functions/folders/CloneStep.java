@@ -2,10 +2,9 @@ package dev.sluice.functions.folders;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.folders.CloneStateJson;
-import dev.sluice.adapters.json.Json;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.usecase.CloneState;
 import dev.sluice.core.usecase.CloneSteps;
 import dev.sluice.functions.Priming;
@@ -20,19 +19,19 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
     private final CloneSteps steps;
 
     public CloneStep() {
-        this(null, System.getenv());
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public CloneStep(ControlPlane unused, Map<String, String> env) {
-        this.steps = FolderPlane.fromEnvironment(env).cloneSteps();
+    public CloneStep(Wiring wiring) {
+        this.steps = wiring.folders().cloneSteps();
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
         String action = String.valueOf(input.get("action"));
-        long started = System.nanoTime();
-        String outcome = "ok";
+        RequestLog log = RequestLog.start(context, "CloneStep", "step").put("step", action);
+        String failure = null;
         try {
             switch (action) {
                 case "prepare":
@@ -51,16 +50,11 @@ public final class CloneStep implements RequestHandler<Map<String, Object>, Map<
                     throw new IllegalArgumentException("unknown clone step '" + action + "'");
             }
         } catch (RuntimeException e) {
-            outcome = e.getClass().getSimpleName() + ": " + e.getMessage();
+            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
             throw e;
         } finally {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("level", outcome.equals("ok") ? "INFO" : "WARN");
-            line.put("requestId", context == null ? null : context.getAwsRequestId());
-            line.put("step", action);
-            line.put("durationMs", (System.nanoTime() - started) / 1_000_000.0);
-            line.put("outcome", outcome);
-            System.out.println(Json.write(line));
+            // A failed step is a WARN: the state machine catches it into cleanup.
+            log.put("outcome", failure == null ? "ok" : failure).end(failure == null ? "INFO" : "WARN", failure == null ? 200 : 500, null);
         }
     }
 

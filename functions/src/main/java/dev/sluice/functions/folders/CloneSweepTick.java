@@ -2,9 +2,8 @@ package dev.sluice.functions.folders;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.FolderPlane;
-import dev.sluice.adapters.json.Json;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.usecase.CloneSweep;
 import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
@@ -15,26 +14,24 @@ public final class CloneSweepTick implements RequestHandler<Map<String, Object>,
     private final CloneSweep sweep;
 
     public CloneSweepTick() {
-        this(null, System.getenv());
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public CloneSweepTick(ControlPlane unused, Map<String, String> env) {
-        this.sweep = FolderPlane.fromEnvironment(env).cloneSweep();
+    public CloneSweepTick(Wiring wiring) {
+        this.sweep = wiring.folders().cloneSweep();
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        RequestLog log = RequestLog.start(context, "CloneSweepTick", "schedule");
         CloneSweep.Result r = sweep.run();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checked", r.checked());
         out.put("started", r.started());
         out.put("cleaned_up", r.cleanedUp());
-        Map<String, Object> line = new LinkedHashMap<>(out);
-        line.put("level", "INFO");
-        line.put("logger", "clone-sweep");
-        line.put("requestId", context == null ? null : context.getAwsRequestId());
-        System.out.println(Json.write(line));
+        out.forEach(log::put);
+        log.end(200, null);
         return out;
     }
 }

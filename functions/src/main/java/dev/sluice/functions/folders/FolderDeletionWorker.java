@@ -2,9 +2,8 @@ package dev.sluice.functions.folders;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.FolderPlane;
-import dev.sluice.adapters.json.Json;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.usecase.FolderDeletion;
 import dev.sluice.functions.Priming;
 import java.time.Duration;
@@ -28,16 +27,17 @@ public final class FolderDeletionWorker implements RequestHandler<Map<String, Ob
     private final FolderDeletion deletion;
 
     public FolderDeletionWorker() {
-        this(null, System.getenv());
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public FolderDeletionWorker(ControlPlane unused, Map<String, String> env) {
-        this.deletion = FolderPlane.fromEnvironment(env).deletion();
+    public FolderDeletionWorker(Wiring wiring) {
+        this.deletion = wiring.folders().deletion();
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        RequestLog log = RequestLog.start(context, "FolderDeletionWorker", input != null && input.get("detail") != null ? "event" : "schedule");
         Duration time = context == null ? WITHOUT_CONTEXT : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(MARGIN);
         FolderDeletion.Budget budget = new FolderDeletion.Budget(Integer.MAX_VALUE, time.compareTo(Duration.ofSeconds(1)) < 0
                 ? Duration.ofSeconds(1) : time);
@@ -51,11 +51,8 @@ public final class FolderDeletionWorker implements RequestHandler<Map<String, Ob
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tasks", done.stream().map(c -> Map.of("task_id", c.taskId(), "removed", c.removed(), "ended", c.ended())).toList());
-        Map<String, Object> line = new LinkedHashMap<>(out);
-        line.put("level", "INFO");
-        line.put("logger", "folder-deletion");
-        line.put("requestId", context == null ? null : context.getAwsRequestId());
-        System.out.println(Json.write(line));
+        out.forEach(log::put);
+        log.end(200, null);
         return out;
     }
 }

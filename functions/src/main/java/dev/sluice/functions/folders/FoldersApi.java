@@ -5,7 +5,7 @@ import dev.sluice.core.folder.FolderSpec;
 import dev.sluice.core.request.RequestFields;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.core.auth.Principal;
@@ -28,13 +28,13 @@ public final class FoldersApi extends ApiHandler {
     private final FolderPlane folders;
 
     public FoldersApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()), System.getenv());
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public FoldersApi(ControlPlane plane, Map<String, String> env) {
-        super(plane);
-        this.folders = FolderPlane.fromEnvironment(env);
+    public FoldersApi(Wiring wiring) {
+        super(wiring);
+        this.folders = wiring.folders();
     }
 
     /**

@@ -1,12 +1,14 @@
 package dev.sluice.functions.folders;
 
-import dev.sluice.adapters.ControlPlane;
 import dev.sluice.adapters.FolderPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
-import dev.sluice.core.error.ErrorCode;
+import dev.sluice.functions.http.ApiHandler;
+import dev.sluice.functions.http.ApiResponses;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.task.BackgroundTask;
 import java.io.IOException;
 import java.time.Duration;
@@ -45,13 +47,13 @@ public final class TaskEventStream {
         void write(String text) throws IOException;
     }
 
-    private final ControlPlane plane;
+    private final dev.sluice.adapters.ControlPlane plane;
     private final FolderPlane folders;
     private final Wakeups wakeups;
 
-    public TaskEventStream(ControlPlane plane, FolderPlane folders, Wakeups wakeups) {
-        this.plane = plane;
-        this.folders = folders;
+    public TaskEventStream(Wiring wiring, Wakeups wakeups) {
+        this.plane = wiring.control();
+        this.folders = wiring.folders();
         this.wakeups = wakeups;
     }
 
@@ -60,23 +62,32 @@ public final class TaskEventStream {
         return "id: " + task.sequence() + "\nevent: " + event + "\ndata: " + Json.write(TaskView.of(task)) + "\n\n";
     }
 
+    /** Serves one stream, and logs it as the request frame logs every request, when it ends. */
     public void serve(Optional<String> authorization, String taskId, Optional<String> lastEventId, Sink sink)
+            throws IOException, InterruptedException {
+        RequestLog log = RequestLog.start(null, "TaskEventStream", "GET", "/tasks/{id}/events");
+        int status = 200;
+        String failure = null;
+        try {
+            status = stream(authorization, taskId, lastEventId, sink);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            failure = RequestLog.failure(e);
+            throw e;
+        } finally {
+            log.end(failure == null ? status : 500, failure);
+        }
+    }
+
+    private int stream(Optional<String> authorization, String taskId, Optional<String> lastEventId, Sink sink)
             throws IOException, InterruptedException {
         BackgroundTask task;
         try {
-            Principal caller = plane.tokens().verifyHeader(authorization.orElse(null));
-            if (caller.isAgent()) {
-                throw new DomainException(ErrorCode.FORBIDDEN, "Authorization", "The Authorization token is an agent identity, which may only use the agent API.");
-            }
+            Principal caller = ApiHandler.user(plane, authorization);
             task = folders.tasks().get(caller, taskId);
         } catch (DomainException e) {
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("code", e.code().wireName());
-            error.put("message", e.getMessage());
-            error.put("field", e.field().orElse(null));
             sink.start(e.code().httpStatus(), "application/json");
-            sink.write(Json.write(Map.of("error", error)));
-            return;
+            sink.write(ApiResponses.error(e).getBody());
+            return e.code().httpStatus();
         }
         long sent = lastEventId.flatMap(TaskEventStream::sequence).orElse(0L);
         sink.start(200, "text/event-stream");
@@ -118,6 +129,7 @@ public final class TaskEventStream {
                 sink.write(": keep-alive\n\n");
             }
         }
+        return 200;
     }
 
     /** A delivered update as a server-sent event (the bus event's own fields removed: the data is the task). */

@@ -1,7 +1,7 @@
 package dev.sluice.functions.folders;
 
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.FolderPlane;
 import dev.sluice.adapters.folders.TaskView;
 import dev.sluice.core.auth.Principal;
@@ -21,13 +21,13 @@ public final class TasksApi extends ApiHandler {
     private final FolderPlane folders;
 
     public TasksApi() {
-        this(ControlPlane.fromEnvironment(System.getenv()), System.getenv());
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public TasksApi(ControlPlane plane, Map<String, String> env) {
-        super(plane);
-        this.folders = FolderPlane.fromEnvironment(env);
+    public TasksApi(Wiring wiring) {
+        super(wiring);
+        this.folders = wiring.folders();
     }
 
     @Override

@@ -3,7 +3,8 @@ package dev.sluice.functions.scheduler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.json.Json;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.usecase.AgentWorkService;
 import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
@@ -17,24 +18,23 @@ public final class AgentMonitor implements RequestHandler<Map<String, Object>, M
     private final ControlPlane plane;
 
     public AgentMonitor() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public AgentMonitor(ControlPlane plane) {
-        this.plane = plane;
+    public AgentMonitor(Wiring wiring) {
+        this.plane = wiring.control();
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        RequestLog log = RequestLog.start(context, "AgentMonitor", "schedule");
         AgentWorkService.Sweep sweep = plane.agentWork().sweepLostAgents();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("lost_agents", sweep.lost());
         out.put("resolved_sessions", sweep.resolvedSessions());
-        Map<String, Object> line = new LinkedHashMap<>(out);
-        line.put("level", "INFO");
-        line.put("event", "agent-sweep");
-        System.out.println(Json.write(line));
+        out.forEach(log::put);
+        log.end(200, null);
         return out;
     }
 }

@@ -1,23 +1,18 @@
 package dev.sluice.functions.scheduler;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import dev.sluice.adapters.json.Json;
-import java.util.LinkedHashMap;
+import dev.sluice.functions.http.RequestLog;
 import java.util.Map;
 
-/** The one JSON log line (and return value) of a scheduler invocation. */
+/** The log line (and return value) of a scheduler invocation: the common line with its passes, by group. */
 final class SchedulerLog {
     private SchedulerLog() {
     }
 
-    static Map<String, Object> summary(String function, Context context, Map<String, Object> passes, long startedNanos) {
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("level", "INFO");
-        summary.put("requestId", context == null ? null : context.getAwsRequestId());
-        summary.put("function", function);
-        summary.put("passes", passes);
-        summary.put("durationMs", (System.nanoTime() - startedNanos) / 1_000_000.0);
-        System.out.println(Json.write(summary));
-        return summary;
+    static Map<String, Object> summary(RequestLog log, Map<String, Object> passes) {
+        return log.put("passes", passes).end(200, null);
+    }
+
+    static Map<String, Object> failed(RequestLog log, Map<String, Object> passes, String failure) {
+        return log.put("passes", passes).end(500, failure);
     }
 }

@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.ScheduledEvent;
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
@@ -18,28 +20,28 @@ public final class SchedulerNudge implements RequestHandler<ScheduledEvent, Map<
     private final ControlPlane plane;
 
     public SchedulerNudge() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public SchedulerNudge(ControlPlane plane) {
-        this.plane = plane;
+    public SchedulerNudge(Wiring wiring) {
+        this.plane = wiring.control();
     }
 
     @Override
     public Map<String, Object> handleRequest(ScheduledEvent event, Context context) {
-        long started = System.nanoTime();
+        RequestLog log = RequestLog.start(context, "SchedulerNudge", "event");
         Map<String, Object> passes = new LinkedHashMap<>();
         Object group = event.getDetail() == null ? null : event.getDetail().get("resource_group");
         if (group instanceof String name && endOfASession(event) && !plane.sessionStore().anyPendingIn(name)) {
             // A session ended and nothing waits in its group: a pass would place nothing. (A session enqueued meanwhile
             // is nudged by its own PENDING event; the tick runs every group once a minute anyway.)
             passes.put(name, "nothing pending");
-            return SchedulerLog.summary("scheduler-nudge", context, passes, started);
+            return SchedulerLog.summary(log, passes);
         }
         Optional<ResourceGroup> target = group instanceof String name ? plane.groupStore().find(name) : Optional.empty();
         target.filter(ResourceGroup::active).ifPresent(g -> passes.put(g.name(), plane.scheduling().runCoalesced(g, plane.passLease())));
-        return SchedulerLog.summary("scheduler-nudge", context, passes, started);
+        return SchedulerLog.summary(log, passes);
     }
 
     private static final java.util.Set<String> ENDS = java.util.Set.of("TERMINATED", "CANCELLED", "ERROR");

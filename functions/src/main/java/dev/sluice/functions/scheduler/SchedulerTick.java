@@ -3,6 +3,8 @@ package dev.sluice.functions.scheduler;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.functions.Priming;
 import java.util.LinkedHashMap;
@@ -24,21 +26,21 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
     private final ControlPlane plane;
 
     public SchedulerTick() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public SchedulerTick(ControlPlane plane) {
-        this.plane = plane;
+    public SchedulerTick(Wiring wiring) {
+        this.plane = wiring.control();
     }
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        long started = System.nanoTime();
+        RequestLog log = RequestLog.start(context, "SchedulerTick", "schedule");
         List<ResourceGroup> groups = plane.groupStore().list().stream().filter(ResourceGroup::active).toList();
         Map<String, Object> passes = new LinkedHashMap<>();
         if (groups.isEmpty()) {
-            return SchedulerLog.summary("scheduler-tick", context, passes, started);
+            return SchedulerLog.summary(log, passes);
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_GROUPS, groups.size()), r -> {
             Thread t = new Thread(r, "scheduler-tick-pass");
@@ -59,14 +61,15 @@ public final class SchedulerTick implements RequestHandler<Map<String, Object>, 
                 }
             }
             if (!failed.isEmpty()) { // the other groups' passes are done; the invocation still fails, visibly
-                SchedulerLog.summary("scheduler-tick", context, passes, started);
-                throw new IllegalStateException("scheduling passes failed for " + failed);
+                String failure = "scheduling passes failed for " + failed;
+                SchedulerLog.failed(log, passes, failure);
+                throw new IllegalStateException(failure);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             pool.shutdownNow();
         }
-        return SchedulerLog.summary("scheduler-tick", context, passes, started);
+        return SchedulerLog.summary(log, passes);
     }
 }

@@ -5,12 +5,13 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.json.Json;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.functions.http.RequestLog;
 import dev.sluice.adapters.webhook.WebhookCodec;
 import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookMessage;
 import dev.sluice.functions.Priming;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,15 +33,17 @@ public final class WebhookDispatcher implements RequestHandler<SQSEvent, SQSBatc
     /** At most one batch of SQS (10 messages) in flight per container. */
     private static final int PARALLEL = 10;
     private final ControlPlane plane;
+    private final Clock clock;
     private volatile ExecutorService pool;
 
     public WebhookDispatcher() {
-        this(ControlPlane.fromEnvironment(System.getenv()));
+        this(Wiring.fromEnvironment(System.getenv()));
         Priming.register(this);
     }
 
-    public WebhookDispatcher(ControlPlane plane) {
-        this.plane = plane;
+    public WebhookDispatcher(Wiring wiring) {
+        this.plane = wiring.control();
+        this.clock = wiring.clock();
     }
 
     /** Threads are made at the first batch, not during init (nothing for a SnapStart snapshot to hold). */
@@ -62,10 +65,9 @@ public final class WebhookDispatcher implements RequestHandler<SQSEvent, SQSBatc
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
-        String requestId = context == null ? null : context.getAwsRequestId();
         List<Future<Optional<String>>> outcomes = new ArrayList<>();
         for (SQSEvent.SQSMessage record : records) {
-            outcomes.add(pool().submit(() -> deliver(record, requestId)));
+            outcomes.add(pool().submit(() -> deliver(record, context)));
         }
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
@@ -84,38 +86,38 @@ public final class WebhookDispatcher implements RequestHandler<SQSEvent, SQSBatc
     }
 
     /** Delivers one record; the message id when SQS should hand it out again. */
-    private Optional<String> deliver(SQSEvent.SQSMessage record, String requestId) {
-        long started = System.nanoTime();
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("logger", "webhook-dispatcher");
-        line.put("requestId", requestId);
+    private Optional<String> deliver(SQSEvent.SQSMessage record, Context context) {
+        RequestLog line = RequestLog.start(context, "WebhookDispatcher", "queue");
         line.put("messageId", record.getMessageId());
+        String level = "INFO";
+        int status = 200;
+        String error = null;
         Optional<String> failed = Optional.empty();
         try {
             WebhookMessage message;
             try {
-                message = WebhookCodec.read(record.getBody(), Instant.now());
+                message = WebhookCodec.read(record.getBody(), clock.instant());
             } catch (RuntimeException unreadable) {
                 // a body that is not a delivery will never become one: log it and let it go
-                line.put("level", "WARN");
+                level = "WARN";
+                status = 400;
                 line.put("outcome", "unreadable");
-                line.put("error", unreadable.getClass().getSimpleName());
+                error = unreadable.getClass().getSimpleName();
                 return failed;
             }
             line.put("subscription", message.subscriptionId());
             line.put("webhookId", message.webhookId());
             line.put("attempt", message.attempt());
             DeliveryAttempt.Outcome outcome = plane.webhooks().dispatch().handle(message);
-            line.put("level", "INFO");
             line.put("outcome", outcome.wireName());
         } catch (RuntimeException e) {
-            line.put("level", "ERROR");
+            level = "ERROR";
+            status = 500;
             line.put("outcome", "failed");
-            line.put("error", e.getClass().getName() + ": " + e.getMessage());
+            error = RequestLog.failure(e);
             failed = Optional.of(record.getMessageId());
         } finally {
-            line.put("durationMs", (System.nanoTime() - started) / 1_000_000.0);
-            System.out.println(Json.write(line));
+            line.end(level, status, error);
         }
         return failed;
     }

@@ -7,7 +7,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
 import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
-import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
 import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.json.Json;
 import java.io.ByteArrayInputStream;
@@ -35,7 +35,7 @@ public final class FunctionHost {
 
     private final Map<String, Binding> bindings;
     private final Map<String, RequestHandler<Object, Object>> handlers = new ConcurrentHashMap<>();
-    private final Map<Map<String, String>, ControlPlane> planes = new ConcurrentHashMap<>();
+    private final Map<Map<String, String>, Wiring> wirings = new ConcurrentHashMap<>();
     private volatile HandlerTimer timer = (function, nanos, aws) -> { };
 
     /**
@@ -234,17 +234,10 @@ public final class FunctionHost {
         try {
             Class<?> type = Class.forName(binding.handlerClass());
             try {
-                // Handlers of the folder plane also take their function's environment (they wire more than ControlPlane).
-                Constructor<?> withEnvironment = type.getConstructor(ControlPlane.class, Map.class);
-                ControlPlane plane = planes.computeIfAbsent(binding.environment(), ControlPlane::fromEnvironment);
-                return (RequestHandler<Object, Object>) withEnvironment.newInstance(plane, binding.environment());
-            } catch (NoSuchMethodException notThatKind) {
-                // the others take the control plane alone, or nothing
-            }
-            try {
-                Constructor<?> withPlane = type.getConstructor(ControlPlane.class);
-                ControlPlane plane = planes.computeIfAbsent(binding.environment(), ControlPlane::fromEnvironment);
-                return (RequestHandler<Object, Object>) withPlane.newInstance(plane);
+                // Every handler takes the one wiring root of its function's environment (shared by the functions of one environment).
+                Constructor<?> withWiring = type.getConstructor(Wiring.class);
+                Wiring wiring = wirings.computeIfAbsent(binding.environment(), Wiring::fromEnvironment);
+                return (RequestHandler<Object, Object>) withWiring.newInstance(wiring);
             } catch (NoSuchMethodException e) {
                 return (RequestHandler<Object, Object>) type.getConstructor().newInstance();
             }

@@ -92,8 +92,8 @@ public final class LocalRuntime implements AutoCloseable {
                     }
                     taskEventsFunction = b.functionName();
                     taskEventHub = TaskEventHub.follow(b.environment().get("EVENT_BUS_NAME"), "sluice-local-task-events-" + port());
-                    taskEvents = new dev.sluice.functions.folders.TaskEventStream(dev.sluice.adapters.ControlPlane.fromEnvironment(b.environment()),
-                            dev.sluice.adapters.FolderPlane.fromEnvironment(b.environment()), taskEventHub);
+                    taskEvents = new dev.sluice.functions.folders.TaskEventStream(
+                            dev.sluice.adapters.Wiring.fromEnvironment(b.environment()), taskEventHub);
                 });
         return functions;
     }
@@ -290,8 +290,8 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** The local agent's group, made at the first start (an agent joins only a group that exists). */
     private static void ensureAgentGroup(LocalDeployer.DeployedStack stack) {
-        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.ControlPlane.fromEnvironment(
-                stack.functions().values().iterator().next().environment());
+        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(
+                stack.functions().values().iterator().next().environment()).control();
         java.time.Instant now = java.time.Instant.now();
         if (plane.groupStore().find(AGENT_GROUP).isEmpty()) {
             plane.groupStore().create(dev.sluice.core.group.ResourceGroup.fromDefinition(AGENT_GROUP, RequestFields.of(Map.of(

@@ -41,7 +41,7 @@ class CloneSweepIT {
         api = new ApiClient(local.apiUrl);
         token = local.token("sweep-user");
         owner = Json.readObjectUnchecked(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]))).get("sub").toString();
-        plane = FolderPlane.fromEnvironment(local.functionEnvironment());
+        plane = dev.sluice.adapters.Wiring.fromEnvironment(local.functionEnvironment()).folders();
     }
 
     /** A clone written three minutes ago as the API writes it, but never started; its task id and target. */

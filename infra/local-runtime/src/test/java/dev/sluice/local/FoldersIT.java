@@ -438,7 +438,7 @@ class FoldersIT {
         software.amazon.awssdk.services.s3.presigner.S3Presigner presigner = software.amazon.awssdk.services.s3.presigner.S3Presigner.builder()
                 .endpointOverride(URI.create(local.endpoint))
                 .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true).build()).build();
-        storage = new dev.sluice.adapters.folders.S3FolderStorage(s3, presigner, bucket, part, part);
+        storage = new dev.sluice.adapters.folders.S3FolderStorage(s3, presigner, bucket, part, part, java.time.Clock.systemUTC());
         String base = "folders/" + UUID.randomUUID() + "/";
         byte[] data = new byte[(int) (3 * part + 4321)];
         new Random(5).nextBytes(data);

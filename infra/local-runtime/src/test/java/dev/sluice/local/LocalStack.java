@@ -142,7 +142,7 @@ final class LocalStack {
     }
 
     ControlPlane controlPlane() {
-        return ControlPlane.fromEnvironment(functionEnvironment());
+        return dev.sluice.adapters.Wiring.fromEnvironment(functionEnvironment()).control();
     }
 
     String functionNamed(String logicalPrefix) {

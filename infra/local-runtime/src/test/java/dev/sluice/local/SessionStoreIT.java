@@ -273,6 +273,6 @@ class SessionStoreIT {
                 false, 50, Optional.empty()), Instant.EPOCH).items()).as("ended ones are listed from the owner index").hasSize(5);
         assertThatThrownBy(() -> store.list(new SessionQuery(Optional.of(owner), Set.of(SessionStatus.TERMINATED), Optional.empty(),
                 Optional.empty(), false, 1, first.nextCursor()), Instant.EPOCH)).as("a cursor of the other index")
-                .isInstanceOf(DomainException.class);
+                .isInstanceOf(dev.sluice.core.port.Page.UnknownCursor.class).hasMessage("cursor belongs to another listing.");
     }
 }

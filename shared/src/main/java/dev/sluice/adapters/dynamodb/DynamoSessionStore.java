@@ -118,12 +118,12 @@ public final class DynamoSessionStore implements SessionStore {
             boolean open = !query.statuses().isEmpty() && SessionStatus.OPEN.containsAll(query.statuses());
             String attribute = open ? "openOwner" : "owner";
             if (start != null && (!start.key().containsKey(attribute) || !start.key().get(attribute).s().equals(query.owner().get()))) {
-                throw DomainException.invalid("cursor", "belongs to another listing");
+                throw new Page.UnknownCursor("belongs to another listing");
             }
             return collect(open ? SessionItem.OPEN_BY_OWNER : SessionItem.BY_OWNER, attribute, query.owner().get(), query, filter, start, found);
         }
         if (start != null && !start.key().containsKey("createdMonth")) {
-            throw DomainException.invalid("cursor", "belongs to another listing");
+            throw new Page.UnknownCursor("belongs to another listing");
         }
         // Every owner: walk the monthly partitions from the newest (or the oldest) month.
         YearMonth first = YearMonth.from(notBefore.atZone(ZoneOffset.UTC));
@@ -132,7 +132,7 @@ public final class DynamoSessionStore implements SessionStore {
         try {
             month = start != null ? YearMonth.parse(start.partition()) : (query.newestFirst() ? last : first);
         } catch (java.time.format.DateTimeParseException e) {
-            throw DomainException.invalid("cursor", "is not a cursor this API returned");
+            throw new Page.UnknownCursor("is not a cursor this API returned");
         }
         while (!month.isBefore(first) && !month.isAfter(last)) {
             Page<Session> page = collect(SessionItem.BY_MONTH, "createdMonth", month.toString(), query, filter, start, found);

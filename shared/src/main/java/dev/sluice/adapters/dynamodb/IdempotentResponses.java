@@ -31,9 +31,13 @@ public final class IdempotentResponses {
     private final DynamoDbTable<IdempotencyItem> table;
     private final Clock clock;
 
-    public IdempotentResponses(DynamoDbEnhancedClient client, String tableName, Clock clock) {
+    private final dev.sluice.core.port.IdGenerator ids;
+
+    /** {@code ids} makes the claim tokens (the wiring root's id generator). */
+    public IdempotentResponses(DynamoDbEnhancedClient client, String tableName, Clock clock, dev.sluice.core.port.IdGenerator ids) {
         this.table = client.table(tableName, IdempotencyItem.SCHEMA);
         this.clock = clock;
+        this.ids = ids;
     }
 
     public record Stored(String fingerprint, int status, String body) {
@@ -58,7 +62,7 @@ public final class IdempotentResponses {
         IdempotencyItem item = new IdempotencyItem();
         item.setKey(scope + "#" + key);
         item.setFingerprint(fingerprint);
-        item.setClaimToken(UUID.randomUUID().toString());
+        item.setClaimToken(ids.newId());
         item.setClaimedAt(clock.millis());
         item.setExpiresAt(clock.instant().plus(DynamoSessionStore.IDEMPOTENCY_TTL).getEpochSecond());
         try {

@@ -1,7 +1,7 @@
 package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.adapters.json.Json;
-import dev.sluice.core.error.DomainException;
+import dev.sluice.core.port.Page;
 import dev.sluice.core.usecase.CursorSeal;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,7 +25,7 @@ record SessionCursor(String partition, Map<String, AttributeValue> key) {
     }
 
     static SessionCursor decode(String cursor) {
-        DomainException refused = DomainException.invalid("cursor", "is not a cursor this API returned");
+        Page.UnknownCursor refused = new Page.UnknownCursor("is not a cursor this API returned");
         try {
             Map<String, Object> raw = Json.readObject(CursorSeal.open(LISTING, cursor).orElseThrow(() -> refused));
             if (!(raw.get("p") instanceof String partition) || !(raw.get("k") instanceof Map<?, ?> keyMap) || keyMap.size() != 3) {

@@ -23,7 +23,10 @@ public final class EventBridgeFolderEvents implements FolderEvents {
     private final EventBridgeClient client;
     private final String busName;
 
-    public EventBridgeFolderEvents(EventBridgeClient client, String busName) {
+    private final java.time.Clock clock;
+
+    public EventBridgeFolderEvents(EventBridgeClient client, String busName, java.time.Clock clock) {
+        this.clock = clock;
         this.client = client;
         this.busName = busName;
     }
@@ -52,7 +55,7 @@ public final class EventBridgeFolderEvents implements FolderEvents {
 
     @Override
     public void folderStatusChanged(Folder folder, Optional<FolderStatus> previous) {
-        put(BusEvent.FOLDER_STATUS_CHANGED, folderDetail(folder, previous), Instant.now());
+        put(BusEvent.FOLDER_STATUS_CHANGED, folderDetail(folder, previous), clock.instant());
     }
 
     @Override

@@ -39,7 +39,11 @@ public final class S3FolderStorage implements FolderStorage {
     /** The part copies of every multipart copy running in this function (objects are copied concurrently too). */
     private final ExecutorService partCopiers;
 
-    public S3FolderStorage(S3Client s3, S3Presigner presigner, String bucket, long multipartThreshold, long partSize) {
+    private final java.time.Clock clock;
+
+    /** {@code clock} tells when a copy's deadline has passed (the wiring root's clock). */
+    public S3FolderStorage(S3Client s3, S3Presigner presigner, String bucket, long multipartThreshold, long partSize, java.time.Clock clock) {
+        this.clock = clock;
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -105,7 +109,7 @@ public final class S3FolderStorage implements FolderStorage {
             running.add(partCopiers.submit(() -> {
                 // A part starts only before the deadline and while no other part failed; one part takes far less
                 // than the margin the step keeps between its deadline and its timeout.
-                if (failure.get() != null || !Instant.now().isBefore(deadline)) {
+                if (failure.get() != null || !clock.instant().isBefore(deadline)) {
                     return;
                 }
                 try {

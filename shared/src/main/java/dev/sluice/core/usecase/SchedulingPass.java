@@ -45,9 +45,11 @@ public final class SchedulingPass {
     private final EventPublisher events;
     private final ResourcePolicyStore policies;
     private final Clock clock;
+    private final dev.sluice.core.port.IdGenerator ids;
 
     public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlanApplier applier,
-                          ResourcePolicyStore policies, EventPublisher events, Clock clock) {
+                          ResourcePolicyStore policies, EventPublisher events, Clock clock, dev.sluice.core.port.IdGenerator ids) {
+        this.ids = ids;
         this.policies = policies;
         this.sessions = sessions;
         this.agents = agents;
@@ -75,7 +77,7 @@ public final class SchedulingPass {
      * (coalescing a burst of triggers into few passes). Returns the passes this call ran (none when coalesced).
      */
     public List<Result> runCoalesced(ResourceGroup group, PassLease lease) {
-        String holder = java.util.UUID.randomUUID().toString();
+        String holder = ids.newId();
         if (!lease.acquire(group.name(), holder, clock.instant(), LEASE)) {
             return List.of();
         }

@@ -160,7 +160,11 @@ public final class SessionService {
     /** A page of the sessions the caller may list (SessionQuery enforces who may list whose). */
     public Page<Session> list(SessionQuery query) {
         Instant notBefore = groups.list().stream().map(ResourceGroup::createdAt).min(Instant::compareTo).orElse(clock.instant());
-        return sessions.list(query, notBefore);
+        try {
+            return sessions.list(query, notBefore);
+        } catch (Page.UnknownCursor e) {
+            throw DomainException.invalid("cursor", e.rule());
+        }
     }
 
     /**

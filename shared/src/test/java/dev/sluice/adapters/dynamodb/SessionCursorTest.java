@@ -3,7 +3,6 @@ package dev.sluice.adapters.dynamodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.core.error.DomainException;
 import dev.sluice.core.usecase.CursorSeal;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +32,9 @@ class SessionCursorTest {
                 "[]",
                 "not json")) {
             assertThatThrownBy(() -> SessionCursor.decode(CursorSeal.seal("sessions", content))).as(content)
-                    .isInstanceOf(DomainException.class).hasMessage("cursor is not a cursor this API returned.");
+                    .isInstanceOf(dev.sluice.core.port.Page.UnknownCursor.class).hasMessage("cursor is not a cursor this API returned.");
         }
         assertThatThrownBy(() -> SessionCursor.decode(CursorSeal.seal("folder-files:folders/f-1/", "{}")))
-                .isInstanceOf(DomainException.class);
+                .isInstanceOf(dev.sluice.core.port.Page.UnknownCursor.class);
     }
 }

@@ -53,7 +53,7 @@ final class AgentBenchmark {
 
     static Report run(Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
-        ControlPlane plane = ControlPlane.fromEnvironment(env);
+        ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(env).control();
         String group = "agent-bench-" + UUID.randomUUID().toString().substring(0, 6);
         plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
 

@@ -38,14 +38,14 @@ public final class Benchmarks {
                 // Part of the scheduling benchmark; also runs alone by its own name.
                 java.util.Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
                 String c = System.getenv("SLUICE_BENCH_APPLY_CONCURRENCY");
-                PlacementThroughput.Report placement = PlacementThroughput.run(dev.sluice.adapters.ControlPlane.fromEnvironment(env), env,
+                PlacementThroughput.Report placement = PlacementThroughput.run(dev.sluice.adapters.Wiring.fromEnvironment(env).control(), env,
                         c == null || c.isBlank() ? dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY : Integer.parseInt(c.strip()), 5);
                 write(root, "placement-throughput", "Scheduling: placement throughput of the plan applier (issue #15)", placement.markdown());
             }
             if (only.contains("session-life")) {
                 // Only the counted session lives of the scheduling benchmark, printed (docs/benchmarks.md is not written).
                 Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
-                System.out.println(SessionLife.markdown(SessionLife.run(root, runtime, stack, dev.sluice.adapters.ControlPlane.fromEnvironment(env),
+                System.out.println(SessionLife.markdown(SessionLife.run(root, runtime, stack, dev.sluice.adapters.Wiring.fromEnvironment(env).control(),
                         "bench-" + java.util.UUID.randomUUID().toString().substring(0, 6) + "-life-agent")));
             }
             if (only.isEmpty() || only.contains("agents")) {

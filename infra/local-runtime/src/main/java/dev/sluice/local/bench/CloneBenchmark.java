@@ -102,7 +102,7 @@ public final class CloneBenchmark {
 
     public static Report run(LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
-        FolderPlane plane = FolderPlane.fromEnvironment(env);
+        FolderPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(env).folders();
         String bucket = env.get("FOLDER_BUCKET");
         String api = LocalRuntime.apiUrl(stack);
         String token = LocalUsers.of(stack).token("bench-clone", List.of("users"));

@@ -82,7 +82,7 @@ public final class SchedulingBenchmark {
 
     public static Report run(java.nio.file.Path root, LocalRuntime runtime, LocalDeployer.DeployedStack stack) throws Exception {
         Map<String, String> env = runtime.host().bindings().values().iterator().next().environment();
-        ControlPlane plane = ControlPlane.fromEnvironment(env);
+        ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(env).control();
 
         // A whole pass over a full queue, and the raw rate of the same transactions planned by hand in a loop, in
         // ROUNDS alternating rounds (a fresh group each), so a burst of load on the shared machine hits both sides.

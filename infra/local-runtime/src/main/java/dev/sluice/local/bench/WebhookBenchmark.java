@@ -126,8 +126,8 @@ public final class WebhookBenchmark {
         SqsClient sqs = SqsClient.builder().httpClient(AwsClients.httpClient()).build();
         String bus = stack.outputs().get("EventBusName");
         String group = "bench-wh-" + UUID.randomUUID().toString().substring(0, 8);
-        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.ControlPlane.fromEnvironment(
-                runtime.host().bindings().values().iterator().next().environment());
+        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(
+                runtime.host().bindings().values().iterator().next().environment()).control();
         plane.groupStore().put(dev.sluice.core.group.ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
 
         try (Receiver receiver = new Receiver()) {
