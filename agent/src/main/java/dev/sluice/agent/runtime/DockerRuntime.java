@@ -32,8 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code docker} commands do. Command lines are built by {@link DockerCommands} and run through a
  * {@link CommandRunner}, so the sequencing here is tested with a scripted runner.
  *
- * <p>A start: {@code pulling} → {@code docker pull} (a failed pull is tolerated when the image is already on the
- * host) → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
+ * <p>A start: {@code pulling} → {@code docker image inspect}, and {@code docker pull} only when the image is not on
+ * the host yet → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
  * {@code docker start} → {@code running(containerId, devices)} → a thread blocks in {@code docker wait} →
  * {@code exited(code)}. Any failure before running gives {@code failed} with docker's own message, trimmed.
  */
@@ -95,11 +95,14 @@ public final class DockerRuntime implements SessionRuntime {
     private void run(Assignment a, Listener listener) {
         String sessionId = a.sessionId();
         listener.pulling();
-        CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
-        if (!pull.succeeded()) {
-            CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
-            if (!local.succeeded()) {
-                listener.failed(pull.failureDescription("docker pull " + a.image()));
+        // An image already on the host is used as it is (no registry round trip, and a host without one still runs
+        // what it has); only a missing one is pulled.
+        CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
+        if (!local.succeeded()) {
+            CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
+            if (!pull.succeeded()) {
+                listener.failed("the image " + a.image() + " is not on this host and could not be pulled: "
+                        + pull.failureDescription("docker pull " + a.image()));
                 return;
             }
         }
