@@ -208,7 +208,7 @@ class DockerEndToEndIT {
         JsonNode s = await(id, "TERMINATED", Duration.ofSeconds(60));
 
         assertThat(s.path("result").asText()).as(s.toString()).isEqualTo("SUCCESS");
-        assertThat(history(s)).containsExactly("PENDING", "SCHEDULED", "PREPARING", "RUNNING", "TERMINATED");
+        assertThat(history(s)).containsExactly("PENDING", "SCHEDULED", "PREPARING", "PULLING", "RUNNING", "TERMINATED");
         assertThat(logs(id)).contains("hello from " + id).contains("data-read-only");
         assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(outPrefix + "sum.txt")).asUtf8String()).isEqualTo("1+2+3\n");
         assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix(dataPrefix)).keyCount()).isEqualTo(1);
