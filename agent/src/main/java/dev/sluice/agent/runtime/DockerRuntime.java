@@ -114,7 +114,7 @@ public final class DockerRuntime implements SessionRuntime {
         String failure = null;
         Path envFile = null;
         try {
-            String envText = DockerCommands.envFile(a.environment());
+            String envText = DockerCommands.envFile(environment(a));
             envFile = writeEnvFile(envText);
             CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.create(a, envFile)));
             if (created.succeeded()) {
@@ -155,6 +155,22 @@ public final class DockerRuntime implements SessionRuntime {
         }
         listener.running(containerId, devices);
         follow(sessionId, listener);
+    }
+
+    /**
+     * The session's environment and what Sluice tells every workload, as the process runtime does: its session and
+     * kernel ids, its cluster role and index, and where each folder is mounted (the path in the container).
+     */
+    static Map<String, String> environment(Assignment a) {
+        Map<String, String> env = new LinkedHashMap<>(a.environment());
+        env.put("SLUICE_SESSION_ID", a.sessionId());
+        env.put("SLUICE_KERNEL_ID", a.kernelId());
+        env.put("SLUICE_CLUSTER_ROLE", a.clusterRole());
+        env.put("SLUICE_CLUSTER_INDEX", Integer.toString(a.clusterIndex()));
+        for (Assignment.Mount m : a.mounts()) {
+            env.put("SLUICE_MOUNT_" + m.name().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), m.path());
+        }
+        return env;
     }
 
     private boolean stoppedBeforeStart(String sessionId, Listener listener) {

@@ -191,7 +191,7 @@ class DockerRuntimeIT {
                 Map.of("SLUICE_IT_SECRET", secret), List.of(
                         new Assignment.Mount("data", data.toString(), "ro", "/home/work/data"),
                         new Assignment.Mount("out", out.toString(), "rw", "/home/work/out")),
-                "echo \"$SLUICE_IT_SECRET\" > /home/work/out/env.txt; cp /home/work/data/in.txt /home/work/out/copy.txt;"
+                "echo \"$SLUICE_IT_SECRET\" > $SLUICE_MOUNT_OUT/env.txt; cp /home/work/data/in.txt /home/work/out/copy.txt;"
                         + " if touch /home/work/data/new 2>/dev/null; then echo writable; else echo read-only; fi"
                         + " > /home/work/out/data-mode.txt"), listener);
 
@@ -199,7 +199,9 @@ class DockerRuntimeIT {
         String limits = docker("inspect", "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}",
                 DockerCommands.containerName(sessionId));
         assertThat(limits).isEqualTo("500000000 " + (64L << 20));
-        assertThat(envFileSeen).isEqualTo("rw------- SLUICE_IT_SECRET=" + secret + "\n");
+        assertThat(envFileSeen).startsWith("rw------- SLUICE_CLUSTER_INDEX=0\n")
+                .contains("\nSLUICE_IT_SECRET=" + secret + "\n").contains("\nSLUICE_MOUNT_DATA=/home/work/data\n")
+                .contains("\nSLUICE_SESSION_ID=" + sessionId + "\n");
         assertThat(ran).filteredOn(argv -> argv.get(1).equals("create")).singleElement()
                 .satisfies(argv -> assertThat(String.join(" ", argv)).doesNotContain(secret));
         assertThat(Files.readString(out.resolve("env.txt"))).isEqualTo(secret + "\n");

@@ -69,7 +69,9 @@ class DockerRuntimeTest {
         assertThat(runner.argvs()).extracting(argv -> argv.get(1))
                 .containsExactly("image", "pull", "create", "start", "wait");
         assertThat(runner.commands().get(4).timeout()).isEmpty();
-        assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n");
+        assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n"
+                + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_KERNEL_ID=k1\n"
+                + "SLUICE_MOUNT_DATA=/home/work/data\nSLUICE_MOUNT_OUT=/home/work/out\nSLUICE_SESSION_ID=s1\n");
         assertThat(envPermissions.get()).isEqualTo("rw-------");
         try (var left = Files.list(work)) {
             assertThat(left).as("the env file is deleted once the container is created").isEmpty();
