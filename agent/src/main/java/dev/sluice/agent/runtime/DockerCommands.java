@@ -51,7 +51,7 @@ public final class DockerCommands {
         return List.of(docker, "pull", "--quiet", image);
     }
 
-    /** Succeeds when the image is already on the host (a pull failure then does not stop the session). */
+    /** Succeeds when the image is already on the host (it is then not pulled). */
     public List<String> imagePresent(String image) {
         return List.of(docker, "image", "inspect", "--format", "{{.Id}}", image);
     }

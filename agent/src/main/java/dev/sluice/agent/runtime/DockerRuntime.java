@@ -32,8 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code docker} commands do. Command lines are built by {@link DockerCommands} and run through a
  * {@link CommandRunner}, so the sequencing here is tested with a scripted runner.
  *
- * <p>A start: {@code pulling} → {@code docker pull} (a failed pull is tolerated when the image is already on the
- * host) → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
+ * <p>A start: {@code pulling} → {@code docker image inspect}, and {@code docker pull} only when the image is not on
+ * the host yet → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
  * {@code docker start} → {@code running(containerId, devices)} → a thread blocks in {@code docker wait} →
  * {@code exited(code)}. Any failure before running gives {@code failed} with docker's own message, trimmed.
  */
@@ -95,11 +95,14 @@ public final class DockerRuntime implements SessionRuntime {
     private void run(Assignment a, Listener listener) {
         String sessionId = a.sessionId();
         listener.pulling();
-        CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
-        if (!pull.succeeded()) {
-            CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
-            if (!local.succeeded()) {
-                listener.failed(pull.failureDescription("docker pull " + a.image()));
+        // An image already on the host is used as it is (no registry round trip, and a host without one still runs
+        // what it has); only a missing one is pulled.
+        CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
+        if (!local.succeeded()) {
+            CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
+            if (!pull.succeeded()) {
+                listener.failed("the image " + a.image() + " is not on this host and could not be pulled: "
+                        + pull.failureDescription("docker pull " + a.image()));
                 return;
             }
         }
@@ -111,7 +114,7 @@ public final class DockerRuntime implements SessionRuntime {
         String failure = null;
         Path envFile = null;
         try {
-            String envText = DockerCommands.envFile(a.environment());
+            String envText = DockerCommands.envFile(environment(a));
             envFile = writeEnvFile(envText);
             CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.create(a, envFile)));
             if (created.succeeded()) {
@@ -152,6 +155,22 @@ public final class DockerRuntime implements SessionRuntime {
         }
         listener.running(containerId, devices);
         follow(sessionId, listener);
+    }
+
+    /**
+     * The session's environment and what Sluice tells every workload, as the process runtime does: its session and
+     * kernel ids, its cluster role and index, and where each folder is mounted (the path in the container).
+     */
+    static Map<String, String> environment(Assignment a) {
+        Map<String, String> env = new LinkedHashMap<>(a.environment());
+        env.put("SLUICE_SESSION_ID", a.sessionId());
+        env.put("SLUICE_KERNEL_ID", a.kernelId());
+        env.put("SLUICE_CLUSTER_ROLE", a.clusterRole());
+        env.put("SLUICE_CLUSTER_INDEX", Integer.toString(a.clusterIndex()));
+        for (Assignment.Mount m : a.mounts()) {
+            env.put("SLUICE_MOUNT_" + m.name().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), m.path());
+        }
+        return env;
     }
 
     private boolean stoppedBeforeStart(String sessionId, Listener listener) {

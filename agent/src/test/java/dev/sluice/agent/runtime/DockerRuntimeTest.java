@@ -67,9 +67,11 @@ class DockerRuntimeTest {
         assertThat(listener.devices).isEqualTo(Map.of("cuda.device",
                 List.of("GPU-a4c123b1-612d-d272-d137-1c17149d4395", "GPU-36b3216f-daee-b975-729f-ae923d5a4fd1")));
         assertThat(runner.argvs()).extracting(argv -> argv.get(1))
-                .containsExactly("pull", "create", "start", "wait");
-        assertThat(runner.commands().get(3).timeout()).isEmpty();
-        assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n");
+                .containsExactly("image", "pull", "create", "start", "wait");
+        assertThat(runner.commands().get(4).timeout()).isEmpty();
+        assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n"
+                + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_KERNEL_ID=k1\n"
+                + "SLUICE_MOUNT_DATA=/home/work/data\nSLUICE_MOUNT_OUT=/home/work/out\nSLUICE_SESSION_ID=s1\n");
         assertThat(envPermissions.get()).isEqualTo("rw-------");
         try (var left = Files.list(work)) {
             assertThat(left).as("the env file is deleted once the container is created").isEmpty();
@@ -89,14 +91,15 @@ class DockerRuntimeTest {
         runtime(runner).start(Assignments.batch("s1", "nosuch/image", "true"), listener);
 
         assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "failed");
-        assertThat(listener.failure).isEqualTo("docker pull nosuch/image exited 1: Error response from daemon: pull "
+        assertThat(listener.failure).isEqualTo("the image nosuch/image is not on this host and could not be pulled: "
+                + "docker pull nosuch/image exited 1: Error response from daemon: pull "
                 + "access denied for nosuch/image, repository does not exist or may require 'docker login': denied: "
                 + "requested access to the resource is denied");
         assertThat(runner.argvs()).noneMatch(argv -> argv.get(1).equals("create"));
     }
 
     @Test
-    void aFailedPullOfAnImageAlreadyOnTheHostStillRuns() throws Exception {
+    void anImageAlreadyOnTheHostIsNotPulled() throws Exception {
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(List.of("docker", "pull"), CommandResult.exited(1, "", "dial tcp: lookup registry-1.docker.io: no such host"))
                 .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
@@ -109,6 +112,7 @@ class DockerRuntimeTest {
 
         assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
         assertThat(listener.devices).isEmpty();
+        assertThat(runner.argvs()).noneMatch(argv -> argv.get(1).equals("pull"));
     }
 
     @Test
