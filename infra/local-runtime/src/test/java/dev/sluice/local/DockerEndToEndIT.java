@@ -9,6 +9,7 @@ import dev.sluice.agent.AgentConfig;
 import dev.sluice.agent.AgentLoop;
 import dev.sluice.agent.Capacity;
 import dev.sluice.agent.HttpControlPlane;
+import dev.sluice.core.request.RequestFields;
 import dev.sluice.agent.MountStager;
 import dev.sluice.agent.StagingRuntime;
 import dev.sluice.agent.command.Command;
@@ -130,8 +131,8 @@ class DockerEndToEndIT {
 
     private String newGroup() {
         String group = "docker-e2e-" + UUID.randomUUID().toString().substring(0, 8);
-        plane.groupStore().put(ResourceGroup.fromDefinition(group, Map.of("scheduler_options",
-                Map.of("allowed_session_types", List.of("interactive", "batch"))), Instant.now(), Instant.now()));
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("scheduler_options",
+                Map.of("allowed_session_types", List.of("interactive", "batch")))), Instant.now(), Instant.now()));
         return group;
     }
 
