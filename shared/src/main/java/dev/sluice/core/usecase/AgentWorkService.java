@@ -140,6 +140,7 @@ public final class AgentWorkService {
     List<AgentReports.Result> applyReports(String agentId, List<Object> reports) {
         List<AgentReports.Result> results = new ArrayList<>();
         Map<String, Session> known = new java.util.HashMap<>();
+        java.util.Set<String> retrying = new java.util.HashSet<>();
         for (Object raw : reports) {
             AgentReports.Report r;
             try {
@@ -149,6 +150,13 @@ public final class AgentWorkService {
                 Object seq = raw instanceof Map<?, ?> map ? map.get(AgentReports.SEQ) : null;
                 results.add(new AgentReports.Result(id == null ? "" : String.valueOf(id), seq instanceof Number n ? n.longValue() : 0,
                         AgentReports.Outcome.INVALID, Optional.empty(), Optional.of(m.getMessage())));
+                continue;
+            }
+            if (retrying.contains(r.sessionId())) {
+                // An earlier step of this session waits to be sent again: a later one applied now would skip it
+                // (RUNNING lost behind a TERMINATED), so the later steps wait with it, in order.
+                results.add(new AgentReports.Result(r.sessionId(), r.seq(), AgentReports.Outcome.RETRY, Optional.empty(),
+                        Optional.of("An earlier report of this session is to be sent again first; send this one after it.")));
                 continue;
             }
             AgentReports.Outcome outcome;
@@ -178,6 +186,9 @@ public final class AgentWorkService {
                 known.remove(r.sessionId());
                 outcome = AgentReports.Outcome.RETRY;
                 message = Optional.of("The report could not be applied this time (" + e.getClass().getSimpleName() + "); send it again.");
+            }
+            if (outcome == AgentReports.Outcome.RETRY) {
+                retrying.add(r.sessionId());
             }
             results.add(new AgentReports.Result(r.sessionId(), r.seq(), outcome, status, message));
         }

@@ -112,7 +112,9 @@ public final class SchedulingPass {
         // Events of the placements go out ten a PutEvents as the applier writes them, from whichever thread wrote the
         // tenth; the batch is taken under the lock and sent outside it, so no applier thread waits on another's PutEvents.
         List<SessionStatusChanged> scheduledEvents = new java.util.ArrayList<>();
-        PlanApplier.Report applied = applier.apply(plan.placements(), p -> {
+        PlanApplier.Report applied;
+        try {
+            applied = applier.apply(plan.placements(), p -> {
             List<SessionStatusChanged> batch = null;
             synchronized (scheduledEvents) {
                 scheduledEvents.add(SessionStatusChanged.of(Optional.of(SessionStatus.PENDING), p.session(), p.at()));
@@ -124,9 +126,12 @@ public final class SchedulingPass {
             if (batch != null) {
                 events.publishAll(batch);
             }
-        });
-        synchronized (scheduledEvents) {
-            events.publishAll(List.copyOf(scheduledEvents));
+            });
+        } finally {
+            // Placements already written are announced even when a lane failed.
+            synchronized (scheduledEvents) {
+                events.publishAll(List.copyOf(scheduledEvents));
+            }
         }
         int placed = applied.placed().size();
         int conflicts = applied.conflicted().size();
