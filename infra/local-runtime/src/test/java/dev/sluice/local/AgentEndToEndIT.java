@@ -138,20 +138,11 @@ class AgentEndToEndIT {
     }
 
     private JsonNode await(String id, String status, Duration within) throws InterruptedException {
-        Instant deadline = Instant.now().plus(within);
-        JsonNode s = null;
-        while (Instant.now().isBefore(deadline)) {
-            s = api.get("/sessions/" + id, user).json();
-            if (s.path("status").asText().equals(status)) {
-                return s;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("session " + id + " did not reach " + status + " within " + within + "; it is " + s);
+        return api.awaitSession(id, user, status, within);
     }
 
     private static List<String> history(JsonNode s) {
-        return s.path("status_history").findValuesAsText("status");
+        return ApiClient.history(s);
     }
 
     @Test

@@ -95,4 +95,23 @@ final class ApiClient {
     Reply put(String path, String token, String body) {
         return call("PUT", path, token, body, Map.of());
     }
+
+    /** Polls the session until it has {@code status}; fails the test (naming what it is) when it does not within the time. */
+    JsonNode awaitSession(String id, String token, String status, Duration within) throws InterruptedException {
+        java.time.Instant deadline = java.time.Instant.now().plus(within);
+        JsonNode s = null;
+        while (java.time.Instant.now().isBefore(deadline)) {
+            s = get("/sessions/" + id, token).json();
+            if (s.path("status").asText().equals(status)) {
+                return s;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("session " + id + " did not reach " + status + " within " + within + "; it is " + s);
+    }
+
+    /** The statuses of a session's history, oldest first. */
+    static java.util.List<String> history(JsonNode session) {
+        return session.path("status_history").findValuesAsText("status");
+    }
 }
