@@ -6,6 +6,7 @@ import dev.sluice.agent.protocol.HeartbeatRequest;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.agent.runtime.SessionRuntime;
 import dev.sluice.protocol.SessionAssignment;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,9 @@ public final class AgentLoop {
     private final StopRunner stops;
     private final Set<String> orphans = new HashSet<>();
     private final Map<String, Integer> startCounts = new java.util.HashMap<>();
+    /** The runtime facts each session's runtime reported last, and the sessions whose facts the control plane has not had. */
+    private final Map<String, SessionRuntimeFacts> facts = new java.util.HashMap<>();
+    private final Set<String> factsToSend = new java.util.LinkedHashSet<>();
     private volatile boolean running = true;
     private Duration interval;
     private long nextHeartbeat;
@@ -141,6 +145,7 @@ public final class AgentLoop {
     void heartbeat() {
         List<HeartbeatRequest.Running> runningNow = new ArrayList<>();
         List<ReportQueue.Sent> sent;
+        List<String> progress;
         synchronized (this) {
             for (LedgerEntry e : ledger.all()) {
                 if (e.active()) {
@@ -149,6 +154,7 @@ public final class AgentLoop {
             }
             orphans.forEach(id -> runningNow.add(new HeartbeatRequest.Running(id, "RUNNING")));
             sent = reports.take();
+            progress = progressReports(sent);
         }
         HeartbeatRequest request = new HeartbeatRequest(config.resourceGroup(), capacity.slots(), capacity.architecture(), VERSION,
                 capacity.computePlugins(), runningNow);
@@ -162,6 +168,9 @@ public final class AgentLoop {
             reports.dueAt().ifPresent(due -> nextHeartbeat = Math.min(nextHeartbeat, due));
         }
         if (!reply.ok()) {
+            synchronized (this) {
+                factsToSend.addAll(progress); // the facts go with the next heartbeat
+            }
             String error = "heartbeat answered " + reply.status() + ": " + reply.body();
             if (!error.equals(lastError)) { // said once, not at every interval while it lasts
                 System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"error\":" + Wire.quoted(error) + "}");
@@ -176,6 +185,37 @@ public final class AgentLoop {
             notifyAll();
         }
         handle(answer);
+    }
+
+    /**
+     * Adds to {@code sent} one report a session whose runtime facts changed while it is PULLING or PREPARING and that
+     * has no report of its own in this heartbeat (a step report carries the facts itself): its current status again,
+     * with the facts. At most one a heartbeat, never a heartbeat of its own. Returns the sessions so reported.
+     */
+    private List<String> progressReports(List<ReportQueue.Sent> sent) {
+        List<String> reported = new ArrayList<>();
+        for (java.util.Iterator<String> it = factsToSend.iterator(); it.hasNext(); ) {
+            String id = it.next();
+            LedgerEntry e = ledger.get(id);
+            if (e == null || !e.active()) {
+                it.remove();
+                continue;
+            }
+            boolean starting = e.state() == LedgerEntry.State.PULLING || e.state() == LedgerEntry.State.PREPARING;
+            if (!starting || e.hasPending() || sent.size() >= dev.sluice.protocol.AgentReports.MAX_REPORTS) {
+                continue; // a step report of its own goes first and carries the facts (or the next heartbeat will)
+            }
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("status", e.state().name());
+            step.put(SessionRuntimeFacts.FIELD, facts.getOrDefault(id, SessionRuntimeFacts.EMPTY).toWire());
+            Optional<LedgerEntry.Pending> report = e.restating(step);
+            if (report.isPresent()) {
+                sent.add(new ReportQueue.Sent(e, report.get()));
+                reported.add(id);
+                it.remove();
+            }
+        }
+        return reported;
     }
 
     /** Applies a heartbeat answer. Idempotent: the same answer twice starts and stops nothing twice. */
@@ -317,7 +357,22 @@ public final class AgentLoop {
             public void failed(String reason, String message) {
                 failedWith(sessionId, reason, message);
             }
+
+            @Override
+            public void facts(SessionRuntimeFacts latest) {
+                factsReported(sessionId, latest);
+            }
         };
+    }
+
+    /** Keeps the latest facts; they go with the next step report, or alone with the next heartbeat (not bringing it forward). */
+    private synchronized void factsReported(String sessionId, SessionRuntimeFacts latest) {
+        LedgerEntry e = ledger.get(sessionId);
+        if (e == null || !e.active() || latest.equals(facts.getOrDefault(sessionId, SessionRuntimeFacts.EMPTY))) {
+            return;
+        }
+        facts.put(sessionId, latest);
+        factsToSend.add(sessionId);
     }
 
     private synchronized void stepped(String sessionId, LedgerEntry.State state, Map<String, Object> extra) {
@@ -329,6 +384,11 @@ public final class AgentLoop {
         Map<String, Object> step = new LinkedHashMap<>();
         step.put("status", state.name());
         step.putAll(extra);
+        SessionRuntimeFacts known = facts.get(sessionId);
+        if (known != null && !known.isEmpty()) {
+            step.put(SessionRuntimeFacts.FIELD, known.toWire());
+            factsToSend.remove(sessionId);
+        }
         enqueue(e, step);
         ledger.save();
         notifyAll();
@@ -347,8 +407,14 @@ public final class AgentLoop {
         }
         enqueue(e, step);
         e.end(clock.millis(), true);
+        forgetFacts(sessionId);
         ledger.save();
         notifyAll();
+    }
+
+    private void forgetFacts(String sessionId) {
+        facts.remove(sessionId);
+        factsToSend.remove(sessionId);
     }
 
     private synchronized void failedWith(String sessionId, String reason, String message) {
@@ -357,6 +423,7 @@ public final class AgentLoop {
             return;
         }
         endAsError(e, reason, message, true);
+        forgetFacts(sessionId);
         ledger.save();
         notifyAll();
     }

@@ -243,6 +243,14 @@ final class LedgerEntry {
         return p;
     }
 
+    /**
+     * A report that says the current step again with new fields (runtime facts), numbered as the last report and not
+     * queued: it is sent once, with no retry, and acknowledging it drops nothing. Empty before any report.
+     */
+    java.util.Optional<Pending> restating(Map<String, Object> step) {
+        return nextSeq > 1 ? java.util.Optional.of(new Pending(nextSeq - 1, step)) : java.util.Optional.empty();
+    }
+
     /** Drops a report the control plane gave a final answer for. */
     void acknowledged(Pending p) {
         pending.remove(p);

@@ -83,5 +83,14 @@ public interface SessionRuntime {
         default void failed(String reason, String message) {
             failed(message);
         }
+
+        /**
+         * What the runtime knows now about the workload ({@link dev.sluice.protocol.SessionRuntimeFacts}: a pull's
+         * progress, ...), each time it knows more: the whole facts, the latest replacing the earlier. The agent sends
+         * them with the next step report, or on their own at most once a heartbeat while the session is PULLING or
+         * PREPARING.
+         */
+        default void facts(dev.sluice.protocol.SessionRuntimeFacts facts) {
+        }
     }
 }

@@ -56,6 +56,7 @@ final class Views {
         v.put("started_at", time(s.startedAt()));
         v.put("terminated_at", time(s.terminatedAt()));
         v.put("sequence", s.sequence());
+        v.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, s.runtime().toWire()); // the record's own mapping
         return v;
     }
 

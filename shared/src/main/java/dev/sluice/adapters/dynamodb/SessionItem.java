@@ -10,6 +10,7 @@ import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionType;
 import dev.sluice.core.session.StatusChange;
 import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -81,6 +82,8 @@ public class SessionItem {
     private List<String> mounts;
     private String folderMounts;
     private List<String> tags;
+    /** What the agent reported about the workload, as {@link SessionRuntimeFacts}' own JSON (absent when nothing). */
+    private String runtime;
     /** Items written before the short names: read, never written. */
     private final Map<String, Object> legacy = new java.util.HashMap<>();
 
@@ -132,6 +135,7 @@ public class SessionItem {
         item.folderMounts = spec.folderMounts().isEmpty() ? null : FolderMounts.write(spec.folderMounts());
         item.tags = nullIfEmpty(spec.tags());
         item.sequence = s.sequence();
+        item.runtime = s.runtime().isEmpty() ? null : s.runtime().toJson();
         return item;
     }
 
@@ -199,7 +203,8 @@ public class SessionItem {
         Instant createdAt = Instant.parse(createdKey.substring(0, createdKey.indexOf('#')));
         return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), or(statusInfo, "statusInfo"), data, changes,
                 placed, SessionResult.valueOf(or(result, "result")),
-                createdAt, Optional.ofNullable(or(startedAt, "startedAt")), Optional.ofNullable(or(terminatedAt, "terminatedAt")), sequence);
+                createdAt, Optional.ofNullable(or(startedAt, "startedAt")), Optional.ofNullable(or(terminatedAt, "terminatedAt")), sequence,
+                SessionRuntimeFacts.fromJson(runtime));
     }
 
     private static <T> List<T> orEmpty(List<T> list) {
@@ -291,6 +296,8 @@ public class SessionItem {
     public void setMounts(List<String> mounts) { this.mounts = mounts; }
     @DynamoDbAttribute("tg") public List<String> getTags() { return tags; }
     public void setTags(List<String> tags) { this.tags = tags; }
+    @DynamoDbAttribute("rt") public String getRuntime() { return runtime; }
+    public void setRuntime(String runtime) { this.runtime = runtime; }
 
     // Items written before the short names: each long name is read into legacy, never written (the getters answer null).
     private List<Map<String, String>> legacyStatusHistory;

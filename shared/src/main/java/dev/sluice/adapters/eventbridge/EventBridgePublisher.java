@@ -34,6 +34,9 @@ public final class EventBridgePublisher implements EventPublisher {
         d.put("occurred_at", e.occurredAt().toString());
         d.put("sequence", e.sequence());
         d.put("has_callback", e.hasCallback());
+        if (!e.runtime().isEmpty()) {
+            d.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, e.runtime().toWire()); // the record's own mapping
+        }
         return d;
     }
 

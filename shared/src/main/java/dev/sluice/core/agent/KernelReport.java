@@ -3,6 +3,8 @@ package dev.sluice.core.agent;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.SessionStatus;
+import dev.sluice.protocol.AgentReports;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +22,8 @@ public record KernelReport(
         Optional<String> reason,
         Optional<String> message,
         Optional<String> containerId,
-        Map<String, String> devices) {
+        Map<String, String> devices,
+        Optional<SessionRuntimeFacts> runtime) {
 
     /** The statuses an agent may report; the others are the control plane's to decide. */
     public static final Set<SessionStatus> REPORTABLE = EnumSet.of(SessionStatus.PULLING, SessionStatus.PREPARING,
@@ -28,11 +31,19 @@ public record KernelReport(
     /** Why a workload ended, when the agent knows better than its exit code. */
     public static final Set<String> REASONS = Set.of("task-timeout", "user-requested", "self-terminated",
             "failed-to-start", "killed", "folder-staging-failed", "folder-save-failed");
-    private static final Set<String> KNOWN = Set.of("status", "exit_code", "reason", "message", "container_id", "devices");
+    private static final Set<String> KNOWN = Set.of("status", "exit_code", "reason", "message", "container_id", "devices",
+            SessionRuntimeFacts.FIELD);
     private static final Pattern CONTAINER = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     public KernelReport {
         devices = Map.copyOf(devices);
+        runtime = runtime == null ? Optional.empty() : runtime;
+    }
+
+    /** A step without runtime facts (an agent before them). */
+    public KernelReport(SessionStatus status, Optional<Integer> exitCode, Optional<String> reason, Optional<String> message,
+                        Optional<String> containerId, Map<String, String> devices) {
+        this(status, exitCode, reason, message, containerId, devices, Optional.empty());
     }
 
     public static KernelReport parse(RequestFields f) {
@@ -68,6 +79,13 @@ public record KernelReport(
         if (devices.size() > 64) {
             throw DomainException.invalid("devices", "may name at most 64 devices");
         }
-        return new KernelReport(status, exit, reason, message, container, devices);
+        Optional<SessionRuntimeFacts> runtime;
+        try {
+            Object facts = f.raw().get(SessionRuntimeFacts.FIELD);
+            runtime = facts == null ? Optional.empty() : Optional.of(SessionRuntimeFacts.fromWire(facts));
+        } catch (AgentReports.Malformed m) {
+            throw DomainException.invalidBecause(m.field(), m.getMessage());
+        }
+        return new KernelReport(status, exit, reason, message, container, devices, runtime);
     }
 }

@@ -1,6 +1,8 @@
 package dev.sluice.core.agent;
 
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionChange;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import dev.sluice.core.session.SessionResult;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionTransitions;
@@ -28,6 +30,13 @@ public final class KernelReports {
         record Apply(Session next, boolean releaseSlots) implements Decision {
         }
 
+        /**
+         * The status is already so, and the report brings new runtime facts while the workload starts: write them
+         * alone ({@link dev.sluice.core.session.SessionChange#runtimeFacts}), with no event of their own.
+         */
+        record Facts(Session next) implements Decision {
+        }
+
         /** The map forbids it; the agent must follow {@code current}. */
         record Refused(SessionStatus current) implements Decision {
         }
@@ -42,6 +51,23 @@ public final class KernelReports {
      * when it ends while the session runs: the session is then RUNNING_DEGRADED, naming the kernel.
      */
     public static Decision decide(Session current, String agentId, int kernelIndex, KernelReport report, Instant now) {
+        Decision decision = decideStatus(current, agentId, kernelIndex, report, now);
+        if (kernelIndex > 0 || report.runtime().isEmpty()) {
+            return decision; // the main kernel's agent reports the facts; an agent before them keeps what is stored
+        }
+        SessionRuntimeFacts facts = report.runtime().get();
+        if (decision instanceof Decision.Apply apply) {
+            // A status change carries the latest facts with it.
+            return new Decision.Apply(apply.next().withRuntime(facts), apply.releaseSlots());
+        }
+        if (decision instanceof Decision.Unchanged && report.status() == current.status()
+                && SessionChange.RUNTIME_FACTS_STATUSES.contains(current.status()) && !facts.equals(current.runtime())) {
+            return new Decision.Facts(current.withRuntime(facts));
+        }
+        return decision;
+    }
+
+    private static Decision decideStatus(Session current, String agentId, int kernelIndex, KernelReport report, Instant now) {
         if (kernelIndex > 0) {
             boolean ended = report.status() == SessionStatus.TERMINATED || report.status() == SessionStatus.ERROR;
             if (ended && current.status() == SessionStatus.RUNNING) {

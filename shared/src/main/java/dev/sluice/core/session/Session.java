@@ -1,6 +1,7 @@
 package dev.sluice.core.session;
 
 import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +26,22 @@ public record Session(
         Instant createdAt,
         Optional<Instant> startedAt,
         Optional<Instant> terminatedAt,
-        long sequence) {
+        long sequence,
+        SessionRuntimeFacts runtime) {
 
     public Session {
+        runtime = runtime == null ? SessionRuntimeFacts.EMPTY : runtime;
         statusData = Map.copyOf(statusData);
         statusHistory = List.copyOf(statusHistory);
         kernels = List.copyOf(kernels);
+    }
+
+    /** A session of which its agent has reported no runtime facts yet. */
+    public Session(String id, String owner, SessionSpec spec, String resourceGroup, SessionStatus status, String statusInfo,
+                   Map<String, Object> statusData, List<StatusChange> statusHistory, List<Kernel> kernels, SessionResult result,
+                   Instant createdAt, Optional<Instant> startedAt, Optional<Instant> terminatedAt, long sequence) {
+        this(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels, result, createdAt, startedAt,
+                terminatedAt, sequence, SessionRuntimeFacts.EMPTY);
     }
 
     /** The agent of the first kernel, once placed (kept after the session ends: where it ran). */
@@ -54,13 +65,13 @@ public record Session(
     /** This session at the next sequence number, nothing else changed (a write that must invalidate earlier reads). */
     public Session nextSequence() {
         return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels, result,
-                createdAt, startedAt, terminatedAt, sequence + 1);
+                createdAt, startedAt, terminatedAt, sequence + 1, runtime);
     }
 
     /** This session with every kernel's slots marked as given back (status and sequence unchanged). */
     public Session withKernelsReleased() {
         return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory,
-                kernels.stream().map(Kernel::release).toList(), result, createdAt, startedAt, terminatedAt, sequence);
+                kernels.stream().map(Kernel::release).toList(), result, createdAt, startedAt, terminatedAt, sequence, runtime);
     }
 
     /** A new session, PENDING, its history opened. */
@@ -83,23 +94,29 @@ public record Session(
         Optional<Instant> started = to == SessionStatus.RUNNING && startedAt.isEmpty() ? Optional.of(at) : startedAt;
         Optional<Instant> ended = to.isFinal() ? Optional.of(at) : terminatedAt;
         return new Session(id, owner, spec, resourceGroup, to, info, data, history, kernels, result,
-                createdAt, started, ended, sequence + 1);
+                createdAt, started, ended, sequence + 1, runtime);
     }
 
     public Session withResult(SessionResult newResult) {
         return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels,
-                newResult, createdAt, startedAt, terminatedAt, sequence);
+                newResult, createdAt, startedAt, terminatedAt, sequence, runtime);
     }
 
     /** This pending session with its kernels placed; the caller then moves it to SCHEDULED. */
     public Session placedOn(List<Kernel> placed) {
         return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, placed,
-                result, createdAt, startedAt, terminatedAt, sequence);
+                result, createdAt, startedAt, terminatedAt, sequence, runtime);
+    }
+
+    /** This session with the runtime facts its agent reported last (status and sequence unchanged). */
+    public Session withRuntime(SessionRuntimeFacts facts) {
+        return new Session(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels,
+                result, createdAt, startedAt, terminatedAt, sequence, facts);
     }
 
     /** This session with new status data (a pending explanation), its status and sequence unchanged. */
     public Session withStatusData(String info, Map<String, Object> data) {
         return new Session(id, owner, spec, resourceGroup, status, info, data, statusHistory, kernels,
-                result, createdAt, startedAt, terminatedAt, sequence);
+                result, createdAt, startedAt, terminatedAt, sequence, runtime);
     }
 }

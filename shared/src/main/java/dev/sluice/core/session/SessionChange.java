@@ -93,6 +93,25 @@ public record SessionChange(
                 : new SessionChange(expectedStatus, expectedSequence, next, List.of(), List.of());
     }
 
+    /** The statuses in which a report of runtime facts alone (a pull's progress) is written: while the workload starts. */
+    public static final java.util.Set<SessionStatus> RUNTIME_FACTS_STATUSES =
+            java.util.Collections.unmodifiableSet(java.util.EnumSet.of(SessionStatus.PULLING, SessionStatus.PREPARING));
+
+    /**
+     * The session's runtime facts replaced by {@code facts}, nothing else: status and sequence stay (so no event is
+     * owed, and the next status change carries the latest facts), and the write holds only while the session is still
+     * in that status at that sequence. Only while PULLING or PREPARING: later facts ride the status changes.
+     *
+     * @throws IllegalArgumentException when {@code current} is in any other status
+     */
+    public static SessionChange runtimeFacts(Session current, dev.sluice.protocol.SessionRuntimeFacts facts) {
+        if (!RUNTIME_FACTS_STATUSES.contains(current.status())) {
+            throw new IllegalArgumentException("runtime facts alone are written only while a session is PULLING or PREPARING, not "
+                    + current.status());
+        }
+        return new SessionChange(current.status(), current.sequence(), current.withRuntime(facts), List.of(), List.of());
+    }
+
     /**
      * The rule, once: a change gives its kernels' slots back when the session leaves the statuses that occupy slots
      * with kernels still reserved.

@@ -262,6 +262,14 @@ public final class AgentWorkService {
             if (decision instanceof KernelReports.Decision.Unchanged u) {
                 return new Applied(u.session(), false);
             }
+            if (decision instanceof KernelReports.Decision.Facts f) {
+                // Progress while the workload starts: one conditional write, no event (the next status change carries it).
+                SaveOutcome saved = sessions.apply(SessionChange.runtimeFacts(current, f.next().runtime()));
+                if (saved instanceof SaveOutcome.Saved s) {
+                    return new Applied(s.session(), true);
+                }
+                continue;
+            }
             KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
             SaveOutcome saved = sessions.apply(apply.releaseSlots()
                     ? SessionChange.release(apply.next(), current.status(), current.sequence())
