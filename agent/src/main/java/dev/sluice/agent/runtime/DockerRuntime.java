@@ -48,6 +48,8 @@ public final class DockerRuntime implements SessionRuntime {
     private final DockerCommands commands;
     private final Path envFileDir;
     private final Duration pullTimeout;
+    /** Pulls through the engine's API where it listens on a local socket, to follow the pull's progress. */
+    private final Optional<EnginePull> engine;
     /** Sessions asked to stop, with their grace, until their workload has ended. */
     private final Map<String, Duration> stopRequested = new ConcurrentHashMap<>();
 
@@ -57,15 +59,23 @@ public final class DockerRuntime implements SessionRuntime {
      * @param pullTimeout how long an image pull may take before the session fails
      */
     public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout) {
+        this(runner, commands, envFileDir, pullTimeout, Optional.empty());
+    }
+
+    /** As above, pulling a missing image through {@code engine} first (its progress followed), else with {@code docker pull}. */
+    public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout,
+                         Optional<EnginePull> engine) {
         this.runner = runner;
         this.commands = commands;
         this.envFileDir = envFileDir;
         this.pullTimeout = pullTimeout;
+        this.engine = engine;
     }
 
     /** The runtime the agent uses: the {@code docker} on PATH, env files under {@code workDir}. */
     public static DockerRuntime onThisHost(Path workDir) {
-        return new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(), workDir, DEFAULT_PULL_TIMEOUT);
+        return new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(), workDir, DEFAULT_PULL_TIMEOUT,
+                EnginePull.onThisHost(System.getenv()));
     }
 
     /** Whether a Docker engine answers ({@code docker info}); empty when it does, else why not. */
@@ -98,7 +108,13 @@ public final class DockerRuntime implements SessionRuntime {
         // An image already on the host is used as it is (no registry round trip, and a host without one still runs
         // what it has); only a missing one is pulled.
         CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
-        if (!local.succeeded()) {
+        Optional<Boolean> viaEngine = local.succeeded() ? Optional.of(true) : pulledThroughEngine(a, listener);
+        if (viaEngine.isPresent() && !viaEngine.get()) {
+            listener.failed("the image " + a.image() + " is not on this host and could not be pulled: the pull took longer than "
+                    + pullTimeout.toSeconds() + " s");
+            return;
+        }
+        if (viaEngine.isEmpty()) {
             CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
             if (!pull.succeeded()) {
                 listener.failed("the image " + a.image() + " is not on this host and could not be pulled: "
@@ -155,6 +171,29 @@ public final class DockerRuntime implements SessionRuntime {
         }
         listener.running(containerId, devices);
         follow(sessionId, listener);
+    }
+
+    /**
+     * Pulls through the engine's API, following its progress; false when that did not bring the image (no engine
+     * socket, an error, credentials only the CLI knows): {@code docker pull} then tries, and its answer decides.
+     * True: pulled; false: it ran out of time (not tried again); empty: not pulled this way.
+     */
+    private Optional<Boolean> pulledThroughEngine(Assignment a, Listener listener) {
+        if (engine.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            boolean pulled = engine.get().pull(a.image(), pullTimeout, progress -> pullProgress(listener, progress)).isEmpty();
+            return pulled ? Optional.of(true) : Optional.empty();
+        } catch (EnginePull.TimedOut e) {
+            return Optional.of(false);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** How far the pull is. */
+    private static void pullProgress(Listener listener, EnginePull.Progress progress) {
     }
 
     /**
