@@ -27,10 +27,23 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record SessionRuntimeFacts() {
+public record SessionRuntimeFacts(PullProgress pull) {
 
     /** Nothing known (an old agent, an old item, a session not started yet). */
-    public static final SessionRuntimeFacts EMPTY = new SessionRuntimeFacts();
+    public static final SessionRuntimeFacts EMPTY = new SessionRuntimeFacts(null);
+
+    /**
+     * How far the image pull is (Docker, while PULLING; the last one stays): bytes downloaded of the layers whose size
+     * the engine has told so far, and layers done (downloaded and extracted, or already on the host) of those it named.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record PullProgress(long bytesDone, long bytesTotal, int layersDone, int layersTotal) {
+    }
+
+    /** These facts with the pull's progress. */
+    public SessionRuntimeFacts withPull(PullProgress progress) {
+        return new SessionRuntimeFacts(progress);
+    }
     /** The field of a step report (and of the session view and the event detail) that carries these facts. */
     public static final String FIELD = "runtime";
     /** The most the facts may weigh as JSON: they are stored on the session item, which must stay small. */

@@ -51,7 +51,33 @@ final class StatusReason {
 
     /** The phrase for a session JSON object; empty when it says nothing. */
     static String of(JsonNode session) {
-        return of(session.path("status_info").asText(""), session.path("status_data"));
+        String phrase = of(session.path("status_info").asText(""), session.path("status_data"));
+        JsonNode pull = session.path("runtime").path("pull");
+        if (session.path("status").asText("").equals("PULLING") && pull.isObject()) {
+            phrase = phrase + " " + pullProgress(pull);
+        }
+        return phrase;
+    }
+
+    /** {@code 12.3 MB of 40.0 MB, 1 of 3 layers}: how far the image pull is, from {@code runtime.pull}. */
+    static String pullProgress(JsonNode pull) {
+        return bytes(pull.path("bytes_done").asLong()) + " of " + bytes(pull.path("bytes_total").asLong()) + ", "
+                + pull.path("layers_done").asInt() + " of " + pull.path("layers_total").asInt() + " layers";
+    }
+
+    /** Bytes as Docker prints them (decimal units). */
+    static String bytes(long n) {
+        if (n < 1000) {
+            return n + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     static String of(String statusInfo, JsonNode statusData) {

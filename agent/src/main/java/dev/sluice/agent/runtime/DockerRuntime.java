@@ -192,8 +192,10 @@ public final class DockerRuntime implements SessionRuntime {
         }
     }
 
-    /** How far the pull is. */
+    /** How far the pull is, as the session's runtime facts. */
     private static void pullProgress(Listener listener, EnginePull.Progress progress) {
+        listener.facts(dev.sluice.protocol.SessionRuntimeFacts.EMPTY.withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(
+                progress.bytesDone(), progress.bytesTotal(), progress.layersDone(), progress.layersTotal())));
     }
 
     /**
