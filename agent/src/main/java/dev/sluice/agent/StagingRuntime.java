@@ -216,6 +216,11 @@ public final class StagingRuntime implements SessionRuntime {
             public void failed(String reason, String message) {
                 listener.failed(reason, scrub(sessionId, message));
             }
+
+            @Override
+            public void facts(dev.sluice.protocol.SessionRuntimeFacts facts) {
+                listener.facts(facts);
+            }
         };
     }
 
@@ -296,6 +301,11 @@ public final class StagingRuntime implements SessionRuntime {
             @Override
             public void failed(String reason, String message) {
                 listener.failed(reason, message);
+            }
+
+            @Override
+            public void facts(dev.sluice.protocol.SessionRuntimeFacts facts) {
+                listener.facts(facts);
             }
         };
     }

@@ -238,6 +238,7 @@ class StagingTest {
         @Override public void exited(int exitCode) { steps.add("exited " + exitCode); ended.countDown(); }
         @Override public void failed(String message) { steps.add("failed " + message); ended.countDown(); }
         @Override public void failed(String reason, String message) { steps.add("failed " + reason + ": " + message); ended.countDown(); }
+        @Override public void facts(dev.sluice.protocol.SessionRuntimeFacts facts) { steps.add("facts " + facts.toJson()); }
     }
 
     private static Assignment assignment(String session, Assignment.Mount... mounts) {
@@ -296,6 +297,29 @@ class StagingTest {
         assertThat(heard.steps).last().asString()
                 .isEqualTo("failed runtime-error: cannot open in/a/b.txt: not found (under <agent>/images/x, in the session's directory)")
                 .doesNotContain(work.toAbsolutePath().toString());
+    }
+
+    @Test
+    void theRuntimesFactsReachTheAgentThroughStagingWithAndWithoutFolders() throws Exception {
+        dev.sluice.protocol.SessionRuntimeFacts facts = dev.sluice.protocol.SessionRuntimeFacts.EMPTY
+                .withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(5, 10, 0, 2));
+        Recording inner = new Recording();
+        StagingRuntime staging = new StagingRuntime(inner, new MountStager(api), work);
+        Heard plain = new Heard();
+        staging.start(assignment("s-11"), plain);
+        inner.listeners.get("s-11").facts(facts);
+        assertThat(plain.steps).containsExactly("preparing", "running", "facts " + facts.toJson());
+
+        objects.put("data/in.txt", bytes("input"));
+        Heard withFolder = new Heard();
+        staging.start(assignment("s-12", new Assignment.Mount("data", "folders/f-1/", "ro", "/home/work/data")), withFolder);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!inner.listeners.containsKey("s-12") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(inner.listeners).as("the runtime was started after the copy").containsKey("s-12");
+        inner.listeners.get("s-12").facts(facts);
+        assertThat(withFolder.steps).containsExactly("preparing", "running", "facts " + facts.toJson());
     }
 
     @Test
