@@ -103,11 +103,18 @@ class AgentLoopTest {
 
         @Override public String name() { return "fake"; }
 
+        /** Starts stay PULLING until the test moves them on. */
+        boolean pullOnly;
+
         @Override
         public synchronized void start(Assignment a, Listener listener) {
             starts.add(a.sessionId());
             assignments.add(a);
             started.put(a.sessionId(), listener);
+            if (pullOnly) {
+                listener.pulling();
+                return;
+            }
             listener.preparing();
             listener.running("pid-" + a.sessionId(), Map.of());
         }
@@ -386,6 +393,63 @@ class AgentLoopTest {
         loop.step();
         assertThat(cp.heartbeats).hasSize(3);
         assertThat(cp.heartbeats.get(2).get(AgentReports.REPORTS)).asList().isEmpty();
+    }
+
+    /** Each report sent, as session:STATUS#seq and its runtime facts (or "-"), heartbeat by heartbeat. */
+    @SuppressWarnings("unchecked")
+    private List<List<String>> sentWithFacts() {
+        List<List<String>> out = new ArrayList<>();
+        for (Map<String, Object> hb : cp.heartbeats) {
+            List<String> one = new ArrayList<>();
+            for (Object wire : (List<Object>) hb.getOrDefault(AgentReports.REPORTS, List.of())) {
+                AgentReports.Report r = AgentReports.Report.fromWire(wire);
+                Object facts = r.step().get(dev.sluice.protocol.SessionRuntimeFacts.FIELD);
+                one.add(r.sessionId() + ":" + r.step().get("status") + "#" + r.seq() + " "
+                        + (facts == null ? "-" : dev.sluice.protocol.SessionRuntimeFacts.fromWire(facts).toJson()));
+            }
+            out.add(one);
+        }
+        return out;
+    }
+
+    private static dev.sluice.protocol.SessionRuntimeFacts pulled(long bytes) {
+        return dev.sluice.protocol.SessionRuntimeFacts.EMPTY.withPull(
+                new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(bytes, 100, bytes == 100 ? 1 : 0, 1));
+    }
+
+    @Test
+    void runtimeFactsGoAtMostOnceAHeartbeatNeverBringItForwardAndRideTheNextStep() throws Exception {
+        runtime.pullOnly = true;
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':10}");
+        loop.step();
+        loop.handle(reply("{'heartbeat_interval':10,'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        SessionRuntime.Listener pulling = runtime.started.get("s-1");
+        clock.now = clock.now.plusSeconds(1);
+        loop.step(); // the PULLING step, brought forward
+        assertThat(cp.heartbeats).hasSize(2);
+
+        pulling.facts(pulled(10));
+        pulling.facts(pulled(40));
+        clock.now = clock.now.plusSeconds(5);
+        loop.step();
+        assertThat(cp.heartbeats).as("facts alone do not bring the heartbeat forward").hasSize(2);
+        clock.now = clock.now.plusSeconds(5);
+        loop.step();
+        clock.now = clock.now.plusSeconds(10);
+        loop.step(); // nothing new: no report
+        pulling.facts(pulled(100));
+        pulling.preparing();
+        clock.now = clock.now.plusSeconds(1);
+        loop.step();
+
+        assertThat(sentWithFacts()).containsExactly(
+                List.of(),
+                List.of("s-1:PULLING#1 -"),
+                List.of("s-1:PULLING#1 " + pulled(40).toJson()),
+                List.of(),
+                List.of("s-1:PREPARING#2 " + pulled(100).toJson()));
+        assertThat(loop.awaitSettled(Duration.ofSeconds(1))).as("a facts report leaves nothing queued").isTrue();
     }
 
     @Test

@@ -27,6 +27,20 @@ class StatusReasonTest {
     }
 
     @Test
+    void aPullingSessionSaysHowFarItsPullIsAndOnlyWhilePulling() throws Exception {
+        String pull = "\"runtime\":{\"pull\":{\"bytes_done\":12345678,\"bytes_total\":40000000,\"layers_done\":1,\"layers_total\":3}}";
+        assertThat(StatusReason.of(Json.MAPPER.readTree("{\"status\":\"PULLING\",\"status_info\":\"pulling\",\"status_data\":{}," + pull + "}")))
+                .isEqualTo("pulling 12.3 MB of 40.0 MB, 1 of 3 layers");
+        assertThat(StatusReason.of(Json.MAPPER.readTree("{\"status\":\"PULLING\",\"status_info\":\"pulling\",\"status_data\":{},\"runtime\":{}}")))
+                .as("nothing heard yet").isEqualTo("pulling");
+        assertThat(StatusReason.of(Json.MAPPER.readTree("{\"status\":\"RUNNING\",\"status_info\":\"running\",\"status_data\":{}," + pull + "}")))
+                .as("the last pull stays on the session but is not news once it runs").isEqualTo("running");
+        assertThat(StatusReason.bytes(999)).isEqualTo("999 B");
+        assertThat(StatusReason.bytes(1_000)).isEqualTo("1.0 kB");
+        assertThat(StatusReason.bytes(2_500_000_000L)).isEqualTo("2.5 GB");
+    }
+
+    @Test
     void aNewPendingSessionIsWaitingToBeScheduled() throws Exception {
         assertThat(reason("enqueued", "{}")).isEqualTo("waiting to be scheduled");
     }

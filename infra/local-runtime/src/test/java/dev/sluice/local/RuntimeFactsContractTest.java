@@ -54,6 +54,28 @@ class RuntimeFactsContractTest {
         assertThat(runtime.path("additionalProperties").asBoolean(true)).isTrue();
     }
 
+    @Test
+    void anEventDetailCarriesTheFactsByTheRecordsMappingAndMatchesTheEventSchema() throws Exception {
+        com.networknt.schema.JsonSchema schema = com.networknt.schema.JsonSchemaFactory.getInstance(
+                com.networknt.schema.SpecVersion.VersionFlag.V202012).getSchema(
+                java.nio.file.Files.readString(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json")));
+        SessionRuntimeFacts facts = SessionRuntimeFacts.EMPTY.withPull(new SessionRuntimeFacts.PullProgress(3, 9, 0, 2));
+        for (SessionRuntimeFacts f : List.of(SessionRuntimeFacts.EMPTY, facts)) {
+            dev.sluice.core.session.SessionStatusChanged e = new dev.sluice.core.session.SessionStatusChanged("s-1", "alice", "g1",
+                    dev.sluice.core.session.SessionType.BATCH, java.util.Optional.of(dev.sluice.core.session.SessionStatus.PULLING),
+                    dev.sluice.core.session.SessionStatus.PREPARING, "preparing", java.time.Instant.parse("2026-12-03T10:00:00Z"), 4, false, f);
+            java.util.Map<String, Object> detail = dev.sluice.adapters.eventbridge.EventBridgePublisher.detail(e);
+            JsonNode event = JSON.valueToTree(java.util.Map.of("detail-type", "Session Status Changed", "source", "sluice.sessions",
+                    "detail", detail));
+            assertThat(schema.validate(event)).as(event.toString()).isEmpty();
+            if (f.isEmpty()) {
+                assertThat(detail).as("nothing known, nothing sent").doesNotContainKey(SessionRuntimeFacts.FIELD);
+            } else {
+                assertThat(detail.get(SessionRuntimeFacts.FIELD)).isEqualTo(f.toWire());
+            }
+        }
+    }
+
     /** The same check catches a record with a property the schema lacks, and a schema with one the record lacks. */
     @Test
     void theCheckCatchesAnUndocumentedFieldAndAStaleOne() throws Exception {

@@ -48,6 +48,20 @@ class SessionItemTest {
     }
 
     @Test
+    void theRuntimeFactsAreOneShortAttributeOfTheirOwnJsonAndAnItemWithoutThemReadsEmpty() {
+        dev.sluice.protocol.SessionRuntimeFacts facts = dev.sluice.protocol.SessionRuntimeFacts.EMPTY
+                .withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(7, 9, 1, 2));
+        Session s = ranSession(Map.of()).withRuntime(facts);
+        Map<String, AttributeValue> item = SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true);
+        assertThat(item.get("rt").s()).isEqualTo(facts.toJson());
+        assertThat(SessionItem.SCHEMA.mapToItem(item).toSession()).isEqualTo(s);
+
+        Map<String, AttributeValue> none = SessionItem.SCHEMA.itemToMap(SessionItem.from(ranSession(Map.of())), true);
+        assertThat(none).as("nothing known, nothing stored").doesNotContainKey("rt");
+        assertThat(SessionItem.SCHEMA.mapToItem(none).toSession().runtime()).isEqualTo(dev.sluice.protocol.SessionRuntimeFacts.EMPTY);
+    }
+
+    @Test
     void anItemWrittenWithTheLongNamesIsStillRead() {
         Session s = ranSession(Map.of("environment", Map.of("A", "1"), "priority", 50));
         Map<String, AttributeValue> item = new HashMap<>(SessionItem.SCHEMA.itemToMap(SessionItem.from(s), true));
