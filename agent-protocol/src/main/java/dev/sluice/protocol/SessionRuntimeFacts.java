@@ -27,10 +27,31 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record SessionRuntimeFacts(PullProgress pull) {
+public record SessionRuntimeFacts(PullProgress pull, String user, java.util.List<ServicePort> servicePorts) {
 
     /** Nothing known (an old agent, an old item, a session not started yet). */
-    public static final SessionRuntimeFacts EMPTY = new SessionRuntimeFacts(null);
+    public static final SessionRuntimeFacts EMPTY = new SessionRuntimeFacts(null, null, null);
+
+    /**
+     * @param user         the user the workload runs as: the image's default user ({@code USER}, Docker's
+     *                     {@code Config.User}, e.g. {@code work} or {@code 1000:1000}); empty when the image names none
+     * @param servicePorts the services the image offers, from its {@code ai.backend.service-ports} label (Docker)
+     */
+    public SessionRuntimeFacts {
+        user = user == null ? "" : user;
+        servicePorts = servicePorts == null ? java.util.List.of() : java.util.List.copyOf(servicePorts);
+    }
+
+    /**
+     * A service the image offers on container ports, as Backend.AI's {@code ai.backend.service-ports} label declares it
+     * ({@code jupyter:http:8888}): its name, its protocol ({@code http}, {@code tcp} or {@code preopen}) and its ports.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ServicePort(String name, String protocol, java.util.List<Integer> ports) {
+        public ServicePort {
+            ports = ports == null ? java.util.List.of() : java.util.List.copyOf(ports);
+        }
+    }
 
     /**
      * How far the image pull is (Docker, while PULLING; the last one stays): bytes downloaded of the layers whose size
@@ -42,12 +63,18 @@ public record SessionRuntimeFacts(PullProgress pull) {
 
     /** These facts with the pull's progress. */
     public SessionRuntimeFacts withPull(PullProgress progress) {
-        return new SessionRuntimeFacts(progress);
+        return new SessionRuntimeFacts(progress, user, servicePorts);
     }
+
+    /** These facts with what the image says of itself: its default user and its service ports. */
+    public SessionRuntimeFacts withImage(String imageUser, java.util.List<ServicePort> ports) {
+        return new SessionRuntimeFacts(pull, imageUser, ports);
+    }
+
     /** The field of a step report (and of the session view and the event detail) that carries these facts. */
     public static final String FIELD = "runtime";
     /** The most the facts may weigh as JSON: they are stored on the session item, which must stay small. */
-    public static final int MAX_BYTES = 4096;
+    public static final int MAX_BYTES = 8192;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)

@@ -51,6 +51,23 @@ class SessionRuntimeFactsTest {
     }
 
     @Test
+    void factsHeavierThanTheLimitAreRefused() {
+        Map<String, Object> heavy = SessionRuntimeFacts.EMPTY.withImage("u".repeat(SessionRuntimeFacts.MAX_BYTES), List.of()).toWire();
+        assertThatThrownBy(() -> SessionRuntimeFacts.fromWire(heavy))
+                .isInstanceOfSatisfying(AgentReports.Malformed.class, m -> assertThat(m.field()).isEqualTo("runtime"))
+                .hasMessage("runtime may weigh at most 8192 bytes as JSON.");
+    }
+
+    @Test
+    void theImagesUserAndServicePortsReadBackAndEmptyOnesAreLeftOut() {
+        SessionRuntimeFacts f = PULLING.withImage("work", List.of(new SessionRuntimeFacts.ServicePort("jupyter", "http", List.of(8888))));
+        assertThat(f.toWire()).containsEntry("user", "work").containsEntry("service_ports",
+                List.of(Map.of("name", "jupyter", "protocol", "http", "ports", List.of(8888))));
+        assertThat(SessionRuntimeFacts.fromJson(f.toJson())).isEqualTo(f);
+        assertThat(PULLING.withImage("", List.of()).toWire()).containsOnlyKeys("pull");
+    }
+
+    @Test
     void whatIsIgnoredIsNotKept() {
         Map<String, Object> heavy = new LinkedHashMap<>(PULLING.toWire());
         heavy.put("padding", "x".repeat(SessionRuntimeFacts.MAX_BYTES)); // ignored, so the known facts stay small

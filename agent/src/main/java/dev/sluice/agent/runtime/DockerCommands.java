@@ -147,6 +147,30 @@ public final class DockerCommands {
         return List.of(docker, "logs", "--tail", Integer.toString(Math.max(0, lines)), containerName(sessionId));
     }
 
+    /** The image's configuration as JSON (its {@code User} and {@code Labels}, see {@link ImageFacts}). */
+    public List<String> imageConfig(String image) {
+        return List.of(docker, "image", "inspect", "--format", "{{json .Config}}", image);
+    }
+
+    /**
+     * {@code create} with the workload's user given explicitly ({@code --user}, before the image): the image's default
+     * user unless the session says otherwise. Blank: none given (Docker's own default, root).
+     */
+    public static List<String> withUser(List<String> createArgv, Assignment a, String user) {
+        if (user == null || user.isBlank()) {
+            return createArgv;
+        }
+        List<String> argv = new ArrayList<>(createArgv);
+        boolean command = a.startupCommand().filter(c -> !c.isBlank()).isPresent();
+        int image = argv.size() - 1 - (command ? 3 : 0);
+        if (!argv.get(image).equals(a.image())) {
+            throw new IllegalStateException("docker create's image argument is not where it is expected: " + argv);
+        }
+        argv.add(image, user);
+        argv.add(image, "--user");
+        return argv;
+    }
+
     private static Optional<String> cpus(Map<String, String> slots) {
         String cpu = slots.get("cpu");
         if (cpu == null) {

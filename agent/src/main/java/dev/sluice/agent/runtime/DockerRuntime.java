@@ -104,11 +104,14 @@ public final class DockerRuntime implements SessionRuntime {
 
     private void run(Assignment a, Listener listener) {
         String sessionId = a.sessionId();
+        // What is known of the workload so far, each new fact added to it (the listener hears the whole each time).
+        java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts =
+                new java.util.concurrent.atomic.AtomicReference<>(dev.sluice.protocol.SessionRuntimeFacts.EMPTY);
         listener.pulling();
         // An image already on the host is used as it is (no registry round trip, and a host without one still runs
         // what it has); only a missing one is pulled.
         CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
-        Optional<Boolean> viaEngine = local.succeeded() ? Optional.of(true) : pulledThroughEngine(a, listener);
+        Optional<Boolean> viaEngine = local.succeeded() ? Optional.of(true) : pulledThroughEngine(a, listener, facts);
         if (viaEngine.isPresent() && !viaEngine.get()) {
             listener.failed("the image " + a.image() + " is not on this host and could not be pulled: the pull took longer than "
                     + pullTimeout.toSeconds() + " s");
@@ -125,6 +128,10 @@ public final class DockerRuntime implements SessionRuntime {
         if (stoppedBeforeStart(sessionId, listener)) {
             return;
         }
+        Optional<ImageFacts> image = imageFacts(a, listener, facts);
+        if (image.isEmpty()) {
+            return;
+        }
         listener.preparing();
         String containerId = null;
         String failure = null;
@@ -132,7 +139,8 @@ public final class DockerRuntime implements SessionRuntime {
         try {
             String envText = DockerCommands.envFile(environment(a));
             envFile = writeEnvFile(envText);
-            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.create(a, envFile)));
+            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT,
+                    DockerCommands.withUser(commands.create(a, envFile), a, image.get().user())));
             if (created.succeeded()) {
                 containerId = created.stdout().trim();
             } else {
@@ -178,12 +186,14 @@ public final class DockerRuntime implements SessionRuntime {
      * socket, an error, credentials only the CLI knows): {@code docker pull} then tries, and its answer decides.
      * True: pulled; false: it ran out of time (not tried again); empty: not pulled this way.
      */
-    private Optional<Boolean> pulledThroughEngine(Assignment a, Listener listener) {
+    private Optional<Boolean> pulledThroughEngine(Assignment a, Listener listener,
+            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
         if (engine.isEmpty()) {
             return Optional.empty();
         }
         try {
-            boolean pulled = engine.get().pull(a.image(), pullTimeout, progress -> pullProgress(listener, progress)).isEmpty();
+            boolean pulled = engine.get().pull(a.image(), pullTimeout, progress -> pullProgress(listener, facts, progress))
+                    .isEmpty();
             return pulled ? Optional.of(true) : Optional.empty();
         } catch (EnginePull.TimedOut e) {
             return Optional.of(false);
@@ -193,9 +203,34 @@ public final class DockerRuntime implements SessionRuntime {
     }
 
     /** How far the pull is, as the session's runtime facts. */
-    private static void pullProgress(Listener listener, EnginePull.Progress progress) {
-        listener.facts(dev.sluice.protocol.SessionRuntimeFacts.EMPTY.withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(
-                progress.bytesDone(), progress.bytesTotal(), progress.layersDone(), progress.layersTotal())));
+    private static void pullProgress(Listener listener,
+            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts, EnginePull.Progress progress) {
+        listener.facts(facts.updateAndGet(was -> was.withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(
+                progress.bytesDone(), progress.bytesTotal(), progress.layersDone(), progress.layersTotal()))));
+    }
+
+    /**
+     * What the image says of itself ({@code docker image inspect}): its default user, which the container runs as
+     * (the session names none of its own), and its service ports, both reported in the session's runtime facts. Empty
+     * when the session failed: a malformed {@code ai.backend.service-ports} label, named in the reason.
+     */
+    private Optional<ImageFacts> imageFacts(Assignment a, Listener listener,
+            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
+        CommandResult inspected = runner.run(Command.of(COMMAND_TIMEOUT, commands.imageConfig(a.image())));
+        ImageFacts image = new ImageFacts("", List.of()); // not known (inspect failed): Docker's defaults, nothing reported
+        try {
+            if (inspected.succeeded()) {
+                image = ImageFacts.fromConfig(inspected.stdout().trim());
+            }
+        } catch (IllegalStateException notJson) {
+            // an engine that does not print .Config as JSON: the same defaults
+        } catch (IllegalArgumentException e) {
+            listener.failed("the image " + a.image() + " cannot run: " + e.getMessage());
+            return Optional.empty();
+        }
+        ImageFacts known = image;
+        listener.facts(facts.updateAndGet(was -> was.withImage(known.user(), known.servicePorts())));
+        return Optional.of(known);
     }
 
     /**

@@ -67,8 +67,8 @@ class DockerRuntimeTest {
         assertThat(listener.devices).isEqualTo(Map.of("cuda.device",
                 List.of("GPU-a4c123b1-612d-d272-d137-1c17149d4395", "GPU-36b3216f-daee-b975-729f-ae923d5a4fd1")));
         assertThat(runner.argvs()).extracting(argv -> argv.get(1))
-                .containsExactly("image", "pull", "create", "start", "wait");
-        assertThat(runner.commands().get(4).timeout()).isEmpty();
+                .containsExactly("image", "pull", "image", "create", "start", "wait");
+        assertThat(runner.commands().get(5).timeout()).isEmpty();
         assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n"
                 + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_KERNEL_ID=k1\n"
                 + "SLUICE_MOUNT_DATA=/home/work/data\nSLUICE_MOUNT_OUT=/home/work/out\nSLUICE_SESSION_ID=s1\n");
