@@ -202,8 +202,12 @@ public final class AgentLoop {
                 continue;
             }
             boolean starting = e.state() == LedgerEntry.State.PULLING || e.state() == LedgerEntry.State.PREPARING;
-            if (!starting || e.hasPending() || sent.size() >= dev.sluice.protocol.AgentReports.MAX_REPORTS) {
-                continue; // a step report of its own goes first and carries the facts (or the next heartbeat will)
+            if (!starting) {
+                it.remove(); // not written alone once it runs: they ride its next step
+                continue;
+            }
+            if (e.hasPending() || sent.size() >= dev.sluice.protocol.AgentReports.MAX_REPORTS) {
+                continue; // a step report of its own goes first (the next heartbeat carries the facts)
             }
             Map<String, Object> step = new LinkedHashMap<>();
             step.put("status", e.state().name());

@@ -45,6 +45,15 @@ class RuntimeFactsContractTest {
     }
 
     @Test
+    void theAgentsReportsCarryTheFactsAsThatSchema() throws Exception {
+        JsonNode doc = openApi();
+        JsonNode report = doc.path("components").path("schemas").path("AgentReport").path("properties").path(SessionRuntimeFacts.FIELD);
+        assertThat(resolve(doc, report.path("allOf").path(0))).isEqualTo(doc.path("components").path("schemas").path("SessionRuntimeFacts"));
+        JsonNode status = doc.at("/paths/~1agent~1sessions~1{id}~1status/post/requestBody/content/application~1json/schema/properties");
+        assertThat(status.path(SessionRuntimeFacts.FIELD).path("$ref").asText()).isEqualTo("#/components/schemas/SessionRuntimeFacts");
+    }
+
+    @Test
     void theEventSchemaPointsAtTheOpenApiSchemaAndDeclaresNoPropertyOfItsOwn() throws Exception {
         JsonNode events = JSON.readTree(LocalStack.ROOT.resolve("infra/events/session-status-changed.schema.json").toFile());
         JsonNode runtime = events.path("properties").path("detail").path("properties").path(SessionRuntimeFacts.FIELD);

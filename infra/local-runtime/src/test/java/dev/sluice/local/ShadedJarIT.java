@@ -59,7 +59,8 @@ class ShadedJarIT {
                     .noneMatch(n -> n.startsWith("org/apache/hc/") || n.startsWith("software/amazon/awssdk/http/apache"))
                     .anyMatch(n -> n.startsWith("software/amazon/awssdk/http/urlconnection/"));
         }
-        // 20 MB plus the Secrets Manager client (about 0.45 MB compressed) that reads the cursor key.
-        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_500_000L);
+        // 20 MB plus the Secrets Manager client (about 0.45 MB compressed) that reads the cursor key, plus room for the
+        // project's own classes to grow (the session runtime facts took the last 7 KB of the old 20.5 MB budget).
+        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_600_000L);
     }
 }
