@@ -164,7 +164,7 @@ public final class Wiring {
     /** The agent API's folder mounts: sessions from the control plane, folders and their data from the folder plane. */
     public MountTransfers mountTransfers() {
         FolderPlane f = folders();
-        return new MountTransfers(control().sessionStore(), f.folderStore(), f.storage());
+        return new MountTransfers(control().sessionStore(), f.folderStore(), f.storage(), clock);
     }
 
     /**

@@ -225,13 +225,7 @@ public final class FolderFiles {
      * ({@link FilePaths#refuseCollision}) covers the files already there.
      */
     private void claim(Folder folder, String path, String field) {
-        if (path.chars().filter(c -> c == '/').count() > FolderStore.MAX_CLAIM_DEPTH) {
-            throw DomainException.invalid(field, "must be at most " + FolderStore.MAX_CLAIM_DEPTH + " directories deep");
-        }
         Instant now = catalog.clock().instant();
-        if (!catalog.store().claimFile(folder.id(), path, now.plus(CLAIM_TTL), now)) {
-            throw DomainException.invalid(field, "collides with another upload into this folder (a file and a directory of the same path: '"
-                    + path + "' and one of its parents or a path under it); only one of them can be uploaded");
-        }
+        FilePaths.claim(catalog.store(), folder.id(), path, field, now.plus(CLAIM_TTL), now);
     }
 }
