@@ -142,7 +142,8 @@ class DockerRuntimeIT {
 
     /** The ids of the networks labelled with the session's id. */
     private String networkOf(String sessionId) {
-        return docker(new DockerCommands().networksOf(sessionId).subList(1, 9).toArray(String[]::new));
+        List<String> ls = new DockerCommands().networksOf(sessionId);
+        return docker(ls.subList(1, ls.size()).toArray(String[]::new));
     }
 
     private boolean containerExists(String sessionId) {
