@@ -171,6 +171,12 @@ public final class DockerRuntime implements SessionRuntime {
             return;
         }
         CommandResult started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
+        if (!started.succeeded() && started.stderr().contains("network " + DockerCommands.networkName(sessionId)
+                + " not found") && createNetwork(sessionId).isEmpty()) {
+            // Removed as a left-over between its creation and the container's (the discovery of another runtime on
+            // the same engine; Docker checks the network at start): made again, once.
+            started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
+        }
         if (!started.succeeded()) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId);

@@ -206,6 +206,24 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aNetworkRemovedBeforeTheContainerWasCreatedIsMadeAgainOnce() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
+                .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                .on(List.of("docker", "start"), CommandResult.exited(1, "", "Error response from daemon: network "
+                        + "sluice-s1 not found\nError: failed to start containers: sluice-s1\n"), ok(""))
+                .on(List.of("docker", "wait"), ok("0\n"));
+        RecordingListener listener = new RecordingListener();
+
+        runtime(runner).start(Assignments.batch("s1", "alpine:3.20", "true"), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
+        assertThat(runner.argvs()).extracting(argv -> argv.get(1))
+                .containsExactly("image", "network", "create", "start", "network", "start", "wait");
+    }
+
+    @Test
     void aNetworkThatCannotBeCreatedFailsTheStartBeforeAnyContainer() throws Exception {
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
