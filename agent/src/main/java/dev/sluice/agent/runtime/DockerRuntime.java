@@ -55,7 +55,7 @@ public final class DockerRuntime implements SessionRuntime {
     private final PullPolicy pullPolicy;
     /** The agent's log: one JSON line a call (standard output in the agent). */
     private final Consumer<String> agentLog;
-    /** Sessions between their start and their container's creation: their network is not a left-over yet. */
+    /** Sessions this runtime started and still follows: their network is never a left-over, even before a container. */
     private final Set<String> starting = ConcurrentHashMap.newKeySet();
     /** Sessions asked to stop, with their grace, until their workload has ended. */
     private final Map<String, Duration> stopRequested = new ConcurrentHashMap<>();
