@@ -26,7 +26,7 @@ final class Views {
         v.put("resource_group", s.resourceGroup());
         v.put("status", s.status().name());
         v.put("status_info", s.statusInfo());
-        v.put("status_data", s.statusData());
+        v.put("status_data", dev.sluice.adapters.json.Json.plain(s.statusData().json()));
         v.put("status_history", history(s));
         v.put("resource_slots", spec.requestedSlots().toStrings());
         v.put("occupied_slots", s.occupiedSlots().toStrings());
@@ -67,7 +67,7 @@ final class Views {
         Map<String, Object> v = session(s);
         if (s.status() == dev.sluice.core.session.SessionStatus.PENDING) {
             Map<String, Object> pending = new LinkedHashMap<>();
-            Map<String, Object> data = s.statusData();
+            Map<String, Object> data = dev.sluice.adapters.json.Json.plain(s.statusData().json());
             pending.put("reason", data.getOrDefault("reason", "waiting-for-scheduler"));
             pending.put("waiting", data.getOrDefault("waiting", true));
             pending.put("message", data.getOrDefault("message", "not yet considered by the scheduler"));

@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -328,7 +329,7 @@ class SchedulerIT {
                 }
             } else {
                 assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
-                assertThat(s.statusData()).as("a session left pending says why").containsKey("reason");
+                assertThat(s.statusData().fields()).as("a session left pending says why").containsKey("reason");
             }
         }
         assertThat(scheduled).as("what the passes placed is what is scheduled").isEqualTo(placed);
@@ -379,7 +380,7 @@ class SchedulerIT {
         assertThat(plane.sessionStore().find(small.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
         Session explained = plane.sessionStore().find(huge.id()).orElseThrow();
         assertThat(explained.status()).isEqualTo(SessionStatus.PENDING);
-        assertThat(explained.statusData()).containsEntry("reason", "too-many-kernels");
+        assertThat(explained.statusData().fields()).containsEntry("reason", JsonValue.of("too-many-kernels"));
         assertThat(plane.agentStore().inGroup(group).stream().filter(a -> a.occupiedSlots().get("cuda.device").signum() > 0))
                 .hasSize(max + 1);
 

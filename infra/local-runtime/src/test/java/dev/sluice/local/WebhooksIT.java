@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -108,7 +109,7 @@ class WebhooksIT {
     }
 
     static void transition(ControlPlane plane, String id, SessionStatus to) {
-        assertThat(plane.sessions().transition(id, to, "reported by the agent", Map.of()))
+        assertThat(plane.sessions().transition(id, to, "reported by the agent", StatusData.NONE))
                 .isInstanceOf(SessionService.TransitionOutcome.Applied.class);
     }
 

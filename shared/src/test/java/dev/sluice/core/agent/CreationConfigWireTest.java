@@ -2,6 +2,7 @@ package dev.sluice.core.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
@@ -30,7 +31,7 @@ class CreationConfigWireTest {
                         "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
                         new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,7 +65,7 @@ class HeartbeatTest {
                         "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
                         new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
         List<CreationConfig> first = CreationConfig.forAgent(s, "i-1");
         List<CreationConfig> second = CreationConfig.forAgent(s, "i-2");
         assertThat(first).singleElement().satisfies(c -> {
@@ -116,8 +117,8 @@ class HeartbeatTest {
     void releasedKernelsHoldNothing() {
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g"))), T0), "g1", T0)
                 .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 2)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0)
-                .transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0)
+                .transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, T0);
         assertThat(s.occupiedSlots().get("cpu")).isEqualByComparingTo("2");
         Session released = s.withKernelsReleased();
         assertThat(released.occupiedSlots().isEmpty()).isTrue();

@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,7 +171,7 @@ class PlanApplierTest {
         agents.put(agent("b", 8));
         agents.put(agent("full", 0));
         // s-0: an explanation was written meanwhile (same status, next sequence): the retry from that read wins.
-        Session moved = pending(0).withStatusData("waiting", Map.of()).nextSequence();
+        Session moved = pending(0).withStatusData("waiting", StatusData.NONE).nextSequence();
         // s-1: lost twice. s-2: its agent filled up meanwhile, so it is not retried at all. s-3: placed by someone else.
         Set<String> seen = new HashSet<>();
         sessions.conflictWith = c -> {

@@ -176,7 +176,7 @@ public final class PlacementThroughput {
         for (int i = 0; i < pending.size(); i++) {
             int agent = i % AGENTS;
             SessionChange change = SessionChange.place(pending.get(i), List.of(new Kernel(agentId(g.name(), agent), one)), "scheduled",
-                    Map.of("agents", List.of(agentId(g.name(), agent))), now);
+                    dev.sluice.core.session.StatusData.placed(List.of(agentId(g.name(), agent))), now);
             byThread.computeIfAbsent(agent % concurrency, t -> new ArrayList<>())
                     .add(DynamoSessionStore.items(env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"), change));
         }

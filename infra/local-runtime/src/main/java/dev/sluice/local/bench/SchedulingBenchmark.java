@@ -138,7 +138,7 @@ public final class SchedulingBenchmark {
             for (int i = 0; i < raw.size() && !refused; i++) {
                 Session s = raw.get(i);
                 var items = DynamoSessionStore.items(env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"), dev.sluice.core.session.SessionChange.place(
-                        s, List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)), "scheduled", Map.of(), now));
+                        s, List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)), "scheduled", dev.sluice.core.session.StatusData.NONE, now));
                 try {
                     dynamoDb.transactWriteItems(b -> b.transactItems(items));
                 } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
