@@ -7,7 +7,6 @@ import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
-import dev.sluice.core.time.DurationText;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

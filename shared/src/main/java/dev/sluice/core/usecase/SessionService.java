@@ -27,7 +27,6 @@ import dev.sluice.core.session.StatusData;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Creating, reading and moving sessions: the rules, with storage and events behind ports. */
