@@ -156,8 +156,7 @@ public final class Planner {
             }
             return out;
         }
-        Object skip = snap.group().schedulerOptions().config().get("num_retries_to_skip");
-        int threshold = skip instanceof Number n ? n.intValue() : 0;
+        int threshold = snap.group().schedulerOptions().config().numRetriesToSkip().orElse(0);
         List<Session> skipped = new ArrayList<>();
         for (Session s : candidates) {
             if (threshold > 0 && retries(s) >= threshold) {

@@ -36,15 +36,6 @@ public record ResourcePolicy(
                 f.optionalObject("max_pending_slots").map(o -> ResourceSlots.parse("max_pending_slots", o.raw())));
     }
 
-    public java.util.Map<String, Object> toMap() {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("max_concurrent_sessions", maxConcurrentSessions.orElse(null));
-        m.put("max_total_slots", maxTotalSlots.map(ResourceSlots::toStrings).orElse(null));
-        m.put("max_pending_sessions", maxPendingSessions.orElse(null));
-        m.put("max_pending_slots", maxPendingSlots.map(ResourceSlots::toStrings).orElse(null));
-        return m;
-    }
-
     public boolean isUnlimited() {
         return maxConcurrentSessions.isEmpty() && maxTotalSlots.isEmpty() && maxPendingSessions.isEmpty() && maxPendingSlots.isEmpty();
     }

@@ -137,7 +137,7 @@ public final class SchedulingPass {
         int placed = applied.placed().size();
         int conflicts = applied.conflicted().size();
         int written = 0;
-        boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
+        boolean countsRetries = group.schedulerOptions().config().numRetriesToSkip().isPresent();
         Map<String, Integer> queueOrder = new HashMap<>();
         for (int i = 0; i < pending.size(); i++) {
             queueOrder.put(pending.get(i).id(), i);

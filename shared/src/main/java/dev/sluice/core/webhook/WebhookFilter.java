@@ -144,16 +144,6 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
         return n;
     }
 
-    /** The same filter as a plain JSON-ready map (API views and storage). */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("statuses", statuses);
-        m.put("resource_groups", resourceGroups);
-        m.put("session_types", sessionTypes);
-        m.put("session_ids", sessionIds);
-        return m;
-    }
-
     public List<String> eventTypeNames() {
         return java.util.Arrays.stream(WebhookEventType.values()).filter(eventTypes::contains).map(WebhookEventType::wireName).toList();
     }
