@@ -49,11 +49,6 @@ class CoreSignaturesTest {
             Map.entry("BackgroundTask.result", "a background task's result is an open JSON object by contract (each task kind has its own)"),
             Map.entry("BackgroundTask.started", "a background task's result is an open JSON object by contract (each task kind has its own)"),
             Map.entry("TaskStore.finish", "a background task's result is an open JSON object by contract (each task kind has its own)"),
-            Map.entry("WebhookFilter.eventPattern", "an EventBridge event pattern and a webhook payload are open JSON by nature (the data is the event's detail)"),
-            Map.entry("WebhookRules.put", "an EventBridge event pattern and a webhook payload are open JSON by nature (the data is the event's detail)"),
-            Map.entry("WebhookMessage.<init>", "an EventBridge event pattern and a webhook payload are open JSON by nature (the data is the event's detail)"),
-            Map.entry("WebhookMessage.data", "an EventBridge event pattern and a webhook payload are open JSON by nature (the data is the event's detail)"),
-            Map.entry("WebhookMessage.envelope", "an EventBridge event pattern and a webhook payload are open JSON by nature (the data is the event's detail)"),
             Map.entry("ResourceSlots.parse", "a slot map (Map<String, ?>: amounts as numbers or strings) is a value, not a request; requests reach it through RequestFields, tests and benchmarks use it as a literal builder"),
             Map.entry("FolderFiles.upload", "its answer (a presigned PUT or a page of part URLs) is still built in the core: UploadLimitsTest measures that JSON against Lambda's response limit, and moving the view to functions/ moves that test with it"));
 

@@ -34,10 +34,10 @@ public final class EventBridgeWebhookRules implements WebhookRules {
     }
 
     @Override
-    public void put(String subscriptionId, Map<String, Object> eventPattern) {
+    public void put(String subscriptionId, dev.sluice.core.json.JsonObject eventPattern) {
         String rule = ruleName(subscriptionId);
         try {
-            events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(eventPattern))
+            events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(Json.plain(eventPattern)))
                     .description("Sluice webhook subscription " + subscriptionId));
         } catch (LimitExceededException full) {
             throw new DomainException(ErrorCode.CONFLICT, null,
