@@ -45,10 +45,6 @@ class CoreSignaturesTest {
     static final Map<String, String> ALLOWED = Map.ofEntries(
             Map.entry("RequestFields.of", "the JSON-node type itself: the one door a decoded JSON body enters the core by"),
             Map.entry("RequestFields.raw", "the JSON-node type itself: the one door a decoded JSON body enters the core by"),
-            Map.entry("BackgroundTask.<init>", "a background task's result is an open JSON object by contract (each task kind has its own)"),
-            Map.entry("BackgroundTask.result", "a background task's result is an open JSON object by contract (each task kind has its own)"),
-            Map.entry("BackgroundTask.started", "a background task's result is an open JSON object by contract (each task kind has its own)"),
-            Map.entry("TaskStore.finish", "a background task's result is an open JSON object by contract (each task kind has its own)"),
             Map.entry("ResourceSlots.parse", "a slot map (Map<String, ?>: amounts as numbers or strings) is a value, not a request; requests reach it through RequestFields, tests and benchmarks use it as a literal builder"),
             Map.entry("FolderFiles.upload", "its answer (a presigned PUT or a page of part URLs) is still built in the core: UploadLimitsTest measures that JSON against Lambda's response limit, and moving the view to functions/ moves that test with it"));
 

@@ -41,7 +41,7 @@ class WebhookPatternIT {
 
     private static Map<String, Object> taskEvent(String owner) {
         // The detail exactly as the task publisher writes it.
-        BackgroundTask task = BackgroundTask.started("t-1", BackgroundTask.KIND_CLONE, owner, Map.of(), Instant.parse("2026-03-01T12:00:00Z"));
+        BackgroundTask task = BackgroundTask.started("t-1", BackgroundTask.KIND_CLONE, owner, dev.sluice.core.json.JsonObject.EMPTY, Instant.parse("2026-03-01T12:00:00Z"));
         return envelope(BusEvent.TASK_UPDATED.source(), BusEvent.TASK_UPDATED.detailType(), EventBridgeFolderEvents.taskDetail(task, "updated"));
     }
 

@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonValue;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.request.RequestFields;
 
 import dev.sluice.core.folder.FolderSpec;
@@ -228,8 +230,8 @@ class CloneStepsTest {
         Folder source = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "orphan", "cloneable", true))));
         Folder target = Folder.create("t-9", "alice", FolderSpec.parse(RequestFields.of(Map.of("name", "orphan-copy"))),
                 FolderStatus.CLONING, "cloning", CLOCK.instant());
-        BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", Map.of("source_id", source.id(),
-                "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy"), CLOCK.instant());
+        BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", (JsonObject) JsonValue.of(Map.of("source_id", source.id(),
+                "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy")), CLOCK.instant());
         assertThat(folders.startClone(source, target, task)).isEqualTo(FolderStore.CloneStart.STARTED);
         CloneSweep.Result first = sweep.run();
         assertThat(first.started()).isEqualTo(1);
@@ -485,7 +487,7 @@ class CloneStepsTest {
         }
 
         @Override
-        public synchronized Optional<BackgroundTask> finish(String id, TaskStatus status, Map<String, Object> result, Optional<String> error,
+        public synchronized Optional<BackgroundTask> finish(String id, TaskStatus status, JsonObject result, Optional<String> error,
                                                             Instant at) {
             BackgroundTask t = byId.get(id);
             if (t.status() != TaskStatus.STARTED) {
