@@ -38,7 +38,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The clone workflow's steps and the clone/cancel use cases over in-memory ports (no AWS). */
-class CloneStepsTest {
+public class CloneStepsTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
     private static final Principal ALICE = new Principal("alice", "alice", Set.of("users"));
 
@@ -344,7 +344,7 @@ class CloneStepsTest {
         @Override public void completeMultipartUpload(String key, String uploadId, List<Part> parts) { throw new UnsupportedOperationException(); }
     }
 
-    static final class Folders implements FolderStore {
+    public static final class Folders implements FolderStore {
         final Map<String, Folder> byKey = new ConcurrentHashMap<>();
         /** Path claims, "folder/path" to kind and until, as the DynamoDB store keeps them. */
         final Map<String, Map.Entry<String, Instant>> claims = new ConcurrentHashMap<>();
@@ -409,13 +409,13 @@ class CloneStepsTest {
         }
     }
 
-    static final class Tasks implements TaskStore {
+    public static final class Tasks implements TaskStore {
         static final ThreadLocal<Map<String, BackgroundTask>> ALL = ThreadLocal.withInitial(HashMap::new);
         final Map<String, BackgroundTask> byId = ALL.get();
         final Map<String, String> executions = new HashMap<>();
         boolean pretendRunningOnce;
 
-        Tasks() {
+        public Tasks() {
             byId.clear();
         }
 
