@@ -2,7 +2,6 @@ package dev.sluice.adapters.webhook;
 
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.port.WebhookRules;
-import java.util.Map;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
