@@ -43,7 +43,7 @@ class SchedulerIT {
     private static void addAgent(ControlPlane plane, String id, String group, int gpus) {
         Instant now = Instant.now();
         plane.agentStore().put(new Agent(id, group, AgentStatus.ALIVE, true,
-                ResourceSlots.parse("a", Map.of("cuda.device", gpus, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", gpus, "cpu", 64, "mem", "256g")).at("a")), ResourceSlots.EMPTY,
                 "x86_64", "test", Map.of(), now, now));
     }
 

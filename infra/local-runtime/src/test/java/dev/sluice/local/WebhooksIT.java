@@ -59,7 +59,7 @@ class WebhooksIT {
         String group = newIdleGroup(plane);
         Instant now = Instant.now();
         plane.agentStore().put(new Agent(group + "-a1", group, AgentStatus.ALIVE, true,
-                ResourceSlots.parse("a", Map.of("cuda.device", 8, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 8, "cpu", 64, "mem", "256g")).at("a")), ResourceSlots.EMPTY,
                 "x86_64", "test", Map.of(), now, now));
         return group;
     }

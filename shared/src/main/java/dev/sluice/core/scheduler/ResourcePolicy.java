@@ -31,9 +31,9 @@ public record ResourcePolicy(
         f.refuseUnknownOrNull(KNOWN);
         return new ResourcePolicy(
                 f.optionalInt("max_concurrent_sessions", 0, 100_000),
-                f.optionalObject("max_total_slots").map(o -> ResourceSlots.parse("max_total_slots", o.raw())),
+                f.optionalObject("max_total_slots").map(ResourceSlots::parse),
                 f.optionalInt("max_pending_sessions", 0, 100_000),
-                f.optionalObject("max_pending_slots").map(o -> ResourceSlots.parse("max_pending_slots", o.raw())));
+                f.optionalObject("max_pending_slots").map(ResourceSlots::parse));
     }
 
     public boolean isUnlimited() {

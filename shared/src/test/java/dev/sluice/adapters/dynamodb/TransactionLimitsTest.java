@@ -41,7 +41,7 @@ class TransactionLimitsTest {
     private static List<Kernel> kernels(int kernels) {
         List<Kernel> onAgents = new ArrayList<>();
         for (int i = 0; i < kernels; i++) {
-            onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse("slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))));
+            onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("slots"))));
         }
         return onAgents;
     }

@@ -29,8 +29,8 @@ class CreationConfigWireTest {
         return Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "pytorch:2.4", "type", "batch",
                         "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
                         "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
-                        new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r"))),
+                        new Kernel("i-2", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r")))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
     }
 

@@ -31,7 +31,7 @@ class KernelReportsTest {
                 ? Map.of("image", "python:3.12", "type", "batch", "startup_command", "python train.py", "resource_slots", Map.of("cpu", 1, "mem", "1g"))
                 : Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"));
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(body), T0), "default", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))));
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))));
         for (SessionStatus st : path) {
             s = s.transitionTo(st, st == SessionStatus.TERMINATING ? "user-requested" : st.name().toLowerCase(), new StatusData(JsonObject.of("requested_by", "alice")), T0);
         }

@@ -18,7 +18,7 @@ class SessionChangeTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
             RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0);
-    private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+    private static final ResourceSlots ONE = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s"));
 
     private static Session in(SessionStatus status, List<Kernel> kernels) {
         return new Session("s-1", "alice", SPEC, "gpu", status, "x", StatusData.NONE, List.of(new StatusChange(status, T0)), kernels,

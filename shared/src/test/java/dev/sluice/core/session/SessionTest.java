@@ -32,7 +32,7 @@ class SessionTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
             RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"))), T0);
-    private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g"));
+    private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 2, "mem", "4g")).at("s"));
     private static final Kernel KERNEL = new Kernel("i-1", KERNEL_SLOTS);
 
     private static Session pending() {
@@ -175,9 +175,9 @@ class SessionTest {
 
     @Test
     void occupiedSlotsAddUpEveryKernel() {
-        Kernel other = new Kernel("i-2", ResourceSlots.parse("s", Map.of("cpu", "1.5", "cuda.device", 1)));
+        Kernel other = new Kernel("i-2", ResourceSlots.parse(RequestFields.of(Map.of("cpu", "1.5", "cuda.device", 1)).at("s")));
         Session s = placedIn(RUNNING).placedOn(List.of(KERNEL, other));
-        assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.parse("s", Map.of("cpu", "3.5", "mem", "4g", "cuda.device", 1)));
+        assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.parse(RequestFields.of(Map.of("cpu", "3.5", "mem", "4g", "cuda.device", 1)).at("s")));
         assertThat(s.agentId()).contains("i-1");
     }
 

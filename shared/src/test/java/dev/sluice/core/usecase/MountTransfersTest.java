@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class MountTransfersTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
-    private static final ResourceSlots SLOTS = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g"));
+    private static final ResourceSlots SLOTS = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g")).at("s"));
 
     /** Sessions in memory: find, and list by owner and status a page at a time (the cursor is an offset). */
     static final class Sessions implements SessionStore {

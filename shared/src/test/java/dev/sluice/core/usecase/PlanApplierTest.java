@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class PlanApplierTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
-    private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+    private static final ResourceSlots ONE = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s"));
 
     private static Session pending(int i) {
         return Session.enqueue("s-" + i, "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
@@ -57,7 +57,7 @@ class PlanApplierTest {
     }
 
     private static Agent agent(String id, int freeGpus) {
-        return new Agent(id, "g", AgentStatus.ALIVE, true, ResourceSlots.parse("a", Map.of("cuda.device", freeGpus, "cpu", 64, "mem", "64g")),
+        return new Agent(id, "g", AgentStatus.ALIVE, true, ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", freeGpus, "cpu", 64, "mem", "64g")).at("a")),
                 ResourceSlots.EMPTY, "x86_64", "t", Map.of(), T0, T0);
     }
 

@@ -43,7 +43,7 @@ class ReportOrderTest {
     void aLaterStepWaitsBehindAnEarlierOneThatIsToBeSentAgain() {
         Session preparing = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "busybox", "type", "batch",
                         "startup_command", "true", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))))
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))))
                 .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0)
                 .transitionTo(SessionStatus.PREPARING, "preparing", StatusData.NONE, T0);
         List<String> applied = new ArrayList<>();

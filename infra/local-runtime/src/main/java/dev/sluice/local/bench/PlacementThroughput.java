@@ -170,7 +170,7 @@ public final class PlacementThroughput {
     private static double rawLoop(DynamoDbClient dynamoDb, Map<String, String> env, ControlPlane plane, ResourceGroup g,
                                   ExecutorService pool, int concurrency) throws Exception {
         List<Session> pending = plane.sessionStore().pendingIn(g.name());
-        ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
+        ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")).at("s"));
         Instant now = Instant.now();
         Map<Integer, List<List<TransactWriteItem>>> byThread = new LinkedHashMap<>();
         for (int i = 0; i < pending.size(); i++) {
@@ -201,7 +201,7 @@ public final class PlacementThroughput {
         Instant now = Instant.now();
         for (int i = 0; i < AGENTS; i++) {
             plane.agentStore().put(new Agent(agentId(group, i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")).at("a")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
         Instant base = Instant.now().minusSeconds(60);
