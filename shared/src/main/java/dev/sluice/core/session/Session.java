@@ -4,7 +4,6 @@ import dev.sluice.core.slots.ResourceSlots;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,7 +17,7 @@ public record Session(
         String resourceGroup,
         SessionStatus status,
         String statusInfo,
-        Map<String, Object> statusData,
+        StatusData statusData,
         List<StatusChange> statusHistory,
         List<Kernel> kernels,
         SessionResult result,
@@ -28,7 +27,7 @@ public record Session(
         long sequence) {
 
     public Session {
-        statusData = Map.copyOf(statusData);
+        java.util.Objects.requireNonNull(statusData, "statusData");
         statusHistory = List.copyOf(statusHistory);
         kernels = List.copyOf(kernels);
     }
@@ -65,7 +64,7 @@ public record Session(
 
     /** A new session, PENDING, its history opened. */
     public static Session enqueue(String id, String owner, SessionSpec spec, String resourceGroup, Instant now) {
-        return new Session(id, owner, spec, resourceGroup, SessionStatus.PENDING, "enqueued", Map.of(),
+        return new Session(id, owner, spec, resourceGroup, SessionStatus.PENDING, "enqueued", StatusData.NONE,
                 List.of(new StatusChange(SessionStatus.PENDING, now)), List.of(),
                 SessionResult.UNDEFINED, now, Optional.empty(), Optional.empty(), 1);
     }
@@ -74,7 +73,7 @@ public record Session(
      * This session moved to {@code to}; throws {@link IllegalTransitionException} when the map forbids it.
      * The kernels are unchanged here: giving their slots back to the agents is the store's write, in the same transaction.
      */
-    public Session transitionTo(SessionStatus to, String info, Map<String, Object> data, Instant at) {
+    public Session transitionTo(SessionStatus to, String info, StatusData data, Instant at) {
         if (!SessionTransitions.isAllowed(status, to)) {
             throw new IllegalTransitionException(id, status, to);
         }
@@ -98,7 +97,7 @@ public record Session(
     }
 
     /** This session with new status data (a pending explanation), its status and sequence unchanged. */
-    public Session withStatusData(String info, Map<String, Object> data) {
+    public Session withStatusData(String info, StatusData data) {
         return new Session(id, owner, spec, resourceGroup, status, info, data, statusHistory, kernels,
                 result, createdAt, startedAt, terminatedAt, sequence);
     }

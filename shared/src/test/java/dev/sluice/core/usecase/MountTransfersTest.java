@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class MountTransfersTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
-    private static final ResourceSlots SLOTS = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g"));
+    private static final ResourceSlots SLOTS = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g")).at("s"));
 
     /** Sessions in memory: find, and list by owner and status a page at a time (the cursor is an offset). */
     static final class Sessions implements SessionStore {
@@ -98,7 +99,7 @@ class MountTransfersTest {
     private Session session(String id, SessionStatus status, Folder... mounted) {
         SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0)
                 .withFolderMounts(java.util.Arrays.stream(mounted).map(MountTransfersTest::mountOf).toList());
-        Session s = new Session(id, "alice", spec, "gpu", status, "info", Map.of(), List.of(new StatusChange(status, T0)),
+        Session s = new Session(id, "alice", spec, "gpu", status, "info", StatusData.NONE, List.of(new StatusChange(status, T0)),
                 List.of(new Kernel("i-1", SLOTS)), SessionResult.UNDEFINED, T0, Optional.empty(), Optional.empty(), 3);
         sessions.all.add(s);
         return s;
