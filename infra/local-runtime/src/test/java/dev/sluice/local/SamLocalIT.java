@@ -176,10 +176,7 @@ class SamLocalIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(anonymous.statusCode()).as(anonymous.body()).isEqualTo(401);
         } finally {
-            api.destroy();
-            if (!api.waitFor(30, TimeUnit.SECONDS)) {
-                api.destroyForcibly();
-            }
+            stop(api, log);
         }
     }
 
@@ -303,6 +300,23 @@ class SamLocalIT {
             }
         }
         throw new AssertionError("sam local start-api did not serve " + url + " within 60 s:\n" + Files.readString(log));
+    }
+
+    /**
+     * Stops sam (TERM), and removes any container it named in its log that is still there: on TERM sam ends within
+     * seconds, but leaves some of its warm containers running.
+     */
+    private static void stop(Process sam, Path log) throws Exception {
+        sam.destroy();
+        if (!sam.waitFor(30, TimeUnit.SECONDS)) {
+            sam.destroyForcibly().waitFor();
+        }
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("SAM_CONTAINER_ID: ([0-9a-f]{64})").matcher(Files.readString(log));
+        while (ids.find()) {
+            if (!docker("ps", "-aq", "--no-trunc", "--filter", "id=" + ids.group(1)).isEmpty()) {
+                docker("rm", "-f", ids.group(1));
+            }
+        }
     }
 
     private static String docker(String... args) throws Exception {
