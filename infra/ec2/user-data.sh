@@ -9,7 +9,19 @@ exec > >(tee -a /var/log/sluice-agent-bootstrap.log) 2>&1
 dnf install -y java-21-amazon-corretto-headless
 command -v aws >/dev/null || dnf install -y awscli-2
 command -v docker >/dev/null || dnf install -y docker
-systemctl enable --now docker
+# Every session gets a bridge network of its own (see the README's isolation notes), and Docker's default address
+# pools hold only about 30 of them: give it 256 /24 networks in 10.254.0.0/16, merged into the AMI's daemon.json (it
+# configures the NVIDIA runtime), then restart the engine the AMI started.
+python3 - <<'PY'
+import json, os
+path = "/etc/docker/daemon.json"
+config = json.load(open(path)) if os.path.exists(path) else dict()
+config["default-address-pools"] = [dict(base="10.254.0.0/16", size=24)]
+os.makedirs("/etc/docker", exist_ok=True)
+json.dump(config, open(path, "w"), indent=2)
+PY
+systemctl enable docker
+systemctl restart docker
 # The ECS GPU AMI starts the ECS agent; Sluice schedules this host instead.
 systemctl disable --now ecs 2>/dev/null || true
 

@@ -32,7 +32,9 @@ public record AgentConfig(
         int logLines,
         Optional<dev.sluice.agent.runtime.ProcessRuntime.Uids> workloadUids,
         boolean singleTenant,
-        Duration reportCoalesce) {
+        Duration reportCoalesce,
+        dev.sluice.agent.runtime.DockerIsolation dockerIsolation,
+        dev.sluice.agent.runtime.PullPolicy imagePull) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
@@ -84,7 +86,25 @@ public record AgentConfig(
                 duration("stop.grace", v.getOrDefault("stop.grace", "10s")), logLines,
                 Optional.ofNullable(v.get("workload.uids")).filter(s -> !s.isBlank()).map(dev.sluice.agent.runtime.ProcessRuntime.Uids::parse),
                 bool("single.tenant", v.getOrDefault("single.tenant", "false")),
-                duration("report.coalesce", v.getOrDefault("report.coalesce", "1s")));
+                duration("report.coalesce", v.getOrDefault("report.coalesce", "1s")),
+                dockerIsolation(v),
+                dev.sluice.agent.runtime.PullPolicy.parse(v.getOrDefault("image.pull", "mutable")));
+    }
+
+    /** {@code docker.network}, {@code docker.cap.add}, {@code docker.pids.limit}: see the README (Docker runtime). */
+    private static dev.sluice.agent.runtime.DockerIsolation dockerIsolation(Map<String, String> v) {
+        String pids = v.getOrDefault("docker.pids.limit", Long.toString(dev.sluice.agent.runtime.DockerIsolation.DEFAULT_PIDS_LIMIT));
+        long pidsLimit;
+        try {
+            pidsLimit = Long.parseLong(pids.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("docker.pids.limit must be a whole number, not " + pids);
+        }
+        return new dev.sluice.agent.runtime.DockerIsolation(
+                dev.sluice.agent.runtime.DockerIsolation.Network.parse(v.getOrDefault("docker.network", "session")),
+                dev.sluice.agent.runtime.DockerIsolation.capabilities(v.getOrDefault("docker.cap.add",
+                        String.join(",", dev.sluice.agent.runtime.DockerIsolation.MINIMUM_CAPABILITIES))),
+                pidsLimit);
     }
 
     private static boolean bool(String key, String text) {

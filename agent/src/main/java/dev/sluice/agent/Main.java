@@ -77,7 +77,7 @@ public final class Main {
                     + " single.tenant=true: workloads run as the agent's own user and can act as the agent\"}");
             return new ProcessRuntime(config.workDir());
         }
-        DockerRuntime docker = DockerRuntime.onThisHost(config.workDir());
+        DockerRuntime docker = DockerRuntime.onThisHost(config.workDir(), config.dockerIsolation(), config.imagePull());
         docker.engineProblem().ifPresent(problem -> {
             throw new IllegalStateException("runtime=docker, but " + problem + " (use runtime=process where there is no Docker)");
         });

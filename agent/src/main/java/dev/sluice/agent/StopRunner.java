@@ -22,10 +22,15 @@ final class StopRunner {
         background("stop-" + sessionId, () -> runtime.stop(sessionId, grace));
     }
 
-    /** Stops a workload this agent does not hold (an orphan) and removes what is left of it. */
+    /**
+     * Stops a workload this agent does not hold (an orphan) and then removes what is left of it: one task, so the
+     * removal (a forced one) waits until the stop has returned and the workload had its grace.
+     */
     void stopAndRemove(String sessionId) {
-        stop(sessionId);
-        background("remove-" + sessionId, () -> runtime.remove(sessionId));
+        background("stop-and-remove-" + sessionId, () -> {
+            runtime.stop(sessionId, grace);
+            runtime.remove(sessionId);
+        });
     }
 
     private void background(String name, Runnable work) {

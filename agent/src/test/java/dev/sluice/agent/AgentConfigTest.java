@@ -3,6 +3,8 @@ package dev.sluice.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.agent.runtime.DockerIsolation;
+import dev.sluice.agent.runtime.PullPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,36 @@ class AgentConfigTest {
         assertThat(c.runtime()).isEqualTo("docker");
         assertThat(c.declaredSlots()).containsExactly(Map.entry("cuda.device", "2"), Map.entry("mem", "64g"));
         assertThat(c.stopGrace()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void containersAreIsolatedByDefaultAndTheIsolationIsConfigurable() {
+        AgentConfig defaults = AgentConfig.from(Map.of("api.endpoint", "https://x", "resource.group", "g"));
+        assertThat(defaults.dockerIsolation().network()).isEqualTo(DockerIsolation.Network.SESSION);
+        assertThat(defaults.dockerIsolation().capAdd())
+                .containsExactly("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL", "NET_BIND_SERVICE");
+        assertThat(defaults.dockerIsolation().pidsLimit()).isEqualTo(4096);
+        assertThat(defaults.imagePull()).isEqualTo(PullPolicy.MUTABLE);
+
+        AgentConfig set = AgentConfig.from(Map.of("api.endpoint", "https://x", "resource.group", "g",
+                "docker.network", "none", "docker.cap.add", "cap_chown, KILL", "docker.pids.limit", "256",
+                "image.pull", "missing"));
+        assertThat(set.dockerIsolation()).isEqualTo(new DockerIsolation(DockerIsolation.Network.NONE,
+                java.util.List.of("CHOWN", "KILL"), 256));
+        assertThat(set.imagePull()).isEqualTo(PullPolicy.MISSING);
+        assertThat(AgentConfig.from(Map.of("api.endpoint", "https://x", "resource.group", "g", "docker.cap.add", ""))
+                .dockerIsolation().capAdd()).as("an empty list gives back no capability").isEmpty();
+
+        Map<String, String> base = Map.of("api.endpoint", "https://x", "resource.group", "g");
+        for (Map.Entry<String, String> bad : Map.of("docker.network", "host", "docker.cap.add", "ALL",
+                "docker.pids.limit", "many", "image.pull", "never").entrySet()) {
+            Map<String, String> v = new java.util.HashMap<>(base);
+            v.put(bad.getKey(), bad.getValue());
+            assertThatThrownBy(() -> AgentConfig.from(v)).as(bad.toString()).hasMessageContaining(bad.getKey());
+        }
+        Map<String, String> tiny = new java.util.HashMap<>(base);
+        tiny.put("docker.pids.limit", "3");
+        assertThatThrownBy(() -> AgentConfig.from(tiny)).hasMessageContaining("docker.pids.limit must be at least 16");
     }
 
     @Test

@@ -164,7 +164,7 @@ public final class Wiring {
     /** The agent API's folder mounts: sessions from the control plane, folders and their data from the folder plane. */
     public MountTransfers mountTransfers() {
         FolderPlane f = folders();
-        return new MountTransfers(control().sessionStore(), f.folderStore(), f.storage());
+        return new MountTransfers(control().sessionStore(), f.folderStore(), f.storage(), clock);
     }
 
     /**
@@ -187,7 +187,7 @@ public final class Wiring {
                     queue, log, targets, callbackSecrets, id -> sessions.find(id).map(s -> s.owner()), ids, secretBytes(), clock);
             WebhookDispatch dispatch = new WebhookDispatch(new WebhookDestinations(store, sessions, callbackSecrets), queue, log, targets,
                     PinnedHttpTransport.standard(), RetrySchedule.parse(env.getOrDefault("WEBHOOK_RETRY_SCHEDULE", RetrySchedule.DEFAULT)),
-                    Json::write, () -> ThreadLocalRandom.current().nextDouble(), clock);
+                    envelope -> Json.write(Json.plain(envelope)), () -> ThreadLocalRandom.current().nextDouble(), clock);
             webhooks = new WebhookPlane(service, dispatch);
         }
         return webhooks;

@@ -24,14 +24,28 @@ public final class DockerCommands {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final String docker;
+    private final DockerIsolation isolation;
 
-    /** @param docker the docker program ({@code docker}, or a full path) */
-    public DockerCommands(String docker) {
+    /**
+     * @param docker    the docker program ({@code docker}, or a full path)
+     * @param isolation the network, capabilities and pids limit of every session's container
+     */
+    public DockerCommands(String docker, DockerIsolation isolation) {
         this.docker = docker;
+        this.isolation = isolation;
+    }
+
+    /** @param docker the docker program ({@code docker}, or a full path); the default isolation */
+    public DockerCommands(String docker) {
+        this(docker, DockerIsolation.DEFAULTS);
     }
 
     public DockerCommands() {
         this("docker");
+    }
+
+    public DockerIsolation isolation() {
+        return isolation;
     }
 
     /** {@code sluice-<sessionId>}; refuses ids Docker would not accept in a container name. */
@@ -67,6 +81,8 @@ public final class DockerCommands {
                 "--name", containerName(a.sessionId()),
                 "--label", SESSION_LABEL + "=" + a.sessionId(),
                 "--label", KERNEL_LABEL + "=" + a.kernelId()));
+        // Never a -p/--publish: nothing of a session is reachable through the host's interfaces.
+        argv.addAll(isolation.createArguments(a.sessionId()));
         if (!a.gpus().isEmpty()) {
             // --gpus is read as CSV by the docker CLI: the quotes keep "device=a,b" one field.
             argv.add("--gpus");
@@ -140,6 +156,42 @@ public final class DockerCommands {
         List<String> argv = new ArrayList<>(List.of(docker, "inspect", "--format",
                 "{{.Id}} {{.State.Status}} {{.State.ExitCode}}"));
         argv.addAll(containerIds);
+        return argv;
+    }
+
+    /** The session's own network: {@code sluice-<sessionId>}, like its container (Docker keeps the two apart). */
+    public static String networkName(String sessionId) {
+        return containerName(sessionId);
+    }
+
+    /**
+     * A user-defined bridge for the session, labelled with its id. Containers on different user-defined bridges cannot
+     * reach each other (Docker's DOCKER-ISOLATION chains drop traffic between bridges), and a port ever published on
+     * it binds to the host's loopback only ({@code host_binding_ipv4}), never its external interfaces.
+     */
+    public List<String> networkCreate(String sessionId) {
+        return List.of(docker, "network", "create", "--driver", "bridge",
+                "--label", SESSION_LABEL + "=" + sessionId,
+                "--opt", "com.docker.network.bridge.host_binding_ipv4=127.0.0.1",
+                networkName(sessionId));
+    }
+
+    /** The networks labelled with the session's id (found again by label after an agent restart), one id a line. */
+    public List<String> networksOf(String sessionId) {
+        containerName(sessionId);
+        return List.of(docker, "network", "ls", "--no-trunc", "--filter", "label=" + SESSION_LABEL + "=" + sessionId,
+                "--format", "{{.ID}}");
+    }
+
+    /** Every network a session left on the host: {@code <id> <session>} a line. */
+    public List<String> sessionNetworks() {
+        return List.of(docker, "network", "ls", "--no-trunc", "--filter", "label=" + SESSION_LABEL,
+                "--format", "{{.ID}} {{.Label \"" + SESSION_LABEL + "\"}}");
+    }
+
+    public List<String> networkRemove(List<String> networkIds) {
+        List<String> argv = new ArrayList<>(List.of(docker, "network", "rm"));
+        argv.addAll(networkIds);
         return argv;
     }
 

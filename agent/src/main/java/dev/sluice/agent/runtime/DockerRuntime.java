@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Runs each session as one Docker container named {@code sluice-<sessionId>} and labelled with its session and
@@ -32,10 +34,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code docker} commands do. Command lines are built by {@link DockerCommands} and run through a
  * {@link CommandRunner}, so the sequencing here is tested with a scripted runner.
  *
- * <p>A start: {@code pulling} → {@code docker image inspect}, and {@code docker pull} only when the image is not on
- * the host yet → {@code preparing} → {@code docker create} (environment in a 0600 env file, deleted right after) →
- * {@code docker start} → {@code running(containerId, devices)} → a thread blocks in {@code docker wait} →
- * {@code exited(code)}. Any failure before running gives {@code failed} with docker's own message, trimmed.
+ * <p>A start: {@code pulling} → {@code docker image inspect}, and {@code docker pull} when the {@link PullPolicy}
+ * says so (an image not on the host yet; by default also a {@code :latest} or untagged one) → {@code preparing} →
+ * {@code docker network create} (the session's own bridge, see {@link DockerIsolation}) → {@code docker create}
+ * (environment in a 0600 env file, deleted right after) → {@code docker start} → {@code running(containerId, devices)}
+ * → a thread blocks in {@code docker wait} → {@code exited(code)}. Any failure before running gives {@code failed}
+ * with docker's own message, trimmed, and removes what was made of the session (container, network).
  */
 public final class DockerRuntime implements SessionRuntime {
 
@@ -48,8 +52,13 @@ public final class DockerRuntime implements SessionRuntime {
     private final DockerCommands commands;
     private final Path envFileDir;
     private final Duration pullTimeout;
+    private final PullPolicy pullPolicy;
     /** Pulls through the engine's API where it listens on a local socket, to follow the pull's progress. */
     private final Optional<EnginePull> engine;
+    /** The agent's log: one JSON line a call (standard output in the agent). */
+    private final Consumer<String> agentLog;
+    /** Sessions this runtime started and still follows: their network is never a left-over, even before a container. */
+    private final Set<String> starting = ConcurrentHashMap.newKeySet();
     /** Sessions asked to stop, with their grace, until their workload has ended. */
     private final Map<String, Duration> stopRequested = new ConcurrentHashMap<>();
 
@@ -59,23 +68,40 @@ public final class DockerRuntime implements SessionRuntime {
      * @param pullTimeout how long an image pull may take before the session fails
      */
     public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout) {
-        this(runner, commands, envFileDir, pullTimeout, Optional.empty());
+        this(runner, commands, envFileDir, pullTimeout, PullPolicy.MUTABLE, System.out::println);
     }
 
-    /** As above, pulling a missing image through {@code engine} first (its progress followed), else with {@code docker pull}. */
+    /**
+     * @param pullPolicy when an image on the host is pulled again
+     * @param agentLog   where warnings go (a JSON line each)
+     */
     public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout,
-                         Optional<EnginePull> engine) {
+            PullPolicy pullPolicy, Consumer<String> agentLog) {
+        this(runner, commands, envFileDir, pullTimeout, pullPolicy, agentLog, Optional.empty());
+    }
+
+    /** As above, pulling through {@code engine} first (its progress followed), else with {@code docker pull}. */
+    public DockerRuntime(CommandRunner runner, DockerCommands commands, Path envFileDir, Duration pullTimeout,
+            PullPolicy pullPolicy, Consumer<String> agentLog, Optional<EnginePull> engine) {
+        this.engine = engine;
         this.runner = runner;
         this.commands = commands;
         this.envFileDir = envFileDir;
         this.pullTimeout = pullTimeout;
-        this.engine = engine;
+        this.pullPolicy = pullPolicy;
+        this.agentLog = agentLog;
     }
 
     /** The runtime the agent uses: the {@code docker} on PATH, env files under {@code workDir}. */
     public static DockerRuntime onThisHost(Path workDir) {
         return new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(), workDir, DEFAULT_PULL_TIMEOUT,
-                EnginePull.onThisHost(System.getenv()));
+                PullPolicy.MUTABLE, System.out::println, EnginePull.onThisHost(System.getenv()));
+    }
+
+    /** The runtime the agent uses, with the isolation and pull policy of its settings. */
+    public static DockerRuntime onThisHost(Path workDir, DockerIsolation isolation, PullPolicy pullPolicy) {
+        return new DockerRuntime(new ProcessCommandRunner(), new DockerCommands("docker", isolation), workDir,
+                DEFAULT_PULL_TIMEOUT, pullPolicy, System.out::println, EnginePull.onThisHost(System.getenv()));
     }
 
     /** Whether a Docker engine answers ({@code docker info}); empty when it does, else why not. */
@@ -99,7 +125,14 @@ public final class DockerRuntime implements SessionRuntime {
             return;
         }
         stopRequested.remove(sessionId);
-        daemon("docker-start-" + sessionId, () -> run(assignment, listener));
+        starting.add(sessionId);
+        daemon("docker-start-" + sessionId, () -> {
+            try {
+                run(assignment, listener);
+            } finally {
+                starting.remove(sessionId);
+            }
+        });
     }
 
     private void run(Assignment a, Listener listener) {
@@ -108,22 +141,8 @@ public final class DockerRuntime implements SessionRuntime {
         java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts =
                 new java.util.concurrent.atomic.AtomicReference<>(dev.sluice.protocol.SessionRuntimeFacts.EMPTY);
         listener.pulling();
-        // An image already on the host is used as it is (no registry round trip, and a host without one still runs
-        // what it has); only a missing one is pulled.
-        CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
-        Optional<Boolean> viaEngine = local.succeeded() ? Optional.of(true) : pulledThroughEngine(a, listener, facts);
-        if (viaEngine.isPresent() && !viaEngine.get()) {
-            listener.failed("the image " + a.image() + " is not on this host and could not be pulled: the pull took longer than "
-                    + pullTimeout.toSeconds() + " s");
+        if (!image(a, listener, facts)) {
             return;
-        }
-        if (viaEngine.isEmpty()) {
-            CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
-            if (!pull.succeeded()) {
-                listener.failed("the image " + a.image() + " is not on this host and could not be pulled: "
-                        + pull.failureDescription("docker pull " + a.image()));
-                return;
-            }
         }
         if (stoppedBeforeStart(sessionId, listener)) {
             return;
@@ -133,6 +152,11 @@ public final class DockerRuntime implements SessionRuntime {
             return;
         }
         listener.preparing();
+        Optional<String> network = createNetwork(sessionId);
+        if (network.isPresent()) {
+            listener.failed(network.get());
+            return;
+        }
         String containerId = null;
         String failure = null;
         Path envFile = null;
@@ -155,16 +179,25 @@ public final class DockerRuntime implements SessionRuntime {
             deleteQuietly(envFile);
         }
         if (failure != null) {
+            removeNetwork(sessionId);
             listener.failed(failure);
             return;
         }
         if (stoppedBeforeStart(sessionId, listener)) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            removeNetwork(sessionId);
             return;
         }
         CommandResult started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
+        if (!started.succeeded() && started.stderr().contains("network " + DockerCommands.networkName(sessionId)
+                + " not found") && createNetwork(sessionId).isEmpty()) {
+            // Removed as a left-over between its creation and the container's (the discovery of another runtime on
+            // the same engine; Docker checks the network at start): made again, once.
+            started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
+        }
         if (!started.succeeded()) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            removeNetwork(sessionId);
             listener.failed(started.failureDescription("docker start"));
             return;
         }
@@ -179,6 +212,44 @@ public final class DockerRuntime implements SessionRuntime {
         }
         listener.running(containerId, devices);
         follow(sessionId, listener);
+    }
+
+    /**
+     * Makes sure the image is on the host, pulling it when the {@link PullPolicy} says so. An image that is present
+     * but could not be pulled again is used as it is (no registry answers, an outage: the session still runs what the
+     * host has), with a warning on the agent's log naming the session, the image and docker's reason.
+     *
+     * @return false when the session failed (the image is not on the host and could not be pulled)
+     */
+    private boolean image(Assignment a, Listener listener,
+            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
+        CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
+        boolean present = local.succeeded();
+        if (!pullPolicy.pulls(a.image(), present)) {
+            return true;
+        }
+        Optional<Boolean> viaEngine = pulledThroughEngine(a, listener, facts);
+        if (viaEngine.orElse(false)) {
+            return true;
+        }
+        String reason;
+        if (viaEngine.isPresent()) {
+            reason = "the pull took longer than " + pullTimeout.toSeconds() + " s"; // not tried again
+        } else {
+            CommandResult pull = runner.run(Command.of(pullTimeout, commands.pull(a.image())));
+            if (pull.succeeded()) {
+                return true;
+            }
+            reason = pull.failureDescription("docker pull " + a.image());
+        }
+        if (present) {
+            warn("image-pull-failed", a.sessionId(), "the image " + a.image() + " could not be pulled again, so the"
+                    + " copy already on this host is used (image.pull=" + pullPolicy.name().toLowerCase(java.util.Locale.ROOT)
+                    + "): " + reason);
+            return true;
+        }
+        listener.failed("the image " + a.image() + " is not on this host and could not be pulled: " + reason);
+        return false;
     }
 
     /**
@@ -233,6 +304,49 @@ public final class DockerRuntime implements SessionRuntime {
         return Optional.of(known);
     }
 
+    /** The session's own bridge (none with {@code docker.network=none}); empty when it exists, else why not. */
+    private Optional<String> createNetwork(String sessionId) {
+        if (commands.isolation().network() == DockerIsolation.Network.NONE) {
+            return Optional.empty();
+        }
+        CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, commands.networkCreate(sessionId)));
+        // Already there: an agent restarted between creating it and the container, or a start given again.
+        if (created.succeeded() || created.stderr().contains("already exists")) {
+            return Optional.empty();
+        }
+        return Optional.of(created.failureDescription("docker network create"));
+    }
+
+    /** Removes the networks labelled with the session's id; the text of a failure, if one could not be removed. */
+    private Optional<String> removeNetwork(String sessionId) {
+        CommandResult listed = runner.run(Command.of(COMMAND_TIMEOUT, commands.networksOf(sessionId)));
+        if (!listed.succeeded()) {
+            return Optional.of(listed.failureDescription("docker network ls"));
+        }
+        List<String> ids = listed.stdout().lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        if (ids.isEmpty()) {
+            return Optional.empty();
+        }
+        CommandResult removed = runner.run(Command.of(COMMAND_TIMEOUT, commands.networkRemove(ids)));
+        if (!removed.succeeded() && !removed.stderr().contains("not found")) {
+            return Optional.of(removed.failureDescription("docker network rm"));
+        }
+        return Optional.empty();
+    }
+
+    private void warn(String event, String sessionId, String message) {
+        Map<String, String> line = new LinkedHashMap<>();
+        line.put("level", "WARN");
+        line.put("event", event);
+        line.put("session", sessionId);
+        line.put("message", message);
+        try {
+            agentLog.accept(JSON.writeValueAsString(line));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            agentLog.accept(message);
+        }
+    }
+
     /**
      * The session's environment and what Sluice tells every workload, as the process runtime does: its session and
      * kernel ids, its cluster role and index, and where each folder is mounted (the path in the container).
@@ -285,14 +399,17 @@ public final class DockerRuntime implements SessionRuntime {
         return OptionalInt.empty();
     }
 
-    /** Returns at once; {@code docker stop} runs on its own thread and the wait thread reports {@code exited}. */
+    /**
+     * Returns when {@code docker stop} does: the container has ended (after SIGTERM, or the kill at the end of the
+     * grace), so what the caller does next — such as removing it — never cuts the grace short. The wait thread reports
+     * {@code exited}. The agent's loop calls it from a thread of its own ({@code StopRunner}).
+     */
     @Override
     public void stop(String sessionId, Duration grace) {
         DockerCommands.containerName(sessionId);
         // Remembered until the workload ends, so a start still pulling or creating does not go on to run it.
         stopRequested.put(sessionId, grace);
-        daemon("docker-stop-" + sessionId,
-                () -> runner.run(Command.of(grace.plus(STOP_MARGIN), commands.stop(sessionId, grace))));
+        runner.run(Command.of(grace.plus(STOP_MARGIN), commands.stop(sessionId, grace)));
     }
 
     /**
@@ -322,6 +439,7 @@ public final class DockerRuntime implements SessionRuntime {
                 sessionByContainer.put(row.path("ID").asText(), session);
             }
         }
+        removeLeftOverNetworks(new java.util.HashSet<>(sessionByContainer.values()));
         if (sessionByContainer.isEmpty()) {
             return List.of();
         }
@@ -350,6 +468,33 @@ public final class DockerRuntime implements SessionRuntime {
         return workloads;
     }
 
+    /**
+     * Removes session networks whose container is gone (an agent stopped between removing the container and its
+     * network, or between creating the network and the container) — except those of starts running in this agent.
+     * Best effort: what cannot be removed now is named on the agent's log and tried again at the next discovery.
+     */
+    private void removeLeftOverNetworks(java.util.Set<String> sessionsWithContainers) {
+        CommandResult listed = runner.run(Command.of(COMMAND_TIMEOUT, commands.sessionNetworks()));
+        if (!listed.succeeded()) {
+            warn("networks-left", "", listed.failureDescription("docker network ls"));
+            return;
+        }
+        List<String> leftOver = new ArrayList<>();
+        for (String line : listed.stdout().split("\\R")) {
+            String[] parts = line.trim().split("\\s+", 2);
+            if (parts.length == 2 && !sessionsWithContainers.contains(parts[1]) && !starting.contains(parts[1])) {
+                leftOver.add(parts[0]);
+            }
+        }
+        if (leftOver.isEmpty()) {
+            return;
+        }
+        CommandResult removed = runner.run(Command.of(COMMAND_TIMEOUT, commands.networkRemove(leftOver)));
+        if (!removed.succeeded()) {
+            warn("networks-left", "", removed.failureDescription("docker network rm"));
+        }
+    }
+
     @Override
     public void reattach(String sessionId, Listener listener) {
         DockerCommands.containerName(sessionId);
@@ -363,6 +508,9 @@ public final class DockerRuntime implements SessionRuntime {
         if (!removed.succeeded() && !removed.stderr().contains("No such container")) {
             throw new IllegalStateException(removed.failureDescription("docker rm"));
         }
+        removeNetwork(sessionId).ifPresent(failure -> {
+            throw new IllegalStateException(failure);
+        });
     }
 
     @Override

@@ -24,7 +24,10 @@ public interface SessionRuntime {
      */
     void start(Assignment assignment, Listener listener);
 
-    /** Stops a workload: asks it to end, and forces it after {@code grace}. The listener then sees {@code exited}. */
+    /**
+     * Stops a workload: asks it to end, and forces it after {@code grace}; returns once it has ended (so a removal
+     * that follows never cuts the grace short). The listener then sees {@code exited}.
+     */
     void stop(String sessionId, Duration grace);
 
     /** The workloads this runtime has on the host, running or ended, including those started before a restart. */

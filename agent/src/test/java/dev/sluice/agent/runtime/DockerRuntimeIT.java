@@ -52,6 +52,8 @@ class DockerRuntimeIT {
     private volatile String envFileSeen;
     private final List<String> sessions = new ArrayList<>();
     private final CommandRunner cli = new ProcessCommandRunner();
+    /** Extra names given to the test image (removed after; the image itself stays). */
+    private final List<String> tags = new ArrayList<>();
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
@@ -80,9 +82,19 @@ class DockerRuntimeIT {
 
     @AfterEach
     void noContainerOrEnvFileLeftBehind() throws IOException {
+        List<String> networksLeft = new ArrayList<>();
         for (String session : sessions) {
             cli.run(Command.of(COMMAND, List.of("docker", "rm", "-f", DockerCommands.containerName(session))));
+            String networks = cli.run(Command.of(COMMAND, new DockerCommands().networksOf(session))).stdout().trim();
+            if (!networks.isEmpty()) {
+                networksLeft.add(session);
+                cli.run(Command.of(COMMAND, List.of("docker", "network", "rm", DockerCommands.networkName(session))));
+            }
         }
+        for (String tag : tags) {
+            cli.run(Command.of(COMMAND, List.of("docker", "image", "rm", tag)));
+        }
+        assertThat(networksLeft).as("session networks left behind").isEmpty();
         if (Files.isDirectory(envDir)) {
             try (var left = Files.list(envDir)) {
                 assertThat(left).as("env files left behind").isEmpty();
@@ -128,6 +140,12 @@ class DockerRuntimeIT {
         return result.stdout().trim();
     }
 
+    /** The ids of the networks labelled with the session's id. */
+    private String networkOf(String sessionId) {
+        List<String> ls = new DockerCommands().networksOf(sessionId);
+        return docker(ls.subList(1, ls.size()).toArray(String[]::new));
+    }
+
     private boolean containerExists(String sessionId) {
         return cli.run(Command.of(COMMAND, List.of("docker", "inspect", DockerCommands.containerName(sessionId))))
                 .succeeded();
@@ -158,6 +176,31 @@ class DockerRuntimeIT {
 
         assertThat(containerExists(sessionId)).isFalse();
         assertThat(docker.discover()).noneMatch(w -> w.sessionId().equals(sessionId));
+    }
+
+    @Test
+    void aLatestTagOnTheHostIsPulledAgainAndWithNoRegistryTheHostsCopyRunsAndTheAgentLogSaysSo() throws Exception {
+        String latest = "sluice-test/pull-" + UUID.randomUUID().toString().substring(0, 8) + ":latest";
+        docker("tag", image, latest);
+        tags.add(latest);
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        DockerRuntime docker = new DockerRuntime(command -> {
+            ran.add(command.argv());
+            return cli.run(command);
+        }, new DockerCommands(), envDir, COMMAND, PullPolicy.MUTABLE, log::add);
+        String sessionId = session();
+        RecordingListener listener = new RecordingListener();
+
+        docker.start(assignment(sessionId, latest, Map.of(), List.of(), Map.of(), List.of(), "echo ran"), listener);
+
+        assertThat(listener.awaitEnd(END)).containsExactly("pulling", "preparing", "running", "exited(0)");
+        assertThat(ran).contains(List.of("docker", "pull", "--quiet", latest));
+        assertThat(log).singleElement().satisfies(line -> assertThat(line).contains("\"event\":\"image-pull-failed\"")
+                .contains("\"session\":\"" + sessionId + "\"")
+                .contains("the image " + latest + " could not be pulled again, so the copy already on this host is used"));
+        assertThat(docker.logs(sessionId, 10)).hasValueSatisfying(out -> assertThat(out).contains("ran"));
+        docker.remove(sessionId);
+        assertThat(containerExists(sessionId)).isFalse();
     }
 
     @Test
@@ -221,6 +264,8 @@ class DockerRuntimeIT {
         Files.writeString(envFile, "");
         List<String> create = new DockerCommands().create(assignment(created, image, Map.of(), gpus, Map.of(),
                 List.of(), "true"), envFile);
+        List<String> network = new DockerCommands().networkCreate(created);
+        docker(network.subList(1, network.size()).toArray(String[]::new));
         docker(create.subList(1, create.size()).toArray(String[]::new));
         Files.delete(envFile);
 
@@ -228,6 +273,7 @@ class DockerRuntimeIT {
                 DockerCommands.containerName(created));
         assertThat(requests).contains("\"DeviceIDs\":[\"" + gpus.get(0) + "\",\"" + gpus.get(1) + "\"]")
                 .contains("\"Capabilities\":[[\"gpu\"]]");
+        runtime().remove(created);
 
         DockerRuntime docker = runtime();
         String sessionId = session();
@@ -291,9 +337,18 @@ class DockerRuntimeIT {
         first.awaitRunning(END);
         assertThat(second.awaitEnd(END)).endsWith("exited(5)");
 
+        // The network of a session whose container is gone (an agent that stopped between removing the two).
+        String stray = session();
+        List<String> strayNetwork = new DockerCommands().networkCreate(stray);
+        docker(strayNetwork.subList(1, strayNetwork.size()).toArray(String[]::new));
+
         DockerRuntime after = runtime(); // a new agent process: nothing in memory, only the engine's containers
         List<SessionRuntime.Workload> found = after.discover().stream()
                 .filter(w -> w.sessionId().equals(running) || w.sessionId().equals(ended)).toList();
+
+        assertThat(networkOf(stray)).as("a left-over network is removed at discovery").isEmpty();
+        assertThat(networkOf(running)).as("the network of a container still there is kept").isNotEmpty();
+        assertThat(networkOf(ended)).isNotEmpty();
 
         assertThat(found).hasSize(2);
         assertThat(found).filteredOn(w -> w.sessionId().equals(running)).singleElement().satisfies(w -> {
@@ -318,6 +373,8 @@ class DockerRuntimeIT {
         after.remove(running);
         after.remove(ended);
         assertThat(after.discover()).noneMatch(w -> w.sessionId().equals(running) || w.sessionId().equals(ended));
+        assertThat(networkOf(running)).isEmpty();
+        assertThat(networkOf(ended)).isEmpty();
     }
 
     private static void awaitLog(DockerRuntime docker, String sessionId, String text) throws InterruptedException {

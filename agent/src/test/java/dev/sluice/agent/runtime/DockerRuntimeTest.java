@@ -43,6 +43,7 @@ class DockerRuntimeTest {
         AtomicReference<String> envPermissions = new AtomicReference<>();
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(List.of("docker", "pull"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
                 .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER + "\n"))
                 .on(List.of("docker", "start"), ok("sluice-s1\n"))
                 .on(List.of("docker", "wait"), ok("3\n"));
@@ -67,8 +68,10 @@ class DockerRuntimeTest {
         assertThat(listener.devices).isEqualTo(Map.of("cuda.device",
                 List.of("GPU-a4c123b1-612d-d272-d137-1c17149d4395", "GPU-36b3216f-daee-b975-729f-ae923d5a4fd1")));
         assertThat(runner.argvs()).extracting(argv -> argv.get(1))
-                .containsExactly("image", "pull", "image", "create", "start", "wait");
-        assertThat(runner.commands().get(5).timeout()).isEmpty();
+                .containsExactly("image", "pull", "image", "network", "create", "start", "wait");
+        assertThat(runner.argvs().get(3)).isEqualTo(docker.networkCreate("s1"));
+        assertThat(runner.argvs().get(4)).containsSequence("--network", "sluice-s1");
+        assertThat(runner.commands().get(6).timeout()).isEmpty();
         assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n"
                 + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_KERNEL_ID=k1\n"
                 + "SLUICE_MOUNT_DATA=/home/work/data\nSLUICE_MOUNT_OUT=/home/work/out\nSLUICE_SESSION_ID=s1\n");
@@ -103,6 +106,7 @@ class DockerRuntimeTest {
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(List.of("docker", "pull"), CommandResult.exited(1, "", "dial tcp: lookup registry-1.docker.io: no such host"))
                 .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
                 .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
                 .on(List.of("docker", "start"), ok(""))
                 .on(List.of("docker", "wait"), ok("0\n"));
@@ -116,9 +120,156 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aLatestImageOnTheHostIsPulledAgainAndWhenNoRegistryAnswersTheCopyOnTheHostRunsWithAWarning() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "pull"), CommandResult.exited(1, "", "Error response from daemon: Get "
+                        + "\"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host\n"))
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network"), ok(""))
+                .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                .on(List.of("docker", "start"), ok(""))
+                .on(List.of("docker", "wait"), ok("0\n"));
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RecordingListener listener = new RecordingListener();
+
+        new DockerRuntime(runner, docker, work, Duration.ofMinutes(5), PullPolicy.MUTABLE, log::add)
+                .start(Assignments.batch("s1", "team/trainer:latest", "true"), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
+        assertThat(runner.argvs()).contains(List.of("docker", "pull", "--quiet", "team/trainer:latest"));
+        assertThat(log).singleElement().satisfies(line -> assertThat(line)
+                .startsWith("{\"level\":\"WARN\",\"event\":\"image-pull-failed\",\"session\":\"s1\",")
+                .contains("the image team/trainer:latest could not be pulled again, so the copy already on this host is"
+                        + " used (image.pull=mutable): docker pull team/trainer:latest exited 1:")
+                .contains("no such host"));
+    }
+
+    @Test
+    void thePullPolicyDecidesWhetherAnImageOnTheHostIsPulledAgain() throws Exception {
+        record Case(PullPolicy policy, String image, boolean pulled) {
+        }
+        for (Case c : List.of(new Case(PullPolicy.MUTABLE, "alpine:3.20", false), new Case(PullPolicy.MUTABLE, "alpine", true),
+                new Case(PullPolicy.MISSING, "alpine:latest", false), new Case(PullPolicy.ALWAYS, "alpine:3.20", true))) {
+            FakeCommandRunner runner = new FakeCommandRunner()
+                    .on(List.of("docker", "pull"), ok("sha256:new\n"))
+                    .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                    .on(List.of("docker", "network"), ok(""))
+                    .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                    .on(List.of("docker", "start"), ok(""))
+                    .on(List.of("docker", "wait"), ok("0\n"));
+            List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+            RecordingListener listener = new RecordingListener();
+
+            new DockerRuntime(runner, docker, work, Duration.ofMinutes(5), c.policy(), log::add)
+                    .start(Assignments.batch("s1", c.image(), "true"), listener);
+
+            assertThat(listener.awaitEnd(WAIT)).as(c.toString()).endsWith("exited(0)");
+            assertThat(runner.argvs().stream().anyMatch(argv -> argv.get(1).equals("pull"))).as(c.toString())
+                    .isEqualTo(c.pulled());
+            assertThat(log).as(c.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void withNetworkNoneTheContainerHasNoNetworkAndNoneIsCreated() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                .on(List.of("docker", "start"), ok(""))
+                .on(List.of("docker", "wait"), ok("0\n"));
+        RecordingListener listener = new RecordingListener();
+        DockerCommands offline = new DockerCommands("docker",
+                new DockerIsolation(DockerIsolation.Network.NONE, DockerIsolation.MINIMUM_CAPABILITIES, 4096));
+
+        new DockerRuntime(runner, offline, work, Duration.ofMinutes(5)).start(Assignments.batch("s1", "alpine:3.20", "true"),
+                listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
+        assertThat(runner.argvs()).extracting(argv -> argv.get(1)).containsExactly("image", "image", "create", "start", "wait");
+        assertThat(runner.argvs().get(2)).containsSequence("--network", "none");
+    }
+
+    @Test
+    void aNetworkLeftByAnEarlierTryIsUsedAgain() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), CommandResult.exited(1, "",
+                        "Error response from daemon: network with name sluice-s1 already exists\n"))
+                .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                .on(List.of("docker", "start"), ok(""))
+                .on(List.of("docker", "wait"), ok("0\n"));
+        RecordingListener listener = new RecordingListener();
+
+        runtime(runner).start(Assignments.batch("s1", "alpine:3.20", "true"), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
+    }
+
+    @Test
+    void aNetworkRemovedBeforeTheContainerWasCreatedIsMadeAgainOnce() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
+                .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
+                .on(List.of("docker", "start"), CommandResult.exited(1, "", "Error response from daemon: network "
+                        + "sluice-s1 not found\nError: failed to start containers: sluice-s1\n"), ok(""))
+                .on(List.of("docker", "wait"), ok("0\n"));
+        RecordingListener listener = new RecordingListener();
+
+        runtime(runner).start(Assignments.batch("s1", "alpine:3.20", "true"), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "running", "exited(0)");
+        assertThat(runner.argvs()).extracting(argv -> argv.get(1))
+                .containsExactly("image", "image", "network", "create", "start", "network", "start", "wait");
+    }
+
+    @Test
+    void aNetworkThatCannotBeCreatedFailsTheStartBeforeAnyContainer() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "image", "inspect"), ok("sha256:abc\n"))
+                .on(List.of("docker", "network", "create"), CommandResult.exited(1, "", "Error response from daemon: could "
+                        + "not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network\n"));
+        RecordingListener listener = new RecordingListener();
+
+        runtime(runner).start(Assignments.batch("s1", "alpine:3.20", "true"), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "failed");
+        assertThat(listener.failure).startsWith("docker network create exited 1:").contains("address pool");
+        assertThat(runner.argvs()).noneMatch(argv -> argv.get(1).equals("create"));
+    }
+
+    @Test
+    void aStopReturnsWhenDockerStopDoesSoWhatFollowsNeverCutsTheGraceShort() throws Exception {
+        CountDownLatch dockerStopRunning = new CountDownLatch(1);
+        CountDownLatch containerEnded = new CountDownLatch(1);
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .onBlocking(List.of("docker", "stop"), containerEnded, ok("sluice-s1"));
+        CommandRunner signalling = command -> {
+            if (command.argv().get(1).equals("stop")) {
+                dockerStopRunning.countDown();
+            }
+            return runner.run(command);
+        };
+        DockerRuntime docker = runtime(signalling);
+        Thread stopper = new Thread(() -> docker.stop("s1", Duration.ofSeconds(10)));
+        stopper.start();
+
+        assertThat(dockerStopRunning.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(stopper.isAlive()).as("still in docker stop").isTrue();
+        containerEnded.countDown();
+        stopper.join(10_000);
+
+        assertThat(stopper.isAlive()).isFalse();
+        assertThat(runner.argvs()).containsExactly(List.of("docker", "stop", "-t", "10", "sluice-s1"));
+    }
+
+    @Test
     void aCreateErrorFailsWithDockersMessageAndLeavesNoEnvFile() throws Exception {
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(List.of("docker", "pull"), ok(""))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
+                .on(List.of("docker", "network", "ls"), ok("f00d\n"))
+                .on(List.of("docker", "network", "rm"), ok("f00d\n"))
                 .when(argv -> argv.get(1).equals("create"), null, CommandResult.exited(125, "",
                         "docker: Error response from daemon: could not select device driver \"\" with capabilities: [[gpu]].\n"));
         RecordingListener listener = new RecordingListener();
@@ -129,6 +280,8 @@ class DockerRuntimeTest {
         assertThat(listener.failure).isEqualTo("docker create exited 125: docker: Error response from daemon: could not "
                 + "select device driver \"\" with capabilities: [[gpu]].");
         assertThat(runner.argvs()).noneMatch(argv -> argv.get(1).equals("start"));
+        assertThat(runner.argvs()).as("the session's network goes with the failed start")
+                .last().isEqualTo(List.of("docker", "network", "rm", "f00d"));
         try (var left = Files.list(work)) {
             assertThat(left).isEmpty();
         }
@@ -136,7 +289,8 @@ class DockerRuntimeTest {
 
     @Test
     void anEnvironmentDockerCannotCarryFailsBeforeCreate() throws Exception {
-        FakeCommandRunner runner = new FakeCommandRunner().on(List.of("docker", "pull"), ok(""));
+        FakeCommandRunner runner = new FakeCommandRunner().on(List.of("docker", "pull"), ok(""))
+                .on(List.of("docker", "network"), ok(""));
         var a = Assignments.batch("s1", "alpine:3.20", "true");
         a = new dev.sluice.agent.Assignment(a.sessionId(), a.kernelId(), a.type(), a.image(), a.slots(), a.gpus(),
                 Map.of("CERT", "line1\nline2"), a.mounts(), a.startupCommand(), a.clusterRole(), a.clusterIndex(),
@@ -157,14 +311,18 @@ class DockerRuntimeTest {
                 .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
                 .on(List.of("docker", "start"), CommandResult.exited(1, "", "Error response from daemon: failed to create "
                         + "task for container: exec: \"sh\": executable file not found in $PATH: unknown\n"))
-                .on(List.of("docker", "rm"), ok(""));
+                .on(List.of("docker", "rm"), ok(""))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
+                .on(List.of("docker", "network", "ls"), ok("f00d\n"))
+                .on(List.of("docker", "network", "rm"), ok("f00d\n"));
         RecordingListener listener = new RecordingListener();
 
         runtime(runner).start(Assignments.batch("s1", "scratch-image", "true"), listener);
 
         assertThat(listener.awaitEnd(WAIT)).containsExactly("pulling", "preparing", "failed");
         assertThat(listener.failure).startsWith("docker start exited 1: Error response from daemon").contains("\"sh\"");
-        assertThat(runner.argvs()).last().isEqualTo(List.of("docker", "rm", "-f", "sluice-s1"));
+        assertThat(runner.argvs().subList(runner.argvs().size() - 3, runner.argvs().size())).containsExactly(
+                List.of("docker", "rm", "-f", "sluice-s1"), docker.networksOf("s1"), List.of("docker", "network", "rm", "f00d"));
     }
 
     @Test
@@ -174,6 +332,7 @@ class DockerRuntimeTest {
                 .on(List.of("docker", "pull"), ok(""))
                 .when(argv -> argv.get(1).equals("create"), null, ok(CONTAINER))
                 .on(List.of("docker", "start"), ok(""))
+                .on(List.of("docker", "network"), ok(""))
                 .onBlocking(List.of("docker", "wait"), stopped, ok("143\n"))
                 .when(argv -> argv.get(1).equals("stop") && stopped.getCount() == 1, null, ok("sluice-s1"));
         CommandRunner releasingOnStop = command -> {
@@ -254,7 +413,9 @@ class DockerRuntimeTest {
                 """;
         FakeCommandRunner runner = new FakeCommandRunner()
                 .on(docker.list(), ok(ps))
-                .on(List.of("docker", "inspect"), ok("aaa111 running 0\nbbb222 exited 3\nccc333 created 0\n"));
+                .on(List.of("docker", "inspect"), ok("aaa111 running 0\nbbb222 exited 3\nccc333 created 0\n"))
+                .on(docker.sessionNetworks(), ok("net1 s1\nnet9 s9\n"))
+                .on(List.of("docker", "network", "rm"), ok("net9\n"));
 
         List<SessionRuntime.Workload> found = runtime(runner).discover();
 
@@ -262,15 +423,17 @@ class DockerRuntimeTest {
                 new SessionRuntime.Workload("s1", true, OptionalInt.empty(), Optional.of("aaa111")),
                 new SessionRuntime.Workload("s2", false, OptionalInt.of(3), Optional.of("bbb222")),
                 new SessionRuntime.Workload("s3", false, OptionalInt.empty(), Optional.of("ccc333")));
-        assertThat(runner.argvs().get(1)).endsWith("aaa111", "bbb222", "ccc333");
+        assertThat(runner.argvs().get(3)).endsWith("aaa111", "bbb222", "ccc333");
+        assertThat(runner.argvs().get(2)).as("the network of a session with no container is a left-over")
+                .isEqualTo(List.of("docker", "network", "rm", "net9"));
     }
 
     @Test
     void discoverWithNothingLabelledAsksNothingMore() {
-        FakeCommandRunner runner = new FakeCommandRunner().on(docker.list(), ok(""));
+        FakeCommandRunner runner = new FakeCommandRunner().on(docker.list(), ok("")).on(docker.sessionNetworks(), ok(""));
 
         assertThat(runtime(runner).discover()).isEmpty();
-        assertThat(runner.argvs()).hasSize(1);
+        assertThat(runner.argvs()).containsExactly(docker.list(), docker.sessionNetworks());
     }
 
     @Test
@@ -288,11 +451,14 @@ class DockerRuntimeTest {
     @Test
     void removeForcesAndToleratesAContainerAlreadyGone() {
         FakeCommandRunner runner = new FakeCommandRunner()
-                .on(List.of("docker", "rm"), CommandResult.exited(1, "", "Error response from daemon: No such container: sluice-s1"));
+                .on(List.of("docker", "rm"), CommandResult.exited(1, "", "Error response from daemon: No such container: sluice-s1"))
+                .on(docker.networksOf("s1"), ok("f00d\n"))
+                .on(List.of("docker", "network", "rm"), ok("f00d\n"));
 
         runtime(runner).remove("s1");
 
-        assertThat(runner.argvs()).containsExactly(List.of("docker", "rm", "-f", "sluice-s1"));
+        assertThat(runner.argvs()).containsExactly(List.of("docker", "rm", "-f", "sluice-s1"), docker.networksOf("s1"),
+                List.of("docker", "network", "rm", "f00d"));
     }
 
     @Test

@@ -114,6 +114,7 @@ class ImageFactsTest {
                 .on(List.of("docker", "image", "inspect", "--format", "{{.Id}}"), CommandResult.exited(0, "sha256:abc\n", ""))
                 .on(List.of("docker", "image", "inspect", "--format", "{{json .Config}}"), CommandResult.exited(0,
                         "{\"User\":\"work\",\"Labels\":{\"ai.backend.service-ports\":\"jupyter:http:8888\"}}\n", ""))
+                .on(List.of("docker", "network", "create"), CommandResult.exited(0, "n1\n", ""))
                 .when(argv -> argv.get(1).equals("create"), null, CommandResult.exited(0, "c1\n", ""))
                 .on(List.of("docker", "start"), CommandResult.exited(0, "", ""))
                 .on(List.of("docker", "wait"), CommandResult.exited(0, "0\n", ""));

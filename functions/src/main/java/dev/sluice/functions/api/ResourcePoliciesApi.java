@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent
 import dev.sluice.adapters.Wiring;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.scheduler.ResourcePolicy;
+import dev.sluice.core.slots.ResourceSlots;
 import dev.sluice.functions.Priming;
 import dev.sluice.functions.http.ApiHandler;
 import dev.sluice.functions.http.ApiRequest;
@@ -29,7 +30,10 @@ public final class ResourcePoliciesApi extends ApiHandler {
     private static Map<String, Object> view(String scope, ResourcePolicy p) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("scope", scope);
-        v.putAll(p.toMap());
+        v.put("max_concurrent_sessions", p.maxConcurrentSessions().orElse(null));
+        v.put("max_total_slots", p.maxTotalSlots().map(ResourceSlots::toStrings).orElse(null));
+        v.put("max_pending_sessions", p.maxPendingSessions().orElse(null));
+        v.put("max_pending_slots", p.maxPendingSlots().map(ResourceSlots::toStrings).orElse(null));
         return v;
     }
 

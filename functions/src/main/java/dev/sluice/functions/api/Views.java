@@ -26,7 +26,7 @@ final class Views {
         v.put("resource_group", s.resourceGroup());
         v.put("status", s.status().name());
         v.put("status_info", s.statusInfo());
-        v.put("status_data", s.statusData());
+        v.put("status_data", dev.sluice.adapters.json.Json.plain(s.statusData().json()));
         v.put("status_history", history(s));
         v.put("resource_slots", spec.requestedSlots().toStrings());
         v.put("occupied_slots", s.occupiedSlots().toStrings());
@@ -68,7 +68,7 @@ final class Views {
         Map<String, Object> v = session(s);
         if (s.status() == dev.sluice.core.session.SessionStatus.PENDING) {
             Map<String, Object> pending = new LinkedHashMap<>();
-            Map<String, Object> data = s.statusData();
+            Map<String, Object> data = dev.sluice.adapters.json.Json.plain(s.statusData().json());
             pending.put("reason", data.getOrDefault("reason", "waiting-for-scheduler"));
             pending.put("waiting", data.getOrDefault("waiting", true));
             pending.put("message", data.getOrDefault("message", "not yet considered by the scheduler"));
@@ -134,9 +134,21 @@ final class Views {
         v.put("active", g.active());
         v.put("is_public", g.isPublic());
         v.put("scheduler", g.scheduler().wireName());
-        v.put("scheduler_options", g.schedulerOptions().toMap());
+        v.put("scheduler_options", schedulerOptions(g.schedulerOptions()));
         v.put("created_at", g.createdAt().toString());
         v.put("updated_at", g.updatedAt().toString());
+        return v;
+    }
+
+    /** A group's scheduler options as an admin writes them: wire names, the timeout as duration text. */
+    static Map<String, Object> schedulerOptions(dev.sluice.core.group.SchedulerOptions o) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("allowed_session_types", o.allowedSessionTypes().stream().map(dev.sluice.core.session.SessionType::wireName).toList());
+        v.put("pending_timeout", dev.sluice.core.time.DurationText.format(o.pendingTimeout()));
+        v.put("agent_selection_strategy", o.agentSelectionStrategy().wireName());
+        Map<String, Object> config = new LinkedHashMap<>();
+        o.config().numRetriesToSkip().ifPresent(n -> config.put("num_retries_to_skip", n));
+        v.put("config", config);
         return v;
     }
 

@@ -35,7 +35,12 @@ public final class WebhooksApi extends ApiHandler {
         v.put("url", s.url());
         v.put("description", s.description());
         v.put("event_types", s.filter().eventTypeNames());
-        v.put("filter", s.filter().toMap());
+        Map<String, Object> filter = new LinkedHashMap<>();
+        filter.put("statuses", s.filter().statuses());
+        filter.put("resource_groups", s.filter().resourceGroups());
+        filter.put("session_types", s.filter().sessionTypes());
+        filter.put("session_ids", s.filter().sessionIds());
+        v.put("filter", filter);
         v.put("created_at", s.createdAt().toString());
         v.put("updated_at", s.updatedAt().toString());
         v.put("previous_secret_valid_until", s.previousSecretValidUntil().map(Object::toString).orElse(null));

@@ -37,6 +37,34 @@ final class FolderViews {
         return v;
     }
 
+    /**
+     * An upload's answer: {@code path, expires_in} (seconds) and either {@code method: PUT, url} or
+     * {@code method: multipart, upload_id, part_size, part_count, parts: [{number, url}], next_part} (null on the last
+     * page). UploadLimitsTest measures it against Lambda's response limit.
+     */
+    static Map<String, Object> upload(FolderFiles.Upload u) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("path", u.path());
+        v.put("expires_in", u.expiresIn().toSeconds());
+        if (u instanceof FolderFiles.Upload.Multipart m) {
+            v.put("method", "multipart");
+            v.put("upload_id", m.uploadId());
+            v.put("part_size", m.partSize());
+            v.put("part_count", m.partCount());
+            v.put("parts", m.parts().stream().map(p -> {
+                Map<String, Object> part = new LinkedHashMap<>();
+                part.put("number", p.number());
+                part.put("url", p.url());
+                return part;
+            }).toList());
+            v.put("next_part", m.nextPart().orElse(null));
+        } else if (u instanceof FolderFiles.Upload.Put p) {
+            v.put("method", "PUT");
+            v.put("url", p.url());
+        }
+        return v;
+    }
+
     /** A page of a folder's files: {@code items: [{path, size}], next_cursor} (null on the last page). */
     static Map<String, Object> files(FolderFiles.FilePage page) {
         Map<String, Object> out = new LinkedHashMap<>();

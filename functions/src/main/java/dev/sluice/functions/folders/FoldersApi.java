@@ -116,7 +116,7 @@ public final class FoldersApi extends ApiHandler {
                 break;
             case "/folders/{name}/uploads":
                 if (method.equals("POST")) {
-                    return ApiResponses.json(200, files.upload(caller, request.pathParameter("name"), RequestFields.of(request.jsonBody())));
+                    return ApiResponses.json(200, FolderViews.upload(files.upload(caller, request.pathParameter("name"), RequestFields.of(request.jsonBody()))));
                 }
                 break;
             case "/folders/{name}/uploads/complete":

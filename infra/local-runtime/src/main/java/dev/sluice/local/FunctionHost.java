@@ -266,10 +266,21 @@ public final class FunctionHost {
             return serializer(type).fromJson(new ByteArrayInputStream(event));
         }
         try {
-            return Json.MAPPER.readValue(event, type);
-        } catch (java.io.IOException e) {
+            return pojoSerializer(type).fromJson(new ByteArrayInputStream(event));
+        } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot decode the event as " + type.getName(), e);
         }
+    }
+
+    /**
+     * The Lambda runtime's serializer for any other type (a handler's {@code Map} in or out), as the Runtime Interface
+     * Client uses it: its Jackson configuration leaves out null values, so an answer reads the same here as on Lambda
+     * (SamLocalIT compares them through the real runtime).
+     */
+    @SuppressWarnings("unchecked")
+    private static PojoSerializer<Object> pojoSerializer(Class<?> type) {
+        return (PojoSerializer<Object>) com.amazonaws.services.lambda.runtime.serialization.factories.JacksonFactory.getInstance()
+                .getSerializer(type);
     }
 
     private static byte[] encode(Object output) {
@@ -282,7 +293,9 @@ public final class FunctionHost {
             serializer.toJson(output, out);
             return out.toByteArray();
         }
-        return Json.write(output).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        pojoSerializer(output.getClass()).toJson(output, out);
+        return out.toByteArray();
     }
 
     /** The Lambda context of a local invocation. */

@@ -239,8 +239,30 @@ public final class LocalRuntime implements AutoCloseable {
                 LocalDeployer.DeployedStack stack = new LocalDeployer().describe(option(args, "--stack", "sluice"));
                 System.out.println(LocalUsers.of(stack).token(user, admin ? List.of("admin", "users") : List.of("users")));
             }
+            case "sam-env" -> {
+                // For `sam local`: DIR/env-vars.json from the deployed stack (the emulator at the address the containers use)
+                // and DIR/template.yaml with the functions' code unpacked into DIR/code.
+                LocalDeployer.DeployedStack stack = new LocalDeployer().describe(option(args, "--stack", "sluice"));
+                String json = dev.sluice.adapters.json.Json.MAPPER.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(SamLocal.envVars(stack, option(args, "--emulator", endpoint())));
+                Path dir = Path.of(option(args, "--dir", stateDir.resolve("sam").toString()));
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve("env-vars.json"), json + "\n");
+                SamLocal.template(root, dir);
+            }
+            case "relay" -> {
+                // A TCP relay from HOST:PORT to the emulator on loopback, for `sam local` containers; runs until killed.
+                String[] listen = option(args, "--listen", "").split(":");
+                java.net.URI target = java.net.URI.create(endpoint());
+                try (SamLocal.Relay relay = SamLocal.Relay.start(listen[0], Integer.parseInt(listen[1]),
+                        new InetSocketAddress(target.getHost(), target.getPort()))) {
+                    System.out.println("relaying " + relay.url() + " to " + endpoint());
+                    new CountDownLatch(1).await();
+                }
+            }
             default -> {
-                System.err.println("usage: LocalRuntime up [--port 9700] [--stack sluice] [--root DIR] | token USER [--admin]");
+                System.err.println("usage: LocalRuntime up [--port 9700] [--stack sluice] [--root DIR] | token USER [--admin]"
+                        + " | sam-env [--stack sluice] --emulator URL [--dir DIR] | relay --listen HOST:PORT");
                 System.exit(2);
             }
         }

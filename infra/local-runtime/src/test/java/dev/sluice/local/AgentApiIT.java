@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -307,7 +308,7 @@ class AgentApiIT {
         Thread.sleep(5);
         api.post("/agent/heartbeat", agentToken, heartbeat(group, "1", ""));
         var s = plane.sessionStore().find(id).orElseThrow();
-        var next = s.transitionTo(dev.sluice.core.session.SessionStatus.ERROR, "agent-lost", Map.of(), Instant.now());
+        var next = s.transitionTo(dev.sluice.core.session.SessionStatus.ERROR, "agent-lost", StatusData.NONE, Instant.now());
         var outcome = plane.sessionStore().apply(dev.sluice.core.session.SessionChange.resolveLost(next, s.status(), s.sequence(), agentId,
                 seen.lastHeartbeat()));
         assertThat(outcome).isInstanceOf(dev.sluice.core.port.SessionStore.SaveOutcome.Conflict.class);

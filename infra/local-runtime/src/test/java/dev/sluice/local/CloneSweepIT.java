@@ -1,5 +1,7 @@
 package dev.sluice.local;
 
+import dev.sluice.core.json.JsonValue;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,8 +62,8 @@ class CloneSweepIT {
         Folder target = Folder.create(targetId, owner, FolderSpec.parse(RequestFields.of(Map.of("name", source + "-copy"))), FolderStatus.CLONING,
                 "cloning", then);
         String taskId = UUID.randomUUID().toString();
-        BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, owner, Map.of("source_id", src.id(),
-                "source_name", source, "target_id", targetId, "target_name", source + "-copy"), then);
+        BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, owner, (JsonObject) JsonValue.of(Map.of("source_id", src.id(),
+                "source_name", source, "target_id", targetId, "target_name", source + "-copy")), then);
         assertThat(plane.folderStore().startClone(src, target, task)).isEqualTo(FolderStore.CloneStart.STARTED);
         return new String[] {taskId, targetId};
     }

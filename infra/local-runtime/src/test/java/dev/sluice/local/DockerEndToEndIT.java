@@ -94,7 +94,7 @@ class DockerEndToEndIT {
                     "SLUICE_AGENT_AUTH", "token", "SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString(),
                     "SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s", "SLUICE_AGENT_RUNTIME", "docker",
                     "SLUICE_AGENT_WORK_DIR", workDir.toString(), "SLUICE_AGENT_STOP_GRACE", "2s"));
-            runtime = DockerRuntime.onThisHost(workDir);
+            runtime = DockerRuntime.onThisHost(workDir, config.dockerIsolation(), config.imagePull());
             HttpControlPlane client = new HttpControlPlane(config);
             loop = new AgentLoop(config, id, new Capacity(Map.of("cpu", "4", "mem", "8g"), Map.of(), "x86_64", List.of()),
                     client, new StagingRuntime(runtime, new MountStager(client), workDir), Clock.systemUTC());
@@ -166,12 +166,18 @@ class DockerEndToEndIT {
     }
 
     /** The agent removes an ended session's container once its end is reported; the env files went at create. */
+    private static String networksOf(String sessionId) {
+        return new ProcessCommandRunner().run(Command.of(Duration.ofSeconds(30),
+                new dev.sluice.agent.runtime.DockerCommands().networksOf(sessionId))).stdout().trim();
+    }
+
     private void noContainerNorEnvFileLeft(Agent agent, String id) throws Exception {
         Instant deadline = Instant.now().plusSeconds(15);
-        while (!agent.workloads(id).isEmpty() && Instant.now().isBefore(deadline)) {
+        while ((!agent.workloads(id).isEmpty() || !networksOf(id).isEmpty()) && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
         assertThat(agent.workloads(id)).as("the session's container is removed").isEmpty();
+        assertThat(networksOf(id)).as("the session's network is removed").isEmpty();
         try (var files = Files.walk(agent.workDir)) {
             assertThat(files.map(Path::getFileName).map(Path::toString)).noneMatch(n -> n.startsWith("sluice-env-"));
         }
@@ -252,6 +258,11 @@ class DockerEndToEndIT {
                 "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}", "sluice-" + id)));
         assertThat(limits.stdout().trim()).as("the session's slots are its container's limits")
                 .isEqualTo("1000000000 " + (256L << 20));
+        CommandResult isolation = new ProcessCommandRunner().run(Command.of(Duration.ofSeconds(30), List.of("docker",
+                "inspect", "--format", "{{.HostConfig.NetworkMode}} {{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapDrop}}"
+                        + " {{.HostConfig.PidsLimit}} {{json .HostConfig.PortBindings}}", "sluice-" + id)));
+        assertThat(isolation.stdout().trim()).as("the agent's default isolation")
+                .isEqualTo("sluice-" + id + " [\"no-new-privileges\"] [\"ALL\"] 4096 {}");
         first.crash();
         assertThat(first.workloads(id)).singleElement().satisfies(w -> assertThat(w.running()).isTrue());
 

@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,8 +53,8 @@ class EventsIT {
             Session s = plane.sessions().create(new Principal(owner, owner, Set.of("users")), RequestFields.of(Map.of("image", "python:3.12",
                     "resource_group", "events-it", "type", "batch", "startup_command", "true",
                     "resource_slots", Map.of("cpu", 1, "mem", "1g"))), Optional.empty()).session();
-            plane.sessions().transition(s.id(), SessionStatus.SCHEDULED, "scheduled", Map.of());
-            plane.sessions().transition(s.id(), SessionStatus.CANCELLED, "user-requested", Map.of());
+            plane.sessions().transition(s.id(), SessionStatus.SCHEDULED, "scheduled", StatusData.NONE);
+            plane.sessions().transition(s.id(), SessionStatus.CANCELLED, "user-requested", StatusData.NONE);
 
             List<JsonNode> received = new ArrayList<>();
             Instant deadline = Instant.now().plus(Duration.ofSeconds(20));

@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +43,7 @@ class SchedulerIT {
     private static void addAgent(ControlPlane plane, String id, String group, int gpus) {
         Instant now = Instant.now();
         plane.agentStore().put(new Agent(id, group, AgentStatus.ALIVE, true,
-                ResourceSlots.parse("a", Map.of("cuda.device", gpus, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", gpus, "cpu", 64, "mem", "256g")).at("a")), ResourceSlots.EMPTY,
                 "x86_64", "test", Map.of(), now, now));
     }
 
@@ -328,7 +329,7 @@ class SchedulerIT {
                 }
             } else {
                 assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
-                assertThat(s.statusData()).as("a session left pending says why").containsKey("reason");
+                assertThat(s.statusData().fields()).as("a session left pending says why").containsKey("reason");
             }
         }
         assertThat(scheduled).as("what the passes placed is what is scheduled").isEqualTo(placed);
@@ -379,7 +380,7 @@ class SchedulerIT {
         assertThat(plane.sessionStore().find(small.id()).orElseThrow().status()).isEqualTo(SessionStatus.SCHEDULED);
         Session explained = plane.sessionStore().find(huge.id()).orElseThrow();
         assertThat(explained.status()).isEqualTo(SessionStatus.PENDING);
-        assertThat(explained.statusData()).containsEntry("reason", "too-many-kernels");
+        assertThat(explained.statusData().fields()).containsEntry("reason", JsonValue.of("too-many-kernels"));
         assertThat(plane.agentStore().inGroup(group).stream().filter(a -> a.occupiedSlots().get("cuda.device").signum() > 0))
                 .hasSize(max + 1);
 

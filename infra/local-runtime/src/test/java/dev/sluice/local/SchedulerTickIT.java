@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,7 +52,7 @@ class SchedulerTickIT {
         Session cancelled = plane.sessionStore().find(stale.id()).orElseThrow();
         assertThat(cancelled.status()).isEqualTo(SessionStatus.CANCELLED);
         assertThat(cancelled.statusInfo()).isEqualTo("pending-timeout");
-        assertThat(cancelled.statusData()).containsEntry("pending_timeout", "30m");
+        assertThat(cancelled.statusData().fields()).containsEntry("pending_timeout", JsonValue.of("30m"));
         assertThat(plane.sessionStore().find(fresh.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
         assertThat(plane.sessionStore().find(reserved.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
     }

@@ -1,5 +1,8 @@
 package dev.sluice.local;
 
+import dev.sluice.core.json.JsonValue;
+import dev.sluice.core.session.StatusData;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +63,7 @@ class SessionStoreIT {
         Instant now = Instant.now();
         SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), now);
         Session pending = Session.enqueue(UUID.randomUUID().toString(), "owner-" + UUID.randomUUID(), spec, "store-it", now);
-        Session s = new Session(pending.id(), pending.owner(), spec, "store-it", status, "test", Map.of(),
+        Session s = new Session(pending.id(), pending.owner(), spec, "store-it", status, "test", StatusData.NONE,
                 List.of(new StatusChange(status, now)), List.of(), pending.result(),
                 now, Optional.empty(), Optional.empty(), 1);
         assertThat(store.create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
@@ -95,12 +98,12 @@ class SessionStoreIT {
     @Test
     void anAllowedTransitionIsWrittenWithItsHistoryAndSequence() {
         Session stored = storedIn(SessionStatus.PENDING);
-        Session next = stored.transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of("agent", "i-1"), Instant.now());
+        Session next = stored.transitionTo(SessionStatus.SCHEDULED, "scheduled", new StatusData(JsonObject.of("agent", "i-1")), Instant.now());
         assertThat(store.apply(SessionChange.update(next, SessionStatus.PENDING, 1))).isInstanceOf(SaveOutcome.Saved.class);
         Session after = store.find(stored.id()).orElseThrow();
         assertThat(after.status()).isEqualTo(SessionStatus.SCHEDULED);
         assertThat(after.statusInfo()).isEqualTo("scheduled");
-        assertThat(after.statusData()).containsEntry("agent", "i-1");
+        assertThat(after.statusData().fields()).containsEntry("agent", JsonValue.of("i-1"));
         assertThat(after.statusHistory()).extracting(StatusChange::status).containsExactly(SessionStatus.PENDING, SessionStatus.SCHEDULED);
         assertThat(after.sequence()).isEqualTo(2);
         assertThat(store.pendingIn("store-it")).extracting(Session::id).doesNotContain(stored.id());
@@ -110,9 +113,9 @@ class SessionStoreIT {
     void aStaleWriterGetsAConflictNotAnOverwrite() {
         Session stored = storedIn(SessionStatus.RUNNING);
         Instant now = Instant.now();
-        assertThat(store.apply(SessionChange.update(stored.transitionTo(SessionStatus.TERMINATING, "user-requested", Map.of(), now), SessionStatus.RUNNING, 1)))
+        assertThat(store.apply(SessionChange.update(stored.transitionTo(SessionStatus.TERMINATING, "user-requested", StatusData.NONE, now), SessionStatus.RUNNING, 1)))
                 .isInstanceOf(SaveOutcome.Saved.class);
-        SaveOutcome stale = store.apply(SessionChange.update(stored.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), now), SessionStatus.RUNNING, 1));
+        SaveOutcome stale = store.apply(SessionChange.update(stored.transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, now), SessionStatus.RUNNING, 1));
         assertThat(stale).isInstanceOf(SaveOutcome.Conflict.class);
         assertThat(((SaveOutcome.Conflict) stale).current()).get().extracting(Session::status).isEqualTo(SessionStatus.TERMINATING);
     }
@@ -127,7 +130,7 @@ class SessionStoreIT {
         List<Future<SaveOutcome>> results = new ArrayList<>();
         for (SessionStatus to : targets) {
             results.add(pool.submit(() -> {
-                Session next = stored.transitionTo(to, "race", Map.of(), Instant.now());
+                Session next = stored.transitionTo(to, "race", StatusData.NONE, Instant.now());
                 start.await();
                 return store.apply(SessionChange.update(next, SessionStatus.PENDING, stored.sequence()));
             }));
@@ -158,7 +161,7 @@ class SessionStoreIT {
         for (int i = 0; i < racers; i++) {
             results.add(pool.submit(() -> {
                 start.await();
-                return sessions.transition(created.id(), SessionStatus.CANCELLED, "user-requested", Map.of());
+                return sessions.transition(created.id(), SessionStatus.CANCELLED, "user-requested", StatusData.NONE);
             }));
         }
         int applied = 0;
@@ -237,7 +240,7 @@ class SessionStoreIT {
         List<Session> running = new ArrayList<>();
         counts.forEach((status, n) -> {
             for (int i = 0; i < n; i++) {
-                Session s = new Session(UUID.randomUUID().toString(), owner, spec, "store-it", status, "test", Map.of(),
+                Session s = new Session(UUID.randomUUID().toString(), owner, spec, "store-it", status, "test", StatusData.NONE,
                         List.of(new StatusChange(status, now)), List.of(), SessionResult.UNDEFINED,
                         now, Optional.empty(), Optional.empty(), 1);
                 assertThat(store.create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);

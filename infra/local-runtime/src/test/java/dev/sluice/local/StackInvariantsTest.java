@@ -381,6 +381,29 @@ class StackInvariantsTest {
         return found.get(0);
     }
 
+    /**
+     * Every launch template in the stack as deployed asks for IMDSv2 only, with a PUT response hop limit of 1: the
+     * host's agent reads its instance id and role, while a container behind Docker's bridge (one hop more) never gets a
+     * token, and without a token (HttpTokens required) IMDS answers nothing — so sessions cannot take the role.
+     */
+    @Test
+    void everyLaunchTemplateKeepsTheInstanceMetadataServiceFromContainers() {
+        List<String> templates = new ArrayList<>();
+        each(resources, (name, r) -> {
+            if (!r.path("Type").asText().equals("AWS::EC2::LaunchTemplate")) {
+                return;
+            }
+            templates.add(name);
+            JsonNode metadata = r.path("Properties").path("LaunchTemplateData").path("MetadataOptions");
+            assertThat(metadata.path("HttpTokens").asText()).as(name + " MetadataOptions.HttpTokens").isEqualTo("required");
+            assertThat(metadata.path("HttpPutResponseHopLimit").isInt()).as(name + " HttpPutResponseHopLimit is a number")
+                    .isTrue();
+            assertThat(metadata.path("HttpPutResponseHopLimit").asInt()).as(name + " MetadataOptions.HttpPutResponseHopLimit")
+                    .isEqualTo(1);
+        });
+        assertThat(templates).as("launch templates in the expanded template").contains("AgentLaunchTemplate");
+    }
+
     static void each(JsonNode resources, java.util.function.BiConsumer<String, JsonNode> action) {
         Map<String, JsonNode> all = new LinkedHashMap<>();
         resources.fields().forEachRemaining(e -> all.put(e.getKey(), e.getValue()));

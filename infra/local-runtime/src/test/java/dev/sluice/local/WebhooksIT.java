@@ -1,5 +1,6 @@
 package dev.sluice.local;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class WebhooksIT {
         String group = newIdleGroup(plane);
         Instant now = Instant.now();
         plane.agentStore().put(new Agent(group + "-a1", group, AgentStatus.ALIVE, true,
-                ResourceSlots.parse("a", Map.of("cuda.device", 8, "cpu", 64, "mem", "256g")), ResourceSlots.EMPTY,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 8, "cpu", 64, "mem", "256g")).at("a")), ResourceSlots.EMPTY,
                 "x86_64", "test", Map.of(), now, now));
         return group;
     }
@@ -108,7 +109,7 @@ class WebhooksIT {
     }
 
     static void transition(ControlPlane plane, String id, SessionStatus to) {
-        assertThat(plane.sessions().transition(id, to, "reported by the agent", Map.of()))
+        assertThat(plane.sessions().transition(id, to, "reported by the agent", StatusData.NONE))
                 .isInstanceOf(SessionService.TransitionOutcome.Applied.class);
     }
 

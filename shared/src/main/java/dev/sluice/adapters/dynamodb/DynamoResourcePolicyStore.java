@@ -26,7 +26,17 @@ public final class DynamoResourcePolicyStore implements ResourcePolicyStore {
     @Override
     public void put(String scope, ResourcePolicy policy) {
         dynamoDb.putItem(b -> b.tableName(table).item(Map.of("scope", AttributeValue.fromS(scope),
-                "policy", AttributeValue.fromS(Json.write(policy.toMap())))));
+                "policy", AttributeValue.fromS(Json.write(stored(policy))))));
+    }
+
+    /** The stored form: the definition an admin writes ({@link ResourcePolicy#parse} reads it back), absent limits as null. */
+    static Map<String, Object> stored(ResourcePolicy p) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("max_concurrent_sessions", p.maxConcurrentSessions().orElse(null));
+        m.put("max_total_slots", p.maxTotalSlots().map(dev.sluice.core.slots.ResourceSlots::toStrings).orElse(null));
+        m.put("max_pending_sessions", p.maxPendingSessions().orElse(null));
+        m.put("max_pending_slots", p.maxPendingSlots().map(dev.sluice.core.slots.ResourceSlots::toStrings).orElse(null));
+        return m;
     }
 
     @Override

@@ -31,10 +31,22 @@ public class ResourceGroupItem {
         item.active = g.active();
         item.isPublic = g.isPublic();
         item.scheduler = g.scheduler().wireName();
-        item.schedulerOptions = Json.write(g.schedulerOptions().toMap());
+        item.schedulerOptions = Json.write(storedOptions(g.schedulerOptions()));
         item.createdAt = g.createdAt();
         item.updatedAt = g.updatedAt();
         return item;
+    }
+
+    /** The stored form of a group's scheduler options: the definition an admin writes, which {@link SchedulerOptions#parse} reads back. */
+    static java.util.Map<String, Object> storedOptions(SchedulerOptions o) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("allowed_session_types", o.allowedSessionTypes().stream().map(dev.sluice.core.session.SessionType::wireName).toList());
+        out.put("pending_timeout", dev.sluice.core.time.DurationText.format(o.pendingTimeout()));
+        out.put("agent_selection_strategy", o.agentSelectionStrategy().wireName());
+        java.util.Map<String, Object> config = new java.util.LinkedHashMap<>();
+        o.config().numRetriesToSkip().ifPresent(n -> config.put("num_retries_to_skip", n));
+        out.put("config", config);
+        return out;
     }
 
     public ResourceGroup toResourceGroup() {

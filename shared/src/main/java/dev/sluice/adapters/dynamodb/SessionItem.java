@@ -109,7 +109,7 @@ public class SessionItem {
         }).toList();
         item.status = s.status().name();
         item.statusInfo = s.statusInfo();
-        item.statusData = s.statusData().isEmpty() ? null : Json.write(s.statusData());
+        item.statusData = s.statusData().isEmpty() ? null : Json.write(Json.plain(s.statusData().json()));
         item.history = s.statusHistory().stream().map(c -> c.status().name() + " " + c.at()).toList();
         // Only while slots are still reserved: an ended or resolved session costs its agent's heartbeat nothing.
         item.hostingAgent = s.status().occupiesSlots() && !s.unreleasedKernels().isEmpty() ? s.agentId().orElse(null) : null;
@@ -193,7 +193,8 @@ public class SessionItem {
             changes = old.stream().map(e -> new StatusChange(SessionStatus.valueOf(e.get("status")), Instant.parse(e.get("at")))).toList();
         }
         String dataText = or(statusData, "statusData");
-        Map<String, Object> data = dataText == null ? Map.of() : new LinkedHashMap<>(Json.readObjectUnchecked(dataText));
+        dev.sluice.core.session.StatusData data = dataText == null ? dev.sluice.core.session.StatusData.NONE
+                : new dev.sluice.core.session.StatusData(Json.readJsonObject(dataText));
         List<Kernel> placed = orEmpty(or(kernels, "kernels")).stream().map(k -> {
             Map<String, String> slots = new LinkedHashMap<>(k);
             String agent = slots.remove("@agent");

@@ -59,7 +59,7 @@ public final class DynamoTaskStore implements TaskStore {
         m.put("createdAt", s(t.createdAt().toString()));
         m.put("updatedAt", s(t.updatedAt().toString()));
         t.finishedAt().ifPresent(f -> m.put("finishedAt", s(f.toString())));
-        m.put("result", s(Json.write(t.result())));
+        m.put("result", s(Json.write(Json.plain(t.result()))));
         t.error().ifPresent(e -> m.put("error", s(e)));
         m.put("sequence", n(t.sequence()));
         if (t.status() == TaskStatus.STARTED) {
@@ -71,9 +71,9 @@ public final class DynamoTaskStore implements TaskStore {
     static BackgroundTask task(Map<String, AttributeValue> m) {
         TaskProgress progress = new TaskProgress(num(m, "objectsDone"), num(m, "objectsTotal"), num(m, "bytesDone"), num(m, "bytesTotal"),
                 TaskPhase.valueOf(m.get("phase").s().toUpperCase(Locale.ROOT)), m.get("message").s(), num(m, "pagesDone"));
-        Map<String, Object> result;
+        dev.sluice.core.json.JsonObject result;
         try {
-            result = Json.MAPPER.readValue(m.get("result").s(), new TypeReference<Map<String, Object>>() { });
+            result = Json.object(Json.MAPPER.readValue(m.get("result").s(), new TypeReference<Map<String, Object>>() { }));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("task " + m.get("id").s() + " has an unreadable result", e);
         }
@@ -180,7 +180,7 @@ public final class DynamoTaskStore implements TaskStore {
     }
 
     @Override
-    public Optional<BackgroundTask> finish(String id, TaskStatus status, Map<String, Object> result, Optional<String> error, Instant at) {
+    public Optional<BackgroundTask> finish(String id, TaskStatus status, dev.sluice.core.json.JsonObject result, Optional<String> error, Instant at) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":status", s(status.wireName()));
         values.put(":started", s(TaskStatus.STARTED.wireName()));
@@ -190,7 +190,7 @@ public final class DynamoTaskStore implements TaskStore {
         values.put(":message", s(error.orElse(status == TaskStatus.DONE ? "done" : status.wireName())));
         StringBuilder update = new StringBuilder("SET #status = :status, updatedAt = :at, finishedAt = :at, phase = :phase, message = :message");
         if (!result.isEmpty()) {
-            values.put(":result", s(Json.write(result)));
+            values.put(":result", s(Json.write(Json.plain(result))));
             update.append(", #result = :result");
         }
         if (error.isPresent()) {

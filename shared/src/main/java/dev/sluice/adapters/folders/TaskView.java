@@ -28,7 +28,7 @@ public final class TaskView {
         v.put("created_at", t.createdAt().toString());
         v.put("updated_at", t.updatedAt().toString());
         v.put("finished_at", t.finishedAt().map(Object::toString).orElse(null));
-        v.put("result", t.result());
+        v.put("result", dev.sluice.adapters.json.Json.plain(t.result()));
         v.put("error", t.error().orElse(null));
         v.put("sequence", t.sequence());
         return v;

@@ -117,7 +117,12 @@ public final class DynamoWebhookStore implements WebhookStore {
         i.put("owner", s(sub.owner()));
         i.put("url", s(sub.url()));
         i.put("description", s(sub.description()));
-        Map<String, Object> filter = new java.util.LinkedHashMap<>(sub.filter().toMap());
+        // The stored filter is the request's shape (read back through WebhookFilter.parse), its event types inside.
+        Map<String, Object> filter = new java.util.LinkedHashMap<>();
+        filter.put("statuses", sub.filter().statuses());
+        filter.put("resource_groups", sub.filter().resourceGroups());
+        filter.put("session_types", sub.filter().sessionTypes());
+        filter.put("session_ids", sub.filter().sessionIds());
         filter.put("event_types", sub.filter().eventTypeNames());
         i.put("filter", s(Json.write(filter)));
         i.put("secret", s(sub.secret()));

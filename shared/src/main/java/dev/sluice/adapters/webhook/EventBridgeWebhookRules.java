@@ -2,7 +2,6 @@ package dev.sluice.adapters.webhook;
 
 import dev.sluice.adapters.json.Json;
 import dev.sluice.core.port.WebhookRules;
-import java.util.Map;
 import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
@@ -34,10 +33,10 @@ public final class EventBridgeWebhookRules implements WebhookRules {
     }
 
     @Override
-    public void put(String subscriptionId, Map<String, Object> eventPattern) {
+    public void put(String subscriptionId, dev.sluice.core.json.JsonObject eventPattern) {
         String rule = ruleName(subscriptionId);
         try {
-            events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(eventPattern))
+            events.putRule(r -> r.name(rule).eventBusName(busName).eventPattern(Json.write(Json.plain(eventPattern)))
                     .description("Sluice webhook subscription " + subscriptionId));
         } catch (LimitExceededException full) {
             throw new DomainException(ErrorCode.CONFLICT, null,

@@ -35,7 +35,7 @@ public final class WebhookCodec {
         o.put("webhook_id", m.webhookId());
         o.put("type", m.type());
         o.put("time", m.time().toString());
-        o.put("data", m.data());
+        o.put("data", Json.plain(m.data()));
         o.put("attempt", m.attempt());
         o.put("not_before", m.notBefore().toString());
         return Json.write(o);
@@ -46,7 +46,7 @@ public final class WebhookCodec {
         Map<String, Object> o = Json.readObjectUnchecked(body);
         if (o.containsKey("webhook_id")) {
             return new WebhookMessage((String) o.get("subscription_id"), (String) o.get("webhook_id"), (String) o.get("type"),
-                    Instant.parse((String) o.get("time")), (Map<String, Object>) o.get("data"),
+                    Instant.parse((String) o.get("time")), Json.object((Map<String, Object>) o.get("data")),
                     ((Number) o.get("attempt")).intValue(), Instant.parse((String) o.get("not_before")));
         }
         Map<String, Object> detail = (Map<String, Object>) o.get("detail");
@@ -60,6 +60,6 @@ public final class WebhookCodec {
         if (SESSION_CALLBACK_TAG.equals(subscription)) {
             subscription = dev.sluice.core.webhook.WebhookSubscription.CALLBACK_PREFIX + detail.get("session_id");
         }
-        return new WebhookMessage(subscription, "msg_" + o.get("event_id"), type, time, detail, 1, now);
+        return new WebhookMessage(subscription, "msg_" + o.get("event_id"), type, time, Json.object(detail), 1, now);
     }
 }

@@ -51,9 +51,9 @@ public record Heartbeat(
         if (!ResourceGroup.isValidName(group)) {
             throw DomainException.invalid("resource_group", "is not a resource group name");
         }
-        Map<String, String> slotText = f.optionalStringMap("available_slots")
+        f.optionalStringMap("available_slots")
                 .orElseThrow(() -> DomainException.invalid("available_slots", "is required (it is the agent's capacity)"));
-        ResourceSlots available = ResourceSlots.parse("available_slots", slotText);
+        ResourceSlots available = ResourceSlots.parse(f.optionalObject("available_slots").orElseThrow());
         String arch = f.optionalString("architecture").orElse("x86_64");
         if (!TOKEN.matcher(arch).matches()) {
             throw DomainException.invalid("architecture", "must be a short name such as x86_64 or aarch64");

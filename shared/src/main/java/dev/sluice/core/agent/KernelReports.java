@@ -7,9 +7,9 @@ import dev.sluice.core.session.SessionResult;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionTransitions;
 import dev.sluice.core.session.SessionType;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.session.StatusData;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * What an agent's report does to a session (REFERENCE §1–2, §5). Pure: the use case reads the session, asks here,
@@ -71,12 +71,12 @@ public final class KernelReports {
         if (kernelIndex > 0) {
             boolean ended = report.status() == SessionStatus.TERMINATED || report.status() == SessionStatus.ERROR;
             if (ended && current.status() == SessionStatus.RUNNING) {
-                Map<String, Object> data = new LinkedHashMap<>(current.statusData());
+                JsonObject.Builder data = current.statusData().json().toBuilder();
                 data.put("degraded_kernel", kernelIndex);
                 data.put("degraded_agent", agentId);
                 report.exitCode().ifPresent(c -> data.put("degraded_exit_code", c));
                 report.message().ifPresent(m -> data.put("message", m));
-                return new Decision.Apply(current.transitionTo(SessionStatus.RUNNING_DEGRADED, "kernel-ended", data, now), false);
+                return new Decision.Apply(current.transitionTo(SessionStatus.RUNNING_DEGRADED, "kernel-ended", new StatusData(data.build()), now), false);
             }
             return new Decision.Unchanged(current);
         }
@@ -92,7 +92,7 @@ public final class KernelReports {
         if (!SessionTransitions.isAllowed(current.status(), to)) {
             return new Decision.Refused(current.status());
         }
-        Map<String, Object> data = new LinkedHashMap<>();
+        JsonObject.Builder data = JsonObject.builder();
         data.put("agent_id", agentId);
         report.containerId().ifPresent(c -> data.put("container_id", c));
         if (!report.devices().isEmpty()) {
@@ -105,7 +105,7 @@ public final class KernelReports {
                 data.put("source", "agent");
                 report.message().ifPresent(m -> data.put("message", m));
                 String info = report.reason().orElse("failed-to-start");
-                Session next = current.transitionTo(SessionStatus.ERROR, info, data, now);
+                Session next = current.transitionTo(SessionStatus.ERROR, info, new StatusData(data.build()), now);
                 if (current.spec().type() == SessionType.BATCH) {
                     next = next.withResult(SessionResult.FAILURE);
                 }
@@ -114,12 +114,12 @@ public final class KernelReports {
             }
             default: {
                 String info = to.name().toLowerCase(java.util.Locale.ROOT);
-                return new Decision.Apply(current.transitionTo(to, info, data, now), false);
+                return new Decision.Apply(current.transitionTo(to, info, new StatusData(data.build()), now), false);
             }
         }
     }
 
-    private static Decision terminated(Session current, KernelReport report, Map<String, Object> data, Instant now) {
+    private static Decision terminated(Session current, KernelReport report, JsonObject.Builder data, Instant now) {
         int exit = report.exitCode().orElse(0);
         data.put("exit_code", exit);
         report.message().ifPresent(m -> data.put("message", m));
@@ -129,7 +129,6 @@ public final class KernelReports {
         if (asked) {
             // Destroyed by a user (or resolved after its agent was lost): the reason given then stands.
             info = current.statusInfo();
-            current.statusData().forEach(data::putIfAbsent);
         } else if (current.spec().type() == SessionType.BATCH) {
             if (report.reason().filter("task-timeout"::equals).isPresent()) {
                 info = "task-timeout";
@@ -144,6 +143,10 @@ public final class KernelReports {
         } else {
             info = report.reason().orElse("self-terminated");
         }
-        return new Decision.Apply(current.transitionTo(SessionStatus.TERMINATED, info, data, now).withResult(result), false);
+        StatusData reported = new StatusData(data.build());
+        if (asked) {
+            reported = reported.withDefaults(current.statusData());
+        }
+        return new Decision.Apply(current.transitionTo(SessionStatus.TERMINATED, info, reported, now).withResult(result), false);
     }
 }

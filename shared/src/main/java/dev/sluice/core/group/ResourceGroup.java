@@ -3,7 +3,6 @@ package dev.sluice.core.group;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -32,52 +31,36 @@ public record ResourceGroup(
         return name;
     }
 
-    /** The definition this group was built from, in the form {@link #fromDefinition} reads. */
-    Map<String, Object> definition() {
-        Map<String, Object> d = new java.util.LinkedHashMap<>();
-        d.put("description", description);
-        d.put("active", active);
-        d.put("is_public", isPublic);
-        d.put("scheduler", scheduler.wireName());
-        d.put("scheduler_options", schedulerOptions.toMap());
-        return d;
-    }
-
     /**
      * This group with a partial change applied: fields present in {@code patch} replace this group's, and
      * {@code scheduler_options} is merged option by option. The result is validated like a full definition.
      */
-    @SuppressWarnings("unchecked")
     public ResourceGroup patched(RequestFields patch, Instant now) {
-        Map<String, Object> merged = definition();
-        for (Map.Entry<String, Object> e : patch.raw().entrySet()) {
-            if (e.getKey().equals(SchedulerOptions.FIELD) && e.getValue() instanceof Map<?, ?> options) {
-                Map<String, Object> mergedOptions = new java.util.LinkedHashMap<>(schedulerOptions.toMap());
-                mergedOptions.putAll((Map<String, Object>) options);
-                merged.put(SchedulerOptions.FIELD, mergedOptions);
-            } else {
-                merged.put(e.getKey(), e.getValue());
-            }
-        }
-        return fromDefinition(name, RequestFields.of(merged), createdAt, now);
+        return read(name, patch, this, createdAt, now);
     }
 
     /** Builds a group from an admin's full definition (PUT): missing fields take defaults. */
     public static ResourceGroup fromDefinition(String name, RequestFields f, Instant createdAt, Instant now) {
+        return read(name, f, new ResourceGroup(name, "", true, true, SchedulerKind.FIFO, SchedulerOptions.defaults(), createdAt, now),
+                createdAt, now);
+    }
+
+    /** Reads a definition, missing fields (and options) keeping {@code base}'s. */
+    private static ResourceGroup read(String name, RequestFields f, ResourceGroup base, Instant createdAt, Instant now) {
         f.refuseUnknownOrNull(KNOWN);
-        String description = f.optionalString("description").orElse("");
+        String description = f.optionalString("description").orElse(base.description());
         if (description.length() > 1024) {
             throw DomainException.invalid("description", "must be at most 1024 characters");
         }
-        boolean active = f.optionalBoolean("active").orElse(true);
-        boolean isPublic = f.optionalBoolean("is_public").orElse(true);
+        boolean active = f.optionalBoolean("active").orElse(base.active());
+        boolean isPublic = f.optionalBoolean("is_public").orElse(base.isPublic());
         SchedulerKind scheduler = f.optionalString("scheduler")
                 .map(s -> SchedulerKind.fromWire(s).orElseThrow(() -> DomainException.invalid("scheduler",
                         "must be fifo, lifo or drf, not '" + s + "'")))
-                .orElse(SchedulerKind.FIFO);
+                .orElse(base.scheduler());
         SchedulerOptions options = f.optionalObject(SchedulerOptions.FIELD)
-                .map(SchedulerOptions::parse)
-                .orElse(SchedulerOptions.defaults());
+                .map(o -> SchedulerOptions.parse(o, base.schedulerOptions()))
+                .orElse(base.schedulerOptions());
         return new ResourceGroup(validName(name), description, active, isPublic, scheduler, options, createdAt, now);
     }
 }

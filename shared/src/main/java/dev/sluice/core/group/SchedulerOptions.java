@@ -6,10 +6,9 @@ import dev.sluice.core.session.SessionType;
 import dev.sluice.core.time.DurationText;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,15 +19,28 @@ public record SchedulerOptions(
         List<SessionType> allowedSessionTypes,
         Duration pendingTimeout,
         AgentSelectionStrategy agentSelectionStrategy,
-        Map<String, Object> config) {
+        Config config) {
 
     public static final String FIELD = "scheduler_options";
     private static final Set<String> KNOWN = Set.of("allowed_session_types", "pending_timeout", "agent_selection_strategy", "config");
     private static final Set<String> KNOWN_CONFIG = Set.of("num_retries_to_skip");
 
+    /**
+     * The scheduler's own settings ({@code scheduler_options.config}); {@link #parse} refuses any other than these, so
+     * they are typed: {@code num_retries_to_skip}, after how many passes that could not place a session it is
+     * considered behind the others.
+     */
+    public record Config(Optional<Integer> numRetriesToSkip) {
+        public static final Config NONE = new Config(Optional.empty());
+
+        public boolean isEmpty() {
+            return numRetriesToSkip.isEmpty();
+        }
+    }
+
     public SchedulerOptions {
         allowedSessionTypes = List.copyOf(allowedSessionTypes);
-        config = Map.copyOf(config);
+        java.util.Objects.requireNonNull(config, "config");
         if (allowedSessionTypes.isEmpty()) {
             throw new IllegalArgumentException("allowed_session_types must not be empty");
         }
@@ -36,7 +48,7 @@ public record SchedulerOptions(
 
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(List.of(SessionType.INTERACTIVE, SessionType.BATCH, SessionType.INFERENCE),
-                Duration.ZERO, AgentSelectionStrategy.DISPERSED, Map.of());
+                Duration.ZERO, AgentSelectionStrategy.DISPERSED, Config.NONE);
     }
 
     public boolean accepts(SessionType type) {
@@ -48,8 +60,12 @@ public record SchedulerOptions(
      * {@code RequestFields.of(options).at(FIELD)}); missing fields take defaults.
      */
     public static SchedulerOptions parse(RequestFields f) {
+        return parse(f, defaults());
+    }
+
+    /** {@link #parse(RequestFields)}, missing fields keeping {@code d}'s (a patch of a group's options). */
+    public static SchedulerOptions parse(RequestFields f, SchedulerOptions d) {
         f.refuseUnknownOrNull(KNOWN);
-        SchedulerOptions d = defaults();
 
         List<SessionType> types = d.allowedSessionTypes();
         if (f.raw().containsKey("allowed_session_types")) {
@@ -82,22 +98,12 @@ public record SchedulerOptions(
                     "must be dispersed, concentrated, roundrobin or legacy, not '" + s + "'"));
         }
 
-        Map<String, Object> config = new LinkedHashMap<>();
+        Config config = d.config();
         if (f.has("config")) {
             RequestFields c = f.optionalObject("config").orElseThrow();
             c.refuseUnknownOrNull(KNOWN_CONFIG);
-            c.optionalInt("num_retries_to_skip", 0, 1000).ifPresent(n -> config.put("num_retries_to_skip", n));
+            config = new Config(c.optionalInt("num_retries_to_skip", 0, 1000));
         }
         return new SchedulerOptions(types, timeout, strategy, config);
-    }
-
-    /** The wire and storage form, which {@link #parse} reads back unchanged. */
-    public Map<String, Object> toMap() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("allowed_session_types", allowedSessionTypes.stream().map(SessionType::wireName).toList());
-        out.put("pending_timeout", DurationText.format(pendingTimeout));
-        out.put("agent_selection_strategy", agentSelectionStrategy.wireName());
-        out.put("config", config);
-        return out;
     }
 }

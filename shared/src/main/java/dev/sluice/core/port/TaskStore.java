@@ -1,11 +1,11 @@
 package dev.sluice.core.port;
 
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.task.BackgroundTask;
 import dev.sluice.core.task.TaskPhase;
 import dev.sluice.core.task.TaskStatus;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Background tasks; progress and endings are conditional on the task still running. */
@@ -46,7 +46,7 @@ public interface TaskStore {
     }
 
     /** Ends a running task; empty when it had already ended. */
-    Optional<BackgroundTask> finish(String id, TaskStatus status, Map<String, Object> result, Optional<String> error, Instant at);
+    Optional<BackgroundTask> finish(String id, TaskStatus status, JsonObject result, Optional<String> error, Instant at);
 
     /** Records the Step Functions execution now doing the work (it changes when the workflow continues as new). */
     void setExecution(String id, String executionArn);

@@ -1,10 +1,10 @@
 package dev.sluice.core.port;
 
-import java.util.Map;
+import dev.sluice.core.json.JsonObject;
 
 /** The bus rule of each subscription: its event pattern, targeting the delivery queue with the subscription's id. */
 public interface WebhookRules {
-    void put(String subscriptionId, Map<String, Object> eventPattern);
+    void put(String subscriptionId, JsonObject eventPattern);
 
     void delete(String subscriptionId);
 }

@@ -1,9 +1,9 @@
 package dev.sluice.core.scheduler;
 
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.session.StatusData;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,16 +35,16 @@ public record PendingExplanation(
     }
 
     /** The status_data stored on the session (retries and last try are added by the caller). */
-    public Map<String, Object> toStatusData(int retries, Instant lastTry) {
-        Map<String, Object> d = new LinkedHashMap<>();
+    public StatusData toStatusData(int retries, Instant lastTry) {
+        JsonObject.Builder d = JsonObject.builder();
         d.put("reason", reason);
         d.put("waiting", waiting);
         d.put("message", message);
-        d.put("failed_predicates", failed.stream().map(p -> Map.of("name", p.name(), "msg", p.message())).toList());
-        d.put("passed_predicates", passed.stream().map(p -> Map.of("name", p.name())).toList());
+        d.put("failed_predicates", failed.stream().map(p -> JsonObject.of("name", p.name(), "msg", p.message())).toList());
+        d.put("passed_predicates", passed.stream().map(p -> JsonObject.of("name", p.name())).toList());
         d.put("retries", retries);
         d.put("last_try", lastTry.toString());
         estimatedStart.ifPresent(t -> d.put("estimated_start", t.toString()));
-        return d;
+        return new StatusData(d.build());
     }
 }

@@ -5,8 +5,8 @@ import dev.sluice.core.group.SchedulerKind;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.ClusterMode;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
-import dev.sluice.core.time.DurationText;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ public final class Planner {
         Set<String> cancelled = new HashSet<>();
         for (Session s : PendingTimeoutSweep.expired(snap.group(), snap.pending(), snap.now())) {
             cancellations.add(new SchedulingPlan.Cancellation(s, "pending-timeout",
-                    Map.of("pending_timeout", DurationText.format(snap.group().schedulerOptions().pendingTimeout()))));
+                    StatusData.pendingTimeout(snap.group().schedulerOptions().pendingTimeout())));
             cancelled.add(s.id());
         }
         for (Session s : snap.pending()) {
@@ -46,8 +46,8 @@ public final class Planner {
             for (String dep : s.spec().dependencies()) {
                 Optional<SchedulingSnapshot.DependencyState> state = Optional.ofNullable(snap.dependencies().get(dep));
                 if (Predicates.dependencyVerdict(state) == Predicates.DependencyVerdict.FAILED) {
-                    cancellations.add(new SchedulingPlan.Cancellation(s, "dependency-failed", Map.of("dependency", dep,
-                            "dependency_status", state.map(d -> d.status().name() + "/" + d.result().name()).orElse("missing"))));
+                    cancellations.add(new SchedulingPlan.Cancellation(s, "dependency-failed", StatusData.dependencyFailed(dep,
+                            state.map(d -> d.status().name() + "/" + d.result().name()).orElse("missing"))));
                     cancelled.add(s.id());
                     break;
                 }
@@ -156,8 +156,7 @@ public final class Planner {
             }
             return out;
         }
-        Object skip = snap.group().schedulerOptions().config().get("num_retries_to_skip");
-        int threshold = skip instanceof Number n ? n.intValue() : 0;
+        int threshold = snap.group().schedulerOptions().config().numRetriesToSkip().orElse(0);
         List<Session> skipped = new ArrayList<>();
         for (Session s : candidates) {
             if (threshold > 0 && retries(s) >= threshold) {
@@ -171,8 +170,7 @@ public final class Planner {
     }
 
     static int retries(Session s) {
-        Object r = s.statusData().get("retries");
-        return r instanceof Number n ? n.intValue() : 0;
+        return s.statusData().retries();
     }
 
     private static Map<String, Deque<Session>> queuesByOwner(Deque<Session> order) {

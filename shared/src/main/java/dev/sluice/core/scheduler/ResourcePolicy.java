@@ -31,18 +31,9 @@ public record ResourcePolicy(
         f.refuseUnknownOrNull(KNOWN);
         return new ResourcePolicy(
                 f.optionalInt("max_concurrent_sessions", 0, 100_000),
-                f.optionalObject("max_total_slots").map(o -> ResourceSlots.parse("max_total_slots", o.raw())),
+                f.optionalObject("max_total_slots").map(ResourceSlots::parse),
                 f.optionalInt("max_pending_sessions", 0, 100_000),
-                f.optionalObject("max_pending_slots").map(o -> ResourceSlots.parse("max_pending_slots", o.raw())));
-    }
-
-    public java.util.Map<String, Object> toMap() {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("max_concurrent_sessions", maxConcurrentSessions.orElse(null));
-        m.put("max_total_slots", maxTotalSlots.map(ResourceSlots::toStrings).orElse(null));
-        m.put("max_pending_sessions", maxPendingSessions.orElse(null));
-        m.put("max_pending_slots", maxPendingSlots.map(ResourceSlots::toStrings).orElse(null));
-        return m;
+                f.optionalObject("max_pending_slots").map(ResourceSlots::parse));
     }
 
     public boolean isUnlimited() {

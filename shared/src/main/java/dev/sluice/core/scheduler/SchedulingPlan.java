@@ -1,9 +1,9 @@
 package dev.sluice.core.scheduler;
 
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** What one pass decided; applied by someone else, each change as a conditional write. */
@@ -25,7 +25,7 @@ public record SchedulingPlan(
     }
 
     /** A pending session to cancel at once, with the reason code and its detail. */
-    public record Cancellation(Session session, String statusInfo, Map<String, Object> statusData) {
+    public record Cancellation(Session session, String statusInfo, StatusData statusData) {
     }
 
     /** A session left pending, with why. */

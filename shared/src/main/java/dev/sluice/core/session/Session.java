@@ -5,7 +5,6 @@ import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,7 +18,7 @@ public record Session(
         String resourceGroup,
         SessionStatus status,
         String statusInfo,
-        Map<String, Object> statusData,
+        StatusData statusData,
         List<StatusChange> statusHistory,
         List<Kernel> kernels,
         SessionResult result,
@@ -31,14 +30,14 @@ public record Session(
 
     public Session {
         runtime = runtime == null ? SessionRuntimeFacts.EMPTY : runtime;
-        statusData = Map.copyOf(statusData);
+        java.util.Objects.requireNonNull(statusData, "statusData");
         statusHistory = List.copyOf(statusHistory);
         kernels = List.copyOf(kernels);
     }
 
     /** A session of which its agent has reported no runtime facts yet. */
     public Session(String id, String owner, SessionSpec spec, String resourceGroup, SessionStatus status, String statusInfo,
-                   Map<String, Object> statusData, List<StatusChange> statusHistory, List<Kernel> kernels, SessionResult result,
+                   StatusData statusData, List<StatusChange> statusHistory, List<Kernel> kernels, SessionResult result,
                    Instant createdAt, Optional<Instant> startedAt, Optional<Instant> terminatedAt, long sequence) {
         this(id, owner, spec, resourceGroup, status, statusInfo, statusData, statusHistory, kernels, result, createdAt, startedAt,
                 terminatedAt, sequence, SessionRuntimeFacts.EMPTY);
@@ -76,7 +75,7 @@ public record Session(
 
     /** A new session, PENDING, its history opened. */
     public static Session enqueue(String id, String owner, SessionSpec spec, String resourceGroup, Instant now) {
-        return new Session(id, owner, spec, resourceGroup, SessionStatus.PENDING, "enqueued", Map.of(),
+        return new Session(id, owner, spec, resourceGroup, SessionStatus.PENDING, "enqueued", StatusData.NONE,
                 List.of(new StatusChange(SessionStatus.PENDING, now)), List.of(),
                 SessionResult.UNDEFINED, now, Optional.empty(), Optional.empty(), 1);
     }
@@ -85,7 +84,7 @@ public record Session(
      * This session moved to {@code to}; throws {@link IllegalTransitionException} when the map forbids it.
      * The kernels are unchanged here: giving their slots back to the agents is the store's write, in the same transaction.
      */
-    public Session transitionTo(SessionStatus to, String info, Map<String, Object> data, Instant at) {
+    public Session transitionTo(SessionStatus to, String info, StatusData data, Instant at) {
         if (!SessionTransitions.isAllowed(status, to)) {
             throw new IllegalTransitionException(id, status, to);
         }
@@ -115,7 +114,7 @@ public record Session(
     }
 
     /** This session with new status data (a pending explanation), its status and sequence unchanged. */
-    public Session withStatusData(String info, Map<String, Object> data) {
+    public Session withStatusData(String info, StatusData data) {
         return new Session(id, owner, spec, resourceGroup, status, info, data, statusHistory, kernels,
                 result, createdAt, startedAt, terminatedAt, sequence, runtime);
     }

@@ -161,7 +161,7 @@ public record SessionChange(
      * The placement of a PENDING session on {@code kernels}: it becomes SCHEDULED, each kernel's slots are reserved on
      * an agent that is still ALIVE, schedulable and has them free, and each further kernel gets its pointer item.
      */
-    public static SessionChange place(Session pending, List<Kernel> kernels, String statusInfo, java.util.Map<String, Object> statusData,
+    public static SessionChange place(Session pending, List<Kernel> kernels, String statusInfo, StatusData statusData,
                                       Instant at) {
         if (kernels.isEmpty()) {
             throw new IllegalArgumentException("a placement needs at least one kernel");

@@ -72,7 +72,7 @@ public record SessionSpec(
         }
         Optional<String> group = f.optionalString("resource_group");
         ResourceSlots slots = f.optionalObject("resource_slots")
-                .map(o -> ResourceSlots.parse("resource_slots", o.raw()))
+                .map(ResourceSlots::parse)
                 .orElse(ResourceSlots.EMPTY);
         if (slots.get(ResourceSlots.CPU).signum() == 0 || slots.get(ResourceSlots.MEM).signum() == 0) {
             throw DomainException.invalid("resource_slots", "must request at least some cpu and mem");

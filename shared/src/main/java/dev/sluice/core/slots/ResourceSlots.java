@@ -1,6 +1,7 @@
 package dev.sluice.core.slots;
 
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.request.RequestFields;
 import java.math.BigDecimal;
 import java.util.Collections;
 import java.util.Comparator;
@@ -64,14 +65,15 @@ public final class ResourceSlots {
     }
 
     /**
-     * Parses a client's slot map: values are numbers or decimal strings; {@code mem} also takes
-     * binary sizes such as {@code 16g}. Errors name {@code fieldPrefix.slot}.
+     * Parses a client's slot map, the object {@code f} (as {@code RequestFields.of(body).at("resource_slots")} or a
+     * request's {@code optionalObject}): values are numbers or decimal strings; {@code mem} also takes binary sizes such
+     * as {@code 16g}. Errors name the slot by its path ({@code resource_slots.cpu}).
      */
-    public static ResourceSlots parse(String fieldPrefix, Map<String, ?> raw) {
+    public static ResourceSlots parse(RequestFields f) {
         Map<String, BigDecimal> parsed = new LinkedHashMap<>();
-        for (Map.Entry<String, ?> e : raw.entrySet()) {
+        for (Map.Entry<String, Object> e : f.raw().entrySet()) {
             String slot = e.getKey();
-            String field = fieldPrefix + "." + slot;
+            String field = f.path(slot);
             if (!KNOWN.contains(slot)) {
                 throw DomainException.invalid(field, "is not a known resource slot; the known slots are " + KNOWN);
             }

@@ -23,6 +23,7 @@ import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionId;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.protocol.AgentReports;
 import java.time.Clock;
 import java.time.Duration;
@@ -365,11 +366,8 @@ public final class AgentWorkService {
                 if (!s.status().occupiesSlots() || s.unreleasedKernels().isEmpty()) {
                     break;
                 }
-                Map<String, Object> data = new LinkedHashMap<>();
-                data.put("source", "control-plane");
-                data.put("agent_id", agent.id());
-                data.put("last_heartbeat", String.valueOf(agent.lastHeartbeat()));
-                data.put("message", "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
+                StatusData data = StatusData.agentLost(agent.id(), String.valueOf(agent.lastHeartbeat()),
+                        "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
                 Session next = s.status() == SessionStatus.ERROR
                         ? s.withStatusData(s.statusInfo(), s.statusData())
                         : s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now);

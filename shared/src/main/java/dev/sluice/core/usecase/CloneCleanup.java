@@ -8,7 +8,6 @@ import dev.sluice.core.port.TaskStore;
 import dev.sluice.core.task.TaskStatus;
 import java.time.Clock;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,7 +33,7 @@ final class CloneCleanup {
     /** The folders first, the task last: whoever sees the task failed sees the folders settled. */
     void run(CloneJob job, String reason) {
         undoFolders(job, reason);
-        tasks.finish(job.taskId(), TaskStatus.FAILED, Map.of(), Optional.of(reason), clock.instant())
+        tasks.finish(job.taskId(), TaskStatus.FAILED, dev.sluice.core.json.JsonObject.EMPTY, Optional.of(reason), clock.instant())
                 .ifPresent(t -> events.taskUpdated(t, "failed"));
     }
 

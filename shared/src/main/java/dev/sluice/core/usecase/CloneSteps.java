@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.folder.Folder;
 import dev.sluice.core.folder.FolderStatus;
 import dev.sluice.core.port.CloneWorkflow;
@@ -15,9 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -275,9 +274,7 @@ public final class CloneSteps {
         events.folderStatusChanged(target, Optional.of(FolderStatus.CLONING));
         folders.transition(job.owner(), job.sourceName(), job.sourceId(), EnumSet.of(FolderStatus.PERFORMING), FolderStatus.READY,
                 "clone to '" + job.targetName() + "' done", now).ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.PERFORMING)));
-        Map<String, Object> result = new LinkedHashMap<>(task.result());
-        result.put("objects", copied);
-        result.put("bytes", task.progress().bytesDone());
+        JsonObject result = task.result().toBuilder().put("objects", copied).put("bytes", task.progress().bytesDone()).build();
         tasks.finish(job.taskId(), TaskStatus.DONE, result, Optional.empty(), now).ifPresent(t -> events.taskUpdated(t, "done"));
         return new Finished(copied);
     }

@@ -2,6 +2,8 @@ package dev.sluice.core.usecase;
 
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.FolderStorage;
+import dev.sluice.core.port.FolderStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -68,6 +70,21 @@ public final class FilePaths {
             if (!first.isEmpty() && first.get(0).key().equals(prefix + parent)) {
                 throw DomainException.invalid(field, "is under '" + parent + "', which is a file of the folder; a file cannot also be a directory");
             }
+        }
+    }
+
+    /**
+     * Claims {@code path} as a file of the folder (and its parents as directories) until {@code until}, before any URL
+     * is given: of two uploads racing for {@code a} and {@code a/b} (a user's, or a session saving its writable mount),
+     * exactly one gets its URL, the other a 422. {@link #refuseCollision} before it covers the files already stored.
+     */
+    static void claim(FolderStore store, String folderId, String path, String field, Instant until, Instant now) {
+        if (path.chars().filter(c -> c == '/').count() > FolderStore.MAX_CLAIM_DEPTH) {
+            throw DomainException.invalid(field, "must be at most " + FolderStore.MAX_CLAIM_DEPTH + " directories deep");
+        }
+        if (!store.claimFile(folderId, path, until, now)) {
+            throw DomainException.invalid(field, "collides with another upload into this folder (a file and a directory of the same path: '"
+                    + path + "' and one of its parents or a path under it); only one of them can be uploaded");
         }
     }
 

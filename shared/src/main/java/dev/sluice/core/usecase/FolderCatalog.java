@@ -166,7 +166,7 @@ public final class FolderCatalog {
 
     /** Whether a background deletion of this folder is still at work (then a second delete has nothing to resume). */
     private boolean deletionRunning(String folderId, Instant now) {
-        return tasks.runningSince(FolderDeletion.KIND, now, 1000).stream().anyMatch(t -> folderId.equals(t.result().get("folder_id")));
+        return tasks.runningSince(FolderDeletion.KIND, now, 1000).stream().anyMatch(t -> t.result().text("folder_id").filter(folderId::equals).isPresent());
     }
 
     private Optional<Folder> move(Folder folder, Set<FolderStatus> from, FolderStatus to, String reason, Instant at) {

@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
@@ -15,8 +16,6 @@ import dev.sluice.core.port.TaskStore;
 import dev.sluice.core.task.BackgroundTask;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /** Starting the clone of a folder; the copy itself is {@link CloneSteps}, run by the clone workflow. */
@@ -64,11 +63,8 @@ public final class FolderClones {
         Folder target = Folder.create(ids.newId(), caller.subject(), request.targetSpec(source), FolderStatus.CLONING,
                 "cloning from '" + source.name() + "'", now);
         String taskId = ids.newId();
-        Map<String, Object> refs = new LinkedHashMap<>();
-        refs.put("source_id", source.id());
-        refs.put("source_name", source.name());
-        refs.put("target_id", target.id());
-        refs.put("target_name", target.name());
+        JsonObject refs = JsonObject.builder().put("source_id", source.id()).put("source_name", source.name())
+                .put("target_id", target.id()).put("target_name", target.name()).build();
         BackgroundTask task = BackgroundTask.started(taskId, BackgroundTask.KIND_CLONE, caller.subject(), refs, now);
         switch (folders.startClone(source, target, task)) {
             case TARGET_NAME_TAKEN:

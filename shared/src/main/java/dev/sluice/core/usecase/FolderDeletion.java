@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.folder.Folder;
 import dev.sluice.core.folder.FolderStatus;
 import dev.sluice.core.port.FolderEvents;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -79,7 +79,7 @@ public final class FolderDeletion {
         Instant begun = clock.instant();
         BackgroundTask task = new BackgroundTask("del-" + ids.newId(), KIND, ongoing.owner(), TaskStatus.STARTED,
                 new TaskProgress(0, 0, 0, 0, TaskPhase.REMOVING, "removing objects", 0), begun, begun,
-                Optional.empty(), Map.of("folder_id", ongoing.id(), "folder", ongoing.name()), Optional.empty(), 1);
+                Optional.empty(), JsonObject.of("folder_id", ongoing.id(), "folder", ongoing.name()), Optional.empty(), 1);
         if (!tasks.create(task)) {
             throw new IllegalStateException("task id " + task.id() + " is taken");
         }
@@ -134,13 +134,13 @@ public final class FolderDeletion {
             return new Continued(taskId, 0, false);
         }
         BackgroundTask task = claimed.get();
-        String folderId = (String) task.result().get("folder_id");
-        String name = (String) task.result().get("folder");
+        String folderId = task.result().text("folder_id").orElse(null);
+        String name = task.result().text("folder").orElse(null);
         Optional<Folder> found = folders.find(task.owner(), name).filter(f -> f.id().equals(folderId));
         if (found.isEmpty() || found.get().status() != FolderStatus.DELETE_ONGOING) {
             // Another worker finished it, or the record moved on: end the task to match.
             boolean complete = found.isPresent() && found.get().status() == FolderStatus.DELETE_COMPLETE;
-            tasks.finish(taskId, complete ? TaskStatus.DONE : TaskStatus.FAILED, Map.of(),
+            tasks.finish(taskId, complete ? TaskStatus.DONE : TaskStatus.FAILED, JsonObject.EMPTY,
                     complete ? Optional.empty() : Optional.of("the folder is " + found.map(f -> f.status().wireName()).orElse("gone")),
                     clock.instant()).ifPresent(t -> events.taskUpdated(t, complete ? "done" : "failed"));
             return new Continued(taskId, 0, true);
@@ -250,8 +250,8 @@ public final class FolderDeletion {
                 FolderStatus.DELETE_COMPLETE, "objects removed", clock.instant());
         done.ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.DELETE_ONGOING)));
         BackgroundTask current = tasks.find(taskId).orElseThrow();
-        tasks.finish(taskId, TaskStatus.DONE, Map.of("folder_id", ongoing.id(), "folder", ongoing.name(),
-                        "objects_removed", current.progress().objectsDone() + (current.progress().pagesDone() == 0 ? removed : 0)),
+        tasks.finish(taskId, TaskStatus.DONE, JsonObject.builder().put("folder_id", ongoing.id()).put("folder", ongoing.name())
+                        .put("objects_removed", current.progress().objectsDone() + (current.progress().pagesDone() == 0 ? removed : 0)).build(),
                 Optional.empty(), clock.instant()).ifPresent(t -> events.taskUpdated(t, "done"));
         // Empty: another worker completed it first (or it moved on); the caller reads it again.
         return done.orElseGet(() -> folders.find(ongoing.owner(), ongoing.name()).orElse(ongoing));
@@ -261,7 +261,7 @@ public final class FolderDeletion {
         folders.transition(ongoing.owner(), ongoing.name(), ongoing.id(), EnumSet.of(FolderStatus.DELETE_ONGOING), FolderStatus.DELETE_ERROR,
                         "objects could not be removed", clock.instant())
                 .ifPresent(f -> events.folderStatusChanged(f, Optional.of(FolderStatus.DELETE_ONGOING)));
-        tasks.finish(taskId, TaskStatus.FAILED, Map.of(), Optional.of("objects could not be removed: " + cause.getMessage()), clock.instant())
+        tasks.finish(taskId, TaskStatus.FAILED, JsonObject.EMPTY, Optional.of("objects could not be removed: " + cause.getMessage()), clock.instant())
                 .ifPresent(t -> events.taskUpdated(t, "failed"));
     }
 }

@@ -15,7 +15,6 @@ import dev.sluice.core.request.RequestFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +49,7 @@ public final class FolderFiles {
      * {@link #PART_URLS_PER_PAGE} parts and {@code next_part}; the same request with {@code upload_id} and
      * {@code first_part} gives the URLs of the next parts of that upload.
      */
-    public Map<String, Object> upload(Principal caller, String name, RequestFields f) {
+    public Upload upload(Principal caller, String name, RequestFields f) {
         Map<String, Object> body = f.raw();
         f.refuseUnknownOrNull(Set.of("path", "size", "upload_id", "first_part"));
         String path = objectPath(f.requireString("path"), "path");
@@ -93,31 +92,42 @@ public final class FolderFiles {
         }
         // After the check of what is stored (a refused upload claims nothing), before any URL.
         claim(folder, path, "path");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("path", path);
-        out.put("expires_in", URL_TTL.toSeconds());
         if (multipart) {
             String id = uploadId.orElseGet(() -> storage.startMultipartUpload(key));
             int last = Math.min(partCount, first + PART_URLS_PER_PAGE - 1);
-            List<Map<String, Object>> parts = new ArrayList<>();
+            List<Upload.PartUrl> parts = new ArrayList<>();
             for (int n = first; n <= last; n++) {
-                parts.add(Map.of("number", n, "url", storage.presignPart(key, id, n, URL_TTL).toString()));
+                parts.add(new Upload.PartUrl(n, storage.presignPart(key, id, n, URL_TTL).toString()));
             }
-            out.put("method", "multipart");
-            out.put("upload_id", id);
-            out.put("part_size", partSize);
-            out.put("part_count", partCount);
-            out.put("parts", parts);
-            out.put("next_part", last < partCount ? last + 1 : null);
-        } else {
-            out.put("method", "PUT");
-            out.put("url", storage.presignPut(key, URL_TTL).toString());
+            return new Upload.Multipart(path, URL_TTL, id, partSize, partCount, parts,
+                    last < partCount ? Optional.of(last + 1) : Optional.empty());
         }
-        return out;
+        return new Upload.Put(path, URL_TTL, storage.presignPut(key, URL_TTL).toString());
+    }
+
+    /** The answer to an upload request: a presigned single PUT, or a page of a multipart upload's part URLs. */
+    public sealed interface Upload permits Upload.Put, Upload.Multipart {
+        String path();
+
+        Duration expiresIn();
+
+        record Put(String path, Duration expiresIn, String url) implements Upload {
+        }
+
+        /** One page of part URLs; {@code nextPart} is the first part of the next page, empty on the last one. */
+        record Multipart(String path, Duration expiresIn, String uploadId, long partSize, int partCount, List<PartUrl> parts,
+                         Optional<Integer> nextPart) implements Upload {
+            public Multipart {
+                parts = List.copyOf(parts);
+            }
+        }
+
+        record PartUrl(int number, String url) {
+        }
     }
 
     /** The longest upload id taken (S3's are far shorter). */
-    static final int MAX_UPLOAD_ID = 1024;
+    public static final int MAX_UPLOAD_ID = 1024;
     /** The longest part ETag taken (S3's are a quoted MD5, 34 characters). */
     static final int MAX_ETAG = 256;
 
@@ -225,13 +235,7 @@ public final class FolderFiles {
      * ({@link FilePaths#refuseCollision}) covers the files already there.
      */
     private void claim(Folder folder, String path, String field) {
-        if (path.chars().filter(c -> c == '/').count() > FolderStore.MAX_CLAIM_DEPTH) {
-            throw DomainException.invalid(field, "must be at most " + FolderStore.MAX_CLAIM_DEPTH + " directories deep");
-        }
         Instant now = catalog.clock().instant();
-        if (!catalog.store().claimFile(folder.id(), path, now.plus(CLAIM_TTL), now)) {
-            throw DomainException.invalid(field, "collides with another upload into this folder (a file and a directory of the same path: '"
-                    + path + "' and one of its parents or a path under it); only one of them can be uploaded");
-        }
+        FilePaths.claim(catalog.store(), folder.id(), path, field, now.plus(CLAIM_TTL), now);
     }
 }

@@ -11,7 +11,9 @@ import dev.sluice.core.session.FolderMount;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionId;
 import dev.sluice.core.session.SessionStatus;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,8 @@ import java.util.Set;
 public final class MountTransfers {
     /** Presigned URLs for an agent are valid this long (a page is downloaded well within it). */
     public static final Duration URL_TTL = Duration.ofHours(1);
+    /** How long a save's claim on a path holds: the URL's lifetime and time to finish the PUT. */
+    static final Duration CLAIM_TTL = URL_TTL.plusHours(1);
     /** Files listed (and presigned) per page. */
     public static final int PAGE = 500;
     /** S3's largest single PUT. */
@@ -38,11 +42,13 @@ public final class MountTransfers {
     private final SessionStore sessions;
     private final FolderStore folders;
     private final FolderStorage storage;
+    private final Clock clock;
 
-    public MountTransfers(SessionStore sessions, FolderStore folders, FolderStorage storage) {
+    public MountTransfers(SessionStore sessions, FolderStore folders, FolderStorage storage, Clock clock) {
         this.sessions = sessions;
         this.folders = folders;
         this.storage = storage;
+        this.clock = clock;
     }
 
     /** One file of a mounted folder: its path relative to the folder, its size and a presigned GET. */
@@ -115,6 +121,12 @@ public final class MountTransfers {
             throw new DomainException(ErrorCode.CONFLICT, "name", "The folder named '" + mountName + "' is " + folder.status().wireName()
                     + "; it must be ready to take the session's changes.");
         }
+        // The API's rules for a file's path hold for a session's save too: not over a directory of the folder nor under one
+        // of its files, and claimed before the URL, so a user's upload racing this save cannot make "a" a file and a
+        // directory at once (of the two, one gets a 422 naming the path).
+        FilePaths.refuseCollision(storage, mount.prefix(), path, "path");
+        Instant now = clock.instant();
+        FilePaths.claim(folders, folder.id(), path, "path", now.plus(CLAIM_TTL), now);
         return new MountUpload(path, storage.presignPut(FilePaths.objectKey(mount.prefix(), path, "path"), URL_TTL).toString(), URL_TTL);
     }
 

@@ -9,6 +9,7 @@ import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
 import java.time.Clock;
 import java.time.Instant;
@@ -136,7 +137,7 @@ public final class PlanApplier {
     }
 
     private static SessionChange change(Session pending, List<Kernel> kernels, Instant at) {
-        return SessionChange.place(pending, kernels, "scheduled", Map.of("agents", kernels.stream().map(Kernel::agentId).toList()), at);
+        return SessionChange.place(pending, kernels, "scheduled", StatusData.placed(kernels.stream().map(Kernel::agentId).toList()), at);
     }
 
     /** Whether every agent of the placement, read now, can still host what the placement asks of it. */

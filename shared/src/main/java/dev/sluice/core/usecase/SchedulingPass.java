@@ -19,6 +19,7 @@ import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.port.PassLease;
 import java.time.Clock;
 import java.time.Duration;
@@ -136,7 +137,7 @@ public final class SchedulingPass {
         int placed = applied.placed().size();
         int conflicts = applied.conflicted().size();
         int written = 0;
-        boolean countsRetries = group.schedulerOptions().config().containsKey("num_retries_to_skip");
+        boolean countsRetries = group.schedulerOptions().config().numRetriesToSkip().isPresent();
         Map<String, Integer> queueOrder = new HashMap<>();
         for (int i = 0; i < pending.size(); i++) {
             queueOrder.put(pending.get(i).id(), i);
@@ -238,27 +239,19 @@ public final class SchedulingPass {
      * one write per session, not one per pass.
      */
     private boolean explain(Session s, PendingExplanation why, Instant now, boolean countsRetries) {
-        Map<String, Object> stored = s.statusData();
+        StatusData stored = s.statusData();
         boolean same = why.statusInfo().equals(s.statusInfo())
-                && why.reason().equals(stored.get("reason"))
-                && why.message().equals(stored.get("message"));
+                && stored.reason().filter(why.reason()::equals).isPresent()
+                && stored.message().filter(why.message()::equals).isPresent();
         if (same && !countsRetries && recentlyTried(stored, now)) {
             return false;
         }
-        Object retries = stored.get("retries");
-        int tries = (retries instanceof Number n ? n.intValue() : 0) + 1;
+        int tries = stored.retries() + 1;
         return sessions.apply(SessionChange.update(s.withStatusData(why.statusInfo(), why.toStatusData(tries, now)),
                 SessionStatus.PENDING, s.sequence())) instanceof SaveOutcome.Saved;
     }
 
-    private static boolean recentlyTried(Map<String, Object> stored, Instant now) {
-        if (!(stored.get("last_try") instanceof String text)) {
-            return false;
-        }
-        try {
-            return Instant.parse(text).isAfter(now.minus(REFRESH_UNCHANGED));
-        } catch (java.time.format.DateTimeParseException e) {
-            return false;
-        }
+    private static boolean recentlyTried(StatusData stored, Instant now) {
+        return stored.lastTry().filter(t -> t.isAfter(now.minus(REFRESH_UNCHANGED))).isPresent();
     }
 }

@@ -23,10 +23,10 @@ import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.session.StatusData;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Creating, reading and moving sessions: the rules, with storage and events behind ports. */
@@ -174,7 +174,7 @@ public final class SessionService {
     public Session destroy(Principal caller, String id, boolean forced) {
         Session current = get(caller, id);
         SessionDestruction.Plan plan = SessionDestruction.plan(current.status(), forced, caller.isAdmin());
-        Map<String, Object> data = Map.of("requested_by", caller.subject(), "forced", forced);
+        StatusData data = StatusData.destroyRequested(caller.subject(), forced);
         Session next = current.transitionTo(plan.target(), plan.statusInfo(), data, clock.instant());
         SaveOutcome saved = sessions.apply(SessionChange.update(next, current.status(), current.sequence()));
         if (saved instanceof SaveOutcome.Saved s) {
@@ -205,7 +205,7 @@ public final class SessionService {
      * Moves a session to {@code to} if the map allows it from the status read, writing only if nobody changed it
      * since; publishes the change. Two racing callers: exactly one is {@code Applied}.
      */
-    public TransitionOutcome transition(String id, SessionStatus to, String info, Map<String, Object> data) {
+    public TransitionOutcome transition(String id, SessionStatus to, String info, StatusData data) {
         Optional<Session> found = sessions.find(id);
         if (found.isEmpty()) {
             return new TransitionOutcome.NotFound(id);

@@ -12,7 +12,6 @@ import dev.sluice.core.task.BackgroundTask;
 import dev.sluice.core.task.TaskStatus;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Reading and cancelling background tasks; a user sees only their own (others' are 404). */
@@ -59,7 +58,7 @@ public final class TaskService {
         if (FolderDeletion.KIND.equals(task.kind())) {
             throw new DomainException(ErrorCode.CONFLICT, "id", "The task with id " + id + " is a folder deletion, which cannot be cancelled: part of its data is already removed.");
         }
-        BackgroundTask cancelled = tasks.finish(id, TaskStatus.CANCELLED, Map.of(), Optional.of("cancelled by the user"), clock.instant())
+        BackgroundTask cancelled = tasks.finish(id, TaskStatus.CANCELLED, dev.sluice.core.json.JsonObject.EMPTY, Optional.of("cancelled by the user"), clock.instant())
                 .orElseThrow(() -> new DomainException(ErrorCode.CONFLICT, "id",
                         "The task with id " + id + " has already ended (" + get(caller, id).status().wireName() + ")."));
         tasks.execution(id).ifPresent(arn -> workflow.stop(arn, "cancelled by the user"));

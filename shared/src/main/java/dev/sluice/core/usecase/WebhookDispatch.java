@@ -9,6 +9,8 @@ import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.DeliveryResult;
 import dev.sluice.core.webhook.RetrySchedule;
 import dev.sluice.core.webhook.WebhookMessage;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.core.webhook.WebhookSubscription;
 import dev.sluice.core.webhook.WebhookTargets;
@@ -36,12 +38,12 @@ public final class WebhookDispatch {
     private final WebhookTargets targets;
     private final WebhookTransport transport;
     private final RetrySchedule schedule;
-    private final Function<Object, String> json;
+    private final Function<JsonObject, String> json;
     private final DoubleSupplier random;
     private final Clock clock;
 
     public WebhookDispatch(DeliveryDestinations destinations, DeliveryQueue queue, DeliveryLog log, WebhookTargets targets,
-                           WebhookTransport transport, RetrySchedule schedule, Function<Object, String> json, DoubleSupplier random, Clock clock) {
+                           WebhookTransport transport, RetrySchedule schedule, Function<JsonObject, String> json, DoubleSupplier random, Clock clock) {
         this.destinations = destinations;
         this.queue = queue;
         this.log = log;
@@ -64,8 +66,8 @@ public final class WebhookDispatch {
             return DeliveryAttempt.Outcome.RETRYING;
         }
         Optional<DeliveryDestinations.Destination> destination = destinations.find(message.subscriptionId(), now);
-        Object owner = message.data().get("owner");
-        if (destination.isEmpty() || (owner != null && !owner.equals(destination.get().owner()))) {
+        Optional<JsonValue> owner = message.data().get("owner").filter(o -> o != JsonValue.Null.NULL);
+        if (destination.isEmpty() || (owner.isPresent() && !owner.get().equals(new JsonValue.Text(destination.get().owner())))) {
             if (message.subscriptionId().startsWith(WebhookSubscription.CALLBACK_PREFIX)) {
                 return DeliveryAttempt.Outcome.DROPPED; // most sessions have no callback_url: nothing worth a log entry
             }

@@ -16,6 +16,7 @@ import dev.sluice.core.webhook.DeliveryAttempt;
 import dev.sluice.core.webhook.WebhookEventType;
 import dev.sluice.core.webhook.WebhookFilter;
 import dev.sluice.core.webhook.WebhookMessage;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.webhook.WebhookSignature;
 import dev.sluice.core.webhook.WebhookSubscription;
 import dev.sluice.core.webhook.WebhookTargets;
@@ -23,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -165,7 +165,7 @@ public final class WebhookService {
         WebhookSubscription sub = get(caller, id);
         Instant now = clock.instant();
         WebhookMessage message = new WebhookMessage(sub.id(), "msg_" + ids.newId(), WebhookEventType.TEST, now,
-                Map.of("subscription_id", sub.id(), "message", "a test event from Sluice"), 1, now);
+                JsonObject.of("subscription_id", sub.id(), "message", "a test event from Sluice"), 1, now);
         queue.send(message, Duration.ZERO);
         return message;
     }

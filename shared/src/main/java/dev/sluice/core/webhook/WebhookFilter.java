@@ -1,6 +1,8 @@
 package dev.sluice.core.webhook;
 
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionType;
@@ -95,7 +97,7 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
      * The EventBridge event pattern of this filter for one owner's events. The owner is always in it, so a
      * subscription can only ever match its owner's sessions and tasks.
      */
-    public Map<String, Object> eventPattern(String owner) {
+    public JsonObject eventPattern(String owner) {
         List<Map<String, Object>> branches = new ArrayList<>();
         for (WebhookEventType type : WebhookEventType.values()) {
             if (!eventTypes.contains(type)) {
@@ -115,7 +117,7 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
             branch.put("detail", detail);
             branches.add(branch);
         }
-        return branches.size() == 1 ? branches.get(0) : Map.of("$or", branches);
+        return (JsonObject) JsonValue.of(branches.size() == 1 ? branches.get(0) : Map.of("$or", branches));
     }
 
     private static void putIfAny(Map<String, Object> detail, String key, List<String> values) {
@@ -142,16 +144,6 @@ public record WebhookFilter(Set<WebhookEventType> eventTypes, List<String> statu
             n += c < 0x20 || c == 0x2028 || c == 0x2029 ? 6 : (c == '"' || c == '\\' ? 2 : 1);
         }
         return n;
-    }
-
-    /** The same filter as a plain JSON-ready map (API views and storage). */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("statuses", statuses);
-        m.put("resource_groups", resourceGroups);
-        m.put("session_types", sessionTypes);
-        m.put("session_ids", sessionIds);
-        return m;
     }
 
     public List<String> eventTypeNames() {

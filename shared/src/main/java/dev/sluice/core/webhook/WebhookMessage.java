@@ -1,18 +1,18 @@
 package dev.sluice.core.webhook;
 
+import dev.sluice.core.json.JsonObject;
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * One delivery on its way: which subscription, the envelope fields, and where it is in the retry schedule.
  * {@code webhookId} is the same on every attempt and every replay, so receivers can deduplicate. A delivery is not
  * attempted before {@code notBefore} (queue delays are at most 15 minutes, longer waits are re-delayed).
  */
-public record WebhookMessage(String subscriptionId, String webhookId, String type, Instant time, Map<String, Object> data,
+public record WebhookMessage(String subscriptionId, String webhookId, String type, Instant time, JsonObject data,
                              int attempt, Instant notBefore) {
 
     public WebhookMessage {
-        data = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(data)); // values may be null (previous_status)
+        java.util.Objects.requireNonNull(data, "data"); // the event's detail, open JSON by contract; values may be null (previous_status)
     }
 
     public WebhookMessage nextAttempt(Instant at) {
@@ -25,13 +25,15 @@ public record WebhookMessage(String subscriptionId, String webhookId, String typ
     }
 
     /** The versioned envelope receivers get: {@code {version, type, id, time, data}} (infra/events/webhook-delivery.schema.json). */
-    public Map<String, Object> envelope() {
-        Map<String, Object> e = new java.util.LinkedHashMap<>();
-        e.put("version", "1");
-        e.put("type", type);
-        e.put("id", webhookId);
-        e.put("time", time.toString());
-        e.put("data", new java.util.TreeMap<>(data));
-        return e;
+    public JsonObject envelope() {
+        JsonObject.Builder sorted = JsonObject.builder();
+        new java.util.TreeMap<>(data.fields()).forEach(sorted::put);
+        return JsonObject.builder()
+                .put("version", "1")
+                .put("type", type)
+                .put("id", webhookId)
+                .put("time", time.toString())
+                .put("data", sorted.build())
+                .build();
     }
 }

@@ -1,5 +1,7 @@
 package dev.sluice.adapters.dynamodb;
 
+import dev.sluice.core.session.StatusData;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,10 +27,10 @@ class SessionItemTest {
                 "resource_group", "g1", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)));
         body.putAll(extra);
         Session s = Session.enqueue("s-1", "user-1", SessionSpec.parse(RequestFields.of(body), T), "g1", T);
-        s = s.placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)), false)))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T.plusSeconds(1));
-        s = s.transitionTo(SessionStatus.PREPARING, "preparing", Map.of("agent_id", "i-1"), T.plusSeconds(2));
-        return s.transitionTo(SessionStatus.RUNNING, "running", Map.of("agent_id", "i-1", "container_id", "4242"), T.plusSeconds(3));
+        s = s.placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s")), false)))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T.plusSeconds(1));
+        s = s.transitionTo(SessionStatus.PREPARING, "preparing", new StatusData(JsonObject.of("agent_id", "i-1")), T.plusSeconds(2));
+        return s.transitionTo(SessionStatus.RUNNING, "running", new StatusData(JsonObject.of("agent_id", "i-1", "container_id", "4242")), T.plusSeconds(3));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sluice.adapters.dynamodb;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,13 +41,13 @@ class TransactionLimitsTest {
     private static List<Kernel> kernels(int kernels) {
         List<Kernel> onAgents = new ArrayList<>();
         for (int i = 0; i < kernels; i++) {
-            onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse("slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))));
+            onAgents.add(new Kernel("agent-" + i, ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("slots"))));
         }
         return onAgents;
     }
 
     private static SessionChange placing(int kernels) {
-        return SessionChange.place(pending(kernels), kernels(kernels), "scheduled", Map.of(), T0);
+        return SessionChange.place(pending(kernels), kernels(kernels), "scheduled", StatusData.NONE, T0);
     }
 
     private static Session placed(int kernels) {
@@ -59,7 +60,7 @@ class TransactionLimitsTest {
 
     /** The release of an ended session, the first kernel's agent lost (its release conditional on that). */
     private static List<TransactWriteItem> release(Session s) {
-        Session ended = s.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);
+        Session ended = s.transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, T0);
         return DynamoSessionStore.items("sessions", "agents",
                 SessionChange.resolveLost(ended, SessionStatus.SCHEDULED, s.sequence(), "agent-0", T0));
     }

@@ -2,6 +2,7 @@ package dev.sluice.core.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
@@ -28,9 +29,9 @@ class CreationConfigWireTest {
         return Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "pytorch:2.4", "type", "batch",
                         "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
                         "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
-                        new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r"))),
+                        new Kernel("i-2", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,9 +63,9 @@ class HeartbeatTest {
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "pytorch:2.4", "type", "batch",
                         "startup_command", "python train.py", "batch_timeout", "2h", "environment", Map.of("SEED", "7"),
                         "cluster_mode", "multi-node", "cluster_size", 2, "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cuda.device", 1))),
-                        new Kernel("i-2", ResourceSlots.parse("r", Map.of("cuda.device", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r"))),
+                        new Kernel("i-2", ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
         List<CreationConfig> first = CreationConfig.forAgent(s, "i-1");
         List<CreationConfig> second = CreationConfig.forAgent(s, "i-2");
         assertThat(first).singleElement().satisfies(c -> {
@@ -96,17 +97,17 @@ class HeartbeatTest {
 
     @Test
     void anAgentWhoseCapacityShrankUnderItsSessionsHasNothingFreeRatherThanAnError() {
-        Agent a = new Agent("i-1", "g1", AgentStatus.ALIVE, true, ResourceSlots.parse("a", Map.of("cpu", 4)),
-                ResourceSlots.parse("o", Map.of("cpu", 2, "cuda.device", 1)), "x86_64", "1", Map.of(), T0, T0);
+        Agent a = new Agent("i-1", "g1", AgentStatus.ALIVE, true, ResourceSlots.parse(RequestFields.of(Map.of("cpu", 4)).at("a")),
+                ResourceSlots.parse(RequestFields.of(Map.of("cpu", 2, "cuda.device", 1)).at("o")), "x86_64", "1", Map.of(), T0, T0);
         assertThat(a.freeSlots().get("cpu")).isEqualByComparingTo("2");
         assertThat(a.freeSlots().get("cuda.device")).isEqualByComparingTo("0");
-        assertThat(a.canHost(ResourceSlots.parse("r", Map.of("cuda.device", 1)))).isFalse();
+        assertThat(a.canHost(ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1)).at("r")))).isFalse();
     }
 
     @Test
     void absurdAmountsAreRefusedBeforeAnyArithmetic() {
         for (Object amount : List.of("1e999999999g", "1e9999999g", "1e999999999", 1e300)) {
-            assertThatThrownBy(() -> ResourceSlots.parse("available_slots", Map.of("mem", amount)))
+            assertThatThrownBy(() -> ResourceSlots.parse(RequestFields.of(Map.of("mem", amount)).at("available_slots")))
                     .isInstanceOf(DomainException.class)
                     .satisfies(e -> assertThat(((DomainException) e).field()).contains("available_slots.mem"));
         }
@@ -115,9 +116,9 @@ class HeartbeatTest {
     @Test
     void releasedKernelsHoldNothing() {
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "x", "resource_slots", Map.of("cpu", 2, "mem", "1g"))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 2)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0)
-                .transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 2)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0)
+                .transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, T0);
         assertThat(s.occupiedSlots().get("cpu")).isEqualByComparingTo("2");
         Session released = s.withKernelsReleased();
         assertThat(released.occupiedSlots().isEmpty()).isTrue();

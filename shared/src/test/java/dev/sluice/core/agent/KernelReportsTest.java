@@ -1,5 +1,8 @@
 package dev.sluice.core.agent;
 
+import dev.sluice.core.session.StatusData;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,9 +31,9 @@ class KernelReportsTest {
                 ? Map.of("image", "python:3.12", "type", "batch", "startup_command", "python train.py", "resource_slots", Map.of("cpu", 1, "mem", "1g"))
                 : Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"));
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(body), T0), "default", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))));
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))));
         for (SessionStatus st : path) {
-            s = s.transitionTo(st, st == SessionStatus.TERMINATING ? "user-requested" : st.name().toLowerCase(), Map.of("requested_by", "alice"), T0);
+            s = s.transitionTo(st, st == SessionStatus.TERMINATING ? "user-requested" : st.name().toLowerCase(), new StatusData(JsonObject.of("requested_by", "alice")), T0);
         }
         return s;
     }
@@ -54,7 +57,7 @@ class KernelReportsTest {
         assertThat(next.status()).isEqualTo(SessionStatus.TERMINATED);
         assertThat(next.statusInfo()).isEqualTo(info);
         assertThat(next.result()).isEqualTo(SessionResult.valueOf(result));
-        assertThat(next.statusData()).containsEntry("exit_code", exit).containsEntry("agent_id", "i-1");
+        assertThat(next.statusData().fields()).containsEntry("exit_code", JsonValue.of(exit)).containsEntry("agent_id", JsonValue.of("i-1"));
         assertThat(next.occupiedSlots().isEmpty()).isTrue();
     }
 
@@ -65,7 +68,7 @@ class KernelReportsTest {
         Session next = applied(KernelReports.decide(terminating, "i-1",
                 report(Map.of("status", "TERMINATED", "exit_code", 143, "reason", "user-requested")), T0)).next();
         assertThat(next.statusInfo()).isEqualTo("user-requested");
-        assertThat(next.statusData()).containsEntry("requested_by", "alice").containsEntry("exit_code", 143);
+        assertThat(next.statusData().fields()).containsEntry("requested_by", JsonValue.of("alice")).containsEntry("exit_code", JsonValue.of(143));
         assertThat(next.result()).isEqualTo(SessionResult.UNDEFINED);
     }
 
@@ -110,7 +113,7 @@ class KernelReportsTest {
                 report(Map.of("status", "ERROR", "message", "image not found")), T0));
         assertThat(a.next().status()).isEqualTo(SessionStatus.ERROR);
         assertThat(a.next().statusInfo()).isEqualTo("failed-to-start");
-        assertThat(a.next().statusData()).containsEntry("message", "image not found").containsEntry("source", "agent");
+        assertThat(a.next().statusData().fields()).containsEntry("message", JsonValue.of("image not found")).containsEntry("source", JsonValue.of("agent"));
         assertThat(a.next().result()).isEqualTo(SessionResult.FAILURE);
         assertThat(a.releaseSlots()).isTrue();
     }
@@ -120,7 +123,7 @@ class KernelReportsTest {
         Session preparing = session("interactive", SessionStatus.SCHEDULED, SessionStatus.PREPARING);
         Session next = applied(KernelReports.decide(preparing, "i-1", report(Map.of("status", "RUNNING",
                 "container_id", "4f2a", "devices", Map.of("cuda.device", "GPU-1"))), T0)).next();
-        assertThat(next.statusData()).containsEntry("container_id", "4f2a").containsEntry("devices", Map.of("cuda.device", "GPU-1"));
+        assertThat(next.statusData().fields()).containsEntry("container_id", JsonValue.of("4f2a")).containsEntry("devices", JsonValue.of(Map.of("cuda.device", "GPU-1")));
         assertThat(next.startedAt()).contains(T0);
     }
 
@@ -132,7 +135,7 @@ class KernelReportsTest {
         Session degraded = applied(KernelReports.decide(running, "i-2", 1,
                 report(Map.of("status", "TERMINATED", "exit_code", 9)), T0)).next();
         assertThat(degraded.status()).isEqualTo(SessionStatus.RUNNING_DEGRADED);
-        assertThat(degraded.statusData()).containsEntry("degraded_kernel", 1).containsEntry("degraded_exit_code", 9);
+        assertThat(degraded.statusData().fields()).containsEntry("degraded_kernel", JsonValue.of(1)).containsEntry("degraded_exit_code", JsonValue.of(9));
         Session terminating = session("interactive", SessionStatus.SCHEDULED, SessionStatus.PREPARING, SessionStatus.RUNNING,
                 SessionStatus.TERMINATING);
         assertThat(KernelReports.decide(terminating, "i-2", 1, report(Map.of("status", "TERMINATED", "exit_code", 0)), T0))

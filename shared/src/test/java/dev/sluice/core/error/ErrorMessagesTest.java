@@ -61,7 +61,7 @@ class ErrorMessagesTest {
                 refusal("other users' sessions", () -> SessionQuery.parse(Map.of("all", "true"), USER, n -> "true".equals(Map.of("all", "true").get(n)))),
                 refusal("running and dead", () -> SessionQuery.parse(Map.of("running", "true", "dead", "true"), USER, n -> "true".equals(Map.of("running", "true", "dead", "true").get(n)))),
                 refusal("unknown query parameter", () -> SessionQuery.parse(Map.of("sort", "x"), USER, n -> "true".equals(Map.of("sort", "x").get(n)))),
-                refusal("negative slot", () -> ResourceSlots.parse("resource_slots", Map.of("cpu", -1))),
+                refusal("negative slot", () -> ResourceSlots.parse(RequestFields.of(Map.of("cpu", -1)).at("resource_slots"))),
                 refusal("unknown strategy", () -> SchedulerOptions.parse(RequestFields.of(Map.of("agent_selection_strategy", "random")).at("scheduler_options"))),
                 refusal("bad pending timeout", () -> SchedulerOptions.parse(RequestFields.of(Map.of("pending_timeout", "soon")).at("scheduler_options"))),
                 refusal("unknown kernel status", () -> KernelReport.parse(RequestFields.of(Map.of("status", "SLEEPING")))),
@@ -87,7 +87,7 @@ class ErrorMessagesTest {
     void theIssuesExampleReadsAsASentence() {
         assertThatThrownBy(() -> SessionSpec.parse(RequestFields.of(session("type", "batch")), NOW))
                 .hasMessage("startup_command is required for a batch session.");
-        assertThatThrownBy(() -> ResourceSlots.parse("resource_slots", Map.of("cpu", "abc")))
+        assertThatThrownBy(() -> ResourceSlots.parse(RequestFields.of(Map.of("cpu", "abc")).at("resource_slots")))
                 .hasMessage("resource_slots.cpu must be a number or a decimal string, not 'abc'.");
     }
 

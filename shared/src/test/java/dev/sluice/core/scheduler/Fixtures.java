@@ -26,7 +26,7 @@ final class Fixtures {
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
         }
-        return ResourceSlots.parse("slots", m);
+        return ResourceSlots.parse(RequestFields.of(m).at("slots"));
     }
 
     /** An agent with the given capacity, plus 64 cpus and 1 TiB unless those are given. */
@@ -46,7 +46,7 @@ final class Fixtures {
         Map<String, Object> m = new HashMap<>(capacity.toStrings());
         m.putIfAbsent("cpu", "64");
         m.putIfAbsent("mem", "1t");
-        return ResourceSlots.parse("agent", m);
+        return ResourceSlots.parse(RequestFields.of(m).at("agent"));
     }
 
     /** A pending session created {@code ageSeconds} before NOW; {@code extra} adds request fields. */

@@ -3,6 +3,9 @@ package dev.sluice.core.scheduler;
 import static dev.sluice.core.scheduler.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.session.StatusData;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.session.Session;
@@ -92,7 +95,7 @@ class PlannerTest {
         Agent a = agent("a", slots("cuda.device", 1));
         Session retried = session("retried", 30, slots("cuda.device", 1));
         retried = new Session(retried.id(), retried.owner(), retried.spec(), "g", SessionStatus.PENDING, "no-available-instances",
-                Map.of("retries", 5), retried.statusHistory(), List.of(), retried.result(),
+                new StatusData(JsonObject.of("retries", 5)), retried.statusHistory(), List.of(), retried.result(),
                 retried.createdAt(), Optional.empty(), Optional.empty(), 3);
         ResourceGroup skipping = group("fifo", Map.of("config", Map.of("num_retries_to_skip", 3)));
         assertThat(placedIds(Planner.plan(snapshot(skipping, List.of(retried, session("fresh", 10, slots("cuda.device", 1))), List.of(a)))))
@@ -216,7 +219,7 @@ class PlannerTest {
                 Optional.empty(), NOW);
         SchedulingPlan plan = Planner.plan(snap);
         assertThat(plan.cancellations()).extracting(c -> c.session().id()).containsExactly("on-failed");
-        assertThat(plan.cancellations().get(0).statusData()).containsEntry("dependency", "d-failed");
+        assertThat(plan.cancellations().get(0).statusData().fields()).containsEntry("dependency", JsonValue.of("d-failed"));
         assertThat(why(plan, "on-running").reason()).isEqualTo(PendingExplanation.WAITING_FOR_DEPENDENCY);
         assertThat(placedIds(plan)).containsExactly("on-done");
     }

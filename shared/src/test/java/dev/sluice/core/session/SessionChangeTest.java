@@ -18,10 +18,10 @@ class SessionChangeTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
             RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), T0);
-    private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+    private static final ResourceSlots ONE = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s"));
 
     private static Session in(SessionStatus status, List<Kernel> kernels) {
-        return new Session("s-1", "alice", SPEC, "gpu", status, "x", Map.of(), List.of(new StatusChange(status, T0)), kernels,
+        return new Session("s-1", "alice", SPEC, "gpu", status, "x", StatusData.NONE, List.of(new StatusChange(status, T0)), kernels,
                 SessionResult.UNDEFINED, T0, Optional.empty(), Optional.empty(), 7);
     }
 
@@ -52,7 +52,7 @@ class SessionChangeTest {
     void leavingTheOccupyingStatusesWithKernelsReservedGivesEverySlotBackOnce() {
         List<Kernel> two = List.of(new Kernel("a-1", ONE), new Kernel("a-2", ONE));
         Session running = in(SessionStatus.RUNNING, two);
-        SessionChange ended = SessionChange.update(running.transitionTo(SessionStatus.TERMINATED, "done", Map.of(), T0),
+        SessionChange ended = SessionChange.update(running.transitionTo(SessionStatus.TERMINATED, "done", StatusData.NONE, T0),
                 SessionStatus.RUNNING, 7);
         assertThat(ended.agentSlots()).extracting(a -> a.kernel().agentId()).containsExactly("a-1", "a-2");
         assertThat(ended.agentSlots()).allMatch(a -> !a.reserve() && a.condition() instanceof SessionChange.AgentCondition.Exists);
@@ -66,13 +66,13 @@ class SessionChangeTest {
 
         // Already released: ending again releases nothing.
         Session error = in(SessionStatus.ERROR, two.stream().map(Kernel::release).toList());
-        SessionChange again = SessionChange.update(error.transitionTo(SessionStatus.TERMINATED, "done", Map.of(), T0), SessionStatus.ERROR, 7);
+        SessionChange again = SessionChange.update(error.transitionTo(SessionStatus.TERMINATED, "done", StatusData.NONE, T0), SessionStatus.ERROR, 7);
         assertThat(again.agentSlots()).isEmpty();
         assertThat(again.items()).isEqualTo(1);
         // Staying in an occupying status releases nothing unless asked (a lost agent's session in ERROR).
-        SessionChange toError = SessionChange.update(running.transitionTo(SessionStatus.ERROR, "x", Map.of(), T0), SessionStatus.RUNNING, 7);
+        SessionChange toError = SessionChange.update(running.transitionTo(SessionStatus.ERROR, "x", StatusData.NONE, T0), SessionStatus.RUNNING, 7);
         assertThat(toError.agentSlots()).isEmpty();
-        assertThat(SessionChange.release(running.transitionTo(SessionStatus.ERROR, "x", Map.of(), T0), SessionStatus.RUNNING, 7)
+        assertThat(SessionChange.release(running.transitionTo(SessionStatus.ERROR, "x", StatusData.NONE, T0), SessionStatus.RUNNING, 7)
                 .agentSlots()).hasSize(2);
     }
 
@@ -91,7 +91,7 @@ class SessionChangeTest {
     void aResolutionOfALostAgentHoldsOnlyWhileThatAgentIsStillLostAsSeen() {
         Session running = in(SessionStatus.RUNNING, List.of(new Kernel("lost", ONE), new Kernel("alive", ONE)));
         Instant seen = T0.minusSeconds(90);
-        SessionChange change = SessionChange.resolveLost(running.transitionTo(SessionStatus.ERROR, "agent-lost", Map.of(), T0),
+        SessionChange change = SessionChange.resolveLost(running.transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, T0),
                 SessionStatus.RUNNING, 7, "lost", seen);
         assertThat(change.agentSlots().get(0).condition()).isEqualTo(new SessionChange.AgentCondition.Lost(seen));
         assertThat(change.agentSlots().get(1).condition()).isInstanceOf(SessionChange.AgentCondition.Exists.class);
@@ -103,7 +103,7 @@ class SessionChangeTest {
     void aPlacementReservesOnAliveSchedulableAgentsAndPointsFurtherKernelsAtTheSession() {
         Session pending = Session.enqueue("s-2", "bob", SPEC, "gpu", T0);
         SessionChange change = SessionChange.place(pending, List.of(new Kernel("a-1", ONE), new Kernel("a-2", ONE), new Kernel("a-3", ONE)),
-                "scheduled", Map.of(), T0);
+                "scheduled", StatusData.NONE, T0);
         assertThat(change.expectedStatus()).isEqualTo(SessionStatus.PENDING);
         assertThat(change.expectedSequence()).isEqualTo(pending.sequence());
         assertThat(change.next().status()).isEqualTo(SessionStatus.SCHEDULED);
@@ -113,7 +113,7 @@ class SessionChangeTest {
         assertThat(change.agents()).containsExactly("a-1", "a-2", "a-3");
         assertThat(change.items()).isEqualTo(SessionChange.transactionItems(3));
         // Placing a session that is no longer pending is a transition the map forbids.
-        assertThatThrownBy(() -> SessionChange.place(in(SessionStatus.RUNNING, List.of()), List.of(new Kernel("a-1", ONE)), "s", Map.of(), T0))
+        assertThatThrownBy(() -> SessionChange.place(in(SessionStatus.RUNNING, List.of()), List.of(new Kernel("a-1", ONE)), "s", StatusData.NONE, T0))
                 .isInstanceOf(IllegalTransitionException.class);
     }
 

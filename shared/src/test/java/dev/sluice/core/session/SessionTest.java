@@ -1,5 +1,7 @@
 package dev.sluice.core.session;
 
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import static dev.sluice.core.session.SessionStatus.CANCELLED;
@@ -30,7 +32,7 @@ class SessionTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private static final SessionSpec SPEC = SessionSpec.parse(
             RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 2, "mem", "4g"))), T0);
-    private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse("s", Map.of("cpu", 2, "mem", "4g"));
+    private static final ResourceSlots KERNEL_SLOTS = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 2, "mem", "4g")).at("s"));
     private static final Kernel KERNEL = new Kernel("i-1", KERNEL_SLOTS);
 
     private static Session pending() {
@@ -39,7 +41,7 @@ class SessionTest {
 
     /** A session placed on an agent and sitting in {@code status}, as if read back from the store. */
     private static Session placedIn(SessionStatus status) {
-        return new Session("s-1", "alice", SPEC, "gpu", status, "some-info", Map.of("k", "v"),
+        return new Session("s-1", "alice", SPEC, "gpu", status, "some-info", new StatusData(JsonObject.of("k", "v")),
                 List.of(new StatusChange(status, T0)), List.of(KERNEL), SessionResult.UNDEFINED, T0,
                 Optional.empty(), Optional.empty(), 7);
     }
@@ -59,7 +61,7 @@ class SessionTest {
         assertThat(s.sequence()).isEqualTo(1);
         assertThat(s.statusHistory()).containsExactly(new StatusChange(PENDING, T0));
         assertThat(s.statusInfo()).isEqualTo("enqueued");
-        assertThat(s.statusData()).isEmpty();
+        assertThat(s.statusData().fields()).isEmpty();
         assertThat(s.kernels()).isEmpty();
         assertThat(s.agentId()).isEmpty();
         assertThat(s.result()).isEqualTo(SessionResult.UNDEFINED);
@@ -72,16 +74,16 @@ class SessionTest {
     @Test
     void aTransitionAppendsHistoryIncrementsSequenceAndRecordsInfoAndData() {
         Session s = pending().placedOn(List.of(KERNEL));
-        Session scheduled = s.transitionTo(SCHEDULED, "scheduled", Map.of("agent", "i-1"), at(1));
+        Session scheduled = s.transitionTo(SCHEDULED, "scheduled", new StatusData(JsonObject.of("agent", "i-1")), at(1));
         assertThat(scheduled.status()).isEqualTo(SCHEDULED);
         assertThat(scheduled.sequence()).isEqualTo(2);
         assertThat(scheduled.statusInfo()).isEqualTo("scheduled");
-        assertThat(scheduled.statusData()).containsExactly(Map.entry("agent", "i-1"));
+        assertThat(scheduled.statusData().fields()).containsExactly(Map.entry("agent", JsonValue.of("i-1")));
         assertThat(scheduled.statusHistory()).containsExactly(new StatusChange(PENDING, T0), new StatusChange(SCHEDULED, at(1)));
 
-        Session preparing = scheduled.transitionTo(PREPARING, "", Map.of(), at(2));
+        Session preparing = scheduled.transitionTo(PREPARING, "", StatusData.NONE, at(2));
         assertThat(preparing.sequence()).isEqualTo(3);
-        assertThat(preparing.statusData()).as("data is replaced, not merged").isEmpty();
+        assertThat(preparing.statusData().fields()).as("data is replaced, not merged").isEmpty();
         assertThat(preparing.statusHistory()).extracting(StatusChange::status).containsExactly(PENDING, SCHEDULED, PREPARING);
         assertThat(preparing.statusHistory()).extracting(StatusChange::at).containsExactly(T0, at(1), at(2));
     }
@@ -89,7 +91,7 @@ class SessionTest {
     @Test
     void aTransitionKeepsWhatItDoesNotConcern() {
         Session s = pending().placedOn(List.of(KERNEL)).withResult(SessionResult.SUCCESS);
-        Session next = s.transitionTo(SCHEDULED, "scheduled", Map.of(), at(1));
+        Session next = s.transitionTo(SCHEDULED, "scheduled", StatusData.NONE, at(1));
         assertThat(next.id()).isEqualTo(s.id());
         assertThat(next.owner()).isEqualTo(s.owner());
         assertThat(next.spec()).isEqualTo(s.spec());
@@ -102,7 +104,7 @@ class SessionTest {
     @Test
     void aLegalTransitionLeavesTheOriginalValueUntouched() {
         Session s = pending();
-        s.transitionTo(CANCELLED, "user-requested", Map.of(), at(5));
+        s.transitionTo(CANCELLED, "user-requested", StatusData.NONE, at(5));
         assertThat(s.status()).isEqualTo(PENDING);
         assertThat(s.sequence()).isEqualTo(1);
         assertThat(s.statusHistory()).hasSize(1);
@@ -111,9 +113,9 @@ class SessionTest {
 
     @Test
     void startedAtIsStampedOnTheFirstRunningOnly() {
-        Session running = placedIn(PREPARING).transitionTo(RUNNING, "", Map.of(), at(3));
+        Session running = placedIn(PREPARING).transitionTo(RUNNING, "", StatusData.NONE, at(3));
         assertThat(running.startedAt()).contains(at(3));
-        Session again = running.transitionTo(RESTARTING, "", Map.of(), at(4)).transitionTo(RUNNING, "", Map.of(), at(5));
+        Session again = running.transitionTo(RESTARTING, "", StatusData.NONE, at(4)).transitionTo(RUNNING, "", StatusData.NONE, at(5));
         assertThat(again.startedAt()).as("a restart does not move the start").contains(at(3));
         assertThat(again.terminatedAt()).isEmpty();
     }
@@ -121,35 +123,35 @@ class SessionTest {
     @Test
     void startedAtStaysEmptyUntilRunning() {
         Session s = pending().placedOn(List.of(KERNEL))
-                .transitionTo(SCHEDULED, "", Map.of(), at(1))
-                .transitionTo(PREPARING, "", Map.of(), at(2));
+                .transitionTo(SCHEDULED, "", StatusData.NONE, at(1))
+                .transitionTo(PREPARING, "", StatusData.NONE, at(2));
         assertThat(s.startedAt()).isEmpty();
     }
 
     @ParameterizedTest
     @EnumSource(value = SessionStatus.class, names = {"TERMINATED", "CANCELLED"})
     void terminatedAtIsStampedWhenEnteringAFinalStatus(SessionStatus last) {
-        Session ended = placedIn(SCHEDULED).transitionTo(last, "x", Map.of(), at(9));
+        Session ended = placedIn(SCHEDULED).transitionTo(last, "x", StatusData.NONE, at(9));
         assertThat(ended.terminatedAt()).contains(at(9));
     }
 
     @ParameterizedTest
     @EnumSource(value = SessionStatus.class, names = {"TERMINATING", "ERROR"})
     void terminatedAtIsNotStampedOnTheWayToTheEnd(SessionStatus notYet) {
-        Session s = placedIn(RUNNING).transitionTo(notYet, "", Map.of(), at(9));
+        Session s = placedIn(RUNNING).transitionTo(notYet, "", StatusData.NONE, at(9));
         assertThat(s.terminatedAt()).isEmpty();
     }
 
     @Test
     void aWholeLifeHoldsSlotsWhileActiveAndReleasesThemAtTheEnd() {
-        Session scheduled = pending().placedOn(List.of(KERNEL)).transitionTo(SCHEDULED, "scheduled", Map.of(), at(1));
+        Session scheduled = pending().placedOn(List.of(KERNEL)).transitionTo(SCHEDULED, "scheduled", StatusData.NONE, at(1));
         assertThat(scheduled.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
-        Session running = scheduled.transitionTo(PREPARING, "", Map.of(), at(2)).transitionTo(RUNNING, "", Map.of(), at(3));
+        Session running = scheduled.transitionTo(PREPARING, "", StatusData.NONE, at(2)).transitionTo(RUNNING, "", StatusData.NONE, at(3));
         assertThat(running.sequence()).isEqualTo(4);
         assertThat(running.occupiedSlots().get("cpu")).isEqualByComparingTo("2");
-        Session terminating = running.transitionTo(TERMINATING, "user-requested", Map.of(), at(8));
+        Session terminating = running.transitionTo(TERMINATING, "user-requested", StatusData.NONE, at(8));
         assertThat(terminating.occupiedSlots()).as("held until the agent reports the end").isEqualTo(KERNEL_SLOTS);
-        Session ended = terminating.transitionTo(TERMINATED, "task-finished", Map.of("exit_code", 0), at(9));
+        Session ended = terminating.transitionTo(TERMINATED, "task-finished", new StatusData(JsonObject.of("exit_code", 0)), at(9));
         assertThat(ended.occupiedSlots().isEmpty()).as("slots are freed at the end").isTrue();
         assertThat(ended.agentId()).as("where it ran is kept").contains("i-1");
         assertThat(ended.kernels()).containsExactly(KERNEL);
@@ -173,15 +175,15 @@ class SessionTest {
 
     @Test
     void occupiedSlotsAddUpEveryKernel() {
-        Kernel other = new Kernel("i-2", ResourceSlots.parse("s", Map.of("cpu", "1.5", "cuda.device", 1)));
+        Kernel other = new Kernel("i-2", ResourceSlots.parse(RequestFields.of(Map.of("cpu", "1.5", "cuda.device", 1)).at("s")));
         Session s = placedIn(RUNNING).placedOn(List.of(KERNEL, other));
-        assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.parse("s", Map.of("cpu", "3.5", "mem", "4g", "cuda.device", 1)));
+        assertThat(s.occupiedSlots()).isEqualTo(ResourceSlots.parse(RequestFields.of(Map.of("cpu", "3.5", "mem", "4g", "cuda.device", 1)).at("s")));
         assertThat(s.agentId()).contains("i-1");
     }
 
     @Test
     void aPendingSessionCancelledNeverHeldSlotsAndNeverStarted() {
-        Session cancelled = pending().transitionTo(CANCELLED, "user-requested", Map.of(), at(1));
+        Session cancelled = pending().transitionTo(CANCELLED, "user-requested", StatusData.NONE, at(1));
         assertThat(cancelled.status()).isEqualTo(CANCELLED);
         assertThat(cancelled.occupiedSlots().isEmpty()).isTrue();
         assertThat(cancelled.startedAt()).isEmpty();
@@ -192,7 +194,7 @@ class SessionTest {
     @Test
     void anIllegalTransitionThrowsNamingBothStatusesAndLeavesTheSessionAsItWas() {
         Session s = pending();
-        assertThatThrownBy(() -> s.transitionTo(RUNNING, "", Map.of(), at(1)))
+        assertThatThrownBy(() -> s.transitionTo(RUNNING, "", StatusData.NONE, at(1)))
                 .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
                     assertThat(e.from()).isEqualTo(PENDING);
                     assertThat(e.to()).isEqualTo(RUNNING);
@@ -211,7 +213,7 @@ class SessionTest {
         Session before = placedIn(from);
         Session snapshot = placedIn(from);
         if (allowed) {
-            Session after = before.transitionTo(to, "why", Map.of("n", 1), at(1));
+            Session after = before.transitionTo(to, "why", new StatusData(JsonObject.of("n", 1)), at(1));
             assertThat(after.status()).isEqualTo(to);
             assertThat(after.sequence()).isEqualTo(8);
             assertThat(after.statusHistory()).containsExactly(new StatusChange(from, T0), new StatusChange(to, at(1)));
@@ -219,7 +221,7 @@ class SessionTest {
             assertThat(after.occupiedSlots().isEmpty()).isEqualTo(!to.occupiesSlots());
             assertThat(after.terminatedAt().isPresent()).isEqualTo(to.isFinal());
         } else {
-            assertThatThrownBy(() -> before.transitionTo(to, "why", Map.of("n", 1), at(1)))
+            assertThatThrownBy(() -> before.transitionTo(to, "why", new StatusData(JsonObject.of("n", 1)), at(1)))
                     .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
                         assertThat(e.from()).isEqualTo(from);
                         assertThat(e.to()).isEqualTo(to);
@@ -233,24 +235,24 @@ class SessionTest {
         Session s = pending();
         assertThatThrownBy(() -> s.statusHistory().add(new StatusChange(RUNNING, T0)))
                 .isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> s.statusData().put("x", 1)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> s.statusData().fields().put("x", JsonValue.of(1))).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
     void statusDataCanBeReplacedWithoutATransition() {
-        Session s = pending().withStatusData("predicate-checks-failed", Map.of("retries", 3));
+        Session s = pending().withStatusData("predicate-checks-failed", new StatusData(JsonObject.of("retries", 3)));
         assertThat(s.status()).isEqualTo(PENDING);
         assertThat(s.sequence()).isEqualTo(1);
         assertThat(s.statusHistory()).hasSize(1);
         assertThat(s.statusInfo()).isEqualTo("predicate-checks-failed");
-        assertThat(s.statusData()).containsEntry("retries", 3);
+        assertThat(s.statusData().fields()).containsEntry("retries", JsonValue.of(3));
     }
 
     @Test
     void errorStillHoldsSlotsUntilTerminated() {
-        Session error = placedIn(RUNNING).transitionTo(ERROR, "agent-lost", Map.of("source", "agent"), at(1));
+        Session error = placedIn(RUNNING).transitionTo(ERROR, "agent-lost", new StatusData(JsonObject.of("source", "agent")), at(1));
         assertThat(error.occupiedSlots()).isEqualTo(KERNEL_SLOTS);
-        assertThat(error.transitionTo(TERMINATED, "", Map.of(), at(2)).occupiedSlots().isEmpty()).isTrue();
+        assertThat(error.transitionTo(TERMINATED, "", StatusData.NONE, at(2)).occupiedSlots().isEmpty()).isTrue();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sluice.core.slots;
 
+import dev.sluice.core.request.RequestFields;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class ResourceSlotsTest {
     private static ResourceSlots slots(Map<String, ?> raw) {
-        return ResourceSlots.parse("resource_slots", raw);
+        return ResourceSlots.parse(RequestFields.of(new java.util.LinkedHashMap<>(raw)).at("resource_slots"));
     }
 
     @Test
@@ -162,7 +163,7 @@ class ResourceSlotsTest {
 
     @Test
     void theFieldPrefixIsTheCallers() {
-        assertThatThrownBy(() -> ResourceSlots.parse("available_slots", Map.of("gpu", 1)))
+        assertThatThrownBy(() -> ResourceSlots.parse(RequestFields.of(Map.of("gpu", 1)).at("available_slots")))
                 .isInstanceOfSatisfying(DomainException.class, e -> assertThat(e.field()).hasValue("available_slots.gpu"));
     }
 
@@ -215,11 +216,11 @@ class ResourceSlotsTest {
     void amountsTheSchedulerCannotHoldExactlyAreRefusedNamingTheSlot() {
         for (Map<String, Object> bad : java.util.List.<Map<String, Object>>of(Map.of("cpu", "0.0000001"), Map.of("cpu", "1e10"),
                 Map.of("mem", "20p"))) {
-            assertThatThrownBy(() -> ResourceSlots.parse("resource_slots", bad))
+            assertThatThrownBy(() -> ResourceSlots.parse(RequestFields.of(bad).at("resource_slots")))
                     .isInstanceOf(DomainException.class)
                     .satisfies(e -> assertThat(((DomainException) e).field().orElseThrow()).startsWith("resource_slots."));
         }
-        ResourceSlots big = ResourceSlots.parse("resource_slots", Map.of("mem", "10t", "cpu", "0.000001"));
+        ResourceSlots big = ResourceSlots.parse(RequestFields.of(Map.of("mem", "10t", "cpu", "0.000001")).at("resource_slots"));
         assertThat(big.microUnits()).contains(10L * (1L << 40), 1L);
         assertThat(dev.sluice.core.scheduler.PlannerAccess.roundTrip(big)).isEqualTo(big);
     }

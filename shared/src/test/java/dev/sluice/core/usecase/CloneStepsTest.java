@@ -1,5 +1,7 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonValue;
+import dev.sluice.core.json.JsonObject;
 import dev.sluice.core.request.RequestFields;
 
 import dev.sluice.core.folder.FolderSpec;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The clone workflow's steps and the clone/cancel use cases over in-memory ports (no AWS). */
-class CloneStepsTest {
+public class CloneStepsTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
     private static final Principal ALICE = new Principal("alice", "alice", Set.of("users"));
 
@@ -228,8 +230,8 @@ class CloneStepsTest {
         Folder source = service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "orphan", "cloneable", true))));
         Folder target = Folder.create("t-9", "alice", FolderSpec.parse(RequestFields.of(Map.of("name", "orphan-copy"))),
                 FolderStatus.CLONING, "cloning", CLOCK.instant());
-        BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", Map.of("source_id", source.id(),
-                "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy"), CLOCK.instant());
+        BackgroundTask task = BackgroundTask.started("task-9", BackgroundTask.KIND_CLONE, "alice", (JsonObject) JsonValue.of(Map.of("source_id", source.id(),
+                "source_name", "orphan", "target_id", "t-9", "target_name", "orphan-copy")), CLOCK.instant());
         assertThat(folders.startClone(source, target, task)).isEqualTo(FolderStore.CloneStart.STARTED);
         CloneSweep.Result first = sweep.run();
         assertThat(first.started()).isEqualTo(1);
@@ -342,7 +344,7 @@ class CloneStepsTest {
         @Override public void completeMultipartUpload(String key, String uploadId, List<Part> parts) { throw new UnsupportedOperationException(); }
     }
 
-    static final class Folders implements FolderStore {
+    public static final class Folders implements FolderStore {
         final Map<String, Folder> byKey = new ConcurrentHashMap<>();
         /** Path claims, "folder/path" to kind and until, as the DynamoDB store keeps them. */
         final Map<String, Map.Entry<String, Instant>> claims = new ConcurrentHashMap<>();
@@ -407,13 +409,13 @@ class CloneStepsTest {
         }
     }
 
-    static final class Tasks implements TaskStore {
+    public static final class Tasks implements TaskStore {
         static final ThreadLocal<Map<String, BackgroundTask>> ALL = ThreadLocal.withInitial(HashMap::new);
         final Map<String, BackgroundTask> byId = ALL.get();
         final Map<String, String> executions = new HashMap<>();
         boolean pretendRunningOnce;
 
-        Tasks() {
+        public Tasks() {
             byId.clear();
         }
 
@@ -485,7 +487,7 @@ class CloneStepsTest {
         }
 
         @Override
-        public synchronized Optional<BackgroundTask> finish(String id, TaskStatus status, Map<String, Object> result, Optional<String> error,
+        public synchronized Optional<BackgroundTask> finish(String id, TaskStatus status, JsonObject result, Optional<String> error,
                                                             Instant at) {
             BackgroundTask t = byId.get(id);
             if (t.status() != TaskStatus.STARTED) {

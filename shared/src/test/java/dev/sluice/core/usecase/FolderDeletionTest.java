@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 
 import dev.sluice.core.folder.FolderSpec;
@@ -146,7 +147,7 @@ class FolderDeletionTest {
         assertThat(task.owner()).isEqualTo("alice");
         assertThat(task.progress().phase()).isEqualTo(TaskPhase.REMOVING);
         assertThat(task.progress().objectsDone()).as("one full page within the request").isEqualTo(1_000);
-        assertThat(task.result()).containsEntry("folder_id", folder.id()).containsEntry("folder", "big");
+        assertThat(task.result().fields()).containsEntry("folder_id", JsonValue.of(folder.id())).containsEntry("folder", JsonValue.of("big"));
         assertThat(storage.under(folder.prefix())).hasSize(1_500);
         assertThat(taskEvents).as("the request's progress, sequence 2: the event that starts the worker").containsExactly("folder-delete#2:updated");
         assertThat(task.sequence()).isEqualTo(2);
@@ -161,7 +162,7 @@ class FolderDeletionTest {
         assertThat(storage.uploads).isEmpty();
         BackgroundTask done = tasks.find(task.id()).orElseThrow();
         assertThat(done.status()).isEqualTo(TaskStatus.DONE);
-        assertThat(done.result()).containsEntry("objects_removed", 2_500L);
+        assertThat(done.result().fields()).containsEntry("objects_removed", JsonValue.of(2_500L));
         assertThat(taskEvents).last().asString().endsWith(":done");
         assertThat(service.create(ALICE, FolderSpec.parse(RequestFields.of(Map.of("name", "big")))).status()).as("the name is free again").isEqualTo(FolderStatus.READY);
     }

@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class MountTransfersTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
-    private static final ResourceSlots SLOTS = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g"));
+    private static final ResourceSlots SLOTS = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g")).at("s"));
 
     /** Sessions in memory: find, and list by owner and status a page at a time (the cursor is an offset). */
     static final class Sessions implements SessionStore {
@@ -76,7 +77,7 @@ class MountTransfersTest {
         sessions = new Sessions();
         folders = new CloneStepsTest.Folders();
         storage = new CloneStepsTest.Objects();
-        transfers = new MountTransfers(sessions, folders, storage);
+        transfers = new MountTransfers(sessions, folders, storage, java.time.Clock.fixed(T0, java.time.ZoneOffset.UTC));
         data = folder("f-data", "data", "rw");
         models = folder("f-models", "models", "ro");
         storage.objects.put(data.prefix() + "in/a.txt", new byte[3]);
@@ -98,7 +99,7 @@ class MountTransfersTest {
     private Session session(String id, SessionStatus status, Folder... mounted) {
         SessionSpec spec = SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0)
                 .withFolderMounts(java.util.Arrays.stream(mounted).map(MountTransfersTest::mountOf).toList());
-        Session s = new Session(id, "alice", spec, "gpu", status, "info", Map.of(), List.of(new StatusChange(status, T0)),
+        Session s = new Session(id, "alice", spec, "gpu", status, "info", StatusData.NONE, List.of(new StatusChange(status, T0)),
                 List.of(new Kernel("i-1", SLOTS)), SessionResult.UNDEFINED, T0, Optional.empty(), Optional.empty(), 3);
         sessions.all.add(s);
         return s;
@@ -129,6 +130,28 @@ class MountTransfersTest {
         session("s-2", SessionStatus.ERROR, data);
         assertThatThrownBy(() -> transfers.upload("i-1", "s-2", "data", RequestFields.of(Map.of("path", "x", "size", 1)))).as("ended")
                 .satisfies(code(ErrorCode.CONFLICT));
+    }
+
+    @Test
+    void aSaveFollowsTheFolderPathRulesAndClaimsItsPathAgainstAUsersUpload() {
+        session("s-1", SessionStatus.RUNNING, data);
+
+        // A user's upload of "out" (claimed by the API's upload, FolderFiles) holds the path as a file: the session's
+        // save of "out/x" would make it a directory too, and is refused naming the path; the reverse order likewise.
+        assertThat(folders.claimFile(data.id(), "out", T0.plusSeconds(3600), T0)).isTrue();
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "out/x", "size", 1))))
+                .satisfies(code(ErrorCode.INVALID_FIELD)).hasMessageContaining("collides with another upload")
+                .satisfies(e -> assertThat(((DomainException) e).field()).contains("path"));
+        assertThat(transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "res/y", "size", 1))).path()).isEqualTo("res/y");
+        assertThat(folders.claimFile(data.id(), "res", T0.plusSeconds(3600), T0)).as("the save's claim holds 'res' as a directory").isFalse();
+
+        // What is stored already: "in" is a directory of the folder, "in/a.txt" a file.
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "in", "size", 1))))
+                .satisfies(code(ErrorCode.INVALID_FIELD)).hasMessageContaining("names a directory");
+        assertThatThrownBy(() -> transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "in/a.txt/z", "size", 1))))
+                .satisfies(code(ErrorCode.INVALID_FIELD)).hasMessageContaining("which is a file of the folder");
+        assertThat(transfers.upload("i-1", "s-1", "data", RequestFields.of(Map.of("path", "in/a.txt", "size", 1))).path())
+                .as("a file saved over the same file is fine").isEqualTo("in/a.txt");
     }
 
     @Test

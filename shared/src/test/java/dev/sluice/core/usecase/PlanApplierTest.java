@@ -1,5 +1,6 @@
 package dev.sluice.core.usecase;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.request.RequestFields;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class PlanApplierTest {
     private static final Instant T0 = Instant.parse("2026-12-03T10:00:00Z");
     private static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
-    private static final ResourceSlots ONE = ResourceSlots.parse("s", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1));
+    private static final ResourceSlots ONE = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s"));
 
     private static Session pending(int i) {
         return Session.enqueue("s-" + i, "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
@@ -56,7 +57,7 @@ class PlanApplierTest {
     }
 
     private static Agent agent(String id, int freeGpus) {
-        return new Agent(id, "g", AgentStatus.ALIVE, true, ResourceSlots.parse("a", Map.of("cuda.device", freeGpus, "cpu", 64, "mem", "64g")),
+        return new Agent(id, "g", AgentStatus.ALIVE, true, ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", freeGpus, "cpu", 64, "mem", "64g")).at("a")),
                 ResourceSlots.EMPTY, "x86_64", "t", Map.of(), T0, T0);
     }
 
@@ -170,7 +171,7 @@ class PlanApplierTest {
         agents.put(agent("b", 8));
         agents.put(agent("full", 0));
         // s-0: an explanation was written meanwhile (same status, next sequence): the retry from that read wins.
-        Session moved = pending(0).withStatusData("waiting", Map.of()).nextSequence();
+        Session moved = pending(0).withStatusData("waiting", StatusData.NONE).nextSequence();
         // s-1: lost twice. s-2: its agent filled up meanwhile, so it is not retried at all. s-3: placed by someone else.
         Set<String> seen = new HashSet<>();
         sessions.conflictWith = c -> {

@@ -2,6 +2,7 @@ package dev.sluice.core.usecase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.EventPublisher;
 import dev.sluice.core.port.ResourceGroupStore;
@@ -42,9 +43,9 @@ class ReportOrderTest {
     void aLaterStepWaitsBehindAnEarlierOneThatIsToBeSentAgain() {
         Session preparing = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "busybox", "type", "batch",
                         "startup_command", "true", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0)
-                .transitionTo(SessionStatus.PREPARING, "preparing", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0)
+                .transitionTo(SessionStatus.PREPARING, "preparing", StatusData.NONE, T0);
         List<String> applied = new ArrayList<>();
         SessionStore sessions = fake(SessionStore.class, (proxy, method, args) -> switch (method.getName()) {
             case "find" -> Optional.of(preparing);

@@ -15,6 +15,7 @@ import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
 import dev.sluice.protocol.AgentReports;
 import dev.sluice.protocol.SessionRuntimeFacts;
@@ -52,10 +53,10 @@ class RuntimeFactsReportsTest {
     private static Session session(SessionStatus... path) {
         Session s = Session.enqueue("s-1", "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "busybox", "type", "batch",
                         "startup_command", "true", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
         for (SessionStatus to : path) {
-            s = s.transitionTo(to, to.name().toLowerCase(), Map.of(), T0);
+            s = s.transitionTo(to, to.name().toLowerCase(), StatusData.NONE, T0);
         }
         return s;
     }

@@ -2,6 +2,8 @@ package dev.sluice.core.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.port.DeliveryDestinations;
 import dev.sluice.core.port.DeliveryLog;
 import dev.sluice.core.port.DeliveryQueue;
@@ -81,8 +83,21 @@ class WebhookDispatchTest {
     }
 
     /** A tiny stand-in for the JSON writer (the core has no JSON library); stable and enough to sign. */
-    private static String json(Object o) {
-        return String.valueOf(o);
+    private static String json(JsonObject o) {
+        return String.valueOf(plain(o));
+    }
+
+    private static Object plain(JsonValue v) {
+        if (v instanceof JsonObject o) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            o.fields().forEach((k, x) -> m.put(k, plain(x)));
+            return m;
+        }
+        if (v instanceof JsonValue.Array a) {
+            return a.items().stream().map(WebhookDispatchTest::plain).toList();
+        }
+        return v instanceof JsonValue.Text t ? t.value() : v instanceof JsonValue.Num n ? n.value()
+                : v instanceof JsonValue.Bool b ? b.value() : null;
     }
 
     private static WebhookMessage message(int attempt, Instant notBefore) {
@@ -91,7 +106,8 @@ class WebhookDispatchTest {
         data.put("owner", "alice");
         data.put("previous_status", null);
         data.put("sequence", 1);
-        return new WebhookMessage("wh_1", "msg_abc", "session.status_changed", NOW.minusSeconds(1), data, attempt, notBefore);
+        return new WebhookMessage("wh_1", "msg_abc", "session.status_changed", NOW.minusSeconds(1), (JsonObject) JsonValue.of(data),
+                attempt, notBefore);
     }
 
     @Test
@@ -172,7 +188,7 @@ class WebhookDispatchTest {
 
     @Test
     void theEnvelopeKeepsNullFieldsOfTheSnapshot() {
-        assertThat(message(1, NOW).envelope()).containsKeys("version", "type", "id", "time", "data");
-        assertThat(((Map<?, ?>) message(1, NOW).envelope().get("data")).containsKey("previous_status")).isTrue();
+        assertThat(message(1, NOW).envelope().fields()).containsKeys("version", "type", "id", "time", "data");
+        assertThat(((JsonObject) message(1, NOW).envelope().get("data").orElseThrow()).has("previous_status")).isTrue();
     }
 }

@@ -3,6 +3,8 @@ package dev.sluice.core.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
 import java.util.List;
@@ -17,30 +19,28 @@ class WebhookFilterTest {
 
     @Test
     void everythingIsBothEventTypesOfTheOwnerOnly() {
-        Map<String, Object> pattern = WebhookFilter.everything().eventPattern("alice");
-        assertThat(pattern).containsOnlyKeys("$or");
+        JsonObject pattern = WebhookFilter.everything().eventPattern("alice");
+        assertThat(pattern.fields()).containsOnlyKeys("$or");
         assertThat(pattern.toString()).contains("sluice.sessions", "Session Status Changed", "sluice.tasks", "Task Updated");
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> branches = (List<Map<String, Object>>) pattern.get("$or");
-        assertThat(branches).allSatisfy(b -> assertThat(b.get("detail")).isEqualTo(Map.of("owner", List.of("alice"))));
+        List<JsonValue> branches = ((JsonValue.Array) pattern.get("$or").orElseThrow()).items();
+        assertThat(branches).allSatisfy(b -> assertThat(((JsonObject) b).get("detail")).hasValue(JsonValue.of(Map.of("owner", List.of("alice")))));
     }
 
     @Test
     void sessionFiltersNarrowTheSessionBranchOnly() {
         WebhookFilter f = parse(Map.of("filter", Map.of("statuses", List.of("RUNNING", "TERMINATED"), "resource_groups", List.of("gpu"),
                 "session_types", List.of("batch"), "session_ids", List.of("s-1"))));
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> branches = (List<Map<String, Object>>) f.eventPattern("bob").get("$or");
-        assertThat(branches.get(0).get("detail")).isEqualTo(Map.of("owner", List.of("bob"), "status", List.of("RUNNING", "TERMINATED"),
-                "resource_group", List.of("gpu"), "session_type", List.of("batch"), "session_id", List.of("s-1")));
-        assertThat(branches.get(1).get("detail")).isEqualTo(Map.of("owner", List.of("bob")));
+        List<JsonValue> branches = ((JsonValue.Array) f.eventPattern("bob").get("$or").orElseThrow()).items();
+        assertThat(((JsonObject) branches.get(0)).get("detail")).hasValue(JsonValue.of(Map.of("owner", List.of("bob"), "status", List.of("RUNNING", "TERMINATED"),
+                "resource_group", List.of("gpu"), "session_type", List.of("batch"), "session_id", List.of("s-1"))));
+        assertThat(((JsonObject) branches.get(1)).get("detail")).hasValue(JsonValue.of(Map.of("owner", List.of("bob"))));
     }
 
     @Test
     void oneEventTypeIsOnePlainPattern() {
         WebhookFilter f = parse(Map.of("event_types", List.of("task.updated")));
-        assertThat(f.eventPattern("carol")).isEqualTo(Map.of("source", List.of("sluice.tasks"),
-                "detail-type", List.of("Task Updated"), "detail", Map.of("owner", List.of("carol"))));
+        assertThat(f.eventPattern("carol")).isEqualTo(JsonValue.of(Map.of("source", List.of("sluice.tasks"),
+                "detail-type", List.of("Task Updated"), "detail", Map.of("owner", List.of("carol")))));
         assertThat(f.eventTypeNames()).containsExactly("task.updated");
     }
 

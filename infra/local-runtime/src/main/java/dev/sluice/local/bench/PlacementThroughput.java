@@ -170,13 +170,13 @@ public final class PlacementThroughput {
     private static double rawLoop(DynamoDbClient dynamoDb, Map<String, String> env, ControlPlane plane, ResourceGroup g,
                                   ExecutorService pool, int concurrency) throws Exception {
         List<Session> pending = plane.sessionStore().pendingIn(g.name());
-        ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
+        ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")).at("s"));
         Instant now = Instant.now();
         Map<Integer, List<List<TransactWriteItem>>> byThread = new LinkedHashMap<>();
         for (int i = 0; i < pending.size(); i++) {
             int agent = i % AGENTS;
             SessionChange change = SessionChange.place(pending.get(i), List.of(new Kernel(agentId(g.name(), agent), one)), "scheduled",
-                    Map.of("agents", List.of(agentId(g.name(), agent))), now);
+                    dev.sluice.core.session.StatusData.placed(List.of(agentId(g.name(), agent))), now);
             byThread.computeIfAbsent(agent % concurrency, t -> new ArrayList<>())
                     .add(DynamoSessionStore.items(env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"), change));
         }
@@ -201,7 +201,7 @@ public final class PlacementThroughput {
         Instant now = Instant.now();
         for (int i = 0; i < AGENTS; i++) {
             plane.agentStore().put(new Agent(agentId(group, i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")).at("a")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
         Instant base = Instant.now().minusSeconds(60);

@@ -46,8 +46,8 @@ public final class PlannerBenchmark {
         Instant now = Instant.parse("2026-11-24T12:00:00Z");
         List<Agent> agents = new ArrayList<>();
         for (int i = 0; i < agentCount; i++) {
-            ResourceSlots capacity = ResourceSlots.parse("a", Map.of("cuda.device", 8, "cpu", 64, "mem", "512g"));
-            ResourceSlots used = ResourceSlots.parse("a", Map.of("cuda.device", random.nextInt(5), "cpu", random.nextInt(16), "mem", "32g"));
+            ResourceSlots capacity = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 8, "cpu", 64, "mem", "512g")).at("a"));
+            ResourceSlots used = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", random.nextInt(5), "cpu", random.nextInt(16), "mem", "32g")).at("a"));
             agents.add(new Agent(String.format("i-%05d", i), "g", AgentStatus.ALIVE, true, capacity, used, "x86_64", "1", Map.of(), now, now));
         }
         List<Session> pending = new ArrayList<>();

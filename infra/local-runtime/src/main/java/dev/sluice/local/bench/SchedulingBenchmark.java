@@ -92,7 +92,7 @@ public final class SchedulingBenchmark {
         SessionLife.Result life = SessionLife.run(root, runtime, stack, plane, group + "-life-agent");
 
         var dynamoDb = AwsClients.shared().dynamoDb();
-        ResourceSlots one = ResourceSlots.parse("s", Map.of("cuda.device", 1, "cpu", 1, "mem", "1g"));
+        ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")).at("s"));
         List<Double> passRates = new ArrayList<>();
         List<Double> rawRates = new ArrayList<>();
         AwsCallTimer.Spent passCalls = null;
@@ -138,7 +138,7 @@ public final class SchedulingBenchmark {
             for (int i = 0; i < raw.size() && !refused; i++) {
                 Session s = raw.get(i);
                 var items = DynamoSessionStore.items(env.get("SESSIONS_TABLE"), env.get("AGENTS_TABLE"), dev.sluice.core.session.SessionChange.place(
-                        s, List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)), "scheduled", Map.of(), now));
+                        s, List.of(new Kernel(agentId(rawGroup, "r", i % AGENTS), one)), "scheduled", dev.sluice.core.session.StatusData.NONE, now));
                 try {
                     dynamoDb.transactWriteItems(b -> b.transactItems(items));
                 } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
@@ -221,7 +221,7 @@ public final class SchedulingBenchmark {
         }
         for (int i = 0; i < 100; i++) {
             plane.agentStore().put(new Agent(agentId(group, "q", i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")).at("a")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
         plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of("active", true)), Instant.now(), Instant.now()));
@@ -294,7 +294,7 @@ public final class SchedulingBenchmark {
         Instant now = Instant.now();
         for (int i = 0; i < AGENTS; i++) {
             plane.agentStore().put(new Agent(agentId(group, prefix, i), group, AgentStatus.ALIVE, true,
-                    ResourceSlots.parse("a", Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")), ResourceSlots.EMPTY,
+                    ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", GPUS, "cpu", 64, "mem", "512g")).at("a")), ResourceSlots.EMPTY,
                     "x86_64", "bench", Map.of(), now, now));
         }
     }
