@@ -227,7 +227,17 @@ public final class DynamoSessionStore implements SessionStore {
         for (SessionChange.Pointer p : change.pointers()) {
             items.add(KernelPointers.of(sessionsTable, p));
         }
+        change.output().ifPresent(text -> items.add(TransactWriteItem.builder().put(Put.builder().tableName(sessionsTable)
+                .item(SessionOutputs.item(change.next().id(), text, change.next().terminatedAt().orElse(change.next().createdAt())))
+                .build()).build()));
         return items;
+    }
+
+    @Override
+    public Optional<String> storedOutput(String sessionId) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(sessionsTable)
+                .key(Map.of("id", AttributeValue.fromS(SessionOutputs.id(sessionId)))).consistentRead(true)).item();
+        return SessionOutputs.text(item);
     }
 
     /** A put of the session that holds only if the stored one is still in the expected status at the expected sequence. */

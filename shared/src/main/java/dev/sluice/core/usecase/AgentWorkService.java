@@ -394,9 +394,12 @@ public final class AgentWorkService {
         logs.put(sessionId, text);
     }
 
-    /** The last lines of a session's output, for its owner or an admin. */
+    /**
+     * The last lines of a session's output, for its owner or an admin: the small output kept with the session's end
+     * (written last, with the end), else what is in the logs bucket.
+     */
     public Optional<String> logs(Session visible) {
-        return logs.get(visible.id());
+        return sessions.storedOutput(visible.id()).or(() -> logs.get(visible.id()));
     }
 
     private static int kernelIndex(Session s, String agentId) {
