@@ -82,7 +82,7 @@ class ListingIndexesIT {
                 Session s = Session.enqueue(UUID.randomUUID().toString(), owner, spec, "g" + (i % 2), at);
                 SessionStatus to = statuses[i % statuses.length];
                 if (to != SessionStatus.PENDING) {
-                    s = s.transitionTo(to, "test", Map.of(), at);
+                    s = s.transitionTo(to, "test", dev.sluice.core.session.StatusData.NONE, at);
                 }
                 keys.create(s, Optional.empty());
             }

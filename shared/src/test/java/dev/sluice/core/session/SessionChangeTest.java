@@ -121,9 +121,9 @@ class SessionChangeTest {
     void stepsThatArriveTogetherAreOneChangeEachStepCheckedAndOnlyTheLastGivingSlotsBack() {
         List<Kernel> two = List.of(new Kernel("a-1", ONE), new Kernel("a-2", ONE));
         Session scheduled = in(SessionStatus.SCHEDULED, two);
-        Session preparing = scheduled.transitionTo(SessionStatus.PREPARING, "preparing", Map.of(), T0);
-        Session running = preparing.transitionTo(SessionStatus.RUNNING, "running", Map.of(), T0);
-        Session ended = running.transitionTo(SessionStatus.TERMINATED, "task-finished", Map.of(), T0);
+        Session preparing = scheduled.transitionTo(SessionStatus.PREPARING, "preparing", StatusData.NONE, T0);
+        Session running = preparing.transitionTo(SessionStatus.RUNNING, "running", StatusData.NONE, T0);
+        Session ended = running.transitionTo(SessionStatus.TERMINATED, "task-finished", StatusData.NONE, T0);
 
         SessionChange change = SessionChange.steps(scheduled, List.of(preparing, running, ended), false);
         assertThat(change.expectedStatus()).isEqualTo(SessionStatus.SCHEDULED);
@@ -148,7 +148,7 @@ class SessionChangeTest {
         assertThatThrownBy(() -> SessionChange.steps(scheduled, List.of(preparing, running, back), false))
                 .isInstanceOf(IllegalTransitionException.class);
         // Giving slots back in any case (an agent's ERROR: nothing runs) is for the last step.
-        Session failed = running.transitionTo(SessionStatus.ERROR, "failed-to-start", Map.of(), T0);
+        Session failed = running.transitionTo(SessionStatus.ERROR, "failed-to-start", StatusData.NONE, T0);
         SessionChange error = SessionChange.steps(scheduled, List.of(preparing, running, failed), true);
         assertThat(error.next().status()).isEqualTo(SessionStatus.ERROR);
         assertThat(error.agentSlots()).hasSize(2);

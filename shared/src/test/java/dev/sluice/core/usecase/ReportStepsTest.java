@@ -14,6 +14,7 @@ import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionStatusChanged;
+import dev.sluice.core.session.StatusData;
 import dev.sluice.core.slots.ResourceSlots;
 import dev.sluice.protocol.AgentReports;
 import java.lang.reflect.Proxy;
@@ -43,8 +44,8 @@ class ReportStepsTest {
     private static Session scheduled(String id) {
         return Session.enqueue(id, "alice", SessionSpec.parse(RequestFields.of(Map.of("image", "busybox", "type", "batch",
                         "startup_command", "true", "resource_slots", Map.of("cpu", 1, "mem", "1g"))), T0), "g1", T0)
-                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse("r", Map.of("cpu", 1)))))
-                .transitionTo(SessionStatus.SCHEDULED, "scheduled", Map.of(), T0);
+                .placedOn(List.of(new Kernel("i-1", ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1)).at("r")))))
+                .transitionTo(SessionStatus.SCHEDULED, "scheduled", StatusData.NONE, T0);
     }
 
     /** A store holding sessions in memory that records each change; {@code conflictFirst} makes the first write lose a race to {@code racer}. */
@@ -166,8 +167,8 @@ class ReportStepsTest {
         Session scheduled = scheduled("s-1");
         store.stored.put("s-1", scheduled);
         // Meanwhile the user destroyed it: TERMINATING.
-        store.racer = scheduled.transitionTo(SessionStatus.PREPARING, "preparing", Map.of(), T0)
-                .transitionTo(SessionStatus.TERMINATING, "user-requested", Map.of(), T0);
+        store.racer = scheduled.transitionTo(SessionStatus.PREPARING, "preparing", StatusData.NONE, T0)
+                .transitionTo(SessionStatus.TERMINATING, "user-requested", StatusData.NONE, T0);
         List<SessionStatusChanged> events = new ArrayList<>();
 
         List<AgentReports.Result> results = service(store, events, new ArrayList<>()).applyReports("i-1", life("s-1", "x"));
