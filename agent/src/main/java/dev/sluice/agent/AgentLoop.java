@@ -142,6 +142,18 @@ public final class AgentLoop {
         enforceTimeouts();
     }
 
+    /**
+     * Set once the control plane refused the reports in a heartbeat as an unknown field (it predates agent 0.2.0, as
+     * during a rollout that upgraded the agents first): from then on, for this process' life, each step goes to the
+     * per-step status endpoint before the heartbeat, which carries none.
+     */
+    private volatile boolean perStepStatus;
+
+    /** Whether this agent sends its steps one by one to the status endpoint (its control plane predates 0.2.0). */
+    boolean perStepStatus() {
+        return perStepStatus;
+    }
+
     void heartbeat() {
         List<HeartbeatRequest.Running> runningNow = new ArrayList<>();
         List<ReportQueue.Sent> sent;
@@ -154,12 +166,26 @@ public final class AgentLoop {
             }
             orphans.forEach(id -> runningNow.add(new HeartbeatRequest.Running(id, "RUNNING")));
             sent = reports.take();
-            progress = progressReports(sent);
+            // A control plane before 0.2.0 takes each step on its own: facts alone are not sent to it.
+            progress = perStepStatus ? List.of() : progressReports(sent);
+        }
+        if (perStepStatus && !sent.isEmpty()) {
+            sendEach(sent);
+            sent = new ArrayList<>();
         }
         HeartbeatRequest request = new HeartbeatRequest(config.resourceGroup(), capacity.slots(), capacity.architecture(), VERSION,
                 capacity.computePlugins(), runningNow);
         Map<String, Object> body = request.toWire();
         ControlPlaneClient.Reply reply = client.heartbeat(request.toWire(ReportQueue.pack(body, sent, output)));
+        if (!sent.isEmpty() && ReportQueue.refusedAsUnknown(reply)) {
+            perStepStatus = true;
+            System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"message\":\"the control plane refused the "
+                    + "step reports in the heartbeat (it predates agent 0.2.0): each step goes to POST /agent/sessions/{id}/status "
+                    + "from now on, until this agent restarts\"}");
+            sendEach(sent);
+            sent = new ArrayList<>();
+            reply = client.heartbeat(request.toWire(List.of()));
+        }
         synchronized (this) {
             // The regular schedule restarts from this heartbeat; a report queued meanwhile, or one that did not fit
             // in it, brings the next one forward again.
@@ -220,6 +246,16 @@ public final class AgentLoop {
             }
         }
         return reported;
+    }
+
+    /** The reports sent one by one to the status endpoint, and each answer taken as a heartbeat's result would be. */
+    private void sendEach(List<ReportQueue.Sent> sent) {
+        List<dev.sluice.protocol.AgentReports.Result> results = ReportQueue.sendEach(sent, client, output);
+        synchronized (this) {
+            reports.acknowledge(sent, results).ifPresent(refused -> lastError = refused);
+            ledger.save();
+            notifyAll();
+        }
     }
 
     /** Applies a heartbeat answer. Idempotent: the same answer twice starts and stops nothing twice. */

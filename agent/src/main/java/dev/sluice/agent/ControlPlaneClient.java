@@ -11,6 +11,12 @@ public interface ControlPlaneClient {
 
     Reply putLogs(String sessionId, String text);
 
+    /**
+     * One step of a session on its own ({@code POST /agent/sessions/{id}/status}): only for a control plane before
+     * agent 0.2.0, which refuses the reports in the heartbeat ({@link AgentLoop}).
+     */
+    Reply status(String sessionId, Map<String, Object> step);
+
     /** A page of the files of a folder the session mounts, each with a presigned GET; {@code cursor} from the last page. */
     Reply mountFiles(String sessionId, String mount, Optional<String> cursor);
 

@@ -73,6 +73,11 @@ public final class HttpControlPlane implements ControlPlaneClient {
     }
 
     @Override
+    public Reply status(String sessionId, Map<String, Object> step) {
+        return send("POST", "/agent/sessions/" + sessionId + "/status", step);
+    }
+
+    @Override
     public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {
         return send("GET", "/agent/sessions/" + sessionId + "/mounts/" + encode(mount) + "/files"
                 + cursor.map(c -> "?cursor=" + encode(c)).orElse(""), null);

@@ -138,6 +138,57 @@ final class ReportQueue {
     }
 
     /**
+     * Whether a heartbeat was refused because it carried {@code reports}: a control plane before agent 0.2.0 answers
+     * 422 naming the field as unknown ({@code reports is not a known field; ...}).
+     */
+    static boolean refusedAsUnknown(ControlPlaneClient.Reply reply) {
+        if (reply.status() != 422 || reply.body() == null) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.JsonNode error = reply.body().path("error");
+        return AgentReports.REPORTS.equals(error.path("field").asText()) && error.path("message").asText().contains("not a known field");
+    }
+
+    /**
+     * The reports one at a time, in order, to the per-step status endpoint of a control plane before agent 0.2.0, an
+     * end's output uploaded first ({@code PUT .../logs}) as agents did then; a session whose step is to be sent again
+     * keeps its later steps back. One result per report, as a heartbeat answers them: 2xx applied, 409 refused (the
+     * agent follows the control plane), 404 not found, 400/413/422 invalid, anything else (or no answer) retry.
+     */
+    static List<AgentReports.Result> sendEach(List<Sent> sent, ControlPlaneClient client, OutputUploader output) {
+        List<AgentReports.Result> results = new ArrayList<>();
+        java.util.Set<String> waiting = new java.util.HashSet<>();
+        for (Sent s : sent) {
+            String id = s.entry.sessionId();
+            s.logs = null;
+            if (waiting.contains(id)) {
+                results.add(new AgentReports.Result(id, s.report.seq(), AgentReports.Outcome.RETRY, Optional.empty(), Optional.empty()));
+                continue;
+            }
+            if (s.report.isEnd() && !s.entry.removed()) {
+                output.send(s.entry);
+            }
+            Map<String, Object> step = new LinkedHashMap<>(s.report.step());
+            if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
+                step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
+            }
+            ControlPlaneClient.Reply r = client.status(id, step);
+            AgentReports.Outcome outcome = r.ok() ? AgentReports.Outcome.APPLIED
+                    : r.status() == 409 ? AgentReports.Outcome.REFUSED
+                    : r.status() == 404 ? AgentReports.Outcome.NOT_FOUND
+                    : r.status() == 400 || r.status() == 413 || r.status() == 422 ? AgentReports.Outcome.INVALID
+                    : AgentReports.Outcome.RETRY;
+            if (outcome == AgentReports.Outcome.RETRY) {
+                waiting.add(id);
+            }
+            Optional<String> message = r.ok() || r.body() == null ? Optional.empty()
+                    : Optional.of(r.body().path("error").path("message").asText("status answered " + r.status()));
+            results.add(new AgentReports.Result(id, s.report.seq(), outcome, Optional.empty(), message));
+        }
+        return results;
+    }
+
+    /**
      * Drops each report the control plane answered for with a final outcome (applied, unchanged, refused, not found,
      * invalid); keeps those it asks again ({@code retry}) or did not answer for. Returns what it refused, if anything.
      */

@@ -41,6 +41,12 @@ class AgentLoopTest {
         @SuppressWarnings("unchecked")
         public synchronized Reply heartbeat(Map<String, Object> body) {
             heartbeats.add(body);
+            if (before020 && body.containsKey(AgentReports.REPORTS)) {
+                // What a control plane before 0.2.0 answers: its heartbeat knows no reports field.
+                return new Reply(422, JSON.valueToTree(Map.of("error", Map.of("code", "invalid_field", "field", "reports",
+                        "message", "reports is not a known field; the known fields are [architecture, available_slots, "
+                                + "compute_plugins, resource_group, running, version]"))));
+            }
             if (heartbeatStatus != 200) {
                 return new Reply(heartbeatStatus, JSON.createObjectNode());
             }
@@ -73,10 +79,27 @@ class AgentLoopTest {
         }
 
         final List<String> uploads = new ArrayList<>();
+        /** A control plane before 0.2.0: it refuses {@code reports} and takes each step at the status endpoint. */
+        boolean before020;
+        /** What the status endpoint saw, in order (uploads too, as "logs:session"). */
+        final List<String> calls = new ArrayList<>();
+        int statusAnswer = 200;
+
+        @Override
+        public synchronized Reply status(String sessionId, Map<String, Object> step) {
+            calls.add(sessionId + ":" + step.get("status"));
+            if (statusAnswer == 200) {
+                reports.add(sessionId + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
+                        + (step.containsKey("reason") ? ":" + step.get("reason") : ""));
+            }
+            return new Reply(statusAnswer, statusAnswer == 200 ? JSON.createObjectNode()
+                    : JSON.valueToTree(Map.of("error", Map.of("code", "conflict", "message", "refused"))));
+        }
 
         @Override
         public synchronized Reply putLogs(String sessionId, String text) {
             uploads.add(sessionId);
+            calls.add("logs:" + sessionId);
             logs.put(sessionId, text);
             return new Reply(200, JSON.createObjectNode());
         }
@@ -331,6 +354,47 @@ class AgentLoopTest {
     }
 
     @Test
+    void aHeartbeatWithoutReportsCarriesNoReportsField() throws Exception {
+        AgentLoop loop = loop();
+        loop.heartbeat();
+        assertThat(cp.heartbeats).singleElement().satisfies(hb -> assertThat(hb).doesNotContainKey(AgentReports.REPORTS));
+    }
+
+    @Test
+    void aControlPlaneBefore020ThatRefusesReportsGetsEachStepAtTheStatusEndpointForTheRestOfTheProcess() throws Exception {
+        cp.before020 = true;
+        AgentLoop loop = loop();
+        loop.heartbeat();
+        assertThat(cp.heartbeats).hasSize(1);
+        assertThat(loop.perStepStatus()).as("an empty heartbeat is taken: nothing to fall back from").isFalse();
+
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        runtime.started.get("s-1").exited(0);
+        loop.heartbeat();
+        assertThat(loop.perStepStatus()).isTrue();
+        assertThat(cp.calls).as("each step in order, the end's output uploaded before the end")
+                .containsExactly("s-1:PREPARING", "s-1:RUNNING", "logs:s-1", "s-1:TERMINATED");
+        assertThat(cp.reports).containsExactly("s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
+        assertThat(cp.logs).containsEntry("s-1", "out of s-1");
+        assertThat(cp.heartbeats).as("the refused heartbeat, then the same heartbeat again without the reports").hasSize(3);
+        assertThat(cp.heartbeats.get(1)).containsKey(AgentReports.REPORTS);
+        assertThat(cp.heartbeats.get(2)).doesNotContainKey(AgentReports.REPORTS);
+        loop.flushReports();
+        assertThat(runtime.removed).as("acknowledged: cleaned up").containsExactly("s-1");
+
+        // Remembered: the next steps go straight to the status endpoint, the heartbeat never carries reports again.
+        loop.handle(reply("{'assignments':[" + assignment("s-2", "interactive", "") + "]}"));
+        cp.statusAnswer = 503;
+        loop.heartbeat();
+        assertThat(cp.calls.subList(4, cp.calls.size())).as("a step to be sent again keeps the later ones back")
+                .containsExactly("s-2:PREPARING");
+        cp.statusAnswer = 200;
+        loop.heartbeat();
+        assertThat(cp.calls.subList(5, cp.calls.size())).containsExactly("s-2:PREPARING", "s-2:RUNNING");
+        assertThat(cp.heartbeats.subList(3, cp.heartbeats.size())).hasSize(2).allSatisfy(hb -> assertThat(hb).doesNotContainKey(AgentReports.REPORTS));
+    }
+
+    @Test
     void aBatchSessionPastItsTimeoutIsStoppedAndReportedAsTimedOut() throws Exception {
         AgentLoop loop = loop();
         loop.handle(reply("{'heartbeat_interval':3600,'assignments':[" + assignment("s-1", "batch", ",'batch_timeout':60") + "]}"));
@@ -392,7 +456,7 @@ class AgentLoopTest {
         clock.now = clock.now.plusSeconds(1);
         loop.step();
         assertThat(cp.heartbeats).hasSize(3);
-        assertThat(cp.heartbeats.get(2).get(AgentReports.REPORTS)).asList().isEmpty();
+        assertThat(cp.heartbeats.get(2)).as("nothing to report: no reports field at all").doesNotContainKey(AgentReports.REPORTS);
     }
 
     /** Each report sent, as session:STATUS#seq and its runtime facts (or "-"), heartbeat by heartbeat. */

@@ -45,6 +45,7 @@ class StagingTest {
 
         @Override public Reply heartbeat(Map<String, Object> body) { throw new UnsupportedOperationException(); }
         @Override public Reply putLogs(String sessionId, String text) { throw new UnsupportedOperationException(); }
+        @Override public Reply status(String sessionId, Map<String, Object> step) { throw new UnsupportedOperationException(); }
 
         @Override
         public Reply mountFiles(String sessionId, String mount, Optional<String> cursor) {

@@ -107,7 +107,7 @@ public final class Wiring {
             AwsClients aws = AwsClients.shared();
             control = new ControlPlane(
                     new DynamoSessionStore(aws.enhanced(), aws.dynamoDb(), require("SESSIONS_TABLE"), require("IDEMPOTENCY_TABLE"),
-                            require("AGENTS_TABLE"), clock),
+                            require("AGENTS_TABLE"), clock, DynamoSessionStore.ListingIndexes.fromEnvironment(env.get("SESSION_LISTING_INDEXES"))),
                     new DynamoResourceGroupStore(aws.enhanced(), require("RESOURCE_GROUPS_TABLE")),
                     new DynamoAgentStore(aws.enhanced(), aws.dynamoDb(), require("AGENTS_TABLE")),
                     concurrency(env, "SCHEDULER_APPLY_CONCURRENCY", PlanApplier.DEFAULT_CONCURRENCY),
@@ -216,8 +216,9 @@ public final class Wiring {
         String idempotency = require("IDEMPOTENCY_TABLE");
         String agents = require("AGENTS_TABLE");
         AtomicReference<FolderUsers> made = new AtomicReference<>();
+        DynamoSessionStore.ListingIndexes listing = DynamoSessionStore.ListingIndexes.fromEnvironment(env.get("SESSION_LISTING_INDEXES"));
         return (owner, folderId, limit) -> made.updateAndGet(m -> m != null ? m : new SessionFolderUsers(new DynamoSessionStore(
-                AwsClients.shared().enhanced(), AwsClients.shared().dynamoDb(), sessions, idempotency, agents, clock)))
+                AwsClients.shared().enhanced(), AwsClients.shared().dynamoDb(), sessions, idempotency, agents, clock, listing)))
                 .activeSessionsMounting(owner, folderId, limit);
     }
 

@@ -35,10 +35,15 @@ public record HeartbeatRequest(String resourceGroup, Map<String, String> availab
         return body;
     }
 
-    /** The body with {@code reports} (wire shapes of {@link AgentReports.Report}). */
+    /**
+     * The body with {@code reports} (wire shapes of {@link AgentReports.Report}); without the field when there are none,
+     * so that a control plane before 0.2.0, which refuses the field, takes the heartbeat.
+     */
     public Map<String, Object> toWire(List<Map<String, Object>> reports) {
         Map<String, Object> body = toWire();
-        body.put(AgentReports.REPORTS, reports);
+        if (!reports.isEmpty()) {
+            body.put(AgentReports.REPORTS, reports);
+        }
         return body;
     }
 }

@@ -283,6 +283,48 @@ class AgentEndToEndIT {
                 .contains("hello from " + id).contains("GPU=GPU-fake-0");
     }
 
+    /** Where a session's output was kept: its item next to the session's, its object in the logs bucket. */
+    private boolean outputItemExists(String id) {
+        return !dev.sluice.adapters.aws.AwsClients.shared().dynamoDb().getItem(b -> b.tableName(local.functionEnvironment().get("SESSIONS_TABLE"))
+                .key(Map.of("id", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(id + "#out"))).consistentRead(true))
+                .item().isEmpty();
+    }
+
+    private boolean outputObjectExists(String id) {
+        try (S3Client s3 = S3Client.builder().forcePathStyle(true).build()) {
+            s3.headObject(b -> b.bucket(local.functionEnvironment().get("SESSION_LOGS_BUCKET")).key("logs/" + id));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Test
+    void aSmallOutputIsKeptWithTheSessionsEndAndALargerOneInTheLogsBucketBothReadTheSameWay() throws Exception {
+        String group = newGroup();
+        agent(group);
+        String small = create(group, ",\"type\":\"batch\",\"startup_command\":\"echo small output of $SLUICE_SESSION_ID\"");
+        // 40 lines of 100 characters: about 4 KiB, more than is kept with the write.
+        String large = create(group, ",\"type\":\"batch\",\"startup_command\":"
+                + dev.sluice.adapters.json.Json.write("i=0; while [ $i -lt 40 ]; do printf '%0100d\\n' $i; i=$((i+1)); done; echo LARGE-END"));
+        await(small, "TERMINATED", Duration.ofSeconds(30));
+        await(large, "TERMINATED", Duration.ofSeconds(30));
+
+        assertThat(api.get("/sessions/" + small + "/logs", user).json().path("text").asText()).isEqualTo("small output of " + small + "\n");
+        assertThat(outputItemExists(small)).as("kept in the sessions table with the end").isTrue();
+        assertThat(outputObjectExists(small)).as("no PUT to the logs bucket").isFalse();
+
+        String text = api.get("/sessions/" + large + "/logs", user).json().path("text").asText();
+        assertThat(text).endsWith("LARGE-END\n").contains(String.format("%0100d", 39));
+        assertThat(outputObjectExists(large)).as("in the logs bucket").isTrue();
+        assertThat(outputItemExists(large)).isFalse();
+    }
+
     @Test
     void outputFullOfCharactersThatEscapeInJsonIsStoredUpToItsLastLine() throws Exception {
         String group = newGroup();

@@ -47,7 +47,7 @@ class ApiSliceIT {
 
     private static int sessionsOwnedBy(String owner) {
         try (DynamoDbClient ddb = DynamoDbClient.builder().build()) {
-            return ddb.query(b -> b.tableName(local.functionEnvironment().get("SESSIONS_TABLE")).indexName("by-owner")
+            return ddb.query(b -> b.tableName(local.functionEnvironment().get("SESSIONS_TABLE")).indexName("by-owner-keys")
                     .keyConditionExpression("#o = :o").expressionAttributeNames(Map.of("#o", "owner"))
                     .expressionAttributeValues(Map.of(":o", AttributeValue.fromS(owner)))).count();
         }

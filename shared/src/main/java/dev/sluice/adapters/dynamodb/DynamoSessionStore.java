@@ -48,9 +48,40 @@ public final class DynamoSessionStore implements SessionStore {
     private final software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb;
     private final String sessionsTable;
     private final String agentsTable;
+    private final ListingIndexes listing;
+
+    /**
+     * Which indexes the listings read: {@link #KEYS_ONLY} (the default: {@code by-owner-keys}, {@code open-by-owner-keys},
+     * {@code by-month-keys} project keys only, the sessions are read by BatchGetItem) or {@link #WHOLE_ITEMS} (the
+     * {@code by-owner}, {@code open-by-owner}, {@code by-month} indexes of a stack not moved over yet, which project
+     * the whole item). The template's {@code SessionListingIndexes} sets it ({@code SESSION_LISTING_INDEXES}).
+     */
+    public enum ListingIndexes {
+        KEYS_ONLY, WHOLE_ITEMS;
+
+        /** {@code keys} (or nothing) or {@code all}. */
+        public static ListingIndexes fromEnvironment(String value) {
+            if (value == null || value.isBlank() || value.strip().equals("keys")) {
+                return KEYS_ONLY;
+            }
+            if (value.strip().equals("all")) {
+                return WHOLE_ITEMS;
+            }
+            throw new IllegalArgumentException("SESSION_LISTING_INDEXES must be keys or all, not '" + value + "'");
+        }
+    }
+
+    public static final ListingIndexes KEYS_ONLY = ListingIndexes.KEYS_ONLY;
+    public static final ListingIndexes WHOLE_ITEMS = ListingIndexes.WHOLE_ITEMS;
 
     public DynamoSessionStore(DynamoDbEnhancedClient client, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb,
                               String sessionsTable, String idempotencyTable, String agentsTable, Clock clock) {
+        this(client, dynamoDb, sessionsTable, idempotencyTable, agentsTable, clock, KEYS_ONLY);
+    }
+
+    public DynamoSessionStore(DynamoDbEnhancedClient client, software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb,
+                              String sessionsTable, String idempotencyTable, String agentsTable, Clock clock, ListingIndexes listing) {
+        this.listing = listing;
         this.client = client;
         this.dynamoDb = dynamoDb;
         this.sessionsTable = sessionsTable;
@@ -120,6 +151,10 @@ public final class DynamoSessionStore implements SessionStore {
             if (start != null && (!start.key().containsKey(attribute) || !start.key().get(attribute).s().equals(query.owner().get()))) {
                 throw new Page.UnknownCursor("belongs to another listing");
             }
+            if (listing == KEYS_ONLY) {
+                return collectKeys(open ? SessionItem.OPEN_BY_OWNER_KEYS : SessionItem.BY_OWNER_KEYS, attribute, query.owner().get(), query,
+                        start, found);
+            }
             return collect(open ? SessionItem.OPEN_BY_OWNER : SessionItem.BY_OWNER, attribute, query.owner().get(), query, filter, start, found);
         }
         if (start != null && !start.key().containsKey("createdMonth")) {
@@ -135,7 +170,9 @@ public final class DynamoSessionStore implements SessionStore {
             throw new Page.UnknownCursor("is not a cursor this API returned");
         }
         while (!month.isBefore(first) && !month.isAfter(last)) {
-            Page<Session> page = collect(SessionItem.BY_MONTH, "createdMonth", month.toString(), query, filter, start, found);
+            Page<Session> page = listing == KEYS_ONLY
+                    ? collectKeys(SessionItem.BY_MONTH_KEYS, "createdMonth", month.toString(), query, start, found)
+                    : collect(SessionItem.BY_MONTH, "createdMonth", month.toString(), query, filter, start, found);
             if (page.nextCursor().isPresent()) {
                 return page;
             }
@@ -176,6 +213,59 @@ public final class DynamoSessionStore implements SessionStore {
             exclusiveStart = page.lastEvaluatedKey();
         } while (exclusiveStart != null && !exclusiveStart.isEmpty());
         return new Page<>(found, Optional.empty());
+    }
+
+    /**
+     * {@link #collect} over an index that projects keys only: each page of keys is read by BatchGetItem (in the index's
+     * order) and filtered here, as the filter expression did on the whole-item index (a filter on a KEYS_ONLY index
+     * would see no status, group or name). The same page size, the same look-ahead of one, the same cursor.
+     */
+    private Page<Session> collectKeys(String index, String partitionAttribute, String partition, SessionQuery query,
+                                      SessionCursor start, List<Session> found) {
+        Map<String, AttributeValue> exclusiveStart = start == null ? null : start.key();
+        do {
+            software.amazon.awssdk.services.dynamodb.model.QueryRequest.Builder q =
+                    software.amazon.awssdk.services.dynamodb.model.QueryRequest.builder()
+                            .tableName(sessionsTable).indexName(index)
+                            .keyConditionExpression("#p = :p")
+                            .expressionAttributeNames(Map.of("#p", partitionAttribute))
+                            .expressionAttributeValues(Map.of(":p", AttributeValue.fromS(partition)))
+                            .scanIndexForward(!query.newestFirst())
+                            .limit(Math.min(100, query.limit() - found.size() + 1));
+            if (exclusiveStart != null) {
+                q.exclusiveStartKey(exclusiveStart);
+            }
+            var page = dynamoDb.query(q.build());
+            List<String> ids = page.items().stream().map(k -> k.get("id").s()).toList();
+            Map<String, Map<String, AttributeValue>> items = BatchReads.byId(sessionsTable, ids, dynamoDb::batchGetItem, BatchReads::pause);
+            for (String id : ids) {
+                Map<String, AttributeValue> item = items.get(id);
+                if (item == null) {
+                    continue; // not in the table (any more): the index lags behind it
+                }
+                Session s = SessionItem.SCHEMA.mapToItem(item).toSession();
+                if (!matches(query, s)) {
+                    continue;
+                }
+                if (found.size() == query.limit()) {
+                    SessionItem lastItem = SessionItem.from(found.get(found.size() - 1));
+                    return new Page<>(found, Optional.of(new SessionCursor(partition, Map.of(
+                            "id", AttributeValue.fromS(lastItem.getId()),
+                            partitionAttribute, AttributeValue.fromS(partition),
+                            "createdKey", AttributeValue.fromS(lastItem.getCreatedKey()))).encode()));
+                }
+                found.add(s);
+            }
+            exclusiveStart = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (exclusiveStart != null);
+        return new Page<>(found, Optional.empty());
+    }
+
+    /** What {@link #filterOf} asks DynamoDB, asked of a session read whole. */
+    static boolean matches(SessionQuery query, Session s) {
+        return (query.statuses().isEmpty() || query.statuses().contains(s.status()))
+                && query.resourceGroup().map(g -> g.equals(s.resourceGroup())).orElse(true)
+                && query.name().map(n -> s.spec().name().filter(n::equals).isPresent()).orElse(true);
     }
 
     /**
@@ -227,7 +317,17 @@ public final class DynamoSessionStore implements SessionStore {
         for (SessionChange.Pointer p : change.pointers()) {
             items.add(KernelPointers.of(sessionsTable, p));
         }
+        change.output().ifPresent(text -> items.add(TransactWriteItem.builder().put(Put.builder().tableName(sessionsTable)
+                .item(SessionOutputs.item(change.next().id(), text, change.next().terminatedAt().orElse(change.next().createdAt())))
+                .build()).build()));
         return items;
+    }
+
+    @Override
+    public Optional<String> storedOutput(String sessionId) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(sessionsTable)
+                .key(Map.of("id", AttributeValue.fromS(SessionOutputs.id(sessionId)))).consistentRead(true)).item();
+        return SessionOutputs.text(item);
     }
 
     /** A put of the session that holds only if the stored one is still in the expected status at the expected sequence. */

@@ -29,7 +29,7 @@ import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbSecon
  * sessions: {@code pendingGroup} exists only while PENDING, {@code hostingAgent} only while slots are occupied.
  *
  * <p>Small on purpose: DynamoDB bills a write per started KiB of the item, in the table and again in each index that
- * projects it (every index here projects the whole item, as its readers map whole sessions). Attributes that no key,
+ * projects it ({@code pending-queue} and {@code by-agent} project the whole item; the listing indexes keys only). Attributes that no key,
  * condition or filter names have names of a few letters (the domain and the API keep theirs); what can be derived is
  * not stored (the creation time is in {@code createdKey}, the agent and the occupied slots in the kernels), nor is
  * what is empty or the default. Items written before (long names, {@code statusHistory} as maps) are still read: their
@@ -43,6 +43,10 @@ public class SessionItem {
     public static final String BY_MONTH = "by-month";
     /** Sparse: the owner's sessions that are not TERMINATED or CANCELLED (what usage and folder-in-use checks read). */
     public static final String OPEN_BY_OWNER = "open-by-owner";
+    /** The listing indexes projecting keys only (the sessions are then read by BatchGetItem): what the listings read. */
+    public static final String BY_OWNER_KEYS = "by-owner-keys";
+    public static final String OPEN_BY_OWNER_KEYS = "open-by-owner-keys";
+    public static final String BY_MONTH_KEYS = "by-month-keys";
     public static final TableSchema<SessionItem> SCHEMA = TableSchema.fromBean(SessionItem.class);
 
     // Named by keys, conditions or filters: their names stay.

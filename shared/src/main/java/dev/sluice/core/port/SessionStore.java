@@ -62,6 +62,14 @@ public interface SessionStore {
      */
     SaveOutcome apply(dev.sluice.core.session.SessionChange change);
 
+    /**
+     * A session's last output kept with its write ({@link dev.sluice.core.session.SessionChange#output()}), if it was
+     * small enough to be; a larger one is in {@link SessionLogs}.
+     */
+    default Optional<String> storedOutput(String sessionId) {
+        return Optional.empty();
+    }
+
     /** The sessions that still hold slots on an agent (through any of their kernels): what it should be running. */
     List<Session> onAgent(String agentId);
 

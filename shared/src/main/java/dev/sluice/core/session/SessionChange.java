@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One change of a stored session, computed by the core and written by the store in one conditional write
@@ -14,13 +15,21 @@ import java.util.Objects;
  * <p>The transition map is checked here, once, for every change; and here, once, is the rule of when a change gives
  * slots back: when the session leaves the statuses that occupy slots with kernels still reserved (or when the caller
  * asks for it, for a session whose agent is gone).
+ *
+ * <p>One change may carry several steps that arrived together ({@link #steps}: an agent's PREPARING, RUNNING and
+ * TERMINATED in one heartbeat): {@code through} names the statuses the session passes between {@code expectedStatus}
+ * and {@code next}, each pair checked against the map, and only the last step may give slots back. With
+ * {@code output} (a session's last output when it is small, {@link #MAX_STORED_OUTPUT_BYTES}) the store keeps it in
+ * the same write.
  */
 public record SessionChange(
         SessionStatus expectedStatus,
         long expectedSequence,
         Session next,
         List<AgentSlots> agentSlots,
-        List<Pointer> pointers) {
+        List<Pointer> pointers,
+        List<SessionStatus> through,
+        Optional<String> output) {
 
     /** DynamoDB's limit on the items of one TransactWriteItems. */
     public static final int MAX_TRANSACTION_ITEMS = 100;
@@ -45,14 +54,80 @@ public record SessionChange(
         return n;
     }
 
+    /**
+     * The most bytes (UTF-8) of a session's last output that a change keeps in the store with the session's write: its
+     * item, key included, stays within 1 KiB as DynamoDB counts it (one write unit; a larger output goes to the logs
+     * bucket, one PUT).
+     */
+    public static final int MAX_STORED_OUTPUT_BYTES = 900;
+
+    /** A change of one step (or none: a release in place). */
+    public SessionChange(SessionStatus expectedStatus, long expectedSequence, Session next, List<AgentSlots> agentSlots,
+                         List<Pointer> pointers) {
+        this(expectedStatus, expectedSequence, next, agentSlots, pointers, List.of(), Optional.empty());
+    }
+
     public SessionChange {
         Objects.requireNonNull(expectedStatus, "expectedStatus");
         Objects.requireNonNull(next, "next");
         agentSlots = List.copyOf(agentSlots);
         pointers = List.copyOf(pointers);
-        if (next.status() != expectedStatus && !SessionTransitions.isAllowed(expectedStatus, next.status())) {
-            throw new IllegalTransitionException(next.id(), expectedStatus, next.status());
+        through = List.copyOf(through);
+        Objects.requireNonNull(output, "output");
+        SessionStatus from = expectedStatus;
+        for (SessionStatus step : through) {
+            if (step == from || !SessionTransitions.isAllowed(from, step)) {
+                throw new IllegalTransitionException(next.id(), from, step);
+            }
+            from = step;
         }
+        if (next.status() != from && !SessionTransitions.isAllowed(from, next.status())) {
+            throw new IllegalTransitionException(next.id(), from, next.status());
+        }
+        if (output.isPresent() && output.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_STORED_OUTPUT_BYTES) {
+            throw new IllegalArgumentException("an output kept with the session's write is at most " + MAX_STORED_OUTPUT_BYTES + " bytes");
+        }
+    }
+
+    /**
+     * The steps that arrived together written as one change: {@code stored} (as read) became each of {@code steps} in
+     * turn (each the previous one after one {@link Session#transitionTo}), the last being what is stored. Each step is
+     * checked against the transition map; only the last may leave the statuses that occupy slots (its slots go back in
+     * the same write, as {@link #update} decides), or give them back in any case with {@code releaseAtEnd}.
+     *
+     * @throws IllegalTransitionException when the map forbids one of the steps
+     * @throws IllegalArgumentException when a step before the last would give slots back
+     */
+    public static SessionChange steps(Session stored, List<Session> steps, boolean releaseAtEnd) {
+        if (steps.isEmpty()) {
+            throw new IllegalArgumentException("a change needs at least one step");
+        }
+        List<SessionStatus> through = new ArrayList<>();
+        SessionStatus from = stored.status();
+        for (int i = 0; i < steps.size() - 1; i++) {
+            Session step = steps.get(i);
+            if (releasesSlots(from, step)) {
+                throw new IllegalArgumentException("only the last step of a change may give slots back (step " + (i + 1) + ", "
+                        + step.status() + ")");
+            }
+            through.add(step.status());
+            from = step.status();
+        }
+        Session last = steps.get(steps.size() - 1);
+        if (releaseAtEnd || releasesSlots(stored.status(), last)) {
+            return releasing(last, stored.status(), stored.sequence(), null, null, through);
+        }
+        return new SessionChange(stored.status(), stored.sequence(), last, List.of(), List.of(), through, Optional.empty());
+    }
+
+    /** This change, keeping {@code text} (at most {@link #MAX_STORED_OUTPUT_BYTES}) as the session's last output in the same write. */
+    public SessionChange withOutput(String text) {
+        return new SessionChange(expectedStatus, expectedSequence, next, agentSlots, pointers, through, Optional.of(text));
+    }
+
+    /** Whether {@code text} is small enough to be kept with the session's write ({@link #withOutput}). */
+    public static boolean fitsWithTheWrite(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_STORED_OUTPUT_BYTES;
     }
 
     /** What an agent's item must still say for a reservation or a release on it to hold. */
@@ -139,6 +214,11 @@ public record SessionChange(
 
     private static SessionChange releasing(Session next, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
                                            Instant lastSeen) {
+        return releasing(next, expectedStatus, expectedSequence, lostAgent, lastSeen, List.of());
+    }
+
+    private static SessionChange releasing(Session next, SessionStatus expectedStatus, long expectedSequence, String lostAgent,
+                                           Instant lastSeen, List<SessionStatus> through) {
         // Every release moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
         Session stored = (next.sequence() == expectedSequence ? next.nextSequence() : next).withKernelsReleased();
         List<AgentSlots> slots = new ArrayList<>();
@@ -154,7 +234,7 @@ public record SessionChange(
                 pointers.add(new Pointer(next.id(), i, kernels.get(i).agentId(), next.createdAt(), false));
             }
         }
-        return new SessionChange(expectedStatus, expectedSequence, stored, slots, pointers);
+        return new SessionChange(expectedStatus, expectedSequence, stored, slots, pointers, through, Optional.empty());
     }
 
     /**
@@ -178,9 +258,9 @@ public record SessionChange(
         return new SessionChange(pending.status(), pending.sequence(), scheduled, slots, pointers);
     }
 
-    /** The items the store writes for this change: the session, one a kernel's agent, one a pointer. */
+    /** The items the store writes for this change: the session, one a kernel's agent, one a pointer, and the output kept with it. */
     public int items() {
-        return 1 + agentSlots.size() + pointers.size();
+        return 1 + agentSlots.size() + pointers.size() + (output.isPresent() ? 1 : 0);
     }
 
     /** The agents this change reserves or releases slots on. */

@@ -134,66 +134,128 @@ public final class AgentWorkService {
     }
 
     /**
-     * Each report in order, each on its own: its result says whether it was written, already so, refused (with the
-     * session's status), not a session of this agent, malformed, or to be sent again. The reports of one session
-     * follow each other, so the session one report leaves is where the next starts (no second read).
+     * Each report in order: its result says whether it was written, already so, refused (with the session's status),
+     * not a session of this agent, malformed, or to be sent again. Consecutive reports of one session (PREPARING,
+     * RUNNING, TERMINATED with the output) are decided one after the other from where the previous one left the
+     * session and written together, as one conditional write ({@link #applySteps}); each written step's event is then
+     * published, in order. The session a write leaves is where the next reports of that session start (no second read).
      */
     List<AgentReports.Result> applyReports(String agentId, List<Object> reports) {
         List<AgentReports.Result> results = new ArrayList<>();
         Map<String, Session> known = new java.util.HashMap<>();
         java.util.Set<String> retrying = new java.util.HashSet<>();
+        List<Step> run = new ArrayList<>();
         for (Object raw : reports) {
             AgentReports.Report r;
             try {
                 r = AgentReports.Report.fromWire(raw);
             } catch (AgentReports.Malformed m) {
+                flush(agentId, run, known, retrying, results);
                 Object id = raw instanceof Map<?, ?> map ? map.get(AgentReports.SESSION_ID) : null;
                 Object seq = raw instanceof Map<?, ?> map ? map.get(AgentReports.SEQ) : null;
                 results.add(new AgentReports.Result(id == null ? "" : String.valueOf(id), seq instanceof Number n ? n.longValue() : 0,
                         AgentReports.Outcome.INVALID, Optional.empty(), Optional.of(m.getMessage())));
                 continue;
             }
+            if (!run.isEmpty() && !run.get(0).sessionId().equals(r.sessionId())) {
+                flush(agentId, run, known, retrying, results);
+            }
             if (retrying.contains(r.sessionId())) {
                 // An earlier step of this session waits to be sent again: a later one applied now would skip it
                 // (RUNNING lost behind a TERMINATED), so the later steps wait with it, in order.
                 results.add(new AgentReports.Result(r.sessionId(), r.seq(), AgentReports.Outcome.RETRY, Optional.empty(),
-                        Optional.of("An earlier report of this session is to be sent again first; send this one after it.")));
+                        Optional.of(WAITS_BEHIND)));
                 continue;
             }
-            AgentReports.Outcome outcome;
-            Optional<String> status = Optional.empty();
-            Optional<String> message = Optional.empty();
+            KernelReport step;
             try {
-                Applied a = apply(agentId, r.sessionId(), KernelReport.parse(RequestFields.of(r.step())), r.logs(), Optional.ofNullable(known.get(r.sessionId())));
-                known.put(r.sessionId(), a.session());
-                outcome = a.written() ? AgentReports.Outcome.APPLIED : AgentReports.Outcome.UNCHANGED;
-                status = Optional.of(a.session().status().name());
-            } catch (RefusedReport refused) {
-                known.remove(r.sessionId());
-                outcome = AgentReports.Outcome.REFUSED;
-                status = Optional.of(refused.current.name());
-                message = Optional.of(refused.getMessage());
+                step = KernelReport.parse(RequestFields.of(r.step()));
             } catch (DomainException e) {
+                flush(agentId, run, known, retrying, results);
                 known.remove(r.sessionId());
-                message = Optional.of(e.getMessage());
-                outcome = switch (e.code()) {
-                    case NOT_FOUND -> AgentReports.Outcome.NOT_FOUND;
-                    case INVALID_FIELD, MALFORMED_REQUEST, PAYLOAD_TOO_LARGE -> AgentReports.Outcome.INVALID;
-                    default -> AgentReports.Outcome.RETRY;
-                };
-            } catch (RuntimeException e) {
-                // A store or bus error: this report is not applied (or not known to be); the agent sends it again,
-                // and a report applied already is then answered unchanged.
-                known.remove(r.sessionId());
-                outcome = AgentReports.Outcome.RETRY;
-                message = Optional.of("The report could not be applied this time (" + e.getClass().getSimpleName() + "); send it again.");
+                results.add(new AgentReports.Result(r.sessionId(), r.seq(), outcomeOf(e), Optional.empty(), Optional.of(e.getMessage())));
+                if (outcomeOf(e) == AgentReports.Outcome.RETRY) {
+                    retrying.add(r.sessionId());
+                }
+                continue;
             }
-            if (outcome == AgentReports.Outcome.RETRY) {
-                retrying.add(r.sessionId());
-            }
-            results.add(new AgentReports.Result(r.sessionId(), r.seq(), outcome, status, message));
+            run.add(new Step(r.sessionId(), r.seq(), step, r.logs()));
         }
+        flush(agentId, run, known, retrying, results);
         return results;
+    }
+
+    private static final String WAITS_BEHIND = "An earlier report of this session is to be sent again first; send this one after it.";
+
+    /** One parsed report of a heartbeat. */
+    private record Step(String sessionId, long seq, KernelReport report, Optional<String> logs) {
+    }
+
+    /** What became of one step: its outcome, the session after it (when known) and why. */
+    private record StepOutcome(AgentReports.Outcome outcome, Optional<Session> session, Optional<String> status, Optional<String> message) {
+        static StepOutcome of(AgentReports.Outcome outcome, Session s) {
+            return new StepOutcome(outcome, Optional.of(s), Optional.of(s.status().name()), Optional.empty());
+        }
+    }
+
+    /** Applies the collected run of one session's consecutive reports (as few writes as the steps allow) and answers each. */
+    private void flush(String agentId, List<Step> run, Map<String, Session> known, Set<String> retrying, List<AgentReports.Result> results) {
+        if (run.isEmpty()) {
+            return;
+        }
+        String sessionId = run.get(0).sessionId();
+        int from = 0;
+        Optional<Session> start = Optional.ofNullable(known.get(sessionId));
+        while (from < run.size()) {
+            List<Step> rest = run.subList(from, run.size());
+            List<StepOutcome> outcomes;
+            try {
+                outcomes = applySteps(agentId, sessionId, rest, start);
+            } catch (DomainException e) {
+                outcomes = failed(rest, outcomeOf(e), e.getMessage());
+            } catch (RuntimeException e) {
+                // A store or bus error: these reports are not applied (or not known to be); the agent sends them again,
+                // and a report applied already is then answered unchanged.
+                outcomes = failed(rest, AgentReports.Outcome.RETRY,
+                        "The report could not be applied this time (" + e.getClass().getSimpleName() + "); send it again.");
+            }
+            for (int i = 0; i < outcomes.size(); i++) {
+                Step step = rest.get(i);
+                StepOutcome o = outcomes.get(i);
+                results.add(new AgentReports.Result(step.sessionId(), step.seq(), o.outcome(), o.status(), o.message()));
+            }
+            from += outcomes.size();
+            StepOutcome last = outcomes.get(outcomes.size() - 1);
+            if (last.session().isPresent()) {
+                known.put(sessionId, last.session().get());
+                start = last.session();
+            } else {
+                known.remove(sessionId);
+                start = Optional.empty();
+            }
+            if (last.outcome() == AgentReports.Outcome.RETRY) {
+                retrying.add(sessionId);
+            }
+        }
+        run.clear();
+    }
+
+    /** Every step of {@code rest} failed the same way; after a first one to be sent again, the others wait behind it. */
+    private static List<StepOutcome> failed(List<Step> rest, AgentReports.Outcome outcome, String message) {
+        List<StepOutcome> out = new ArrayList<>();
+        for (int i = 0; i < rest.size(); i++) {
+            out.add(new StepOutcome(outcome, Optional.empty(), Optional.empty(),
+                    Optional.of(i > 0 && outcome == AgentReports.Outcome.RETRY ? WAITS_BEHIND : message)));
+        }
+        return out;
+    }
+
+    private static AgentReports.Outcome outcomeOf(DomainException e) {
+        return switch (e.code()) {
+            case NOT_FOUND -> AgentReports.Outcome.NOT_FOUND;
+            case INVALID_FIELD, MALFORMED_REQUEST, PAYLOAD_TOO_LARGE -> AgentReports.Outcome.INVALID;
+            default -> AgentReports.Outcome.RETRY;
+        };
     }
 
     /** An agent joins only a group that exists: it would otherwise be ALIVE where no session is ever scheduled. */
@@ -215,69 +277,122 @@ public final class AgentWorkService {
      * forbids is a conflict naming the session's status. Sessions on other agents are not found.
      */
     public Session report(String agentId, String sessionId, KernelReport report) {
-        try {
-            return apply(agentId, sessionId, report, Optional.empty(), Optional.empty()).session();
-        } catch (RefusedReport r) {
-            throw r.asConflict();
+        StepOutcome o = applySteps(agentId, sessionId, List.of(new Step(sessionId, 0, report, Optional.empty())), Optional.empty()).get(0);
+        if (o.outcome() == AgentReports.Outcome.REFUSED) {
+            throw new DomainException(ErrorCode.CONFLICT, "status", o.message().orElseThrow());
         }
+        return o.session().orElseThrow();
     }
 
-    /** The session after a report, and whether the report wrote it. */
-    private record Applied(Session session, boolean written) {
-    }
-
-    /** A report the transition map forbids; to the status endpoint a 409 on the status field, naming the session's status. */
-    private static final class RefusedReport extends RuntimeException {
-        private final SessionStatus current;
-
-        RefusedReport(SessionStatus reported, SessionStatus current) {
-            super("status " + reported + " cannot follow the session's current status, " + current + "; follow the control plane.",
-                    null, false, false);
-            this.current = current;
-        }
-
-        DomainException asConflict() {
-            return new DomainException(ErrorCode.CONFLICT, "status", getMessage());
-        }
+    private static String refusal(SessionStatus reported, SessionStatus current) {
+        return "status " + reported + " cannot follow the session's current status, " + current + "; follow the control plane.";
     }
 
     /**
-     * The one path of a report, from the status endpoint or a heartbeat: read the session (unless {@code known}, what
-     * the previous report of the same heartbeat left), decide, write conditionally, publish. With {@code output} (the
-     * end's last output, from a heartbeat) the output is stored before the end is written, as the agent's separate
-     * upload did.
+     * The one path of reports, from the status endpoint or a heartbeat: read the session (unless {@code known}, what
+     * the previous write of the same heartbeat left), decide each step from where the one before left the session
+     * (already so: unchanged; forbidden by the map: refused, the session as it was), and write the steps that change
+     * it as one conditional change, up to and including the first that gives slots back; then publish each written
+     * step's event in order. Answers the steps it took (a prefix of {@code steps}: those after a releasing step are
+     * for the next call). A lost race decides every step again from the stored session.
+     *
+     * <p>With an end's last output (from a heartbeat): kept with the write when small and the end is written in it,
+     * else put to the logs bucket before the write, as the agent's separate upload did.
      */
-    private Applied apply(String agentId, String sessionId, KernelReport report, Optional<String> output, Optional<Session> known) {
+    private List<StepOutcome> applySteps(String agentId, String sessionId, List<Step> steps, Optional<Session> known) {
         boolean logsStored = false;
         for (int attempt = 0; attempt < 5; attempt++) {
             Session current = attempt == 0 && known.isPresent() ? known.get() : hosted(agentId, sessionId);
-            KernelReports.Decision decision = KernelReports.decide(current, agentId, kernelIndex(current, agentId), report,
-                    clock.instant());
-            if (decision instanceof KernelReports.Decision.Refused r) {
-                throw new RefusedReport(report.status(), r.current());
-            }
-            if (output.isPresent() && !logsStored) {
-                logs.put(sessionId, tail(output.get()));
-                logsStored = true;
-            }
-            if (decision instanceof KernelReports.Decision.Unchanged u) {
-                return new Applied(u.session(), false);
-            }
-            if (decision instanceof KernelReports.Decision.Facts f) {
-                // Progress while the workload starts: one conditional write, no event (the next status change carries it).
-                SaveOutcome saved = sessions.apply(SessionChange.runtimeFacts(current, f.next().runtime()));
-                if (saved instanceof SaveOutcome.Saved s) {
-                    return new Applied(s.session(), true);
+            Instant now = clock.instant();
+            Session s = current;
+            List<StepOutcome> outcomes = new ArrayList<>();
+            List<Session> written = new ArrayList<>();
+            List<SessionStatus> before = new ArrayList<>();
+            boolean releaseAtEnd = false;
+            Optional<String> output = Optional.empty();
+            boolean outputWritten = false;
+            boolean factsAlone = false;
+            for (Step step : steps) {
+                KernelReports.Decision decision = KernelReports.decide(s, agentId, kernelIndex(s, agentId), step.report(), now);
+                if (decision instanceof KernelReports.Decision.Refused r) {
+                    outcomes.add(new StepOutcome(AgentReports.Outcome.REFUSED, Optional.of(s), Optional.of(r.current().name()),
+                            Optional.of(refusal(step.report().status(), r.current()))));
+                    continue;
                 }
-                continue;
+                if (step.logs().isPresent()) {
+                    output = step.logs().map(AgentWorkService::tail);
+                    outputWritten = decision instanceof KernelReports.Decision.Apply;
+                }
+                if (decision instanceof KernelReports.Decision.Unchanged u) {
+                    outcomes.add(StepOutcome.of(AgentReports.Outcome.UNCHANGED, u.session()));
+                    continue;
+                }
+                if (decision instanceof KernelReports.Decision.Facts f) {
+                    // New runtime facts while the workload starts: they ride the write of the steps before them, or
+                    // are written alone (SessionChange.runtimeFacts: no event, the next status change carries them).
+                    s = f.next();
+                    if (written.isEmpty()) {
+                        factsAlone = true;
+                    } else {
+                        written.set(written.size() - 1, s);
+                    }
+                    outcomes.add(StepOutcome.of(AgentReports.Outcome.APPLIED, s));
+                    continue;
+                }
+                KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
+                before.add(s.status());
+                s = apply.next();
+                written.add(s);
+                outcomes.add(StepOutcome.of(AgentReports.Outcome.APPLIED, s));
+                if (apply.releaseSlots() || SessionChange.releasesSlots(before.get(before.size() - 1), s)) {
+                    releaseAtEnd = apply.releaseSlots();
+                    break;
+                }
             }
-            KernelReports.Decision.Apply apply = (KernelReports.Decision.Apply) decision;
-            SaveOutcome saved = sessions.apply(apply.releaseSlots()
-                    ? SessionChange.release(apply.next(), current.status(), current.sequence())
-                    : SessionChange.update(apply.next(), current.status(), current.sequence()));
-            if (saved instanceof SaveOutcome.Saved s) {
-                events.publish(SessionStatusChanged.of(Optional.of(current.status()), s.session(), clock.instant()));
-                return new Applied(s.session(), true);
+            if (written.isEmpty()) {
+                if (output.isPresent() && !logsStored) {
+                    logs.put(sessionId, output.get());
+                    logsStored = true;
+                }
+                if (factsAlone) {
+                    SaveOutcome saved = sessions.apply(SessionChange.runtimeFacts(current, s.runtime()));
+                    if (!(saved instanceof SaveOutcome.Saved done)) {
+                        continue; // the session changed meanwhile: decided again from what is stored
+                    }
+                    for (int i = 0; i < outcomes.size(); i++) {
+                        StepOutcome o = outcomes.get(i);
+                        if (o.outcome() == AgentReports.Outcome.APPLIED) {
+                            outcomes.set(i, new StepOutcome(o.outcome(), Optional.of(done.session()), o.status(), o.message()));
+                        }
+                    }
+                }
+                return outcomes;
+            }
+            SessionChange change = SessionChange.steps(current, written, releaseAtEnd);
+            if (output.isPresent()) {
+                if (outputWritten && SessionChange.fitsWithTheWrite(output.get()) && change.items() < SessionChange.MAX_TRANSACTION_ITEMS) {
+                    change = change.withOutput(output.get());
+                } else if (!logsStored) {
+                    logs.put(sessionId, output.get());
+                    logsStored = true;
+                }
+            }
+            SaveOutcome saved = sessions.apply(change);
+            if (saved instanceof SaveOutcome.Saved done) {
+                for (int i = 0; i < written.size(); i++) {
+                    Session step = i == written.size() - 1 ? done.session() : written.get(i);
+                    events.publish(SessionStatusChanged.of(Optional.of(before.get(i)), step, now));
+                }
+                // From the last written step on, the session is what the store kept (its kernels released, if it gave them back).
+                int at = outcomes.size() - 1;
+                while (outcomes.get(at).outcome() != AgentReports.Outcome.APPLIED) {
+                    at--;
+                }
+                for (int i = at; i < outcomes.size(); i++) {
+                    StepOutcome o = outcomes.get(i);
+                    outcomes.set(i, new StepOutcome(o.outcome(), Optional.of(done.session()), o.status(), o.message()));
+                }
+                return outcomes;
             }
         }
         throw new DomainException(ErrorCode.CONFLICT, null, "The session kept changing while the report was applied; retry.");
@@ -306,9 +421,12 @@ public final class AgentWorkService {
         logs.put(sessionId, text);
     }
 
-    /** The last lines of a session's output, for its owner or an admin. */
+    /**
+     * The last lines of a session's output, for its owner or an admin: the small output kept with the session's end
+     * (written last, with the end), else what is in the logs bucket.
+     */
     public Optional<String> logs(Session visible) {
-        return logs.get(visible.id());
+        return sessions.storedOutput(visible.id()).or(() -> logs.get(visible.id()));
     }
 
     private static int kernelIndex(Session s, String agentId) {

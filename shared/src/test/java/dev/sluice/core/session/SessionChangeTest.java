@@ -118,6 +118,48 @@ class SessionChangeTest {
     }
 
     @Test
+    void stepsThatArriveTogetherAreOneChangeEachStepCheckedAndOnlyTheLastGivingSlotsBack() {
+        List<Kernel> two = List.of(new Kernel("a-1", ONE), new Kernel("a-2", ONE));
+        Session scheduled = in(SessionStatus.SCHEDULED, two);
+        Session preparing = scheduled.transitionTo(SessionStatus.PREPARING, "preparing", StatusData.NONE, T0);
+        Session running = preparing.transitionTo(SessionStatus.RUNNING, "running", StatusData.NONE, T0);
+        Session ended = running.transitionTo(SessionStatus.TERMINATED, "task-finished", StatusData.NONE, T0);
+
+        SessionChange change = SessionChange.steps(scheduled, List.of(preparing, running, ended), false);
+        assertThat(change.expectedStatus()).isEqualTo(SessionStatus.SCHEDULED);
+        assertThat(change.expectedSequence()).isEqualTo(7);
+        assertThat(change.through()).containsExactly(SessionStatus.PREPARING, SessionStatus.RUNNING);
+        assertThat(change.next().status()).isEqualTo(SessionStatus.TERMINATED);
+        assertThat(change.next().sequence()).isEqualTo(10);
+        assertThat(change.next().unreleasedKernels()).isEmpty();
+        assertThat(change.agentSlots()).extracting(a -> a.kernel().agentId()).containsExactly("a-1", "a-2");
+        assertThat(change.pointers()).singleElement().satisfies(p -> assertThat(p.put()).isFalse());
+
+        // Steps that stay in the occupying statuses: a plain change, nothing given back.
+        SessionChange started = SessionChange.steps(scheduled, List.of(preparing, running), false);
+        assertThat(started.agentSlots()).isEmpty();
+        assertThat(started.items()).isEqualTo(1);
+        assertThat(started.withOutput("out").items()).isEqualTo(2);
+
+        // A step the map forbids, anywhere on the way, refuses the whole change.
+        Session back = new Session(running.id(), running.owner(), running.spec(), running.resourceGroup(), SessionStatus.SCHEDULED, "x",
+                running.statusData(), running.statusHistory(), running.kernels(), running.result(), running.createdAt(), running.startedAt(),
+                running.terminatedAt(), running.sequence() + 1);
+        assertThatThrownBy(() -> SessionChange.steps(scheduled, List.of(preparing, running, back), false))
+                .isInstanceOf(IllegalTransitionException.class);
+        // Giving slots back in any case (an agent's ERROR: nothing runs) is for the last step.
+        Session failed = running.transitionTo(SessionStatus.ERROR, "failed-to-start", StatusData.NONE, T0);
+        SessionChange error = SessionChange.steps(scheduled, List.of(preparing, running, failed), true);
+        assertThat(error.next().status()).isEqualTo(SessionStatus.ERROR);
+        assertThat(error.agentSlots()).hasSize(2);
+        // An output kept with the write is small.
+        assertThatThrownBy(() -> started.withOutput("x".repeat(SessionChange.MAX_STORED_OUTPUT_BYTES + 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(SessionChange.fitsWithTheWrite("é".repeat(SessionChange.MAX_STORED_OUTPUT_BYTES / 2))).isTrue();
+        assertThat(SessionChange.fitsWithTheWrite("é".repeat(SessionChange.MAX_STORED_OUTPUT_BYTES / 2 + 1))).isFalse();
+    }
+
+    @Test
     void theStatusSetsAreDefinedOnceAndAgreeWithEachOther() {
         assertThat(SessionStatus.FINAL).containsExactlyInAnyOrder(SessionStatus.TERMINATED, SessionStatus.CANCELLED);
         assertThat(SessionStatus.DEAD).containsAll(SessionStatus.FINAL).contains(SessionStatus.ERROR).hasSize(3);

@@ -25,6 +25,9 @@ public final class AwsTally implements ExecutionInterceptor {
     private static final Map<Key, Counts> COUNTS = new ConcurrentHashMap<>();
     private static final List<String> READS = List.of("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems");
 
+    /** The invocation of a request made outside any function (a benchmark's own thread, or threads it started). */
+    public static final String OUTSIDE = "(outside any function)";
+
     /** Who asked (an invocation's label, or outside any function), and what. */
     public record Key(String invocation, String service, String operation) {
     }
@@ -74,7 +77,7 @@ public final class AwsTally implements ExecutionInterceptor {
             return;
         }
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        Key key = new Key(FunctionHost.currentInvocation().orElse(FunctionHost.currentFunction().orElse("(outside any function)")),
+        Key key = new Key(FunctionHost.currentInvocation().orElse(FunctionHost.currentFunction().orElse(OUTSIDE)),
                 attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME), operation);
         Counts c = COUNTS.computeIfAbsent(key, k -> new Counts());
         c.requests.increment();

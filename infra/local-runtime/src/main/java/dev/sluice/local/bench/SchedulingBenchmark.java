@@ -3,7 +3,6 @@ package dev.sluice.local.bench;
 import dev.sluice.core.request.RequestFields;
 
 import dev.sluice.adapters.ControlPlane;
-import dev.sluice.adapters.aws.AwsCallTimer;
 import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.dynamodb.DynamoSessionStore;
 import dev.sluice.adapters.dynamodb.SessionItem;
@@ -95,8 +94,10 @@ public final class SchedulingBenchmark {
         ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 1, "mem", "1g")).at("s"));
         List<Double> passRates = new ArrayList<>();
         List<Double> rawRates = new ArrayList<>();
-        AwsCallTimer.Spent passCalls = null;
-        dev.sluice.adapters.aws.CapacityMeter.Units passUnits = null;
+        // The first measured pass's requests and units, counted by the JVM-wide SDK interceptor: the applier writes from
+        // worker threads (issue #15), which per-thread meters do not see.
+        long passRequests = -1;
+        double passUnits = 0;
         int placedInFirst = 0;
         int discarded = 0;
         for (int round = 0, attempt = 0; round < ROUNDS; attempt++) {
@@ -105,13 +106,13 @@ public final class SchedulingBenchmark {
             addAgents(plane, passGroup, "p");
             enqueue(plane, passGroup, SESSIONS);
             ResourceGroup g = plane.groupStore().find(passGroup).orElseThrow();
-            AwsCallTimer.take();
-            dev.sluice.adapters.aws.CapacityMeter.take();
+            AwsTally.start();
             long t = System.nanoTime();
             SchedulingPass.Result result = plane.scheduling().run(g);
             double passSeconds = (System.nanoTime() - t) / 1e9;
-            AwsCallTimer.Spent calls = AwsCallTimer.take();
-            dev.sluice.adapters.aws.CapacityMeter.Units units = dev.sluice.adapters.aws.CapacityMeter.take();
+            // Only what the pass asked (this thread and the applier's workers), not the stack's tick or nudges meanwhile.
+            List<AwsTally.Counts> pass = AwsTally.stop().entrySet().stream()
+                    .filter(e -> e.getKey().invocation().equals(AwsTally.OUTSIDE)).map(Map.Entry::getValue).toList();
             if (result.placed() != SESSIONS) {
                 // The stack's own once-a-minute tick passes over every group, so it can take part of this queue
                 // while the measured pass runs: such a round is measured again on a fresh group, and counted.
@@ -120,9 +121,9 @@ public final class SchedulingBenchmark {
                 }
                 continue;
             }
-            if (passCalls == null) {
-                passCalls = calls;
-                passUnits = units;
+            if (passRequests < 0) {
+                passRequests = pass.stream().mapToLong(AwsTally.Counts::requests).sum();
+                passUnits = pass.stream().mapToDouble(c -> c.readUnits() + c.writeUnits()).sum();
                 placedInFirst = result.placed();
             }
             passRates.add(SESSIONS / passSeconds);
@@ -163,8 +164,8 @@ public final class SchedulingBenchmark {
         addAgents(plane, lifeGroup, "l");
         Stats latency = createToScheduled(runtime, stack, plane, lifeGroup);
         BigQueue big = bigQueue(runtime, plane, env);
-        return new Report(passRates, rawRates, (double) passCalls.calls() / placedInFirst,
-                (passUnits.read() + passUnits.write()) / placedInFirst, latency, life, big, discarded);
+        return new Report(passRates, rawRates, (double) passRequests / placedInFirst, passUnits / placedInFirst, latency, life, big,
+                discarded);
     }
 
     private static double median(List<Double> values) {
