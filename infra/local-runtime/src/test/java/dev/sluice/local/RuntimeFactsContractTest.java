@@ -85,6 +85,34 @@ class RuntimeFactsContractTest {
         }
     }
 
+    /**
+     * A webhook of an event that carries facts still matches what receivers are promised: the real producer's detail, as
+     * a subscription's rule hands it to the delivery queue, read by the dispatcher's codec into the envelope it signs.
+     */
+    @Test
+    void aWebhookDeliveryOfAnEventWithFactsMatchesTheDeliverySchema() throws Exception {
+        com.networknt.schema.JsonSchema schema = com.networknt.schema.JsonSchemaFactory.getInstance(
+                com.networknt.schema.SpecVersion.VersionFlag.V202012).getSchema(
+                java.nio.file.Files.readString(LocalStack.ROOT.resolve("infra/events/webhook-delivery.schema.json")));
+        SessionRuntimeFacts facts = SessionRuntimeFacts.EMPTY.withPull(new SessionRuntimeFacts.PullProgress(3, 9, 0, 2));
+        dev.sluice.core.session.SessionStatusChanged e = new dev.sluice.core.session.SessionStatusChanged("s-1", "alice", "g1",
+                dev.sluice.core.session.SessionType.BATCH, java.util.Optional.of(dev.sluice.core.session.SessionStatus.PULLING),
+                dev.sluice.core.session.SessionStatus.PREPARING, "preparing", java.time.Instant.parse("2026-12-03T10:00:00Z"), 4, false, facts);
+        java.util.Map<String, Object> queued = new java.util.LinkedHashMap<>();
+        queued.put("subscription", "wh-1");
+        queued.put("event_id", "0f3c2a");
+        queued.put("source", "sluice.sessions");
+        queued.put("detail_type", "Session Status Changed");
+        queued.put("time", "2026-12-03T10:00:00Z");
+        queued.put("detail", dev.sluice.adapters.eventbridge.EventBridgePublisher.detail(e));
+        dev.sluice.core.webhook.WebhookMessage message = dev.sluice.adapters.webhook.WebhookCodec.read(JSON.writeValueAsString(queued),
+                java.time.Instant.parse("2026-12-03T10:00:01Z"));
+        JsonNode delivered = JSON.readTree(dev.sluice.adapters.json.Json.write(dev.sluice.adapters.json.Json.plain(message.envelope())));
+
+        assertThat(delivered.path("data").path(SessionRuntimeFacts.FIELD).isObject()).as(delivered.toString()).isTrue();
+        assertThat(schema.validate(delivered)).as(delivered.toString()).isEmpty();
+    }
+
     /** The same check catches a record with a property the schema lacks, and a schema with one the record lacks. */
     @Test
     void theCheckCatchesAnUndocumentedFieldAndAStaleOne() throws Exception {
