@@ -21,8 +21,8 @@ public record FleetDecision(List<Launch> launches, List<Retirement> retirements,
         unserved = List.copyOf(unserved);
     }
 
-    /** One instance to launch. */
-    public record Launch(String instanceType, PurchaseOption option, String zone, String subnetId, long hourlyMicroUsd, List<String> sessionIds) {
+    /** One instance to launch; {@code ref} names it in {@link Covered#hosts} until it has an instance id. */
+    public record Launch(String ref, String instanceType, PurchaseOption option, String zone, String subnetId, long hourlyMicroUsd, List<String> sessionIds) {
         public Launch {
             sessionIds = List.copyOf(sessionIds);
         }
@@ -32,8 +32,12 @@ public record FleetDecision(List<Launch> launches, List<Retirement> retirements,
     public record Retirement(String agentId, String instanceType, String reason) {
     }
 
-    /** A session that hosts already there or launching will take: agent ids or launching instance ids. */
-    public record Covered(String sessionId, List<String> hosts) {
+    /**
+     * A demanded session given hosts, one per kernel: agent ids, ids of instances already launching, or the refs of
+     * this decision's launches; {@code waitsForLaunch} when any of them is not an agent yet (its pending reason:
+     * provisioning).
+     */
+    public record Covered(String sessionId, List<String> hosts, boolean waitsForLaunch) {
         public Covered {
             hosts = List.copyOf(hosts);
         }
@@ -48,8 +52,8 @@ public record FleetDecision(List<Launch> launches, List<Retirement> retirements,
         return launches.stream().mapToLong(Launch::hourlyMicroUsd).sum();
     }
 
-    /** How many demanded sessions this decision gives a host (one there, on the way, or launched). */
+    /** How many demanded sessions this decision gives hosts (there, on the way, or launched). */
     public int served() {
-        return covered.size() + (int) launches.stream().flatMap(l -> l.sessionIds().stream()).distinct().count();
+        return covered.size();
     }
 }

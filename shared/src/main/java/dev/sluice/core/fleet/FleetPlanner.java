@@ -100,13 +100,13 @@ public final class FleetPlanner {
                     count++;
                 }
                 if (a.schedulable()) {
-                    existing.add(new Host(a.id(), -1, null, a.free().microUnits()));
+                    existing.add(new Host(a.id(), -1, null, a.free().microUnits(), true));
                 }
             }
             for (Launching l : state.launching()) {
                 runningByType.merge(l.instanceType(), 1, Integer::sum);
                 count++;
-                existing.add(new Host(l.instanceId(), -1, null, l.slots().microUnits()));
+                existing.add(new Host(l.instanceId(), -1, null, l.slots().microUnits(), false));
             }
             this.running = count;
         }
@@ -118,9 +118,11 @@ public final class FleetPlanner {
         final int type;
         final Subnet subnet;
         final long[] free;
+        final boolean agent;
         final List<String> sessions = new ArrayList<>();
 
-        Host(String id, int type, Subnet subnet, long[] free) {
+        Host(String id, int type, Subnet subnet, long[] free, boolean agent) {
+            this.agent = agent;
             this.id = id;
             this.type = type;
             this.subnet = subnet;
@@ -128,7 +130,7 @@ public final class FleetPlanner {
         }
     }
 
-    private record Assignment(String sessionId, boolean launched, List<String> hosts) {
+    private record Assignment(String sessionId, boolean waits, List<String> hosts) {
     }
 
     private static final class Packing {
@@ -142,7 +144,7 @@ public final class FleetPlanner {
 
         Packing(Context ctx) {
             for (Host h : ctx.existing) {
-                hosts.add(new Host(h.id, -1, null, h.free.clone()));
+                hosts.add(new Host(h.id, -1, null, h.free.clone(), h.agent));
             }
             newByType = new int[ctx.types.size()];
         }
@@ -161,15 +163,13 @@ public final class FleetPlanner {
             List<FleetDecision.Launch> launches = new ArrayList<>();
             for (Host h : fresh) {
                 InstanceType t = ctx.types.get(h.type);
-                launches.add(new FleetDecision.Launch(t.name(), t.preferredOption(), h.subnet.zone(), h.subnet.subnetId(),
+                launches.add(new FleetDecision.Launch(h.id, t.name(), t.preferredOption(), h.subnet.zone(), h.subnet.subnetId(),
                         ctx.typePrice[h.type], List.copyOf(new java.util.LinkedHashSet<>(h.sessions))));
             }
             List<FleetDecision.Covered> covered = new ArrayList<>();
             Set<String> usedExisting = new HashSet<>();
             for (Assignment a : assigned) {
-                if (!a.launched) {
-                    covered.add(new FleetDecision.Covered(a.sessionId, a.hosts));
-                }
+                covered.add(new FleetDecision.Covered(a.sessionId, a.hosts, a.waits));
             }
             for (Host h : hosts) {
                 if (h.type < 0 && !h.sessions.isEmpty()) {
@@ -229,7 +229,7 @@ public final class FleetPlanner {
                 continue;
             }
             for (int t : newTypes) {
-                Host h = new Host("new-" + p.fresh.size(), t, zoneFor(ctx, p, t), ctx.typeSlots[t].clone());
+                Host h = new Host("launch-" + (p.fresh.size() + 1), t, zoneFor(ctx, p, t), ctx.typeSlots[t].clone(), false);
                 p.newByType[t]++;
                 p.newByTypeZone.merge(ctx.types.get(t).name() + "/" + h.subnet.zone(), 1, Integer::sum);
                 p.fresh.add(h);
@@ -238,7 +238,9 @@ public final class FleetPlanner {
                 chosen.add(h);
             }
             List<String> ids = new ArrayList<>();
+            boolean waits = false;
             for (Host h : chosen) {
+                waits |= !h.agent;
                 long[] f = h.free;
                 for (int s = 0; s < f.length; s++) {
                     f[s] -= ctx.need[i][s];
@@ -246,7 +248,7 @@ public final class FleetPlanner {
                 h.sessions.add(d.sessionId());
                 ids.add(h.id);
             }
-            p.assigned.add(new Assignment(d.sessionId(), missing > 0, ids));
+            p.assigned.add(new Assignment(d.sessionId(), waits, ids));
         }
         return p;
     }
