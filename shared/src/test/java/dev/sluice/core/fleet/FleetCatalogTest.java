@@ -37,6 +37,7 @@ class FleetCatalogTest {
                 .isInstanceOfSatisfying(DomainException.class, e -> {
                     assertThat(e.field()).contains(field);
                     assertThat(e.getMessage()).contains(words);
+                    dev.sluice.core.error.Sentences.assertReadsAsSentence(e);
                 });
     }
 
