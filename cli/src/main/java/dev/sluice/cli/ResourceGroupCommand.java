@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
             ResourceGroupCommand.ListGroups.class,
             ResourceGroupCommand.Get.class,
             ResourceGroupCommand.Create.class,
-            ResourceGroupCommand.Update.class})
+            ResourceGroupCommand.Update.class,
+            FleetCommand.class})
 final class ResourceGroupCommand implements Callable<Integer> {
     static final List<String> SCHEDULERS = List.of("fifo", "lifo", "drf");
     static final List<String> STRATEGIES = List.of("dispersed", "concentrated", "roundrobin", "legacy");

@@ -12,7 +12,10 @@ import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.ApiResponses;
 import java.util.Map;
 
-/** Resource groups: anyone lists and reads the groups they may use; admins create, replace, update and deactivate. */
+/**
+ * Resource groups: anyone lists and reads the groups they may use; admins create, replace, update and deactivate them,
+ * and read and replace a group's instance catalog ({@code /resource-groups/{name}/fleet}).
+ */
 public final class ResourceGroupsApi extends ApiHandler {
 
     public ResourceGroupsApi() {
@@ -51,6 +54,17 @@ public final class ResourceGroupsApi extends ApiHandler {
                     return ApiResponses.json(200, Views.resourceGroup(groups.update(caller, name, RequestFields.of(request.jsonBody()))));
                 case "DELETE":
                     return ApiResponses.json(200, Views.resourceGroup(groups.deactivate(caller, name)));
+                default:
+                    break;
+            }
+        }
+        if (request.route().equals("/resource-groups/{name}/fleet")) {
+            String name = request.pathParameter("name");
+            switch (request.method()) {
+                case "GET":
+                    return ApiResponses.json(200, Views.fleet(name, groups.fleet(caller, name)));
+                case "PUT":
+                    return ApiResponses.json(200, Views.fleet(name, groups.putFleet(caller, name, RequestFields.of(request.jsonBody()))));
                 default:
                     break;
             }

@@ -152,6 +152,32 @@ final class Views {
         return v;
     }
 
+    /** A group's instance catalog as an admin writes it (prices as decimal text in dollars an hour), with the group's name. */
+    static Map<String, Object> fleet(String group, dev.sluice.core.fleet.FleetCatalog c) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("resource_group", group);
+        v.put("instance_types", c.instanceTypes().stream().map(Views::instanceType).toList());
+        v.put("subnets", c.subnets().stream().map(s -> Map.of("zone", s.zone(), "subnet_id", s.subnetId())).toList());
+        v.put("min_instances", c.minInstances());
+        v.put("max_instances", c.maxInstances());
+        v.put("idle_duration", dev.sluice.core.time.DurationText.format(c.idleDuration()));
+        v.put("price_source", c.priceSource());
+        return v;
+    }
+
+    private static Map<String, Object> instanceType(dev.sluice.core.fleet.InstanceType t) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", t.name());
+        t.accelerator().ifPresent(a -> v.put("accelerator", a));
+        v.put("slots", t.slots().toStrings());
+        v.put("purchase_options", t.purchaseOptions().stream().map(dev.sluice.core.fleet.PurchaseOption::wireName).toList());
+        t.onDemandMicroUsd().ifPresent(p -> v.put("on_demand_price", dev.sluice.core.fleet.FleetCatalog.dollars(p)));
+        t.spotMicroUsd().ifPresent(p -> v.put("spot_price", dev.sluice.core.fleet.FleetCatalog.dollars(p)));
+        v.put("max_instances", t.maxInstances());
+        v.put("zones", t.zones());
+        return v;
+    }
+
     private static String time(Optional<Instant> t) {
         return t.map(Instant::toString).orElse(null);
     }

@@ -16,6 +16,7 @@ public final class Routes {
             Map.entry("/sessions/{id}/logs", "GET"),
             Map.entry("/resource-groups", "GET, POST"),
             Map.entry("/resource-groups/{name}", "GET, PUT, PATCH, DELETE"),
+            Map.entry("/resource-groups/{name}/fleet", "GET, PUT"),
             Map.entry("/resource-policies", "GET"),
             Map.entry("/resource-policies/{scope}", "GET, PUT, DELETE"),
             Map.entry("/agents", "GET"),

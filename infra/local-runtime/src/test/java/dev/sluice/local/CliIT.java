@@ -171,6 +171,22 @@ class CliIT {
         assertThat(sluice(admin, "resource-group", "get", "cli-mine").exit()).isEqualTo(1);
     }
 
+    /** Issue 17, item 1: an admin sets a group's instance catalog from a file and reads it back; a user may not read it. */
+    @Test
+    void anAdminSetsAndShowsAGroupsInstanceCatalog(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        java.nio.file.Path file = dir.resolve("fleet.json");
+        java.nio.file.Files.writeString(file, FleetApiIT.CATALOG);
+        Run set = sluice(admin, "resource-group", "fleet", "set", "cli-gpu", "--file", file.toString());
+        assertThat(set.exit()).as(set.toString()).isZero();
+        assertThat(set.out()).contains("0 to 6").contains("g5.xlarge").contains("32.7726");
+        Run shown = sluice(admin, "resource-group", "fleet", "show", "cli-gpu", "--json");
+        assertThat(shown.exit()).as(shown.toString()).isZero();
+        assertThat(shown.json().path("instance_types").get(0).path("spot_price").asText()).isEqualTo("0.4");
+        Run refused = sluice(alice, "resource-group", "fleet", "show", "cli-gpu");
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: ").contains("admin");
+    }
+
     @Test
     void aBadRequestNamesTheFieldAtFault() {
         Run refused = sluice(alice, "session", "create", "--image", "python:3.12", "--type", "batch", "--group", "cli-gpu",

@@ -99,6 +99,12 @@ class OpenApiContractIT {
         exchange("getResourceGroup", "GET", "/resource-groups/" + group, user, null);
         exchange("getResourceGroup", "GET", "/resource-groups/missing-" + group, user, null);
         exchange("listResourceGroups", "GET", "/resource-groups", user, null);
+        exchange("getResourceGroupFleet", "GET", "/resource-groups/" + group + "/fleet", admin, null);
+        exchange("putResourceGroupFleet", "PUT", "/resource-groups/" + group + "/fleet", admin, FleetApiIT.CATALOG);
+        exchange("putResourceGroupFleet", "PUT", "/resource-groups/" + group + "/fleet", admin, "{\"max_instances\":-1}");
+        exchange("putResourceGroupFleet", "PUT", "/resource-groups/" + group + "/fleet", user, FleetApiIT.CATALOG);
+        exchange("getResourceGroupFleet", "GET", "/resource-groups/" + group + "/fleet", admin, null);
+        exchange("getResourceGroupFleet", "GET", "/resource-groups/" + group + "/fleet", user, null);
 
         ApiClient.Reply created = exchange("createSession", "POST", "/sessions", user,
                 "{\"type\":\"batch\",\"image\":\"python:3.12\",\"startup_command\":\"true\",\"resource_group\":\"" + group

@@ -1,5 +1,6 @@
 package dev.sluice.adapters.dynamodb;
 
+import dev.sluice.adapters.json.Json;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.ResourceGroupStore;
 import java.time.Instant;
@@ -74,6 +75,28 @@ public final class DynamoResourceGroupStore implements ResourceGroupStore {
         table.updateItem(UpdateItemEnhancedRequest.builder(ResourceGroupItem.class).item(position).ignoreNulls(true)
                 .conditionExpression(Expression.builder().expression("attribute_exists(#n)").putExpressionName("#n", "name").build())
                 .build());
+    }
+
+    @Override
+    public Optional<dev.sluice.core.fleet.FleetCatalog> fleet(String name) {
+        return Optional.ofNullable(table.getItem(GetItemEnhancedRequest.builder()
+                .key(Key.builder().partitionValue(name).build()).consistentRead(true).build()))
+                .flatMap(ResourceGroupItem::toFleet);
+    }
+
+    @Override
+    public boolean saveFleet(String name, dev.sluice.core.fleet.FleetCatalog fleet) {
+        ResourceGroupItem item = new ResourceGroupItem();
+        item.setName(name);
+        item.setFleet(Json.write(ResourceGroupItem.storedFleet(fleet)));
+        try {
+            table.updateItem(UpdateItemEnhancedRequest.builder(ResourceGroupItem.class).item(item).ignoreNulls(true)
+                    .conditionExpression(Expression.builder().expression("attribute_exists(#n)").putExpressionName("#n", "name").build())
+                    .build());
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
     }
 
     @Override

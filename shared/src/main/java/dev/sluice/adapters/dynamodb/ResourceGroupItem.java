@@ -1,6 +1,9 @@
 package dev.sluice.adapters.dynamodb;
 
 import dev.sluice.adapters.json.Json;
+import dev.sluice.core.fleet.FleetCatalog;
+import dev.sluice.core.fleet.InstanceType;
+import dev.sluice.core.fleet.PurchaseOption;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.group.SchedulerKind;
 import dev.sluice.core.group.SchedulerOptions;
@@ -23,6 +26,7 @@ public class ResourceGroupItem {
     private Instant createdAt;
     private Instant updatedAt;
     private String roundRobinAgent;
+    private String fleet;
 
     public static ResourceGroupItem from(ResourceGroup g) {
         ResourceGroupItem item = new ResourceGroupItem();
@@ -47,6 +51,42 @@ public class ResourceGroupItem {
         o.config().numRetriesToSkip().ifPresent(n -> config.put("num_retries_to_skip", n));
         out.put("config", config);
         return out;
+    }
+
+    /**
+     * The stored form of a group's instance catalog: the definition an admin writes (prices as decimal text in dollars
+     * an hour), which {@link FleetCatalog#parse} reads back and validates again.
+     */
+    static java.util.Map<String, Object> storedFleet(FleetCatalog c) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("instance_types", c.instanceTypes().stream().map(ResourceGroupItem::storedType).toList());
+        out.put("subnets", c.subnets().stream().map(s -> java.util.Map.of("zone", s.zone(), "subnet_id", s.subnetId())).toList());
+        out.put("min_instances", c.minInstances());
+        out.put("max_instances", c.maxInstances());
+        out.put("idle_duration", dev.sluice.core.time.DurationText.format(c.idleDuration()));
+        out.put("price_source", c.priceSource());
+        return out;
+    }
+
+    private static java.util.Map<String, Object> storedType(InstanceType t) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("name", t.name());
+        t.accelerator().ifPresent(a -> out.put("accelerator", a));
+        out.put("slots", t.slots().toStrings());
+        out.put("purchase_options", t.purchaseOptions().stream().map(PurchaseOption::wireName).toList());
+        t.onDemandMicroUsd().ifPresent(p -> out.put("on_demand_price", FleetCatalog.dollars(p)));
+        t.spotMicroUsd().ifPresent(p -> out.put("spot_price", FleetCatalog.dollars(p)));
+        out.put("max_instances", t.maxInstances());
+        if (!t.zones().isEmpty()) {
+            out.put("zones", t.zones());
+        }
+        return out;
+    }
+
+    /** The stored catalog, validated again as it is read; empty when the group has none. */
+    public java.util.Optional<FleetCatalog> toFleet() {
+        return java.util.Optional.ofNullable(fleet)
+                .map(f -> FleetCatalog.parse(dev.sluice.core.request.RequestFields.of(Json.readObjectUnchecked(f))));
     }
 
     public ResourceGroup toResourceGroup() {
@@ -74,5 +114,8 @@ public class ResourceGroupItem {
     public String getRoundRobinAgent() { return roundRobinAgent; }
     public void setRoundRobinAgent(String roundRobinAgent) { this.roundRobinAgent = roundRobinAgent; }
     public Instant getUpdatedAt() { return updatedAt; }
+    /** The group's instance catalog as JSON ({@link #storedFleet}); written by the fleet route alone, left untouched by definition writes. */
+    public String getFleet() { return fleet; }
+    public void setFleet(String fleet) { this.fleet = fleet; }
     public void setUpdatedAt(Instant updatedAt) { this.updatedAt = updatedAt; }
 }

@@ -21,6 +21,12 @@ public interface ResourceGroupStore {
 
     void saveRoundRobinPosition(String name, String agentId);
 
+    /** The group's instance catalog (issue 17); empty when the group has none or does not exist. */
+    Optional<dev.sluice.core.fleet.FleetCatalog> fleet(String name);
+
+    /** Stores the group's instance catalog on its item, leaving its definition as it is; false when there is no such group. */
+    boolean saveFleet(String name, dev.sluice.core.fleet.FleetCatalog fleet);
+
     /** Every group, ordered by name. */
     List<ResourceGroup> list();
 }

@@ -5,6 +5,7 @@ import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.auth.Principal;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.error.ErrorCode;
+import dev.sluice.core.fleet.FleetCatalog;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.ResourceGroupStore;
 import java.time.Clock;
@@ -94,6 +95,31 @@ public final class ResourceGroupService {
         return groups.find(name)
                 .filter(g -> caller.isAdmin() || (g.active() && g.isPublic()))
                 .orElseThrow(() -> DomainException.notFound("resource group '" + name + "'"));
+    }
+
+    /** The group's instance catalog (admins); 404 when the group or its catalog does not exist. */
+    public FleetCatalog fleet(Principal caller, String name) {
+        requireAdmin(caller);
+        if (!ResourceGroup.isValidName(name) || groups.find(name).isEmpty()) {
+            throw DomainException.notFound("resource group '" + name + "'");
+        }
+        return groups.fleet(name).orElseThrow(() -> DomainException.notFound("instance catalog of resource group '" + name + "'"));
+    }
+
+    /**
+     * Replaces the group's instance catalog (admins) with a full definition, validated field by field; a refused
+     * definition changes nothing. 404 when the group does not exist.
+     */
+    public FleetCatalog putFleet(Principal caller, String name, RequestFields body) {
+        requireAdmin(caller);
+        if (!ResourceGroup.isValidName(name) || groups.find(name).isEmpty()) {
+            throw DomainException.notFound("resource group '" + name + "'");
+        }
+        FleetCatalog catalog = FleetCatalog.parse(body);
+        if (!groups.saveFleet(name, catalog)) {
+            throw DomainException.notFound("resource group '" + name + "'");
+        }
+        return catalog;
     }
 
     public static void requireAdmin(Principal caller) {
