@@ -5,6 +5,7 @@ import dev.sluice.agent.protocol.HeartbeatAnswer;
 import dev.sluice.agent.protocol.HeartbeatRequest;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.agent.runtime.SessionRuntime;
+import dev.sluice.protocol.AgentReports;
 import dev.sluice.protocol.SessionAssignment;
 import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Clock;
@@ -232,7 +233,7 @@ public final class AgentLoop {
                 it.remove(); // not written alone once it runs: they ride its next step
                 continue;
             }
-            if (e.hasPending() || sent.size() >= dev.sluice.protocol.AgentReports.MAX_REPORTS) {
+            if (e.hasPending() || sent.size() >= AgentReports.MAX_REPORTS) {
                 continue; // a step report of its own goes first (the next heartbeat carries the facts)
             }
             Map<String, Object> step = new LinkedHashMap<>();
@@ -240,7 +241,7 @@ public final class AgentLoop {
             step.put(SessionRuntimeFacts.FIELD, facts.getOrDefault(id, SessionRuntimeFacts.EMPTY).toWire());
             Optional<LedgerEntry.Pending> report = e.restating(step);
             if (report.isPresent()) {
-                sent.add(new ReportQueue.Sent(e, report.get()));
+                sent.add(ReportQueue.Sent.factsOnly(e, report.get()));
                 reported.add(id);
                 it.remove();
             }
@@ -250,7 +251,7 @@ public final class AgentLoop {
 
     /** The reports sent one by one to the status endpoint, and each answer taken as a heartbeat's result would be. */
     private void sendEach(List<ReportQueue.Sent> sent) {
-        List<dev.sluice.protocol.AgentReports.Result> results = ReportQueue.sendEach(sent, client, output);
+        List<AgentReports.Result> results = ReportQueue.sendEach(sent, client, output);
         synchronized (this) {
             reports.acknowledge(sent, results).ifPresent(refused -> lastError = refused);
             ledger.save();

@@ -1,15 +1,19 @@
 package dev.sluice.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.protocol.AgentReports;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The step reports owed to the control plane, kept in the ledger entries (so they survive a restart) and sent with
@@ -37,11 +41,23 @@ final class ReportQueue {
     static final class Sent {
         private final LedgerEntry entry;
         private final LedgerEntry.Pending report;
+        /** A session's current status said again only to carry its runtime facts: no step, nothing queued. */
+        private final boolean factsOnly;
         private String logs;
 
         Sent(LedgerEntry entry, LedgerEntry.Pending report) {
+            this(entry, report, false);
+        }
+
+        private Sent(LedgerEntry entry, LedgerEntry.Pending report, boolean factsOnly) {
             this.entry = entry;
             this.report = report;
+            this.factsOnly = factsOnly;
+        }
+
+        /** A report that restates a session's status with its runtime facts ({@link LedgerEntry#restating}). */
+        static Sent factsOnly(LedgerEntry entry, LedgerEntry.Pending report) {
+            return new Sent(entry, report, true);
         }
     }
 
@@ -145,7 +161,7 @@ final class ReportQueue {
         if (reply.status() != 422 || reply.body() == null) {
             return false;
         }
-        com.fasterxml.jackson.databind.JsonNode error = reply.body().path("error");
+        JsonNode error = reply.body().path("error");
         return AgentReports.REPORTS.equals(error.path("field").asText()) && error.path("message").asText().contains("not a known field");
     }
 
@@ -153,14 +169,21 @@ final class ReportQueue {
      * The reports one at a time, in order, to the per-step status endpoint of a control plane before agent 0.2.0, an
      * end's output uploaded first ({@code PUT .../logs}) as agents did then; a session whose step is to be sent again
      * keeps its later steps back. One result per report, as a heartbeat answers them: 2xx applied, 409 refused (the
-     * agent follows the control plane), 404 not found, 400/413/422 invalid, anything else (or no answer) retry.
+     * agent follows the control plane), 404 not found, 400/413/422 invalid, anything else (or no answer) retry. That
+     * endpoint knows no runtime facts: each step goes without them, and a report that only restates a status to carry
+     * them is not sent at all (answered unchanged, so it is not kept).
      */
     static List<AgentReports.Result> sendEach(List<Sent> sent, ControlPlaneClient client, OutputUploader output) {
         List<AgentReports.Result> results = new ArrayList<>();
-        java.util.Set<String> waiting = new java.util.HashSet<>();
+        Set<String> waiting = new HashSet<>();
         for (Sent s : sent) {
             String id = s.entry.sessionId();
             s.logs = null;
+            if (s.factsOnly) {
+                results.add(new AgentReports.Result(id, s.report.seq(), AgentReports.Outcome.UNCHANGED, Optional.empty(),
+                        Optional.of("runtime facts alone are not sent to a control plane before agent 0.2.0")));
+                continue;
+            }
             if (waiting.contains(id)) {
                 results.add(new AgentReports.Result(id, s.report.seq(), AgentReports.Outcome.RETRY, Optional.empty(), Optional.empty()));
                 continue;
@@ -172,6 +195,7 @@ final class ReportQueue {
             if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
                 step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
             }
+            step.remove(SessionRuntimeFacts.FIELD); // its step fields are fixed: it refuses any other
             ControlPlaneClient.Reply r = client.status(id, step);
             AgentReports.Outcome outcome = r.ok() ? AgentReports.Outcome.APPLIED
                     : r.status() == 409 ? AgentReports.Outcome.REFUSED

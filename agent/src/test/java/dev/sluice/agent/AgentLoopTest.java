@@ -52,8 +52,9 @@ class AgentLoopTest {
             }
             com.fasterxml.jackson.databind.node.ObjectNode answer = nextReply.deepCopy();
             com.fasterxml.jackson.databind.node.ArrayNode results = answer.putArray(AgentReports.RESULTS);
-            for (Object wire : (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of())) {
-                AgentReports.Report r = AgentReports.Report.fromWire(wire);
+            List<Object> sentReports = (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of());
+            for (int i = 0; i < sentReports.size(); i++) {
+                AgentReports.Report r = AgentReports.Report.fromWire(sentReports.get(i));
                 if (outcome == AgentReports.Outcome.APPLIED) {
                     Map<String, Object> step = r.step();
                     reports.add(r.sessionId() + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
@@ -81,6 +82,9 @@ class AgentLoopTest {
         final List<String> uploads = new ArrayList<>();
         /** A control plane before 0.2.0: it refuses {@code reports} and takes each step at the status endpoint. */
         boolean before020;
+        /** The step fields the status endpoint of a control plane before 0.2.0 knows; it refuses any other. */
+        static final java.util.Set<String> STATUS_FIELDS = java.util.Set.of("status", "exit_code", "reason", "message",
+                "container_id", "devices");
         /** What the status endpoint saw, in order (uploads too, as "logs:session"). */
         final List<String> calls = new ArrayList<>();
         int statusAnswer = 200;
@@ -88,6 +92,12 @@ class AgentLoopTest {
         @Override
         public synchronized Reply status(String sessionId, Map<String, Object> step) {
             calls.add(sessionId + ":" + step.get("status"));
+            for (String field : step.keySet()) {
+                if (!STATUS_FIELDS.contains(field)) {
+                    return new Reply(422, JSON.valueToTree(Map.of("error", Map.of("code", "invalid_field", "field", field,
+                            "message", field + " is not a known field; the known fields are " + new java.util.TreeSet<>(STATUS_FIELDS) + "."))));
+                }
+            }
             if (statusAnswer == 200) {
                 reports.add(sessionId + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
                         + (step.containsKey("reason") ? ":" + step.get("reason") : ""));
@@ -514,6 +524,36 @@ class AgentLoopTest {
                 List.of(),
                 List.of("s-1:PREPARING#2 " + pulled(100).toJson()));
         assertThat(loop.awaitSettled(Duration.ofSeconds(1))).as("a facts report leaves nothing queued").isTrue();
+    }
+
+    @Test
+    void aControlPlaneBefore020GetsEachStepWithoutItsFactsAndNoReportForFactsAlone() throws Exception {
+        runtime.pullOnly = true;
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        SessionRuntime.Listener s1 = runtime.started.get("s-1");
+        loop.heartbeat(); // PULLING taken in the heartbeat (the control plane was upgraded then)
+        assertThat(cp.reports).containsExactly("s-1:PULLING");
+
+        // Now a control plane before 0.2.0 (rolled back): facts alone would be a report of PULLING again.
+        cp.before020 = true;
+        s1.facts(pulled(40));
+        loop.heartbeat();
+        assertThat(loop.perStepStatus()).isTrue();
+        assertThat(sentWithFacts().get(1)).as("the refused heartbeat carried the facts")
+                .containsExactly("s-1:PULLING#1 " + pulled(40).toJson());
+        assertThat(cp.calls).as("facts alone never go to the status endpoint").isEmpty();
+        assertThat(loop.awaitSettled(Duration.ofSeconds(1))).as("nothing left queued").isTrue();
+
+        // Every Docker step after it carries the facts: the status endpoint gets them without.
+        s1.facts(pulled(100));
+        s1.preparing();
+        s1.running("c-1", Map.of());
+        s1.exited(0);
+        loop.heartbeat();
+        assertThat(cp.calls).containsExactly("s-1:PREPARING", "s-1:RUNNING", "logs:s-1", "s-1:TERMINATED");
+        assertThat(cp.reports).containsExactly("s-1:PULLING", "s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
+        assertThat(loop.awaitSettled(Duration.ofSeconds(1))).isTrue();
     }
 
     @Test
