@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The step reports owed to the control plane, kept in the ledger entries (so they survive a restart) and sent with
@@ -99,6 +100,13 @@ final class ReportQueue {
         }
     }
 
+    /** Makes the reports still queued due again soon (some were answered to be sent again), unless due already. */
+    void dueAgain() {
+        if (!empty() && dueAt == null) {
+            dueAt = clock.millis() + coalesce.toMillis();
+        }
+    }
+
     /** Whether every report is acknowledged. */
     boolean empty() {
         return ledger.all().stream().noneMatch(LedgerEntry::hasPending);
@@ -108,9 +116,11 @@ final class ReportQueue {
      * The reports in the wire shape, as many as fit beside {@code body}: the rest stay in {@code sent} no more (they go
      * with the next heartbeat). A session's end carries its last output when the whole body stays within the limit;
      * when it would not, the output goes up on its own first ({@code PUT .../logs}), so the end is never reported
-     * before its output is stored.
+     * before its output is stored. Without {@code withFacts} (the control plane does not know them), each step goes
+     * without its runtime facts, queued with them or not.
      */
-    static List<Map<String, Object>> pack(Map<String, Object> body, List<Sent> sent, OutputUploader output) {
+    static List<Map<String, Object>> pack(Map<String, Object> body, List<Sent> sent, OutputUploader output,
+            boolean withFacts) {
         List<Map<String, Object>> wire = new ArrayList<>();
         Map<String, Object> empty = new LinkedHashMap<>(body);
         empty.put(AgentReports.REPORTS, wire);
@@ -120,6 +130,9 @@ final class ReportQueue {
             Map<String, Object> step = new LinkedHashMap<>(s.report.step());
             if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
                 step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
+            }
+            if (!withFacts) {
+                step.remove(SessionRuntimeFacts.FIELD);
             }
             Map<String, Object> w = new AgentReports.Report(s.entry.sessionId(), s.report.seq(), step, Optional.empty()).toWire();
             int more = Wire.size(w) + 1;
@@ -163,6 +176,20 @@ final class ReportQueue {
         }
         JsonNode error = reply.body().path("error");
         return AgentReports.REPORTS.equals(error.path("field").asText()) && error.path("message").asText().contains("not a known field");
+    }
+
+    /** {@code runtime} (or {@code reports[0].runtime}) {@code is not a known field}, as a control plane's field check says. */
+    private static final Pattern FACTS_UNKNOWN = Pattern.compile("(^|[.\\s])" + Pattern.quote(SessionRuntimeFacts.FIELD)
+            + " is not a known field");
+
+    /**
+     * Whether a report was refused because it carried runtime facts: a control plane that takes {@code reports} but
+     * predates the facts answers it {@code invalid}, naming the field as unknown
+     * ({@code reports[0].runtime is not a known field; the known fields are [...]}).
+     */
+    static boolean refusedFacts(AgentReports.Result result) {
+        return result.outcome() == AgentReports.Outcome.INVALID
+                && result.message().map(m -> FACTS_UNKNOWN.matcher(m).find()).orElse(false);
     }
 
     /**

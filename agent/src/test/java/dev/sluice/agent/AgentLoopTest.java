@@ -55,6 +55,13 @@ class AgentLoopTest {
             List<Object> sentReports = (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of());
             for (int i = 0; i < sentReports.size(); i++) {
                 AgentReports.Report r = AgentReports.Report.fromWire(sentReports.get(i));
+                if (factsUnknown && r.step().containsKey(dev.sluice.protocol.SessionRuntimeFacts.FIELD)) {
+                    // What a control plane that takes reports but predates the facts answers (RequestFields.refuseUnknown).
+                    results.add(JSON.valueToTree(new AgentReports.Result(r.sessionId(), r.seq(), AgentReports.Outcome.INVALID,
+                            Optional.empty(), Optional.of("reports[" + i + "].runtime is not a known field; the known fields are "
+                                    + "[container_id, devices, exit_code, message, reason, status].")).toWire()));
+                    continue;
+                }
                 if (outcome == AgentReports.Outcome.APPLIED) {
                     Map<String, Object> step = r.step();
                     reports.add(r.sessionId() + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
@@ -82,6 +89,8 @@ class AgentLoopTest {
         final List<String> uploads = new ArrayList<>();
         /** A control plane before 0.2.0: it refuses {@code reports} and takes each step at the status endpoint. */
         boolean before020;
+        /** A control plane that takes reports but not runtime facts: a report with them is answered invalid. */
+        boolean factsUnknown;
         /** The step fields the status endpoint of a control plane before 0.2.0 knows; it refuses any other. */
         static final java.util.Set<String> STATUS_FIELDS = java.util.Set.of("status", "exit_code", "reason", "message",
                 "container_id", "devices");
@@ -554,6 +563,44 @@ class AgentLoopTest {
         assertThat(cp.calls).containsExactly("s-1:PREPARING", "s-1:RUNNING", "logs:s-1", "s-1:TERMINATED");
         assertThat(cp.reports).containsExactly("s-1:PULLING", "s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
         assertThat(loop.awaitSettled(Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void aControlPlaneThatRefusesFactsGetsTheReportAgainWithoutThemAndNoFactsFromThenOn() throws Exception {
+        cp.factsUnknown = true;
+        runtime.pullOnly = true;
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':30}");
+        loop.handle(reply("{'heartbeat_interval':30,'assignments':[" + assignment("s-1", "batch", "") + ","
+                + assignment("s-2", "batch", "") + "]}"));
+        SessionRuntime.Listener s1 = runtime.started.get("s-1");
+        SessionRuntime.Listener s2 = runtime.started.get("s-2");
+        s1.facts(pulled(100));
+        s2.facts(pulled(100));
+        s1.preparing();
+        s2.preparing();
+        loop.heartbeat();
+        assertThat(loop.sendsFacts()).isFalse();
+        assertThat(cp.reports).as("the reports with facts were refused, not applied").containsExactly("s-1:PULLING", "s-2:PULLING");
+        assertThat(loop.lastError()).as("not a refusal of the step").doesNotContain("runtime");
+        assertThat(sentWithFacts().get(0)).containsExactly("s-1:PULLING#1 -", "s-1:PREPARING#2 " + pulled(100).toJson(),
+                "s-2:PULLING#1 -", "s-2:PREPARING#2 " + pulled(100).toJson());
+        assertThat(loop.awaitSettled(Duration.ZERO)).as("the refused reports stay queued").isFalse();
+
+        clock.now = clock.now.plusSeconds(2);
+        loop.step(); // due again soon, not after the 30 s interval
+        assertThat(sentWithFacts().get(1)).as("sent again, without the facts")
+                .containsExactly("s-1:PREPARING#2 -", "s-2:PREPARING#2 -");
+        assertThat(cp.reports).containsExactly("s-1:PULLING", "s-2:PULLING", "s-1:PREPARING", "s-2:PREPARING");
+
+        // From then on, no facts: neither on a step nor alone.
+        s1.facts(pulled(100).withImage("1000", List.of()));
+        s1.running("c-1", Map.of());
+        clock.now = clock.now.plusSeconds(2);
+        loop.step();
+        assertThat(sentWithFacts()).hasSize(3);
+        assertThat(sentWithFacts().get(2)).containsExactly("s-1:RUNNING#3 -");
+        assertThat(cp.reports).endsWith("s-1:RUNNING");
     }
 
     @Test
