@@ -129,10 +129,29 @@ public final class DockerRuntime implements SessionRuntime {
         daemon("docker-start-" + sessionId, () -> {
             try {
                 run(assignment, listener);
+            } catch (RuntimeException unexpected) {
+                failUnexpectedly(sessionId, listener, unexpected);
             } finally {
                 starting.remove(sessionId);
             }
         });
+    }
+
+    /**
+     * A start that broke where nothing expected it (a bug, not docker's answer): what it may have made goes (the
+     * container, the session's network) and the session ends failed, as any failed start does; its thread never dies
+     * with the session left starting.
+     */
+    private void failUnexpectedly(String sessionId, Listener listener, RuntimeException unexpected) {
+        warn("start-failed", sessionId, "the start broke unexpectedly: " + unexpected);
+        try {
+            runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            removeNetwork(sessionId).ifPresent(failure -> warn("network-left", sessionId, failure));
+        } catch (RuntimeException cleanup) {
+            warn("start-cleanup-failed", sessionId, cleanup.toString());
+        } finally {
+            listener.failed("the start of the container broke unexpectedly: " + unexpected);
+        }
     }
 
     private void run(Assignment a, Listener listener) {
@@ -164,7 +183,7 @@ public final class DockerRuntime implements SessionRuntime {
             String envText = DockerCommands.envFile(environment(a));
             envFile = writeEnvFile(envText);
             CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT,
-                    DockerCommands.withUser(commands.create(a, envFile), a, image.get().user())));
+                    commands.create(a, envFile, image.get().user())));
             if (created.succeeded()) {
                 containerId = created.stdout().trim();
             } else {
