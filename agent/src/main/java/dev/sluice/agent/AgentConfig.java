@@ -1,5 +1,8 @@
 package dev.sluice.agent;
 
+import dev.sluice.agent.runtime.DockerIsolation;
+import dev.sluice.agent.runtime.ProcessRuntime;
+import dev.sluice.agent.runtime.PullPolicy;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -30,11 +33,11 @@ public record AgentConfig(
         Path workDir,
         Duration stopGrace,
         int logLines,
-        Optional<dev.sluice.agent.runtime.ProcessRuntime.Uids> workloadUids,
+        Optional<ProcessRuntime.Uids> workloadUids,
         boolean singleTenant,
         Duration reportCoalesce,
-        dev.sluice.agent.runtime.DockerIsolation dockerIsolation,
-        dev.sluice.agent.runtime.PullPolicy imagePull) {
+        DockerIsolation dockerIsolation,
+        PullPolicy imagePull) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
@@ -84,26 +87,26 @@ public record AgentConfig(
                 runtime, slots(v.getOrDefault("slots", "")),
                 Path.of(v.getOrDefault("work.dir", "/var/lib/sluice-agent")),
                 duration("stop.grace", v.getOrDefault("stop.grace", "10s")), logLines,
-                Optional.ofNullable(v.get("workload.uids")).filter(s -> !s.isBlank()).map(dev.sluice.agent.runtime.ProcessRuntime.Uids::parse),
+                Optional.ofNullable(v.get("workload.uids")).filter(s -> !s.isBlank()).map(ProcessRuntime.Uids::parse),
                 bool("single.tenant", v.getOrDefault("single.tenant", "false")),
                 duration("report.coalesce", v.getOrDefault("report.coalesce", "1s")),
                 dockerIsolation(v),
-                dev.sluice.agent.runtime.PullPolicy.parse(v.getOrDefault("image.pull", "mutable")));
+                PullPolicy.parse(v.getOrDefault("image.pull", "mutable")));
     }
 
     /** {@code docker.network}, {@code docker.cap.add}, {@code docker.pids.limit}: see the README (Docker runtime). */
-    private static dev.sluice.agent.runtime.DockerIsolation dockerIsolation(Map<String, String> v) {
-        String pids = v.getOrDefault("docker.pids.limit", Long.toString(dev.sluice.agent.runtime.DockerIsolation.DEFAULT_PIDS_LIMIT));
+    private static DockerIsolation dockerIsolation(Map<String, String> v) {
+        String pids = v.getOrDefault("docker.pids.limit", Long.toString(DockerIsolation.DEFAULT_PIDS_LIMIT));
         long pidsLimit;
         try {
             pidsLimit = Long.parseLong(pids.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("docker.pids.limit must be a whole number, not " + pids);
         }
-        return new dev.sluice.agent.runtime.DockerIsolation(
-                dev.sluice.agent.runtime.DockerIsolation.Network.parse(v.getOrDefault("docker.network", "session")),
-                dev.sluice.agent.runtime.DockerIsolation.capabilities(v.getOrDefault("docker.cap.add",
-                        String.join(",", dev.sluice.agent.runtime.DockerIsolation.MINIMUM_CAPABILITIES))),
+        return new DockerIsolation(
+                DockerIsolation.Network.parse(v.getOrDefault("docker.network", "session")),
+                DockerIsolation.capabilities(v.getOrDefault("docker.cap.add",
+                        String.join(",", DockerIsolation.MINIMUM_CAPABILITIES))),
                 pidsLimit);
     }
 

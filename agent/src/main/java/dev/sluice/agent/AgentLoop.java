@@ -5,6 +5,7 @@ import dev.sluice.agent.protocol.HeartbeatAnswer;
 import dev.sluice.agent.protocol.HeartbeatRequest;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.agent.runtime.SessionRuntime;
+import dev.sluice.protocol.AgentReports;
 import dev.sluice.protocol.SessionAssignment;
 import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Clock;
@@ -154,6 +155,18 @@ public final class AgentLoop {
         return perStepStatus;
     }
 
+    /**
+     * Set once the control plane answered a report {@code invalid} because it carried runtime facts (it takes reports
+     * but predates the facts, as during a rollout that upgraded the agents first): from then on, for this process'
+     * life, no report carries facts (those queued with them included) and none is sent for facts alone.
+     */
+    private volatile boolean factsRefused;
+
+    /** Whether this agent still sends runtime facts (its control plane has not refused them). */
+    boolean sendsFacts() {
+        return !factsRefused;
+    }
+
     void heartbeat() {
         List<HeartbeatRequest.Running> runningNow = new ArrayList<>();
         List<ReportQueue.Sent> sent;
@@ -167,7 +180,7 @@ public final class AgentLoop {
             orphans.forEach(id -> runningNow.add(new HeartbeatRequest.Running(id, "RUNNING")));
             sent = reports.take();
             // A control plane before 0.2.0 takes each step on its own: facts alone are not sent to it.
-            progress = perStepStatus ? List.of() : progressReports(sent);
+            progress = perStepStatus || factsRefused ? List.of() : progressReports(sent);
         }
         if (perStepStatus && !sent.isEmpty()) {
             sendEach(sent);
@@ -176,7 +189,7 @@ public final class AgentLoop {
         HeartbeatRequest request = new HeartbeatRequest(config.resourceGroup(), capacity.slots(), capacity.architecture(), VERSION,
                 capacity.computePlugins(), runningNow);
         Map<String, Object> body = request.toWire();
-        ControlPlaneClient.Reply reply = client.heartbeat(request.toWire(ReportQueue.pack(body, sent, output)));
+        ControlPlaneClient.Reply reply = client.heartbeat(request.toWire(ReportQueue.pack(body, sent, output, !factsRefused)));
         if (!sent.isEmpty() && ReportQueue.refusedAsUnknown(reply)) {
             perStepStatus = true;
             System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"message\":\"the control plane refused the "
@@ -205,8 +218,25 @@ public final class AgentLoop {
             return; // every report stays queued and goes with the next heartbeat
         }
         HeartbeatAnswer answer = HeartbeatAnswer.parse(reply.body());
+        List<AgentReports.Result> results = answer.results();
+        boolean factsNowRefused = results.stream().anyMatch(ReportQueue::refusedFacts);
+        if (factsNowRefused) {
+            if (!factsRefused) {
+                System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"message\":\"the control plane "
+                        + "refused the runtime facts in a report (it predates them): reports go without facts from now on, "
+                        + "until this agent restarts\"}");
+            }
+            factsRefused = true;
+            // Not the step's fault: it goes again, without the facts.
+            results = results.stream().map(r -> ReportQueue.refusedFacts(r) ? new AgentReports.Result(r.sessionId(), r.seq(),
+                    AgentReports.Outcome.RETRY, r.status(), r.message()) : r).toList();
+        }
         synchronized (this) {
-            reports.acknowledge(sent, answer.results()).ifPresent(refused -> lastError = refused);
+            reports.acknowledge(sent, results).ifPresent(refused -> lastError = refused);
+            if (factsNowRefused) {
+                reports.dueAgain();
+                reports.dueAt().ifPresent(due -> nextHeartbeat = Math.min(nextHeartbeat, due));
+            }
             ledger.save();
             notifyAll();
         }
@@ -232,7 +262,7 @@ public final class AgentLoop {
                 it.remove(); // not written alone once it runs: they ride its next step
                 continue;
             }
-            if (e.hasPending() || sent.size() >= dev.sluice.protocol.AgentReports.MAX_REPORTS) {
+            if (e.hasPending() || sent.size() >= AgentReports.MAX_REPORTS) {
                 continue; // a step report of its own goes first (the next heartbeat carries the facts)
             }
             Map<String, Object> step = new LinkedHashMap<>();
@@ -240,7 +270,7 @@ public final class AgentLoop {
             step.put(SessionRuntimeFacts.FIELD, facts.getOrDefault(id, SessionRuntimeFacts.EMPTY).toWire());
             Optional<LedgerEntry.Pending> report = e.restating(step);
             if (report.isPresent()) {
-                sent.add(new ReportQueue.Sent(e, report.get()));
+                sent.add(ReportQueue.Sent.factsOnly(e, report.get()));
                 reported.add(id);
                 it.remove();
             }
@@ -250,7 +280,7 @@ public final class AgentLoop {
 
     /** The reports sent one by one to the status endpoint, and each answer taken as a heartbeat's result would be. */
     private void sendEach(List<ReportQueue.Sent> sent) {
-        List<dev.sluice.protocol.AgentReports.Result> results = ReportQueue.sendEach(sent, client, output);
+        List<AgentReports.Result> results = ReportQueue.sendEach(sent, client, output);
         synchronized (this) {
             reports.acknowledge(sent, results).ifPresent(refused -> lastError = refused);
             ledger.save();

@@ -1,15 +1,20 @@
 package dev.sluice.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.protocol.AgentReports;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The step reports owed to the control plane, kept in the ledger entries (so they survive a restart) and sent with
@@ -37,11 +42,23 @@ final class ReportQueue {
     static final class Sent {
         private final LedgerEntry entry;
         private final LedgerEntry.Pending report;
+        /** A session's current status said again only to carry its runtime facts: no step, nothing queued. */
+        private final boolean factsOnly;
         private String logs;
 
         Sent(LedgerEntry entry, LedgerEntry.Pending report) {
+            this(entry, report, false);
+        }
+
+        private Sent(LedgerEntry entry, LedgerEntry.Pending report, boolean factsOnly) {
             this.entry = entry;
             this.report = report;
+            this.factsOnly = factsOnly;
+        }
+
+        /** A report that restates a session's status with its runtime facts ({@link LedgerEntry#restating}). */
+        static Sent factsOnly(LedgerEntry entry, LedgerEntry.Pending report) {
+            return new Sent(entry, report, true);
         }
     }
 
@@ -83,6 +100,13 @@ final class ReportQueue {
         }
     }
 
+    /** Makes the reports still queued due again soon (some were answered to be sent again), unless due already. */
+    void dueAgain() {
+        if (!empty() && dueAt == null) {
+            dueAt = clock.millis() + coalesce.toMillis();
+        }
+    }
+
     /** Whether every report is acknowledged. */
     boolean empty() {
         return ledger.all().stream().noneMatch(LedgerEntry::hasPending);
@@ -92,9 +116,11 @@ final class ReportQueue {
      * The reports in the wire shape, as many as fit beside {@code body}: the rest stay in {@code sent} no more (they go
      * with the next heartbeat). A session's end carries its last output when the whole body stays within the limit;
      * when it would not, the output goes up on its own first ({@code PUT .../logs}), so the end is never reported
-     * before its output is stored.
+     * before its output is stored. Without {@code withFacts} (the control plane does not know them), each step goes
+     * without its runtime facts, queued with them or not.
      */
-    static List<Map<String, Object>> pack(Map<String, Object> body, List<Sent> sent, OutputUploader output) {
+    static List<Map<String, Object>> pack(Map<String, Object> body, List<Sent> sent, OutputUploader output,
+            boolean withFacts) {
         List<Map<String, Object>> wire = new ArrayList<>();
         Map<String, Object> empty = new LinkedHashMap<>(body);
         empty.put(AgentReports.REPORTS, wire);
@@ -104,6 +130,9 @@ final class ReportQueue {
             Map<String, Object> step = new LinkedHashMap<>(s.report.step());
             if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
                 step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
+            }
+            if (!withFacts) {
+                step.remove(SessionRuntimeFacts.FIELD);
             }
             Map<String, Object> w = new AgentReports.Report(s.entry.sessionId(), s.report.seq(), step, Optional.empty()).toWire();
             int more = Wire.size(w) + 1;
@@ -145,22 +174,43 @@ final class ReportQueue {
         if (reply.status() != 422 || reply.body() == null) {
             return false;
         }
-        com.fasterxml.jackson.databind.JsonNode error = reply.body().path("error");
+        JsonNode error = reply.body().path("error");
         return AgentReports.REPORTS.equals(error.path("field").asText()) && error.path("message").asText().contains("not a known field");
+    }
+
+    /** {@code runtime} (or {@code reports[0].runtime}) {@code is not a known field}, as a control plane's field check says. */
+    private static final Pattern FACTS_UNKNOWN = Pattern.compile("(^|[.\\s])" + Pattern.quote(SessionRuntimeFacts.FIELD)
+            + " is not a known field");
+
+    /**
+     * Whether a report was refused because it carried runtime facts: a control plane that takes {@code reports} but
+     * predates the facts answers it {@code invalid}, naming the field as unknown
+     * ({@code reports[0].runtime is not a known field; the known fields are [...]}).
+     */
+    static boolean refusedFacts(AgentReports.Result result) {
+        return result.outcome() == AgentReports.Outcome.INVALID
+                && result.message().map(m -> FACTS_UNKNOWN.matcher(m).find()).orElse(false);
     }
 
     /**
      * The reports one at a time, in order, to the per-step status endpoint of a control plane before agent 0.2.0, an
      * end's output uploaded first ({@code PUT .../logs}) as agents did then; a session whose step is to be sent again
      * keeps its later steps back. One result per report, as a heartbeat answers them: 2xx applied, 409 refused (the
-     * agent follows the control plane), 404 not found, 400/413/422 invalid, anything else (or no answer) retry.
+     * agent follows the control plane), 404 not found, 400/413/422 invalid, anything else (or no answer) retry. That
+     * endpoint knows no runtime facts: each step goes without them, and a report that only restates a status to carry
+     * them is not sent at all (answered unchanged, so it is not kept).
      */
     static List<AgentReports.Result> sendEach(List<Sent> sent, ControlPlaneClient client, OutputUploader output) {
         List<AgentReports.Result> results = new ArrayList<>();
-        java.util.Set<String> waiting = new java.util.HashSet<>();
+        Set<String> waiting = new HashSet<>();
         for (Sent s : sent) {
             String id = s.entry.sessionId();
             s.logs = null;
+            if (s.factsOnly) {
+                results.add(new AgentReports.Result(id, s.report.seq(), AgentReports.Outcome.UNCHANGED, Optional.empty(),
+                        Optional.of("runtime facts alone are not sent to a control plane before agent 0.2.0")));
+                continue;
+            }
             if (waiting.contains(id)) {
                 results.add(new AgentReports.Result(id, s.report.seq(), AgentReports.Outcome.RETRY, Optional.empty(), Optional.empty()));
                 continue;
@@ -172,6 +222,7 @@ final class ReportQueue {
             if (step.get(AgentReports.MESSAGE) instanceof String m && m.length() > MAX_MESSAGE) {
                 step.put(AgentReports.MESSAGE, m.substring(0, MAX_MESSAGE));
             }
+            step.remove(SessionRuntimeFacts.FIELD); // its step fields are fixed: it refuses any other
             ControlPlaneClient.Reply r = client.status(id, step);
             AgentReports.Outcome outcome = r.ok() ? AgentReports.Outcome.APPLIED
                     : r.status() == 409 ? AgentReports.Outcome.REFUSED

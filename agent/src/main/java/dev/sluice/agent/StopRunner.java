@@ -24,12 +24,16 @@ final class StopRunner {
 
     /**
      * Stops a workload this agent does not hold (an orphan) and then removes what is left of it: one task, so the
-     * removal (a forced one) waits until the stop has returned and the workload had its grace.
+     * removal (a forced one) waits until the stop has returned and the workload had its grace. A stop that fails
+     * still leaves the removal to run.
      */
     void stopAndRemove(String sessionId) {
         background("stop-and-remove-" + sessionId, () -> {
-            runtime.stop(sessionId, grace);
-            runtime.remove(sessionId);
+            try {
+                runtime.stop(sessionId, grace);
+            } finally {
+                runtime.remove(sessionId);
+            }
         });
     }
 

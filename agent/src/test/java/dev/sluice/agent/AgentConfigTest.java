@@ -56,6 +56,19 @@ class AgentConfigTest {
             v.put(bad.getKey(), bad.getValue());
             assertThatThrownBy(() -> AgentConfig.from(v)).as(bad.toString()).hasMessageContaining(bad.getKey());
         }
+        for (String breaksIsolation : java.util.List.of("SYS_ADMIN", "cap_sys_module", "SYS_RAWIO", "SYS_BOOT", "SYS_TIME",
+                "SYSLOG", "DAC_READ_SEARCH", "NET_ADMIN", "NET_RAW", "MAC_ADMIN", "MAC_OVERRIDE", "BPF", "PERFMON",
+                "LINUX_IMMUTABLE", "AUDIT_CONTROL")) {
+            Map<String, String> v = new java.util.HashMap<>(base);
+            v.put("docker.cap.add", "CHOWN, " + breaksIsolation);
+            String cap = breaksIsolation.toUpperCase(java.util.Locale.ROOT).replaceFirst("^CAP_", "");
+            assertThatThrownBy(() -> AgentConfig.from(v)).as(breaksIsolation).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("docker.cap.add must not give back " + cap + ": it breaks the isolation");
+        }
+        Map<String, String> widened = new java.util.HashMap<>(base);
+        widened.put("docker.cap.add", "CHOWN,SYS_PTRACE,MKNOD");
+        assertThat(AgentConfig.from(widened).dockerIsolation().capAdd()).as("what stays inside the container may be added")
+                .containsExactly("CHOWN", "SYS_PTRACE", "MKNOD");
         Map<String, String> tiny = new java.util.HashMap<>(base);
         tiny.put("docker.pids.limit", "3");
         assertThatThrownBy(() -> AgentConfig.from(tiny)).hasMessageContaining("docker.pids.limit must be at least 16");

@@ -52,8 +52,16 @@ class AgentLoopTest {
             }
             com.fasterxml.jackson.databind.node.ObjectNode answer = nextReply.deepCopy();
             com.fasterxml.jackson.databind.node.ArrayNode results = answer.putArray(AgentReports.RESULTS);
-            for (Object wire : (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of())) {
-                AgentReports.Report r = AgentReports.Report.fromWire(wire);
+            List<Object> sentReports = (List<Object>) body.getOrDefault(AgentReports.REPORTS, List.of());
+            for (int i = 0; i < sentReports.size(); i++) {
+                AgentReports.Report r = AgentReports.Report.fromWire(sentReports.get(i));
+                if (factsUnknown && r.step().containsKey(dev.sluice.protocol.SessionRuntimeFacts.FIELD)) {
+                    // What a control plane that takes reports but predates the facts answers (RequestFields.refuseUnknown).
+                    results.add(JSON.valueToTree(new AgentReports.Result(r.sessionId(), r.seq(), AgentReports.Outcome.INVALID,
+                            Optional.empty(), Optional.of("reports[" + i + "].runtime is not a known field; the known fields are "
+                                    + "[container_id, devices, exit_code, message, reason, status].")).toWire()));
+                    continue;
+                }
                 if (outcome == AgentReports.Outcome.APPLIED) {
                     Map<String, Object> step = r.step();
                     reports.add(r.sessionId() + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
@@ -81,6 +89,11 @@ class AgentLoopTest {
         final List<String> uploads = new ArrayList<>();
         /** A control plane before 0.2.0: it refuses {@code reports} and takes each step at the status endpoint. */
         boolean before020;
+        /** A control plane that takes reports but not runtime facts: a report with them is answered invalid. */
+        boolean factsUnknown;
+        /** The step fields the status endpoint of a control plane before 0.2.0 knows; it refuses any other. */
+        static final java.util.Set<String> STATUS_FIELDS = java.util.Set.of("status", "exit_code", "reason", "message",
+                "container_id", "devices");
         /** What the status endpoint saw, in order (uploads too, as "logs:session"). */
         final List<String> calls = new ArrayList<>();
         int statusAnswer = 200;
@@ -88,6 +101,12 @@ class AgentLoopTest {
         @Override
         public synchronized Reply status(String sessionId, Map<String, Object> step) {
             calls.add(sessionId + ":" + step.get("status"));
+            for (String field : step.keySet()) {
+                if (!STATUS_FIELDS.contains(field)) {
+                    return new Reply(422, JSON.valueToTree(Map.of("error", Map.of("code", "invalid_field", "field", field,
+                            "message", field + " is not a known field; the known fields are " + new java.util.TreeSet<>(STATUS_FIELDS) + "."))));
+                }
+            }
             if (statusAnswer == 200) {
                 reports.add(sessionId + ":" + step.get("status") + (step.containsKey("exit_code") ? ":" + step.get("exit_code") : "")
                         + (step.containsKey("reason") ? ":" + step.get("reason") : ""));
@@ -514,6 +533,74 @@ class AgentLoopTest {
                 List.of(),
                 List.of("s-1:PREPARING#2 " + pulled(100).toJson()));
         assertThat(loop.awaitSettled(Duration.ofSeconds(1))).as("a facts report leaves nothing queued").isTrue();
+    }
+
+    @Test
+    void aControlPlaneBefore020GetsEachStepWithoutItsFactsAndNoReportForFactsAlone() throws Exception {
+        runtime.pullOnly = true;
+        AgentLoop loop = loop();
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}"));
+        SessionRuntime.Listener s1 = runtime.started.get("s-1");
+        loop.heartbeat(); // PULLING taken in the heartbeat (the control plane was upgraded then)
+        assertThat(cp.reports).containsExactly("s-1:PULLING");
+
+        // Now a control plane before 0.2.0 (rolled back): facts alone would be a report of PULLING again.
+        cp.before020 = true;
+        s1.facts(pulled(40));
+        loop.heartbeat();
+        assertThat(loop.perStepStatus()).isTrue();
+        assertThat(sentWithFacts().get(1)).as("the refused heartbeat carried the facts")
+                .containsExactly("s-1:PULLING#1 " + pulled(40).toJson());
+        assertThat(cp.calls).as("facts alone never go to the status endpoint").isEmpty();
+        assertThat(loop.awaitSettled(Duration.ofSeconds(1))).as("nothing left queued").isTrue();
+
+        // Every Docker step after it carries the facts: the status endpoint gets them without.
+        s1.facts(pulled(100));
+        s1.preparing();
+        s1.running("c-1", Map.of());
+        s1.exited(0);
+        loop.heartbeat();
+        assertThat(cp.calls).containsExactly("s-1:PREPARING", "s-1:RUNNING", "logs:s-1", "s-1:TERMINATED");
+        assertThat(cp.reports).containsExactly("s-1:PULLING", "s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
+        assertThat(loop.awaitSettled(Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void aControlPlaneThatRefusesFactsGetsTheReportAgainWithoutThemAndNoFactsFromThenOn() throws Exception {
+        cp.factsUnknown = true;
+        runtime.pullOnly = true;
+        AgentLoop loop = loop();
+        cp.nextReply = reply("{'heartbeat_interval':30}");
+        loop.handle(reply("{'heartbeat_interval':30,'assignments':[" + assignment("s-1", "batch", "") + ","
+                + assignment("s-2", "batch", "") + "]}"));
+        SessionRuntime.Listener s1 = runtime.started.get("s-1");
+        SessionRuntime.Listener s2 = runtime.started.get("s-2");
+        s1.facts(pulled(100));
+        s2.facts(pulled(100));
+        s1.preparing();
+        s2.preparing();
+        loop.heartbeat();
+        assertThat(loop.sendsFacts()).isFalse();
+        assertThat(cp.reports).as("the reports with facts were refused, not applied").containsExactly("s-1:PULLING", "s-2:PULLING");
+        assertThat(loop.lastError()).as("not a refusal of the step").doesNotContain("runtime");
+        assertThat(sentWithFacts().get(0)).containsExactly("s-1:PULLING#1 -", "s-1:PREPARING#2 " + pulled(100).toJson(),
+                "s-2:PULLING#1 -", "s-2:PREPARING#2 " + pulled(100).toJson());
+        assertThat(loop.awaitSettled(Duration.ZERO)).as("the refused reports stay queued").isFalse();
+
+        clock.now = clock.now.plusSeconds(2);
+        loop.step(); // due again soon, not after the 30 s interval
+        assertThat(sentWithFacts().get(1)).as("sent again, without the facts")
+                .containsExactly("s-1:PREPARING#2 -", "s-2:PREPARING#2 -");
+        assertThat(cp.reports).containsExactly("s-1:PULLING", "s-2:PULLING", "s-1:PREPARING", "s-2:PREPARING");
+
+        // From then on, no facts: neither on a step nor alone.
+        s1.facts(pulled(100).withImage("1000", List.of()));
+        s1.running("c-1", Map.of());
+        clock.now = clock.now.plusSeconds(2);
+        loop.step();
+        assertThat(sentWithFacts()).hasSize(3);
+        assertThat(sentWithFacts().get(2)).containsExactly("s-1:RUNNING#3 -");
+        assertThat(cp.reports).endsWith("s-1:RUNNING");
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StopRunnerTest {
 
     /** A runtime whose stop takes as long as the test says (its grace), recording what happened in which order. */
-    static final class SlowStopRuntime implements SessionRuntime {
+    static class SlowStopRuntime implements SessionRuntime {
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch stopStarted = new CountDownLatch(1);
         final CountDownLatch graceOver = new CountDownLatch(1);
@@ -93,5 +93,22 @@ class StopRunnerTest {
 
         assertThat(stops.awaitIdle(Duration.ofSeconds(10))).isTrue();
         assertThat(runtime.calls).containsExactly("stop s1 begins", "stop s1 returns");
+    }
+
+    @Test
+    void anOrphanWhoseStopFailsIsStillRemoved() throws Exception {
+        SlowStopRuntime runtime = new SlowStopRuntime() {
+            @Override
+            public void stop(String sessionId, Duration grace) {
+                calls.add("stop " + sessionId + " fails");
+                throw new IllegalStateException("the engine did not answer the stop");
+            }
+        };
+        StopRunner stops = new StopRunner(runtime, Duration.ofSeconds(1));
+
+        stops.stopAndRemove("orphan");
+
+        assertThat(stops.awaitIdle(Duration.ofSeconds(10))).isTrue();
+        assertThat(runtime.calls).containsExactly("stop orphan fails", "remove orphan");
     }
 }

@@ -77,6 +77,14 @@ public final class DockerCommands {
      * @throws IllegalArgumentException for an assignment Docker cannot take (a mount path with ':', a bad slot value)
      */
     public List<String> create(Assignment a, Path envFile) {
+        return create(a, envFile, null);
+    }
+
+    /**
+     * {@code create} with the workload's user given explicitly ({@code --user=<user>}, before the image): the image's
+     * default user unless the session says otherwise. Null or blank: none given (Docker's own default, root).
+     */
+    public List<String> create(Assignment a, Path envFile, String user) {
         List<String> argv = new ArrayList<>(List.of(docker, "create",
                 "--name", containerName(a.sessionId()),
                 "--label", SESSION_LABEL + "=" + a.sessionId(),
@@ -101,6 +109,9 @@ public final class DockerCommands {
         for (Assignment.Mount mount : a.mounts()) {
             argv.add("-v");
             argv.add(volume(mount));
+        }
+        if (user != null && !user.isBlank()) {
+            argv.add("--user=" + user);
         }
         argv.add(a.image());
         a.startupCommand().filter(c -> !c.isBlank()).ifPresent(cmd -> argv.addAll(List.of("sh", "-c", cmd)));
@@ -202,25 +213,6 @@ public final class DockerCommands {
     /** The image's configuration as JSON (its {@code User} and {@code Labels}, see {@link ImageFacts}). */
     public List<String> imageConfig(String image) {
         return List.of(docker, "image", "inspect", "--format", "{{json .Config}}", image);
-    }
-
-    /**
-     * {@code create} with the workload's user given explicitly ({@code --user}, before the image): the image's default
-     * user unless the session says otherwise. Blank: none given (Docker's own default, root).
-     */
-    public static List<String> withUser(List<String> createArgv, Assignment a, String user) {
-        if (user == null || user.isBlank()) {
-            return createArgv;
-        }
-        List<String> argv = new ArrayList<>(createArgv);
-        boolean command = a.startupCommand().filter(c -> !c.isBlank()).isPresent();
-        int image = argv.size() - 1 - (command ? 3 : 0);
-        if (!argv.get(image).equals(a.image())) {
-            throw new IllegalStateException("docker create's image argument is not where it is expected: " + argv);
-        }
-        argv.add(image, user);
-        argv.add(image, "--user");
-        return argv;
     }
 
     private static Optional<String> cpus(Map<String, String> slots) {

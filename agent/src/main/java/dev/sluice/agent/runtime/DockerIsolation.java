@@ -29,6 +29,16 @@ public record DockerIsolation(Network network, List<String> capAdd, long pidsLim
      */
     public static final List<String> MINIMUM_CAPABILITIES = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID",
             "KILL", "NET_BIND_SERVICE");
+    /**
+     * Never given back, whatever {@code docker.cap.add} says: each reaches past the container to the host's kernel,
+     * devices, clock, audit or security modules, lets it read host files by handle (DAC_READ_SEARCH:
+     * {@code open_by_handle_at}), or lets it forge traffic and rewire its network (NET_RAW, NET_ADMIN). MKNOD and
+     * SYS_PTRACE may be added: the engine's device cgroup still refuses a node made inside, and a trace stays within
+     * the container's own processes.
+     */
+    public static final List<String> REFUSED_CAPABILITIES = List.of("SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT",
+            "SYS_TIME", "SYSLOG", "DAC_READ_SEARCH", "NET_ADMIN", "NET_RAW", "MAC_ADMIN", "MAC_OVERRIDE", "BPF", "PERFMON",
+            "LINUX_IMMUTABLE", "AUDIT_CONTROL");
     public static final long DEFAULT_PIDS_LIMIT = 4096;
     public static final DockerIsolation DEFAULTS = new DockerIsolation(Network.SESSION, MINIMUM_CAPABILITIES,
             DEFAULT_PIDS_LIMIT);
@@ -55,6 +65,11 @@ public record DockerIsolation(Network network, List<String> capAdd, long pidsLim
             if (!CAPABILITY.matcher(cap).matches() || cap.equals("ALL")) {
                 throw new IllegalArgumentException("docker.cap.add names capabilities such as CHOWN,KILL (not ALL), not '"
                         + cap + "'");
+            }
+            if (REFUSED_CAPABILITIES.contains(cap)) {
+                throw new IllegalArgumentException("docker.cap.add must not give back " + cap
+                        + ": it breaks the isolation of sessions from the host and each other (refused: "
+                        + String.join(", ", REFUSED_CAPABILITIES) + ")");
             }
         }
         if (pidsLimit < 16) {

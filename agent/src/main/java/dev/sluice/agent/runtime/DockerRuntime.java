@@ -1,5 +1,6 @@
 package dev.sluice.agent.runtime;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.agent.Assignment;
@@ -7,6 +8,7 @@ import dev.sluice.agent.command.Command;
 import dev.sluice.agent.command.CommandResult;
 import dev.sluice.agent.command.CommandRunner;
 import dev.sluice.agent.command.ProcessCommandRunner;
+import dev.sluice.protocol.SessionRuntimeFacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,13 +17,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -129,17 +134,36 @@ public final class DockerRuntime implements SessionRuntime {
         daemon("docker-start-" + sessionId, () -> {
             try {
                 run(assignment, listener);
+            } catch (RuntimeException unexpected) {
+                failUnexpectedly(sessionId, listener, unexpected);
             } finally {
                 starting.remove(sessionId);
             }
         });
     }
 
+    /**
+     * A start that broke where nothing expected it (a bug, not docker's answer): what it may have made goes (the
+     * container, the session's network) and the session ends failed, as any failed start does; its thread never dies
+     * with the session left starting.
+     */
+    private void failUnexpectedly(String sessionId, Listener listener, RuntimeException unexpected) {
+        warn("start-failed", sessionId, "the start broke unexpectedly: " + unexpected);
+        try {
+            runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
+            removeNetwork(sessionId).ifPresent(failure -> warn("network-left", sessionId, failure));
+        } catch (RuntimeException cleanup) {
+            warn("start-cleanup-failed", sessionId, cleanup.toString());
+        } finally {
+            listener.failed("the start of the container broke unexpectedly: " + unexpected);
+        }
+    }
+
     private void run(Assignment a, Listener listener) {
         String sessionId = a.sessionId();
         // What is known of the workload so far, each new fact added to it (the listener hears the whole each time).
-        java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts =
-                new java.util.concurrent.atomic.AtomicReference<>(dev.sluice.protocol.SessionRuntimeFacts.EMPTY);
+        AtomicReference<SessionRuntimeFacts> facts =
+                new AtomicReference<>(SessionRuntimeFacts.EMPTY);
         listener.pulling();
         if (!image(a, listener, facts)) {
             return;
@@ -164,7 +188,7 @@ public final class DockerRuntime implements SessionRuntime {
             String envText = DockerCommands.envFile(environment(a));
             envFile = writeEnvFile(envText);
             CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT,
-                    DockerCommands.withUser(commands.create(a, envFile), a, image.get().user())));
+                    commands.create(a, envFile, image.get().user())));
             if (created.succeeded()) {
                 containerId = created.stdout().trim();
             } else {
@@ -222,7 +246,7 @@ public final class DockerRuntime implements SessionRuntime {
      * @return false when the session failed (the image is not on the host and could not be pulled)
      */
     private boolean image(Assignment a, Listener listener,
-            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
+            AtomicReference<SessionRuntimeFacts> facts) {
         CommandResult local = runner.run(Command.of(COMMAND_TIMEOUT, commands.imagePresent(a.image())));
         boolean present = local.succeeded();
         if (!pullPolicy.pulls(a.image(), present)) {
@@ -244,7 +268,7 @@ public final class DockerRuntime implements SessionRuntime {
         }
         if (present) {
             warn("image-pull-failed", a.sessionId(), "the image " + a.image() + " could not be pulled again, so the"
-                    + " copy already on this host is used (image.pull=" + pullPolicy.name().toLowerCase(java.util.Locale.ROOT)
+                    + " copy already on this host is used (image.pull=" + pullPolicy.name().toLowerCase(Locale.ROOT)
                     + "): " + reason);
             return true;
         }
@@ -258,7 +282,7 @@ public final class DockerRuntime implements SessionRuntime {
      * True: pulled; false: it ran out of time (not tried again); empty: not pulled this way.
      */
     private Optional<Boolean> pulledThroughEngine(Assignment a, Listener listener,
-            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
+            AtomicReference<SessionRuntimeFacts> facts) {
         if (engine.isEmpty()) {
             return Optional.empty();
         }
@@ -275,8 +299,8 @@ public final class DockerRuntime implements SessionRuntime {
 
     /** How far the pull is, as the session's runtime facts. */
     private static void pullProgress(Listener listener,
-            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts, EnginePull.Progress progress) {
-        listener.facts(facts.updateAndGet(was -> was.withPull(new dev.sluice.protocol.SessionRuntimeFacts.PullProgress(
+            AtomicReference<SessionRuntimeFacts> facts, EnginePull.Progress progress) {
+        listener.facts(facts.updateAndGet(was -> was.withPull(new SessionRuntimeFacts.PullProgress(
                 progress.bytesDone(), progress.bytesTotal(), progress.layersDone(), progress.layersTotal()))));
     }
 
@@ -286,7 +310,7 @@ public final class DockerRuntime implements SessionRuntime {
      * when the session failed: a malformed {@code ai.backend.service-ports} label, named in the reason.
      */
     private Optional<ImageFacts> imageFacts(Assignment a, Listener listener,
-            java.util.concurrent.atomic.AtomicReference<dev.sluice.protocol.SessionRuntimeFacts> facts) {
+            AtomicReference<SessionRuntimeFacts> facts) {
         CommandResult inspected = runner.run(Command.of(COMMAND_TIMEOUT, commands.imageConfig(a.image())));
         ImageFacts image = new ImageFacts("", List.of()); // not known (inspect failed): Docker's defaults, nothing reported
         try {
@@ -342,7 +366,7 @@ public final class DockerRuntime implements SessionRuntime {
         line.put("message", message);
         try {
             agentLog.accept(JSON.writeValueAsString(line));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             agentLog.accept(message);
         }
     }
@@ -358,7 +382,7 @@ public final class DockerRuntime implements SessionRuntime {
         env.put("SLUICE_CLUSTER_ROLE", a.clusterRole());
         env.put("SLUICE_CLUSTER_INDEX", Integer.toString(a.clusterIndex()));
         for (Assignment.Mount m : a.mounts()) {
-            env.put("SLUICE_MOUNT_" + m.name().toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), m.path());
+            env.put("SLUICE_MOUNT_" + m.name().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), m.path());
         }
         return env;
     }
@@ -439,7 +463,7 @@ public final class DockerRuntime implements SessionRuntime {
                 sessionByContainer.put(row.path("ID").asText(), session);
             }
         }
-        removeLeftOverNetworks(new java.util.HashSet<>(sessionByContainer.values()));
+        removeLeftOverNetworks(new HashSet<>(sessionByContainer.values()));
         if (sessionByContainer.isEmpty()) {
             return List.of();
         }
@@ -473,7 +497,7 @@ public final class DockerRuntime implements SessionRuntime {
      * network, or between creating the network and the container) — except those of starts running in this agent.
      * Best effort: what cannot be removed now is named on the agent's log and tried again at the next discovery.
      */
-    private void removeLeftOverNetworks(java.util.Set<String> sessionsWithContainers) {
+    private void removeLeftOverNetworks(Set<String> sessionsWithContainers) {
         CommandResult listed = runner.run(Command.of(COMMAND_TIMEOUT, commands.sessionNetworks()));
         if (!listed.succeeded()) {
             warn("networks-left", "", listed.failureDescription("docker network ls"));

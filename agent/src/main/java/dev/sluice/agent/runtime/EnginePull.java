@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -40,9 +41,16 @@ public final class EnginePull {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path socket;
+    /** Runs on the watchdog's thread after it closed a pull's socket (a test holds the watchdog there). */
+    private final Runnable afterCutOff;
 
     public EnginePull(Path socket) {
+        this(socket, () -> { });
+    }
+
+    EnginePull(Path socket, Runnable afterCutOff) {
         this.socket = socket;
+        this.afterCutOff = afterCutOff;
     }
 
     /**
@@ -78,7 +86,8 @@ public final class EnginePull {
                 + "&tag=" + URLEncoder.encode(ref[1], StandardCharsets.UTF_8);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            Thread watchdog = watchdog(channel, timeout);
+            AtomicBoolean timedOut = new AtomicBoolean();
+            Thread watchdog = watchdog(channel, timeout, timedOut);
             try {
                 String request = "POST " + target + " HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n"
                         + "Connection: close\r\n\r\n";
@@ -88,7 +97,8 @@ public final class EnginePull {
                 }
                 return read(new java.io.BufferedInputStream(Channels.newInputStream(channel), 16 * 1024), progress);
             } catch (IOException e) {
-                if (!watchdog.isAlive()) {
+                // the watchdog says so before it closes the socket: its close wakes this read before it ends itself
+                if (timedOut.get()) {
                     throw new TimedOut("the pull of " + image + " took longer than " + timeout.toSeconds() + " s", e);
                 }
                 throw e;
@@ -116,14 +126,20 @@ public final class EnginePull {
         return colon < 0 ? new String[] {image, "latest"} : new String[] {image.substring(0, colon), image.substring(colon + 1)};
     }
 
-    private static Thread watchdog(SocketChannel channel, Duration timeout) {
+    private Thread watchdog(SocketChannel channel, Duration timeout, AtomicBoolean timedOut) {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(timeout.toMillis());
-                channel.close(); // unblocks the read
-            } catch (InterruptedException | IOException done) {
-                // the pull ended first
+            } catch (InterruptedException done) {
+                return; // the pull ended first
             }
+            timedOut.set(true);
+            try {
+                channel.close(); // unblocks the read
+            } catch (IOException ignored) {
+                // closed already
+            }
+            afterCutOff.run();
         }, "engine-pull-timeout");
         t.setDaemon(true);
         t.start();

@@ -288,6 +288,36 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aStartThatBreaksUnexpectedlyFailsTheSessionAndRemovesItsNetwork() throws Exception {
+        FakeCommandRunner runner = new FakeCommandRunner()
+                .on(List.of("docker", "pull"), ok(""))
+                .on(List.of("docker", "rm"), ok(""))
+                .on(List.of("docker", "network", "create"), ok("f00d\n"))
+                .on(List.of("docker", "network", "ls"), ok("f00d\n"))
+                .on(List.of("docker", "network", "rm"), ok("f00d\n"));
+        CommandRunner breaking = command -> {
+            if (command.argv().get(1).equals("create")) {
+                runner.run(command);
+                throw new IllegalStateException("a bug in the create path");
+            }
+            return runner.run(command);
+        };
+        RecordingListener listener = new RecordingListener();
+
+        runtime(breaking).start(Assignments.gpuSession(), listener);
+
+        assertThat(listener.awaitEnd(WAIT)).as("the session ends failed, not left PREPARING")
+                .containsExactly("pulling", "preparing", "failed");
+        assertThat(listener.failure).contains("broke unexpectedly").contains("a bug in the create path");
+        assertThat(runner.argvs()).noneMatch(argv -> argv.get(1).equals("start"));
+        assertThat(runner.argvs().subList(runner.argvs().size() - 3, runner.argvs().size())).containsExactly(
+                List.of("docker", "rm", "-f", "sluice-s1"), docker.networksOf("s1"), List.of("docker", "network", "rm", "f00d"));
+        try (var left = Files.list(work)) {
+            assertThat(left).as("the env file is deleted all the same").isEmpty();
+        }
+    }
+
+    @Test
     void anEnvironmentDockerCannotCarryFailsBeforeCreate() throws Exception {
         FakeCommandRunner runner = new FakeCommandRunner().on(List.of("docker", "pull"), ok(""))
                 .on(List.of("docker", "network"), ok(""));

@@ -83,15 +83,20 @@ class ImageFactsTest {
     @Test
     void createRunsAsTheImagesUserGivenBeforeTheImage() {
         var a = Assignments.batch("s1", "img:1", "id -u");
-        List<String> argv = DockerCommands.withUser(new DockerCommands().create(a, Path.of("/tmp/env")), a, "1234:1234");
+        List<String> argv = new DockerCommands().create(a, Path.of("/tmp/env"), "1234:1234");
         int image = argv.indexOf("img:1");
-        assertThat(argv.subList(image - 2, argv.size())).containsExactly("--user", "1234:1234", "img:1", "sh", "-c", "id -u");
-        assertThat(DockerCommands.withUser(new DockerCommands().create(a, Path.of("/tmp/env")), a, ""))
-                .as("no user in the image: none given").doesNotContain("--user");
+        assertThat(argv.subList(image - 1, argv.size())).containsExactly("--user=1234:1234", "img:1", "sh", "-c", "id -u");
+        assertThat(new DockerCommands().create(a, Path.of("/tmp/env"), ""))
+                .as("no user in the image: none given").noneMatch(arg -> arg.startsWith("--user"));
+        assertThat(new DockerCommands().create(a, Path.of("/tmp/env"), null)).isEqualTo(new DockerCommands().create(a, Path.of("/tmp/env")));
         var noCommand = new dev.sluice.agent.Assignment("s2", "k", "interactive", "img:2", Map.of(), List.of(), Map.of(), List.of(),
                 java.util.Optional.empty(), "main", 0, java.util.Optional.empty());
-        assertThat(DockerCommands.withUser(new DockerCommands().create(noCommand, Path.of("/tmp/env")), noCommand, "work"))
-                .endsWith("--user", "work", "img:2");
+        assertThat(new DockerCommands().create(noCommand, Path.of("/tmp/env"), "work")).endsWith("--user=work", "img:2");
+        // The image's name as a startup command's word too: the user still goes right before the image.
+        var echoed = Assignments.batch("s3", "img:3", "echo img:3");
+        List<String> echoedArgv = new DockerCommands().create(echoed, Path.of("/tmp/env"), "work");
+        assertThat(echoedArgv.subList(echoedArgv.indexOf("img:3") - 1, echoedArgv.size()))
+                .containsExactly("--user=work", "img:3", "sh", "-c", "echo img:3");
     }
 
     /** What the runtime heard: the steps and each facts. */
@@ -126,7 +131,7 @@ class ImageFactsTest {
         assertThat(heard.facts).containsExactly(SessionRuntimeFacts.EMPTY.withImage("work",
                 List.of(new ServicePort("jupyter", "http", List.of(8888)))));
         List<String> create = runner.argvs().stream().filter(argv -> argv.get(1).equals("create")).findFirst().orElseThrow();
-        assertThat(create.subList(create.indexOf("img:1") - 2, create.indexOf("img:1"))).containsExactly("--user", "work");
+        assertThat(create.get(create.indexOf("img:1") - 1)).isEqualTo("--user=work");
     }
 
     @Test
