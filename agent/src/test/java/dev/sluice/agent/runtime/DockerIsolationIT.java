@@ -27,8 +27,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DockerIsolationIT {
 
-    private static final String OPT_OUT = "sluice.docker.optOut";
     private static final Duration END = Duration.ofMinutes(2);
     private static final Duration COMMAND = Duration.ofSeconds(60);
     /** Linux capability numbers (include/uapi/linux/capability.h) of what the isolation may leave or must drop. */
@@ -66,22 +63,7 @@ class DockerIsolationIT {
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
-        String problem = null;
-        image = System.getenv("SLUICE_TEST_DOCKER_IMAGE");
-        Optional<String> engine = new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(),
-                Path.of(System.getProperty("java.io.tmpdir")), COMMAND).engineProblem();
-        if (engine.isPresent()) {
-            problem = "no Docker engine answers on this host (" + engine.get() + ")";
-        } else if (image == null || image.isBlank()) {
-            problem = "SLUICE_TEST_DOCKER_IMAGE does not name the test image";
-        }
-        if (problem != null) {
-            String why = problem;
-            Assumptions.assumeFalse(Boolean.getBoolean(OPT_OUT), () -> "opted out (-D" + OPT_OUT + "=true): " + why);
-            Assertions.fail(problem + ". Run ./infra/local/sluice-local test (as root it installs docker.io and "
-                    + "busybox-static, starts dockerd and builds the test image), or opt out on purpose with -D"
-                    + OPT_OUT + "=true");
-        }
+        image = DockerTestImage.require();
     }
 
     @AfterEach

@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DockerRuntimeIT {
 
-    private static final String OPT_OUT = "sluice.docker.optOut";
     private static final Duration END = Duration.ofMinutes(2);
     private static final Duration COMMAND = Duration.ofSeconds(60);
 
@@ -57,22 +54,7 @@ class DockerRuntimeIT {
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
-        String problem = null;
-        image = System.getenv("SLUICE_TEST_DOCKER_IMAGE");
-        Optional<String> engine = new DockerRuntime(new ProcessCommandRunner(), new DockerCommands(),
-                Path.of(System.getProperty("java.io.tmpdir")), COMMAND).engineProblem();
-        if (engine.isPresent()) {
-            problem = "no Docker engine answers on this host (" + engine.get() + ")";
-        } else if (image == null || image.isBlank()) {
-            problem = "SLUICE_TEST_DOCKER_IMAGE does not name the test image";
-        }
-        if (problem != null) {
-            String why = problem;
-            Assumptions.assumeFalse(Boolean.getBoolean(OPT_OUT), () -> "opted out (-D" + OPT_OUT + "=true): " + why);
-            Assertions.fail(problem + ". Run ./infra/local/sluice-local test (as root it installs docker.io and "
-                    + "busybox-static, starts dockerd and builds the test image), or opt out on purpose with -D"
-                    + OPT_OUT + "=true");
-        }
+        image = DockerTestImage.require();
     }
 
     @BeforeEach

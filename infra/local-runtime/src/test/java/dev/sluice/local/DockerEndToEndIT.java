@@ -30,7 +30,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -44,7 +43,6 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class DockerEndToEndIT {
 
-    private static final String OPT_OUT = "sluice.docker.optOut";
     private static String image;
 
     private final LocalStack local;
@@ -63,16 +61,7 @@ class DockerEndToEndIT {
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
-        image = System.getenv("SLUICE_TEST_DOCKER_IMAGE");
-        Optional<String> engine = DockerRuntime.onThisHost(Path.of(System.getProperty("java.io.tmpdir"))).engineProblem();
-        String problem = engine.map(p -> "no Docker engine answers on this host (" + p + ")")
-                .orElse(image == null || image.isBlank() ? "SLUICE_TEST_DOCKER_IMAGE does not name the test image" : null);
-        if (problem != null) {
-            Assumptions.assumeFalse(Boolean.getBoolean(OPT_OUT), () -> "opted out (-D" + OPT_OUT + "=true): " + problem);
-            Assertions.fail(problem + ". Run ./infra/local/sluice-local test (as root it installs docker.io and "
-                    + "busybox-static, starts dockerd and builds the test image), or opt out on purpose with -D"
-                    + OPT_OUT + "=true");
-        }
+        image = DockerTestImage.require();
     }
 
     /** An agent with runtime=docker, run in a thread of this JVM against the deployed stack. */

@@ -24,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  * test fails, saying what to run, unless {@code -Dsluice.docker.optOut=true}.
  */
 class DockerImageFactsIT {
-    private static final String OPT_OUT = "sluice.docker.optOut";
     private static final Duration COMMAND = Duration.ofSeconds(60);
     private static String image;
     private final ProcessCommandRunner cli = new ProcessCommandRunner();
@@ -48,16 +46,7 @@ class DockerImageFactsIT {
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
-        image = System.getenv("SLUICE_TEST_DOCKER_IMAGE");
-        Optional<String> engine = DockerRuntime.onThisHost(Path.of(System.getProperty("java.io.tmpdir"))).engineProblem();
-        String problem = engine.map(p -> "no Docker engine answers on this host (" + p + ")")
-                .orElse(image == null || image.isBlank() ? "SLUICE_TEST_DOCKER_IMAGE does not name the test image" : null);
-        if (problem != null) {
-            Assumptions.assumeFalse(Boolean.getBoolean(OPT_OUT), () -> "opted out (-D" + OPT_OUT + "=true): " + problem);
-            Assertions.fail(problem + ". Run ./infra/local/sluice-local test (as root it installs docker.io and "
-                    + "busybox-static, starts dockerd and builds the test image), or opt out on purpose with -D"
-                    + OPT_OUT + "=true");
-        }
+        image = DockerTestImage.require();
     }
 
     @AfterEach

@@ -29,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  * run, unless {@code -Dsluice.docker.optOut=true}.
  */
 class DockerPullEndToEndIT {
-    private static final String OPT_OUT = "sluice.docker.optOut";
     private static final Pattern PROGRESS = Pattern.compile("pulling [0-9.]+ (B|kB|MB|GB) of [0-9.]+ (B|kB|MB|GB), \\d+ of \\d+ layers");
     private static String image;
 
@@ -51,16 +49,7 @@ class DockerPullEndToEndIT {
 
     @BeforeAll
     static void needsAnEngineAndTheTestImage() {
-        image = System.getenv("SLUICE_TEST_DOCKER_IMAGE");
-        Optional<String> engine = DockerRuntime.onThisHost(Path.of(System.getProperty("java.io.tmpdir"))).engineProblem();
-        String problem = engine.map(p -> "no Docker engine answers on this host (" + p + ")")
-                .orElse(image == null || image.isBlank() ? "SLUICE_TEST_DOCKER_IMAGE does not name the test image" : null);
-        if (problem != null) {
-            Assumptions.assumeFalse(Boolean.getBoolean(OPT_OUT), () -> "opted out (-D" + OPT_OUT + "=true): " + problem);
-            Assertions.fail(problem + ". Run ./infra/local/sluice-local test (as root it installs docker.io and "
-                    + "busybox-static, starts dockerd and builds the test image), or opt out on purpose with -D"
-                    + OPT_OUT + "=true");
-        }
+        image = DockerTestImage.require();
     }
 
     /** The sluice command as a user runs it: cli/sluice, a process of its own. */
