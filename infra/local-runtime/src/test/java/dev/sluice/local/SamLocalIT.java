@@ -45,7 +45,9 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  * invocation's own) and {@code durationMs} (a time). An API answer is compared by its status and its body (as JSON);
  * its headers are not part of it (none carries data). Then {@code sam local start-api} serves the API on a port, and
  * the {@code sluice} CLI, as a process, creates and reads a session through it with a token of the stack's pool, as a
- * user of {@code sluice-local up} would.
+ * user of {@code sluice-local up} would. And {@code sam local start-lambda} answers, through the Lambda API (the AWS
+ * SDK's client), an invocation of every function of the template (the list read from template.yaml) as the local
+ * runtime does, the clone state machine's task with the payload its Task states give it.
  *
  * <p>The containers reach the emulator through a relay on the Docker bridge's gateway (the host as they see it),
  * named in the env-vars file made from the deployed stack ({@link SamLocal}).
@@ -372,6 +374,9 @@ class SamLocalIT {
             assertThat(answers.get("SessionsApiFunction#0")).contains("\"statusCode\":200").contains(session);
             assertThat(answers.get("ResourceGroupsApiFunction#0")).contains("\"statusCode\":200").contains(GROUP);
             assertThat(answers.get("AgentsApiFunction#0")).contains("\"statusCode\":404");
+            assertThat(answers.get("ResourcePoliciesApiFunction#0")).contains("\"statusCode\":403");
+            assertThat(answers.get("SchedulerTickFunction#0")).contains("\"" + GROUP + "\":[");
+            assertThat(answers.get("AgentMonitorFunction#0")).contains("\"lost_agents\":[]");
             assertThat(answers.get("AgentWorkApiFunction#0")).contains("\"statusCode\":401");
             assertThat(answers.get("FoldersApiFunction#0")).contains("\"statusCode\":404");
             assertThat(answers.get("TasksApiFunction#0")).contains("\"statusCode\":404");
