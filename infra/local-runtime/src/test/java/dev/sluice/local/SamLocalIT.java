@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.adapters.aws.AwsClients;
 import dev.sluice.adapters.json.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,13 +17,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
  * {@code sam local} against the emulator, on the Java 21 base image {@code sluice-local sam-image} builds (issue 22).
@@ -35,7 +45,9 @@ import org.junit.jupiter.api.Test;
  * invocation's own) and {@code durationMs} (a time). An API answer is compared by its status and its body (as JSON);
  * its headers are not part of it (none carries data). Then {@code sam local start-api} serves the API on a port, and
  * the {@code sluice} CLI, as a process, creates and reads a session through it with a token of the stack's pool, as a
- * user of {@code sluice-local up} would.
+ * user of {@code sluice-local up} would. And {@code sam local start-lambda} answers, through the Lambda API (the AWS
+ * SDK's client), an invocation of every function of the template (the list read from template.yaml) as the local
+ * runtime does, the clone state machine's task with the payload its Task states give it.
  *
  * <p>The containers reach the emulator through a relay on the Docker bridge's gateway (the host as they see it),
  * named in the env-vars file made from the deployed stack ({@link SamLocal}).
@@ -178,6 +190,214 @@ class SamLocalIT {
         } finally {
             stop(api, log);
         }
+    }
+
+    /**
+     * One invocation of a function through {@code sam local start-lambda}: {@code settle} first runs the event once
+     * through the local runtime, for a sweep whose first run may find what the tests before left (then both compared
+     * runs find the same). {@code stable} takes from the compared answer ({@link #comparable}) what legitimately
+     * differs between two runs; {@link #ALL} for most. {@code fails}: the function must fail (an unhandled error), and
+     * the error is compared by its {@code errorType} and {@code errorMessage} only: the RIC's answer also has the
+     * {@code stackTrace}, which the local runtime's does not (frames of two different hosts).
+     */
+    private record Case(String event, boolean settle, boolean fails, java.util.function.UnaryOperator<JsonNode> stable) {
+        Case(String event, boolean settle) {
+            this(event, settle, false, ALL);
+        }
+    }
+
+    private static JsonNode errorOnly(JsonNode answer) {
+        ObjectNode error = Json.MAPPER.createObjectNode();
+        error.set("errorType", answer.path("errorType"));
+        error.set("errorMessage", answer.path("errorMessage"));
+        return error;
+    }
+
+    private static final java.util.function.UnaryOperator<JsonNode> ALL = java.util.function.UnaryOperator.identity();
+
+    /**
+     * A scheduling tick's answer without each pass's {@code explanationsWritten}: a pass rewrites a deferred session's
+     * unchanged explanation only when the last one is at least {@code SchedulingPass.REFRESH_UNCHANGED} (2 s) old, so
+     * the count depends on how long after the previous pass a run comes (a cold start's seconds), not on the function.
+     */
+    private static JsonNode withoutExplanationCounts(JsonNode answer) {
+        answer.path("passes").forEach(results -> results.forEach(result -> {
+            if (result instanceof ObjectNode r) {
+                r.remove("explanationsWritten");
+            }
+        }));
+        return answer;
+    }
+
+    /**
+     * The invocations of {@link #startLambdaAnswersEveryFunctionOfTheTemplateAsTheLocalRuntimeDoes}, by logical id; a
+     * function of the template without an entry here fails {@link #everyFunctionOfTheTemplateHasAStartLambdaCase}.
+     * Each is read-only or idempotent, so that the second of the two runs (through the local runtime, then through
+     * start-lambda) meets the same data as the first.
+     */
+    private static Map<String, List<Case>> startLambdaCases() throws IOException {
+        String admin = local.adminToken();
+        String nobody = "sam-local-" + UUID.randomUUID();
+        Map<String, List<Case>> cases = new LinkedHashMap<>();
+        // API Gateway proxy events (generate-event apigateway aws-proxy, filled in): reads, and refusals.
+        cases.put("SessionsApiFunction", List.of(
+                new Case(api("GET", "/sessions/{id}", "/sessions/" + session, Map.of("id", session), user, null), false)));
+        cases.put("ResourceGroupsApiFunction", List.of(
+                new Case(api("GET", "/resource-groups/{name}", "/resource-groups/" + GROUP, Map.of("name", GROUP), admin, null), false)));
+        cases.put("ResourcePoliciesApiFunction", List.of(
+                new Case(api("GET", "/resource-policies/{scope}", "/resource-policies/" + nobody, Map.of("scope", nobody), user, null), false)));
+        cases.put("AgentsApiFunction", List.of(
+                new Case(api("GET", "/agents/{id}", "/agents/" + nobody, Map.of("id", nobody), admin, null), false)));
+        cases.put("AgentWorkApiFunction", List.of(new Case(api("GET", "/agent/sessions/{id}/mounts/{name}/files",
+                "/agent/sessions/" + session + "/mounts/data/files", Map.of("id", session, "name", "data"), null, null), false)));
+        cases.put("WebhooksApiFunction", List.of(new Case(api("GET", "/webhooks", "/webhooks", Map.of(), user, null), false)));
+        cases.put("FoldersApiFunction", List.of(
+                new Case(api("GET", "/folders/{name}", "/folders/" + nobody, Map.of("name", nobody), user, null), false)));
+        cases.put("TasksApiFunction", List.of(
+                new Case(api("GET", "/tasks/{id}", "/tasks/" + nobody, Map.of("id", nobody), user, null), false)));
+        // EventBridge rules' events (the generated envelope with Sluice's source, detail type and detail).
+        cases.put("SchedulerNudgeFunction", List.of(new Case(bus("sluice.sessions", "Session Status Changed",
+                Map.of("resource_group", "sam-local-idle", "status", "TERMINATED")), false)));
+        // Schedules (generate-event cloudwatch scheduled-event); FolderDeletionFunction also by its rule's event, for a
+        // task that does not exist (the function fails: the error is compared).
+        cases.put("SchedulerTickFunction", List.of(new Case(scheduledEvent.toString(), true, false, SamLocalIT::withoutExplanationCounts)));
+        cases.put("AgentMonitorFunction", List.of(new Case(scheduledEvent.toString(), true)));
+        cases.put("CloneSweepFunction", List.of(new Case(scheduledEvent.toString(), true)));
+        ObjectNode deletion = (ObjectNode) Json.MAPPER.readTree(bus("sluice.tasks", "Task Updated", Map.of()));
+        deletion.set("detail", Json.MAPPER.createObjectNode().put("id", nobody).put("kind", "folder-delete").put("status", "started")
+                .put("sequence", 2));
+        cases.put("FolderDeletionFunction", List.of(new Case(scheduledEvent.toString(), true), new Case(deletion.toString(), false, true, SamLocalIT::errorOnly)));
+        // SQS (generate-event sqs receive-message): one unreadable message.
+        cases.put("WebhookDispatcherFunction", List.of(new Case(sqsEvent.toString(), false)));
+        // The clone state machine's task: the payload its Task states give the function (folder-clone.asl.json:
+        // {"action": ..., "state.$": "$"}, the state being the execution's input, CloneStateJson), here the Cleanup
+        // state's, with the failure its Catch adds (ResultPath $.failure), of a clone whose task and folders do not
+        // exist (the cleanup is idempotent: nothing to undo, the same answer twice).
+        ObjectNode state = Json.MAPPER.createObjectNode();
+        state.set("job", Json.MAPPER.createObjectNode().put("task_id", nobody).put("owner", "sam-user").put("source_id", nobody + "-s")
+                .put("source_name", "sam-src").put("target_id", nobody + "-t").put("target_name", "sam-dst"));
+        state.put("page_size", 1000).put("pages_per_execution", 50).put("generation", 0);
+        state.set("cursor", Json.MAPPER.createObjectNode().putNull("token").put("pages_done", 0).put("pages_here", 0).put("has_more", true));
+        state.set("estimate", Json.MAPPER.createObjectNode().put("objects", 0).put("bytes", 0).put("complete", false));
+        state.set("failure", Json.MAPPER.createObjectNode().put("Error", "CloneFailed")
+                .put("Cause", "{\"errorMessage\":\"the source vanished\",\"errorType\":\"CloneFailed\"}"));
+        ObjectNode cleanup = Json.MAPPER.createObjectNode().put("action", "cleanup");
+        cleanup.set("state", state);
+        cases.put("CloneStepFunction", List.of(new Case(cleanup.toString(), false)));
+        return cases;
+    }
+
+    /** The logical ids of the template's AWS::Serverless::Function resources. */
+    static TreeSet<String> templateFunctions() throws IOException {
+        JsonNode doc = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(Files.readString(LocalStack.ROOT.resolve("template.yaml")));
+        TreeSet<String> functions = new TreeSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("Resources").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> r = it.next();
+            if (r.getValue().path("Type").asText().equals("AWS::Serverless::Function")) {
+                functions.add(r.getKey());
+            }
+        }
+        return functions;
+    }
+
+    @Test
+    void everyFunctionOfTheTemplateHasAStartLambdaCase() throws Exception {
+        assertThat(templateFunctions()).as("the template's functions").hasSizeGreaterThan(10);
+        assertThat(startLambdaCases().keySet()).as("a start-lambda case per function of template.yaml")
+                .containsExactlyInAnyOrderElementsOf(templateFunctions());
+    }
+
+    /**
+     * {@code sam local start-lambda} (the same env-vars file and relay as above, warm containers started on first use)
+     * and every function of the template invoked through the Lambda API against it (the AWS SDK's client), each
+     * answer compared with the same invocation through the local runtime ({@link #comparable}). Each function's first
+     * case is invoked twice through start-lambda: cold (a new container and JVM), then warm (the same container).
+     */
+    @Test
+    void startLambdaAnswersEveryFunctionOfTheTemplateAsTheLocalRuntimeDoes() throws Exception {
+        local.awaitPassOver(GROUP, Duration.ofSeconds(60));
+        Map<String, List<Case>> cases = startLambdaCases();
+        assertThat(cases.keySet()).containsExactlyInAnyOrderElementsOf(templateFunctions());
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = work.resolve("start-lambda.log");
+        ProcessBuilder pb = new ProcessBuilder(sam.toString(), "local", "start-lambda", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--warm-containers", "LAZY", "--skip-pull-image", "--env-vars", envVars.toString(), "--template", template.toString())
+                .directory(LocalStack.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        samEnvironment(pb);
+        long started = System.nanoTime();
+        Process samLambda = pb.start();
+        List<String> times = new ArrayList<>();
+        try (LambdaClient lambda = LambdaClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
+                .region(Region.of(System.getenv().getOrDefault("AWS_REGION", "us-east-1")))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClient(AwsClients.httpClient())
+                .overrideConfiguration(c -> c.apiCallTimeout(SAM_TIMEOUT).apiCallAttemptTimeout(SAM_TIMEOUT)
+                        .retryStrategy(software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry()))
+                .build()) {
+            awaitServing("http://127.0.0.1:" + port, samLambda, log);
+            times.add("start-lambda serving " + millis(started) + " ms");
+            Map<String, String> answers = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Case>> function : cases.entrySet()) {
+                String logicalId = function.getKey();
+                String name = local.functionNamed(logicalId);
+                int n = 0;
+                for (Case c : function.getValue()) {
+                    byte[] event = c.event().getBytes(StandardCharsets.UTF_8);
+                    if (c.settle()) {
+                        assertThat(local.functions.invoke(name, UUID.randomUUID().toString(), event).ok()).isTrue();
+                    }
+                    FunctionHost.Invocation viaRuntime = local.functions.invoke(name, UUID.randomUUID().toString(), event);
+                    String runtimeAnswer = new String(viaRuntime.body(), StandardCharsets.UTF_8);
+                    assertThat(viaRuntime.ok()).as(logicalId + " through the local runtime: " + runtimeAnswer).isEqualTo(!c.fails());
+                    JsonNode expected = c.stable().apply(comparable(runtimeAnswer));
+                    int rounds = n == 0 ? 2 : 1;
+                    for (int round = 0; round < rounds; round++) {
+                        long t = System.nanoTime();
+                        InvokeResponse r = lambda.invoke(b -> b.functionName(logicalId).payload(SdkBytes.fromByteArray(event)));
+                        times.add(logicalId + " case " + n + (round == 0 && n == 0 ? " cold " : " warm ") + millis(t) + " ms");
+                        String answer = r.payload().asUtf8String();
+                        assertThat(r.functionError()).as(logicalId + " through start-lambda: " + answer + "\n" + tail(log))
+                                .isEqualTo(c.fails() ? "Unhandled" : null);
+                        assertThat(c.stable().apply(comparable(answer))).as(logicalId + " through start-lambda, against the local runtime's answer\n" + c.event())
+                                .isEqualTo(expected);
+                    }
+                    answers.put(logicalId + "#" + n, expected.toString());
+                    n++;
+                }
+            }
+            times.add("start-lambda total " + millis(started) + " ms");
+            System.out.println("SamLocalIT start-lambda times:\n  " + String.join("\n  ", times));
+            // What the answers say (the comparison above holds whatever they are; these hold them to being the intended cases).
+            assertThat(answers.get("SessionsApiFunction#0")).contains("\"statusCode\":200").contains(session);
+            assertThat(answers.get("ResourceGroupsApiFunction#0")).contains("\"statusCode\":200").contains(GROUP);
+            assertThat(answers.get("AgentsApiFunction#0")).contains("\"statusCode\":404");
+            assertThat(answers.get("ResourcePoliciesApiFunction#0")).contains("\"statusCode\":403");
+            assertThat(answers.get("SchedulerTickFunction#0")).contains("\"" + GROUP + "\":[");
+            assertThat(answers.get("AgentMonitorFunction#0")).contains("\"lost_agents\":[]");
+            assertThat(answers.get("AgentWorkApiFunction#0")).contains("\"statusCode\":401");
+            assertThat(answers.get("FoldersApiFunction#0")).contains("\"statusCode\":404");
+            assertThat(answers.get("TasksApiFunction#0")).contains("\"statusCode\":404");
+            assertThat(answers.get("WebhooksApiFunction#0")).contains("\"statusCode\":200");
+            assertThat(answers.get("SchedulerNudgeFunction#0")).contains("\"sam-local-idle\":\"nothing pending\"");
+            assertThat(answers.get("WebhookDispatcherFunction#0")).isEqualTo("{\"batchItemFailures\":[]}");
+            assertThat(answers.get("CloneStepFunction#0")).isEqualTo("{\"status\":\"cleaned-up\",\"reason\":\"the source vanished\"}");
+            assertThat(answers.get("CloneSweepFunction#0")).contains("\"started\":0");
+            assertThat(answers.get("FolderDeletionFunction#1")).contains("no task sam-local-");
+        } finally {
+            stop(samLambda, log);
+        }
+    }
+
+    private static long millis(long since) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    }
+
+    private static String tail(Path log) throws IOException {
+        String text = Files.readString(log);
+        return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
     }
 
     /**
