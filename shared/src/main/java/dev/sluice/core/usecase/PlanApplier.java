@@ -56,6 +56,7 @@ public final class PlanApplier {
     private final Clock clock;
     private final int concurrency;
     private final boolean batches;
+    private final AtomicInteger batchesRefused = new AtomicInteger();
     private volatile ExecutorService pool;
 
     /** An applier that writes a lane's placements in batches when the store can ({@link SessionStore#appliesBatches}). */
@@ -158,8 +159,6 @@ public final class PlanApplier {
             }
         }
     }
-
-    private final AtomicInteger batchesRefused = new AtomicInteger();
 
     /** Batches whose transaction was refused (and whose placements were then applied one by one), since this applier was made. */
     public int batchesRefused() {
