@@ -103,9 +103,12 @@ public final class PlacementThroughput {
                     + "loop.", 100 * ofBatchedRaw, ofBatchedRaw >= 0.7 ? "met" : "missed", 100 * ofRaw);
             String second = String.format(" The concurrent pass is %.2fx today's serial pass: the goal (at least 3x) is %s.", ofSerial,
                     ofSerial >= 3 ? "met" : "missed");
-            return first + second + String.format(" Concurrency alone gives little here (the single-process emulator on this "
-                    + "2-core machine serves %d concurrent transactions %.2fx as fast as one at a time); the batches cut the "
-                    + "round trips instead: %d placements in %d transactions rather than %d. The passes' placement events also "
+            String noise = ofBatchedRaw > 1.1 ? " The applier sends the same transactions as that raw loop and does more work "
+                    + "besides, so a ratio above 100% is the noise of a shared, loaded machine (the runs of a round are a minute "
+                    + "apart), not a gain; read it as at par." : "";
+            return first + noise + second + String.format(" Concurrency gives what the single-process emulator on this 2-core "
+                    + "machine gives it (%d concurrent transactions served %.2fx as fast as one at a time); the batches cut the "
+                    + "round trips besides: %d placements in %d transactions rather than %d. The passes' placement events also "
                     + "start the stack's nudge function (one invocation a PutEvents, in the same JVM), which loads the emulator "
                     + "during the runs that follow. Not measured on AWS, where each transaction is served independently.",
                     concurrency, emulatorScaling, SESSIONS, AGENTS, SESSIONS);
