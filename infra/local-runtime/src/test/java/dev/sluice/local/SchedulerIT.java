@@ -489,7 +489,10 @@ class SchedulerIT {
         ControlPlane plane = LocalStack.get().controlPlane();
         String group = newGroup(plane, Map.of());
         String agent = group + "-a";
-        addAgent(plane, agent, group, 128);
+        Instant now = Instant.now();
+        plane.agentStore().put(new Agent(agent, group, AgentStatus.ALIVE, true,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 128, "cpu", 128, "mem", "1024g")).at("a")), ResourceSlots.EMPTY,
+                "x86_64", "test", Map.of(), now, now));
         List<Session> pending = enqueued(plane, group, 120);
 
         PlanApplier applier = new PlanApplier(plane.sessionStore(), plane.agentStore(), java.time.Clock.systemUTC(), 8);
