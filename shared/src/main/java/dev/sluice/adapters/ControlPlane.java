@@ -108,8 +108,13 @@ public final class ControlPlane {
 
     /** A scheduling pass over the same stores whose plan applier writes at most {@code applyConcurrency} placements at once. */
     public SchedulingPass schedulingWith(int applyConcurrency) {
+        return schedulingWith(applyConcurrency, true);
+    }
+
+    /** A pass whose applier writes placements in batches or, with {@code batches} false, one by one. */
+    public SchedulingPass schedulingWith(int applyConcurrency, boolean batches) {
         return new SchedulingPass(sessionStore, agentStore, groupStore,
-                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency), policyStore, events, clock, ids);
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency, batches), policyStore, events, clock, ids);
     }
 
     public IdempotentResponses responses() {

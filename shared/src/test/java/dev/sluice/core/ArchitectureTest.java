@@ -112,12 +112,14 @@ class ArchitectureTest {
     void aSessionChangesOnlyThroughApplyTheOldWritePathsAreGone() {
         java.util.Set<String> writes = new java.util.TreeSet<>();
         for (java.lang.reflect.Method m : dev.sluice.core.port.SessionStore.class.getMethods()) {
-            if (java.util.Arrays.stream(m.getParameterTypes()).anyMatch(t -> t == Session.class || t == dev.sluice.core.session.SessionChange.class)) {
+            if (java.util.Arrays.stream(m.getParameterTypes()).anyMatch(t -> t == Session.class || t == dev.sluice.core.session.SessionChange.class
+                    || t == dev.sluice.core.session.SessionBatch.class)) {
                 writes.add(m.getName());
             }
         }
-        // create stores a new session; apply is the one change of a stored one; sessionsAhead only reads.
-        assertThat(writes).containsExactlyInAnyOrder("create", "apply", "sessionsAhead");
+        // create stores a new session; apply is the one change of a stored one, applyAll the same changes batched in
+        // one write; sessionsAhead and writeBytes (what a change weighs against a batch's size limit) only read.
+        assertThat(writes).containsExactlyInAnyOrder("create", "apply", "applyAll", "sessionsAhead", "writeBytes");
         assertThat(CORE.stream().map(JavaClass::getSimpleName)).doesNotContain("PlacementWriter");
         assertThat(ALL.stream().map(JavaClass::getSimpleName)).doesNotContain("DynamoPlacements");
     }

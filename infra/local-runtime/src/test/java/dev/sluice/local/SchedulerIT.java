@@ -11,7 +11,11 @@ import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.session.Kernel;
+import dev.sluice.core.scheduler.SchedulingPlan;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionBatch;
+import dev.sluice.core.session.SessionChange;
+import dev.sluice.core.usecase.PlanApplier;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.slots.ResourceSlots;
@@ -390,6 +394,115 @@ class SchedulerIT {
         assertThat(plane.sessionStore().find(gang.id()).orElseThrow().status().occupiesSlots()).isFalse();
         assertThat(plane.agentStore().inGroup(group).stream().filter(a -> a.occupiedSlots().get("cuda.device").signum() > 0))
                 .as("only the small session's agent").hasSize(1);
+    }
+
+    private static List<Session> enqueued(ControlPlane plane, String group, int n) {
+        Instant base = Instant.now().minusSeconds(60);
+        List<Session> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Session s = Session.enqueue(UUID.randomUUID().toString(), "batch", SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12",
+                    "resource_slots", Map.of("cpu", 1, "mem", "1g", "cuda.device", 1))), base), group, base.plusMillis(i));
+            assertThat(plane.sessionStore().create(s, Optional.empty())).isInstanceOf(SessionStore.CreateOutcome.Created.class);
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static final ResourceSlots ONE_GPU = ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g", "cuda.device", 1)).at("s"));
+
+    private static List<SchedulingPlan.Placement> onAgent(List<Session> sessions, String agent) {
+        return sessions.stream().map(s -> new SchedulingPlan.Placement(s, List.of(new SchedulingPlan.Kernel(agent, ONE_GPU)))).toList();
+    }
+
+    private static BigDecimal gpusHeld(ControlPlane plane, String agent) {
+        return plane.agentStore().find(agent).orElseThrow().occupiedSlots().get("cuda.device");
+    }
+
+    /**
+     * A batch of placements on one agent is one transaction: every session written and one reservation on the agent
+     * for their sum; a batch whose sum the agent no longer has free writes nothing at all.
+     */
+    @Test
+    void aBatchOfPlacementsOnOneAgentIsOneTransactionConditionalOnTheirSum() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = newGroup(plane, Map.of());
+        String agent = group + "-a";
+        addAgent(plane, agent, group, 8);
+        List<Session> pending = enqueued(plane, group, 8);
+        Instant now = Instant.now();
+        List<SessionChange> changes = pending.stream().map(s -> SessionChange.place(s, List.of(new Kernel(agent, ONE_GPU)), "scheduled",
+                dev.sluice.core.session.StatusData.placed(List.of(agent)), now)).toList();
+
+        SessionStore.BatchOutcome outcome = plane.sessionStore().applyAll(new SessionBatch(changes.subList(0, 5)));
+        assertThat(outcome).isInstanceOf(SessionStore.BatchOutcome.Saved.class);
+        for (Session s : pending.subList(0, 5)) {
+            Session stored = plane.sessionStore().find(s.id()).orElseThrow();
+            assertThat(stored.status()).isEqualTo(SessionStatus.SCHEDULED);
+            assertThat(stored.kernels()).extracting(Kernel::agentId).containsExactly(agent);
+        }
+        assertThat(gpusHeld(plane, agent)).isEqualByComparingTo(new BigDecimal(5));
+
+        // 3 GPUs are left: a batch of 2 fits; then a batch of 2 against the 1 left is refused whole.
+        assertThat(plane.sessionStore().applyAll(new SessionBatch(List.of(changes.get(5), changes.get(6)))))
+                .isInstanceOf(SessionStore.BatchOutcome.Saved.class);
+        assertThat(gpusHeld(plane, agent)).isEqualByComparingTo(new BigDecimal(7));
+        Session another = enqueued(plane, group, 1).get(0);
+        assertThat(plane.sessionStore().applyAll(new SessionBatch(List.of(changes.get(7), SessionChange.place(another,
+                List.of(new Kernel(agent, ONE_GPU)), "scheduled", dev.sluice.core.session.StatusData.placed(List.of(agent)), now)))))
+                .as("2 GPUs asked, 1 free").isInstanceOf(SessionStore.BatchOutcome.Conflict.class);
+        assertThat(gpusHeld(plane, agent)).isEqualByComparingTo(new BigDecimal(7));
+        assertThat(plane.sessionStore().find(pending.get(7).id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
+        assertThat(plane.sessionStore().find(another.id()).orElseThrow().status()).isEqualTo(SessionStatus.PENDING);
+    }
+
+    /** A session cancelled between the plan and the write: the batch is refused, the others are placed one by one. */
+    @Test
+    void aBatchWithASessionCancelledBeforeTheWriteStillPlacesTheOthers() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = newGroup(plane, Map.of());
+        String agent = group + "-a";
+        addAgent(plane, agent, group, 8);
+        List<Session> pending = enqueued(plane, group, 4);
+        List<SchedulingPlan.Placement> plan = onAgent(pending, agent);
+        Session gone = pending.get(2);
+        assertThat(plane.sessionStore().apply(SessionChange.update(gone.transitionTo(SessionStatus.CANCELLED, "user-requested",
+                dev.sluice.core.session.StatusData.NONE, Instant.now()), SessionStatus.PENDING, gone.sequence())))
+                .isInstanceOf(SessionStore.SaveOutcome.Saved.class);
+
+        PlanApplier applier = new PlanApplier(plane.sessionStore(), plane.agentStore(), java.time.Clock.systemUTC(), 8);
+        PlanApplier.Report report = applier.apply(plan, p -> { });
+
+        assertThat(applier.batchesRefused()).isEqualTo(1);
+        assertThat(report.placed()).extracting(p -> p.session().id())
+                .containsExactlyInAnyOrder(pending.get(0).id(), pending.get(1).id(), pending.get(3).id());
+        assertThat(report.retried()).isZero();
+        assertThat(report.conflicted()).extracting(Session::id).containsExactly(gone.id());
+        Session cancelled = plane.sessionStore().find(gone.id()).orElseThrow();
+        assertThat(cancelled.status()).isEqualTo(SessionStatus.CANCELLED);
+        assertThat(cancelled.kernels()).isEmpty();
+        assertThat(gpusHeld(plane, agent)).isEqualByComparingTo(new BigDecimal(3));
+    }
+
+    /** A lane longer than a transaction holds is placed in chunks that each fit (99 sessions and the agent, then the rest). */
+    @Test
+    void aLaneLongerThanTheItemLimitIsPlacedInChunks() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = newGroup(plane, Map.of());
+        String agent = group + "-a";
+        Instant now = Instant.now();
+        plane.agentStore().put(new Agent(agent, group, AgentStatus.ALIVE, true,
+                ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 128, "cpu", 128, "mem", "1024g")).at("a")), ResourceSlots.EMPTY,
+                "x86_64", "test", Map.of(), now, now));
+        List<Session> pending = enqueued(plane, group, 120);
+
+        PlanApplier applier = new PlanApplier(plane.sessionStore(), plane.agentStore(), java.time.Clock.systemUTC(), 8);
+        PlanApplier.Report report = applier.apply(onAgent(pending, agent), p -> { });
+
+        assertThat(report.placed()).hasSize(120);
+        assertThat(report.conflicted()).isEmpty();
+        assertThat(applier.batchesRefused()).isZero();
+        assertThat(gpusHeld(plane, agent)).isEqualByComparingTo(new BigDecimal(120));
+        assertThat(plane.sessionStore().pendingIn(group)).isEmpty();
     }
 
     private static List<Session> allSessions(ControlPlane plane, String group) {

@@ -4,6 +4,7 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionChange;
+import dev.sluice.core.session.SessionBatch;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.port.Page;
 import dev.sluice.core.session.SessionQuery;
@@ -298,6 +299,73 @@ public final class DynamoSessionStore implements SessionStore {
         }
     }
 
+    @Override
+    public boolean appliesBatches() {
+        return true;
+    }
+
+    /**
+     * A batch as one TransactWriteItems ({@link #items(String, String, SessionBatch)}); a batch of one change is
+     * {@link #apply}. Any failed condition cancels the whole transaction: nothing is written.
+     */
+    @Override
+    public BatchOutcome applyAll(SessionBatch batch) {
+        if (batch.changes().size() == 1) {
+            return apply(batch.changes().get(0)) instanceof SaveOutcome.Saved saved
+                    ? new BatchOutcome.Saved(List.of(saved.session())) : new BatchOutcome.Conflict();
+        }
+        List<TransactWriteItem> items = items(sessionsTable, agentsTable, batch);
+        if (items.size() > SessionChange.MAX_TRANSACTION_ITEMS) {
+            throw new IllegalArgumentException("a batch of " + batch.changes().size() + " changes needs " + items.size()
+                    + " transaction items; at most " + SessionChange.MAX_TRANSACTION_ITEMS + " fit");
+        }
+        try {
+            dynamoDb.transactWriteItems(b -> b.transactItems(items));
+            return new BatchOutcome.Saved(batch.changes().stream().map(SessionChange::next).toList());
+        } catch (TransactionCanceledException e) {
+            return new BatchOutcome.Conflict();
+        }
+    }
+
+    /**
+     * The items of a batch's transaction: each session's put, one update (or check) per agent for the sum of the
+     * batch's slots on it, each pointer and each kept output.
+     */
+    public static List<TransactWriteItem> items(String sessionsTable, String agentsTable, SessionBatch batch) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        for (SessionChange change : batch.changes()) {
+            items.add(TransactWriteItem.builder().put(sessionPut(sessionsTable, change)).build());
+        }
+        for (SessionChange.AgentSlots a : batch.agentSlots()) {
+            items.add(AgentReservations.of(agentsTable, a));
+        }
+        for (SessionChange change : batch.changes()) {
+            for (SessionChange.Pointer p : change.pointers()) {
+                items.add(KernelPointers.of(sessionsTable, p));
+            }
+            change.output().ifPresent(text -> items.add(outputPut(sessionsTable, change, text)));
+        }
+        return items;
+    }
+
+    /**
+     * What DynamoDB counts of a change against a transaction's 4 MB: the session item and its kept output as written
+     * (attribute names and values), and for each agent and pointer item a bound ({@link #OTHER_ITEM_BYTES}: an
+     * agent's item, updated in place, is counted whole).
+     */
+    @Override
+    public long writeBytes(SessionChange change) {
+        long bytes = ItemSizes.of(SessionItem.SCHEMA.itemToMap(SessionItem.from(change.next()), true));
+        if (change.output().isPresent()) {
+            bytes += ItemSizes.of(SessionOutputs.item(change.next().id(), change.output().get(),
+                    change.next().terminatedAt().orElse(change.next().createdAt())));
+        }
+        return bytes + (long) (change.agentSlots().size() + change.pointers().size()) * OTHER_ITEM_BYTES;
+    }
+
+    /** A bound on an agent's or a pointer's item (an agent's holds its slots, labels and heartbeat: well under this). */
+    static final long OTHER_ITEM_BYTES = 16 * 1024;
+
     private PutItemRequest putRequest(SessionChange change) {
         Put put = sessionPut(sessionsTable, change);
         return PutItemRequest.builder().tableName(put.tableName()).item(put.item()).conditionExpression(put.conditionExpression())
@@ -317,10 +385,14 @@ public final class DynamoSessionStore implements SessionStore {
         for (SessionChange.Pointer p : change.pointers()) {
             items.add(KernelPointers.of(sessionsTable, p));
         }
-        change.output().ifPresent(text -> items.add(TransactWriteItem.builder().put(Put.builder().tableName(sessionsTable)
-                .item(SessionOutputs.item(change.next().id(), text, change.next().terminatedAt().orElse(change.next().createdAt())))
-                .build()).build()));
+        change.output().ifPresent(text -> items.add(outputPut(sessionsTable, change, text)));
         return items;
+    }
+
+    private static TransactWriteItem outputPut(String sessionsTable, SessionChange change, String text) {
+        return TransactWriteItem.builder().put(Put.builder().tableName(sessionsTable)
+                .item(SessionOutputs.item(change.next().id(), text, change.next().terminatedAt().orElse(change.next().createdAt())))
+                .build()).build();
     }
 
     @Override

@@ -63,6 +63,34 @@ public interface SessionStore {
     SaveOutcome apply(dev.sluice.core.session.SessionChange change);
 
     /**
+     * Applies a batch of changes as one write, all of them or none ({@link dev.sluice.core.session.SessionBatch}):
+     * every session only if still in its change's expected status at its expected sequence, and one reservation or
+     * release per agent for the sum of the batch's slots on it, under the changes' condition. A conflict says only that
+     * nothing was written; the caller applies the changes one by one to learn which lost. A store that cannot write a
+     * batch as one ({@link #appliesBatches()} false) takes only batches of one change.
+     */
+    default BatchOutcome applyAll(dev.sluice.core.session.SessionBatch batch) {
+        if (batch.changes().size() == 1) {
+            return apply(batch.changes().get(0)) instanceof SaveOutcome.Saved saved
+                    ? new BatchOutcome.Saved(List.of(saved.session())) : new BatchOutcome.Conflict();
+        }
+        throw new UnsupportedOperationException("this store applies changes one at a time");
+    }
+
+    /** Whether {@link #applyAll} writes a batch of several changes as one. */
+    default boolean appliesBatches() {
+        return false;
+    }
+
+    /**
+     * What one change weighs against the size limit of one batch ({@link dev.sluice.core.session.SessionBatch#MAX_TRANSACTION_BYTES}),
+     * as this store counts it (at least; 0 when the store has no such limit).
+     */
+    default long writeBytes(dev.sluice.core.session.SessionChange change) {
+        return 0;
+    }
+
+    /**
      * A session's last output kept with its write ({@link dev.sluice.core.session.SessionChange#output()}), if it was
      * small enough to be; a larger one is in {@link SessionLogs}.
      */
@@ -87,6 +115,16 @@ public interface SessionStore {
 
         /** The key was used before for a different request. */
         record KeyReused(String key) implements CreateOutcome {
+        }
+    }
+
+    sealed interface BatchOutcome {
+        /** Every change of the batch was written: the sessions as stored, in the batch's order. */
+        record Saved(List<Session> sessions) implements BatchOutcome {
+        }
+
+        /** Some condition of the batch failed, so nothing of it was written. */
+        record Conflict() implements BatchOutcome {
         }
     }
 

@@ -3,10 +3,12 @@ package dev.sluice.core.usecase;
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.port.AgentStore;
 import dev.sluice.core.port.SessionStore;
+import dev.sluice.core.port.SessionStore.BatchOutcome;
 import dev.sluice.core.port.SessionStore.SaveOutcome;
 import dev.sluice.core.scheduler.SchedulingPlan;
 import dev.sluice.core.session.Kernel;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionBatch;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.StatusData;
@@ -36,6 +38,13 @@ import java.util.function.Consumer;
  * sequence the plan read and on every agent being ALIVE, schedulable and having the slots free. A placement that
  * loses to another writer is retried once from fresh state (the session and its agents read again, the placement
  * checked against them), and otherwise left for the next pass.
+ *
+ * <p>When the store writes batches ({@link SessionStore#appliesBatches}), a lane's placements go in batches, in plan
+ * order, each batch one {@link SessionStore#applyAll} of a {@link SessionBatch} cut to fit one transaction (100 items,
+ * 4 MB, an agent shared by the batch counted once): one round trip for up to dozens of placements on an agent, whose
+ * one reservation there is conditional on the sum of their slots. A batch refused as a whole (a session cancelled
+ * meanwhile, an agent lost or its capacity changed) wrote nothing; its placements are then applied one by one as above,
+ * so what is placed, retried and left is exactly what it would have been without the batch.
  */
 public final class PlanApplier {
     /** Placements applied at once when nothing says otherwise. */
@@ -46,9 +55,18 @@ public final class PlanApplier {
     private final AgentStore agents;
     private final Clock clock;
     private final int concurrency;
+    private final boolean batches;
+    private final AtomicInteger batchesRefused = new AtomicInteger();
     private volatile ExecutorService pool;
 
+    /** An applier that writes a lane's placements in batches when the store can ({@link SessionStore#appliesBatches}). */
     public PlanApplier(SessionStore sessions, AgentStore agents, Clock clock, int concurrency) {
+        this(sessions, agents, clock, concurrency, true);
+    }
+
+    /** With {@code batches} false, every placement is its own write (as before batches: a benchmark's baseline). */
+    public PlanApplier(SessionStore sessions, AgentStore agents, Clock clock, int concurrency, boolean batches) {
+        this.batches = batches && sessions.appliesBatches();
         if (concurrency < 1) {
             throw new IllegalArgumentException("the applier's concurrency must be at least 1, not " + concurrency);
         }
@@ -104,6 +122,51 @@ public final class PlanApplier {
 
     private void runLane(List<SchedulingPlan.Placement> lane, ConcurrentLinkedQueue<Placed> placed,
                          ConcurrentLinkedQueue<Session> conflicted, Consumer<Placed> onPlaced) {
+        if (!batches || lane.size() == 1) {
+            runOneByOne(lane, placed, conflicted, onPlaced);
+            return;
+        }
+        // The lane in plan order, cut into batches that each fit one transaction.
+        Instant at = clock.instant();
+        Map<SessionChange, SchedulingPlan.Placement> of = new java.util.IdentityHashMap<>();
+        List<SessionChange> changes = new ArrayList<>();
+        for (SchedulingPlan.Placement p : lane) {
+            SessionChange c = change(p.session(), kernels(p), at);
+            of.put(c, p);
+            changes.add(c);
+        }
+        for (List<SessionChange> chunk : SessionBatch.chunks(changes, SessionChange.MAX_TRANSACTION_ITEMS,
+                SessionBatch.MAX_TRANSACTION_BYTES, sessions::writeBytes)) {
+            List<SchedulingPlan.Placement> ps = chunk.stream().map(of::get).toList();
+            if (chunk.size() == 1) {
+                runOneByOne(ps, placed, conflicted, onPlaced);
+                continue;
+            }
+            // Each chunk at the time of its own write, as a placement at the time of its own.
+            Instant now = clock.instant();
+            List<SessionChange> timed = ps.stream().map(p -> change(p.session(), kernels(p), now)).toList();
+            if (sessions.applyAll(new SessionBatch(timed)) instanceof BatchOutcome.Saved saved) {
+                for (Session s : saved.sessions()) {
+                    Placed done = new Placed(s, now, false);
+                    placed.add(done);
+                    onPlaced.accept(done);
+                }
+            } else {
+                // Something of the batch no longer held (a session moved on, an agent lost or refilled): nothing was
+                // written, so each placement goes on its own, with its one retry from fresh state, as without batches.
+                batchesRefused.incrementAndGet();
+                runOneByOne(ps, placed, conflicted, onPlaced);
+            }
+        }
+    }
+
+    /** Batches whose transaction was refused (and whose placements were then applied one by one), since this applier was made. */
+    public int batchesRefused() {
+        return batchesRefused.get();
+    }
+
+    private void runOneByOne(List<SchedulingPlan.Placement> lane, ConcurrentLinkedQueue<Placed> placed,
+                             ConcurrentLinkedQueue<Session> conflicted, Consumer<Placed> onPlaced) {
         for (SchedulingPlan.Placement p : lane) {
             Optional<Placed> done = applyOne(p);
             if (done.isPresent()) {
@@ -115,9 +178,13 @@ public final class PlanApplier {
         }
     }
 
+    private static List<Kernel> kernels(SchedulingPlan.Placement p) {
+        return p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
+    }
+
     /** One placement, and its one retry from fresh state when it lost to another writer. */
     Optional<Placed> applyOne(SchedulingPlan.Placement p) {
-        List<Kernel> kernels = p.kernels().stream().map(k -> new Kernel(k.agentId(), k.slots())).toList();
+        List<Kernel> kernels = kernels(p);
         // The time of the placement's own write, not of the snapshot the pass planned from (seconds earlier in a
         // long pass): the history says when the session was scheduled.
         Instant at = clock.instant();

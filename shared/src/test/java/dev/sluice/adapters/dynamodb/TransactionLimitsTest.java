@@ -84,6 +84,34 @@ class TransactionLimitsTest {
         assertThat(placement(placed(SessionChange.MAX_KERNELS + 1))).hasSizeGreaterThan(SessionChange.MAX_TRANSACTION_ITEMS);
     }
 
+    @Test
+    void aBatchIsTheCountedItemsEachOnADistinctItemWithOneUpdateAnAgent() {
+        List<SessionChange> changes = new ArrayList<>();
+        for (int i = 0; i < 99; i++) {
+            Session s = Session.enqueue("s-" + i, "owner", pending(1).spec(), "g", T0);
+            changes.add(SessionChange.place(s, List.of(kernels(1).get(0)), "scheduled", StatusData.NONE, T0));
+        }
+        dev.sluice.core.session.SessionBatch batch = new dev.sluice.core.session.SessionBatch(changes);
+        List<TransactWriteItem> items = DynamoSessionStore.items("sessions", "agents", batch);
+        assertThat(items).hasSize(batch.items()).hasSize(SessionChange.MAX_TRANSACTION_ITEMS);
+        assertThat(distinctKeys(items)).isEqualTo(items.size());
+        List<TransactWriteItem> updates = items.stream().filter(i -> i.update() != null).toList();
+        assertThat(updates).singleElement().satisfies(u -> {
+            // the condition and the update are for the sum of the batch's slots
+            assertThat(u.update().conditionExpression()).contains("#free.");
+            assertThat(u.update().expressionAttributeValues().values()).contains(
+                    software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromN("99"));
+        });
+
+        // multi-node placements in one batch: each agent once, every pointer
+        List<SessionChange> multi = List.of(placing(3), SessionChange.place(Session.enqueue("s-x", "owner", pending(3).spec(), "g", T0),
+                kernels(3), "scheduled", StatusData.NONE, T0));
+        dev.sluice.core.session.SessionBatch both = new dev.sluice.core.session.SessionBatch(multi);
+        List<TransactWriteItem> bothItems = DynamoSessionStore.items("sessions", "agents", both);
+        assertThat(bothItems).hasSize(both.items()).hasSize(2 + 3 + 4);
+        assertThat(distinctKeys(bothItems)).isEqualTo(bothItems.size());
+    }
+
     /** How many distinct (table, key) pairs the items touch: DynamoDB refuses two operations on one item. */
     private static int distinctKeys(List<TransactWriteItem> items) {
         Set<String> keys = new HashSet<>();

@@ -14,6 +14,7 @@ import dev.sluice.core.port.SessionStore;
 import dev.sluice.core.scheduler.SchedulingPlan;
 import dev.sluice.core.scheduler.Usage;
 import dev.sluice.core.session.Session;
+import dev.sluice.core.session.SessionBatch;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.core.session.SessionQuery;
 import dev.sluice.core.session.SessionSpec;
@@ -62,7 +63,7 @@ class PlanApplierTest {
     }
 
     /** Sessions by id; {@code decide} answers each apply (null: saved). Records which agents are being written at once. */
-    static final class Sessions implements SessionStore {
+    static class Sessions implements SessionStore {
         final Map<String, Session> stored = new ConcurrentHashMap<>();
         final List<SessionChange> applied = new CopyOnWriteArrayList<>();
         final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -104,6 +105,36 @@ class PlanApplierTest {
         @Override public int sessionsAhead(Session pending) { throw new UnsupportedOperationException(); }
         @Override public List<Session> pendingIn(String resourceGroup) { throw new UnsupportedOperationException(); }
         @Override public List<Session> onAgent(String agentId) { throw new UnsupportedOperationException(); }
+    }
+
+    /**
+     * A store that writes batches: a batch holds only if every change in it would (as {@code conflictWith} decides
+     * for each); then all are stored, else none. Each batch tried is recorded in {@code batches}; a batch's changes
+     * join {@code applied} only when it was written.
+     */
+    static final class BatchingSessions extends Sessions {
+        final List<SessionBatch> batches = new CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean appliesBatches() {
+            return true;
+        }
+
+        @Override
+        public BatchOutcome applyAll(SessionBatch batch) {
+            assertThat(batch.items()).as("a batch fits one transaction").isLessThanOrEqualTo(SessionChange.MAX_TRANSACTION_ITEMS);
+            batches.add(batch);
+            for (SessionChange c : batch.changes()) {
+                if (conflictWith.apply(c) != null) {
+                    return new BatchOutcome.Conflict();
+                }
+            }
+            for (SessionChange c : batch.changes()) {
+                applied.add(c);
+                stored.put(c.next().id(), c.next());
+            }
+            return new BatchOutcome.Saved(batch.changes().stream().map(SessionChange::next).toList());
+        }
     }
 
     static final class Agents implements AgentStore {
@@ -199,5 +230,83 @@ class PlanApplierTest {
         assertThat(sessions.applied.stream().filter(c -> c.next().id().equals("s-2"))).as("no room on fresh state: no retry").hasSize(1);
         assertThat(sessions.applied.stream().filter(c -> c.next().id().equals("s-3"))).as("no longer pending: no retry").hasSize(1);
         assertThat(seen).containsExactlyInAnyOrder("s-0", "s-4");
+    }
+
+    @Test
+    void withAStoreThatWritesBatchesEachLaneIsOneTransactionAndEveryPlacementIsHeard() {
+        BatchingSessions sessions = new BatchingSessions();
+        List<SchedulingPlan.Placement> plan = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            plan.add(on(i, "agent-" + (i % 16)));
+        }
+        PlanApplier applier = new PlanApplier(sessions, new Agents(), CLOCK, 4);
+        List<Session> heard = new CopyOnWriteArrayList<>();
+        PlanApplier.Report report = applier.apply(plan, p -> heard.add(p.session()));
+
+        assertThat(report.placed()).hasSize(64).allMatch(p -> p.session().status() == SessionStatus.SCHEDULED && !p.retried());
+        assertThat(report.conflicted()).isEmpty();
+        assertThat(heard).hasSize(64);
+        assertThat(sessions.batches).as("one transaction an agent").hasSize(16)
+                .allSatisfy(b -> {
+                    assertThat(b.changes()).hasSize(4);
+                    assertThat(b.agentSlots()).singleElement().satisfies(a -> assertThat(a.kernel().slots().get("cuda.device"))
+                            .isEqualByComparingTo(new java.math.BigDecimal(4)));
+                });
+        assertThat(sessions.applied.stream().filter(c -> c.agents().contains("agent-0")).map(c -> c.next().id()))
+                .as("in plan order").containsExactly("s-0", "s-16", "s-32", "s-48");
+        assertThat(applier.batchesRefused()).isZero();
+    }
+
+    @Test
+    void aBatchWithASessionCancelledBeforeTheWriteFallsBackToOneByOneAndPlacesTheOthers() {
+        BatchingSessions sessions = new BatchingSessions();
+        Agents agents = new Agents();
+        agents.put(agent("a", 8));
+        Session cancelled = pending(2).transitionTo(SessionStatus.CANCELLED, "user-requested", StatusData.NONE, T0);
+        sessions.conflictWith = c -> c.next().id().equals("s-2") ? Optional.of(cancelled) : null;
+        PlanApplier applier = new PlanApplier(sessions, agents, CLOCK, 4);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        PlanApplier.Report report = applier.apply(List.of(on(0, "a"), on(1, "a"), on(2, "a"), on(3, "a")),
+                p -> heard.add(p.session().id()));
+
+        assertThat(sessions.batches).as("the one batch, refused whole").hasSize(1);
+        assertThat(applier.batchesRefused()).isEqualTo(1);
+        assertThat(report.placed()).extracting(p -> p.session().id()).containsExactlyInAnyOrder("s-0", "s-1", "s-3");
+        assertThat(report.placed()).noneMatch(PlanApplier.Placed::retried);
+        assertThat(report.retried()).isZero();
+        assertThat(report.conflicted()).extracting(Session::id).containsExactly("s-2");
+        assertThat(sessions.applied.stream().filter(c -> c.next().id().equals("s-2"))).as("tried once alone, not retried: no longer pending")
+                .hasSize(1);
+        assertThat(sessions.stored).doesNotContainKey("s-2");
+        assertThat(heard).containsExactly("s-0", "s-1", "s-3");
+    }
+
+    @Test
+    void aLaneLongerThanTheItemLimitIsWrittenInChunksThatEachFit() {
+        BatchingSessions sessions = new BatchingSessions();
+        List<SchedulingPlan.Placement> plan = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            plan.add(on(i, "a"));
+        }
+        PlanApplier.Report report = new PlanApplier(sessions, new Agents(), CLOCK, 4).apply(plan, p -> { });
+
+        assertThat(report.placed()).hasSize(150);
+        assertThat(sessions.batches).extracting(b -> b.changes().size()).containsExactly(99, 51);
+        assertThat(sessions.batches.get(0).items()).isEqualTo(SessionChange.MAX_TRANSACTION_ITEMS);
+        assertThat(sessions.applied).extracting(c -> c.next().id())
+                .isEqualTo(plan.stream().map(p -> p.session().id()).toList());
+    }
+
+    @Test
+    void anApplierAskedForNoBatchesWritesEachPlacementAlone() {
+        BatchingSessions sessions = new BatchingSessions();
+        List<SchedulingPlan.Placement> plan = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            plan.add(on(i, "a"));
+        }
+        PlanApplier.Report report = new PlanApplier(sessions, new Agents(), CLOCK, 1, false).apply(plan, p -> { });
+        assertThat(report.placed()).hasSize(10);
+        assertThat(sessions.batches).isEmpty();
+        assertThat(sessions.applied).hasSize(10);
     }
 }
