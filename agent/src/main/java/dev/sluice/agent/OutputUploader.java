@@ -34,13 +34,17 @@ final class OutputUploader {
         return text.filter(t -> t.hashCode() != e.logsHash());
     }
 
-    /** Sends a running session's output when it changed, at most once every {@code intervalMillis}. */
+    /**
+     * Sends a running session's output when it changed, at most once every {@code intervalMillis}, the first time one
+     * interval after the session was first seen here: a short session's output then rides its end report instead of an
+     * upload of its own ({@code PUT .../logs}) as it starts.
+     */
     void uploadTail(LedgerEntry e, long now, long intervalMillis) {
         if (e.removed()) {
             return;
         }
-        Long last = sentAt.get(e.sessionId());
-        if (e.active() && last != null && last + intervalMillis > now) {
+        Long last = sentAt.putIfAbsent(e.sessionId(), now);
+        if (e.active() && (last == null || last + intervalMillis > now)) {
             return;
         }
         sentAt.put(e.sessionId(), now);
