@@ -74,7 +74,9 @@ public interface SessionStore {
             return apply(batch.changes().get(0)) instanceof SaveOutcome.Saved saved
                     ? new BatchOutcome.Saved(List.of(saved.session())) : new BatchOutcome.Conflict();
         }
-        throw new UnsupportedOperationException("this store applies changes one at a time");
+        // A caller's error, not a missing feature: the applier asks appliesBatches() before it batches.
+        throw new IllegalArgumentException("this store writes one change at a time (appliesBatches() is false), and was given "
+                + batch.changes().size());
     }
 
     /** Whether {@link #applyAll} writes a batch of several changes as one. */
