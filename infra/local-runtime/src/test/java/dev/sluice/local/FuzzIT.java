@@ -77,6 +77,11 @@ class FuzzIT {
                 "[[operations]]", "include-path-regex = \"^/resource-policies/\"", "parameters = { \"path.scope\" = \"group:" + OWN_GROUP + "\" }",
                 "[[operations]]", "include-path-regex = \"^/agents/\"", "parameters = { \"path.id\" = \"" + none + "\" }",
                 "[[operations]]", "include-path-regex = \"^/sessions/\"", "parameters = { \"path.id\" = \"" + none + "\" }",
+                // A group's instance catalog is made by its own PUT, not by POST /resource-groups: the stateful phase
+                // infers a link from the group's creation and would take the 404 of a group without a catalog (static
+                // capacity, the documented answer) for "a created resource not found".
+                "[[operations]]", "include-path-regex = \"^/resource-groups/[^/]+/fleet$\"",
+                "checks.ensure_resource_availability.enabled = false",
                 "");
         Path file = Files.createTempFile("fuzz-" + RUN, ".toml");
         Files.writeString(file, toml);
