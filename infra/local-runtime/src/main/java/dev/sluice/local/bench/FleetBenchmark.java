@@ -38,8 +38,12 @@ public final class FleetBenchmark {
     }
 
     static ResourceGroup group() {
+        return group("concentrated");
+    }
+
+    static ResourceGroup group(String selection) {
         return ResourceGroup.fromDefinition("fleet-day", RequestFields.of(Map.of("scheduler", "fifo",
-                "scheduler_options", Map.of("agent_selection_strategy", "concentrated"))), FleetReplay.START, FleetReplay.START);
+                "scheduler_options", Map.of("agent_selection_strategy", selection))), FleetReplay.START, FleetReplay.START);
     }
 
     /** The benchmark's catalog: the three types, spot and on-demand (or on-demand only), idle_duration 10m, at most 100. */
@@ -110,7 +114,7 @@ public final class FleetBenchmark {
 
     /** Every round's results of each configuration, in the order run. */
     public record Report(List<FleetDayTrace.Entry> trace, Map<String, Integer> staticFleet, Map<String, List<FleetReplay.Result>> rounds,
-                         List<String> order) {
+                         List<String> order, List<FleetReplay.Result> variants) {
 
         FleetReplay.Result first(String name) {
             return rounds.get(name).get(0);
@@ -149,6 +153,11 @@ public final class FleetBenchmark {
                     100 * onDemand.dollars() / fixed.dollars(), elastic.lost(), elastic.lost() == 0 ? "met" : "missed"));
             out.add("");
             out.add(overhead(elastic));
+            out.add("");
+            out.add("Variants of the elastic run (one replay each, outside the rounds): " + variants.stream()
+                    .map(v -> String.format("%s: paid / used %.2f, $%,.2f, wait p95 %s, %d launches", v.name(), v.paidOverUsed(), v.dollars(),
+                            minutes(v.waitPercentile(0.95, Optional.empty())), v.launches()))
+                    .collect(Collectors.joining("; ")) + ".");
             out.add("");
             out.add("GPUs by hour of the day (00-23 UTC; mean over the hour), elastic paid / used: " + hourly(elastic) + ".");
             out.add("");
@@ -310,7 +319,13 @@ public final class FleetBenchmark {
                 rounds.get(c.name()).add(FleetReplay.run(trace, c));
             }
         }
-        return new Report(trace, fleet, rounds, configs.stream().map(FleetReplay.Config::name).toList());
+        List<FleetReplay.Result> variants = new ArrayList<>();
+        for (String idle : List.of("2m", "5m", "20m")) {
+            variants.add(FleetReplay.run(trace, FleetReplay.Config.elastic("idle_duration " + idle, group, catalog(true, idle), BOOT, DAY)));
+        }
+        variants.add(FleetReplay.run(trace, FleetReplay.Config.elastic("placement `dispersed` (the group default)", group("dispersed"),
+                catalog(true, "10m"), BOOT, DAY)));
+        return new Report(trace, fleet, rounds, configs.stream().map(FleetReplay.Config::name).toList(), variants);
     }
 
     public static void main(String[] args) throws Exception {
