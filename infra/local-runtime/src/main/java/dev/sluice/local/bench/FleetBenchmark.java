@@ -48,8 +48,12 @@ public final class FleetBenchmark {
 
     /** The benchmark's catalog: the three types, spot and on-demand (or on-demand only), idle_duration 10m, at most 100. */
     static FleetCatalog catalog(boolean spot, String idle) {
+        return catalog(spot, idle, TYPES);
+    }
+
+    static FleetCatalog catalog(boolean spot, String idle, List<Object[]> of) {
         List<Map<String, Object>> types = new ArrayList<>();
-        for (Object[] t : TYPES) {
+        for (Object[] t : of) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", t[0]);
             m.put("accelerator", t[0].equals("p4d.24xlarge") ? "NVIDIA A100 40 GB" : "NVIDIA A10G 24 GiB");
@@ -147,16 +151,25 @@ public final class FleetBenchmark {
             out.add("");
             double ratio = elastic.paidOverUsed();
             double share = elastic.dollars() / fixed.dollars();
-            out.add(String.format("Goals: paid / used %.2f (goal ≤ 1.15: %s); cost %.1f%% of the static fleet's (goal ≤ 50%%: %s; on-demand only "
+            out.add(String.format("Goals: paid / used %.3f (goal ≤ 1.15: %s); cost %.1f%% of the static fleet's (goal ≤ 50%%: %s; on-demand only "
                             + "%.1f%%); sessions lost %d (goal 0: %s).",
-                    ratio, ratio <= 1.15 ? "met" : String.format("missed by %.2f", ratio - 1.15), 100 * share, share <= 0.5 ? "met" : "missed",
+                    ratio, ratio <= 1.15 ? "met" : String.format("missed by %.3f", ratio - 1.15), 100 * share, share <= 0.5 ? "met" : "missed",
                     100 * onDemand.dollars() / fixed.dollars(), elastic.lost(), elastic.lost() == 0 ? "met" : "missed"));
             out.add("");
             out.add(overhead(elastic));
             out.add("");
+            out.add(byType(elastic));
+            out.add("");
+            boolean sameLaunches = elastic.instances().stream().map(i -> i.type() + "@" + i.requestedAt()).toList()
+                    .equals(onDemand.instances().stream().map(i -> i.type() + "@" + i.requestedAt()).toList());
+            out.add("Spot or not, " + (sameLaunches ? "the elastic fleet launched the same instances (types and times)" : "the elastic fleets launched "
+                    + "different instances") + ": a pass follows every arrival, so the demand is almost always one session, and the cheapest "
+                    + "type for one session is the same at both price lists; spot changes the bill, not the shape.");
+            out.add("");
             out.add("Variants of the elastic run (one replay each, outside the rounds): " + variants.stream()
-                    .map(v -> String.format("%s: paid / used %.2f, $%,.2f, wait p95 %s, %d launches", v.name(), v.paidOverUsed(), v.dollars(),
-                            minutes(v.waitPercentile(0.95, Optional.empty())), v.launches()))
+                    .map(v -> String.format("%s: paid / used %.3f, $%,.2f, wait p50 %s, p95 %s, %d lost, %d launches", v.name(), v.paidOverUsed(),
+                            v.dollars(), minutes(v.waitPercentile(0.5, Optional.empty())), minutes(v.waitPercentile(0.95, Optional.empty())), v.lost(),
+                            v.launches()))
                     .collect(Collectors.joining("; ")) + ".");
             out.add("");
             out.add("GPUs by hour of the day (00-23 UTC; mean over the hour), elastic paid / used: " + hourly(elastic) + ".");
@@ -168,7 +181,7 @@ public final class FleetBenchmark {
                     + "kernels of its size (1, 4 or 8 GPUs) that would run at once if every session started the moment it arrived, each size "
                     + "at its own peak (so the sum has room to spare: the sizes peak at different hours). It is paid for the whole day at "
                     + "on-demand prices (a fixed group is not bought as spot), and for as long after midnight as its last session runs; "
-                    + String.format("at the spot prices it would cost $%.2f.", staticAtSpot(fixed)));
+                    + String.format("at the spot prices it would cost $%,.2f.", staticAtSpot(fixed)));
             out.add("");
             out.add("How it runs: `FleetReplay` is a discrete-event replay on a simulated clock (no sleeping). Every arrival, session end and "
                     + "instance join, and every minute tick, runs one pass: a `SchedulingSnapshot` of the group's queue and agents as "
@@ -243,8 +256,80 @@ public final class FleetBenchmark {
         double rest = extra - boot - idleTail;
         return String.format("Elastic overhead, %.1f GPU-hours paid beyond those used: %.1f booting (launch request to join), %.1f idle "
                         + "between an instance's last session and its retirement (idle_duration is 10 minutes, retirement happens on a pass), "
-                        + "%.1f GPUs idle on instances that held a session meanwhile (partly used instances, instances that joined "
-                        + "after their session had been placed elsewhere).", extra, boot, idleTail, rest);
+                        + "%.1f free GPUs on instances between or beside their sessions (partly used instances; see by type below).", extra, boot, idleTail, rest);
+    }
+
+    /**
+     * The trace split by size into three elastic groups, each with a catalog of one type (1 GPU: g5.xlarge, 4: g5.12xlarge,
+     * 8: p4d.24xlarge), replayed one after the other and added up: what an admin can configure today so that no
+     * session lands on a larger type than it needs.
+     */
+    static FleetReplay.Result groupPerSize(List<FleetDayTrace.Entry> trace) {
+        List<FleetReplay.Outcome> sessions = new ArrayList<>();
+        List<FleetReplay.Instance> instances = new ArrayList<>();
+        int passes = 0;
+        int launches = 0;
+        int retirements = 0;
+        int peak = 0;
+        long end = 0;
+        long wall = 0;
+        for (Object[] type : TYPES) {
+            List<FleetDayTrace.Entry> part = trace.stream().filter(e -> typeFor(e.gpus()).equals(type[0])).toList();
+            if (part.isEmpty()) {
+                continue;
+            }
+            String prefix = type[0] + "/";
+            FleetReplay.Result r = FleetReplay.run(part, FleetReplay.Config.elastic("group per size", group(), catalog(true, "10m",
+                    List.<Object[]>of(type)), BOOT, DAY));
+            for (FleetReplay.Outcome o : r.sessions()) {
+                sessions.add(new FleetReplay.Outcome(o.entry(), o.placedAt(), o.agents().stream().map(a -> prefix + a).toList()));
+            }
+            for (FleetReplay.Instance i : r.instances()) {
+                instances.add(new FleetReplay.Instance(prefix + i.id(), i.type(), i.option(), i.gpus(), i.hourlyMicroUsd(), i.requestedAt(),
+                        i.joinedAt(), i.terminatedAt(), i.launchedFor()));
+            }
+            passes += r.passes();
+            launches += r.launches();
+            retirements += r.retirements();
+            peak += r.peakInstances();
+            end = Math.max(end, r.endSeconds());
+            wall += r.wallNanos();
+        }
+        return new FleetReplay.Result("one elastic group per size (1, 4, 8 GPUs), each with one type", true, sessions, instances, end, passes,
+                launches, retirements, peak, wall);
+    }
+
+    /** Paid and used GPU-hours by type, and how many sessions ran on a type larger than the smallest that holds them. */
+    static String byType(FleetReplay.Result r) {
+        Map<String, double[]> t = new LinkedHashMap<>();
+        Map<String, String> typeOf = new java.util.HashMap<>();
+        for (Object[] type : TYPES) {
+            t.put((String) type[0], new double[2]);
+        }
+        for (FleetReplay.Instance i : r.instances()) {
+            t.get(i.type())[0] += i.paidSeconds() * i.gpus() / 3600.0;
+            typeOf.put(i.id(), i.type());
+        }
+        int larger = 0;
+        int onP4d = 0;
+        for (FleetReplay.Outcome o : r.sessions()) {
+            for (String agent : o.agents()) {
+                String type = typeOf.get(agent);
+                t.get(type)[1] += (double) o.entry().gpus() * o.entry().durationSeconds() / 3600;
+                if (gpusOf(type) > gpusOf(typeFor(o.entry().gpus()))) {
+                    larger++;
+                    if (type.equals("p4d.24xlarge")) {
+                        onP4d++;
+                    }
+                }
+            }
+        }
+        return "By type, GPU-hours paid / used: " + t.entrySet().stream().map(e -> String.format("%s %.1f / %.1f", e.getKey(), e.getValue()[0],
+                e.getValue()[1])).collect(Collectors.joining(", ")) + String.format(". %d kernels ran on a larger type than the smallest that "
+                + "holds them (%d of them on a p4d.24xlarge): the planner places a session where there is room now (with `concentrated`, "
+                + "on the fullest agent that fits) rather than wait for a launch, so an instance launched for a large job that has ended "
+                + "takes small sessions, and a p4d.24xlarge kept for a single-GPU interactive session of hours cannot be retired; "
+                + "no fleet decision moves a running session.", larger, onP4d);
     }
 
     static String hourly(FleetReplay.Result r) {
@@ -325,6 +410,7 @@ public final class FleetBenchmark {
         }
         variants.add(FleetReplay.run(trace, FleetReplay.Config.elastic("placement `dispersed` (the group default)", group("dispersed"),
                 catalog(true, "10m"), BOOT, DAY)));
+        variants.add(groupPerSize(trace));
         return new Report(trace, fleet, rounds, configs.stream().map(FleetReplay.Config::name).toList(), variants);
     }
 
