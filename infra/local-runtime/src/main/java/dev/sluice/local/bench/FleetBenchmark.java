@@ -152,9 +152,10 @@ public final class FleetBenchmark {
             double ratio = elastic.paidOverUsed();
             double share = elastic.dollars() / fixed.dollars();
             out.add(String.format("Goals: paid / used %.3f (goal ≤ 1.15: %s); cost %.1f%% of the static fleet's (goal ≤ 50%%: %s; on-demand only "
-                            + "%.1f%%); sessions lost %d (goal 0: %s).",
+                            + "%.1f%%); sessions lost %d (goal 0: %s; still pending at midnight: %d).",
                     ratio, ratio <= 1.15 ? "met" : String.format("missed by %.3f", ratio - 1.15), 100 * share, share <= 0.5 ? "met" : "missed",
-                    100 * onDemand.dollars() / fixed.dollars(), elastic.lost(), elastic.lost() == 0 ? "met" : "missed"));
+                    100 * onDemand.dollars() / fixed.dollars(), elastic.lost(), elastic.lost() == 0 ? "met" : "missed",
+                    elastic.sessions().stream().filter(o -> o.lost() || o.placedAt() >= DAY.toSeconds()).count()));
             out.add("");
             out.add(overhead(elastic));
             out.add("");
@@ -191,7 +192,7 @@ public final class FleetBenchmark {
                     + "`FleetPlanner`, whose launches join as agents after a boot of " + boots() + " and whose retirements end at once. "
                     + "Catalog: " + catalogText() + "; idle_duration 10m, min 0, max 100 instances. Billing: an instance is paid from its "
                     + "launch request to its termination, per second with a 60 s minimum. GPU-hours used: each session's GPUs × its trace "
-                    + "duration. Wait: arrival to placement (nearest-rank percentiles over the placed sessions). No spot interruption is "
+                    + "duration. Wait: arrival to placement (nearest-rank percentiles over the placed sessions); a session runs from its placement (the agent's image pull and start are not simulated). No spot interruption is "
                     + "simulated (spot capacity is assumed always there), nor any launch failure. A session not placed when the replay "
                     + "stops (all arrivals in, nothing running or pending, every elastic instance gone; at the latest 48 h) is lost.");
             out.add("");
