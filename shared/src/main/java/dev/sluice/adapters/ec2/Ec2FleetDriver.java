@@ -26,6 +26,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.retries.StandardRetryStrategy;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
 import software.amazon.awssdk.services.ec2.model.CreateFleetError;
 import software.amazon.awssdk.services.ec2.model.CreateFleetInstance;
 import software.amazon.awssdk.services.ec2.model.CreateFleetRequest;
@@ -112,11 +113,15 @@ public final class Ec2FleetDriver implements FleetDriver {
 
     /** An EC2 client with the driver's timeouts and its retry rule ({@link LaunchErrors#sdkShouldRetry}). */
     public static Ec2Client client() {
+        return clientBuilder().build();
+    }
+
+    /** The builder of {@link #client()}, for a client that differs in one respect (a test's endpoint). */
+    public static Ec2ClientBuilder clientBuilder() {
         return Ec2Client.builder().httpClient(AwsClients.httpClient()).credentialsProvider(AwsClients.credentials())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new AwsCallTimer())
                         .apiCallTimeout(CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
-                        .retryStrategy(retryStrategy()))
-                .build();
+                        .retryStrategy(retryStrategy()));
     }
 
     static StandardRetryStrategy retryStrategy() {
