@@ -111,6 +111,18 @@ public final class Ec2FleetDriver implements FleetDriver {
         return new Ec2FleetDriver(client(), env.get(LAUNCH_TEMPLATE_ENV), env.get(STACK_ENV), clock);
     }
 
+    /**
+     * The driver of a deployed function when its stack has the agents' launch template (parameter AgentArtifactUri set),
+     * else empty: a stack without it has no elastic fleet. The EC2 client is made only when there is a driver.
+     */
+    public static Optional<FleetDriver> configured(Map<String, String> env, Clock clock) {
+        String template = env.get(LAUNCH_TEMPLATE_ENV);
+        if (template == null || template.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(fromEnvironment(env, clock));
+    }
+
     /** An EC2 client with the driver's timeouts and its retry rule ({@link LaunchErrors#sdkShouldRetry}). */
     public static Ec2Client client() {
         return clientBuilder().build();

@@ -8,6 +8,8 @@ import dev.sluice.core.port.FleetDriver.Candidate;
 import dev.sluice.core.port.FleetDriver.LaunchRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -29,7 +31,8 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 class Ec2FleetDriverTest {
     private static final Ec2Client UNUSED = Ec2Client.builder().region(Region.US_EAST_1)
             .credentialsProvider(AnonymousCredentialsProvider.create()).build();
-    private final Ec2FleetDriver driver = new Ec2FleetDriver(UNUSED, "lt-0123", "sluice-prod", Clock.systemUTC());
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-03T18:00:00Z"), ZoneOffset.UTC);
+    private final Ec2FleetDriver driver = new Ec2FleetDriver(UNUSED, "lt-0123", "sluice-prod", CLOCK);
 
     private static LaunchRequest request(Candidate... candidates) {
         return new LaunchRequest("gpu", "gpu-launch-7", List.of(candidates), Map.of("team", "vision", "sluice:stack", "spoofed"),
@@ -107,7 +110,13 @@ class Ec2FleetDriverTest {
 
     @Test
     void withoutALaunchTemplateTheDriverRefusesToStart() {
-        assertThatThrownBy(() -> new Ec2FleetDriver(UNUSED, "", "s", Clock.systemUTC()))
+        assertThatThrownBy(() -> new Ec2FleetDriver(UNUSED, "", "s", CLOCK))
                 .hasMessageContaining("SLUICE_AGENT_LAUNCH_TEMPLATE_ID");
+    }
+
+    @Test
+    void aStackWithoutTheLaunchTemplateHasNoDriverToConfigure() {
+        assertThat(Ec2FleetDriver.configured(Map.of("SLUICE_AGENT_LAUNCH_TEMPLATE_ID", "", "SLUICE_STACK_NAME", "s"), CLOCK)).isEmpty();
+        assertThat(Ec2FleetDriver.configured(Map.of("SLUICE_STACK_NAME", "s"), CLOCK)).isEmpty();
     }
 }
