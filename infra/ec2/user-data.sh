@@ -37,11 +37,14 @@ chmod 0644 /opt/sluice/sluice-agent.jar
 # The agent id is the instance id, read through IMDSv2 (the launch template requires tokens).
 imds_token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")
 instance_id=$(curl -sf -H "X-aws-ec2-metadata-token: $imds_token" http://169.254.169.254/latest/meta-data/instance-id)
+# The group to join: the instance's tag sluice:resource-group (the elastic fleet tags each launch with its group, the
+# fixed fleet's Auto Scaling group with AgentResourceGroup; the launch template lets the instance read its tags).
+resource_group=$(curl -sf -H "X-aws-ec2-metadata-token: $imds_token" http://169.254.169.254/latest/meta-data/tags/instance/sluice:resource-group || echo "${AgentResourceGroup}")
 
 cat > /etc/sluice/agent.properties <<PROPERTIES
 api.endpoint=https://${SluiceApi}.execute-api.${AWS::Region}.amazonaws.com/v1
 agent.id=$instance_id
-resource.group=${AgentResourceGroup}
+resource.group=$resource_group
 auth=iam
 aws.region=${AWS::Region}
 heartbeat.interval=10s

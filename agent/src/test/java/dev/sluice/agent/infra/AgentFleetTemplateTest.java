@@ -97,12 +97,17 @@ class AgentFleetTemplateTest {
 
     @Test
     void everyFleetResourceAndOutputIsOffByDefault() {
+        // The role, profile and launch template exist with AgentArtifactUri alone (the elastic fleet launches from the
+        // template); the fixed-size Auto Scaling group needs the type and subnets too.
         for (String name : FLEET) {
-            assertThat(resource(name).path("Condition").asText()).as(name).isEqualTo("CreateAgentFleet");
+            assertThat(resource(name).path("Condition").asText()).as(name)
+                    .isEqualTo(name.equals("AgentFleet") ? "CreateAgentFleet" : "CreateAgentLaunchTemplate");
         }
+        assertThat(resource("FleetLaunchPolicy").path("Condition").asText()).isEqualTo("CreateAgentLaunchTemplate");
+        assertThat(template.path("Conditions").path("CreateAgentLaunchTemplate").toString()).contains("AgentArtifactUri");
         template.path("Outputs").fields().forEachRemaining(o -> {
             if (o.getKey().startsWith("Agent")) {
-                assertThat(o.getValue().path("Condition").asText()).as(o.getKey()).isEqualTo("CreateAgentFleet");
+                assertThat(o.getValue().path("Condition").asText()).as(o.getKey()).isEqualTo("CreateAgentLaunchTemplate");
             }
         });
         JsonNode p = template.path("Parameters");
@@ -123,6 +128,42 @@ class AgentFleetTemplateTest {
         assertThat(data.path("MetadataOptions").path("HttpPutResponseHopLimit").asInt()).isEqualTo(1);
         assertThat(data.path("IamInstanceProfile").path("Arn").asText()).isEqualTo("AgentInstanceProfile.Arn");
         assertThat(data.path("BlockDeviceMappings").get(0).path("Ebs").path("Encrypted").asBoolean()).isTrue();
+    }
+
+    @Test
+    void theSchedulerFunctionsLaunchFromTheTemplateAndTerminateOnlyThisStacksInstances() {
+        JsonNode policy = resource("FleetLaunchPolicy").path("Properties");
+        assertThat(values(policy.path("Roles"))).containsExactlyInAnyOrder("SchedulerTickFunctionRole", "SchedulerNudgeFunctionRole");
+        java.util.Map<String, JsonNode> bySid = new java.util.HashMap<>();
+        policy.path("PolicyDocument").path("Statement").forEach(st -> bySid.put(st.path("Sid").asText(), st));
+
+        JsonNode terminate = bySid.get("TerminateThisStacksInstances");
+        assertThat(values(terminate.path("Action"))).containsExactly("ec2:TerminateInstances");
+        assertThat(terminate.path("Condition").path("StringEquals").path("aws:ResourceTag/sluice:stack").asText()).isEqualTo("AWS::StackName");
+        JsonNode pass = bySid.get("PassTheAgentRole");
+        assertThat(pass.path("Resource").asText()).isEqualTo("AgentRole.Arn");
+        assertThat(pass.path("Condition").path("StringEquals").path("iam:PassedToService").asText()).isEqualTo("ec2.amazonaws.com");
+        JsonNode tag = bySid.get("TagWhatTheLaunchCreates");
+        assertThat(values(tag.path("Condition").path("StringEquals").path("ec2:CreateAction"))).containsExactlyInAnyOrder("CreateFleet", "RunInstances");
+        assertThat(values(bySid.get("LaunchFromTheAgentLaunchTemplate").path("Resource")))
+                .contains("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/${AgentLaunchTemplate}")
+                .noneMatch(r -> r.endsWith(":launch-template/*") || r.equals("*"));
+        // Only DescribeInstances, which has no resource-level permissions, is granted on everything.
+        policy.path("PolicyDocument").path("Statement").forEach(st -> {
+            if (values(st.path("Resource")).contains("*")) {
+                assertThat(values(st.path("Action"))).as(st.path("Sid").asText()).containsExactly("ec2:DescribeInstances");
+            }
+        });
+        // The launch template tags every instance with the stack, so the fixed fleet's agents are terminable too.
+        JsonNode tags = resource("AgentLaunchTemplate").path("Properties").path("LaunchTemplateData").path("TagSpecifications").get(0).path("Tags");
+        List<String> keys = new ArrayList<>();
+        tags.forEach(t -> keys.add(t.path("Key").asText()));
+        assertThat(keys).contains("sluice:stack").doesNotContain("sluice:resource-group");
+        for (String fn : List.of("SchedulerTickFunction", "SchedulerNudgeFunction")) {
+            JsonNode env = resource(fn).path("Properties").path("Environment").path("Variables");
+            assertThat(env.has("SLUICE_AGENT_LAUNCH_TEMPLATE_ID")).as(fn).isTrue();
+            assertThat(env.path("SLUICE_STACK_NAME").asText()).as(fn).isEqualTo("AWS::StackName");
+        }
     }
 
     @Test

@@ -69,6 +69,9 @@ final class LocalStack {
             parameters.put("CloneMultipartThreshold", Long.toString(CLONE_MULTIPART_THRESHOLD));
             // A delete request removes one page of 1,000 objects itself; a bigger folder goes on in the background.
             parameters.put("FolderDeletePagesPerRequest", "1");
+            // The agents' launch template (and role, profile, the scheduler functions' fleet rights): the elastic fleet's
+            // driver launches from it (Ec2FleetDriverIT). Nothing boots in the emulator, so the jar need not exist.
+            parameters.put("AgentArtifactUri", "s3://sluice-local-artifacts/sluice-agent.jar");
             LocalDeployer.DeployedStack stack = new LocalDeployer().deploy("sluice", ROOT.resolve("template.yaml"),
                     ROOT.resolve("functions/target/sluice-functions-lambda.jar"), parameters);
             // The IAM contract's recording starts with the stack just deployed (IamContractIT checks it at the end).

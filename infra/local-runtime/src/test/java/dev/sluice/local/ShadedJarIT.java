@@ -60,7 +60,9 @@ class ShadedJarIT {
                     .anyMatch(n -> n.startsWith("software/amazon/awssdk/http/urlconnection/"));
         }
         // 20 MB plus the Secrets Manager client (about 0.45 MB compressed) that reads the cursor key, plus room for the
-        // project's own classes to grow (the session runtime facts took the last 7 KB of the old 20.5 MB budget).
-        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_600_000L);
+        // project's own classes to grow (the session runtime facts took the last 7 KB of the old 20.5 MB budget), plus the
+        // EC2 client of the elastic fleet's driver (issue 17): 25.6 MB compressed, 77 MB of classes, nearly all of them
+        // kept because the client references every EC2 operation (measured: the jar went from 20.6 to 46.2 MB).
+        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(46_600_000L);
     }
 }

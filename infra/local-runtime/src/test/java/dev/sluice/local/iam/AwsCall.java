@@ -12,7 +12,8 @@ import java.util.Map;
  *
  * <p>Resources: DynamoDB {@code table/T} or {@code table/T/index/I}; S3 {@code bucket} or {@code bucket/key}; SQS the
  * queue's name; EventBridge {@code event-bus/B}, {@code rule/B/R} (or {@code rule/R} on the default bus); Step
- * Functions {@code stateMachine:M} or {@code execution:M:E}. {@code ?} when the request named none this knows.
+ * Functions {@code stateMachine:M} or {@code execution:M:E}; EC2 {@code instance/ID}, {@code fleet/*}, {@code subnet/ID},
+ * {@code launch-template/ID} (or {@code *} for a call without resource-level permissions). {@code ?} when the request named none this knows.
  */
 public record AwsCall(String function, String service, String operation, String item, String resource, boolean presigned) {
 
@@ -32,6 +33,8 @@ public record AwsCall(String function, String service, String operation, String 
                 int next = r.indexOf('/', slash + 1);
                 r = next < 0 ? r.substring(0, slash) + "/<key>" : r.substring(0, next) + "/<key>";
             }
+        } else if (service.equals("ec2")) {
+            r = r.replaceAll("^instance/i-[0-9a-f]+$", "instance/<id>");
         } else if (service.equals("states") && r.startsWith("execution:")) {
             r = r.substring(0, r.lastIndexOf(':')) + ":<name>";
         }

@@ -99,6 +99,15 @@ public final class IamActions {
                     default -> { }
                 }
             }
+            case "ec2" -> {
+                // The item is the action IAM authorizes that part of the call as (RequestResources.ec2).
+                switch (item) {
+                    case "CreateFleet", "RunInstances", "CreateTags", "TerminateInstances", "DescribeInstances" -> {
+                        return "ec2:" + item;
+                    }
+                    default -> { }
+                }
+            }
             case "secretsmanager" -> {
                 if (op.equals("GetSecretValue")) {
                     return "secretsmanager:GetSecretValue";
@@ -123,6 +132,7 @@ public final class IamActions {
     static String arn(String service, String resource, StackFacts where) {
         return switch (service) {
             case "s3" -> "arn:" + where.partition() + ":s3:::" + resource;
+            case "ec2" -> resource.equals("*") ? "*" : "arn:" + where.partition() + ":ec2:" + where.region() + ":" + where.account() + ":" + resource;
             default -> "arn:" + where.partition() + ":" + service + ":" + where.region() + ":" + where.account() + ":" + resource;
         };
     }

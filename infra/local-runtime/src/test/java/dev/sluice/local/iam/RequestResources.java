@@ -56,6 +56,9 @@ public final class RequestResources {
         if (request instanceof SfnRequest r) {
             return stepFunctions(r);
         }
+        if (request instanceof software.amazon.awssdk.services.ec2.model.Ec2Request r) {
+            return ec2(r);
+        }
         if (request instanceof software.amazon.awssdk.services.secretsmanager.model.SecretsManagerRequest r) {
             // SecretId is the secret's ARN (arn:...:secret:<name>-<suffix>) on AWS, where Ref of a secret is its ARN; the
             // emulator's Ref is the secret's name. The resource is what follows the account, or secret:<name>.
@@ -178,6 +181,43 @@ public final class RequestResources {
         // arn:partition:states:region:account:stateMachine:NAME or ...:execution:MACHINE:NAME
         String[] parts = arn.split(":", 6);
         return List.of(new Target(null, parts.length == 6 ? parts[5] : UNKNOWN));
+    }
+
+    /**
+     * EC2: the resources IAM authorizes a call on, each with the action it is authorized for as its item. An instant
+     * CreateFleet is authorized as CreateFleet on the fleet and the launch template, and as the RunInstances it makes on
+     * the launch template, the instance and the subnet of each override; the instance's tags as CreateTags.
+     * DescribeInstances has no resource-level permissions ({@code *}); TerminateInstances acts on each instance.
+     */
+    private static List<Target> ec2(software.amazon.awssdk.services.ec2.model.Ec2Request request) {
+        if (request instanceof software.amazon.awssdk.services.ec2.model.CreateFleetRequest r) {
+            Set<Target> targets = new LinkedHashSet<>();
+            targets.add(new Target("CreateFleet", "fleet/*"));
+            for (var config : r.launchTemplateConfigs()) {
+                String template = config.launchTemplateSpecification() == null ? null : config.launchTemplateSpecification().launchTemplateId();
+                if (template != null) {
+                    targets.add(new Target("CreateFleet", "launch-template/" + template));
+                    targets.add(new Target("RunInstances", "launch-template/" + template));
+                }
+                targets.add(new Target("RunInstances", "instance/*"));
+                for (var override : config.overrides()) {
+                    if (override.subnetId() != null) {
+                        targets.add(new Target("RunInstances", "subnet/" + override.subnetId()));
+                    }
+                }
+            }
+            if (r.tagSpecifications().stream().anyMatch(t -> t.resourceTypeAsString().equals("instance"))) {
+                targets.add(new Target("CreateTags", "instance/*"));
+            }
+            return List.copyOf(targets);
+        }
+        if (request instanceof software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest r) {
+            return r.instanceIds().stream().map(id -> new Target("TerminateInstances", "instance/" + id)).toList();
+        }
+        if (request instanceof software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest) {
+            return List.of(new Target("DescribeInstances", "*"));
+        }
+        return List.of(new Target(null, UNKNOWN));
     }
 
     static String queueName(String url) {
