@@ -334,7 +334,7 @@ public final class FleetService implements FleetReaction {
     }
 
     private static String seconds(Duration d) {
-        return d.toSeconds() < 120 ? d.toSeconds() + " s" : DurationText.format(Duration.ofSeconds(d.toSeconds()));
+        return d.toSeconds() < 300 ? d.toSeconds() + " s" : DurationText.format(Duration.ofSeconds(d.toSeconds()));
     }
 
     /**
