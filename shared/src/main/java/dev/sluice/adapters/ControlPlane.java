@@ -140,6 +140,13 @@ public final class ControlPlane {
                 fleetReaction());
     }
 
+    /** A pass over the same stores whose outcome {@code fleet} reacts to (a fleet with a driver of the caller's choosing). */
+    public SchedulingPass schedulingWith(dev.sluice.core.usecase.FleetReaction fleet) {
+        return new SchedulingPass(sessionStore, agentStore, groupStore,
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY, true),
+                policyStore, events, clock, ids, fleet);
+    }
+
     /**
      * The fleet's reaction to each pass where the function has both a fleet store and a driver (only the scheduler's
      * functions have a driver); none elsewhere. The driver is made at the first pass that needs it, not at SnapStart.

@@ -145,23 +145,17 @@ public final class Wiring {
 
     /**
      * The fleet driver of a function that launches agents (the scheduler's: env {@code SLUICE_AGENT_LAUNCH_TEMPLATE_ID}
-     * names the agents' launch template); empty elsewhere, and then no pass launches anything. The EC2 adapter
-     * ({@code dev.sluice.adapters.ec2.Ec2FleetDriver}, built from an Ec2Client and the launch template id) is made here
-     * at the first pass of a group with a catalog.
+     * names the agents' launch template); empty elsewhere, and then no pass launches anything. Made at the first pass
+     * of a group with a catalog, not at SnapStart.
      */
     Optional<dev.sluice.core.port.FleetDriver> fleetDriver() {
         String template = env.get("SLUICE_AGENT_LAUNCH_TEMPLATE_ID");
         if (template == null || template.isBlank()) {
             return Optional.empty();
         }
-        return FLEET_DRIVERS.apply(template);
+        // INTEGRATION SEAM (branch fleet-driver): return Optional.of(dev.sluice.adapters.ec2.Ec2FleetDriver.fromEnvironment(env, clock));
+        return Optional.empty();
     }
-
-    /**
-     * Makes the fleet driver from a launch template id. INTEGRATION SEAM: replaced by
-     * {@code t -> Optional.of(new Ec2FleetDriver(Ec2Client..., t))} where the EC2 adapter is on the classpath.
-     */
-    private static final java.util.function.Function<String, Optional<dev.sluice.core.port.FleetDriver>> FLEET_DRIVERS = t -> Optional.empty();
 
     /** Folders, clones, deletions and background tasks. */
     public synchronized FolderPlane folders() {
