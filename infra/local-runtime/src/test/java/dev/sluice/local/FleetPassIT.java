@@ -107,8 +107,9 @@ class FleetPassIT {
         String token = local.token("fleet-user");
         String id = enqueue(group.name(), token);
         local.awaitPassOver(group.name(), Duration.ofSeconds(15)); // the nudged pass (no fleet driver in the functions here)
+        // (where the functions have a fleet driver, the nudged pass may have launched already: then ours launches nothing more)
         JsonNode before = api.get("/sessions/" + id, token).json().path("pending");
-        assertThat(before.path("reason").asText()).isNotEqualTo("provisioning");
+        boolean launchedBefore = before.path("reason").asText().equals("provisioning");
 
         Instant passStart = Instant.now();
         SchedulingPass.Result result = runPass(fleetPass(), group);
@@ -133,7 +134,9 @@ class FleetPassIT {
         // the session says what is coming, in one explanation write of that pass
         JsonNode pending = api.get("/sessions/" + id, token).json().path("pending");
         assertThat(pending.path("reason").asText()).isEqualTo("provisioning");
-        assertThat(pending.path("retries").asInt()).as("one write per pass").isEqualTo(before.path("retries").asInt() + 1);
+        if (!launchedBefore) {
+            assertThat(pending.path("retries").asInt()).as("one write per pass").isEqualTo(before.path("retries").asInt() + 1);
+        }
         assertThat(pending.path("message").asText()).startsWith("waits for a " + type + " spot instance in us-east-1a (" + instanceId + "), requested ");
         JsonNode p = pending.path("provisioning");
         assertThat(p.path("instance_id").asText()).isEqualTo(instanceId);
@@ -141,7 +144,10 @@ class FleetPassIT {
         assertThat(p.path("zone").asText()).isEqualTo("us-east-1a");
         assertThat(p.path("purchase_option").asText()).isEqualTo("spot");
         Instant since = Instant.parse(p.path("since").asText());
-        assertThat(since).isEqualTo(launched.requestedAt()).isBetween(passStart.minusSeconds(1), Instant.now());
+        assertThat(since).isEqualTo(launched.requestedAt());
+        if (!launchedBefore) {
+            assertThat(since).isBetween(passStart.minusSeconds(1), Instant.now());
+        }
         assertThat(Instant.parse(p.path("eta").asText())).isEqualTo(since.plusSeconds(80));
         assertThat(pending.path("estimated_start").asText()).isEqualTo(p.path("eta").asText());
 

@@ -100,11 +100,17 @@ public final class FleetService implements FleetReaction {
         // Step 2 of scale-in (drained in an earlier pass), and launches whose agent never came.
         List<String> terminated = new ArrayList<>();
         for (LaunchRecord r : List.copyOf(live.values())) {
-            boolean retire = r.drainingSince().isPresent() && agents.drainIfIdle(r.instanceId());
+            // drained earlier, and still holding nothing (re-checked by the same conditional write), or its agent gone
+            boolean retire = r.drainingSince().isPresent()
+                    && (!agentById.containsKey(r.instanceId()) || agents.drainIfIdle(r.instanceId()));
             boolean neverJoined = r.isLaunching() && !agentById.containsKey(r.instanceId())
                     && !r.requestedAt().plus(JOIN_TIMEOUT).isAfter(now);
             if (retire || neverJoined) {
-                driver.terminate(List.of(r.instanceId()));
+                try {
+                    driver.terminate(List.of(r.instanceId()));
+                } catch (RuntimeException e) {
+                    continue; // EC2 refused or was unreachable: the record stays live and the next pass tries again
+                }
                 if (store.markTerminated(r.instanceId(), now, retire ? "retired" : "never-joined")) {
                     terminated.add(r.instanceId());
                 }

@@ -229,6 +229,26 @@ class FleetServiceTest {
     }
 
     @Test
+    void aDrainedInstanceWhoseTerminationFailsStaysLiveAndIsTriedAgain() {
+        launched("i-1", T0.minusSeconds(3600), Optional.of(T0.minusSeconds(3500)), Optional.of(T0.minus(Duration.ofMinutes(11))));
+        agent("i-1", 1, ResourceSlots.EMPTY);
+        fleet.react(GROUP, catalog(0, 4), agents.inGroup(GROUP), plan());
+        FleetService failing = new FleetService(null, agents, store, new RecordingDriver() {
+            @Override
+            public void terminate(List<String> ids) {
+                throw new IllegalStateException("RequestLimitExceeded");
+            }
+        }, clock, () -> "x");
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(failing.react(GROUP, catalog(0, 4), agents.inGroup(GROUP), plan()).terminated()).isEmpty();
+        assertThat(store.live(GROUP)).extracting(LaunchRecord::instanceId).containsExactly("i-1");
+        clock.advance(Duration.ofSeconds(5));
+        // its agent is gone meanwhile (not in the group's agents any more): nothing can run there, it is terminated
+        assertThat(fleet.react(GROUP, catalog(0, 4), List.of(), plan()).terminated()).containsExactly("i-1");
+        assertThat(driver.terminated).containsExactly("i-1");
+    }
+
+    @Test
     void aPlacementOfThisPassMakesAnAgentBusyAndAnAgentPlacedOnIsNotRetired() {
         launched("i-1", T0.minusSeconds(3600), Optional.of(T0.minusSeconds(3500)), Optional.of(T0.minus(Duration.ofMinutes(11))));
         agent("i-1", 1, ResourceSlots.EMPTY);

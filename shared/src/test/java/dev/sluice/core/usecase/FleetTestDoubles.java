@@ -184,7 +184,7 @@ final class FleetTestDoubles {
      * A driver that tries the candidates in order like the real one: a candidate whose {@code type/option/zone} is in
      * {@code failing} fails with InsufficientInstanceCapacity; the first other one gives instance {@code i-<n>}.
      */
-    static final class RecordingDriver implements FleetDriver {
+    static class RecordingDriver implements FleetDriver {
         final List<LaunchRequest> requests = new ArrayList<>();
         final List<String> terminated = new ArrayList<>();
         final Set<String> failing = new java.util.HashSet<>();
