@@ -42,6 +42,7 @@ final class StatusReason {
             Map.entry("waiting-for-higher-priority", "behind higher-priority sessions"),
             Map.entry("waiting-for-start-time", "waiting for its start time"),
             Map.entry("waiting-for-dependency", "waiting for its dependencies"),
+            Map.entry("fleet-at-max", "waiting: the fleet may launch no more instances now"),
             Map.entry("larger-than-any-agent", "NEVER FITS: larger than any agent"),
             Map.entry("slot-not-in-group", "NEVER FITS: the group lacks a slot it asks for"),
             Map.entry("too-many-kernels", "NEVER FITS: more kernels than one placement holds (50)"));
@@ -81,7 +82,14 @@ final class StatusReason {
     }
 
     static String of(String statusInfo, JsonNode statusData) {
+        return of(statusInfo, statusData, java.time.Instant.now());
+    }
+
+    static String of(String statusInfo, JsonNode statusData, java.time.Instant now) {
         String pendingReason = statusData.path("reason").asText("");
+        if (pendingReason.equals("provisioning") && statusData.path("provisioning").isObject()) {
+            return provisioning(statusData.path("provisioning"), now);
+        }
         if (PENDING.containsKey(pendingReason)) {
             return PENDING.get(pendingReason);
         }
@@ -94,6 +102,21 @@ final class StatusReason {
         }
         String phrase = CODES.getOrDefault(statusInfo, statusInfo.replace('-', ' '));
         return phrase + detail(statusInfo, statusData);
+    }
+
+    /**
+     * {@code provisioning g5.xlarge (spot, us-east-1a), ETA 80 s}: the instance the fleet launched for the session and
+     * how long until its agent is expected ({@code ETA any moment} once that time has passed).
+     */
+    static String provisioning(JsonNode p, java.time.Instant now) {
+        String phrase = "provisioning " + p.path("instance_type").asText("an instance") + " (" + p.path("purchase_option").asText("?")
+                + ", " + p.path("zone").asText("?") + ")";
+        try {
+            long left = java.time.Duration.between(now, java.time.Instant.parse(p.path("eta").asText())).toSeconds();
+            return phrase + (left > 0 ? ", ETA " + (left < 120 ? left + " s" : (left + 59) / 60 + " min") : ", ETA any moment");
+        } catch (java.time.format.DateTimeParseException noEta) {
+            return phrase;
+        }
     }
 
     /** The failed predicates, wherever the scheduler put them (top level or under "scheduler"). */

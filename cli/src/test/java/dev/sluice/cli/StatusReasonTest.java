@@ -41,6 +41,22 @@ class StatusReasonTest {
     }
 
     @Test
+    void aSessionWaitingForAnInstanceSaysWhichAndWhenItIsExpected() throws Exception {
+        java.time.Instant now = java.time.Instant.parse("2026-12-03T12:00:12Z");
+        String data = "{\"reason\":\"provisioning\",\"waiting\":true,\"provisioning\":{\"instance_id\":\"i-0abc\","
+                + "\"instance_type\":\"g5.xlarge\",\"zone\":\"us-east-1a\",\"purchase_option\":\"spot\","
+                + "\"since\":\"2026-12-03T12:00:00Z\",\"eta\":\"2026-12-03T12:01:32Z\"}}";
+        JsonNode statusData = Json.MAPPER.readTree(data);
+        assertThat(StatusReason.of("no-available-instances", statusData, now)).isEqualTo("provisioning g5.xlarge (spot, us-east-1a), ETA 80 s");
+        assertThat(StatusReason.of("no-available-instances", statusData, now.plusSeconds(200)))
+                .as("past its expected time").isEqualTo("provisioning g5.xlarge (spot, us-east-1a), ETA any moment");
+        assertThat(StatusReason.of("no-available-instances", statusData, now.minusSeconds(600)))
+                .as("long ones in minutes").isEqualTo("provisioning g5.xlarge (spot, us-east-1a), ETA 12 min");
+        assertThat(reason("no-available-instances", "{\"reason\":\"fleet-at-max\",\"waiting\":true}"))
+                .isEqualTo("waiting: the fleet may launch no more instances now");
+    }
+
+    @Test
     void aNewPendingSessionIsWaitingToBeScheduled() throws Exception {
         assertThat(reason("enqueued", "{}")).isEqualTo("waiting to be scheduled");
     }

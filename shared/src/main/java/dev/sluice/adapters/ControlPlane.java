@@ -41,6 +41,7 @@ public final class ControlPlane {
     private final dev.sluice.core.port.IdGenerator ids;
     private final java.util.function.Supplier<dev.sluice.adapters.webhook.WebhookPlane> webhooks;
     private final dev.sluice.core.webhook.WebhookTargets webhookTargets;
+    private final Fleet fleet;
 
     public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, int applyConcurrency,
                         ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
@@ -48,6 +49,26 @@ public final class ControlPlane {
                         dev.sluice.core.port.IdGenerator ids, dev.sluice.core.port.FolderLookup folders,
                         java.util.function.Supplier<dev.sluice.adapters.webhook.WebhookPlane> webhooks,
                         dev.sluice.core.webhook.WebhookTargets webhookTargets) {
+        this(sessionStore, groupStore, agentStore, applyConcurrency, policyStore, passLease, events, responses, tokens, logs,
+                heartbeatInterval, heartbeatTimeout, clock, ids, folders, webhooks, webhookTargets, Fleet.NONE);
+    }
+
+    /**
+     * The elastic fleet's parts (issue 17), where the function has them: the store of launches (agents joining mark
+     * theirs) and the driver that launches (the scheduling passes of groups with a catalog follow the queue with it).
+     */
+    public record Fleet(java.util.Optional<dev.sluice.core.port.FleetStore> store,
+                        java.util.function.Supplier<java.util.Optional<dev.sluice.core.port.FleetDriver>> driver) {
+        public static final Fleet NONE = new Fleet(java.util.Optional.empty(), java.util.Optional::empty);
+    }
+
+    public ControlPlane(SessionStore sessionStore, ResourceGroupStore groupStore, AgentStore agentStore, int applyConcurrency,
+                        ResourcePolicyStore policyStore, PassLease passLease, EventPublisher events, IdempotentResponses responses,
+                        JwtVerifier tokens, SessionLogs logs, Duration heartbeatInterval, Duration heartbeatTimeout, Clock clock,
+                        dev.sluice.core.port.IdGenerator ids, dev.sluice.core.port.FolderLookup folders,
+                        java.util.function.Supplier<dev.sluice.adapters.webhook.WebhookPlane> webhooks,
+                        dev.sluice.core.webhook.WebhookTargets webhookTargets, Fleet fleet) {
+        this.fleet = fleet;
         this.webhooks = webhooks;
         this.ids = ids;
         this.webhookTargets = webhookTargets;
@@ -64,7 +85,8 @@ public final class ControlPlane {
         this.sessions = new SessionService(sessionStore, groupStore, events, ids, clock, folders);
         this.resourceGroups = new ResourceGroupService(groupStore, events, clock);
         this.tokens = tokens;
-        this.agentWork = new AgentWorkService(agentStore, sessionStore, groupStore, logs, events, clock, heartbeatInterval, heartbeatTimeout);
+        this.agentWork = new AgentWorkService(agentStore, sessionStore, groupStore, logs, events, clock, heartbeatInterval, heartbeatTimeout,
+                fleet.store());
         this.scheduling = schedulingWith(applyConcurrency);
     }
 
@@ -114,7 +136,40 @@ public final class ControlPlane {
     /** A pass whose applier writes placements in batches or, with {@code batches} false, one by one. */
     public SchedulingPass schedulingWith(int applyConcurrency, boolean batches) {
         return new SchedulingPass(sessionStore, agentStore, groupStore,
-                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency, batches), policyStore, events, clock, ids);
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, applyConcurrency, batches), policyStore, events, clock, ids,
+                fleetReaction());
+    }
+
+    /** A pass over the same stores whose outcome {@code fleet} reacts to (a fleet with a driver of the caller's choosing). */
+    public SchedulingPass schedulingWith(dev.sluice.core.usecase.FleetReaction fleet) {
+        return new SchedulingPass(sessionStore, agentStore, groupStore,
+                new dev.sluice.core.usecase.PlanApplier(sessionStore, agentStore, clock, dev.sluice.core.usecase.PlanApplier.DEFAULT_CONCURRENCY, true),
+                policyStore, events, clock, ids, fleet);
+    }
+
+    /**
+     * The fleet's reaction to each pass where the function has both a fleet store and a driver (only the scheduler's
+     * functions have a driver); none elsewhere. The driver is made at the first pass that needs it, not at SnapStart.
+     */
+    private dev.sluice.core.usecase.FleetReaction fleetReaction() {
+        if (fleet.store().isEmpty()) {
+            return dev.sluice.core.usecase.FleetReaction.NONE;
+        }
+        dev.sluice.core.port.FleetStore store = fleet.store().get();
+        java.util.concurrent.atomic.AtomicReference<java.util.Optional<dev.sluice.core.usecase.FleetService>> service =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return (group, snapshot, plan, applied) -> {
+            if (service.get() == null) {
+                service.compareAndSet(null, fleet.driver().get()
+                        .map(d -> new dev.sluice.core.usecase.FleetService(groupStore, agentStore, store, d, clock, ids)));
+            }
+            return service.get().map(f -> f.afterPass(group, snapshot, plan, applied)).orElse(java.util.Map.of());
+        };
+    }
+
+    /** The fleet's store of launches, where the function has one. */
+    public java.util.Optional<dev.sluice.core.port.FleetStore> fleetStore() {
+        return fleet.store();
     }
 
     public IdempotentResponses responses() {

@@ -123,10 +123,38 @@ public final class Wiring {
                     ids,
                     folderLookup(),
                     this::webhooks,
-                    webhookTargets());
+                    webhookTargets(),
+                    fleet());
             CursorKeySecret.install(env);
         }
         return control;
+    }
+
+    /**
+     * The elastic fleet's parts (issue 17): the store of launches where the function has the fleet table
+     * ({@code FLEET_TABLE}), and the driver where it may also launch ({@link #fleetDriver}).
+     */
+    private ControlPlane.Fleet fleet() {
+        String table = env.get("FLEET_TABLE");
+        if (table == null || table.isBlank()) {
+            return ControlPlane.Fleet.NONE;
+        }
+        return new ControlPlane.Fleet(Optional.of(new dev.sluice.adapters.dynamodb.DynamoFleetStore(AwsClients.shared().dynamoDb(), table)),
+                this::fleetDriver);
+    }
+
+    /**
+     * The fleet driver of a function that launches agents (the scheduler's: env {@code SLUICE_AGENT_LAUNCH_TEMPLATE_ID}
+     * names the agents' launch template); empty elsewhere, and then no pass launches anything. Made at the first pass
+     * of a group with a catalog, not at SnapStart.
+     */
+    Optional<dev.sluice.core.port.FleetDriver> fleetDriver() {
+        String template = env.get("SLUICE_AGENT_LAUNCH_TEMPLATE_ID");
+        if (template == null || template.isBlank()) {
+            return Optional.empty();
+        }
+        // INTEGRATION SEAM (branch fleet-driver): return Optional.of(dev.sluice.adapters.ec2.Ec2FleetDriver.fromEnvironment(env, clock));
+        return Optional.empty();
     }
 
     /** Folders, clones, deletions and background tasks. */

@@ -76,6 +76,9 @@ final class Views {
             pending.put("estimated_start", data.getOrDefault("estimated_start", s.spec().startsAt().map(Instant::toString).orElse(null)));
             pending.put("retries", data.getOrDefault("retries", 0));
             pending.put("last_try", data.get("last_try"));
+            if (data.get("provisioning") != null) {
+                pending.put("provisioning", data.get("provisioning"));
+            }
             v.put("pending", pending);
         }
         return v;

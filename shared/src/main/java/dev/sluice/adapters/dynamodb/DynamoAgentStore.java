@@ -168,4 +168,30 @@ public final class DynamoAgentStore implements AgentStore {
             return Optional.empty();
         }
     }
+
+    @Override
+    public boolean drainIfIdle(String id) {
+        Map<String, String> names = new java.util.HashMap<>();
+        Map<String, AttributeValue> values = new java.util.HashMap<>();
+        names.put("#occ", "occupiedSlots");
+        names.put("#sched", "schedulable");
+        values.put(":zero", AttributeValue.fromN("0"));
+        values.put(":no", AttributeValue.fromBool(false));
+        List<String> conditions = new java.util.ArrayList<>(List.of("attribute_exists(id)"));
+        for (int i = 0; i < dev.sluice.core.slots.ResourceSlots.KNOWN.size(); i++) {
+            names.put("#s" + i, dev.sluice.core.slots.ResourceSlots.KNOWN.get(i));
+            conditions.add("(attribute_not_exists(#occ.#s" + i + ") OR #occ.#s" + i + " = :zero)");
+        }
+        try {
+            dynamoDb.updateItem(b -> b.tableName(tableName)
+                    .key(Map.of("id", AttributeValue.fromS(id)))
+                    .conditionExpression(String.join(" AND ", conditions))
+                    .updateExpression("SET #sched = :no")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException busyOrGone) {
+            return false;
+        }
+    }
 }

@@ -33,4 +33,15 @@ public interface AgentStore {
 
     /** Sets whether the scheduler may place new sessions on the agent (drain); empty when there is no such agent. */
     Optional<Agent> setSchedulable(String id, boolean schedulable);
+
+    /**
+     * Drains the agent (nothing new is placed on it) only while it holds no session: one conditional write, on every
+     * occupied slot being zero (the fleet's scale-in, issue 17). True when the agent is now drained and idle (also when
+     * it already was drained); false when it holds a session or does not exist. Since a placement reserves only on a
+     * schedulable agent, once this is true nothing can be placed on the agent any more. The default reads then writes
+     * (for stores without conditional writes); the DynamoDB store does it in one conditional update.
+     */
+    default boolean drainIfIdle(String id) {
+        return find(id).filter(a -> a.occupiedSlots().isEmpty()).flatMap(a -> setSchedulable(id, false)).isPresent();
+    }
 }

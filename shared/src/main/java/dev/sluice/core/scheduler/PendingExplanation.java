@@ -17,7 +17,8 @@ public record PendingExplanation(
         String message,
         List<PredicateResult> failed,
         List<PredicateResult> passed,
-        Optional<Instant> estimatedStart) {
+        Optional<Instant> estimatedStart,
+        JsonObject details) {
 
     public static final String WAITING_FOR_CAPACITY = "waiting-for-capacity";
     public static final String WAITING_FOR_QUOTA = "waiting-for-quota";
@@ -28,6 +29,23 @@ public record PendingExplanation(
     public static final String NEVER_FITS = "larger-than-any-agent";
     public static final String MISSING_SLOT = "slot-not-in-group";
     public static final String TOO_MANY_KERNELS = "too-many-kernels";
+    /**
+     * An instance the fleet launched (or is launching) for the session has not joined yet (issue 17); its status_data
+     * carries {@code provisioning: {instance_id, instance_type, zone, purchase_option, since, eta}}.
+     */
+    public static final String PROVISIONING = "provisioning";
+    /** The fleet would launch for the session but may not launch more instances now (its max, or its types' max). */
+    public static final String FLEET_AT_MAX = "fleet-at-max";
+
+    public PendingExplanation {
+        java.util.Objects.requireNonNull(details, "details");
+    }
+
+    /** An explanation with no details beyond the common fields. */
+    public PendingExplanation(String reason, boolean waiting, String message, List<PredicateResult> failed,
+                              List<PredicateResult> passed, Optional<Instant> estimatedStart) {
+        this(reason, waiting, message, failed, passed, estimatedStart, JsonObject.EMPTY);
+    }
 
     /** The status_info code Backend.AI uses for this kind of wait. */
     public String statusInfo() {
@@ -45,6 +63,7 @@ public record PendingExplanation(
         d.put("retries", retries);
         d.put("last_try", lastTry.toString());
         estimatedStart.ifPresent(t -> d.put("estimated_start", t.toString()));
+        details.fields().forEach(d::put);
         return new StatusData(d.build());
     }
 }

@@ -60,8 +60,18 @@ public final class AgentWorkService {
     private final Duration heartbeatInterval;
     private final Duration heartbeatTimeout;
 
+    /** Where the fleet's launches are kept (issue 17), when the function has one: an agent joining marks its launch. */
+    private final Optional<dev.sluice.core.port.FleetStore> fleet;
+
     public AgentWorkService(AgentStore agents, SessionStore sessions, ResourceGroupStore groups, SessionLogs logs,
                             EventPublisher events, Clock clock, Duration heartbeatInterval, Duration heartbeatTimeout) {
+        this(agents, sessions, groups, logs, events, clock, heartbeatInterval, heartbeatTimeout, Optional.empty());
+    }
+
+    public AgentWorkService(AgentStore agents, SessionStore sessions, ResourceGroupStore groups, SessionLogs logs,
+                            EventPublisher events, Clock clock, Duration heartbeatInterval, Duration heartbeatTimeout,
+                            Optional<dev.sluice.core.port.FleetStore> fleet) {
+        this.fleet = fleet;
         this.agents = agents;
         this.groups = groups;
         this.sessions = sessions;
@@ -103,6 +113,9 @@ public final class AgentWorkService {
         Optional<Agent> before = recorded.before();
         Agent after = recorded.after();
         if (before.isEmpty()) {
+            // Its first contact: if the fleet launched it (agent id = instance id), the launch is joined and its boot
+            // time recorded (one read here, at registration only, never on the heartbeats that follow).
+            fleet.ifPresent(f -> FleetService.agentJoined(f, agentId, now));
             events.publishAgentChanged(agentId, after.resourceGroup(), "registered", now);
         } else if (before.get().status() != AgentStatus.ALIVE) {
             events.publishAgentChanged(agentId, after.resourceGroup(), "revived", now);

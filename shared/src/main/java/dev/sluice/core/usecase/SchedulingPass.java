@@ -47,9 +47,18 @@ public final class SchedulingPass {
     private final ResourcePolicyStore policies;
     private final Clock clock;
     private final dev.sluice.core.port.IdGenerator ids;
+    private final FleetReaction fleet;
 
     public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlanApplier applier,
                           ResourcePolicyStore policies, EventPublisher events, Clock clock, dev.sluice.core.port.IdGenerator ids) {
+        this(sessions, agents, groups, applier, policies, events, clock, ids, FleetReaction.NONE);
+    }
+
+    /** A pass whose outcome {@code fleet} reacts to before the explanations are written (issue 17). */
+    public SchedulingPass(SessionStore sessions, AgentStore agents, ResourceGroupStore groups, PlanApplier applier,
+                          ResourcePolicyStore policies, EventPublisher events, Clock clock, dev.sluice.core.port.IdGenerator ids,
+                          FleetReaction fleet) {
+        this.fleet = fleet;
         this.ids = ids;
         this.policies = policies;
         this.sessions = sessions;
@@ -136,6 +145,15 @@ public final class SchedulingPass {
         }
         int placed = applied.placed().size();
         int conflicts = applied.conflicted().size();
+        // The fleet reacts before the explanations are written: a session it launches for is explained once, as
+        // provisioning. A failing fleet leaves the pass's own explanations to be written, then fails the pass visibly.
+        Map<String, PendingExplanation> overrides = Map.of();
+        RuntimeException fleetFailure = null;
+        try {
+            overrides = fleet.afterPass(group, snapshot, plan, applied);
+        } catch (RuntimeException e) {
+            fleetFailure = e;
+        }
         int written = 0;
         boolean countsRetries = group.schedulerOptions().config().numRetriesToSkip().isPresent();
         Map<String, Integer> queueOrder = new HashMap<>();
@@ -148,12 +166,15 @@ public final class SchedulingPass {
             if (written >= EXPLANATIONS_PER_PASS) {
                 break;
             }
-            if (explain(d.session(), d.explanation(), now, countsRetries)) {
+            if (explain(d.session(), overrides.getOrDefault(d.session().id(), d.explanation()), now, countsRetries)) {
                 written++;
             }
         }
         plan.lastRoundRobin().filter(rr -> !Optional.of(rr).equals(snapshot.lastRoundRobin()))
                 .ifPresent(rr -> groups.saveRoundRobinPosition(group.name(), rr));
+        if (fleetFailure != null) {
+            throw fleetFailure;
+        }
         return new Result(group.name(), placed, cancelled, plan.deferrals().size(), written, conflicts, applied.retried());
     }
 
