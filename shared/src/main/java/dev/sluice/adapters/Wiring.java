@@ -149,12 +149,7 @@ public final class Wiring {
      * of a group with a catalog, not at SnapStart.
      */
     Optional<dev.sluice.core.port.FleetDriver> fleetDriver() {
-        String template = env.get("SLUICE_AGENT_LAUNCH_TEMPLATE_ID");
-        if (template == null || template.isBlank()) {
-            return Optional.empty();
-        }
-        // INTEGRATION SEAM (branch fleet-driver): return Optional.of(dev.sluice.adapters.ec2.Ec2FleetDriver.fromEnvironment(env, clock));
-        return Optional.empty();
+        return dev.sluice.adapters.ec2.Ec2FleetDriver.configured(env, clock);
     }
 
     /** Folders, clones, deletions and background tasks. */
