@@ -60,17 +60,22 @@ class Ec2FleetDriverIT {
     private static final List<String> LAUNCHED = new CopyOnWriteArrayList<>();
 
     /** How the proxy answers CreateFleet for one pool. */
-    record Fault(String instanceType, String subnetId, int status, String code, Duration delay) {
+    record Fault(String instanceType, String subnetId, int status, String code, Duration delay, boolean forward) {
         static Fault errorSet(String type, String subnet, String code) {
-            return new Fault(type, subnet, 200, code, Duration.ZERO);
+            return new Fault(type, subnet, 200, code, Duration.ZERO, false);
         }
 
         static Fault error(String type, String subnet, int status, String code) {
-            return new Fault(type, subnet, status, code, Duration.ZERO);
+            return new Fault(type, subnet, status, code, Duration.ZERO, false);
         }
 
         static Fault slow(String type, Duration delay) {
-            return new Fault(type, null, 200, "InsufficientInstanceCapacity", delay);
+            return new Fault(type, null, 200, "InsufficientInstanceCapacity", delay, false);
+        }
+
+        /** The call reaches EC2 (the instance launches) but its answer comes too late for the caller. */
+        static Fault lateAnswer(String type, Duration delay) {
+            return new Fault(type, null, 0, null, delay, true);
         }
 
         boolean matches(String type, String subnet) {
@@ -118,7 +123,7 @@ class Ec2FleetDriverIT {
             String subnet = form.get("LaunchTemplateConfigs.1.Overrides.1.SubnetId");
             Optional<Fault> fault = action.equals("CreateFleet")
                     ? faults.stream().filter(f -> f.matches(type, subnet)).findFirst() : Optional.empty();
-            if (fault.isPresent()) {
+            if (fault.isPresent() && !fault.get().forward()) {
                 Fault f = fault.get();
                 seen.add(new Seen(action, type, subnet, f.status()));
                 if (!f.delay().isZero()) {
@@ -147,10 +152,21 @@ class Ec2FleetDriverIT {
                 throw new IOException(e);
             }
             seen.add(new Seen(action, type, subnet, r.statusCode()));
+            if (fault.isPresent()) {
+                try {
+                    Thread.sleep(fault.get().delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             ex.getResponseHeaders().add("Content-Type", r.headers().firstValue("Content-Type").orElse("text/xml"));
-            ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
-            if (r.body().length > 0) {
-                ex.getResponseBody().write(r.body());
+            try {
+                ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                if (r.body().length > 0) {
+                    ex.getResponseBody().write(r.body());
+                }
+            } catch (IOException gone) {
+                // The client gave up waiting (the late answer): nothing to answer.
             }
             ex.close();
         }
@@ -444,5 +460,29 @@ class Ec2FleetDriverIT {
         assertThat(took).as("bounded by the budget, not by the 6 s the call would take").isLessThan(Duration.ofMillis(3000));
         assertThat(proxy.createFleets().subList(before, proxy.createFleets().size()))
                 .as("no call for the next candidate once the budget is spent").noneMatch(s -> s.instanceType().equals("g5.xlarge"));
+    }
+
+    @Test
+    void aCallWhoseAnswerIsLostButWhoseInstanceLaunchedIsFoundInsteadOfLaunchingTheNextCandidate() throws Exception {
+        String group = group();
+        proxy.faults.add(Fault.lateAnswer("g5.12xlarge", Duration.ofSeconds(7)));
+        Candidate late = new Candidate("g5.12xlarge", PurchaseOption.ON_DEMAND, "us-east-1a", subnetA, 0);
+        Candidate next = new Candidate("g6.xlarge", PurchaseOption.ON_DEMAND, "us-east-1b", subnetB, 0);
+        int before = proxy.createFleets().size();
+
+        long started = System.nanoTime();
+        LaunchOutcome outcome = launch(group, group + "-1", Duration.ofSeconds(20), late, next);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        System.out.println("Ec2FleetDriverIT: a CreateFleet answer lost after the launch: the instance found after " + took.toMillis() + " ms");
+
+        assertThat(codes(outcome)).containsExactly("Timeout");
+        assertThat(outcome.launched()).contains(late);
+        String id = outcome.instanceId().orElseThrow();
+        assertThat(direct.describeInstances(b -> b.instanceIds(id)).reservations().get(0).instances().get(0).instanceTypeAsString())
+                .isEqualTo("g5.12xlarge");
+        assertThat(proxy.createFleets().subList(before, proxy.createFleets().size())).as("the next candidate is not launched as well")
+                .extracting(Seen::instanceType).containsExactly("g5.12xlarge");
+        assertThat(asScheduler(() -> driver.instances(group))).hasSize(1);
+        assertThat(took).as("one attempt's timeout (5 s) and a look").isBetween(Duration.ofSeconds(4), Duration.ofSeconds(10));
     }
 }

@@ -174,7 +174,7 @@ public final class Ec2FleetDriver implements FleetDriver {
                 break;
             }
             if (unsure) {
-                // The last call timed out: its instance may exist. Look before launching another.
+                // The last call got no answer: it may have reached EC2 and launched. Look before launching another.
                 existing = existing(request, attempts, left);
                 if (existing.isPresent()) {
                     return existing.get();
@@ -190,7 +190,7 @@ public final class Ec2FleetDriver implements FleetDriver {
                 return new LaunchOutcome(tried.instanceId(), Optional.of(candidate), attempts);
             }
             String code = tried.error().orElseThrow();
-            unsure = code.equals(LaunchErrors.TIMEOUT);
+            unsure = code.equals(LaunchErrors.TIMEOUT) || code.equals(LaunchErrors.NO_ANSWER);
             if (LaunchErrors.after(code) == LaunchErrors.Next.STOP) {
                 break;
             }
