@@ -115,7 +115,14 @@ public final class AgentWorkService {
         if (before.isEmpty()) {
             // Its first contact: if the fleet launched it (agent id = instance id), the launch is joined and its boot
             // time recorded (one read here, at registration only, never on the heartbeats that follow).
-            fleet.ifPresent(f -> FleetService.agentJoined(f, agentId, now));
+            // A failure here never fails the heartbeat: the fleet's next pass joins a registered agent's launch itself.
+            fleet.ifPresent(f -> {
+                try {
+                    FleetService.agentJoined(f, agentId, now);
+                } catch (RuntimeException joinLater) {
+                    // the launch stays "launching" until that pass (FleetService.react, at the agent's first contact)
+                }
+            });
             events.publishAgentChanged(agentId, after.resourceGroup(), "registered", now);
         } else if (before.get().status() != AgentStatus.ALIVE) {
             events.publishAgentChanged(agentId, after.resourceGroup(), "revived", now);

@@ -319,6 +319,17 @@ class FleetServiceTest {
     }
 
     @Test
+    void anAgentThatRegisteredWithoutJoiningItsLaunchIsJoinedByThePassAtItsFirstContact() {
+        launched("i-1", T0.minusSeconds(70), Optional.empty(), Optional.empty());
+        agent("i-1", 1, ResourceSlots.EMPTY); // first contact T0
+        var out = fleet.react(GROUP, catalog(0, 4), agents.inGroup(GROUP), plan(session("s1", 1)));
+        assertThat(store.find("i-1").orElseThrow().joinedAt()).contains(T0);
+        assertThat(store.bootTimes("g5.xlarge")).containsExactly(Duration.ofSeconds(70));
+        assertThat(out.launched()).as("the agent is there: nothing launched for s1").isEmpty();
+        assertThat(out.explanations()).doesNotContainKey("s1");
+    }
+
+    @Test
     void aGroupWithoutACatalogIsLeftAlone() {
         ResourceGroupStore groups = (ResourceGroupStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ResourceGroupStore.class}, (proxy, method, args) -> {
