@@ -56,9 +56,9 @@ final class Views {
         v.put("created_at", s.createdAt().toString());
         v.put("started_at", time(s.startedAt()));
         v.put("terminated_at", time(s.terminatedAt()));
-        v.put("retry", spec.retry().map(dev.sluice.core.session.RetryPolicy::toWire).orElse(null));
+        v.put("retry", spec.retry().map(r -> dev.sluice.adapters.json.Json.plain(r.toWire())).orElse(null));
         v.put("attempt", s.attempt());
-        v.put("attempts", s.attempts().stream().map(dev.sluice.core.session.Attempt::toWire).toList());
+        v.put("attempts", s.attempts().stream().map(a -> dev.sluice.adapters.json.Json.plain(a.toWire())).toList());
         v.put("sequence", s.sequence());
         v.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, s.runtime().toWire()); // the record's own mapping
         return v;

@@ -144,8 +144,9 @@ public class SessionItem {
         item.tags = nullIfEmpty(spec.tags());
         item.sequence = s.sequence();
         item.runtime = s.runtime().isEmpty() ? null : s.runtime().toJson();
-        item.retry = spec.retry().map(r -> Json.write(r.toWire())).orElse(null);
-        item.attempts = s.attempts().isEmpty() ? null : Json.write(s.attempts().stream().map(dev.sluice.core.session.Attempt::toWire).toList());
+        item.retry = spec.retry().map(r -> Json.write(Json.plain(r.toWire()))).orElse(null);
+        item.attempts = s.attempts().isEmpty() ? null
+                : Json.write(s.attempts().stream().map(a -> Json.plain(a.toWire())).toList());
         return item;
     }
 
@@ -205,7 +206,7 @@ public class SessionItem {
                 orEmpty(or(mounts, "mounts")),
                 orEmpty(or(tags, "tags")),
                 FolderMounts.read(folders),
-                Optional.ofNullable(retry).map(r -> dev.sluice.core.session.RetryPolicy.fromWire(Json.readObjectUnchecked(r))));
+                Optional.ofNullable(retry).map(r -> dev.sluice.core.session.RetryPolicy.fromWire(Json.readJsonObject(r))));
         List<StatusChange> changes;
         if (history != null) {
             changes = history.stream().map(h -> {
@@ -239,7 +240,7 @@ public class SessionItem {
         }
         try {
             List<Object> list = Json.MAPPER.readValue(text, List.class);
-            return list.stream().map(m -> dev.sluice.core.session.Attempt.fromWire((Map<String, Object>) m)).toList();
+            return list.stream().map(m -> dev.sluice.core.session.Attempt.fromWire(Json.object((Map<String, Object>) m))).toList();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a stored session's attempts are not JSON", e);
         }

@@ -1,8 +1,7 @@
 package dev.sluice.core.session;
 
+import dev.sluice.core.json.JsonObject;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -33,34 +32,29 @@ public record Attempt(
     }
 
     /** {@code {number, agent_id, instance_id, placed_at, started_at, ended_at, status, status_info, exit_code, retried, reason}}. */
-    public Map<String, Object> toWire() {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("number", number);
-        v.put("agent_id", agentId.orElse(null));
-        v.put("instance_id", instanceId.orElse(null));
-        v.put("placed_at", placedAt.map(Instant::toString).orElse(null));
-        v.put("started_at", startedAt.map(Instant::toString).orElse(null));
-        v.put("ended_at", endedAt.toString());
-        v.put("status", status.name());
-        v.put("status_info", statusInfo);
-        v.put("exit_code", exitCode.orElse(null));
-        v.put("retried", retried);
-        v.put("reason", reason);
-        return v;
+    public JsonObject toWire() {
+        return JsonObject.builder()
+                .put("number", number)
+                .put("agent_id", agentId.orElse(null))
+                .put("instance_id", instanceId.orElse(null))
+                .put("placed_at", placedAt.map(Instant::toString).orElse(null))
+                .put("started_at", startedAt.map(Instant::toString).orElse(null))
+                .put("ended_at", endedAt.toString())
+                .put("status", status.name())
+                .put("status_info", statusInfo)
+                .put("exit_code", exitCode.orElse(null))
+                .put("retried", retried)
+                .put("reason", reason)
+                .build();
     }
 
     /** An attempt as {@link #toWire} wrote it (what the store kept). */
-    public static Attempt fromWire(Map<String, Object> m) {
-        return new Attempt(((Number) m.get("number")).intValue(),
-                text(m, "agent_id"), text(m, "instance_id"),
-                text(m, "placed_at").map(Instant::parse), text(m, "started_at").map(Instant::parse),
-                Instant.parse((String) m.get("ended_at")), SessionStatus.valueOf((String) m.get("status")),
-                (String) m.get("status_info"),
-                Optional.ofNullable((Number) m.get("exit_code")).map(Number::intValue),
-                Boolean.TRUE.equals(m.get("retried")), (String) m.get("reason"));
-    }
-
-    private static Optional<String> text(Map<String, Object> m, String key) {
-        return Optional.ofNullable((String) m.get(key));
+    public static Attempt fromWire(JsonObject m) {
+        return new Attempt(m.integer("number").orElseThrow().intValue(),
+                m.text("agent_id"), m.text("instance_id"),
+                m.text("placed_at").map(Instant::parse), m.text("started_at").map(Instant::parse),
+                Instant.parse(m.text("ended_at").orElseThrow()), SessionStatus.valueOf(m.text("status").orElseThrow()),
+                m.text("status_info").orElse(""), m.integer("exit_code").map(Long::intValue),
+                m.bool("retried").orElse(false), m.text("reason").orElse(""));
     }
 }

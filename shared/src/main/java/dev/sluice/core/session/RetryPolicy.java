@@ -1,6 +1,8 @@
 package dev.sluice.core.session;
 
 import dev.sluice.core.error.DomainException;
+import dev.sluice.core.json.JsonObject;
+import dev.sluice.core.json.JsonValue;
 import dev.sluice.core.request.RequestFields;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -286,28 +288,38 @@ public record RetryPolicy(int attempts, List<Rule> rules) {
     }
 
     /** The policy as the API shows it and the store keeps it: {@code {attempts, rules: [{on, action, codes?, pattern?}]}}. */
-    public Map<String, Object> toWire() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("attempts", attempts);
-        out.put("rules", rules.stream().map(r -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("on", r.on().wireName());
-            m.put("action", r.action().wireName());
+    public JsonObject toWire() {
+        List<JsonObject> wire = new ArrayList<>();
+        for (Rule r : rules) {
+            JsonObject.Builder m = JsonObject.builder().put("on", r.on().wireName()).put("action", r.action().wireName());
             if (!r.codes().isEmpty()) {
                 m.put("codes", codesText(r.codes()));
             }
             r.pattern().ifPresent(p -> m.put("pattern", p));
-            return (Object) m;
-        }).toList());
-        return out;
+            wire.add(m.build());
+        }
+        return JsonObject.builder().put("attempts", attempts).put("rules", wire).build();
     }
 
-    /** A policy as {@link #toWire} wrote it (what the store kept). */
-    public static RetryPolicy fromWire(Map<String, Object> wire) {
-        return parse(atField(wire));
+    /** A policy as {@link #toWire} wrote it (what the store kept), read as a request's would be. */
+    public static RetryPolicy fromWire(JsonObject wire) {
+        return parse(RequestFields.of(Map.of(FIELD, plain(wire))).optionalObject(FIELD).orElseThrow());
     }
 
-    private static RequestFields atField(Map<String, Object> wire) {
-        return RequestFields.of(Map.of(FIELD, wire)).optionalObject(FIELD).orElseThrow();
+    private static Object plain(JsonValue v) {
+        if (v instanceof JsonObject o) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            o.fields().forEach((k, x) -> m.put(k, plain(x)));
+            return m;
+        } else if (v instanceof JsonValue.Array a) {
+            return a.items().stream().map(RetryPolicy::plain).toList();
+        } else if (v instanceof JsonValue.Text t) {
+            return t.value();
+        } else if (v instanceof JsonValue.Num n) {
+            return n.value();
+        } else if (v instanceof JsonValue.Bool b) {
+            return b.value();
+        }
+        return null;
     }
 }

@@ -68,10 +68,10 @@ class RetryPolicyTest {
                 RetryPolicy.Condition.EXIT_CODE, RetryPolicy.Condition.STATUS_INFO);
         assertThat(p.rules().get(1).codes()).containsExactly(new RetryPolicy.CodeRange(1, 5), new RetryPolicy.CodeRange(137, 137),
                 new RetryPolicy.CodeRange(143, 143));
-        assertThat(p.toWire()).isEqualTo(Map.of("attempts", 3, "rules", List.of(
+        assertThat(p.toWire()).isEqualTo(dev.sluice.core.json.JsonObject.builder().put("attempts", 3).put("rules", List.of(
                 Map.of("on", "spot-interrupted", "action", "retry"),
                 Map.of("on", "exit-code", "action", "exit", "codes", "1-5,137,143"),
-                Map.of("on", "status-info", "action", "retry", "pattern", "task-*"))));
+                Map.of("on", "status-info", "action", "retry", "pattern", "task-*"))).build());
         assertThat(RetryPolicy.fromWire(p.toWire())).isEqualTo(p);
         assertThat(spec(null).retry()).isEmpty();
     }
