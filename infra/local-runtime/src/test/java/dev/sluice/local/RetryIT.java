@@ -209,7 +209,7 @@ class RetryIT {
                 + "{\"on\":\"agent-lost\",\"action\":\"retry\"},{\"on\":\"exit-code\",\"codes\":\"5-1\",\"action\":\"retry\"}]}}");
         assertThat(r.status()).as(r.body()).isEqualTo(422);
         assertThat(r.errorField()).isEqualTo("retry.rules[1].codes");
-        assertThat(r.json().path("message").asText()).isEqualTo("retry.rules[1].codes has the range '5-1', which ends before it starts.");
+        assertThat(r.json().path("error").path("message").asText()).isEqualTo("retry.rules[1].codes has the range '5-1', which ends before it starts.");
         ApiClient.Reply tooMany = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
                 + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"},\"retry\":{\"attempts\":11,\"rules\":[{\"on\":\"agent-lost\",\"action\":\"retry\"}]}}");
         assertThat(tooMany.status()).isEqualTo(422);
