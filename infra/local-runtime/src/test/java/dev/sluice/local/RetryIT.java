@@ -217,6 +217,50 @@ class RetryIT {
         assertThat(api.get("/sessions?resource_group=" + group, user).json().path("items").size()).isEqualTo(before);
     }
 
+    @Test
+    void theStoreKeepsRulesAndAttemptsAndQueuesARequeuedSessionFirstAmongItsPriority() {
+        String group = newGroup();
+        var store = plane.sessionStore();
+        Instant t0 = Instant.now().minusSeconds(600);
+        java.util.function.BiFunction<Integer, Integer, dev.sluice.core.session.SessionSpec> spec = (priority, attempts) ->
+                dev.sluice.core.session.SessionSpec.parse(RequestFields.of(Map.of("image", "python:3.12", "priority", priority,
+                        "resource_slots", Map.of("cpu", 1, "mem", "1g"), "retry", Map.of("attempts", attempts, "rules",
+                                List.of(Map.of("on", "exit-code", "codes", "1-5,143", "action", "retry"))))), t0);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            var s = dev.sluice.core.session.Session.enqueue(UUID.randomUUID().toString(), "store-owner", spec.apply(10, 2), group,
+                    t0.plusSeconds(i));
+            store.create(s, java.util.Optional.empty());
+            ids.add(s.id());
+        }
+        var high = dev.sluice.core.session.Session.enqueue(UUID.randomUUID().toString(), "store-owner", spec.apply(20, 2), group, t0.plusSeconds(5));
+        store.create(high, java.util.Optional.empty());
+        // The newest of priority 10, re-queued after its first attempt (as an agent's end report leaves it).
+        var newest = dev.sluice.core.session.Session.enqueue(UUID.randomUUID().toString(), "store-owner", spec.apply(10, 2), group,
+                t0.plusSeconds(9));
+        var running = dev.sluice.core.session.SessionChange.place(newest, List.of(new dev.sluice.core.session.Kernel("i-0abc",
+                        dev.sluice.core.slots.ResourceSlots.parse(RequestFields.of(Map.of("cpu", 1, "mem", "1g")).at("s")))),
+                "scheduled", dev.sluice.core.session.StatusData.NONE, t0.plusSeconds(10)).next()
+                .transitionTo(dev.sluice.core.session.SessionStatus.PREPARING, "preparing", dev.sluice.core.session.StatusData.NONE, t0.plusSeconds(11))
+                .transitionTo(dev.sluice.core.session.SessionStatus.RUNNING, "running", dev.sluice.core.session.StatusData.NONE, t0.plusSeconds(12));
+        var ended = dev.sluice.core.session.SessionChange.steps(running, List.of(dev.sluice.core.session.SessionRetry.afterEnd(running,
+                running.transitionTo(dev.sluice.core.session.SessionStatus.TERMINATED, "task-failed",
+                        new dev.sluice.core.session.StatusData(dev.sluice.core.json.JsonObject.of("exit_code", 3)), t0.plusSeconds(20)),
+                t0.plusSeconds(20))), false).next();
+        assertThat(ended.status()).isEqualTo(dev.sluice.core.session.SessionStatus.PENDING);
+        store.create(ended, java.util.Optional.empty());
+
+        var read = store.find(ended.id()).orElseThrow();
+        assertThat(read.attempts()).isEqualTo(ended.attempts());
+        assertThat(read.spec().retry()).isEqualTo(ended.spec().retry());
+        assertThat(read.kernels()).isEmpty();
+        assertThat(read.attempt()).isEqualTo(2);
+        assertThat(store.pendingIn(group)).extracting(dev.sluice.core.session.Session::id)
+                .containsExactly(high.id(), ended.id(), ids.get(0), ids.get(1), ids.get(2));
+        assertThat(store.sessionsAhead(read)).as("only the higher priority is ahead of it").isEqualTo(1);
+        assertThat(store.sessionsAhead(store.find(ids.get(0)).orElseThrow())).isEqualTo(2);
+    }
+
     /** The bus events of some sessions, through a rule of their own to a queue, as EventsIT reads them. */
     static final class EventCapture implements AutoCloseable {
         private final SqsClient sqs = SqsClient.builder().build();
