@@ -94,6 +94,9 @@ final class SessionCommand implements Callable<Integer> {
             "ON spot-interrupted, agent-lost, folder-staging-failed, exit-code:CODES (1-5,137) or status-info:GLOB (task-*)."})
         List<String> retryRules = new ArrayList<>();
 
+        @Option(names = "--retry-on-demand-after", paramLabel = "N", description = "Retry: after N spot interruptions, on-demand capacity only.")
+        Integer retryOnDemandAfter;
+
         @Option(names = "--retry", paramLabel = "JSON", description = "Retry rules as the API's JSON object: {\"attempts\": 3, \"rules\": [...]}.")
         String retryJson;
 
@@ -148,8 +151,8 @@ final class SessionCommand implements Callable<Integer> {
         /** {@code retry} from --retry JSON, or from --retry-attempts and the --retry-rule list (the API checks the rest). */
         private void putRetry(ObjectNode b) {
             if (retryJson != null) {
-                if (retryAttempts != null || !retryRules.isEmpty()) {
-                    throw usage("--retry and --retry-attempts/--retry-rule are mutually exclusive");
+                if (retryAttempts != null || !retryRules.isEmpty() || retryOnDemandAfter != null) {
+                    throw usage("--retry and --retry-attempts/--retry-rule/--retry-on-demand-after are mutually exclusive");
                 }
                 try {
                     b.set("retry", Json.MAPPER.readTree(retryJson));
@@ -158,12 +161,15 @@ final class SessionCommand implements Callable<Integer> {
                 }
                 return;
             }
-            if (retryAttempts == null && retryRules.isEmpty()) {
+            if (retryAttempts == null && retryRules.isEmpty() && retryOnDemandAfter == null) {
                 return;
             }
             ObjectNode retry = b.putObject("retry");
             if (retryAttempts != null) {
                 retry.put("attempts", retryAttempts);
+            }
+            if (retryOnDemandAfter != null) {
+                retry.put("on_demand_after", retryOnDemandAfter);
             }
             com.fasterxml.jackson.databind.node.ArrayNode rules = retry.putArray("rules");
             for (String text : retryRules) {

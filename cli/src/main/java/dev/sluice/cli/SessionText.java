@@ -67,7 +67,12 @@ final class SessionText {
             List<String> rules = new ArrayList<>();
             s.path("retry").path("rules").forEach(r -> rules.add(text(r, "action") + " on " + text(r, "on")
                     + (r.has("codes") ? " " + text(r, "codes") : "") + (r.has("pattern") ? " " + text(r, "pattern") : "")));
-            f.add("Retry", s.path("retry").path("attempts").asText() + " attempts; " + String.join(", ", rules));
+            f.add("Retry", s.path("retry").path("attempts").asText() + " attempts; " + String.join(", ", rules)
+                    + (s.path("retry").has("on_demand_after") ? "; on-demand only after " + s.path("retry").path("on_demand_after").asText()
+                    + " spot interruptions" : ""));
+            if (s.path("on_demand_only").asBoolean(false)) {
+                f.add("Capacity", "on-demand only (interrupted on spot too often)");
+            }
             f.add("Attempt", s.path("attempt").isNumber() ? s.path("attempt").asText() + " of " + s.path("retry").path("attempts").asText() : "");
         }
         for (JsonNode a : s.path("attempts")) {

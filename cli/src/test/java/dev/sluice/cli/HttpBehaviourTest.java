@@ -82,10 +82,10 @@ class HttpBehaviourTest {
     void createSendsRetryRulesInTheOrderGivenOrAsJson() throws Exception {
         api.on("POST", "/sessions", 201, pending("s-1"));
         CliRun.Result r = cli.run("session", "create", "--image", "py", "--retry-attempts", "3", "--retry-rule", "retry:spot-interrupted",
-                "--retry-rule", "exit:exit-code:137", "--retry-rule", "retry:exit-code:1-5,143", "--retry-rule", "retry:status-info:task-*");
+                "--retry-rule", "exit:exit-code:137", "--retry-rule", "retry:exit-code:1-5,143", "--retry-rule", "retry:status-info:task-*", "--retry-on-demand-after", "2");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(Json.MAPPER.readTree(api.only().body()).path("retry")).isEqualTo(Json.MAPPER.readTree("""
-                {"attempts":3,"rules":[{"on":"spot-interrupted","action":"retry"},{"on":"exit-code","action":"exit","codes":"137"},
+                {"attempts":3,"on_demand_after":2,"rules":[{"on":"spot-interrupted","action":"retry"},{"on":"exit-code","action":"exit","codes":"137"},
                  {"on":"exit-code","action":"retry","codes":"1-5,143"},{"on":"status-info","action":"retry","pattern":"task-*"}]}"""));
 
         r = cli.run("session", "create", "--image", "py", "--retry", "{\"attempts\":2,\"rules\":[{\"on\":\"agent-lost\",\"action\":\"retry\"}]}");

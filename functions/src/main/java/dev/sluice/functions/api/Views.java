@@ -58,6 +58,7 @@ final class Views {
         v.put("terminated_at", time(s.terminatedAt()));
         v.put("retry", spec.retry().map(r -> dev.sluice.adapters.json.Json.plain(r.toWire())).orElse(null));
         v.put("attempt", s.attempt());
+        v.put("on_demand_only", s.onDemandOnly());
         v.put("attempts", s.attempts().stream().map(a -> dev.sluice.adapters.json.Json.plain(a.toWire())).toList());
         v.put("sequence", s.sequence());
         v.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, s.runtime().toWire()); // the record's own mapping

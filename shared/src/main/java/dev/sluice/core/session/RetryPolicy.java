@@ -19,21 +19,36 @@ import java.util.regex.Pattern;
  * The first rule whose condition matches decides; when none matches, the end stands (exit). A retry rule that matches
  * once the attempts are used up lets the end stand too. AWS Batch's {@code evaluateOnExit} matches exit codes and
  * reason globs; here the conditions also name what Sluice knows for certain (a spot interruption, a lost agent, folder
- * staging), and exit codes are ranges rather than globs.
+ * staging), and exit codes are ranges rather than globs. With {@code on_demand_after} (1 to 10), once that many of its
+ * attempts ended {@code spot-interrupted} the session asks for on-demand capacity only ({@link Session#onDemandOnly}).
  */
-public record RetryPolicy(int attempts, List<Rule> rules) {
+public record RetryPolicy(int attempts, List<Rule> rules, Optional<Integer> onDemandAfter) {
     public static final String FIELD = "retry";
     public static final int MAX_ATTEMPTS = 10;
     public static final int MAX_RULES = 16;
-    private static final Set<String> KNOWN = Set.of("attempts", "rules");
+    private static final Set<String> KNOWN = Set.of("attempts", "rules", "on_demand_after");
     private static final Set<String> RULE_FIELDS = Set.of("on", "action", "codes", "pattern");
     private static final Pattern GLOB = Pattern.compile("[A-Za-z0-9._*?-]{1,64}");
 
     public RetryPolicy {
         rules = List.copyOf(rules);
+        onDemandAfter = onDemandAfter == null ? Optional.empty() : onDemandAfter;
         if (attempts < 1 || attempts > MAX_ATTEMPTS) {
             throw new IllegalArgumentException("attempts must be 1 to " + MAX_ATTEMPTS);
         }
+    }
+
+    /** Rules without an on-demand switch. */
+    public RetryPolicy(int attempts, List<Rule> rules) {
+        this(attempts, rules, Optional.empty());
+    }
+
+    /**
+     * Whether a session with these rules should run on on-demand capacity only, after {@code spotInterruptions} of its
+     * attempts ended {@code spot-interrupted}: {@code on_demand_after} of them (the fleet reads it, {@link Session#onDemandOnly}).
+     */
+    public boolean onDemandOnlyAfter(long spotInterruptions) {
+        return onDemandAfter.filter(n -> spotInterruptions >= n).isPresent();
     }
 
     /** What an attempt's end is matched on. */
@@ -169,7 +184,8 @@ public record RetryPolicy(int attempts, List<Rule> rules) {
             }
             rules.add(parseRule(RequestFields.of((Map<String, Object>) m), at));
         }
-        return new RetryPolicy(attempts, rules);
+        Optional<Integer> onDemandAfter = f.optionalInt("on_demand_after", 1, MAX_ATTEMPTS);
+        return new RetryPolicy(attempts, rules, onDemandAfter);
     }
 
     private static Rule parseRule(RequestFields raw, String at) {
@@ -298,7 +314,9 @@ public record RetryPolicy(int attempts, List<Rule> rules) {
             r.pattern().ifPresent(p -> m.put("pattern", p));
             wire.add(m.build());
         }
-        return JsonObject.builder().put("attempts", attempts).put("rules", wire).build();
+        JsonObject.Builder out = JsonObject.builder().put("attempts", attempts).put("rules", wire);
+        onDemandAfter.ifPresent(n -> out.put("on_demand_after", n));
+        return out.build();
     }
 
     /** A policy as {@link #toWire} wrote it (what the store kept), read as a request's would be. */

@@ -146,6 +146,19 @@ public record Session(
         return (int) retried + 1;
     }
 
+    /** How many of its attempts ended {@code spot-interrupted}. */
+    public long spotInterruptions() {
+        return attempts.stream().filter(a -> a.statusInfo().equals("spot-interrupted")).count();
+    }
+
+    /**
+     * Whether the session should run on on-demand capacity only: its retry rules' {@code on_demand_after} spot
+     * interruptions happened. A flag for the fleet to read when it launches for this session's demand.
+     */
+    public boolean onDemandOnly() {
+        return spec.retry().filter(r -> r.onDemandOnlyAfter(spotInterruptions())).isPresent();
+    }
+
     /** When the session last re-entered the queue after a retry; empty before any. */
     public Optional<Instant> requeuedAt() {
         for (int i = attempts.size() - 1; i >= 0; i--) {

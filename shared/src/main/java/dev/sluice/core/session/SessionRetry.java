@@ -56,7 +56,11 @@ public final class SessionRetry {
                 .put("rule", verdict.rule())
                 .put("previous_end", ended.statusInfo())
                 .build());
-        return before.requeuedAfter(attempt, RETRYING, data, now);
+        Session requeued = before.requeuedAfter(attempt, RETRYING, data, now);
+        if (requeued.onDemandOnly()) {
+            requeued = requeued.withStatusData(RETRYING, new StatusData(data.json().toBuilder().put("on_demand_only", true).build()));
+        }
+        return requeued;
     }
 
     /** The end as the rules see it: status, status_info and the exit code the agent reported with it (if any). */

@@ -107,7 +107,9 @@ class RetryPolicyTest {
                         "must be retry or exit, not 'again'"),
                 new Case(Map.of("attempts", 2, "rules", List.of(Map.of("on", "agent-lost"))), "retry.rules[0].action", "is required"),
                 new Case(Map.of("attempts", 2, "rules", List.of(rule("agent-lost", "retry", "when", "x"))), "retry.rules[0].when",
-                        "is not a known field"));
+                        "is not a known field"),
+                new Case(Map.of("attempts", 2, "on_demand_after", 0, "rules", List.of(rule("spot-interrupted", "retry"))),
+                        "retry.on_demand_after", "between 1 and 10"));
         for (Case c : cases) {
             DomainException e = refusal(c.retry());
             assertThat(e.code()).as(c.field()).isEqualTo(ErrorCode.INVALID_FIELD);
@@ -156,6 +158,17 @@ class RetryPolicyTest {
         assertThat(p.evaluate(error("agent-lost"), 3)).isEqualTo(new RetryPolicy.Verdict(false, 1,
                 "rule 1 (retry on agent-lost) matched, but all 3 attempts are used: the end stands"));
         assertThat(policy(1, rule("agent-lost", "retry")).evaluate(error("agent-lost"), 1).retry()).isFalse();
+    }
+
+    @Test
+    void onDemandAfterCountsSpotInterruptionsAndRoundTrips() {
+        RetryPolicy p = spec(Map.of("attempts", 4, "on_demand_after", 2, "rules", List.of(rule("spot-interrupted", "retry"))))
+                .retry().orElseThrow();
+        assertThat(p.onDemandAfter()).contains(2);
+        assertThat(p.onDemandOnlyAfter(1)).isFalse();
+        assertThat(p.onDemandOnlyAfter(2)).isTrue();
+        assertThat(RetryPolicy.fromWire(p.toWire())).isEqualTo(p);
+        assertThat(policy(4, rule("spot-interrupted", "retry")).onDemandOnlyAfter(9)).as("without the switch, never").isFalse();
     }
 
     @Test

@@ -170,6 +170,24 @@ class SessionRetryTest {
     }
 
     @Test
+    void afterItsOnDemandAfterSpotInterruptionsTheSessionAsksForOnDemandCapacityOnly() {
+        SessionSpec spec = spec(Map.of("attempts", 5, "on_demand_after", 2, "rules", List.of(Map.of("on", "spot-interrupted", "action", "retry"),
+                Map.of("on", "agent-lost", "action", "retry"))));
+        Session s = Session.enqueue("s-1", "alice", spec, "gpu", T0);
+        List<Boolean> onDemand = new java.util.ArrayList<>();
+        for (String end : List.of("spot-interrupted", "agent-lost", "spot-interrupted", "agent-lost")) {
+            Session run = running(s, AGENT, onDemand.size() * 100);
+            s = SessionRetry.afterEnd(run, run.transitionTo(SessionStatus.ERROR, end, StatusData.NONE, at(onDemand.size() * 100 + 50)),
+                    at(onDemand.size() * 100 + 50));
+            onDemand.add(s.onDemandOnly());
+        }
+        assertThat(onDemand).containsExactly(false, false, true, true);
+        assertThat(s.spotInterruptions()).isEqualTo(2);
+        assertThat(s.status()).isEqualTo(SessionStatus.PENDING);
+        assertThat(s.statusData().json().bool("on_demand_only")).contains(true);
+    }
+
+    @Test
     void withoutRetryRulesEveryEndIsAsBeforeAndNoAttemptIsRecorded() {
         Session run = running(Session.enqueue("s-1", "alice", spec(null), "gpu", T0), AGENT, 1);
         Session ended = run.transitionTo(SessionStatus.ERROR, "agent-lost", StatusData.NONE, at(60));
