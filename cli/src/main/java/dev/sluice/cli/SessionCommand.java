@@ -86,6 +86,20 @@ final class SessionCommand implements Callable<Integer> {
         @Option(names = "--callback-url", paramLabel = "URL", description = "Called on each status change.")
         String callbackUrl;
 
+        @Option(names = "--retry-attempts", paramLabel = "N", description = "Retry: attempts in all, the first included (1 to 10).")
+        Integer retryAttempts;
+
+        @Option(names = "--retry-rule", paramLabel = "ACTION:ON[:ARG]", description = {
+            "Retry: a rule, repeatable, evaluated in the order given (none matching: the end stands). ACTION retry or exit;",
+            "ON spot-interrupted, agent-lost, folder-staging-failed, exit-code:CODES (1-5,137) or status-info:GLOB (task-*)."})
+        List<String> retryRules = new ArrayList<>();
+
+        @Option(names = "--retry-on-demand-after", paramLabel = "N", description = "Retry: after N spot interruptions, on-demand capacity only.")
+        Integer retryOnDemandAfter;
+
+        @Option(names = "--retry", paramLabel = "JSON", description = "Retry rules as the API's JSON object: {\"attempts\": 3, \"rules\": [...]}.")
+        String retryJson;
+
         @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Reuse a key to retry a create safely (default: a new UUID).")
         String idempotencyKey;
 
@@ -130,7 +144,46 @@ final class SessionCommand implements Callable<Integer> {
                 tags.forEach(b.putArray("tags")::add);
             }
             putIfGiven(b, "callback_url", callbackUrl);
+            putRetry(b);
             return b;
+        }
+
+        /** {@code retry} from --retry JSON, or from --retry-attempts and the --retry-rule list (the API checks the rest). */
+        private void putRetry(ObjectNode b) {
+            if (retryJson != null) {
+                if (retryAttempts != null || !retryRules.isEmpty() || retryOnDemandAfter != null) {
+                    throw usage("--retry and --retry-attempts/--retry-rule/--retry-on-demand-after are mutually exclusive");
+                }
+                try {
+                    b.set("retry", Json.MAPPER.readTree(retryJson));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw usage("--retry must be a JSON object such as {\"attempts\": 3, \"rules\": [{\"on\": \"spot-interrupted\", \"action\": \"retry\"}]}");
+                }
+                return;
+            }
+            if (retryAttempts == null && retryRules.isEmpty() && retryOnDemandAfter == null) {
+                return;
+            }
+            ObjectNode retry = b.putObject("retry");
+            if (retryAttempts != null) {
+                retry.put("attempts", retryAttempts);
+            }
+            if (retryOnDemandAfter != null) {
+                retry.put("on_demand_after", retryOnDemandAfter);
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode rules = retry.putArray("rules");
+            for (String text : retryRules) {
+                String[] parts = text.split(":", 3);
+                if (parts.length < 2) {
+                    throw usage("--retry-rule must be ACTION:ON[:ARG], e.g. retry:spot-interrupted or retry:exit-code:1-5,137; not '" + text + "'");
+                }
+                ObjectNode rule = rules.addObject();
+                rule.put("on", parts[1].trim());
+                rule.put("action", parts[0].trim());
+                if (parts.length == 3) {
+                    rule.put(parts[1].trim().equals("status-info") ? "pattern" : "codes", parts[2].trim());
+                }
+            }
         }
 
         private static void putIfGiven(ObjectNode b, String field, String value) {

@@ -63,10 +63,33 @@ final class SessionText {
         if (!text(s, "result").equals("UNDEFINED")) {
             f.add("Result", text(s, "result"));
         }
+        if (s.path("retry").isObject()) {
+            List<String> rules = new ArrayList<>();
+            s.path("retry").path("rules").forEach(r -> rules.add(text(r, "action") + " on " + text(r, "on")
+                    + (r.has("codes") ? " " + text(r, "codes") : "") + (r.has("pattern") ? " " + text(r, "pattern") : "")));
+            f.add("Retry", s.path("retry").path("attempts").asText() + " attempts; " + String.join(", ", rules)
+                    + (s.path("retry").has("on_demand_after") ? "; on-demand only after " + s.path("retry").path("on_demand_after").asText()
+                    + " spot interruptions" : ""));
+            if (s.path("on_demand_only").asBoolean(false)) {
+                f.add("Capacity", "on-demand only (interrupted on spot too often)");
+            }
+            f.add("Attempt", s.path("attempt").isNumber() ? s.path("attempt").asText() + " of " + s.path("retry").path("attempts").asText() : "");
+        }
+        for (JsonNode a : s.path("attempts")) {
+            f.add("Attempt " + a.path("number").asText(), attempt(a, relative));
+        }
         return f.add("Created", when(text(s, "created_at"), relative))
                 .add("Started", when(text(s, "started_at"), relative))
                 .add("Terminated", when(text(s, "terminated_at"), relative))
                 .toString();
+    }
+
+    /** One ended attempt: {@code ERROR spot-interrupted on i-0abc (instance), ended 2026-... (5m ago); <what the rules made of it>}. */
+    static String attempt(JsonNode a, RelativeTime relative) {
+        String where = text(a, "agent_id").isBlank() ? "" : " on " + text(a, "agent_id");
+        String exit = a.path("exit_code").isNumber() ? " exit " + a.path("exit_code").asText() : "";
+        return text(a, "status") + " " + text(a, "status_info") + exit + where + ", ended " + when(text(a, "ended_at"), relative)
+                + "; " + text(a, "reason");
     }
 
     /** {@code 2026-01-02T03:04:05Z (5m ago)}. */

@@ -22,7 +22,9 @@ final class StatusReason {
             Map.entry("task-finished", "command finished"),
             Map.entry("task-failed", "command failed"),
             Map.entry("task-timeout", "ran past its batch timeout"),
-            Map.entry("agent-lost", "its agent was lost"));
+            Map.entry("agent-lost", "its agent was lost"),
+            Map.entry("spot-interrupted", "its spot instance was interrupted"),
+            Map.entry("folder-staging-failed", "its folders could not be staged"));
 
     private static final Map<String, String> PREDICATES = Map.ofEntries(
             Map.entry("reserved_time", "its start time has not come"),
@@ -45,7 +47,8 @@ final class StatusReason {
             Map.entry("fleet-at-max", "waiting: the fleet may launch no more instances now"),
             Map.entry("larger-than-any-agent", "NEVER FITS: larger than any agent"),
             Map.entry("slot-not-in-group", "NEVER FITS: the group lacks a slot it asks for"),
-            Map.entry("too-many-kernels", "NEVER FITS: more kernels than one placement holds (50)"));
+            Map.entry("too-many-kernels", "NEVER FITS: more kernels than one placement holds (50)"),
+            Map.entry("retrying", "re-queued by its retry rules"));
 
     private StatusReason() {
     }
@@ -89,6 +92,10 @@ final class StatusReason {
         String pendingReason = statusData.path("reason").asText("");
         if (pendingReason.equals("provisioning") && statusData.path("provisioning").isObject()) {
             return provisioning(statusData.path("provisioning"), now);
+        }
+        if (pendingReason.equals("retrying") && statusData.path("attempt").isNumber()) {
+            return "re-queued by its retry rules: attempt " + statusData.path("attempt").asText() + " of "
+                    + statusData.path("attempts").asText() + " after " + statusData.path("previous_end").asText("an end");
         }
         if (PENDING.containsKey(pendingReason)) {
             return PENDING.get(pendingReason);

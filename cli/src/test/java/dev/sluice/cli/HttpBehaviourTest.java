@@ -79,6 +79,44 @@ class HttpBehaviourTest {
     }
 
     @Test
+    void createSendsRetryRulesInTheOrderGivenOrAsJson() throws Exception {
+        api.on("POST", "/sessions", 201, pending("s-1"));
+        CliRun.Result r = cli.run("session", "create", "--image", "py", "--retry-attempts", "3", "--retry-rule", "retry:spot-interrupted",
+                "--retry-rule", "exit:exit-code:137", "--retry-rule", "retry:exit-code:1-5,143", "--retry-rule", "retry:status-info:task-*", "--retry-on-demand-after", "2");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(Json.MAPPER.readTree(api.only().body()).path("retry")).isEqualTo(Json.MAPPER.readTree("""
+                {"attempts":3,"on_demand_after":2,"rules":[{"on":"spot-interrupted","action":"retry"},{"on":"exit-code","action":"exit","codes":"137"},
+                 {"on":"exit-code","action":"retry","codes":"1-5,143"},{"on":"status-info","action":"retry","pattern":"task-*"}]}"""));
+
+        r = cli.run("session", "create", "--image", "py", "--retry", "{\"attempts\":2,\"rules\":[{\"on\":\"agent-lost\",\"action\":\"retry\"}]}");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(Json.MAPPER.readTree(api.requests.get(1).body()).path("retry")).isEqualTo(Json.MAPPER.readTree(
+                "{\"attempts\":2,\"rules\":[{\"on\":\"agent-lost\",\"action\":\"retry\"}]}"));
+
+        assertThat(cli.run("session", "create", "--image", "py", "--retry-rule", "spot-interrupted").err())
+                .contains("--retry-rule must be ACTION:ON[:ARG]");
+        assertThat(cli.run("session", "create", "--image", "py", "--retry", "{", "--retry-attempts", "2").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void getShowsTheAttemptsOfARetriedSession() {
+        String retried = session("s-1", "PENDING", "retrying", """
+                {"reason":"retrying","waiting":true,"attempt":2,"attempts":3,"previous_end":"spot-interrupted"}""", "2026-03-01T11:55:00Z")
+                .replace("\"sequence\":1}", """
+                "sequence":6,"retry":{"attempts":3,"rules":[{"on":"spot-interrupted","action":"retry"}]},"attempt":2,
+                "attempts":[{"number":1,"agent_id":"i-0123456789abcdef0","instance_id":"i-0123456789abcdef0","placed_at":"2026-03-01T11:56:00Z",
+                 "started_at":"2026-03-01T11:56:05Z","ended_at":"2026-03-01T11:58:00Z","status":"ERROR","status_info":"spot-interrupted",
+                 "exit_code":null,"retried":true,"reason":"rule 1 (retry on spot-interrupted) matched: re-queued as attempt 2 of 3"}]}""");
+        api.on("GET", "/sessions/s-1", 200, retried);
+        CliRun.Result r = cli.run("session", "get", "s-1");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("PENDING (re-queued by its retry rules: attempt 2 of 3 after spot-interrupted)")
+                .contains("Retry:").contains("3 attempts; retry on spot-interrupted")
+                .contains("Attempt 1:").contains("ERROR spot-interrupted on i-0123456789abcdef0, ended 2026-03-01T11:58:00Z")
+                .contains("rule 1 (retry on spot-interrupted) matched: re-queued as attempt 2 of 3");
+    }
+
+    @Test
     void eachCreateHasItsOwnKeyUnlessOneIsGiven() {
         api.on("POST", "/sessions", 201, pending("s-1"));
         cli.run("session", "create", "--image", "py", "--slot", "cpu=1", "--slot", "mem=1g");

@@ -30,7 +30,8 @@ final class Views {
         v.put("status_history", history(s));
         v.put("resource_slots", spec.requestedSlots().toStrings());
         v.put("occupied_slots", s.occupiedSlots().toStrings());
-        v.put("agent_id", s.agentId().orElse(null));
+        // A session re-queued by a retry has no agent until it is placed again (its attempts say where it ran).
+        v.put("agent_id", s.status() == dev.sluice.core.session.SessionStatus.PENDING ? null : s.agentId().orElse(null));
         v.put("result", s.result().name());
         v.put("priority", spec.priority());
         v.put("startup_command", spec.startupCommand().orElse(null));
@@ -55,6 +56,10 @@ final class Views {
         v.put("created_at", s.createdAt().toString());
         v.put("started_at", time(s.startedAt()));
         v.put("terminated_at", time(s.terminatedAt()));
+        v.put("retry", spec.retry().map(r -> dev.sluice.adapters.json.Json.plain(r.toWire())).orElse(null));
+        v.put("attempt", s.attempt());
+        v.put("on_demand_only", s.onDemandOnly());
+        v.put("attempts", s.attempts().stream().map(a -> dev.sluice.adapters.json.Json.plain(a.toWire())).toList());
         v.put("sequence", s.sequence());
         v.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, s.runtime().toWire()); // the record's own mapping
         return v;

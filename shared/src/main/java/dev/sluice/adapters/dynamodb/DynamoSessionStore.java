@@ -477,7 +477,7 @@ public final class DynamoSessionStore implements SessionStore {
 
     @Override
     public int sessionsAhead(Session pending) {
-        String mine = SessionItem.queueKey(pending.spec().priority(), pending.createdAt(), pending.id());
+        String mine = SessionItem.queueKey(pending);
         int ahead = 0;
         Map<String, AttributeValue> start = null;
         do {

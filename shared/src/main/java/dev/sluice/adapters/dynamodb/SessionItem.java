@@ -88,6 +88,10 @@ public class SessionItem {
     private List<String> tags;
     /** What the agent reported about the workload, as {@link SessionRuntimeFacts}' own JSON (absent when nothing). */
     private String runtime;
+    /** The spec's retry rules, as {@link dev.sluice.core.session.RetryPolicy#toWire} JSON (absent without). */
+    private String retry;
+    /** The ended attempts of a session with retry rules, as a JSON list of {@link dev.sluice.core.session.Attempt#toWire} (absent when none). */
+    private String attempts;
     /** Items written before the short names: read, never written. */
     private final Map<String, Object> legacy = new java.util.HashMap<>();
 
@@ -121,7 +125,7 @@ public class SessionItem {
         item.openOwner = s.status().isFinal() ? null : s.owner();
         if (s.status() == SessionStatus.PENDING) {
             item.pendingGroup = s.resourceGroup();
-            item.queueKey = queueKey(spec.priority(), s.createdAt(), s.id());
+            item.queueKey = queueKey(s);
         }
         item.result = s.result().name();
         item.startedAt = s.startedAt().orElse(null);
@@ -140,6 +144,9 @@ public class SessionItem {
         item.tags = nullIfEmpty(spec.tags());
         item.sequence = s.sequence();
         item.runtime = s.runtime().isEmpty() ? null : s.runtime().toJson();
+        item.retry = spec.retry().map(r -> Json.write(Json.plain(r.toWire()))).orElse(null);
+        item.attempts = s.attempts().isEmpty() ? null
+                : Json.write(s.attempts().stream().map(a -> Json.plain(a.toWire())).toList());
         return item;
     }
 
@@ -156,6 +163,19 @@ public class SessionItem {
     static String queueKey(int priority, Instant createdAt, String id) {
         return String.format("%03d#%s#%s", 100 - priority, createdAt, id);
     }
+
+    /**
+     * A pending session's key in the queue: {@link #queueKey(int, Instant, String)}, and a session re-queued by a retry
+     * at the head of its priority: {@code !} after the priority sorts before every creation time (a digit), so among
+     * sessions of one priority the retried ones come first, oldest first.
+     */
+    static String queueKey(Session s) {
+        String key = queueKey(s.spec().priority(), s.createdAt(), s.id());
+        return s.requeuedAt().isPresent() ? key.substring(0, 4) + RETRIED + key.substring(4) : key;
+    }
+
+    /** What marks a retried session's queue key (see {@link #queueKey(Session)}). */
+    static final String RETRIED = "!";
 
     @SuppressWarnings("unchecked")
     private <T> T or(T value, String legacyName) {
@@ -185,7 +205,8 @@ public class SessionItem {
                 env == null ? Map.of() : env,
                 orEmpty(or(mounts, "mounts")),
                 orEmpty(or(tags, "tags")),
-                FolderMounts.read(folders));
+                FolderMounts.read(folders),
+                Optional.ofNullable(retry).map(r -> dev.sluice.core.session.RetryPolicy.fromWire(Json.readJsonObject(r))));
         List<StatusChange> changes;
         if (history != null) {
             changes = history.stream().map(h -> {
@@ -209,7 +230,20 @@ public class SessionItem {
         return new Session(id, owner, spec, resourceGroup, SessionStatus.valueOf(status), or(statusInfo, "statusInfo"), data, changes,
                 placed, SessionResult.valueOf(or(result, "result")),
                 createdAt, Optional.ofNullable(or(startedAt, "startedAt")), Optional.ofNullable(or(terminatedAt, "terminatedAt")), sequence,
-                SessionRuntimeFacts.fromJson(runtime));
+                SessionRuntimeFacts.fromJson(runtime), readAttempts(attempts));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<dev.sluice.core.session.Attempt> readAttempts(String text) {
+        if (text == null) {
+            return List.of();
+        }
+        try {
+            List<Object> list = Json.MAPPER.readValue(text, List.class);
+            return list.stream().map(m -> dev.sluice.core.session.Attempt.fromWire(Json.object((Map<String, Object>) m))).toList();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a stored session's attempts are not JSON", e);
+        }
     }
 
     private static <T> List<T> orEmpty(List<T> list) {
@@ -303,6 +337,10 @@ public class SessionItem {
     public void setTags(List<String> tags) { this.tags = tags; }
     @DynamoDbAttribute("rt") public String getRuntime() { return runtime; }
     public void setRuntime(String runtime) { this.runtime = runtime; }
+    @DynamoDbAttribute("ry") public String getRetry() { return retry; }
+    public void setRetry(String retry) { this.retry = retry; }
+    @DynamoDbAttribute("at") public String getAttempts() { return attempts; }
+    public void setAttempts(String attempts) { this.attempts = attempts; }
 
     // Items written before the short names: each long name is read into legacy, never written (the getters answer null).
     private List<Map<String, String>> legacyStatusHistory;

@@ -37,6 +37,9 @@ public final class EventBridgePublisher implements EventPublisher {
         if (!e.runtime().isEmpty()) {
             d.put(dev.sluice.protocol.SessionRuntimeFacts.FIELD, e.runtime().toWire()); // the record's own mapping
         }
+        if (e.attempt() > 1) {
+            d.put("attempt", e.attempt()); // left out on a first attempt: events of sessions without retries are as before
+        }
         return d;
     }
 

@@ -4,6 +4,7 @@ import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionChange;
 import dev.sluice.protocol.SessionRuntimeFacts;
 import dev.sluice.core.session.SessionResult;
+import dev.sluice.core.session.SessionRetry;
 import dev.sluice.core.session.SessionStatus;
 import dev.sluice.core.session.SessionTransitions;
 import dev.sluice.core.session.SessionType;
@@ -84,6 +85,11 @@ public final class KernelReports {
         if (current.status() == to) {
             return new Decision.Unchanged(current);
         }
+        if (current.status() == SessionStatus.PENDING) {
+            // Not placed (re-queued by a retry, its kernels dropped): a late end of the earlier attempt is old news.
+            return to == SessionStatus.TERMINATED || to == SessionStatus.ERROR
+                    ? new Decision.Unchanged(current) : new Decision.Refused(current.status());
+        }
         if (current.status().isFinal()) {
             // The session ended first (destroyed with force, cancelled): a late TERMINATED is old news.
             return to == SessionStatus.TERMINATED || to == SessionStatus.ERROR
@@ -109,6 +115,8 @@ public final class KernelReports {
                 if (current.spec().type() == SessionType.BATCH) {
                     next = next.withResult(SessionResult.FAILURE);
                 }
+                // With retry rules: the attempt recorded, or the session re-queued in the same write.
+                next = SessionRetry.afterEnd(current, next, now);
                 // Nothing runs on the agent: its slots are given back now, not when someone destroys the session.
                 return new Decision.Apply(next, true);
             }
@@ -147,6 +155,8 @@ public final class KernelReports {
         if (asked) {
             reported = reported.withDefaults(current.statusData());
         }
-        return new Decision.Apply(current.transitionTo(SessionStatus.TERMINATED, info, reported, now).withResult(result), false);
+        Session ended = current.transitionTo(SessionStatus.TERMINATED, info, reported, now).withResult(result);
+        // With retry rules: the attempt recorded, or the session re-queued in the same write (its slots go back in it).
+        return new Decision.Apply(SessionRetry.afterEnd(current, ended, now), false);
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Which pending sessions have waited longer than their group's {@code pending_timeout}. The wait is counted from
  * creation, or from {@code starts_at} for a reserved batch session, so a reservation is never cancelled before it
- * could start. A timeout of zero disables the sweep. It runs whether or not the group has a live agent.
+ * could start, or from its last re-queue for a session its retry rules sent back to the queue. A timeout of zero disables the sweep. It runs whether or not the group has a live agent.
  */
 public final class PendingTimeoutSweep {
     private PendingTimeoutSweep() {
@@ -27,7 +27,9 @@ public final class PendingTimeoutSweep {
                 .toList();
     }
 
+    /** Since creation (or {@code starts_at}); a session re-queued by a retry waits since its re-queue. */
     static Instant waitingSince(Session s) {
-        return s.spec().startsAt().filter(t -> t.isAfter(s.createdAt())).orElse(s.createdAt());
+        Instant since = s.spec().startsAt().filter(t -> t.isAfter(s.createdAt())).orElse(s.createdAt());
+        return s.requeuedAt().filter(t -> t.isAfter(since)).orElse(since);
     }
 }

@@ -147,9 +147,20 @@ public final class Planner {
         return s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? 1 : s.spec().clusterSize();
     }
 
-    /** FIFO: oldest first, sessions that failed {@code num_retries_to_skip} times moved behind the rest. LIFO: newest first. */
-    private static Deque<Session> order(SchedulingSnapshot snap, List<Session> candidates, Map<String, Usage> owners) {
-        Deque<Session> out = new ArrayDeque<>(candidates.size());
+    /**
+     * Sessions re-queued by a retry first (at the head of their priority, in queue order), then: FIFO oldest first,
+     * sessions that failed {@code num_retries_to_skip} times moved behind the rest; LIFO newest first.
+     */
+    private static Deque<Session> order(SchedulingSnapshot snap, List<Session> queued, Map<String, Usage> owners) {
+        Deque<Session> out = new ArrayDeque<>(queued.size());
+        List<Session> candidates = new ArrayList<>(queued.size());
+        for (Session s : queued) {
+            if (s.requeuedAt().isPresent()) {
+                out.add(s);
+            } else {
+                candidates.add(s);
+            }
+        }
         if (snap.group().scheduler() == SchedulerKind.LIFO) {
             for (int i = candidates.size() - 1; i >= 0; i--) {
                 out.add(candidates.get(i));

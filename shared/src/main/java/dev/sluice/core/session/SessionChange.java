@@ -84,6 +84,11 @@ public record SessionChange(
         if (next.status() != from && !SessionTransitions.isAllowed(from, next.status())) {
             throw new IllegalTransitionException(next.id(), from, next.status());
         }
+        if (SessionTransitions.isRequeue(from, next.status())
+                && (next.attempts().isEmpty() || !next.attempts().get(next.attempts().size() - 1).retried() || !next.kernels().isEmpty())) {
+            // The retry re-queue, and only it, goes back to PENDING: with the ended attempt recorded and no kernel kept.
+            throw new IllegalTransitionException(next.id(), from, next.status());
+        }
         if (output.isPresent() && output.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_STORED_OUTPUT_BYTES) {
             throw new IllegalArgumentException("an output kept with the session's write is at most " + MAX_STORED_OUTPUT_BYTES + " bytes");
         }
@@ -114,7 +119,7 @@ public record SessionChange(
             from = step.status();
         }
         Session last = steps.get(steps.size() - 1);
-        if (releaseAtEnd || releasesSlots(stored.status(), last)) {
+        if (releaseAtEnd || releasesSlots(stored.status(), last) || SessionTransitions.isRequeue(from, last.status())) {
             return releasing(last, stored.status(), stored.sequence(), null, null, through);
         }
         return new SessionChange(stored.status(), stored.sequence(), last, List.of(), List.of(), through, Optional.empty());
@@ -163,7 +168,7 @@ public record SessionChange(
      * @throws IllegalTransitionException when the transition map forbids {@code expectedStatus -> next.status()}
      */
     public static SessionChange update(Session next, SessionStatus expectedStatus, long expectedSequence) {
-        return releasesSlots(expectedStatus, next)
+        return releasesSlots(expectedStatus, next) || SessionTransitions.isRequeue(expectedStatus, next.status())
                 ? releasing(next, expectedStatus, expectedSequence, null, null)
                 : new SessionChange(expectedStatus, expectedSequence, next, List.of(), List.of());
     }
@@ -221,6 +226,10 @@ public record SessionChange(
                                            Instant lastSeen, List<SessionStatus> through) {
         // Every release moves the sequence on, so a writer that read the kernels still reserved cannot release them again.
         Session stored = (next.sequence() == expectedSequence ? next.nextSequence() : next).withKernelsReleased();
+        if (next.status() == SessionStatus.PENDING) {
+            // A re-queued session keeps no kernel: its next placement chooses anew, and its old agent no longer hosts it.
+            stored = stored.withoutKernels();
+        }
         List<AgentSlots> slots = new ArrayList<>();
         for (Kernel k : next.unreleasedKernels()) {
             AgentCondition condition = lostAgent != null && k.agentId().equals(lostAgent)

@@ -34,12 +34,13 @@ public record SessionSpec(
         Map<String, String> environment,
         List<String> mounts,
         List<String> tags,
-        List<FolderMount> folderMounts) {
+        List<FolderMount> folderMounts,
+        Optional<RetryPolicy> retry) {
 
     public static final int DEFAULT_PRIORITY = 10;
     private static final Set<String> KNOWN = Set.of("name", "type", "image", "resource_group", "resource_slots",
             "startup_command", "starts_at", "batch_timeout", "dependencies", "priority", "callback_url",
-            "cluster_mode", "cluster_size", "environment", "mounts", "tags");
+            "cluster_mode", "cluster_size", "environment", "mounts", "tags", RetryPolicy.FIELD);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,511}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
@@ -50,6 +51,17 @@ public record SessionSpec(
         mounts = List.copyOf(mounts);
         tags = List.copyOf(tags);
         folderMounts = List.copyOf(folderMounts);
+        retry = retry == null ? Optional.empty() : retry;
+    }
+
+    /** A spec without retry rules. */
+    public SessionSpec(Optional<String> name, SessionType type, String image, Optional<String> requestedResourceGroup,
+                       ResourceSlots requestedSlots, Optional<String> startupCommand, Optional<Instant> startsAt,
+                       Optional<Duration> batchTimeout, List<String> dependencies, int priority, Optional<String> callbackUrl,
+                       ClusterMode clusterMode, int clusterSize, Map<String, String> environment, List<String> mounts,
+                       List<String> tags, List<FolderMount> folderMounts) {
+        this(name, type, image, requestedResourceGroup, requestedSlots, startupCommand, startsAt, batchTimeout, dependencies,
+                priority, callbackUrl, clusterMode, clusterSize, environment, mounts, tags, folderMounts, Optional.empty());
     }
 
     /** Parses a create request; {@code now} resolves a relative {@code starts_at} such as {@code 30m}. */
@@ -128,8 +140,9 @@ public record SessionSpec(
         if (tags.size() > 32) {
             throw DomainException.invalid("tags", "must list at most 32 tags");
         }
+        Optional<RetryPolicy> retry = f.optionalObject(RetryPolicy.FIELD).map(RetryPolicy::parse);
         return new SessionSpec(name, type, image, group, slots, command, startsAt, batchTimeout, deps, priority,
-                callback, mode, size, env, mounts, tags, List.of());
+                callback, mode, size, env, mounts, tags, List.of(), retry);
     }
 
     private static final Pattern MOUNT_PATH = Pattern.compile("/[A-Za-z0-9._/-]{0,254}");
@@ -202,7 +215,7 @@ public record SessionSpec(
 
     public SessionSpec withFolderMounts(List<FolderMount> resolved) {
         return new SessionSpec(name, type, image, requestedResourceGroup, requestedSlots, startupCommand, startsAt, batchTimeout,
-                dependencies, priority, callbackUrl, clusterMode, clusterSize, environment, mounts, tags, resolved);
+                dependencies, priority, callbackUrl, clusterMode, clusterSize, environment, mounts, tags, resolved, retry);
     }
 
     private static Instant parseStartsAt(String text, Instant now) {

@@ -506,9 +506,10 @@ public final class AgentWorkService {
                 }
                 StatusData data = StatusData.agentLost(agent.id(), String.valueOf(agent.lastHeartbeat()),
                         "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
+                // With retry rules, the end is the attempt's: the session may go back to PENDING in this same write.
                 Session next = s.status() == SessionStatus.ERROR
                         ? s.withStatusData(s.statusInfo(), s.statusData())
-                        : s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now);
+                        : dev.sluice.core.session.SessionRetry.afterEnd(s, s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now), now);
                 SaveOutcome saved = sessions.apply(SessionChange.resolveLost(next, s.status(), s.sequence(), agent.id(), agent.lastHeartbeat()));
                 if (saved instanceof SaveOutcome.Saved done) {
                     if (s.status() != SessionStatus.ERROR) {

@@ -84,4 +84,26 @@ class SessionItemTest {
                 .as("its next write (the store writes what it read, changed) has the short names only").doesNotContainKeys("statusHistory", "type", "priority", "environment")
                 .containsKeys("h", "ty", "pr", "env");
     }
+
+    @Test
+    void aRequeuedSessionKeepsItsRulesAndAttemptsAndSortsFirstAmongItsPriority() {
+        Session running = ranSession(Map.of("priority", 30, "retry", Map.of("attempts", 3, "on_demand_after", 1, "rules",
+                List.of(Map.of("on", "exit-code", "codes", "1-5", "action", "retry")))));
+        Session requeued = dev.sluice.core.session.SessionChange.update(dev.sluice.core.session.SessionRetry.afterEnd(running,
+                running.transitionTo(SessionStatus.TERMINATED, "task-failed", new StatusData(JsonObject.of("exit_code", 2)), T.plusSeconds(9)),
+                T.plusSeconds(9)), SessionStatus.RUNNING, running.sequence()).next();
+        SessionItem item = SessionItem.from(requeued);
+        assertThat(item.getQueueKey()).isEqualTo("070#!" + T + "#s-1");
+        assertThat(item.getQueueKey()).isLessThan(SessionItem.queueKey(30, T.minusSeconds(3600), "s-0"))
+                .isGreaterThan(SessionItem.queueKey(31, T, "s-2"));
+        assertThat(item.getPendingGroup()).isEqualTo("g1");
+        assertThat(item.getHostingAgent()).isNull();
+        assertThat(item.getKernels()).isNull();
+        Session read = SessionItem.SCHEMA.mapToItem(SessionItem.SCHEMA.itemToMap(item, true)).toSession();
+        assertThat(read).isEqualTo(requeued);
+        assertThat(read.attempts()).singleElement().satisfies(a -> assertThat(a.exitCode()).contains(2));
+        // Without rules nothing is stored for them.
+        Map<String, AttributeValue> plain = SessionItem.SCHEMA.itemToMap(SessionItem.from(ranSession(Map.of())), true);
+        assertThat(plain).doesNotContainKeys("ry", "at");
+    }
 }

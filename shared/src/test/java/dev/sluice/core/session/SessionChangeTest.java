@@ -33,9 +33,16 @@ class SessionChangeTest {
     @Test
     void everyTransitionOutsideTheMapIsRefusedWhenTheChangeIsMade() {
         int refused = 0;
+        int requeues = 0;
         for (SessionStatus from : SessionStatus.values()) {
             for (SessionStatus to : SessionStatus.values()) {
                 Session stored = in(from, List.of());
+                if (SessionTransitions.isRequeue(from, to)) {
+                    // The retry re-queue is in the map, but a change to PENDING without the ended attempt is refused.
+                    assertThatThrownBy(() -> SessionChange.update(forced(stored, to), from, 7)).isInstanceOf(IllegalTransitionException.class);
+                    requeues++;
+                    continue;
+                }
                 if (from == to || SessionTransitions.isAllowed(from, to)) {
                     assertThat(SessionChange.update(forced(stored, to), from, 7).next().status()).isEqualTo(to);
                     continue;
@@ -45,7 +52,8 @@ class SessionChangeTest {
                 refused++;
             }
         }
-        assertThat(refused).isEqualTo(11 * 10 - 41);
+        assertThat(refused).isEqualTo(11 * 10 - 47);
+        assertThat(requeues).isEqualTo(SessionStatus.TO_RUN.size());
     }
 
     @Test

@@ -212,7 +212,18 @@ class SessionTest {
     void transitionToObeysTheReferenceTableForEveryPair(SessionStatus from, SessionStatus to, boolean allowed) {
         Session before = placedIn(from);
         Session snapshot = placedIn(from);
-        if (allowed) {
+        if (allowed && to == PENDING) {
+            // The retry re-queue: not a plain transition, only requeuedAfter with the ended attempt.
+            assertThatThrownBy(() -> before.transitionTo(to, "why", StatusData.NONE, at(1))).isInstanceOf(IllegalTransitionException.class);
+            Attempt ended = new Attempt(1, Optional.of("i-1"), Optional.empty(), Optional.of(T0), Optional.empty(), at(1),
+                    ERROR, "agent-lost", Optional.empty(), true, "rule 1 (retry on agent-lost) matched");
+            Session after = before.requeuedAfter(ended, "retrying", StatusData.NONE, at(1));
+            assertThat(after.status()).isEqualTo(PENDING);
+            assertThat(after.attempts()).containsExactly(ended);
+            assertThat(after.attempt()).isEqualTo(2);
+            assertThat(after.requeuedAt()).contains(at(1));
+            assertThat(after.statusHistory()).containsExactly(new StatusChange(from, T0), new StatusChange(PENDING, at(1)));
+        } else if (allowed) {
             Session after = before.transitionTo(to, "why", new StatusData(JsonObject.of("n", 1)), at(1));
             assertThat(after.status()).isEqualTo(to);
             assertThat(after.sequence()).isEqualTo(8);

@@ -19,18 +19,22 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The transition map, checked cell by cell against REFERENCE §1's table, copied here as it is written there. */
+/**
+ * The transition map, checked cell by cell against REFERENCE §1's table, copied here as it is written there, plus
+ * Sluice's retry re-queue: each status in which the session should be running may go back to PENDING (only as a retry,
+ * SessionRetryTest and SessionRetryPropertiesTest).
+ */
 class SessionTransitionsTest {
 
-    /** REFERENCE §1, "Allowed transitions", row for row: {@code from(s) | to(s)}. */
+    /** REFERENCE §1, "Allowed transitions", row for row: {@code from(s) | to(s)}; PENDING at a row's end is the retry re-queue. */
     private static final String REFERENCE_TABLE = """
             PENDING | SCHEDULED, TERMINATING, TERMINATED, ERROR, CANCELLED
-            SCHEDULED | PULLING, PREPARING, TERMINATED, ERROR, CANCELLED
-            PULLING | PREPARING, RUNNING, RUNNING_DEGRADED, TERMINATED, ERROR, CANCELLED
-            PREPARING | PULLING, RUNNING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR, CANCELLED
-            RUNNING | RESTARTING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR
-            RESTARTING | RUNNING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR
-            RUNNING_DEGRADED | RUNNING, TERMINATING, TERMINATED, ERROR
+            SCHEDULED | PULLING, PREPARING, TERMINATED, ERROR, CANCELLED, PENDING
+            PULLING | PREPARING, RUNNING, RUNNING_DEGRADED, TERMINATED, ERROR, CANCELLED, PENDING
+            PREPARING | PULLING, RUNNING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR, CANCELLED, PENDING
+            RUNNING | RESTARTING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR, PENDING
+            RESTARTING | RUNNING, RUNNING_DEGRADED, TERMINATING, TERMINATED, ERROR, PENDING
+            RUNNING_DEGRADED | RUNNING, TERMINATING, TERMINATED, ERROR, PENDING
             TERMINATING | TERMINATED, ERROR
             ERROR | TERMINATING, TERMINATED
             TERMINATED, CANCELLED | none (final)
@@ -84,10 +88,18 @@ class SessionTransitionsTest {
     }
 
     @Test
-    void fortyOneTransitionsAreAllowedInAll() {
+    void fortySevenTransitionsAreAllowedInAllTheSixRequeuesIncluded() {
         long allowed = everyPairOfStatuses().filter(a -> SessionTransitions.isAllowed(
                 (SessionStatus) a.get()[0], (SessionStatus) a.get()[1])).count();
-        assertThat(allowed).isEqualTo(41);
+        assertThat(allowed).isEqualTo(47);
+    }
+
+    @ParameterizedTest
+    @EnumSource(SessionStatus.class)
+    void onlyTheStatusesOfARunningAttemptGoBackToPendingAndOnlyAsARequeue(SessionStatus from) {
+        assertThat(SessionTransitions.isAllowed(from, PENDING)).isEqualTo(from.isToRun());
+        assertThat(SessionTransitions.isRequeue(from, PENDING)).isEqualTo(from.isToRun());
+        assertThat(SessionTransitions.isRequeue(from, SessionStatus.ERROR)).isFalse();
     }
 
     @ParameterizedTest
