@@ -222,7 +222,7 @@ public final class LocalHypervisor implements AutoCloseable {
             return;
         }
         Plan plan = plan(observed, Set.copyOf(hosted.keySet()), clock.instant(), bootDelay);
-        plan.stop().forEach(this::stopAgent);
+        plan.stop().forEach(id -> stopAgent(id, "instance " + id + " is gone"));
         for (Observed o : plan.start()) {
             if (closed) {
                 return;
@@ -310,7 +310,7 @@ public final class LocalHypervisor implements AutoCloseable {
         }
     }
 
-    private void stopAgent(String instanceId) {
+    private void stopAgent(String instanceId, String why) {
         Host h = hosted.remove(instanceId);
         if (h == null) {
             return;
@@ -319,7 +319,7 @@ public final class LocalHypervisor implements AutoCloseable {
         stoppers.submit(() -> {
             h.imds().close();
             h.process().stop();
-            log("INFO", "instance " + instanceId + " is gone: its agent (pid " + h.view().pid() + ") stopped");
+            log("INFO", why + ": its agent (pid " + h.view().pid() + ") stopped");
         });
     }
 
@@ -515,7 +515,7 @@ public final class LocalHypervisor implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<String> ids = new ArrayList<>(hosted.keySet());
-        ids.forEach(this::stopAgent);
+        ids.forEach(id -> stopAgent(id, "the hypervisor stops: instance " + id + " is left running in the emulator"));
         stoppers.shutdown();
         try {
             stoppers.awaitTermination(2 * AgentProcesses.STOP_GRACE.toSeconds() + 2, TimeUnit.SECONDS);

@@ -345,12 +345,13 @@ public final class LocalRuntime implements AutoCloseable {
             agents.close();
         }));
         agents.notes().forEach(n -> System.out.println("  " + n));
-        System.out.println("  agents:       none yet: launched on demand into the emulator's EC2 (group " + ElasticGroup.NAME + ": "
+        System.out.println("  agents:       none yet: launched on demand (elastic group " + ElasticGroup.NAME + ": "
                 + String.join(", ", catalog.instanceTypes().stream().map(t -> t.name() + " " + t.slots().describe()).toList()) + ";");
-        System.out.println("                idle " + dev.sluice.core.time.DurationText.format(catalog.idleDuration())
-                + " before one is given back). This runtime hosts an agent for each instance tagged " + LocalHypervisor.GROUP_TAG);
-        System.out.println("                " + hypervisor.bootDelay().toSeconds() + " s after its launch (SLUICE_LOCAL_BOOT_DELAY);"
-                + " agent logs in " + agents.logsDir() + "/<instance>.log");
+        System.out.println("                given back after " + dev.sluice.core.time.DurationText.format(catalog.idleDuration())
+                + " idle). For each instance launched into the emulator's EC2 with the tag");
+        System.out.println("                " + LocalHypervisor.GROUP_TAG + " this runtime starts an agent " + hypervisor.bootDelay().toSeconds()
+                + " s after its launch (SLUICE_LOCAL_BOOT_DELAY);");
+        System.out.println("                their logs: " + agents.logsDir() + "/<instance>.log");
         System.out.println("  interrupt:    infra/local/sluice-local interrupt INSTANCE [--in SECONDS]   (a spot interruption)");
         System.out.println("READY");
         stop.await();
