@@ -207,7 +207,23 @@ class LocalHypervisorIT {
     void aTerminatedInstancesAgentIsGoneWithinSecondsAndATypeOutsideTheCatalogIsNotHosted() throws Exception {
         String id = launch("g5.12xlarge", "subnet-00000001");
         String unknown = launch("t3.micro", "subnet-00000001");
+        // As the fleet launches: an instant EC2 Fleet over a launch template, the tags on the request.
+        String template = "hv-it-" + UUID.randomUUID().toString().substring(0, 8);
+        ec2.createLaunchTemplate(b -> b.launchTemplateName(template).launchTemplateData(d -> d.imageId("ami-00000000")));
+        String fleetLaunched = ec2.createFleet(b -> b.type(software.amazon.awssdk.services.ec2.model.FleetType.INSTANT)
+                .launchTemplateConfigs(c -> c.launchTemplateSpecification(l -> l.launchTemplateName(template).version("$Latest"))
+                        .overrides(o -> o.instanceType(InstanceType.G5_XLARGE).subnetId("subnet-00000003")))
+                .targetCapacitySpecification(t -> t.totalTargetCapacity(1).defaultTargetCapacityType(
+                        software.amazon.awssdk.services.ec2.model.DefaultTargetCapacityType.SPOT))
+                .tagSpecifications(t -> t.resourceType(ResourceType.INSTANCE).tags(x -> x.key(LocalHypervisor.GROUP_TAG).value(group))))
+                .instances().get(0).instanceIds().get(0);
+        launched.add(fleetLaunched);
         await("the agent of " + id + " heartbeating", Duration.ofSeconds(40), () -> alive(id).isPresent());
+        await("the agent of the fleet's " + fleetLaunched + " heartbeating", Duration.ofSeconds(20), () -> alive(fleetLaunched).isPresent());
+        String fleetImds = hypervisor.hosted().get(fleetLaunched).imdsUrl();
+        assertThat(ImdsStubTest.get(fleetImds + "/latest/meta-data/placement/availability-zone", imdsToken(fleetImds)).body())
+                .isEqualTo("us-east-1c");
+        ec2.terminateInstances(b -> b.instanceIds(fleetLaunched));
         assertThat(alive(id).orElseThrow().availableSlots()).isEqualTo(catalog.type("g5.12xlarge").orElseThrow().slots());
         assertThat(hypervisor.hosted()).as("t3.micro is not in the group's catalog: its slots are unknown").doesNotContainKey(unknown);
         ProcessHandle process = ProcessHandle.of(hypervisor.hosted().get(id).pid()).orElseThrow();

@@ -255,6 +255,25 @@ class LocalUpIT {
         assertThat(api.get("/folders/before-the-crash", third.get("SLUICE_TOKEN")).status()).as("kept through a hard kill").isEqualTo(200);
         assertThat(download(api, third.get("SLUICE_TOKEN"), "kept", "data/blob.bin")).isEqualTo(data);
 
+        // `sluice-local interrupt`: the instance (still running after the hard kill) is terminated at its deadline,
+        // and the runtime stops its agent.
+        Instant hosted = Instant.now().plusSeconds(30);
+        while (!Files.readString(state.resolve("runtime.log")).contains("instance " + instance + " (g5.xlarge, group gpu-a100) booted")) {
+            assertThat(Instant.now()).as("the runtime hosts " + instance + " after the hard kill").isBefore(hosted);
+            Thread.sleep(250);
+        }
+        Result interrupted = run(List.of("interrupt", instance, "--in", "2"), Duration.ofSeconds(60));
+        assertThat(interrupted.exit()).as(interrupted.output()).isZero();
+        assertThat(interrupted.output()).contains("\"instance_id\":\"" + instance + "\"").contains("\"deadline\":");
+        Instant stopped = Instant.now().plusSeconds(15);
+        while (!Files.readString(state.resolve("runtime.log")).contains("instance " + instance + " is gone: its agent")) {
+            assertThat(Instant.now()).as("the interrupted instance's agent stops").isBefore(stopped);
+            Thread.sleep(250);
+        }
+        Result unknown = run(List.of("interrupt", "i-0fffffffffffffff0"), Duration.ofSeconds(60));
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.output()).contains("There is no instance i-0fffffffffffffff0 in the emulator");
+
         down();
     }
 }
