@@ -8,8 +8,9 @@
 # service's, run after each scheduling pass; the hosting of instances is the local runtime's.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=$(cd "$(dirname "$1")" && pwd)   # the state directory 'up' runs with (runtime.log is in it)
 eval "$(grep '^  export SLUICE_' "$1" | sed 's/^  //')"
-export SLUICE_CONFIG="$ROOT/.sluice-local/demo-cli.json"   # never touches the user's own CLI configuration
+export SLUICE_CONFIG="$STATE/demo-cli.json"   # never touches the user's own CLI configuration
 sluice() { "$ROOT/cli/sluice" "$@"; }
 show() { printf '\n$ sluice'; printf ' %q' "$@"; printf '\n'; sluice "$@"; }
 wait_for() { # id status...   (TRIES half-seconds, 120 unless set)
@@ -30,8 +31,8 @@ SLUICE_TOKEN=$SLUICE_ADMIN_TOKEN show agent list --group gpu-a100
 printf '\n$ sluice session create --name demo-train --type batch ... --command "echo training...; for e in 1 2 3; ..."\n'
 sluice session create --name demo-train --type batch --group gpu-a100 --image python:3.12 --slot cpu=2 --slot mem=8g \
   --slot cuda.device=1 --command 'echo "training on GPU $CUDA_VISIBLE_DEVICES"; for e in 1 2 3; do echo "epoch $e"; sleep 4; done' \
-  --batch-timeout 10m --json >"$ROOT/.sluice-local/demo-batch.json"
-batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-batch.json")
+  --batch-timeout 10m --json >"$STATE/demo-batch.json"
+batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$STATE/demo-batch.json")
 echo "created batch session $batch: no agent has room, so the fleet launches an instance for it"
 sleep 2
 show ps --group gpu-a100
@@ -46,8 +47,8 @@ show session logs "$batch"
 
 printf '\n$ sluice session create --name demo-notebook --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=2g\n'
 sluice session create --name demo-notebook --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=2g --json \
-  >"$ROOT/.sluice-local/demo-interactive.json"
-notebook=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-interactive.json")
+  >"$STATE/demo-interactive.json"
+notebook=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$STATE/demo-interactive.json")
 wait_for "$notebook" RUNNING
 show session destroy "$notebook"
 wait_for "$notebook" TERMINATED
@@ -55,17 +56,17 @@ show session history "$notebook"
 show ps --dead
 
 # Folders: data in S3, copied onto the agent's host for the session; what it writes to a writable folder is saved back.
-mkdir -p "$ROOT/.sluice-local/demo-data"
-printf '3 1 4 1 5 9 2 6\n' >"$ROOT/.sluice-local/demo-data/numbers.txt"
+mkdir -p "$STATE/demo-data"
+printf '3 1 4 1 5 9 2 6\n' >"$STATE/demo-data/numbers.txt"
 show folder create demo-data --usage-mode data --permission ro || true
 show folder create demo-results || true
-show folder upload demo-data "$ROOT/.sluice-local/demo-data"
+show folder upload demo-data "$STATE/demo-data"
 printf '\n$ sluice session create --name demo-sort --type batch --mount demo-data --mount demo-results --command "sort ..."\n'
 sluice session create --name demo-sort --type batch --group gpu-a100 --image python:3.12 --slot cpu=1 --slot mem=1g \
   --mount demo-data --mount demo-results \
   --command 'tr " " "\n" < "$SLUICE_MOUNT_DEMO_DATA/numbers.txt" | sort -n > "$SLUICE_MOUNT_DEMO_RESULTS/sorted.txt"; wc -l "$SLUICE_MOUNT_DEMO_RESULTS/sorted.txt"' \
-  --json >"$ROOT/.sluice-local/demo-sort.json"
-sorter=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ROOT/.sluice-local/demo-sort.json")
+  --json >"$STATE/demo-sort.json"
+sorter=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$STATE/demo-sort.json")
 wait_for "$sorter" TERMINATED ERROR
 show session get "$sorter"
 show session logs "$sorter"
