@@ -83,6 +83,22 @@ class LocalHypervisorIT {
         if (!left.isEmpty()) {
             ec2.terminateInstances(b -> b.instanceIds(left));
         }
+        // The agents this test stopped are found lost now, not by a later test's sweep.
+        boolean any = false;
+        for (String id : launched) {
+            if (alive(id).isPresent()) {
+                stack.agentSilentPastTheTimeout(id);
+                any = true;
+            }
+        }
+        if (any) {
+            try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder().build()) {
+                var r = lambda.invoke(b -> b.functionName(stack.functionNamed("AgentMonitor"))
+                        .payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{}")));
+                assertThat(r.functionError()).as(r.payload().asUtf8String()).isNull();
+            }
+            assertThat(launched.stream().filter(id -> alive(id).isPresent()).toList()).as("the stopped agents are lost").isEmpty();
+        }
     }
 
     private static String launch(String type, String subnet) {
