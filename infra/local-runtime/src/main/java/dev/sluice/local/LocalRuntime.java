@@ -1,7 +1,5 @@
 package dev.sluice.local;
 
-import dev.sluice.core.request.RequestFields;
-
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -21,8 +19,9 @@ import java.util.concurrent.Executors;
  * to, the dev token issuer's JWKS, deploys template.yaml into the emulator, and then dispatches each invocation to
  * its handler.
  *
- * <p>Usage: {@code LocalRuntime up [--port 9700] [--stack sluice] [--root .]} or
- * {@code LocalRuntime token <user> [--admin]}.
+ * <p>Usage: {@code LocalRuntime up [--port 9700] [--stack sluice] [--root .] [--boot-delay 5s]},
+ * {@code LocalRuntime token <user> [--admin]} or {@code LocalRuntime interrupt <instance> [--in 120]}. {@code up} starts
+ * no agent: it plays the hypervisor of the emulator's EC2 ({@link LocalHypervisor}).
  */
 public final class LocalRuntime implements AutoCloseable {
     private final HttpServer server;
@@ -232,7 +231,40 @@ public final class LocalRuntime implements AutoCloseable {
         Path stateDir = Path.of(option(args, "--state", root.resolve(".sluice-local").toString())).toAbsolutePath().normalize();
         int port = Integer.parseInt(option(args, "--port", "9700"));
         switch (command) {
-            case "up" -> up(root, stateDir, port, option(args, "--stack", "sluice"));
+            case "up" -> up(root, stateDir, port, option(args, "--stack", "sluice"),
+                    bootDelay(option(args, "--boot-delay", System.getenv("SLUICE_LOCAL_BOOT_DELAY"))));
+            case "interrupt" -> {
+                // Asks the hypervisor of the running 'up' (same state directory) to interrupt an instance.
+                if (args.length < 2 || args[1].startsWith("--")) {
+                    System.err.println("usage: LocalRuntime interrupt INSTANCE [--in SECONDS] [--state DIR]");
+                    System.exit(2);
+                }
+                java.time.Duration notice = java.time.Duration.ofSeconds(LocalHypervisor.DEFAULT_INTERRUPTION_NOTICE.toSeconds());
+                String in = option(args, "--in", null);
+                if (in != null) {
+                    java.util.Optional<java.time.Duration> parsed = dev.sluice.core.time.DurationText.parse(in);
+                    if (parsed.isEmpty()) {
+                        System.err.println("--in must be a number of seconds or a duration such as 30s or 2m, not '" + in + "'.");
+                        System.exit(2);
+                    }
+                    notice = parsed.get();
+                }
+                try {
+                    Map<String, Object> answer = LocalHypervisor.requestInterrupt(controlDir(stateDir), args[1], notice,
+                            java.time.Duration.ofSeconds(15));
+                    if (answer.containsKey("error")) {
+                        System.err.println(answer.get("error"));
+                        System.exit(1);
+                    }
+                    System.out.println(dev.sluice.adapters.json.Json.write(answer));
+                } catch (IllegalArgumentException e) {
+                    System.err.println(e.getMessage());
+                    System.exit(2);
+                } catch (IllegalStateException e) {
+                    System.err.println(e.getMessage());
+                    System.exit(1);
+                }
+            }
             case "token" -> {
                 String user = args.length > 1 ? args[1] : "alice";
                 boolean admin = List.of(args).contains("--admin");
@@ -261,14 +293,15 @@ public final class LocalRuntime implements AutoCloseable {
                 }
             }
             default -> {
-                System.err.println("usage: LocalRuntime up [--port 9700] [--stack sluice] [--root DIR] | token USER [--admin]"
+                System.err.println("usage: LocalRuntime up [--port 9700] [--stack sluice] [--root DIR] [--boot-delay 5s]"
+                        + " | token USER [--admin] | interrupt INSTANCE [--in SECONDS]"
                         + " | sam-env [--stack sluice] --emulator URL [--dir DIR] | relay --listen HOST:PORT");
                 System.exit(2);
             }
         }
     }
 
-    private static void up(Path root, Path stateDir, int port, String stackName) throws Exception {
+    private static void up(Path root, Path stateDir, int port, String stackName, java.time.Duration bootDelay) throws Exception {
         LocalRuntime runtime = start(port);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -298,104 +331,47 @@ public final class LocalRuntime implements AutoCloseable {
         System.out.println("  export SLUICE_TOKEN=" + user);
         System.out.println("  export SLUICE_ADMIN_TOKEN=" + admin);
         System.out.println("  export SLUICE_EVENTS_URL=http://127.0.0.1:" + runtime.port());
-        ensureAgentGroup(stack);
-        Process agent = startAgent(root, stateDir, apiUrl, users);
+        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(
+                stack.functions().values().iterator().next().environment()).control();
+        software.amazon.awssdk.services.ec2.Ec2Client ec2 = software.amazon.awssdk.services.ec2.Ec2Client.builder()
+                .httpClient(dev.sluice.adapters.aws.AwsClients.httpClient()).build();
+        dev.sluice.core.fleet.FleetCatalog catalog = ElasticGroup.ensure(plane, ec2, ElasticGroup.IDLE);
+        AgentProcesses agents = new AgentProcesses(root, stateDir, apiUrl, users, java.time.Duration.ofSeconds(5));
+        LocalHypervisor hypervisor = new LocalHypervisor(ec2, dev.sluice.adapters.aws.AwsClients.shared().eventBridge(),
+                plane.groupStore()::fleet, agents, bootDelay, java.time.Duration.ofSeconds(1),
+                java.util.Optional.of(controlDir(stateDir)), java.util.Set.of(), java.time.Clock.systemUTC()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.descendants().forEach(ProcessHandle::destroy);
-            agent.destroy();
+            hypervisor.close();
+            agents.close();
         }));
-        System.out.println("  agent:        local-agent-1 (process runtime; cpu=4 mem=16g cuda.device=2 declared) in group gpu-a100,");
-        System.out.println("                log in " + stateDir.resolve("agent.log"));
+        agents.notes().forEach(n -> System.out.println("  " + n));
+        System.out.println("  agents:       none yet: launched on demand (elastic group " + ElasticGroup.NAME + ": "
+                + String.join(", ", catalog.instanceTypes().stream().map(t -> t.name() + " " + t.slots().describe()).toList()) + ";");
+        System.out.println("                given back after " + dev.sluice.core.time.DurationText.format(catalog.idleDuration())
+                + " idle). For each instance launched into the emulator's EC2 with the tag");
+        System.out.println("                " + LocalHypervisor.GROUP_TAG + " this runtime starts an agent " + hypervisor.bootDelay().toSeconds()
+                + " s after its launch (SLUICE_LOCAL_BOOT_DELAY);");
+        System.out.println("                their logs: " + agents.logsDir() + "/<instance>.log");
+        System.out.println("  interrupt:    infra/local/sluice-local interrupt INSTANCE [--in SECONDS]   (a spot interruption)");
         System.out.println("READY");
         stop.await();
     }
 
-    /** The local agent's group, made at the first start (an agent joins only a group that exists). */
-    private static void ensureAgentGroup(LocalDeployer.DeployedStack stack) {
-        dev.sluice.adapters.ControlPlane plane = dev.sluice.adapters.Wiring.fromEnvironment(
-                stack.functions().values().iterator().next().environment()).control();
-        java.time.Instant now = java.time.Instant.now();
-        if (plane.groupStore().find(AGENT_GROUP).isEmpty()) {
-            plane.groupStore().create(dev.sluice.core.group.ResourceGroup.fromDefinition(AGENT_GROUP, RequestFields.of(Map.of(
-                    "description", "A100 hosts (the local agent's group)", "scheduler", "fifo",
-                    "scheduler_options", Map.of("allowed_session_types", List.of("interactive", "batch"), "pending_timeout", "30m"))),
-                    now, now));
-        }
+    /** Where `sluice-local interrupt` leaves its requests for the hypervisor of a running `up`. */
+    static Path controlDir(Path stateDir) {
+        return stateDir.resolve("hypervisor");
     }
 
-    static final String AGENT_GROUP = "gpu-a100";
-
-    /** Workloads of the local agent run as these user ids, one per session, when `up` runs as root. */
-    static final String WORKLOAD_UIDS = "200000-200999";
-
-    /**
-     * Starts one agent as a process of its own, from the agent jar, with the process runtime and declared slots (this
-     * machine has no GPU), authenticated by a token of the Cognito group "agents" that is refreshed every 30 minutes.
-     * The token is the agent's identity, so no workload may read it: it is kept in {@code secrets/} (mode 0700, the
-     * file 0600), and run as root (as in CI) every session runs as a user id of its own (workload.uids) that reaches
-     * nothing of the state directory but its own session's files. Not as root, the agent cannot switch users: it
-     * runs as a single-tenant machine (its workloads could act as it) and says so.
-     */
-    private static Process startAgent(Path root, Path stateDir, String apiUrl, LocalUsers users) throws IOException {
-        boolean asRoot = runningAsRoot();
-        Path workDir = stateDir.resolve("agent");
-        java.nio.file.Files.write(stateDir.resolve("agent.log"), new byte[0]);
-        if (asRoot) {
-            if (!othersMayPass(stateDir.toAbsolutePath().getParent())) {
-                // A checkout in a private home (/root is 0700): the workloads' directories must be reachable, so the
-                // agent works outside it, in a directory of this checkout's own.
-                Path shared = Path.of("/var/lib/sluice-local");
-                java.nio.file.Files.createDirectories(shared);
-                java.nio.file.Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-                workDir = shared.resolve(Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode())).resolve("agent");
-                java.nio.file.Files.createDirectories(workDir);
-                java.nio.file.Files.setPosixFilePermissions(workDir.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-                System.out.println("  agent work:   " + workDir + " (" + stateDir + " is inside a directory others may not pass)");
-            }
-            lockDown(stateDir, workDir);
+    /** The boot delay of local instances: --boot-delay, else SLUICE_LOCAL_BOOT_DELAY, else 5 s. */
+    static java.time.Duration bootDelay(String text) {
+        if (text == null || text.isBlank()) {
+            return LocalHypervisor.DEFAULT_BOOT_DELAY;
         }
-        Path secrets = stateDir.resolve("secrets");
-        java.nio.file.Files.createDirectories(secrets);
-        java.nio.file.Files.setPosixFilePermissions(secrets, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        java.nio.file.Files.deleteIfExists(stateDir.resolve("agent-token")); // where earlier versions left it, readable by all
-        Path token = secrets.resolve("agent-token");
-        Runnable refresh = () -> {
-            try {
-                writePrivately(token, users.token("local-agent-1", List.of("agents")));
-            } catch (IOException | RuntimeException e) {
-                System.out.println("{\"level\":\"WARN\",\"logger\":\"local-runtime\",\"message\":\"agent token not refreshed: "
-                        + e.getMessage() + "\"}");
-            }
-        };
-        refresh.run();
-        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "agent-token-refresh");
-            t.setDaemon(true);
-            return t;
-        }).scheduleAtFixedRate(refresh, 30, 30, java.util.concurrent.TimeUnit.MINUTES);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar",
-                root.resolve("agent/target/sluice-agent.jar").toString())
-                .redirectErrorStream(true).redirectOutput(stateDir.resolve("agent.log").toFile());
-        Map<String, String> env = pb.environment();
-        env.put("SLUICE_AGENT_API_ENDPOINT", apiUrl);
-        env.put("SLUICE_AGENT_AGENT_ID", "local-agent-1");
-        env.put("SLUICE_AGENT_RESOURCE_GROUP", AGENT_GROUP);
-        env.put("SLUICE_AGENT_AUTH", "token");
-        env.put("SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString());
-        env.put("SLUICE_AGENT_RUNTIME", "process");
-        if (asRoot) {
-            env.put("SLUICE_AGENT_WORKLOAD_UIDS", WORKLOAD_UIDS);
-        } else {
-            env.put("SLUICE_AGENT_SINGLE_TENANT", "true");
-            System.out.println("  note:         not running as root, so the agent runs every workload as your own user:"
-                    + " single-tenant (a workload could act as the agent)");
-        }
-        env.put("SLUICE_AGENT_SLOTS", "cpu=4,mem=16g,cuda.device=2");
-        env.put("SLUICE_AGENT_WORK_DIR", workDir.toString());
-        env.put("SLUICE_AGENT_STOP_GRACE", "5s");
-        env.put("SLUICE_AGENT_HEARTBEAT_INTERVAL", "5s");
-        return pb.start();
+        java.time.Duration d = dev.sluice.core.time.DurationText.parse(text.trim())
+                .filter(x -> x.compareTo(java.time.Duration.ofHours(1)) <= 0)
+                .orElseThrow(() -> new IllegalArgumentException("The boot delay (SLUICE_LOCAL_BOOT_DELAY or --boot-delay) must be"
+                        + " a number of seconds or a duration such as 5s or 2m, at most 1h, not '" + text + "'."));
+        return d;
     }
 
     /** Whether this process runs as root (the owner of {@code /proc/self} is the effective user). */

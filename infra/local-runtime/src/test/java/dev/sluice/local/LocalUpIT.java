@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Command 1 as a researcher runs it on a workstation: {@code sluice-local up --detach}, work, {@code sluice-local down},
  * {@code up} again — the folders with their files, the finished sessions and the webhooks are still there; a hard kill
- * loses at most the last snapshot interval; a stop leaves nothing running. The script runs as a process, with its own
+ * loses at most the last snapshot interval; a stop leaves nothing running (the runtime, the agents it hosts, the
+ * emulator). {@code up} starts no agent: the test launches an instance of the elastic group into the script's emulator
+ * (RunInstances with the group tag, as the fleet does), and the runtime boots its agent. The script runs as a process, with its own
  * state directory and ports (the build is the one this test run made).
  */
 class LocalUpIT {
@@ -134,7 +136,7 @@ class LocalUpIT {
         }
     }
 
-    /** Processes of this 'up': the runtime (its --state on the command line) and the agent (its work directory). */
+    /** Processes of this 'up': the runtime (its --state on the command line) and the agents (their work directories). */
     private static List<Long> leftovers() {
         return ProcessHandle.allProcesses().filter(ph -> {
             String cmd = ph.info().commandLine().orElse("");
@@ -170,13 +172,34 @@ class LocalUpIT {
         return got.body();
     }
 
+    /** An instance of the group launched into the script's emulator, as the fleet would (its agent is booted by `up`). */
+    private static String launchInstance(String group) {
+        try (software.amazon.awssdk.services.ec2.Ec2Client ec2 = software.amazon.awssdk.services.ec2.Ec2Client.builder()
+                .endpointOverride(URI.create("http://127.0.0.1:" + emulatorPort))
+                .httpClient(dev.sluice.adapters.aws.AwsClients.httpClient()).build()) {
+            return ec2.runInstances(b -> b.imageId("ami-00000000").instanceType("g5.xlarge").minCount(1).maxCount(1)
+                    .tagSpecifications(t -> t.resourceType(software.amazon.awssdk.services.ec2.model.ResourceType.INSTANCE)
+                            .tags(x -> x.key(LocalHypervisor.GROUP_TAG).value(group))))
+                    .instances().get(0).instanceId();
+        }
+    }
+
     @Test
     void whatARestartedLocalStackHeldIsStillThereAndAStopLeavesNothingRunning() throws Exception {
         Map<String, String> first = up();
         ApiClient api = new ApiClient(first.get("SLUICE_API"));
         String user = first.get("SLUICE_TOKEN");
-        assertThat(ok(api.get("/resource-groups/gpu-a100", first.get("SLUICE_ADMIN_TOKEN")), 200).path("scheduler_options")
-                .path("allowed_session_types")).as("up made the local agent's group").hasSize(2);
+        String admin = first.get("SLUICE_ADMIN_TOKEN");
+        assertThat(ok(api.get("/resource-groups/gpu-a100", admin), 200).path("scheduler_options")
+                .path("allowed_session_types")).as("up made the elastic group").hasSize(2);
+        assertThat(ok(api.get("/resource-groups/gpu-a100/fleet", admin), 200).path("instance_types")).as("with its catalog").hasSize(2);
+        assertThat(ok(api.get("/agents?resource_group=gpu-a100", admin), 200).path("items")).as("and no agent").isEmpty();
+        String instance = launchInstance("gpu-a100");
+        Instant booted = Instant.now().plusSeconds(60);
+        while (!ok(api.get("/agents?resource_group=gpu-a100", admin), 200).path("items").toString().contains(instance)) {
+            assertThat(Instant.now()).as("the agent of the launched instance " + instance + " joins").isBefore(booted);
+            Thread.sleep(250);
+        }
 
         byte[] data = new byte[300_000];
         new Random(12).nextBytes(data);
@@ -188,7 +211,7 @@ class LocalUpIT {
                 + "\"startup_command\":\"echo kept across restarts\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}"), 201).path("id").asText();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (!ok(api.get("/sessions/" + session, user), 200).path("status").asText().equals("TERMINATED")) {
-            assertThat(Instant.now()).as("the batch session ends on the local agent").isBefore(deadline);
+            assertThat(Instant.now()).as("the batch session ends on the instance's agent").isBefore(deadline);
             Thread.sleep(250);
         }
         String webhook = ok(api.post("/webhooks", user, "{\"url\":\"http://127.0.0.1:9/kept\"}"), 201).path("id").asText();
@@ -197,6 +220,12 @@ class LocalUpIT {
 
         Map<String, String> second = up();
         assertThat(second.get("SLUICE_API")).as("the same stack, not a new one").isEqualTo(first.get("SLUICE_API"));
+        // The instance kept running in the emulator across the restart, so the new runtime boots its agent again.
+        Instant rebooted = Instant.now().plusSeconds(30);
+        while (!Files.readString(state.resolve("runtime.log")).contains("instance " + instance + " (g5.xlarge, group gpu-a100) booted")) {
+            assertThat(Instant.now()).as("the restarted runtime hosts " + instance + " again").isBefore(rebooted);
+            Thread.sleep(250);
+        }
         api = new ApiClient(second.get("SLUICE_API"));
         user = second.get("SLUICE_TOKEN");
         assertThat(download(api, user, "kept", "data/blob.bin")).as("the file, byte for byte").isEqualTo(data);
@@ -208,7 +237,7 @@ class LocalUpIT {
         String oldToken = first.get("SLUICE_TOKEN");
         assertThat(api.get("/folders/kept", oldToken).status()).as("a token from before the restart still works").isEqualTo(200);
 
-        // A hard kill of everything (the script, the runtime, the agent, the emulator): what was written more than a
+        // A hard kill of everything (the script, the runtime, the agents, the emulator): what was written more than a
         // snapshot interval (5 s) before it survives.
         ok(api.post("/folders", user, "{\"name\":\"before-the-crash\"}"), 201);
         awaitSnapshotHolding("before-the-crash", Duration.ofSeconds(30));
@@ -225,6 +254,25 @@ class LocalUpIT {
         api = new ApiClient(third.get("SLUICE_API"));
         assertThat(api.get("/folders/before-the-crash", third.get("SLUICE_TOKEN")).status()).as("kept through a hard kill").isEqualTo(200);
         assertThat(download(api, third.get("SLUICE_TOKEN"), "kept", "data/blob.bin")).isEqualTo(data);
+
+        // `sluice-local interrupt`: the instance (still running after the hard kill) is terminated at its deadline,
+        // and the runtime stops its agent.
+        Instant hosted = Instant.now().plusSeconds(30);
+        while (!Files.readString(state.resolve("runtime.log")).contains("instance " + instance + " (g5.xlarge, group gpu-a100) booted")) {
+            assertThat(Instant.now()).as("the runtime hosts " + instance + " after the hard kill").isBefore(hosted);
+            Thread.sleep(250);
+        }
+        Result interrupted = run(List.of("interrupt", instance, "--in", "2"), Duration.ofSeconds(60));
+        assertThat(interrupted.exit()).as(interrupted.output()).isZero();
+        assertThat(interrupted.output()).contains("\"instance_id\":\"" + instance + "\"").contains("\"deadline\":");
+        Instant stopped = Instant.now().plusSeconds(15);
+        while (!Files.readString(state.resolve("runtime.log")).contains("instance " + instance + " is gone: its agent")) {
+            assertThat(Instant.now()).as("the interrupted instance's agent stops").isBefore(stopped);
+            Thread.sleep(250);
+        }
+        Result unknown = run(List.of("interrupt", "i-0fffffffffffffff0"), Duration.ofSeconds(60));
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.output()).contains("There is no instance i-0fffffffffffffff0 in the emulator");
 
         down();
     }
