@@ -124,6 +124,10 @@ public final class LocalRuntime implements AutoCloseable {
         Map<String, String> parameters = new java.util.HashMap<>(stackParameters());
         // A local agent heartbeats every 5 s, so a new session starts within seconds of being scheduled.
         parameters.put("AgentHeartbeatInterval", "5s");
+        // The agents' launch template (and the scheduler functions' fleet rights and driver): the elastic group's
+        // sessions launch instances in the emulator's EC2, which this runtime then boots as agents (LocalHypervisor).
+        // Nothing downloads the jar locally, so the object need not exist.
+        parameters.put("AgentArtifactUri", "s3://sluice-local-artifacts/sluice-agent.jar");
         return parameters;
     }
 
