@@ -315,19 +315,21 @@ public final class FleetService implements FleetReaction {
     }
 
     /**
-     * "waits for a g5.xlarge spot instance in us-east-1a (i-0abc), requested 12 s ago, expected in about 80 s", with
-     * {@code provisioning: {instance_id, instance_type, zone, purchase_option, since, eta}} and the ETA as the estimated start.
+     * "waits for a g5.xlarge spot instance in us-east-1a (i-0abc), requested at 18:40:12 UTC, expected by 18:41:42 UTC
+     * (the median of its type's last 3 boots: 90 s)", with {@code provisioning: {instance_id, instance_type, zone,
+     * purchase_option, since, eta}} and the ETA as the estimated start. The message names times, not durations from now,
+     * so it stays the same from pass to pass (an unchanged explanation is not rewritten by a burst of passes) until the
+     * type's measured boot times change; clients show the time left from {@code eta}.
      */
     static PendingExplanation provisioning(LaunchRecord r, List<Duration> bootTimes, Instant now, PendingExplanation was) {
-        Instant eta = r.requestedAt().plus(expectedBootTime(bootTimes));
-        Duration ago = Duration.between(r.requestedAt(), now);
-        Duration left = Duration.between(now, eta);
-        String when = left.isNegative() || left.isZero()
-                ? "expected any moment (its type usually boots in " + seconds(expectedBootTime(bootTimes)) + ")"
-                : "expected in about " + seconds(left);
+        Duration boot = expectedBootTime(bootTimes);
+        Instant eta = r.requestedAt().plus(boot);
         String message = "waits for a " + r.instanceType() + " " + r.option().wireName() + " instance in " + r.zone()
-                + " (" + r.instanceId() + "), requested " + seconds(ago.isNegative() ? Duration.ZERO : ago) + " ago, " + when
-                + (bootTimes.isEmpty() ? " (no boot of the type measured yet: assumed " + seconds(DEFAULT_BOOT_TIME) + ")" : "");
+                + " (" + r.instanceId() + "), requested at " + clockTime(r.requestedAt()) + ", expected by " + clockTime(eta)
+                + (bootTimes.isEmpty()
+                        ? " (no boot of the type measured yet: assumed " + seconds(DEFAULT_BOOT_TIME) + ")"
+                        : " (the median of its type's last " + bootTimes.size() + " boot" + (bootTimes.size() == 1 ? "" : "s")
+                                + ": " + seconds(boot) + ")");
         JsonObject details = JsonObject.of("provisioning", JsonObject.builder()
                 .put("instance_id", r.instanceId())
                 .put("instance_type", r.instanceType())
@@ -337,6 +339,10 @@ public final class FleetService implements FleetReaction {
                 .put("eta", eta.toString())
                 .build());
         return new PendingExplanation(PendingExplanation.PROVISIONING, true, message, was.failed(), was.passed(), Optional.of(eta), details);
+    }
+
+    private static String clockTime(Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(t);
     }
 
     private static String seconds(Duration d) {

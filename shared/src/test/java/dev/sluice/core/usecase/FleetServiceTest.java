@@ -126,8 +126,8 @@ class FleetServiceTest {
 
         PendingExplanation why = out.explanations().get("s1");
         assertThat(why.reason()).isEqualTo(PendingExplanation.PROVISIONING);
-        assertThat(why.message()).isEqualTo("waits for a g5.xlarge spot instance in us-east-1b (i-1), requested 0 s ago, "
-                + "expected in about 120 s (no boot of the type measured yet: assumed 120 s)");
+        assertThat(why.message()).isEqualTo("waits for a g5.xlarge spot instance in us-east-1b (i-1), requested at "
+                + clockTime(T0) + ", expected by " + clockTime(T0.plusSeconds(120)) + " (no boot of the type measured yet: assumed 120 s)");
         assertThat(why.estimatedStart()).contains(T0.plus(FleetService.DEFAULT_BOOT_TIME));
         JsonObject p = (JsonObject) why.toStatusData(1, T0).json().get("provisioning").orElseThrow();
         assertThat(p.text("instance_id")).contains("i-1");
@@ -144,14 +144,17 @@ class FleetServiceTest {
         store.recordBootTime("g5.xlarge", Duration.ofSeconds(300), T0);
         store.recordBootTime("g5.xlarge", Duration.ofSeconds(90), T0);
         Session s = session("s1", 1);
-        fleet.react(GROUP, catalog(0, 4), List.of(), plan(s));
+        var first = fleet.react(GROUP, catalog(0, 4), List.of(), plan(s));
         clock.advance(Duration.ofSeconds(12));
         var out = fleet.react(GROUP, catalog(0, 4), List.of(), plan(s));
 
         assertThat(driver.requests).as("the instance on the way takes the session").hasSize(1);
         PendingExplanation why = out.explanations().get("s1");
         assertThat(why.reason()).isEqualTo(PendingExplanation.PROVISIONING);
-        assertThat(why.message()).isEqualTo("waits for a g5.xlarge spot instance in us-east-1a (i-1), requested 12 s ago, expected in about 78 s");
+        assertThat(why.message()).isEqualTo("waits for a g5.xlarge spot instance in us-east-1a (i-1), requested at " + clockTime(T0)
+                + ", expected by " + clockTime(T0.plusSeconds(90)) + " (the median of its type's last 3 boots: 90 s)");
+        assertThat(first.explanations().get("s1").message()).as("the same words a pass later: a burst of passes rewrites nothing")
+                .isEqualTo(why.message());
         assertThat(why.estimatedStart()).contains(T0.plusSeconds(90));
         assertThat(FleetService.expectedBootTime(List.of(Duration.ofSeconds(10), Duration.ofSeconds(30)))).isEqualTo(Duration.ofSeconds(20));
     }
@@ -342,5 +345,9 @@ class FleetServiceTest {
         var group = dev.sluice.core.group.ResourceGroup.fromDefinition(GROUP, RequestFields.of(Map.of()), T0, T0);
         assertThat(service.afterPass(group, null, plan(session("s1", 1)), null)).isEmpty();
         assertThat(driver.requests).isEmpty();
+    }
+
+    private static String clockTime(java.time.Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(t);
     }
 }
