@@ -185,10 +185,21 @@ public final class DockerRuntime implements SessionRuntime {
         String failure = null;
         Path envFile = null;
         try {
-            String envText = DockerCommands.envFile(environment(a));
+            // The deadline file's directory, bind-mounted read-only: the agent writes the file there at a spot
+            // interruption and the workload reads it at SLUICE_DEADLINE_FILE.
+            Path signal = Files.createDirectories(signalDir(sessionId));
+            try {
+                Files.setPosixFilePermissions(signal, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException notPosix) {
+                // its own defaults stand
+            }
+            Map<String, String> env = new LinkedHashMap<>(environment(a));
+            env.put(dev.sluice.protocol.AgentInterruption.DEADLINE_FILE_ENV, SIGNAL_PATH + "/" + DEADLINE_FILE);
+            String envText = DockerCommands.envFile(env);
             envFile = writeEnvFile(envText);
-            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT,
-                    commands.create(a, envFile, image.get().user())));
+            List<String> create = new java.util.ArrayList<>(commands.create(a, envFile, image.get().user()));
+            create.addAll(create.indexOf("--env-file") + 2, List.of("-v", signal.toAbsolutePath() + ":" + SIGNAL_PATH + ":ro"));
+            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, create));
             if (created.succeeded()) {
                 containerId = created.stdout().trim();
             } else {
@@ -526,7 +537,31 @@ public final class DockerRuntime implements SessionRuntime {
     }
 
     @Override
+    public Optional<Path> deadlineFile(String sessionId) {
+        return Optional.of(signalDir(sessionId).resolve(DEADLINE_FILE));
+    }
+
+    /** Where, in the container, the deadline file's directory is mounted (read-only). */
+    public static final String SIGNAL_PATH = "/run/sluice";
+    static final String DEADLINE_FILE = "deadline";
+
+    private Path signalDir(String sessionId) {
+        return envFileDir.resolve("signal").resolve(sessionId);
+    }
+
+    @Override
     public void remove(String sessionId) {
+        Path signal = signalDir(sessionId);
+        try {
+            Files.deleteIfExists(signal.resolve(DEADLINE_FILE));
+            Files.deleteIfExists(signal);
+        } catch (IOException | RuntimeException e) {
+            // best effort: an empty directory left behind harms nothing
+        }
+        removeContainer(sessionId);
+    }
+
+    private void removeContainer(String sessionId) {
         stopRequested.remove(sessionId);
         CommandResult removed = runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
         if (!removed.succeeded() && !removed.stderr().contains("No such container")) {

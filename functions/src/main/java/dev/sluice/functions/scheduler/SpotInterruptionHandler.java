@@ -1,0 +1,59 @@
+package dev.sluice.functions.scheduler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.sluice.adapters.ControlPlane;
+import dev.sluice.adapters.Wiring;
+import dev.sluice.core.agent.Interruption;
+import dev.sluice.core.usecase.AgentWorkService;
+import dev.sluice.functions.Priming;
+import dev.sluice.functions.http.RequestLog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * EC2's spot interruption warnings and rebalance recommendations (EventBridge rules on the account's default bus,
+ * source {@code aws.ec2}): drains the agent whose id is the instance's id and records the interruption
+ * ({@link AgentWorkService#interrupt}); the agent hears a warning's deadline in its next heartbeat answer, and the
+ * scheduler passes over the agent's group at once. An instance no agent has is logged and left alone. A store or bus
+ * error fails the invocation, which EventBridge retries (then parks the event in the rule's dead-letter queue).
+ */
+public final class SpotInterruptionHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private final ControlPlane plane;
+
+    public SpotInterruptionHandler() {
+        this(Wiring.fromEnvironment(System.getenv()));
+        Priming.register(this);
+    }
+
+    public SpotInterruptionHandler(Wiring wiring) {
+        this.plane = wiring.control();
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        RequestLog log = RequestLog.start(context, "SpotInterruption", "event");
+        Map<String, Object> out = new LinkedHashMap<>();
+        StringBuilder why = new StringBuilder();
+        Optional<Interruption.ForInstance> notice = Interruption.fromEvent(event, why::append);
+        if (notice.isEmpty()) {
+            out.put("outcome", "ignored");
+            out.put("reason", why.toString());
+        } else {
+            AgentWorkService.InterruptionOutcome o = plane.agentWork().interrupt(notice.get().instanceId(), notice.get().interruption());
+            out.put("instance_id", o.instanceId());
+            out.put("source", o.interruption().source());
+            o.interruption().deadline().ifPresent(d -> out.put("deadline", d.toString()));
+            if (o.agent().isEmpty()) {
+                out.put("outcome", "no-agent");
+            } else {
+                out.put("outcome", o.changed() ? "drained" : "already-recorded");
+                out.put("resource_group", o.agent().get().resourceGroup());
+            }
+        }
+        out.forEach(log::put);
+        log.end(200, null);
+        return out;
+    }
+}
