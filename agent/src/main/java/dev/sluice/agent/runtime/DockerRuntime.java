@@ -152,6 +152,7 @@ public final class DockerRuntime implements SessionRuntime {
         try {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId).ifPresent(failure -> warn("network-left", sessionId, failure));
+            removeSignal(sessionId);
         } catch (RuntimeException cleanup) {
             warn("start-cleanup-failed", sessionId, cleanup.toString());
         } finally {
@@ -215,12 +216,14 @@ public final class DockerRuntime implements SessionRuntime {
         }
         if (failure != null) {
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             listener.failed(failure);
             return;
         }
         if (stoppedBeforeStart(sessionId, listener)) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             return;
         }
         CommandResult started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
@@ -233,6 +236,7 @@ public final class DockerRuntime implements SessionRuntime {
         if (!started.succeeded()) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             listener.failed(started.failureDescription("docker start"));
             return;
         }
@@ -551,14 +555,20 @@ public final class DockerRuntime implements SessionRuntime {
 
     @Override
     public void remove(String sessionId) {
+        removeSignal(sessionId);
+        removeContainer(sessionId);
+    }
+
+    /** The session's deadline file and its directory (and the signal root once no session has one). */
+    private void removeSignal(String sessionId) {
         Path signal = signalDir(sessionId);
         try {
             Files.deleteIfExists(signal.resolve(DEADLINE_FILE));
             Files.deleteIfExists(signal);
+            Files.deleteIfExists(signal.getParent());
         } catch (IOException | RuntimeException e) {
-            // best effort: an empty directory left behind harms nothing
+            // best effort (another session's directory keeps the root): an empty directory left behind harms nothing
         }
-        removeContainer(sessionId);
     }
 
     private void removeContainer(String sessionId) {
