@@ -47,9 +47,10 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * Spot interruptions against the stack in the emulator (issue 17, item 5). EC2's events are put on the account's
- * DEFAULT bus with source {@code aws.ec2}, in AWS's own shape, and reach the stack's SpotInterruptionFunction through
- * its EventBridge rules (the emulator accepts the reserved source and fires the rules): the agent is drained, its
+ * Spot interruptions against the stack in the emulator (issue 17, item 5). EC2's events, in AWS's own shape, reach the
+ * stack's SpotInterruptionFunction as its rules on the DEFAULT bus deliver them ({@link #deliver}: the emulator keeps
+ * the {@code aws.*} sources to AWS, so the deployed rules' patterns are checked against the event and the function is
+ * invoked with it through the Lambda API): the agent is drained, its
  * heartbeat answer carries the deadline, and a real agent (the agent module's loop, its HTTP client, staging around the
  * process runtime) gives its batch workload SIGTERM with the deadline; the workload checkpoints into its writable
  * folder, which is saved to S3, and the session ends ERROR {@code spot-interrupted}. The agent's own IMDS poller (a
@@ -93,13 +94,38 @@ class SpotInterruptionIT {
         return "i-" + UUID.randomUUID().toString().replace("-", "").substring(0, 17);
     }
 
-    /** EC2's event as AWS puts it on the default bus. */
-    private static PutEventsResponse putOnDefaultBus(EventBridgeClient events, String detailType, String instance, Instant time) {
-        String detail = detailType.contains("Spot")
-                ? "{\"instance-id\":\"" + instance + "\",\"instance-action\":\"terminate\"}"
-                : "{\"instance-id\":\"" + instance + "\"}";
-        return events.putEvents(b -> b.entries(e -> e.source("aws.ec2").detailType(detailType).time(time)
-                .resources("arn:aws:ec2:us-east-1:000000000000:instance/" + instance).detail(detail)));
+    /**
+     * EC2's event, in AWS's shape, delivered as the stack's rule on the default bus delivers it. The emulator, as AWS
+     * does, refuses a PutEvents with an {@code aws.*} source from anyone but AWS itself (NotAuthorizedForSourceException),
+     * so the rule cannot be fired from here: instead the rule the template deployed on the default bus is found (its
+     * target is the function), its pattern is checked against the event with TestEventPattern (the other rule's must
+     * not match it), and the function is invoked with the event through the Lambda API, as the rule would invoke it.
+     */
+    private Map<String, Object> deliver(String detailType, String instance, Instant time) {
+        String event = event(detailType, instance, time);
+        try (EventBridgeClient events = EventBridgeClient.builder().build()) {
+            PutEventsResponse put = events.putEvents(b -> b.entries(e -> e.source("aws.ec2").detailType(detailType).time(time)
+                    .detail(event.substring(event.indexOf("\"detail\":") + 9, event.length() - 1))));
+            assertThat(put.entries().get(0).errorCode()).as("the emulator, as AWS, keeps aws.* sources to AWS")
+                    .isEqualTo("NotAuthorizedForSourceException");
+            String function = local.functionNamed("SpotInterruption");
+            List<String> matching = new ArrayList<>();
+            int rules = 0;
+            for (var rule : events.listRules(b -> b.eventBusName("default")).rules()) {
+                boolean ours = events.listTargetsByRule(b -> b.rule(rule.name()).eventBusName("default")).targets().stream()
+                        .anyMatch(t -> t.arn().contains(":function:" + function));
+                if (!ours) {
+                    continue;
+                }
+                rules++;
+                if (events.testEventPattern(b -> b.eventPattern(rule.eventPattern()).event(event)).result()) {
+                    matching.add(rule.name());
+                }
+            }
+            assertThat(rules).as("the template's two rules on the default bus target the function").isEqualTo(2);
+            assertThat(matching).as("exactly one of them matches " + detailType).hasSize(1);
+        }
+        return invoke(event);
     }
 
     private ApiClient.Reply heartbeat(String agentId, String group) {
@@ -140,8 +166,8 @@ class SpotInterruptionIT {
             assertThat(first.json().path("agent").path("schedulable").asBoolean()).isTrue();
 
             Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            PutEventsResponse put = putOnDefaultBus(events, "EC2 Spot Instance Interruption Warning", agent, time);
-            assertThat(put.failedEntryCount()).as(put.toString()).isZero();
+            assertThat(deliver("EC2 Spot Instance Interruption Warning", agent, time)).containsEntry("outcome", "drained")
+                    .containsEntry("deadline", time.plusSeconds(120).toString()).containsEntry("resource_group", group);
 
             Agent drained = awaitAgent(agent, a -> !a.schedulable(), Duration.ofSeconds(15));
             assertThat(drained.interruption()).isPresent();
@@ -181,9 +207,9 @@ class SpotInterruptionIT {
         String group = newGroup();
         String agent = instanceId();
         assertThat(heartbeat(agent, group).status()).isEqualTo(200);
-        try (EventBridgeClient events = EventBridgeClient.builder().build()) {
+        {
             Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            assertThat(putOnDefaultBus(events, "EC2 Instance Rebalance Recommendation", agent, time).failedEntryCount()).isZero();
+            assertThat(deliver("EC2 Instance Rebalance Recommendation", agent, time)).containsEntry("outcome", "drained");
             Agent drained = awaitAgent(agent, a -> !a.schedulable(), Duration.ofSeconds(15));
             assertThat(drained.interruption().get().source()).isEqualTo("rebalance-recommendation");
             assertThat(drained.interruption().get().deadline()).isEmpty();
@@ -192,7 +218,7 @@ class SpotInterruptionIT {
             assertThat(answer.json().path("agent").path("schedulable").asBoolean()).isFalse();
 
             // A warning after it: the deadline is recorded and told.
-            assertThat(invoke(event("EC2 Spot Instance Interruption Warning", agent, time.plusSeconds(30)))).containsEntry("outcome", "drained");
+            assertThat(deliver("EC2 Spot Instance Interruption Warning", agent, time.plusSeconds(30))).containsEntry("outcome", "drained");
             assertThat(heartbeat(agent, group).json().path("interruption").path("deadline").asText())
                     .isEqualTo(time.plusSeconds(150).toString());
             // A rebalance recommendation after the warning replaces nothing.
@@ -303,9 +329,7 @@ class SpotInterruptionIT {
         Checkpointing c = checkpointingSession(group);
         api.awaitSession(c.sessionId(), user, "RUNNING", Duration.ofSeconds(30));
         Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        try (EventBridgeClient events = EventBridgeClient.builder().build()) {
-            assertThat(putOnDefaultBus(events, "EC2 Spot Instance Interruption Warning", agent, time).failedEntryCount()).isZero();
-        }
+        assertThat(deliver("EC2 Spot Instance Interruption Warning", agent, time)).containsEntry("outcome", "drained");
         assertInterruptedAndSaved(c, "spot-interruption-warning", time.plusSeconds(120));
         // Nothing new is placed on it: another session of its group waits.
         ApiClient.Reply next = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
