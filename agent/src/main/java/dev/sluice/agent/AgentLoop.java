@@ -195,7 +195,18 @@ public final class AgentLoop {
         HeartbeatRequest request = new HeartbeatRequest(config.resourceGroup(), capacity.slots(), capacity.architecture(), VERSION,
                 capacity.computePlugins(), runningNow);
         Map<String, Object> body = request.toWire();
-        ControlPlaneClient.Reply reply = client.heartbeat(request.toWire(ReportQueue.pack(body, sent, output, !factsRefused)));
+        Map<String, Object> packed = request.toWire(ReportQueue.pack(body, sent, output, !factsRefused));
+        AgentInterruption.Notice heard = interruptionToTell();
+        if (heard != null) {
+            packed.put(AgentInterruption.FIELD, heard.toWire());
+        }
+        ControlPlaneClient.Reply reply = client.heartbeat(packed);
+        if (heard != null && refusedAsUnknown(reply, AgentInterruption.FIELD)) {
+            // A control plane that predates it: the interruption is not told (its own EventBridge rule may know).
+            interruptionRefused = true;
+            packed.remove(AgentInterruption.FIELD);
+            reply = client.heartbeat(packed);
+        }
         if (!sent.isEmpty() && ReportQueue.refusedAsUnknown(reply)) {
             perStepStatus = true;
             System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"message\":\"the control plane refused the "
@@ -419,6 +430,18 @@ public final class AgentLoop {
         // The ends (and the control plane's view of the drain) matter now: the next heartbeat goes at once.
         nextHeartbeat = clock.millis();
         notifyAll();
+    }
+
+    /** Set once the control plane refused the interruption in a heartbeat as an unknown field (it predates it). */
+    private volatile boolean interruptionRefused;
+
+    /** The interruption to tell the control plane with each heartbeat (it drains the agent), unless it refused it. */
+    private synchronized AgentInterruption.Notice interruptionToTell() {
+        return interruptionRefused ? null : interruption;
+    }
+
+    private static boolean refusedAsUnknown(ControlPlaneClient.Reply reply, String field) {
+        return reply.status() == 422 && reply.body() != null && field.equals(reply.body().path("error").path("field").asText());
     }
 
     /** Whether this agent heard its instance is going away. */

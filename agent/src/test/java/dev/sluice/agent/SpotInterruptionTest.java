@@ -154,6 +154,8 @@ class SpotInterruptionTest {
         assertThat((Map<String, Object>) end.get(AgentInterruption.REPORT_FIELD)).containsEntry("source", "spot-interruption-warning")
                 .containsEntry("deadline", deadline).containsKey("signaled_at");
         assertThat(loop.interruption()).isPresent();
+        assertThat((Map<String, Object>) cp.heartbeats.get(cp.heartbeats.size() - 1).get(AgentInterruption.FIELD))
+                .as("the agent tells the control plane what it heard").containsEntry("deadline", deadline);
     }
 
     /**

@@ -53,8 +53,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * invoked with it through the Lambda API): the agent is drained, its
  * heartbeat answer carries the deadline, and a real agent (the agent module's loop, its HTTP client, staging around the
  * process runtime) gives its batch workload SIGTERM with the deadline; the workload checkpoints into its writable
- * folder, which is saved to S3, and the session ends ERROR {@code spot-interrupted}. The agent's own IMDS poller (a
- * real HTTP stand-in for the metadata service) does the same without the control plane's word.
+ * folder, which is saved to S3, and the session ends ERROR {@code spot-interrupted}. The agent's own IMDS poller, in
+ * the agent jar run as a process of its own against a real HTTP stand-in for the metadata service, does the same
+ * without the control plane's word.
  */
 class SpotInterruptionIT {
     private final LocalStack local;
@@ -285,6 +286,55 @@ class SpotInterruptionIT {
         return loop;
     }
 
+    private final List<Process> processes = new ArrayList<>();
+
+    /**
+     * The agent as a process of its own, from the agent jar (as `sluice-local up` and EC2 hosts run it: its Main wires
+     * the IMDS poller), pointed at the IMDS stand-in by {@code SLUICE_AGENT_IMDS_ENDPOINT}.
+     */
+    private Process agentProcess(String id, String group, String imds) throws Exception {
+        Path workDir = Files.createTempDirectory("sluice-spot-proc-");
+        Path token = workDir.resolve("token");
+        Files.writeString(token, local.agentToken(id));
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = workDir.resolve("agent.log");
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar",
+                LocalStack.ROOT.resolve("agent/target/sluice-agent.jar").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("SLUICE_AGENT_API_ENDPOINT", local.apiUrl);
+        env.put("SLUICE_AGENT_AGENT_ID", id);
+        env.put("SLUICE_AGENT_RESOURCE_GROUP", group);
+        env.put("SLUICE_AGENT_AUTH", "token");
+        env.put("SLUICE_AGENT_AUTH_TOKEN_FILE", token.toString());
+        env.put("SLUICE_AGENT_RUNTIME", "process");
+        env.put("SLUICE_AGENT_SINGLE_TENANT", "true");
+        env.put("SLUICE_AGENT_SLOTS", "cpu=4,mem=8g,cuda.device=1");
+        env.put("SLUICE_AGENT_WORK_DIR", workDir.toString());
+        env.put("SLUICE_AGENT_HEARTBEAT_INTERVAL", "1s");
+        env.put("SLUICE_AGENT_IMDS_ENDPOINT", imds);
+        Process p = pb.start();
+        processes.add(p);
+        logs.add(log);
+        return p;
+    }
+
+    private final List<Path> logs = new ArrayList<>();
+
+    @AfterEach
+    void stopProcesses() throws Exception {
+        for (Process p : processes) {
+            p.destroy();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        for (Path log : logs) {
+            System.out.println("agent log " + log + ":\n" + Files.readString(log));
+        }
+    }
+
     /** A batch session that works until SIGTERM, then checkpoints (with its deadline) into its writable folder. */
     private record Checkpointing(String sessionId, String bucket, String prefix) {
     }
@@ -362,7 +412,7 @@ class SpotInterruptionIT {
         servers.add(imds);
         String group = newGroup();
         String agent = instanceId();
-        agent(agent, group, Optional.of("http://127.0.0.1:" + imds.getAddress().getPort()));
+        agentProcess(agent, group, "http://127.0.0.1:" + imds.getAddress().getPort());
         Checkpointing c = checkpointingSession(group);
         api.awaitSession(c.sessionId(), user, "RUNNING", Duration.ofSeconds(30));
         Thread.sleep(1_000);
@@ -370,5 +420,9 @@ class SpotInterruptionIT {
         Instant deadline = Instant.now().plusSeconds(120).truncatedTo(ChronoUnit.SECONDS);
         action.set("{\"action\":\"terminate\",\"time\":\"" + deadline + "\"}");
         assertInterruptedAndSaved(c, "imds", deadline);
+        // The agent told the control plane in its heartbeat: drained, the interruption recorded as the warning's would be.
+        Agent drained = awaitAgent(agent, a -> !a.schedulable(), Duration.ofSeconds(10));
+        assertThat(drained.interruption().get().source()).isEqualTo("imds");
+        assertThat(drained.interruption().get().deadline()).contains(deadline);
     }
 }

@@ -106,6 +106,14 @@ public final class AgentWorkService {
             throw DomainException.invalidBecause(m.field(), m.getMessage());
         }
         fields.remove(AgentReports.REPORTS);
+        // The agent heard of its instance's interruption itself (the metadata service): recorded as EventBridge's warning is.
+        Object heard = fields.remove(dev.sluice.protocol.AgentInterruption.FIELD);
+        Optional<dev.sluice.protocol.AgentInterruption.Notice> notice = heard == null ? Optional.empty()
+                : dev.sluice.protocol.AgentInterruption.Notice.fromWire(heard);
+        if (heard != null && notice.isEmpty()) {
+            throw DomainException.invalidBecause(dev.sluice.protocol.AgentInterruption.FIELD,
+                    "interruption must be an object with deadline (an ISO-8601 instant) and source.");
+        }
         Heartbeat hb = Heartbeat.parse(agentId, RequestFields.of(fields));
         Instant now = clock.instant();
         requireGroup(hb.resourceGroup(), now);
@@ -113,6 +121,16 @@ public final class AgentWorkService {
         List<AgentReports.Result> results = applyReports(agentId, reports);
         Optional<Agent> before = recorded.before();
         Agent after = recorded.after();
+        if (notice.isPresent() && after.interruption().flatMap(Interruption::deadline).isEmpty()) {
+            Interruption i = new Interruption(notice.get().source(), Optional.of(notice.get().deadline()), now);
+            Optional<AgentStore.Interrupted> done = agents.interrupt(agentId, i);
+            if (done.isPresent()) {
+                after = done.get().agent();
+                if (done.get().changed()) {
+                    events.publishAgentChanged(agentId, after.resourceGroup(), "interrupted", now);
+                }
+            }
+        }
         if (before.isEmpty()) {
             events.publishAgentChanged(agentId, after.resourceGroup(), "registered", now);
         } else if (before.get().status() != AgentStatus.ALIVE) {
