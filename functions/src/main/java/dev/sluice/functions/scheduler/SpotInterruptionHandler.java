@@ -36,7 +36,10 @@ public final class SpotInterruptionHandler implements RequestHandler<Map<String,
         RequestLog log = RequestLog.start(context, "SpotInterruption", "event");
         Map<String, Object> out = new LinkedHashMap<>();
         StringBuilder why = new StringBuilder();
-        Optional<Interruption.ForInstance> notice = Interruption.fromEvent(event, why::append);
+        Object detail = event.get("detail");
+        Object instance = detail instanceof Map<?, ?> d ? d.get("instance-id") : null;
+        Optional<Interruption.ForInstance> notice = Interruption.fromEvent(text(event.get("source")), text(event.get("detail-type")),
+                text(event.get("time")), text(instance), why::append);
         if (notice.isEmpty()) {
             out.put("outcome", "ignored");
             out.put("reason", why.toString());
@@ -55,5 +58,9 @@ public final class SpotInterruptionHandler implements RequestHandler<Map<String,
         out.forEach(log::put);
         log.end(200, null);
         return out;
+    }
+
+    private static String text(Object value) {
+        return value instanceof String s ? s : null;
     }
 }

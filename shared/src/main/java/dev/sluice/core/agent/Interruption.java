@@ -45,30 +45,28 @@ public record Interruption(String source, Optional<Instant> deadline, Instant no
     }
 
     /**
-     * Reads an EventBridge event as AWS sends it: source {@code aws.ec2}, detail-type {@value #WARNING_DETAIL_TYPE} or
-     * {@value #REBALANCE_DETAIL_TYPE}, {@code time}, and {@code detail["instance-id"]}. Anything else (another source
-     * or type, no instance id, an unreadable time) is no interruption: empty, with the reason in {@code why}.
+     * Reads an EventBridge event as AWS sends it (its {@code source}, {@code detail-type}, {@code time} and
+     * {@code detail["instance-id"]}, each null when absent): source {@code aws.ec2}, detail-type
+     * {@value #WARNING_DETAIL_TYPE} or {@value #REBALANCE_DETAIL_TYPE}. Anything else (another source or type, no
+     * instance id, an unreadable time) is no interruption: empty, with the reason in {@code why}.
      */
-    public static Optional<ForInstance> fromEvent(java.util.Map<String, Object> event, java.util.function.Consumer<String> why) {
-        Object source = event.get("source");
-        Object type = event.get("detail-type");
-        if (!"aws.ec2".equals(source) || !(WARNING_DETAIL_TYPE.equals(type) || REBALANCE_DETAIL_TYPE.equals(type))) {
-            why.accept("not an EC2 interruption event (source " + source + ", detail-type " + type + ")");
+    public static Optional<ForInstance> fromEvent(String source, String detailType, String time, String instanceId,
+                                                  java.util.function.Consumer<String> why) {
+        if (!"aws.ec2".equals(source) || !(WARNING_DETAIL_TYPE.equals(detailType) || REBALANCE_DETAIL_TYPE.equals(detailType))) {
+            why.accept("not an EC2 interruption event (source " + source + ", detail-type " + detailType + ")");
             return Optional.empty();
         }
-        Object detail = event.get("detail");
-        Object id = detail instanceof java.util.Map<?, ?> d ? d.get("instance-id") : null;
-        if (!(id instanceof String instance) || instance.isBlank()) {
+        if (instanceId == null || instanceId.isBlank()) {
             why.accept("the event's detail names no instance-id");
             return Optional.empty();
         }
-        Instant time;
+        Instant at;
         try {
-            time = Instant.parse(String.valueOf(event.get("time")));
+            at = Instant.parse(String.valueOf(time));
         } catch (java.time.format.DateTimeParseException e) {
-            why.accept("the event's time is not an ISO-8601 instant: " + event.get("time"));
+            why.accept("the event's time is not an ISO-8601 instant: " + time);
             return Optional.empty();
         }
-        return Optional.of(new ForInstance(instance, WARNING_DETAIL_TYPE.equals(type) ? warning(time) : rebalance(time)));
+        return Optional.of(new ForInstance(instanceId, WARNING_DETAIL_TYPE.equals(detailType) ? warning(at) : rebalance(at)));
     }
 }

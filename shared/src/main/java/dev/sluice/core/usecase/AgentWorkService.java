@@ -112,7 +112,7 @@ public final class AgentWorkService {
                 : dev.sluice.protocol.AgentInterruption.Notice.fromWire(heard);
         if (heard != null && notice.isEmpty()) {
             throw DomainException.invalidBecause(dev.sluice.protocol.AgentInterruption.FIELD,
-                    "interruption must be an object with deadline (an ISO-8601 instant) and source.");
+                    "The interruption must be an object with deadline (an ISO-8601 instant) and source.");
         }
         Heartbeat hb = Heartbeat.parse(agentId, RequestFields.of(fields));
         Instant now = clock.instant();

@@ -19,23 +19,25 @@ import org.junit.jupiter.api.Test;
 class InterruptionTest {
     private static final Instant T = Instant.parse("2026-12-03T18:00:00Z");
 
-    private static Map<String, Object> event(String source, String type, Map<String, Object> detail, String time) {
-        return Map.of("version", "0", "id", "e-1", "source", source, "detail-type", type, "time", time,
-                "account", "123456789012", "region", "us-east-1", "resources", List.of(), "detail", detail);
+    /** An EventBridge event's fields as the function reads them off AWS's envelope. */
+    private static Optional<Interruption.ForInstance> event(String source, String type, Map<String, Object> detail, String time,
+                                                            java.util.function.Consumer<String> why) {
+        Object id = detail.get("instance-id");
+        return Interruption.fromEvent(source, type, time, id instanceof String s ? s : null, why);
     }
 
     @Test
     void aWarningsDeadlineIsItsTimePlusTwoMinutesAndARebalanceHasNone() {
         List<String> why = new ArrayList<>();
-        Interruption.ForInstance w = Interruption.fromEvent(event("aws.ec2", "EC2 Spot Instance Interruption Warning",
-                Map.of("instance-id", "i-0abc", "instance-action", "terminate"), T.toString()), why::add).orElseThrow();
+        Interruption.ForInstance w = event("aws.ec2", "EC2 Spot Instance Interruption Warning",
+                Map.of("instance-id", "i-0abc", "instance-action", "terminate"), T.toString(), why::add).orElseThrow();
         assertThat(w.instanceId()).isEqualTo("i-0abc");
         assertThat(w.interruption().deadline()).contains(T.plusSeconds(120));
         assertThat(w.interruption().source()).isEqualTo("spot-interruption-warning");
         assertThat(w.interruption().notice()).isPresent();
 
-        Interruption.ForInstance r = Interruption.fromEvent(event("aws.ec2", "EC2 Instance Rebalance Recommendation",
-                Map.of("instance-id", "i-0abc"), T.toString()), why::add).orElseThrow();
+        Interruption.ForInstance r = event("aws.ec2", "EC2 Instance Rebalance Recommendation",
+                Map.of("instance-id", "i-0abc"), T.toString(), why::add).orElseThrow();
         assertThat(r.interruption().deadline()).isEmpty();
         assertThat(r.interruption().notice()).as("nothing told to the agent").isEmpty();
         assertThat(why).isEmpty();
@@ -44,13 +46,13 @@ class InterruptionTest {
     @Test
     void anythingElseIsNoInterruptionAndSaysWhy() {
         List<String> why = new ArrayList<>();
-        assertThat(Interruption.fromEvent(event("sluice.agents", "EC2 Spot Instance Interruption Warning",
-                Map.of("instance-id", "i-1"), T.toString()), why::add)).isEmpty();
-        assertThat(Interruption.fromEvent(event("aws.ec2", "EC2 Instance State-change Notification",
-                Map.of("instance-id", "i-1"), T.toString()), why::add)).isEmpty();
-        assertThat(Interruption.fromEvent(event("aws.ec2", "EC2 Spot Instance Interruption Warning", Map.of(), T.toString()), why::add)).isEmpty();
-        assertThat(Interruption.fromEvent(event("aws.ec2", "EC2 Spot Instance Interruption Warning",
-                Map.of("instance-id", "i-1"), "yesterday"), why::add)).isEmpty();
+        assertThat(event("sluice.agents", "EC2 Spot Instance Interruption Warning",
+                Map.of("instance-id", "i-1"), T.toString(), why::add)).isEmpty();
+        assertThat(event("aws.ec2", "EC2 Instance State-change Notification",
+                Map.of("instance-id", "i-1"), T.toString(), why::add)).isEmpty();
+        assertThat(event("aws.ec2", "EC2 Spot Instance Interruption Warning", Map.of(), T.toString(), why::add)).isEmpty();
+        assertThat(event("aws.ec2", "EC2 Spot Instance Interruption Warning",
+                Map.of("instance-id", "i-1"), "yesterday", why::add)).isEmpty();
         assertThat(why).hasSize(4).allSatisfy(w -> assertThat(w).isNotBlank());
         assertThat(why.get(2)).contains("instance-id");
     }
