@@ -60,7 +60,8 @@ class ShadedJarIT {
                     .anyMatch(n -> n.startsWith("software/amazon/awssdk/http/urlconnection/"));
         }
         // 20 MB plus the Secrets Manager client (about 0.45 MB compressed) that reads the cursor key, plus room for the
-        // project's own classes to grow (the session runtime facts took the last 7 KB of the old 20.5 MB budget).
-        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_600_000L);
+        // project's own classes to grow (the session runtime facts took the last 7 KB of the old 20.5 MB budget; the
+        // fleet's catalog and the spot interruption handling, issue 17, the last 20 KB of 20.6 MB).
+        assertThat(Files.size(LocalStack.ROOT.resolve("functions/target/sluice-functions-lambda.jar"))).isLessThan(20_700_000L);
     }
 }
