@@ -37,7 +37,11 @@ public record AgentConfig(
         boolean singleTenant,
         Duration reportCoalesce,
         DockerIsolation dockerIsolation,
-        PullPolicy imagePull) {
+        PullPolicy imagePull,
+        String imdsEndpoint,
+        String imdsPoll,
+        Duration imdsInterval,
+        Duration interruptionSaveTime) {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
 
@@ -91,7 +95,11 @@ public record AgentConfig(
                 bool("single.tenant", v.getOrDefault("single.tenant", "false")),
                 duration("report.coalesce", v.getOrDefault("report.coalesce", "1s")),
                 dockerIsolation(v),
-                PullPolicy.parse(v.getOrDefault("image.pull", "mutable")));
+                PullPolicy.parse(v.getOrDefault("image.pull", "mutable")),
+                imdsEndpoint(v.getOrDefault("imds.endpoint", "http://169.254.169.254")),
+                imdsPoll(v.getOrDefault("imds.poll", "auto")),
+                duration("imds.interval", v.getOrDefault("imds.interval", "5s")),
+                duration("interruption.save.time", v.getOrDefault("interruption.save.time", "30s")));
     }
 
     /** {@code docker.network}, {@code docker.cap.add}, {@code docker.pids.limit}: see the README (Docker runtime). */
@@ -108,6 +116,25 @@ public record AgentConfig(
                 DockerIsolation.capabilities(v.getOrDefault("docker.cap.add",
                         String.join(",", DockerIsolation.MINIMUM_CAPABILITIES))),
                 pidsLimit);
+    }
+
+    /** {@code imds.endpoint}: the instance metadata service's base URL (a local stand-in's in tests and locally). */
+    private static String imdsEndpoint(String text) {
+        if (!text.startsWith("http://") && !text.startsWith("https://")) {
+            throw new IllegalArgumentException("imds.endpoint must be an http(s) URL such as http://169.254.169.254, not " + text);
+        }
+        return text.replaceAll("/+$", "");
+    }
+
+    /**
+     * {@code imds.poll}: {@code auto} (poll spot/instance-action when the metadata service answers the token request,
+     * i.e. on EC2 or with a local stand-in), {@code on} (always; keep trying) or {@code off}.
+     */
+    private static String imdsPoll(String text) {
+        if (!text.equals("auto") && !text.equals("on") && !text.equals("off")) {
+            throw new IllegalArgumentException("imds.poll must be auto, on or off, not " + text);
+        }
+        return text;
     }
 
     private static boolean bool(String key, String text) {

@@ -5,6 +5,7 @@ import dev.sluice.agent.protocol.HeartbeatAnswer;
 import dev.sluice.agent.protocol.HeartbeatRequest;
 import dev.sluice.agent.protocol.Wire;
 import dev.sluice.agent.runtime.SessionRuntime;
+import dev.sluice.protocol.AgentInterruption;
 import dev.sluice.protocol.AgentReports;
 import dev.sluice.protocol.SessionAssignment;
 import dev.sluice.protocol.SessionRuntimeFacts;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -51,6 +53,10 @@ public final class AgentLoop {
     private long nextHeartbeat;
     private volatile String lastError = "";
     private volatile JsonNode lastAgentView;
+    /** The interruption of this agent's instance, once heard of (from either source); then nothing new starts here. */
+    private AgentInterruption.Notice interruption;
+    /** The sessions given SIGTERM for the interruption, and when. */
+    private final Map<String, java.time.Instant> interruptedAt = new java.util.HashMap<>();
 
     public AgentLoop(AgentConfig config, String agentId, Capacity capacity, ControlPlaneClient client, SessionRuntime runtime,
                      Clock clock) throws java.io.IOException {
@@ -189,7 +195,18 @@ public final class AgentLoop {
         HeartbeatRequest request = new HeartbeatRequest(config.resourceGroup(), capacity.slots(), capacity.architecture(), VERSION,
                 capacity.computePlugins(), runningNow);
         Map<String, Object> body = request.toWire();
-        ControlPlaneClient.Reply reply = client.heartbeat(request.toWire(ReportQueue.pack(body, sent, output, !factsRefused)));
+        Map<String, Object> packed = request.toWire(ReportQueue.pack(body, sent, output, !factsRefused));
+        AgentInterruption.Notice heard = interruptionToTell();
+        if (heard != null) {
+            packed.put(AgentInterruption.FIELD, heard.toWire());
+        }
+        ControlPlaneClient.Reply reply = client.heartbeat(packed);
+        if (heard != null && refusedAsUnknown(reply, AgentInterruption.FIELD)) {
+            // A control plane that predates it: the interruption is not told (its own EventBridge rule may know).
+            interruptionRefused = true;
+            packed.remove(AgentInterruption.FIELD);
+            reply = client.heartbeat(packed);
+        }
         if (!sent.isEmpty() && ReportQueue.refusedAsUnknown(reply)) {
             perStepStatus = true;
             System.err.println("{\"level\":\"WARN\",\"agent\":\"" + agentId + "\",\"message\":\"the control plane refused the "
@@ -296,12 +313,21 @@ public final class AgentLoop {
     private synchronized void handle(HeartbeatAnswer answer) {
         lastAgentView = answer.agent();
         answer.interval().ifPresent(i -> interval = i);
+        answer.interruption().ifPresent(this::interrupted);
         for (SessionAssignment a : answer.assignments()) {
             if (ledger.get(a.sessionId()) != null) {
                 continue;
             }
             if (orphans.remove(a.sessionId())) {
                 adopt(a);
+                continue;
+            }
+            if (interruption != null) {
+                // The instance is going away: nothing new starts here; the session ends at once, as interrupted.
+                LedgerEntry e = LedgerEntry.assigned(a.sessionId(), a.kernelId(), a.type(), a.batchTimeoutSeconds().orElse(null));
+                ledger.put(e);
+                endInterrupted(e, java.time.Instant.ofEpochMilli(clock.millis()), OptionalInt.empty(), false);
+                ledger.save();
                 continue;
             }
             start(a);
@@ -367,6 +393,96 @@ public final class AgentLoop {
         step.put("status", "ERROR");
         step.put("reason", reason);
         step.put("message", message);
+        enqueue(e, step);
+        e.end(clock.millis(), workloadLeft);
+    }
+
+    /**
+     * The instance is going away at {@code notice.deadline()} (the control plane's heartbeat answer or the metadata
+     * service said so; the first word counts, later ones change nothing). At once, for every session here: its
+     * deadline file is written ({@link AgentInterruption}: {@code SLUICE_DEADLINE_FILE}), then its workload gets
+     * SIGTERM, with until the deadline less {@code interruption.save.time} to end before it is killed, so that its
+     * writable folders are saved (the end path every session takes, {@link StagingRuntime}) before the instance goes.
+     * Each then ends ERROR {@value AgentInterruption#STATUS_INFO}. Nothing new starts here from now on.
+     */
+    public synchronized void interrupted(AgentInterruption.Notice notice) {
+        if (interruption != null) {
+            return;
+        }
+        interruption = notice;
+        java.time.Instant now = java.time.Instant.ofEpochMilli(clock.millis());
+        Duration grace = Duration.between(now, notice.deadline()).minus(config.interruptionSaveTime());
+        if (grace.isNegative()) {
+            grace = Duration.ZERO;
+        }
+        System.out.println("{\"level\":\"WARN\",\"event\":\"spot-interrupted\",\"agent\":\"" + agentId + "\",\"source\":\""
+                + notice.source() + "\",\"deadline\":\"" + notice.deadline() + "\",\"grace_ms\":" + grace.toMillis() + "}");
+        for (LedgerEntry e : ledger.all()) {
+            if (!e.active()) {
+                continue;
+            }
+            writeDeadline(e.sessionId(), notice);
+            interruptedAt.put(e.sessionId(), java.time.Instant.ofEpochMilli(clock.millis()));
+            e.firstStop(clock.millis());
+            stops.stop(e.sessionId(), grace);
+        }
+        ledger.save();
+        // The ends (and the control plane's view of the drain) matter now: the next heartbeat goes at once.
+        nextHeartbeat = clock.millis();
+        notifyAll();
+    }
+
+    /** Set once the control plane refused the interruption in a heartbeat as an unknown field (it predates it). */
+    private volatile boolean interruptionRefused;
+
+    /** The interruption to tell the control plane with each heartbeat (it drains the agent), unless it refused it. */
+    private synchronized AgentInterruption.Notice interruptionToTell() {
+        return interruptionRefused ? null : interruption;
+    }
+
+    private static boolean refusedAsUnknown(ControlPlaneClient.Reply reply, String field) {
+        return reply.status() == 422 && reply.body() != null && field.equals(reply.body().path("error").path("field").asText());
+    }
+
+    /** Whether this agent heard its instance is going away. */
+    public synchronized Optional<AgentInterruption.Notice> interruption() {
+        return Optional.ofNullable(interruption);
+    }
+
+    /** The session's deadline file, written whole (a temporary file moved into place): the workload never reads half of it. */
+    private void writeDeadline(String sessionId, AgentInterruption.Notice notice) {
+        Optional<java.nio.file.Path> file = runtime.deadlineFile(sessionId);
+        if (file.isEmpty()) {
+            return;
+        }
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(file.get().getParent());
+            java.nio.file.Path tmp = dir.resolve("." + file.get().getFileName() + ".tmp");
+            java.nio.file.Files.writeString(tmp, notice.deadlineFile());
+            try {
+                java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // its own defaults stand
+            }
+            java.nio.file.Files.move(tmp, file.get(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException | RuntimeException failure) {
+            // The workload still gets SIGTERM; it only cannot read the deadline.
+            lastError = "deadline file of " + sessionId + ": " + failure.getMessage();
+        }
+    }
+
+    /** The end of a session cut short by the interruption: ERROR spot-interrupted, with the interruption's facts. */
+    private void endInterrupted(LedgerEntry e, java.time.Instant signaledAt, OptionalInt exitCode, boolean workloadLeft) {
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("status", "ERROR");
+        step.put("reason", AgentInterruption.STATUS_INFO);
+        step.put("message", exitCode.isPresent()
+                ? "The instance is being interrupted (spot) at " + interruption.deadline() + ": the workload was given SIGTERM at "
+                        + signaledAt + " and ended with exit code " + exitCode.getAsInt() + "; its writable folders (if any) were saved."
+                : "The instance is being interrupted (spot) at " + interruption.deadline() + ": the session was not started here.");
+        exitCode.ifPresent(c -> step.put("exit_code", Math.max(-255, Math.min(255, c))));
+        step.put(AgentInterruption.REPORT_FIELD, interruption.reportField(signaledAt));
         enqueue(e, step);
         e.end(clock.millis(), workloadLeft);
     }
@@ -467,6 +583,14 @@ public final class AgentLoop {
     private synchronized void exitedWith(String sessionId, int exitCode) {
         LedgerEntry e = ledger.get(sessionId);
         if (e == null || !e.active()) {
+            return;
+        }
+        java.time.Instant signaled = interruptedAt.get(sessionId);
+        if (signaled != null) {
+            endInterrupted(e, signaled, OptionalInt.of(exitCode), true);
+            forgetFacts(sessionId);
+            ledger.save();
+            notifyAll();
             return;
         }
         Map<String, Object> step = new LinkedHashMap<>();

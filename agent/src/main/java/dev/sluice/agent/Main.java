@@ -42,6 +42,9 @@ public final class Main {
         SessionRuntime runtime = new StagingRuntime(runtime(config), new MountStager(controlPlane), config.workDir());
         AgentLoop loop = new AgentLoop(config, agentId, capacity, controlPlane, runtime, Clock.systemUTC());
         Runtime.getRuntime().addShutdownHook(new Thread(loop::halt));
+        // The second source of a spot interruption (the first is the control plane's heartbeat answer): the instance's
+        // own metadata service, polled on a thread of its own.
+        new ImdsPoller(config.imdsEndpoint(), config.imdsPoll(), config.imdsInterval(), loop::interrupted, System.out::println).start();
         System.out.println("{\"level\":\"INFO\",\"event\":\"agent-started\",\"agent\":\"" + agentId + "\",\"group\":\""
                 + config.resourceGroup() + "\",\"runtime\":\"" + runtime.name() + "\",\"slots\":\"" + capacity.slots() + "\"}");
         loop.recover();

@@ -372,6 +372,11 @@ public final class StagingRuntime implements SessionRuntime {
     }
 
     @Override
+    public Optional<Path> deadlineFile(String sessionId) {
+        return runtime.deadlineFile(sessionId);
+    }
+
+    @Override
     public Optional<String> logs(String sessionId, int lines) {
         return runtime.logs(sessionId, lines);
     }

@@ -19,6 +19,11 @@ final class StopRunner {
 
     /** Stops the session's workload on a thread of its own. */
     void stop(String sessionId) {
+        stop(sessionId, grace);
+    }
+
+    /** Stops the session's workload on a thread of its own, with a grace of its own (a spot interruption's). */
+    void stop(String sessionId, Duration grace) {
         background("stop-" + sessionId, () -> runtime.stop(sessionId, grace));
     }
 

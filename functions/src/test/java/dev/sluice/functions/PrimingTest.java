@@ -21,6 +21,7 @@ import dev.sluice.functions.folders.FolderDeletionWorker;
 import dev.sluice.functions.folders.FoldersApi;
 import dev.sluice.functions.folders.TasksApi;
 import dev.sluice.functions.scheduler.AgentMonitor;
+import dev.sluice.functions.scheduler.SpotInterruptionHandler;
 import dev.sluice.functions.scheduler.SchedulerNudge;
 import dev.sluice.functions.scheduler.SchedulerTick;
 import dev.sluice.functions.webhook.WebhookDispatcher;
@@ -86,7 +87,7 @@ class PrimingTest {
                 new ResourcePoliciesApi(plane), new AgentsApi(plane), new WebhooksApi(plane), new AgentWorkApi(plane),
                 new FoldersApi(plane), new TasksApi(plane), new CloneStep(plane), new CloneSweepTick(plane),
                 new FolderDeletionWorker(plane), new AgentMonitor(plane), new SchedulerTick(plane), new SchedulerNudge(plane),
-                new WebhookDispatcher(plane)));
+                new WebhookDispatcher(plane), new SpotInterruptionHandler(plane)));
         return handlers;
     }
 

@@ -152,6 +152,7 @@ public final class DockerRuntime implements SessionRuntime {
         try {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId).ifPresent(failure -> warn("network-left", sessionId, failure));
+            removeSignal(sessionId);
         } catch (RuntimeException cleanup) {
             warn("start-cleanup-failed", sessionId, cleanup.toString());
         } finally {
@@ -185,10 +186,21 @@ public final class DockerRuntime implements SessionRuntime {
         String failure = null;
         Path envFile = null;
         try {
-            String envText = DockerCommands.envFile(environment(a));
+            // The deadline file's directory, bind-mounted read-only: the agent writes the file there at a spot
+            // interruption and the workload reads it at SLUICE_DEADLINE_FILE.
+            Path signal = Files.createDirectories(signalDir(sessionId));
+            try {
+                Files.setPosixFilePermissions(signal, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException notPosix) {
+                // its own defaults stand
+            }
+            Map<String, String> env = new LinkedHashMap<>(environment(a));
+            env.put(dev.sluice.protocol.AgentInterruption.DEADLINE_FILE_ENV, SIGNAL_PATH + "/" + DEADLINE_FILE);
+            String envText = DockerCommands.envFile(env);
             envFile = writeEnvFile(envText);
-            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT,
-                    commands.create(a, envFile, image.get().user())));
+            List<String> create = new java.util.ArrayList<>(commands.create(a, envFile, image.get().user()));
+            create.addAll(create.indexOf("--env-file") + 2, List.of("-v", signal.toAbsolutePath() + ":" + SIGNAL_PATH + ":ro"));
+            CommandResult created = runner.run(Command.of(COMMAND_TIMEOUT, create));
             if (created.succeeded()) {
                 containerId = created.stdout().trim();
             } else {
@@ -204,12 +216,14 @@ public final class DockerRuntime implements SessionRuntime {
         }
         if (failure != null) {
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             listener.failed(failure);
             return;
         }
         if (stoppedBeforeStart(sessionId, listener)) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             return;
         }
         CommandResult started = runner.run(Command.of(COMMAND_TIMEOUT, commands.start(sessionId)));
@@ -222,6 +236,7 @@ public final class DockerRuntime implements SessionRuntime {
         if (!started.succeeded()) {
             runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
             removeNetwork(sessionId);
+            removeSignal(sessionId);
             listener.failed(started.failureDescription("docker start"));
             return;
         }
@@ -526,7 +541,37 @@ public final class DockerRuntime implements SessionRuntime {
     }
 
     @Override
+    public Optional<Path> deadlineFile(String sessionId) {
+        return Optional.of(signalDir(sessionId).resolve(DEADLINE_FILE));
+    }
+
+    /** Where, in the container, the deadline file's directory is mounted (read-only). */
+    public static final String SIGNAL_PATH = "/run/sluice";
+    static final String DEADLINE_FILE = "deadline";
+
+    private Path signalDir(String sessionId) {
+        return envFileDir.resolve("signal").resolve(sessionId);
+    }
+
+    @Override
     public void remove(String sessionId) {
+        removeSignal(sessionId);
+        removeContainer(sessionId);
+    }
+
+    /** The session's deadline file and its directory (and the signal root once no session has one). */
+    private void removeSignal(String sessionId) {
+        Path signal = signalDir(sessionId);
+        try {
+            Files.deleteIfExists(signal.resolve(DEADLINE_FILE));
+            Files.deleteIfExists(signal);
+            Files.deleteIfExists(signal.getParent());
+        } catch (IOException | RuntimeException e) {
+            // best effort (another session's directory keeps the root): an empty directory left behind harms nothing
+        }
+    }
+
+    private void removeContainer(String sessionId) {
         stopRequested.remove(sessionId);
         CommandResult removed = runner.run(Command.of(COMMAND_TIMEOUT, commands.remove(sessionId)));
         if (!removed.succeeded() && !removed.stderr().contains("No such container")) {

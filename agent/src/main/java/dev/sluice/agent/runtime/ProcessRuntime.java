@@ -192,6 +192,15 @@ public final class ProcessRuntime implements SessionRuntime {
         return "process";
     }
 
+    /** Per session, {@code <id>/signal/}: where the agent writes the deadline file at a spot interruption. */
+    static final String SIGNAL = "signal";
+    static final String DEADLINE_FILE = "deadline";
+
+    @Override
+    public Optional<Path> deadlineFile(String sessionId) {
+        return Optional.of(dir(sessionId).resolve(SIGNAL).resolve(DEADLINE_FILE));
+    }
+
     private Path dir(String sessionId) {
         return root.resolve(sessionId);
     }
@@ -204,6 +213,14 @@ public final class ProcessRuntime implements SessionRuntime {
                 Path dir = dir(a.sessionId());
                 Files.createDirectories(dir);
                 Path work = Files.createDirectories(dir.resolve("work"));
+                // The deadline file's directory: the agent's, readable by the workload (it is written only at an
+                // interruption, atomically, by the agent).
+                Path signal = Files.createDirectories(dir.resolve(SIGNAL));
+                try {
+                    Files.setPosixFilePermissions(signal, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // its own defaults stand
+                }
                 Path log = dir.resolve("output.log");
                 if (!Files.exists(log)) {
                     Files.createFile(log);
@@ -233,6 +250,7 @@ public final class ProcessRuntime implements SessionRuntime {
                 env.put("SLUICE_COMMAND", a.startupCommand().orElse(IDLE));
                 env.put("SLUICE_DIR", work.toString());
                 env.put("SLUICE_SESSION_ID", a.sessionId());
+                env.put(dev.sluice.protocol.AgentInterruption.DEADLINE_FILE_ENV, signal.resolve(DEADLINE_FILE).toString());
                 env.put("SLUICE_KERNEL_ID", a.kernelId());
                 env.put("SLUICE_CLUSTER_ROLE", a.clusterRole());
                 env.put("SLUICE_CLUSTER_INDEX", Integer.toString(a.clusterIndex()));

@@ -39,6 +39,15 @@ public interface SessionRuntime {
     /** Removes what is left of an ended workload (container, work directory). */
     void remove(String sessionId);
 
+    /**
+     * Where, on the host, the agent writes the session's deadline at a spot interruption: the file the workload finds
+     * through {@code SLUICE_DEADLINE_FILE} ({@link dev.sluice.protocol.AgentInterruption}), given to it at start (the
+     * same file, or a bind mount of its directory). Empty for a runtime that gives its workloads none.
+     */
+    default Optional<java.nio.file.Path> deadlineFile(String sessionId) {
+        return Optional.empty();
+    }
+
     /** The last {@code lines} lines of the workload's output (stdout and stderr), if it exists. */
     Optional<String> logs(String sessionId, int lines);
 

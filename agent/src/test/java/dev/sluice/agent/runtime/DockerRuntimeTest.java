@@ -73,11 +73,14 @@ class DockerRuntimeTest {
         assertThat(runner.argvs().get(4)).containsSequence("--network", "sluice-s1");
         assertThat(runner.commands().get(6).timeout()).isEmpty();
         assertThat(envSeenByCreate.get()).isEqualTo("HF_TOKEN=hf_secret_value\nMODE=train with spaces\n"
-                + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_KERNEL_ID=k1\n"
+                + "SLUICE_CLUSTER_INDEX=0\nSLUICE_CLUSTER_ROLE=main\nSLUICE_DEADLINE_FILE=/run/sluice/deadline\nSLUICE_KERNEL_ID=k1\n"
                 + "SLUICE_MOUNT_DATA=/home/work/data\nSLUICE_MOUNT_OUT=/home/work/out\nSLUICE_SESSION_ID=s1\n");
+        // The deadline file's directory is mounted read-only where SLUICE_DEADLINE_FILE says (spot interruptions).
+        assertThat(runner.argvs().get(4)).containsSequence("-v", work.resolve("signal").resolve("s1").toAbsolutePath() + ":/run/sluice:ro");
         assertThat(envPermissions.get()).isEqualTo("rw-------");
         try (var left = Files.list(work)) {
-            assertThat(left).as("the env file is deleted once the container is created").isEmpty();
+            assertThat(left).as("the env file is deleted once the container is created (the deadline file's directory stays, "
+                    + "mounted into it)").containsExactly(work.resolve("signal"));
         }
     }
 

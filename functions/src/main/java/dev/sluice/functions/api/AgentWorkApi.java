@@ -15,6 +15,7 @@ import dev.sluice.functions.http.ApiRequest;
 import dev.sluice.functions.http.RequestFrame;
 import dev.sluice.functions.http.RequestLog;
 import dev.sluice.functions.http.ApiResponses;
+import dev.sluice.protocol.AgentInterruption;
 import dev.sluice.protocol.AgentReports;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -143,6 +144,8 @@ public final class AgentWorkApi extends RequestFrame<String> {
         body.put("assignments", r.assignments().stream().map(AgentWorkApi::assignment).toList());
         body.put("terminate", r.terminate().stream()
                 .map(t -> Map.of("session_id", t.sessionId(), "reason", t.reason() == null ? "terminated" : t.reason())).toList());
+        // The instance is going away (dev.sluice.protocol.AgentInterruption): the agent stops its workloads by the deadline.
+        r.interruption().ifPresent(n -> body.put(AgentInterruption.FIELD, n.toWire()));
         if (!r.reportResults().isEmpty()) {
             body.put(AgentReports.RESULTS, r.reportResults().stream().map(AgentReports.Result::toWire).toList());
         }

@@ -132,6 +132,13 @@ final class Views {
         v.put("compute_plugins", a.computePlugins());
         v.put("first_contact", a.firstContact().toString());
         v.put("last_heartbeat", a.lastHeartbeat().toString());
+        a.interruption().ifPresent(i -> {
+            Map<String, Object> interruption = new LinkedHashMap<>();
+            interruption.put("source", i.source());
+            i.deadline().ifPresent(d -> interruption.put("deadline", d.toString()));
+            interruption.put("noticed_at", i.noticedAt().toString());
+            v.put("interruption", interruption);
+        });
         return v;
     }
 

@@ -258,6 +258,9 @@ class SamLocalIT {
         // EventBridge rules' events (the generated envelope with Sluice's source, detail type and detail).
         cases.put("SchedulerNudgeFunction", List.of(new Case(bus("sluice.sessions", "Session Status Changed",
                 Map.of("resource_group", "sam-local-idle", "status", "TERMINATED")), false)));
+        // EC2's spot interruption warning on the default bus (AWS's shape) for an instance no agent has: nothing written.
+        cases.put("SpotInterruptionFunction", List.of(new Case(bus("aws.ec2", "EC2 Spot Instance Interruption Warning",
+                Map.of("instance-id", "i-samlocal" + nobody.substring(10, 18), "instance-action", "terminate")), false)));
         // Schedules (generate-event cloudwatch scheduled-event); FolderDeletionFunction also by its rule's event, for a
         // task that does not exist (the function fails: the error is compared).
         cases.put("SchedulerTickFunction", List.of(new Case(scheduledEvent.toString(), true, false, SamLocalIT::withoutExplanationCounts)));

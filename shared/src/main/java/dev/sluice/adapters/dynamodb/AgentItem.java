@@ -35,6 +35,10 @@ public class AgentItem {
     private Map<String, String> computePlugins;
     private Instant firstContact;
     private Instant lastHeartbeat;
+    /** The recorded interruption of the agent's instance (dev.sluice.core.agent.Interruption), if any. */
+    private String interruptionSource;
+    private Instant interruptionDeadline;
+    private Instant interruptionNoticedAt;
 
     public static AgentItem from(Agent a) {
         AgentItem item = new AgentItem();
@@ -50,6 +54,11 @@ public class AgentItem {
         item.computePlugins = a.computePlugins();
         item.firstContact = a.firstContact();
         item.lastHeartbeat = a.lastHeartbeat();
+        a.interruption().ifPresent(i -> {
+            item.interruptionSource = i.source();
+            item.interruptionDeadline = i.deadline().orElse(null);
+            item.interruptionNoticedAt = i.noticedAt();
+        });
         return item;
     }
 
@@ -65,7 +74,9 @@ public class AgentItem {
     public Agent toAgent() {
         return new Agent(id, resourceGroup, AgentStatus.valueOf(status), schedulable, ResourceSlots.of(orEmpty(availableSlots)),
                 ResourceSlots.of(orEmpty(occupiedSlots)), architecture, version, computePlugins == null ? Map.of() : computePlugins,
-                firstContact, lastHeartbeat);
+                firstContact, lastHeartbeat, interruptionSource == null || interruptionNoticedAt == null ? java.util.Optional.empty()
+                        : java.util.Optional.of(new dev.sluice.core.agent.Interruption(interruptionSource,
+                                java.util.Optional.ofNullable(interruptionDeadline), interruptionNoticedAt)));
     }
 
     private static Map<String, BigDecimal> orEmpty(Map<String, BigDecimal> m) {
@@ -101,4 +112,10 @@ public class AgentItem {
     public void setFirstContact(Instant firstContact) { this.firstContact = firstContact; }
     public Instant getLastHeartbeat() { return lastHeartbeat; }
     public void setLastHeartbeat(Instant lastHeartbeat) { this.lastHeartbeat = lastHeartbeat; }
+    public String getInterruptionSource() { return interruptionSource; }
+    public void setInterruptionSource(String interruptionSource) { this.interruptionSource = interruptionSource; }
+    public Instant getInterruptionDeadline() { return interruptionDeadline; }
+    public void setInterruptionDeadline(Instant interruptionDeadline) { this.interruptionDeadline = interruptionDeadline; }
+    public Instant getInterruptionNoticedAt() { return interruptionNoticedAt; }
+    public void setInterruptionNoticedAt(Instant interruptionNoticedAt) { this.interruptionNoticedAt = interruptionNoticedAt; }
 }

@@ -75,7 +75,7 @@ public final class DynamoAgentStore implements AgentStore {
                 Agent before = AgentItem.SCHEMA.mapToItem(r.attributes()).toAgent();
                 Agent after = new Agent(hb.agentId(), hb.resourceGroup(), AgentStatus.ALIVE, before.schedulable(),
                         hb.availableSlots(), before.occupiedSlots(), hb.architecture(), hb.version(), hb.computePlugins(),
-                        before.firstContact(), at);
+                        before.firstContact(), at, before.interruption());
                 return new HeartbeatRecorded(Optional.of(before), after);
             } catch (ConditionalCheckFailedException unknown) {
                 Agent fresh = new Agent(hb.agentId(), hb.resourceGroup(), AgentStatus.ALIVE, true, hb.availableSlots(),
@@ -192,6 +192,36 @@ public final class DynamoAgentStore implements AgentStore {
             return true;
         } catch (ConditionalCheckFailedException busyOrGone) {
             return false;
+        }
+    }
+
+    /**
+     * One conditional UpdateItem: {@code schedulable = false} and the interruption's attributes, only where the agent
+     * exists and no interruption of the same or a stronger kind is recorded (a warning replaces a rebalance
+     * recommendation, never the other way round). A failed condition reads the agent: recorded already, or no agent.
+     */
+    @Override
+    public Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption interruption) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":no", AttributeValue.fromBool(false));
+        values.put(":src", AttributeValue.fromS(interruption.source()));
+        values.put(":at", AttributeValue.fromS(interruption.noticedAt().toString()));
+        boolean warning = interruption.deadline().isPresent();
+        interruption.deadline().ifPresent(d -> values.put(":deadline", AttributeValue.fromS(d.toString())));
+        String set = "SET schedulable = :no, interruptionSource = :src, interruptionNoticedAt = :at"
+                + (warning ? ", interruptionDeadline = :deadline" : "");
+        String condition = warning ? "attribute_exists(id) AND attribute_not_exists(interruptionDeadline)"
+                : "attribute_exists(id) AND attribute_not_exists(interruptionSource)";
+        try {
+            UpdateItemResponse r = dynamoDb.updateItem(b -> b.tableName(tableName)
+                    .key(Map.of("id", AttributeValue.fromS(id)))
+                    .conditionExpression(condition)
+                    .updateExpression(set)
+                    .expressionAttributeValues(values)
+                    .returnValues(ReturnValue.ALL_NEW));
+            return Optional.of(new Interrupted(AgentItem.SCHEMA.mapToItem(r.attributes()).toAgent(), true));
+        } catch (ConditionalCheckFailedException recordedOrNoAgent) {
+            return find(id).map(a -> new Interrupted(a, false));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.core.agent;
 import dev.sluice.core.error.DomainException;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.session.SessionStatus;
+import dev.sluice.protocol.AgentInterruption;
 import dev.sluice.protocol.AgentReports;
 import dev.sluice.protocol.SessionRuntimeFacts;
 import java.util.EnumSet;
@@ -23,27 +24,35 @@ public record KernelReport(
         Optional<String> message,
         Optional<String> containerId,
         Map<String, String> devices,
-        Optional<SessionRuntimeFacts> runtime) {
+        Optional<SessionRuntimeFacts> runtime,
+        Map<String, String> interruption) {
 
     /** The statuses an agent may report; the others are the control plane's to decide. */
     public static final Set<SessionStatus> REPORTABLE = EnumSet.of(SessionStatus.PULLING, SessionStatus.PREPARING,
             SessionStatus.RUNNING, SessionStatus.TERMINATED, SessionStatus.ERROR);
     /** Why a workload ended, when the agent knows better than its exit code. */
     public static final Set<String> REASONS = Set.of("task-timeout", "user-requested", "self-terminated",
-            "failed-to-start", "killed", "folder-staging-failed", "folder-save-failed");
+            "failed-to-start", "killed", "folder-staging-failed", "folder-save-failed", AgentInterruption.STATUS_INFO);
     private static final Set<String> KNOWN = Set.of("status", "exit_code", "reason", "message", "container_id", "devices",
-            SessionRuntimeFacts.FIELD);
+            SessionRuntimeFacts.FIELD, AgentInterruption.REPORT_FIELD);
     private static final Pattern CONTAINER = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     public KernelReport {
         devices = Map.copyOf(devices);
         runtime = runtime == null ? Optional.empty() : runtime;
+        interruption = interruption == null ? Map.of() : Map.copyOf(interruption);
+    }
+
+    /** A step without an interruption's facts. */
+    public KernelReport(SessionStatus status, Optional<Integer> exitCode, Optional<String> reason, Optional<String> message,
+                        Optional<String> containerId, Map<String, String> devices, Optional<SessionRuntimeFacts> runtime) {
+        this(status, exitCode, reason, message, containerId, devices, runtime, Map.of());
     }
 
     /** A step without runtime facts (an agent before them). */
     public KernelReport(SessionStatus status, Optional<Integer> exitCode, Optional<String> reason, Optional<String> message,
                         Optional<String> containerId, Map<String, String> devices) {
-        this(status, exitCode, reason, message, containerId, devices, Optional.empty());
+        this(status, exitCode, reason, message, containerId, devices, Optional.empty(), Map.of());
     }
 
     public static KernelReport parse(RequestFields f) {
@@ -86,6 +95,19 @@ public record KernelReport(
         } catch (AgentReports.Malformed m) {
             throw DomainException.invalidBecause(m.field(), m.getMessage());
         }
-        return new KernelReport(status, exit, reason, message, container, devices, runtime);
+        Map<String, String> interruption = Map.of();
+        Object facts = f.raw().get(AgentInterruption.REPORT_FIELD);
+        if (facts != null) {
+            if (status != SessionStatus.ERROR || !reason.filter(AgentInterruption.STATUS_INFO::equals).isPresent()) {
+                throw DomainException.invalid(AgentInterruption.REPORT_FIELD, "is only for an ERROR report with reason "
+                        + AgentInterruption.STATUS_INFO);
+            }
+            try {
+                interruption = AgentInterruption.reportFactsOf(facts);
+            } catch (AgentReports.Malformed m) {
+                throw DomainException.invalidBecause(m.field(), m.getMessage());
+            }
+        }
+        return new KernelReport(status, exit, reason, message, container, devices, runtime, interruption);
     }
 }

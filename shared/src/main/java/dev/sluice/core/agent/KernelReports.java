@@ -110,6 +110,14 @@ public final class KernelReports {
             case ERROR: {
                 data.put("source", "agent");
                 report.message().ifPresent(m -> data.put("message", m));
+                report.exitCode().ifPresent(c -> data.put("exit_code", c));
+                // A spot interruption's facts (dev.sluice.protocol.AgentInterruption): who warned, the deadline, when
+                // the workload was signalled.
+                if (!report.interruption().isEmpty()) {
+                    data.put("interruption_source", report.interruption().get("source"));
+                    data.put("deadline", report.interruption().get("deadline"));
+                    data.put("signaled_at", report.interruption().get("signaled_at"));
+                }
                 String info = report.reason().orElse("failed-to-start");
                 Session next = current.transitionTo(SessionStatus.ERROR, info, new StatusData(data.build()), now);
                 if (current.spec().type() == SessionType.BATCH) {

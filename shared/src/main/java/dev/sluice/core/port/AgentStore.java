@@ -44,4 +44,17 @@ public interface AgentStore {
     default boolean drainIfIdle(String id) {
         return find(id).filter(a -> a.occupiedSlots().isEmpty()).flatMap(a -> setSchedulable(id, false)).isPresent();
     }
+
+    /**
+     * Records the interruption of the agent's instance and drains the agent (not schedulable), in one conditional
+     * write: a warning replaces nothing but a rebalance recommendation, a rebalance recommendation records only where
+     * nothing was, so a repeated delivery changes nothing. Empty when there is no such agent.
+     */
+    default Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption interruption) {
+        throw new UnsupportedOperationException("This agent store does not record interruptions.");
+    }
+
+    /** The agent after the interruption was recorded, and whether this call changed it (false: recorded already). */
+    record Interrupted(Agent agent, boolean changed) {
+    }
 }

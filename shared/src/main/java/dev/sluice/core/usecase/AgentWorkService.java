@@ -6,6 +6,7 @@ import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.agent.CreationConfig;
 import dev.sluice.core.agent.Heartbeat;
+import dev.sluice.core.agent.Interruption;
 import dev.sluice.core.agent.KernelReport;
 import dev.sluice.core.agent.KernelReports;
 import dev.sluice.core.agent.Liveness;
@@ -85,7 +86,17 @@ public final class AgentWorkService {
     /** What an agent is told in answer to a heartbeat. */
     public record HeartbeatReply(Agent agent, List<CreationConfig> assignments, List<Stop> terminate, Duration interval,
                                  List<AgentReports.Result> reportResults) {
+        /** The interruption the agent is told of ({@link dev.sluice.protocol.AgentInterruption}): a warning's deadline. */
+        public Optional<dev.sluice.protocol.AgentInterruption.Notice> interruption() {
+            return agent.interruption().flatMap(dev.sluice.core.agent.Interruption::notice);
+        }
     }
+
+    /**
+     * The heartbeat interval answered to an agent whose instance is going away (an interruption recorded): short, so
+     * that it hears a warning that follows a rebalance recommendation, and its sessions' ends arrive, within seconds.
+     */
+    public static final Duration INTERRUPTED_INTERVAL = Duration.ofSeconds(2);
 
     /** A session the agent must stop, and why. */
     public record Stop(String sessionId, String reason) {
@@ -105,6 +116,14 @@ public final class AgentWorkService {
             throw DomainException.invalidBecause(m.field(), m.getMessage());
         }
         fields.remove(AgentReports.REPORTS);
+        // The agent heard of its instance's interruption itself (the metadata service): recorded as EventBridge's warning is.
+        Object heard = fields.remove(dev.sluice.protocol.AgentInterruption.FIELD);
+        Optional<dev.sluice.protocol.AgentInterruption.Notice> notice = heard == null ? Optional.empty()
+                : dev.sluice.protocol.AgentInterruption.Notice.fromWire(heard);
+        if (heard != null && notice.isEmpty()) {
+            throw DomainException.invalidBecause(dev.sluice.protocol.AgentInterruption.FIELD,
+                    "The interruption must be an object with deadline (an ISO-8601 instant) and source.");
+        }
         Heartbeat hb = Heartbeat.parse(agentId, RequestFields.of(fields));
         Instant now = clock.instant();
         requireGroup(hb.resourceGroup(), now);
@@ -112,6 +131,16 @@ public final class AgentWorkService {
         List<AgentReports.Result> results = applyReports(agentId, reports);
         Optional<Agent> before = recorded.before();
         Agent after = recorded.after();
+        if (notice.isPresent() && after.interruption().flatMap(Interruption::deadline).isEmpty()) {
+            Interruption i = new Interruption(notice.get().source(), Optional.of(notice.get().deadline()), now);
+            Optional<AgentStore.Interrupted> done = agents.interrupt(agentId, i);
+            if (done.isPresent()) {
+                after = done.get().agent();
+                if (done.get().changed()) {
+                    events.publishAgentChanged(agentId, after.resourceGroup(), "interrupted", now);
+                }
+            }
+        }
         if (before.isEmpty()) {
             // Its first contact: if the fleet launched it (agent id = instance id), the launch is joined and its boot
             // time recorded (one read here, at registration only, never on the heartbeats that follow).
@@ -150,7 +179,9 @@ public final class AgentWorkService {
                 terminate.add(new Stop(r.sessionId(), "not-assigned"));
             }
         }
-        return new HeartbeatReply(after, assignments, terminate, heartbeatInterval, results);
+        Duration interval = after.interruption().isPresent() && heartbeatInterval.compareTo(INTERRUPTED_INTERVAL) > 0
+                ? INTERRUPTED_INTERVAL : heartbeatInterval;
+        return new HeartbeatReply(after, assignments, terminate, interval, results);
     }
 
     /**
@@ -543,5 +574,34 @@ public final class AgentWorkService {
                 .orElseThrow(() -> DomainException.notFound("agent '" + agentId + "'"));
         events.publishAgentChanged(agentId, updated.resourceGroup(), schedulable ? "schedulable" : "drained", clock.instant());
         return updated;
+    }
+
+    /** What became of an instance's interruption notice: the agent (none: no agent has the instance's id) and whether it changed. */
+    public record InterruptionOutcome(String instanceId, Interruption interruption, Optional<Agent> agent, boolean changed) {
+    }
+
+    /**
+     * An EC2 spot interruption warning or rebalance recommendation for the instance {@code instanceId}: the agent whose
+     * id it is (a fleet-launched instance's agent id is its instance id) is drained at once and the interruption
+     * recorded, in one conditional write ({@link AgentStore#interrupt}); the agent hears a warning in its next
+     * heartbeat answer. When that changed the agent, {@code Agent Capacity Changed} (reason {@code interrupted} or
+     * {@code rebalance-recommended}) makes the scheduler pass over its group at once, so the fleet asks for replacement
+     * capacity for what waits. No agent with that id (an instance that is not Sluice's, or one that never joined):
+     * nothing is written. A repeated delivery changes nothing and publishes nothing.
+     */
+    public InterruptionOutcome interrupt(String instanceId, Interruption interruption) {
+        if (!AGENT_ID.matcher(instanceId).matches()) {
+            return new InterruptionOutcome(instanceId, interruption, Optional.empty(), false);
+        }
+        Optional<AgentStore.Interrupted> done = agents.interrupt(instanceId, interruption);
+        if (done.isEmpty()) {
+            return new InterruptionOutcome(instanceId, interruption, Optional.empty(), false);
+        }
+        Agent agent = done.get().agent();
+        if (done.get().changed()) {
+            events.publishAgentChanged(instanceId, agent.resourceGroup(),
+                    interruption.deadline().isPresent() ? "interrupted" : "rebalance-recommended", clock.instant());
+        }
+        return new InterruptionOutcome(instanceId, interruption, Optional.of(agent), done.get().changed());
     }
 }
