@@ -389,6 +389,77 @@ class SpotInterruptionIT {
         assertThat(api.get("/sessions/" + next.json().path("id").asText(), user).json().path("status").asText()).isEqualTo("PENDING");
     }
 
+    /**
+     * Issue 17's "must show": an interruption during a batch session that declares {@code retry} on
+     * {@code spot-interrupted}. The warning goes over the default bus as {@code sluice-local interrupt} puts it (the
+     * local source the stack's rule also matches there, since the emulator keeps {@code aws.*} to AWS), through the
+     * rule to the function: the agent is drained and stops the workload, which checkpoints into its writable folder;
+     * the end re-queues the session (its retry rule), a second agent that joins afterwards takes it, the workload
+     * finds its checkpoint in the staged folder and finishes: SUCCESS, with both attempts in its history.
+     */
+    @Test
+    void anInterruptedBatchSessionWithRetryRunsAgainOnAnotherAgentToSuccessWithBothAttemptsInItsHistory() throws Exception {
+        String group = newGroup();
+        String first = instanceId();
+        agent(first, group, Optional.empty());
+        String out = "resume-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient.Reply folder = api.post("/folders", user, "{\"name\":\"" + out + "\"}");
+        assertThat(folder.status()).as(folder.body()).isEqualTo(201);
+        String dir = "$SLUICE_MOUNT_" + out.toUpperCase().replace('-', '_');
+        // Resumes from a checkpoint when there is one; otherwise works until SIGTERM and checkpoints.
+        String command = "if [ -f " + dir + "/checkpoint.txt ]; then echo \"resumed from $(cat " + dir + "/checkpoint.txt)\" > " + dir
+                + "/done.txt; exit 0; fi; trap 'echo step-42 > " + dir + "/checkpoint.txt; exit 0' TERM; "
+                + "while true; do sleep 0.1; done";
+        ApiClient.Reply created = api.post("/sessions", user, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"type\":\"batch\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":1},\"mounts\":[\"" + out
+                + "\"],\"retry\":{\"attempts\":3,\"rules\":[{\"on\":\"spot-interrupted\",\"action\":\"retry\"}]},"
+                + "\"startup_command\":" + Json.write(command) + "}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asText();
+        api.awaitSession(id, user, "RUNNING", Duration.ofSeconds(30));
+
+        try (EventBridgeClient events = EventBridgeClient.builder().build()) {
+            PutEventsResponse put = events.putEvents(b -> b.entries(e -> e.source(LocalHypervisor.LOCAL_SOURCE)
+                    .detailType("EC2 Spot Instance Interruption Warning").eventBusName("default")
+                    .detail("{\"instance-id\":\"" + first + "\",\"instance-action\":\"terminate\"}")));
+            assertThat(put.failedEntryCount()).as(put.toString()).isZero();
+        }
+        JsonNode requeued = awaitAttempts(id, 1, Duration.ofSeconds(40));
+        assertThat(requeued.path("status").asText()).as(requeued.toString()).isIn("PENDING", "SCHEDULED", "PREPARING", "RUNNING");
+        assertThat(plane.agentStore().find(first).orElseThrow().schedulable()).as("the interrupted agent is drained").isFalse();
+
+        String second = instanceId();
+        agent(second, group, Optional.empty());
+        JsonNode done = api.awaitSession(id, user, "TERMINATED", Duration.ofSeconds(60));
+        assertThat(done.path("result").asText()).as(done.toString()).isEqualTo("SUCCESS");
+        JsonNode attempts = done.path("attempts");
+        assertThat(attempts.size()).as(done.toString()).isEqualTo(2);
+        assertThat(attempts.get(0).path("agent_id").asText()).isEqualTo(first);
+        assertThat(attempts.get(0).path("status_info").asText()).isEqualTo("spot-interrupted");
+        assertThat(attempts.get(0).path("retried").asBoolean()).isTrue();
+        assertThat(attempts.get(1).path("agent_id").asText()).isEqualTo(second);
+        assertThat(attempts.get(1).path("retried").asBoolean()).isFalse();
+        try (S3Client s3 = S3Client.builder().forcePathStyle(true).build()) {
+            String bucket = local.functionEnvironment().get("FOLDER_BUCKET");
+            String prefix = "folders/" + folder.json().path("id").asText() + "/";
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(bucket).key(prefix + "done.txt")).asUtf8String())
+                    .as("the second attempt resumed from the first one's checkpoint").isEqualTo("resumed from step-42\n");
+        }
+    }
+
+    private JsonNode awaitAttempts(String id, int count, Duration within) throws InterruptedException {
+        Instant until = Instant.now().plus(within);
+        JsonNode s = null;
+        while (Instant.now().isBefore(until)) {
+            s = api.get("/sessions/" + id, user).json();
+            if (s.path("attempts").size() >= count) {
+                return s;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no " + count + " attempt(s) within " + within + ": " + s);
+    }
+
     @Test
     void theAgentsOwnImdsPollerInterruptsWithoutTheControlPlanesWord() throws Exception {
         AtomicReference<String> action = new AtomicReference<>();
