@@ -33,6 +33,15 @@ public final class ReactionMath {
         return new double[] {low, low + 1000};
     }
 
+    /**
+     * Whether a launch request at {@code since} agrees with the emulator's whole-second {@code launchTime} of its
+     * instance: the launch follows the request by at most {@code callBound} (the CreateFleet call), and lies in
+     * [launchTime, launchTime + 1 s).
+     */
+    public static boolean consistent(Instant since, Instant launchTime, Duration callBound) {
+        return since.isBefore(launchTime.plusSeconds(1)) && !launchTime.isAfter(since.plus(callBound));
+    }
+
     /** The Sluice path's median over the direct call's median, and their difference in ms: {ratio, difference}. */
     public static double[] versusBaseline(List<Double> path, List<Double> baseline) {
         double p = median(path);

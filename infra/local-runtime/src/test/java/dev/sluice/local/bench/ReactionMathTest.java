@@ -31,6 +31,20 @@ class ReactionMathTest {
     }
 
     @Test
+    void aLaunchRequestAgreesWithTheLaunchTimeWhenTheLaunchFollowsItWithinTheCall() {
+        Instant since = Instant.parse("2026-12-03T19:00:00.950Z");
+        java.time.Duration call = java.time.Duration.ofMillis(500);
+        // launched at 19:00:01.1 (written 19:00:01): the call took 150 ms
+        assertThat(ReactionMath.consistent(since, Instant.parse("2026-12-03T19:00:01Z"), call)).isTrue();
+        // launched within the same second as the request
+        assertThat(ReactionMath.consistent(since, Instant.parse("2026-12-03T19:00:00Z"), call)).isTrue();
+        // an instance launched a second before the request was not launched by it
+        assertThat(ReactionMath.consistent(since, Instant.parse("2026-12-03T18:59:59Z"), call)).isFalse();
+        // nor one launched 2 s after it
+        assertThat(ReactionMath.consistent(since, Instant.parse("2026-12-03T19:00:02Z"), call)).isFalse();
+    }
+
+    @Test
     void thePathIsComparedToTheBaselineByTheirMediansNotRoundByRound() {
         double[] vs = ReactionMath.versusBaseline(List.of(400.0, 1200.0, 500.0), List.of(50.0, 100.0, 1000.0));
         assertThat(vs[0]).isCloseTo(5.0, within(1e-9));
