@@ -60,6 +60,10 @@ public final class Benchmarks {
                 ColdStartBenchmark.Report cold = ColdStartBenchmark.run(root, runtime, stack);
                 write(root, "cold-start", "Cold start (issue #12)", cold.markdown());
             }
+            if (only.isEmpty() || only.contains("fleet-reaction")) {
+                FleetReactionBenchmark.Report reaction = FleetReactionBenchmark.run(runtime, stack);
+                write(root, "fleet-reaction", "Elastic fleet: how fast it reacts (issue #17)", reaction.markdown());
+            }
             if (only.isEmpty() || only.contains("folder-clone")) {
                 CloneBenchmark.Report clone = CloneBenchmark.run(runtime, stack);
                 write(root, "folder-clone", "Folder clone (issue #6)", clone.markdown());
