@@ -161,7 +161,8 @@ public final class ControlPlane {
         return (group, snapshot, plan, applied) -> {
             if (service.get() == null) {
                 service.compareAndSet(null, fleet.driver().get()
-                        .map(d -> new dev.sluice.core.usecase.FleetService(groupStore, agentStore, store, d, clock, ids)));
+                        .map(d -> new dev.sluice.core.usecase.FleetService(groupStore, agentStore, store, d, clock, ids,
+                                java.util.Optional.of(sessionStore))));
             }
             return service.get().map(f -> f.afterPass(group, snapshot, plan, applied)).orElse(java.util.Map.of());
         };

@@ -22,6 +22,18 @@ public final class SessionRetry {
     }
 
     /**
+     * Whether the session, running on an instance AWS warned it will interrupt, would be re-queued by its rules when it
+     * ends {@code spot-interrupted} (as the agent reports it; an exit-code rule placed before the spot rule is not
+     * foreseen): the fleet asks for its replacement capacity at the warning, not only once it is back in the queue.
+     */
+    public static boolean wouldRetryAfterInterruption(Session s) {
+        return s.spec().retry().isPresent() && !s.unreleasedKernels().isEmpty()
+                && SessionTransitions.REQUEUE_FROM.contains(s.status())
+                && s.spec().retry().get().evaluate(new RetryPolicy.End(SessionStatus.ERROR,
+                        dev.sluice.protocol.AgentInterruption.STATUS_INFO, Optional.empty()), s.attempt()).retry();
+    }
+
+    /**
      * {@code ended} (computed from {@code before} by an end: ERROR or TERMINATED) as it is to be written: unchanged for
      * a session without rules or never placed; with its attempt appended when the end stands; or {@code before}
      * re-queued after that attempt.

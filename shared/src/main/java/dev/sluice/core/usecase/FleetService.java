@@ -63,7 +63,19 @@ public final class FleetService implements FleetReaction {
     private final Clock clock;
     private final IdGenerator ids;
 
+    private final Optional<dev.sluice.core.port.SessionStore> sessions;
+
     public FleetService(ResourceGroupStore groups, AgentStore agents, FleetStore store, FleetDriver driver, Clock clock, IdGenerator ids) {
+        this(groups, agents, store, driver, clock, ids, Optional.empty());
+    }
+
+    /**
+     * With {@code sessions}, the sessions running on an agent whose instance AWS warned it will interrupt, and that
+     * their retry rules will re-queue, are demand at once: their replacement is launched at the warning.
+     */
+    public FleetService(ResourceGroupStore groups, AgentStore agents, FleetStore store, FleetDriver driver, Clock clock, IdGenerator ids,
+                        Optional<dev.sluice.core.port.SessionStore> sessions) {
+        this.sessions = sessions;
         this.groups = groups;
         this.agents = agents;
         this.store = store;
@@ -151,7 +163,8 @@ public final class FleetService implements FleetReaction {
                 launching.add(new Launching(r.instanceId(), r.instanceType(), r.option(), r.zone(), slots, r.requestedAt()));
             }
         }
-        List<Demand> demand = Demand.from(plan);
+        List<Demand> demand = new ArrayList<>(Demand.from(plan));
+        demand.addAll(replacementDemand(groupAgents, demand));
         FleetDecision decision = FleetPlanner.plan(new FleetState(catalog, demand, fleetAgents, launching, now));
 
         // Launches, each tried with its fallbacks, all within one budget.
@@ -298,6 +311,31 @@ public final class FleetService implements FleetReaction {
             if (was != null && FleetDecision.AT_MAX.equals(u.reason())) {
                 out.put(u.sessionId(), new PendingExplanation(PendingExplanation.FLEET_AT_MAX, true,
                         "no agent can take it and " + u.message(), was.failed(), was.passed(), Optional.empty()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Issue 17, "replacement capacity is requested at once": the sessions on agents warned of a spot interruption (a
+     * deadline recorded) that their retry rules will re-queue, after the pass's own demand. Until they are back in the
+     * queue the launch stays on the way for them, so the re-queued sessions take it instead of causing another one.
+     */
+    private List<Demand> replacementDemand(List<Agent> groupAgents, List<Demand> already) {
+        if (sessions.isEmpty()) {
+            return List.of();
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        already.forEach(d -> seen.add(d.sessionId()));
+        List<Demand> out = new ArrayList<>();
+        for (Agent a : groupAgents) {
+            if (a.interruption().flatMap(dev.sluice.core.agent.Interruption::deadline).isEmpty()) {
+                continue;
+            }
+            for (dev.sluice.core.session.Session s : sessions.get().onAgent(a.id())) {
+                if (seen.add(s.id()) && dev.sluice.core.session.SessionRetry.wouldRetryAfterInterruption(s)) {
+                    out.add(Demand.of(s));
+                }
             }
         }
         return out;

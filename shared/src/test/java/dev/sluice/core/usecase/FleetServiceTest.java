@@ -347,6 +347,65 @@ class FleetServiceTest {
         assertThat(driver.requests).isEmpty();
     }
 
+    /** A batch session with {@code retry}, placed on {@code agentId} and RUNNING. */
+    static Session runningWithRetry(String id, String agentId, boolean retriesOnSpot) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("image", "python:3.12");
+        body.put("type", "batch");
+        body.put("startup_command", "train");
+        body.put("resource_slots", Map.of("cuda.device", 1, "cpu", 2, "mem", "8g"));
+        body.put("retry", Map.of("attempts", 3, "rules", List.of(Map.of("on", retriesOnSpot ? "spot-interrupted" : "agent-lost",
+                "action", "retry"))));
+        Session pending = Session.enqueue(id, "owner", SessionSpec.parse(RequestFields.of(body), T0), GROUP, T0);
+        ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 2, "mem", "8g")).at("s"));
+        return dev.sluice.core.session.SessionChange.place(pending, List.of(new dev.sluice.core.session.Kernel(agentId, one)),
+                        "scheduled", dev.sluice.core.session.StatusData.placed(List.of(agentId)), T0.plusSeconds(1)).next()
+                .transitionTo(dev.sluice.core.session.SessionStatus.PREPARING, "preparing", dev.sluice.core.session.StatusData.NONE, T0.plusSeconds(2))
+                .transitionTo(dev.sluice.core.session.SessionStatus.RUNNING, "running", dev.sluice.core.session.StatusData.NONE, T0.plusSeconds(3));
+    }
+
+    /** The sessions on each agent, the one question the fleet asks a session store. */
+    static dev.sluice.core.port.SessionStore onAgents(Map<String, List<Session>> byAgent) {
+        return (dev.sluice.core.port.SessionStore) java.lang.reflect.Proxy.newProxyInstance(FleetServiceTest.class.getClassLoader(),
+                new Class<?>[] {dev.sluice.core.port.SessionStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("onAgent")) {
+                        return byAgent.getOrDefault((String) args[0], List.of());
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    @Test
+    void aWarningOfASpotInterruptionLaunchesTheReplacementOfTheSessionsItsRulesWillRetryAtOnceAndOnlyOnce() {
+        Agent warned = agent("i-0aaaaaaaaaaaaaaaa", 1, gpus(1));
+        warned = new Agent(warned.id(), warned.resourceGroup(), warned.status(), false, warned.availableSlots(), warned.occupiedSlots(),
+                warned.architecture(), warned.version(), warned.computePlugins(), warned.firstContact(), warned.lastHeartbeat(),
+                Optional.of(dev.sluice.core.agent.Interruption.warning(T0.plusSeconds(10))));
+        Agent other = agent("i-0bbbbbbbbbbbbbbbb", 1, gpus(1));
+        other = new Agent(other.id(), other.resourceGroup(), other.status(), false, other.availableSlots(), other.occupiedSlots(),
+                other.architecture(), other.version(), other.computePlugins(), other.firstContact(), other.lastHeartbeat(),
+                Optional.of(dev.sluice.core.agent.Interruption.warning(T0.plusSeconds(10))));
+        Session retried = runningWithRetry("s-retry", warned.id(), true);
+        Session notRetried = runningWithRetry("s-ends", other.id(), false);
+        FleetService withSessions = new FleetService(null, agents, store, driver, clock, () -> "id" + ids.incrementAndGet(),
+                Optional.of(onAgents(Map.of(warned.id(), List.of(retried), other.id(), List.of(notRetried)))));
+
+        var out = withSessions.react(GROUP, catalog(0, 4), List.of(warned, other), plan());
+        assertThat(driver.requests).as("one launch, for the session its rules will re-queue; none for the one that will end").hasSize(1);
+        assertThat(out.launched()).singleElement().satisfies(r -> assertThat(r.sessionIds()).containsExactly("s-retry"));
+        assertThat(out.explanations()).as("a running session gets no pending explanation").isEmpty();
+
+        // The next pass (still running there, or back in the queue) takes the instance on its way: no second launch.
+        withSessions.react(GROUP, catalog(0, 4), List.of(warned, other), plan());
+        Session requeued = session("s-retry", 1);
+        var later = withSessions.react(GROUP, catalog(0, 4), List.of(warned, other), plan(requeued));
+        assertThat(driver.requests).hasSize(1);
+        assertThat(later.explanations().get("s-retry").reason()).isEqualTo(PendingExplanation.PROVISIONING);
+        // Without the session store (the old wiring), nothing is launched before the re-queue.
+        assertThat(new FleetService(null, agents, new FleetTestDoubles.MemFleetStore(), new RecordingDriver(), clock, () -> "x")
+                .react(GROUP, catalog(0, 4), List.of(warned, other), plan()).launched()).isEmpty();
+    }
+
     private static String clockTime(java.time.Instant t) {
         return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(t);
     }
