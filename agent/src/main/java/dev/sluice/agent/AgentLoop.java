@@ -315,8 +315,15 @@ public final class AgentLoop {
         answer.interval().ifPresent(i -> interval = i);
         answer.interruption().ifPresent(this::interrupted);
         for (SessionAssignment a : answer.assignments()) {
-            if (ledger.get(a.sessionId()) != null) {
-                continue;
+            LedgerEntry known = ledger.get(a.sessionId());
+            if (known != null) {
+                if (!(a.status().equals("SCHEDULED") && known.settled())) {
+                    continue;
+                }
+                // A new attempt of a session that ran here before: its retry rules re-queued it after its end (reported
+                // and cleaned up) and it was placed here again. The old entry goes; the attempt starts afresh. (While the
+                // old end is still unreported or its workload not yet removed, the next answer asks again.)
+                ledger.remove(a.sessionId());
             }
             if (orphans.remove(a.sessionId())) {
                 adopt(a);

@@ -150,6 +150,11 @@ final class LedgerEntry {
     }
 
     /** Ended, every report acknowledged, its workload removed, and that more than {@code keepMillis} ago. */
+    /** Ended, its end reported (nothing left to send) and its workload cleaned up: nothing of it remains here. */
+    boolean settled() {
+        return !active() && pending.isEmpty() && removed;
+    }
+
     boolean forgettable(long now, long keepMillis) {
         return !active() && pending.isEmpty() && removed && endedAt != null && endedAt + keepMillis < now;
     }

@@ -251,6 +251,33 @@ class AgentLoopTest {
     }
 
     @Test
+    void aSessionPlacedHereAgainAfterItsRetryRulesReQueuedItStartsAgainButAStaleAnswerStartsNothing() throws Exception {
+        AgentLoop loop = loop();
+        JsonNode placed = reply("{'assignments':[" + assignment("s-1", "batch", "") + "]}");
+        loop.handle(placed);
+        runtime.started.get("s-1").exited(3);
+        // Ended, but its end not yet reported nor its workload removed: the same answer again starts nothing.
+        loop.handle(placed);
+        assertThat(runtime.starts).containsExactly("s-1");
+        loop.step();
+        assertThat(cp.reports).contains("s-1:TERMINATED:3");
+        loop.handle(placed);
+        assertThat(runtime.starts).as("reported, but its workload not removed yet: not yet").containsExactly("s-1");
+        loop.step();
+        assertThat(runtime.removed).containsExactly("s-1");
+        // Re-queued by the control plane and placed here again: a new attempt starts, and it is followed to its end.
+        loop.handle(placed);
+        assertThat(runtime.starts).containsExactly("s-1", "s-1");
+        assertThat(loop.starts("s-1")).isEqualTo(2);
+        runtime.started.get("s-1").exited(0);
+        loop.heartbeat();
+        assertThat(cp.reports).containsSubsequence("s-1:TERMINATED:3", "s-1:PREPARING", "s-1:RUNNING", "s-1:TERMINATED:0");
+        // An answer that still lists it as running (not SCHEDULED) never restarts it.
+        loop.handle(reply("{'assignments':[" + assignment("s-1", "batch", "").replace("'SCHEDULED'", "'RUNNING'") + "]}"));
+        assertThat(runtime.starts).hasSize(2);
+    }
+
+    @Test
     void aRestartedAgentFollowsWhatRunsReportsWhatVanishedAndStartsNothingTwice() throws Exception {
         AgentLoop first = loop();
         first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "," + assignment("s-2", "interactive", "") + "]}"));
