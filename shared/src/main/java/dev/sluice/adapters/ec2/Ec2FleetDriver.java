@@ -157,6 +157,10 @@ public final class Ec2FleetDriver implements FleetDriver {
         return t instanceof SdkClientException && !(t instanceof ApiCallAttemptTimeoutException) && !(t instanceof ApiCallTimeoutException);
     }
 
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     @Override
     public LaunchOutcome launch(LaunchRequest request) {
         long started = System.nanoTime();
@@ -193,6 +197,14 @@ public final class Ec2FleetDriver implements FleetDriver {
             unsure = code.equals(LaunchErrors.TIMEOUT) || code.equals(LaunchErrors.NO_ANSWER);
             if (LaunchErrors.after(code) == LaunchErrors.Next.STOP) {
                 break;
+            }
+        }
+        if (unsure) {
+            // The last call got no answer and the budget (or the candidates) ran out: it may still have launched. One
+            // last look, even past the budget, so an instance that exists is never reported as nothing (and left running).
+            existing = existing(request, attempts, max(remaining(started, budget), LEAST_CALL));
+            if (existing.isPresent()) {
+                return existing.get();
             }
         }
         return new LaunchOutcome(Optional.empty(), Optional.empty(), attempts);
@@ -313,7 +325,12 @@ public final class Ec2FleetDriver implements FleetDriver {
             Optional<Candidate> candidate = request.candidates().stream()
                     .filter(c -> c.instanceType().equals(i.instanceTypeAsString()) && Objects.equals(c.subnetId(), i.subnetId()))
                     .findFirst()
-                    .or(() -> request.candidates().stream().filter(c -> c.instanceType().equals(i.instanceTypeAsString())).findFirst());
+                    .or(() -> request.candidates().stream().filter(c -> c.instanceType().equals(i.instanceTypeAsString())).findFirst())
+                    // Not one of the request's (EC2 launched something else under the ref): still reported as what it
+                    // is, so the caller records it and it is never left running unknown (no price cap known: 0).
+                    .or(() -> Optional.of(new Candidate(i.instanceTypeAsString(), option(i),
+                            i.placement() == null ? "" : Objects.requireNonNullElse(i.placement().availabilityZone(), ""),
+                            Objects.requireNonNullElse(i.subnetId(), ""), 0L)));
             return new LaunchOutcome(Optional.of(i.instanceId()), candidate, attempts);
         });
     }

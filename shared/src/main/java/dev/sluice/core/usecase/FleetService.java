@@ -20,6 +20,7 @@ import dev.sluice.core.port.FleetStore;
 import dev.sluice.core.port.IdGenerator;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.scheduler.PendingExplanation;
+import dev.sluice.core.fleet.PurchaseOption;
 import dev.sluice.core.scheduler.SchedulingPlan;
 import dev.sluice.core.scheduler.SchedulingSnapshot;
 import dev.sluice.core.slots.ResourceSlots;
@@ -117,13 +118,17 @@ public final class FleetService implements FleetReaction {
                     && (!agentById.containsKey(r.instanceId()) || agents.drainIfIdle(r.instanceId()));
             boolean neverJoined = r.isLaunching() && !agentById.containsKey(r.instanceId())
                     && !r.requestedAt().plus(JOIN_TIMEOUT).isAfter(now);
-            if (retire || neverJoined) {
+            // Its agent went silent (the instance reclaimed after a spot warning, or crashed): the sweep has ended its
+            // sessions already; the instance no longer counts toward the limits and is terminated if it still runs.
+            boolean lost = agentById.containsKey(r.instanceId())
+                    && agentById.get(r.instanceId()).status() == dev.sluice.core.agent.AgentStatus.LOST;
+            if (retire || neverJoined || lost) {
                 try {
                     driver.terminate(List.of(r.instanceId()));
                 } catch (RuntimeException e) {
                     continue; // EC2 refused or was unreachable: the record stays live and the next pass tries again
                 }
-                if (store.markTerminated(r.instanceId(), now, retire ? "retired" : "never-joined")) {
+                if (store.markTerminated(r.instanceId(), now, lost ? "agent-lost" : retire ? "retired" : "never-joined")) {
                     terminated.add(r.instanceId());
                 }
                 live.remove(r.instanceId());
@@ -164,7 +169,11 @@ public final class FleetService implements FleetReaction {
             }
         }
         List<Demand> demand = new ArrayList<>(Demand.from(plan));
-        demand.addAll(replacementDemand(groupAgents, demand));
+        // Sessions whose retry rules ask for on-demand after enough spot interruptions (on_demand_after).
+        java.util.Set<String> onDemandOnly = new java.util.HashSet<>();
+        plan.deferrals().stream().map(SchedulingPlan.Deferral::session).filter(dev.sluice.core.session.Session::onDemandOnly)
+                .forEach(x -> onDemandOnly.add(x.id()));
+        demand.addAll(replacementDemand(groupAgents, demand, onDemandOnly));
         FleetDecision decision = FleetPlanner.plan(new FleetState(catalog, demand, fleetAgents, launching, now));
 
         // Launches, each tried with its fallbacks, all within one budget.
@@ -182,7 +191,10 @@ public final class FleetService implements FleetReaction {
                     need = need.add(d.perKernel());
                 }
             }
-            List<FleetDriver.Candidate> candidates = FleetFallback.candidates(catalog, l, need, running);
+            List<FleetDriver.Candidate> all = FleetFallback.candidates(catalog, l, need, running);
+            // Bought on-demand only when a session it is for was interrupted on spot as often as its rules allow.
+            List<FleetDriver.Candidate> candidates = l.sessionIds().stream().anyMatch(onDemandOnly::contains)
+                    ? all.stream().filter(x -> x.option() == PurchaseOption.ON_DEMAND).toList() : all;
             launch(group, l.sessionIds(), candidates, deadline, running).ifPresentOrElse(r -> {
                 byRef.put(l.ref(), r);
                 launched.add(r);
@@ -233,7 +245,7 @@ public final class FleetService implements FleetReaction {
                                           Instant deadline, Map<String, Integer> running) {
         Instant requestedAt = clock.instant();
         Duration budget = Duration.between(requestedAt, deadline);
-        if (budget.isNegative() || budget.isZero()) {
+        if (candidates.isEmpty() || budget.isNegative() || budget.isZero()) {
             return Optional.empty();
         }
         String ref = "launch-" + ids.newId();
@@ -252,7 +264,18 @@ public final class FleetService implements FleetReaction {
         LaunchRecord record = new LaunchRecord(outcome.instanceId().get(), group, c.instanceType(), c.option(), c.zone(), c.subnetId(),
                 c.maxHourlyMicroUsd(), requestedAt, sessionIds, Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());
-        store.recordLaunch(record);
+        try {
+            store.recordLaunch(record);
+        } catch (RuntimeException e) {
+            // Unrecorded, the instance would join as an agent the fleet does not know (never retired, paid for ever):
+            // give it back now, and let the next pass launch again.
+            try {
+                driver.terminate(List.of(record.instanceId()));
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
         running.merge(c.instanceType(), 1, Integer::sum);
         return Optional.of(record);
     }
@@ -321,7 +344,7 @@ public final class FleetService implements FleetReaction {
      * deadline recorded) that their retry rules will re-queue, after the pass's own demand. Until they are back in the
      * queue the launch stays on the way for them, so the re-queued sessions take it instead of causing another one.
      */
-    private List<Demand> replacementDemand(List<Agent> groupAgents, List<Demand> already) {
+    private List<Demand> replacementDemand(List<Agent> groupAgents, List<Demand> already, java.util.Set<String> onDemandOnly) {
         if (sessions.isEmpty()) {
             return List.of();
         }
@@ -335,6 +358,10 @@ public final class FleetService implements FleetReaction {
             for (dev.sluice.core.session.Session s : sessions.get().onAgent(a.id())) {
                 if (seen.add(s.id()) && dev.sluice.core.session.SessionRetry.wouldRetryAfterInterruption(s)) {
                     out.add(Demand.of(s));
+                    // The interruption under way counts: its next attempt may be bought on-demand only.
+                    if (s.spec().retry().get().onDemandOnlyAfter(s.spotInterruptions() + 1)) {
+                        onDemandOnly.add(s.id());
+                    }
                 }
             }
         }

@@ -406,6 +406,64 @@ class FleetServiceTest {
                 .react(GROUP, catalog(0, 4), List.of(warned, other), plan()).launched()).isEmpty();
     }
 
+    @Test
+    void aLostFleetAgentNoLongerCountsTowardTheLimitsAndItsInstanceIsTerminated() {
+        launched("i-1", T0, Optional.of(T0.plusSeconds(60)), Optional.empty());
+        Agent a = agent("i-1", 1, ResourceSlots.EMPTY);
+        Agent lost = new Agent(a.id(), a.resourceGroup(), AgentStatus.LOST, a.schedulable(), a.availableSlots(), a.occupiedSlots(),
+                a.architecture(), a.version(), a.computePlugins(), a.firstContact(), a.lastHeartbeat());
+        // max_instances 1: counted as running, the dead instance would keep the waiting session at fleet-at-max for ever.
+        var out = fleet.react(GROUP, catalog(0, 1), List.of(lost), plan(session("s1", 1)));
+        assertThat(driver.terminated).containsExactly("i-1");
+        assertThat(store.find("i-1").orElseThrow().endReason()).contains("agent-lost");
+        assertThat(out.launched()).as("its room went with it: a new instance for the waiting session").hasSize(1);
+        assertThat(out.explanations().get("s1").reason()).isEqualTo(PendingExplanation.PROVISIONING);
+    }
+
+    @Test
+    void aLaunchThatCannotBeRecordedIsTerminatedAtOnceNeverLeftRunningUnknown() {
+        FleetService failingStore = new FleetService(null, agents, new FleetTestDoubles.MemFleetStore() {
+            @Override
+            public synchronized boolean recordLaunch(LaunchRecord r) {
+                throw new IllegalStateException("the fleet table is unreachable");
+            }
+        }, driver, clock, () -> "x");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failingStore.react(GROUP, catalog(0, 4), List.of(), plan(session("s1", 1))))
+                .hasMessageContaining("unreachable");
+        assertThat(driver.requests).hasSize(1);
+        assertThat(driver.terminated).as("the instance just launched").containsExactly("i-1");
+    }
+
+    @Test
+    void aSessionItsRetryRulesKeepOffSpotGetsAnOnDemandLaunchOnly() {
+        Map<String, Object> body = new HashMap<>();
+        body.put("image", "python:3.12");
+        body.put("type", "batch");
+        body.put("startup_command", "train");
+        body.put("resource_slots", Map.of("cuda.device", 1, "cpu", 2, "mem", "8g"));
+        body.put("retry", Map.of("attempts", 3, "on_demand_after", 1, "rules", List.of(Map.of("on", "spot-interrupted", "action", "retry"))));
+        Session twice = runningWithRetry("s-od", "i-0aaaaaaaaaaaaaaaa", true);
+        Agent warned = agent("i-0aaaaaaaaaaaaaaaa", 1, gpus(1));
+        warned = new Agent(warned.id(), warned.resourceGroup(), warned.status(), false, warned.availableSlots(), warned.occupiedSlots(),
+                warned.architecture(), warned.version(), warned.computePlugins(), warned.firstContact(), warned.lastHeartbeat(),
+                Optional.of(dev.sluice.core.agent.Interruption.warning(T0.plusSeconds(10))));
+        Session odAfterOne = Session.enqueue("s-od", "owner", SessionSpec.parse(RequestFields.of(body), T0), GROUP, T0);
+        // Placed and RUNNING on the warned agent, as runningWithRetry does, but with on_demand_after 1.
+        ResourceSlots one = ResourceSlots.parse(RequestFields.of(Map.of("cuda.device", 1, "cpu", 2, "mem", "8g")).at("s"));
+        Session running = dev.sluice.core.session.SessionChange.place(odAfterOne, List.of(new dev.sluice.core.session.Kernel(warned.id(), one)),
+                        "scheduled", dev.sluice.core.session.StatusData.placed(List.of(warned.id())), T0.plusSeconds(1)).next()
+                .transitionTo(dev.sluice.core.session.SessionStatus.PREPARING, "preparing", dev.sluice.core.session.StatusData.NONE, T0.plusSeconds(2))
+                .transitionTo(dev.sluice.core.session.SessionStatus.RUNNING, "running", dev.sluice.core.session.StatusData.NONE, T0.plusSeconds(3));
+        assertThat(twice.spec().retry().orElseThrow().onDemandAfter()).isEmpty();
+        FleetService withSessions = new FleetService(null, agents, store, driver, clock, () -> "x",
+                Optional.of(onAgents(Map.of(warned.id(), List.of(running)))));
+
+        withSessions.react(GROUP, catalog(0, 4), List.of(warned), plan());
+        assertThat(driver.requests).hasSize(1);
+        assertThat(driver.requests.get(0).candidates()).isNotEmpty()
+                .allSatisfy(c -> assertThat(c.option()).isEqualTo(PurchaseOption.ON_DEMAND));
+    }
+
     private static String clockTime(java.time.Instant t) {
         return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(t);
     }

@@ -51,7 +51,7 @@ final class FleetTestDoubles {
         }
     }
 
-    static final class MemFleetStore implements FleetStore {
+    static class MemFleetStore implements FleetStore {
         final Map<String, LaunchRecord> records = new LinkedHashMap<>();
         final Map<String, List<Duration>> boots = new LinkedHashMap<>();
         int idleWrites;
