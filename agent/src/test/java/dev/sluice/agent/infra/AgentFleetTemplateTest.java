@@ -146,7 +146,9 @@ class AgentFleetTemplateTest {
         JsonNode tag = bySid.get("TagWhatTheLaunchCreates");
         assertThat(values(tag.path("Condition").path("StringEquals").path("ec2:CreateAction"))).containsExactlyInAnyOrder("CreateFleet", "RunInstances");
         assertThat(values(bySid.get("LaunchFromTheAgentLaunchTemplate").path("Resource")))
-                .contains("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/${AgentLaunchTemplate}")
+                .contains("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/${AgentLaunchTemplate}",
+                        // a spot launch names the spot request it makes: without it, every spot candidate is refused
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:spot-instances-request/*")
                 .noneMatch(r -> r.endsWith(":launch-template/*") || r.equals("*"));
         // Only DescribeInstances, which has no resource-level permissions, is granted on everything.
         policy.path("PolicyDocument").path("Statement").forEach(st -> {

@@ -147,6 +147,43 @@ class RetryIT {
         }
     }
 
+    /**
+     * An agent warned of a spot interruption that goes silent before reporting its sessions' ends (the instance was
+     * reclaimed first): the sweep ends them {@code spot-interrupted}, not {@code agent-lost}, so a retry rule on
+     * spot-interrupted re-queues its session, and the others end as interrupted.
+     */
+    @Test
+    void theSweepEndsTheSessionsOfAWarnedAgentThatWentSilentAsSpotInterruptedSoSpotRetryRulesApply() throws Exception {
+        String group = newGroup();
+        String agent = instanceId();
+        heartbeat(agent, group, "3");
+        String user = local.token("retry-it-spot");
+        String retried = create(user, group, "{\"attempts\":2,\"rules\":[{\"on\":\"spot-interrupted\",\"action\":\"retry\"}]}");
+        String plain = create(user, group, null);
+        for (String id : List.of(retried, plain)) {
+            waitFor(id, user, "SCHEDULED");
+            report(agent, id, "{\"status\":\"PREPARING\"}");
+            report(agent, id, "{\"status\":\"RUNNING\"}");
+        }
+        Instant warned = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        assertThat(plane.agentStore().interrupt(agent, dev.sluice.core.agent.Interruption.warning(warned))).isPresent();
+
+        local.agentSilentPastTheTimeout(agent);
+        new AgentApiIT().sweep();
+
+        JsonNode r = api.get("/sessions/" + retried, user).json();
+        assertThat(r.path("status").asText()).as(r.toString()).isEqualTo("PENDING");
+        assertThat(r.path("attempts")).singleElement().satisfies(a -> {
+            assertThat(a.path("status_info").asText()).isEqualTo("spot-interrupted");
+            assertThat(a.path("retried").asBoolean()).isTrue();
+        });
+        JsonNode p = api.get("/sessions/" + plain, user).json();
+        assertThat(p.path("status").asText()).isEqualTo("ERROR");
+        assertThat(p.path("status_info").asText()).isEqualTo("spot-interrupted");
+        assertThat(p.path("status_data").path("deadline").asText()).isEqualTo(warned.plusSeconds(120).toString());
+        assertThat(p.path("status_data").path("interruption_source").asText()).isEqualTo("spot-interruption-warning");
+    }
+
     @Test
     void theLostAgentSweepRequeuesWhatMayRetryEndsTheRestAsTodayAndAnExhaustedRetryEnds() throws Exception {
         String group = newGroup();

@@ -179,7 +179,9 @@ public final class AgentWorkService {
                 terminate.add(new Stop(r.sessionId(), "not-assigned"));
             }
         }
-        Duration interval = after.interruption().isPresent() && heartbeatInterval.compareTo(INTERRUPTED_INTERVAL) > 0
+        // Short only while a deadline runs (a warning); a rebalance recommendation has none and may last for hours.
+        Duration interval = after.interruption().flatMap(dev.sluice.core.agent.Interruption::deadline).isPresent()
+                && heartbeatInterval.compareTo(INTERRUPTED_INTERVAL) > 0
                 ? INTERRUPTED_INTERVAL : heartbeatInterval;
         return new HeartbeatReply(after, assignments, terminate, interval, results);
     }
@@ -535,12 +537,25 @@ public final class AgentWorkService {
                 if (!s.status().occupiesSlots() || s.unreleasedKernels().isEmpty()) {
                     break;
                 }
-                StatusData data = StatusData.agentLost(agent.id(), String.valueOf(agent.lastHeartbeat()),
-                        "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
+                // An agent warned of a spot interruption that went silent before reporting its sessions' ends: its
+                // instance was reclaimed. They end as interrupted (what a retry rule on spot-interrupted keys on), not lost.
+                Optional<Instant> deadline = agent.interruption().flatMap(dev.sluice.core.agent.Interruption::deadline);
+                String info = deadline.isPresent() ? dev.sluice.protocol.AgentInterruption.STATUS_INFO : "agent-lost";
+                StatusData data = deadline.isPresent()
+                        ? new StatusData(dev.sluice.core.json.JsonObject.builder()
+                                .put("agent_id", agent.id())
+                                .put("interruption_source", agent.interruption().get().source())
+                                .put("deadline", deadline.get().toString())
+                                .put("last_heartbeat", String.valueOf(agent.lastHeartbeat()))
+                                .put("message", "the instance of agent " + agent.id() + " was interrupted (spot) and went silent before "
+                                        + "its agent reported the session's end")
+                                .build())
+                        : StatusData.agentLost(agent.id(), String.valueOf(agent.lastHeartbeat()),
+                                "agent " + agent.id() + " sent no heartbeat for " + heartbeatTimeout.toSeconds() + " s");
                 // With retry rules, the end is the attempt's: the session may go back to PENDING in this same write.
                 Session next = s.status() == SessionStatus.ERROR
                         ? s.withStatusData(s.statusInfo(), s.statusData())
-                        : dev.sluice.core.session.SessionRetry.afterEnd(s, s.transitionTo(SessionStatus.ERROR, "agent-lost", data, now), now);
+                        : dev.sluice.core.session.SessionRetry.afterEnd(s, s.transitionTo(SessionStatus.ERROR, info, data, now), now);
                 SaveOutcome saved = sessions.apply(SessionChange.resolveLost(next, s.status(), s.sequence(), agent.id(), agent.lastHeartbeat()));
                 if (saved instanceof SaveOutcome.Saved done) {
                     if (s.status() != SessionStatus.ERROR) {

@@ -94,7 +94,15 @@ public final class SchedulingPass {
         List<Result> results = new java.util.ArrayList<>();
         boolean again;
         do {
-            Result result = run(group);
+            Result result;
+            try {
+                result = run(group);
+            } catch (RuntimeException e) {
+                // A failed pass (a store or the fleet) gives the lease back at once, so the next trigger passes
+                // instead of waiting for it to expire.
+                lease.release(group.name(), holder);
+                throw e;
+            }
             results.add(result);
             // A placement another writer beat us to is re-read and re-planned at once, still under the lease.
             again = result.conflicts() > 0 || lease.releaseOrContinue(group.name(), holder, clock.instant(), LEASE);
