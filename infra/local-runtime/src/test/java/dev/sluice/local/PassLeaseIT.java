@@ -47,4 +47,20 @@ class PassLeaseIT {
         assertThat(plane.passLease().releaseOrContinue(group, "running-pass", Instant.now(), TTL)).isFalse();
         assertThat(plane.scheduling().runCoalesced(g, plane.passLease())).as("free again: runs").hasSize(1);
     }
+
+    @Test
+    void aPassThatFailsGivesTheLeaseBackAtOnce() throws Exception {
+        ControlPlane plane = LocalStack.get().controlPlane();
+        String group = "failing-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
+        ResourceGroup g = plane.groupStore().find(group).orElseThrow();
+        // A fleet that fails (its table unreachable, say): the pass fails visibly...
+        dev.sluice.core.usecase.SchedulingPass failing = plane.schedulingWith((grp, snapshot, plan, applied) -> {
+            throw new IllegalStateException("the fleet table is unreachable");
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.runCoalesced(g, plane.passLease()))
+                .hasMessageContaining("unreachable");
+        // ...and the next trigger passes at once instead of waiting 90 s for the lease to expire.
+        assertThat(plane.passLease().acquire(group, "next", Instant.now(), TTL)).isTrue();
+    }
 }
