@@ -15,7 +15,6 @@ import dev.sluice.core.port.FleetDriver.LaunchRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,7 +115,7 @@ class Ec2FleetDriverIT {
 
         private void handle(HttpExchange ex) throws IOException {
             byte[] in = ex.getRequestBody().readAllBytes();
-            Map<String, String> form = form(new String(in, StandardCharsets.UTF_8));
+            Map<String, String> form = dev.sluice.local.bench.CreateFleetFaults.form(new String(in, StandardCharsets.UTF_8));
             String action = form.getOrDefault("Action", "?");
             String type = form.get("LaunchTemplateConfigs.1.Overrides.1.InstanceType");
             String subnet = form.get("LaunchTemplateConfigs.1.Overrides.1.SubnetId");
@@ -134,7 +132,8 @@ class Ec2FleetDriverIT {
                     }
                 }
                 String lifecycle = "spot".equals(form.get("TargetCapacitySpecification.DefaultTargetCapacityType")) ? "spot" : "on-demand";
-                respond(ex, f.status(), f.status() == 200 ? errorSet(form, type, subnet, lifecycle, f.code()) : errorResponse(f.code(), type));
+                respond(ex, f.status(), f.status() == 200 ? dev.sluice.local.bench.CreateFleetFaults.errorSet(form, type, subnet, lifecycle, f.code())
+                        : dev.sluice.local.bench.CreateFleetFaults.errorResponse(f.code(), type));
                 return;
             }
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + ex.getRequestURI()))
@@ -181,65 +180,6 @@ class Ec2FleetDriverIT {
                 // The client gave up waiting (the slow fault): nothing to answer.
             }
             ex.close();
-        }
-
-        /** What an instant fleet answers when its one pool cannot launch (EC2 API Reference: CreateFleet, CreateFleetError). */
-        static String errorSet(Map<String, String> form, String type, String subnet, String lifecycle, String code) {
-            return """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <CreateFleetResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
-                        <requestId>%s</requestId>
-                        <fleetId>fleet-%s</fleetId>
-                        <errorSet>
-                            <item>
-                                <launchTemplateAndOverrides>
-                                    <launchTemplateSpecification>
-                                        <launchTemplateId>%s</launchTemplateId>
-                                        <version>1</version>
-                                    </launchTemplateSpecification>
-                                    <overrides>
-                                        <instanceType>%s</instanceType>
-                                        <subnetId>%s</subnetId>
-                                    </overrides>
-                                </launchTemplateAndOverrides>
-                                <lifecycle>%s</lifecycle>
-                                <errorCode>%s</errorCode>
-                                <errorMessage>%s</errorMessage>
-                            </item>
-                        </errorSet>
-                        <fleetInstanceSet/>
-                    </CreateFleetResponse>
-                    """.formatted(UUID.randomUUID(), UUID.randomUUID(), form.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateId"),
-                    type, subnet, lifecycle, code, message(code, type));
-        }
-
-        /** An error response of the whole call, as EC2's query protocol writes it. */
-        static String errorResponse(String code, String type) {
-            return """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>
-                    """.formatted(code, message(code, type), UUID.randomUUID());
-        }
-
-        static String message(String code, String type) {
-            return switch (code) {
-                case "InsufficientInstanceCapacity" -> "We currently do not have sufficient " + type
-                        + " capacity in the Availability Zone you requested. Our system will be working on provisioning additional capacity.";
-                case "SpotMaxPriceTooLow" -> "Your Spot request price is lower than the minimum required Spot request fulfillment price.";
-                case "UnauthorizedOperation" -> "You are not authorized to perform this operation.";
-                default -> code + " for " + type;
-            };
-        }
-
-        static Map<String, String> form(String body) {
-            Map<String, String> out = new HashMap<>();
-            for (String pair : body.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-            return out;
         }
 
         @Override

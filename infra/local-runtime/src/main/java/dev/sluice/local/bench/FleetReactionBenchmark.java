@@ -18,7 +18,6 @@ import dev.sluice.local.LocalUsers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -407,12 +406,12 @@ public final class FleetReactionBenchmark {
 
         private void handle(HttpExchange ex) throws IOException {
             byte[] in = ex.getRequestBody().readAllBytes();
-            Map<String, String> form = form(new String(in, StandardCharsets.UTF_8));
+            Map<String, String> form = CreateFleetFaults.form(new String(in, StandardCharsets.UTF_8));
             String type = form.get("LaunchTemplateConfigs.1.Overrides.1.InstanceType");
             if ("CreateFleet".equals(form.get("Action")) && faultedType.equals(type)) {
                 String lifecycle = "spot".equals(form.get("TargetCapacitySpecification.DefaultTargetCapacityType")) ? "spot" : "on-demand";
-                byte[] body = errorSet(form.get("LaunchTemplateConfigs.1.LaunchTemplateSpecification.LaunchTemplateId"), type,
-                        form.get("LaunchTemplateConfigs.1.Overrides.1.SubnetId"), lifecycle).getBytes(StandardCharsets.UTF_8);
+                byte[] body = CreateFleetFaults.errorSet(form, type, form.get("LaunchTemplateConfigs.1.Overrides.1.SubnetId"), lifecycle,
+                        "InsufficientInstanceCapacity").getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("Content-Type", "text/xml;charset=UTF-8");
                 ex.sendResponseHeaders(200, body.length);
                 ex.getResponseBody().write(body);
@@ -439,45 +438,6 @@ public final class FleetReactionBenchmark {
                 ex.getResponseBody().write(r.body());
             }
             ex.close();
-        }
-
-        static String errorSet(String templateId, String type, String subnet, String lifecycle) {
-            return """
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <CreateFleetResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
-                        <requestId>%s</requestId>
-                        <fleetId>fleet-%s</fleetId>
-                        <errorSet>
-                            <item>
-                                <launchTemplateAndOverrides>
-                                    <launchTemplateSpecification>
-                                        <launchTemplateId>%s</launchTemplateId>
-                                        <version>1</version>
-                                    </launchTemplateSpecification>
-                                    <overrides>
-                                        <instanceType>%s</instanceType>
-                                        <subnetId>%s</subnetId>
-                                    </overrides>
-                                </launchTemplateAndOverrides>
-                                <lifecycle>%s</lifecycle>
-                                <errorCode>InsufficientInstanceCapacity</errorCode>
-                                <errorMessage>We currently do not have sufficient %s capacity in the Availability Zone you requested.</errorMessage>
-                            </item>
-                        </errorSet>
-                        <fleetInstanceSet/>
-                    </CreateFleetResponse>
-                    """.formatted(UUID.randomUUID(), UUID.randomUUID(), templateId, type, subnet, lifecycle, type);
-        }
-
-        static Map<String, String> form(String body) {
-            Map<String, String> out = new LinkedHashMap<>();
-            for (String pair : body.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-            return out;
         }
 
         @Override
