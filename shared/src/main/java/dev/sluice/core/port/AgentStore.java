@@ -50,9 +50,7 @@ public interface AgentStore {
      * write: a warning replaces nothing but a rebalance recommendation, a rebalance recommendation records only where
      * nothing was, so a repeated delivery changes nothing. Empty when there is no such agent.
      */
-    default Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption interruption) {
-        throw new UnsupportedOperationException("This agent store does not record interruptions.");
-    }
+    Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption interruption);
 
     /** The agent after the interruption was recorded, and whether this call changed it (false: recorded already). */
     record Interrupted(Agent agent, boolean changed) {

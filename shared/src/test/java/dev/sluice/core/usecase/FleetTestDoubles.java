@@ -168,6 +168,22 @@ final class FleetTestDoubles {
         }
 
         @Override
+        public Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption interruption) {
+            Agent a = agents.get(id);
+            if (a == null) {
+                return Optional.empty();
+            }
+            if (a.interruption().flatMap(dev.sluice.core.agent.Interruption::deadline).isPresent()
+                    || (a.interruption().isPresent() && interruption.deadline().isEmpty())) {
+                return Optional.of(new Interrupted(a, false));
+            }
+            Agent b = new Agent(a.id(), a.resourceGroup(), a.status(), false, a.availableSlots(), a.occupiedSlots(), a.architecture(),
+                    a.version(), a.computePlugins(), a.firstContact(), a.lastHeartbeat(), Optional.of(interruption));
+            agents.put(id, b);
+            return Optional.of(new Interrupted(b, true));
+        }
+
+        @Override
         public Optional<Agent> setSchedulable(String id, boolean schedulable) {
             Agent a = agents.get(id);
             if (a == null) {

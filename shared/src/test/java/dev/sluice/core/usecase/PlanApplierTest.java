@@ -147,6 +147,7 @@ class PlanApplierTest {
         @Override public HeartbeatRecorded recordHeartbeat(Heartbeat heartbeat, Instant at) { throw new UnsupportedOperationException(); }
         @Override public boolean markLost(String id, Instant lastSeen) { throw new UnsupportedOperationException(); }
         @Override public Optional<Agent> setSchedulable(String id, boolean schedulable) { throw new UnsupportedOperationException(); }
+        @Override public Optional<Interrupted> interrupt(String id, dev.sluice.core.agent.Interruption i) { throw new UnsupportedOperationException(); }
     }
 
     @Test
