@@ -90,12 +90,22 @@ public final class MountStager {
             } while (cursor.isPresent());
         } finally {
             pool.shutdownNow();
+            // Downloads still under way after a failed one would write their parts while they are cleaned up (and a
+            // "directory not empty" from the cleanup would hide the failure that stopped the staging): wait for them.
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try (Stream<Path> left = Files.list(parts)) {
                 for (Path p : left.toList()) {
                     Files.deleteIfExists(p);
                 }
+                Files.deleteIfExists(parts);
+            } catch (IOException leftOver) {
+                // Partial downloads left in the staging's private state directory go with the session's directory;
+                // never a reason to fail a staging that worked, nor to hide why one failed.
             }
-            Files.deleteIfExists(parts);
         }
         JSON.writeValue(state.resolve(MANIFEST).toFile(), manifest);
         return new Moved(files, bytes);
