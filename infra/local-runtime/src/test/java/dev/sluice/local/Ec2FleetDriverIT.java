@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -136,20 +134,8 @@ class Ec2FleetDriverIT {
                         : dev.sluice.local.bench.CreateFleetFaults.errorResponse(f.code(), type));
                 return;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + ex.getRequestURI()))
-                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(in));
-            ex.getRequestHeaders().forEach((k, v) -> {
-                if (!Set.of("host", "content-length", "connection", "expect", "upgrade").contains(k.toLowerCase())) {
-                    v.forEach(x -> b.header(k, x));
-                }
-            });
-            HttpResponse<byte[]> r;
-            try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            HttpResponse<byte[]> r = dev.sluice.local.bench.Forwarding.send(http, target + ex.getRequestURI(), ex, in,
+                    dev.sluice.local.bench.Forwarding.ALL_BUT_HOP_BY_HOP);
             seen.add(new Seen(action, type, subnet, r.statusCode()));
             if (fault.isPresent()) {
                 try {

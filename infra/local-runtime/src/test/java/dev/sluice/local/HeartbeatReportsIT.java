@@ -18,9 +18,7 @@ import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.protocol.AgentReports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,20 +76,8 @@ class HeartbeatReportsIT {
         private void forward(HttpExchange ex) throws IOException {
             byte[] in = ex.getRequestBody().readAllBytes();
             String path = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + path))
-                    .method(ex.getRequestMethod(), in.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(in));
-            ex.getRequestHeaders().forEach((k, v) -> {
-                if (k.equalsIgnoreCase("Authorization") || k.equalsIgnoreCase("Content-Type")) {
-                    v.forEach(x -> b.header(k, x));
-                }
-            });
-            HttpResponse<byte[]> r;
-            try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            HttpResponse<byte[]> r = dev.sluice.local.bench.Forwarding.send(http, target + path, ex, in,
+                    h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("Content-Type"));
             JsonNode body = in.length == 0 ? null : JSON.readTree(in);
             JsonNode answer = r.body().length == 0 ? null : JSON.readTree(r.body());
             boolean carriesReports = body != null && body.path(AgentReports.REPORTS).size() > 0;
@@ -101,12 +87,7 @@ class HeartbeatReportsIT {
                 ex.close(); // applied by the control plane, never answered: the agent sees the connection drop
                 return;
             }
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
-            if (r.body().length > 0) {
-                ex.getResponseBody().write(r.body());
-            }
-            ex.close();
+            dev.sluice.local.bench.Forwarding.answer(ex, r.statusCode(), r.body(), "application/json");
         }
 
         @Override

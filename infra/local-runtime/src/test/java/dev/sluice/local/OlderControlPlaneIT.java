@@ -21,9 +21,7 @@ import dev.sluice.functions.http.ApiResponses;
 import dev.sluice.protocol.AgentReports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,27 +88,10 @@ class OlderControlPlaneIT {
                 ex.close();
                 return;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + path))
-                    .method(ex.getRequestMethod(), in.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(in));
-            ex.getRequestHeaders().forEach((k, v) -> {
-                if (k.equalsIgnoreCase("Authorization") || k.equalsIgnoreCase("Content-Type")) {
-                    v.forEach(x -> b.header(k, x));
-                }
-            });
-            HttpResponse<byte[]> r;
-            try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            HttpResponse<byte[]> r = dev.sluice.local.bench.Forwarding.send(http, target + path, ex, in,
+                    h -> h.equalsIgnoreCase("Authorization") || h.equalsIgnoreCase("Content-Type"));
             seen.add(new Seen(ex.getRequestMethod(), path, body, r.statusCode()));
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
-            if (r.body().length > 0) {
-                ex.getResponseBody().write(r.body());
-            }
-            ex.close();
+            dev.sluice.local.bench.Forwarding.answer(ex, r.statusCode(), r.body(), "application/json");
         }
 
         @Override

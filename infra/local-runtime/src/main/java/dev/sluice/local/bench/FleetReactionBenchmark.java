@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -418,26 +417,8 @@ public final class FleetReactionBenchmark {
                 ex.close();
                 return;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target + ex.getRequestURI()))
-                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(in));
-            ex.getRequestHeaders().forEach((k, v) -> {
-                if (!Set.of("host", "content-length", "connection", "expect", "upgrade").contains(k.toLowerCase())) {
-                    v.forEach(x -> b.header(k, x));
-                }
-            });
-            HttpResponse<byte[]> r;
-            try {
-                r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-            ex.getResponseHeaders().add("Content-Type", r.headers().firstValue("Content-Type").orElse("text/xml"));
-            ex.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
-            if (r.body().length > 0) {
-                ex.getResponseBody().write(r.body());
-            }
-            ex.close();
+            HttpResponse<byte[]> r = Forwarding.send(http, target + ex.getRequestURI(), ex, in, Forwarding.ALL_BUT_HOP_BY_HOP);
+            Forwarding.answer(ex, r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse("text/xml"));
         }
 
         @Override
