@@ -1,6 +1,7 @@
 package dev.sluice.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,15 @@ final class NodeClients {
         if (all) {
             return;
         }
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(DIR.toFile()).inheritIO().start();
+        // Never inheritIO: the test JVM's stdin and stdout are the build's channel to it (surefire's command stream);
+        // a child that reads the one or writes the other corrupts it and fails the build (CI on a clean clone saw it).
+        Path log = Files.createDirectories(LocalStack.ROOT.resolve("infra/local-runtime/target")).resolve("npm-ci-node-clients.log");
+        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(DIR.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!npm.waitFor(120, TimeUnit.SECONDS) || npm.exitValue() != 0) {
-            throw new IllegalStateException("npm ci failed in " + DIR);
+            npm.destroyForcibly();
+            throw new IllegalStateException("npm ci failed in " + DIR + ":\n" + Files.readString(log));
         }
     }
 }
