@@ -514,20 +514,33 @@ public final class AgentLoop {
         }
     }
 
+    /**
+     * What the runtime tells of one session's workload. Once this loop is {@link #halt() halted} it hears nothing more:
+     * a halted loop stands for a dead agent process, whose threads die with it, so a runtime thread still following a
+     * workload (a {@code docker wait} of the old process) must never write the ledger or act on the workload that the
+     * agent started again on the same work directory now follows.
+     */
     private SessionRuntime.Listener listener(String sessionId) {
         return new SessionRuntime.Listener() {
             @Override
             public void pulling() {
-                stepped(sessionId, LedgerEntry.State.PULLING, Map.of());
+                if (running) {
+                    stepped(sessionId, LedgerEntry.State.PULLING, Map.of());
+                }
             }
 
             @Override
             public void preparing() {
-                stepped(sessionId, LedgerEntry.State.PREPARING, Map.of());
+                if (running) {
+                    stepped(sessionId, LedgerEntry.State.PREPARING, Map.of());
+                }
             }
 
             @Override
             public void running(String containerId, Map<String, Object> devices) {
+                if (!running) {
+                    return;
+                }
                 Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("container_id", containerId);
                 Map<String, String> dev = new LinkedHashMap<>();
@@ -538,7 +551,9 @@ public final class AgentLoop {
 
             @Override
             public void exited(int exitCode) {
-                exitedWith(sessionId, exitCode);
+                if (running) {
+                    exitedWith(sessionId, exitCode);
+                }
             }
 
             @Override
@@ -548,12 +563,16 @@ public final class AgentLoop {
 
             @Override
             public void failed(String reason, String message) {
-                failedWith(sessionId, reason, message);
+                if (running) {
+                    failedWith(sessionId, reason, message);
+                }
             }
 
             @Override
             public void facts(SessionRuntimeFacts latest) {
-                factsReported(sessionId, latest);
+                if (running) {
+                    factsReported(sessionId, latest);
+                }
             }
         };
     }

@@ -278,6 +278,32 @@ class AgentLoopTest {
     }
 
     @Test
+    void aHaltedLoopHearsNothingMoreFromItsRuntimeSoTheAgentStartedAgainAloneFollowsTheWorkload() throws Exception {
+        AgentLoop first = loop();
+        first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "]}"));
+        first.heartbeat();
+        SessionRuntime.Listener oldFollower = runtime.started.get("s-1");
+        first.halt();
+        runtime.onDisk.add(new SessionRuntime.Workload("s-1", true, OptionalInt.empty(), Optional.of("pid-s-1")));
+        AgentLoop second = loop();
+        assertThat(runtime.reattached).containsExactly("s-1");
+        String ledger = java.nio.file.Files.readString(work.resolve("ledger.json"));
+        cp.reports.clear();
+
+        // The old process' thread still waiting on the workload sees it end (the new agent stopped it): it must
+        // neither write the shared ledger nor take the end as its own.
+        oldFollower.exited(143);
+        oldFollower.failed("lost track of the container");
+        oldFollower.facts(dev.sluice.protocol.SessionRuntimeFacts.EMPTY);
+        assertThat(java.nio.file.Files.readString(work.resolve("ledger.json"))).isEqualTo(ledger);
+        assertThat(first.sessions()).containsEntry("s-1", "RUNNING");
+
+        runtime.started.get("s-1").exited(0);
+        second.heartbeat();
+        assertThat(cp.reports).containsExactly("s-1:TERMINATED:0");
+    }
+
+    @Test
     void aRestartedAgentFollowsWhatRunsReportsWhatVanishedAndStartsNothingTwice() throws Exception {
         AgentLoop first = loop();
         first.handle(reply("{'assignments':[" + assignment("s-1", "interactive", "") + "," + assignment("s-2", "interactive", "") + "]}"));

@@ -96,7 +96,8 @@ class DockerEndToEndIT {
 
         void crash() throws InterruptedException {
             loop.halt();
-            thread.join(5_000);
+            thread.join(30_000);
+            assertThat(thread.isAlive()).as("the halted agent's loop ended").isFalse();
         }
 
         List<dev.sluice.agent.runtime.SessionRuntime.Workload> workloads(String sessionId) {
