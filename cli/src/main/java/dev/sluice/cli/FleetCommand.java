@@ -39,6 +39,7 @@ final class FleetCommand implements Callable<Integer> {
                 .add("Group", SessionText.text(c, "resource_group"))
                 .add("Instances", SessionText.text(c, "min_instances") + " to " + SessionText.text(c, "max_instances"))
                 .add("Idle before retiring", SessionText.text(c, "idle_duration"))
+                .add("Right-sizing", c.path("right_sizing").asBoolean(true) ? "on (an empty instance takes no session a cheaper type holds)" : "off")
                 .add("Subnets", String.join(", ", subnets))
                 .add("Price source", SessionText.text(c, "price_source"))
                 .toString();

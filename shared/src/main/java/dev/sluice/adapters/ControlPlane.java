@@ -158,13 +158,27 @@ public final class ControlPlane {
         dev.sluice.core.port.FleetStore store = fleet.store().get();
         java.util.concurrent.atomic.AtomicReference<java.util.Optional<dev.sluice.core.usecase.FleetService>> service =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        return (group, snapshot, plan, applied) -> {
+        java.util.function.Supplier<java.util.Optional<dev.sluice.core.usecase.FleetService>> made = () -> {
             if (service.get() == null) {
                 service.compareAndSet(null, fleet.driver().get()
                         .map(d -> new dev.sluice.core.usecase.FleetService(groupStore, agentStore, store, d, clock, ids,
                                 java.util.Optional.of(sessionStore))));
             }
-            return service.get().map(f -> f.afterPass(group, snapshot, plan, applied)).orElse(java.util.Map.of());
+            return service.get();
+        };
+        return new dev.sluice.core.usecase.FleetReaction() {
+            @Override
+            public java.util.Map<String, dev.sluice.core.scheduler.PendingExplanation> afterPass(
+                    dev.sluice.core.group.ResourceGroup group, dev.sluice.core.scheduler.SchedulingSnapshot snapshot,
+                    dev.sluice.core.scheduler.SchedulingPlan plan, dev.sluice.core.usecase.PlanApplier.Report applied) {
+                return made.get().map(f -> f.afterPass(group, snapshot, plan, applied)).orElse(java.util.Map.of());
+            }
+
+            @Override
+            public java.util.Map<String, dev.sluice.core.scheduler.PlacementHold> holds(dev.sluice.core.group.ResourceGroup group,
+                                                                                       java.util.List<dev.sluice.core.agent.Agent> groupAgents) {
+                return made.get().map(f -> f.holds(group, groupAgents)).orElse(java.util.Map.of());
+            }
         };
     }
 

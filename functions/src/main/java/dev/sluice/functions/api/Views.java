@@ -177,6 +177,7 @@ final class Views {
         v.put("max_instances", c.maxInstances());
         v.put("idle_duration", dev.sluice.core.time.DurationText.format(c.idleDuration()));
         v.put("price_source", c.priceSource());
+        v.put("right_sizing", c.rightSizing());
         return v;
     }
 

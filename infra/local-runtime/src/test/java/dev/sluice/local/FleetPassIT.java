@@ -195,4 +195,103 @@ class FleetPassIT {
         assertThat(api.get("/sessions/" + id, token).json().path("pending").path("reason").asText()).isEqualTo("waiting-for-agent");
         assertThat(api.call("DELETE", "/sessions/" + id + "?forced=true", token, null, Map.of()).status()).isEqualTo(200);
     }
+
+    private static String family() {
+        StringBuilder f = new StringBuilder("g");
+        for (int i = 0; i < 6; i++) {
+            f.append((char) ('a' + java.util.concurrent.ThreadLocalRandom.current().nextInt(26)));
+        }
+        return f.toString();
+    }
+
+    private static Map<String, Object> type(String name, int gpus, String spot) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("name", name);
+        t.put("slots", Map.of("cuda.device", gpus, "cpu", 4 * gpus, "mem", (16 * gpus) + "g"));
+        t.put("purchase_options", List.of("spot"));
+        t.put("spot_price", spot);
+        t.put("max_instances", 4);
+        return t;
+    }
+
+    private String enqueue(String group, String token, int gpus) {
+        return api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\",\"cuda.device\":" + gpus + "}}").json().path("id").asText();
+    }
+
+    /** The live launch of {@code type} in the group, waiting for a pass (nudged or ours) to have made it. */
+    private LaunchRecord launchOf(ResourceGroup group, String type) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (Instant.now().isBefore(deadline)) {
+            java.util.Optional<LaunchRecord> r = store.live(group.name()).stream().filter(x -> x.instanceType().equals(type)).findFirst();
+            if (r.isPresent()) {
+                return r.get();
+            }
+            runPass(fleetPass(), group);
+        }
+        throw new AssertionError("no " + type + " was launched in " + group.name());
+    }
+
+    private JsonNode awaitStatus(String id, String token, String status) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        JsonNode s = api.get("/sessions/" + id, token).json();
+        while (!s.path("status").asText().equals(status) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            s = api.get("/sessions/" + id, token).json();
+        }
+        assertThat(s.path("status").asText()).as(s.toString()).isEqualTo(status);
+        return s;
+    }
+
+    @Test
+    void anEmptiedLargeInstanceIsKeptFromASmallSessionWhichGetsACheaperInstanceOfItsOwn() throws Exception {
+        ResourceGroup group = newGroup("rightsize");
+        String small = family() + ".xlarge";
+        String large = family() + ".24xlarge";
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("subnets", List.of(Map.of("zone", "us-east-1a", "subnet_id", "subnet-0123456789abcdef0")));
+        d.put("max_instances", 4);
+        d.put("instance_types", List.of(type(small, 1, "0.40"), type(large, 8, "12.00")));
+        assertThat(plane.groupStore().saveFleet(group.name(), FleetCatalog.parse(RequestFields.of(d)))).isTrue();
+        String token = local.token("fleet-user");
+
+        // An 8-GPU session launches the large type; its agent joins and runs it; the session ends.
+        String big = enqueue(group.name(), token, 8);
+        LaunchRecord largeLaunch = launchOf(group, large);
+        assertThat(largeLaunch.sessionIds()).containsExactly(big);
+        String agentId = largeLaunch.instanceId();
+        String heartbeat = "{\"resource_group\":\"" + group.name() + "\",\"available_slots\":{\"cpu\":\"32\",\"mem\":\"128g\","
+                + "\"cuda.device\":\"8\"},\"architecture\":\"x86_64\",\"version\":\"0.1.0\",\"compute_plugins\":{},\"running\":[]}";
+        assertThat(api.post("/agent/heartbeat", local.agentToken(agentId), heartbeat).status()).isEqualTo(200);
+        runPass(fleetPass(), group);
+        assertThat(awaitStatus(big, token, "SCHEDULED").path("agent_id").asText()).isEqualTo(agentId);
+        assertThat(api.call("DELETE", "/sessions/" + big + "?forced=true", token, null, Map.of()).status()).isEqualTo(200);
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().isEmpty()).isTrue();
+
+        // A 1-GPU session: the empty large agent, launched for another session, does not take it; a small instance
+        // is launched for it, and the session says so.
+        String one = enqueue(group.name(), token, 1);
+        LaunchRecord smallLaunch = launchOf(group, small);
+        assertThat(smallLaunch.sessionIds()).containsExactly(one);
+        runPass(fleetPass(), group);
+        JsonNode waiting = api.get("/sessions/" + one, token).json();
+        assertThat(waiting.path("status").asText()).as(waiting.toString()).isEqualTo("PENDING");
+        assertThat(waiting.path("pending").path("reason").asText()).isEqualTo("provisioning");
+        assertThat(waiting.path("pending").path("provisioning").path("instance_type").asText()).isEqualTo(small);
+        assertThat(plane.agentStore().find(agentId).orElseThrow().occupiedSlots().isEmpty()).as("the large agent holds nothing").isTrue();
+        assertThat(store.live(group.name()).stream().filter(r -> r.instanceType().equals(small)).count()).as("one small launch").isEqualTo(1);
+
+        // A large session still takes the large agent at once.
+        String big2 = enqueue(group.name(), token, 6);
+        runPass(fleetPass(), group);
+        assertThat(awaitStatus(big2, token, "SCHEDULED").path("agent_id").asText()).isEqualTo(agentId);
+
+        for (String id : List.of(one, big2)) {
+            assertThat(api.call("DELETE", "/sessions/" + id + "?forced=true", token, null, Map.of()).status()).isEqualTo(200);
+        }
+        for (LaunchRecord r : store.live(group.name())) {
+            driver.terminate(List.of(r.instanceId()));
+            store.markTerminated(r.instanceId(), Instant.now(), "test-over");
+        }
+    }
 }

@@ -65,6 +65,7 @@ public class ResourceGroupItem {
         out.put("max_instances", c.maxInstances());
         out.put("idle_duration", dev.sluice.core.time.DurationText.format(c.idleDuration()));
         out.put("price_source", c.priceSource());
+        out.put("right_sizing", c.rightSizing());
         return out;
     }
 

@@ -11,9 +11,10 @@ import java.util.Set;
 
 /**
  * One pending session that more capacity would let run: {@code kernels} hosts each with {@code perKernel} free (a
- * single-node session is one kernel of its whole request; a multi-node one is a gang of distinct hosts, all or none).
+ * single-node session is one kernel of its whole request; a multi-node one is a gang of distinct hosts, all or none),
+ * and whether only on-demand capacity may serve it (its retry rules' {@code on_demand_after}).
  */
-public record Demand(String sessionId, ResourceSlots perKernel, int kernels) {
+public record Demand(String sessionId, ResourceSlots perKernel, int kernels, boolean onDemandOnly) {
 
     /**
      * The reasons a pass gives a session that only capacity holds back. A session waiting for quota, a start time, a
@@ -30,6 +31,11 @@ public record Demand(String sessionId, ResourceSlots perKernel, int kernels) {
         }
     }
 
+    /** A demand any capacity may serve, spot or on-demand. */
+    public Demand(String sessionId, ResourceSlots perKernel, int kernels) {
+        this(sessionId, perKernel, kernels, false);
+    }
+
     public boolean isGang() {
         return kernels > 1;
     }
@@ -38,8 +44,8 @@ public record Demand(String sessionId, ResourceSlots perKernel, int kernels) {
         ResourceSlots req = s.spec().requestedSlots();
         int size = s.spec().clusterSize();
         return s.spec().clusterMode() == ClusterMode.SINGLE_NODE || size == 1
-                ? new Demand(s.id(), req.times(size), 1)
-                : new Demand(s.id(), req, size);
+                ? new Demand(s.id(), req.times(size), 1, s.onDemandOnly())
+                : new Demand(s.id(), req, size, s.onDemandOnly());
     }
 
     /** The demand of a pass: its deferrals held back by capacity alone, in the pass's order. */

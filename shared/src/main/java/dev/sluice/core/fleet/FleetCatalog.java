@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * A resource group's instance catalog (issue 17): which EC2 instance types its elastic fleet may launch, where, how
- * many, and when an idle instance is given back. Always valid once built: {@link #parse} reads both an admin's
+ * many, when an idle instance is given back, and whether an empty instance is kept from sessions a cheaper type holds
+ * ({@code right_sizing}, default on: {@link RightSizing}). Always valid once built: {@link #parse} reads both an admin's
  * definition and the stored form, naming the offending field by its path ({@code instance_types[1].spot_price}).
  */
 public record FleetCatalog(
@@ -26,7 +27,8 @@ public record FleetCatalog(
         int minInstances,
         int maxInstances,
         Duration idleDuration,
-        String priceSource) {
+        String priceSource,
+        boolean rightSizing) {
 
     public static final int MAX_TYPES = 20;
     public static final int MAX_SUBNETS = 16;
@@ -37,7 +39,7 @@ public record FleetCatalog(
     public static final BigDecimal MAX_PRICE = BigDecimal.valueOf(1000);
 
     private static final Set<String> KNOWN = Set.of("instance_types", "subnets", "min_instances", "max_instances", "idle_duration",
-            "price_source");
+            "price_source", "right_sizing");
     private static final Set<String> KNOWN_TYPE = Set.of("name", "accelerator", "slots", "purchase_options", "on_demand_price",
             "spot_price", "max_instances", "zones");
     private static final Set<String> KNOWN_SUBNET = Set.of("zone", "subnet_id");
@@ -48,6 +50,11 @@ public record FleetCatalog(
     public FleetCatalog {
         instanceTypes = List.copyOf(instanceTypes);
         subnets = List.copyOf(subnets);
+    }
+
+    /** The same catalog with right-sizing on or off. */
+    public FleetCatalog withRightSizing(boolean on) {
+        return new FleetCatalog(instanceTypes, subnets, minInstances, maxInstances, idleDuration, priceSource, on);
     }
 
     public Optional<InstanceType> type(String name) {
@@ -107,7 +114,8 @@ public record FleetCatalog(
             }
             types.add(t);
         }
-        return new FleetCatalog(types, subnets, min, max, idle, source);
+        boolean rightSizing = f.optionalBoolean("right_sizing").orElse(true);
+        return new FleetCatalog(types, subnets, min, max, idle, source, rightSizing);
     }
 
     private static List<Subnet> subnets(RequestFields f) {

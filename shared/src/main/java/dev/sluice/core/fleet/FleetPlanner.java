@@ -1,5 +1,6 @@
 package dev.sluice.core.fleet;
 
+import dev.sluice.core.scheduler.PlacementHold;
 import dev.sluice.core.slots.ResourceSlots;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,13 +101,19 @@ public final class FleetPlanner {
                     count++;
                 }
                 if (a.schedulable()) {
-                    existing.add(new Host(a.id(), -1, null, a.free().microUnits(), true));
+                    Host h = new Host(a.id(), -1, null, a.free().microUnits(), true);
+                    PlacementHold hold = state.holds().get(a.id());
+                    h.hold = a.busy() ? null : hold;
+                    h.spot = hold != null && hold.refusesOnDemandOnly();
+                    existing.add(h);
                 }
             }
             for (Launching l : state.launching()) {
                 runningByType.merge(l.instanceType(), 1, Integer::sum);
                 count++;
-                existing.add(new Host(l.instanceId(), -1, null, l.slots().microUnits(), false));
+                Host h = new Host(l.instanceId(), -1, null, l.slots().microUnits(), false);
+                h.spot = l.option() == PurchaseOption.SPOT;
+                existing.add(h);
             }
             this.running = count;
         }
@@ -120,6 +127,12 @@ public final class FleetPlanner {
         final long[] free;
         final boolean agent;
         final List<String> sessions = new ArrayList<>();
+        /** The pass's {@link PlacementHold} on an empty agent; lifted once a demand is given room on it. */
+        PlacementHold hold;
+        /** A spot agent or instance on the way: no room for a demand that asks for on-demand only. */
+        boolean spot;
+        /** A new instance opened for a demand that asks for on-demand only: it is bought on-demand. */
+        boolean onDemand;
 
         Host(String id, int type, Subnet subnet, long[] free, boolean agent) {
             this.agent = agent;
@@ -144,7 +157,10 @@ public final class FleetPlanner {
 
         Packing(Context ctx) {
             for (Host h : ctx.existing) {
-                hosts.add(new Host(h.id, -1, null, h.free.clone(), h.agent));
+                Host copy = new Host(h.id, -1, null, h.free.clone(), h.agent);
+                copy.hold = h.hold;
+                copy.spot = h.spot;
+                hosts.add(copy);
             }
             newByType = new int[ctx.types.size()];
         }
@@ -163,8 +179,9 @@ public final class FleetPlanner {
             List<FleetDecision.Launch> launches = new ArrayList<>();
             for (Host h : fresh) {
                 InstanceType t = ctx.types.get(h.type);
-                launches.add(new FleetDecision.Launch(h.id, t.name(), t.preferredOption(), h.subnet.zone(), h.subnet.subnetId(),
-                        ctx.typePrice[h.type], List.copyOf(new java.util.LinkedHashSet<>(h.sessions))));
+                PurchaseOption option = h.onDemand ? PurchaseOption.ON_DEMAND : t.preferredOption();
+                launches.add(new FleetDecision.Launch(h.id, t.name(), option, h.subnet.zone(), h.subnet.subnetId(),
+                        t.priceOf(option), List.copyOf(new java.util.LinkedHashSet<>(h.sessions))));
             }
             List<FleetDecision.Covered> covered = new ArrayList<>();
             Set<String> usedExisting = new HashSet<>();
@@ -203,7 +220,7 @@ public final class FleetPlanner {
             // Tentatively: room on hosts there are (distinct ones for a gang), then new instances for the rest.
             List<Host> chosen = new ArrayList<>();
             for (int k = 0; k < d.kernels(); k++) {
-                Host h = firstFit(p.hosts, ctx.need[i], chosen);
+                Host h = firstFit(p.hosts, d, ctx.need[i], chosen);
                 if (h == null) {
                     break;
                 }
@@ -214,7 +231,8 @@ public final class FleetPlanner {
             List<Integer> newTypes = new ArrayList<>();
             boolean ok = missing <= groupRoom - p.fresh.size();
             for (int k = 0; ok && k < missing; k++) {
-                int t = strategy == Strategy.GREEDY ? cheapestWithRoom(ctx, p, extra, i) : lookAhead(ctx, p, extra, order, pos);
+                int t = strategy == Strategy.GREEDY || d.onDemandOnly() ? cheapestWithRoom(ctx, p, extra, i)
+                        : lookAhead(ctx, p, extra, order, pos);
                 if (t < 0) {
                     ok = false;
                 } else {
@@ -230,6 +248,9 @@ public final class FleetPlanner {
             }
             for (int t : newTypes) {
                 Host h = new Host("launch-" + (p.fresh.size() + 1), t, zoneFor(ctx, p, t), ctx.typeSlots[t].clone(), false);
+                // Bought on-demand for a session that asks for it; then no other session's kernel makes it spot.
+                h.onDemand = d.onDemandOnly();
+                h.spot = !h.onDemand && ctx.types.get(t).preferredOption() == PurchaseOption.SPOT;
                 p.newByType[t]++;
                 p.newByTypeZone.merge(ctx.types.get(t).name() + "/" + h.subnet.zone(), 1, Integer::sum);
                 p.fresh.add(h);
@@ -246,6 +267,7 @@ public final class FleetPlanner {
                     f[s] -= ctx.need[i][s];
                 }
                 h.sessions.add(d.sessionId());
+                h.hold = null;
                 ids.add(h.id);
             }
             p.assigned.add(new Assignment(d.sessionId(), waits, ids));
@@ -253,9 +275,10 @@ public final class FleetPlanner {
         return p;
     }
 
-    private static Host firstFit(List<Host> hosts, long[] need, List<Host> exclude) {
+    private static Host firstFit(List<Host> hosts, Demand d, long[] need, List<Host> exclude) {
         for (Host h : hosts) {
-            if (ResourceSlots.microFits(need, h.free) && !exclude.contains(h)) {
+            if (ResourceSlots.microFits(need, h.free) && !exclude.contains(h)
+                    && (h.hold == null || !h.hold.refusesWhileEmpty(d.sessionId(), need)) && !(h.spot && d.onDemandOnly())) {
                 return h;
             }
         }
@@ -268,13 +291,23 @@ public final class FleetPlanner {
                 && !ctx.state.catalog().subnetsOf(type).isEmpty();
     }
 
-    /** The cheapest type one kernel of demand {@code i} fits that may still be launched, or -1. */
+    /**
+     * The cheapest type one kernel of demand {@code i} fits that may still be launched, or -1; for a demand that asks
+     * for on-demand only, among the types bought on-demand, at their on-demand prices.
+     */
     private static int cheapestWithRoom(Context ctx, Packing p, int[] extra, int i) {
+        boolean onDemand = ctx.demand.get(i).onDemandOnly();
         int best = -1;
+        long bestPrice = 0;
         for (int t = 0; t < ctx.types.size(); t++) {
-            if (ResourceSlots.microFits(ctx.need[i], ctx.typeSlots[t]) && hasRoom(ctx, p, extra, t)
-                    && (best < 0 || ctx.typePrice[t] < ctx.typePrice[best])) {
+            InstanceType type = ctx.types.get(t);
+            if (onDemand && !type.purchaseOptions().contains(PurchaseOption.ON_DEMAND)) {
+                continue;
+            }
+            long price = onDemand ? type.priceOf(PurchaseOption.ON_DEMAND) : ctx.typePrice[t];
+            if (ResourceSlots.microFits(ctx.need[i], ctx.typeSlots[t]) && hasRoom(ctx, p, extra, t) && (best < 0 || price < bestPrice)) {
                 best = t;
+                bestPrice = price;
             }
         }
         return best;

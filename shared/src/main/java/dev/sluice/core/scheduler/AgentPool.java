@@ -3,6 +3,7 @@ package dev.sluice.core.scheduler;
 import dev.sluice.core.agent.Agent;
 import dev.sluice.core.agent.AgentStatus;
 import dev.sluice.core.group.AgentSelectionStrategy;
+import dev.sluice.core.session.Session;
 import dev.sluice.core.slots.ResourceSlots;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,11 +22,23 @@ final class AgentPool {
         final String id;
         final long[] available;
         final long[] free;
+        /** The elastic fleet's right-sizing hold while the agent holds nothing; null once it holds a session. */
+        PlacementHold whileEmpty;
+        /** On a spot instance: it takes no session that asks for on-demand capacity only. */
+        final boolean spot;
 
-        Slot(Agent agent) {
+        Slot(Agent agent, PlacementHold hold) {
             this.id = agent.id();
             this.available = agent.availableSlots().microUnits();
             this.free = ResourceSlots.microFree(available, agent.occupiedSlots().microUnits());
+            this.whileEmpty = agent.occupiedSlots().isEmpty() ? hold : null;
+            this.spot = hold != null && hold.refusesOnDemandOnly();
+        }
+
+        /** Whether this agent may take a kernel of {@code s} asking {@code request}: it fits, and no hold refuses it. */
+        boolean takes(Session s, long[] request) {
+            return ResourceSlots.microFits(request, free) && (whileEmpty == null || !whileEmpty.refusesWhileEmpty(s.id(), request))
+                    && !(spot && s.onDemandOnly());
         }
     }
 
@@ -41,6 +54,10 @@ final class AgentPool {
     private final boolean anyAgent;
 
     AgentPool(List<Agent> agents, Optional<String> lastRoundRobin) {
+        this(agents, lastRoundRobin, java.util.Map.of());
+    }
+
+    AgentPool(List<Agent> agents, Optional<String> lastRoundRobin, java.util.Map<String, PlacementHold> holds) {
         this.lastRoundRobin = lastRoundRobin;
         this.anyAgent = !agents.isEmpty();
         agents.stream().sorted(Comparator.comparing(Agent::id)).forEach(a -> {
@@ -49,7 +66,7 @@ final class AgentPool {
                 largestTotal[i] = Math.max(largestTotal[i], total[i]);
             }
             if (a.status() == AgentStatus.ALIVE && a.schedulable()) {
-                live.add(new Slot(a));
+                live.add(new Slot(a, holds.get(a.id())));
             }
         });
         byFree.addAll(live);
@@ -95,8 +112,11 @@ final class AgentPool {
         return ResourceSlots.KNOWN.get(i);
     }
 
-    /** The agent the strategy picks for {@code request} among those not in {@code exclude}; nothing is reserved. */
-    Optional<Slot> choose(AgentSelectionStrategy strategy, long[] request, Set<String> exclude) {
+    /**
+     * The agent the strategy picks for a kernel of {@code session} asking {@code request} among those not in
+     * {@code exclude} and whose {@link PlacementHold} does not refuse it; nothing is reserved.
+     */
+    Optional<Slot> choose(AgentSelectionStrategy strategy, Session session, long[] request, Set<String> exclude) {
         if (!ResourceSlots.microFits(request, largestFree)) {
             return Optional.empty();
         }
@@ -110,20 +130,20 @@ final class AgentPool {
                         if (ResourceSlots.microCompare(s.free, found.free) != 0) {
                             break;
                         }
-                        found = exclude.contains(s.id) ? found : s;
+                        found = exclude.contains(s.id) || !s.takes(session, request) ? found : s;
                         continue;
                     }
                     if (leadingSlotBelow(s.free, request)) {
                         break;
                     }
-                    if (!exclude.contains(s.id) && ResourceSlots.microFits(request, s.free)) {
+                    if (!exclude.contains(s.id) && s.takes(session, request)) {
                         found = s;
                     }
                 }
                 return Optional.ofNullable(found);
             case CONCENTRATED:
                 for (Slot s : byFree) {
-                    if (!exclude.contains(s.id) && ResourceSlots.microFits(request, s.free)) {
+                    if (!exclude.contains(s.id) && s.takes(session, request)) {
                         return Optional.of(s);
                     }
                 }
@@ -134,7 +154,7 @@ final class AgentPool {
         Slot best = null;
         Slot firstFitting = null;
         for (Slot s : live) {
-            if (exclude.contains(s.id) || !ResourceSlots.microFits(request, s.free)) {
+            if (exclude.contains(s.id) || !s.takes(session, request)) {
                 continue;
             }
             if (firstFitting == null) {
@@ -164,6 +184,7 @@ final class AgentPool {
     }
 
     void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
+        slot.whileEmpty = null; // it holds a session now: its free room is filled at no further cost
         byFree.remove(slot);
         for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             if (request[i] != 0) {

@@ -66,7 +66,7 @@ public final class Planner {
             }
         }
 
-        AgentPool pool = new AgentPool(snap.agents(), snap.lastRoundRobin());
+        AgentPool pool = new AgentPool(snap.agents(), snap.lastRoundRobin(), snap.holds());
         AgentSelectionStrategy strategy = snap.group().schedulerOptions().agentSelectionStrategy();
         Map<String, Usage> owners = new HashMap<>(snap.ownerUsage());
         Usage[] groupAndDomain = {snap.groupUsage(), snap.domainUsage()};
@@ -220,7 +220,7 @@ public final class Planner {
         int size = s.spec().clusterSize();
         if (s.spec().clusterMode() == ClusterMode.SINGLE_NODE || size == 1) {
             long[] total = ResourceSlots.microTimes(perKernel, size);
-            return pool.choose(strategy, total, Set.of()).map(agent -> {
+            return pool.choose(strategy, s, total, Set.of()).map(agent -> {
                 pool.reserve(agent, total, strategy);
                 return new SchedulingPlan.Placement(s, List.of(new SchedulingPlan.Kernel(agent.id, ResourceSlots.fromMicroUnits(total))));
             });
@@ -228,7 +228,7 @@ public final class Planner {
         List<AgentPool.Slot> chosen = new ArrayList<>();
         Set<String> taken = new HashSet<>();
         for (int k = 0; k < size; k++) {
-            Optional<AgentPool.Slot> agent = pool.choose(strategy, perKernel, taken);
+            Optional<AgentPool.Slot> agent = pool.choose(strategy, s, perKernel, taken);
             if (agent.isEmpty()) {
                 return Optional.empty();
             }

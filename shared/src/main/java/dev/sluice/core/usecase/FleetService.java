@@ -21,6 +21,8 @@ import dev.sluice.core.port.IdGenerator;
 import dev.sluice.core.port.ResourceGroupStore;
 import dev.sluice.core.scheduler.PendingExplanation;
 import dev.sluice.core.fleet.PurchaseOption;
+import dev.sluice.core.fleet.RightSizing;
+import dev.sluice.core.scheduler.PlacementHold;
 import dev.sluice.core.scheduler.SchedulingPlan;
 import dev.sluice.core.scheduler.SchedulingSnapshot;
 import dev.sluice.core.slots.ResourceSlots;
@@ -90,21 +92,70 @@ public final class FleetService implements FleetReaction {
                           List<String> terminated, Map<String, PendingExplanation> explanations) {
     }
 
+    /**
+     * What a pass's holds were computed from, kept for the reaction to the same pass (so a pass reads the catalog and
+     * the launch records once): the pass runs {@link #holds} then {@link #afterPass}, under its group's lease.
+     */
+    private record Prepared(Optional<FleetCatalog> catalog, List<LaunchRecord> live) {
+    }
+
+    private final Map<String, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Map<String, PlacementHold> holds(ResourceGroup group, List<Agent> groupAgents) {
+        Optional<FleetCatalog> catalog = groups.fleet(group.name());
+        List<LaunchRecord> live = catalog.isPresent() ? store.live(group.name()) : List.of();
+        prepared.put(group.name(), new Prepared(catalog, live));
+        return catalog.map(c -> holds(c, live, groupAgents)).orElse(Map.of());
+    }
+
+    /**
+     * The {@link RightSizing} holds on the group's empty fleet agents: each with its launch record's type and the
+     * sessions it was launched for; every live record (launching, joined or draining) counts toward the limits.
+     */
+    static Map<String, PlacementHold> holds(FleetCatalog catalog, List<LaunchRecord> live, List<Agent> groupAgents) {
+        Map<String, Agent> byId = new HashMap<>();
+        groupAgents.forEach(a -> byId.put(a.id(), a));
+        Map<String, Integer> runningByType = new HashMap<>();
+        List<RightSizing.Candidate> candidates = new ArrayList<>();
+        for (LaunchRecord r : live) {
+            runningByType.merge(r.instanceType(), 1, Integer::sum);
+            Agent a = byId.get(r.instanceId());
+            if (a != null && r.drainingSince().isEmpty()) {
+                candidates.add(new RightSizing.Candidate(a.id(), r.instanceType(), !a.occupiedSlots().isEmpty(),
+                        java.util.Set.copyOf(r.sessionIds()), r.option() == PurchaseOption.SPOT));
+            }
+        }
+        return RightSizing.holds(catalog, candidates, runningByType, live.size());
+    }
+
     @Override
     public Map<String, PendingExplanation> afterPass(ResourceGroup group, SchedulingSnapshot snapshot, SchedulingPlan plan,
                                                      PlanApplier.Report applied) {
-        Optional<FleetCatalog> catalog = groups.fleet(group.name());
+        Prepared p = prepared.remove(group.name());
+        Optional<FleetCatalog> catalog = p != null ? p.catalog() : groups.fleet(group.name());
         if (catalog.isEmpty()) {
             return Map.of();
         }
-        return react(group.name(), catalog.get(), snapshot.agents(), plan).explanations();
+        List<LaunchRecord> live = p != null ? p.live() : store.live(group.name());
+        Map<String, PlacementHold> holds = snapshot == null ? Map.of() : snapshot.holds();
+        return react(group.name(), catalog.get(), live, snapshot.agents(), plan, holds).explanations();
     }
 
     /** One reaction of the fleet of {@code group} to a pass's plan, with the group's agents as the pass saw them. */
     public Outcome react(String group, FleetCatalog catalog, List<Agent> groupAgents, SchedulingPlan plan) {
+        return react(group, catalog, store.live(group), groupAgents, plan, Map.of());
+    }
+
+    /**
+     * One reaction to a pass that planned with {@code holds} (its launch records read before the pass): the fleet
+     * planner gives no held agent's room to a session the hold refused, so that session is launched for.
+     */
+    public Outcome react(String group, FleetCatalog catalog, List<LaunchRecord> liveRecords, List<Agent> groupAgents,
+                         SchedulingPlan plan, Map<String, PlacementHold> holds) {
         Instant now = clock.instant();
         Map<String, LaunchRecord> live = new LinkedHashMap<>();
-        for (LaunchRecord r : store.live(group)) {
+        for (LaunchRecord r : liveRecords) {
             live.put(r.instanceId(), r);
         }
         Map<String, Agent> agentById = new HashMap<>();
@@ -174,7 +225,7 @@ public final class FleetService implements FleetReaction {
         plan.deferrals().stream().map(SchedulingPlan.Deferral::session).filter(dev.sluice.core.session.Session::onDemandOnly)
                 .forEach(x -> onDemandOnly.add(x.id()));
         demand.addAll(replacementDemand(groupAgents, demand, onDemandOnly));
-        FleetDecision decision = FleetPlanner.plan(new FleetState(catalog, demand, fleetAgents, launching, now));
+        FleetDecision decision = FleetPlanner.plan(new FleetState(catalog, demand, fleetAgents, launching, now, holds));
 
         // Launches, each tried with its fallbacks, all within one budget.
         Map<String, Demand> demandById = new HashMap<>();
@@ -357,9 +408,11 @@ public final class FleetService implements FleetReaction {
             }
             for (dev.sluice.core.session.Session s : sessions.get().onAgent(a.id())) {
                 if (seen.add(s.id()) && dev.sluice.core.session.SessionRetry.wouldRetryAfterInterruption(s)) {
-                    out.add(Demand.of(s));
                     // The interruption under way counts: its next attempt may be bought on-demand only.
-                    if (s.spec().retry().get().onDemandOnlyAfter(s.spotInterruptions() + 1)) {
+                    boolean onDemand = s.spec().retry().get().onDemandOnlyAfter(s.spotInterruptions() + 1);
+                    Demand d = Demand.of(s);
+                    out.add(new Demand(d.sessionId(), d.perKernel(), d.kernels(), onDemand));
+                    if (onDemand) {
                         onDemandOnly.add(s.id());
                     }
                 }

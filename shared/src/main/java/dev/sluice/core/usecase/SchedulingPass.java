@@ -115,7 +115,17 @@ public final class SchedulingPass {
 
     public Result run(ResourceGroup group) {
         Instant now = clock.instant();
-        SchedulingSnapshot snapshot = snapshot(group, now);
+        SchedulingSnapshot read = snapshot(group, now);
+        // A fleet that cannot say its holds (a store failed) lets the pass plan without them; the failure is raised at
+        // the end, as a failing reaction is.
+        RuntimeException holdsFailure = null;
+        java.util.Map<String, dev.sluice.core.scheduler.PlacementHold> holds = Map.of();
+        try {
+            holds = fleet.holds(group, read.agents());
+        } catch (RuntimeException e) {
+            holdsFailure = e;
+        }
+        SchedulingSnapshot snapshot = holds.isEmpty() ? read : read.withHolds(holds);
         List<Session> pending = snapshot.pending();
         SchedulingPlan plan = Planner.plan(snapshot);
 
@@ -156,10 +166,13 @@ public final class SchedulingPass {
         // The fleet reacts before the explanations are written: a session it launches for is explained once, as
         // provisioning. A failing fleet leaves the pass's own explanations to be written, then fails the pass visibly.
         Map<String, PendingExplanation> overrides = Map.of();
-        RuntimeException fleetFailure = null;
+        RuntimeException fleetFailure = holdsFailure;
         try {
             overrides = fleet.afterPass(group, snapshot, plan, applied);
         } catch (RuntimeException e) {
+            if (fleetFailure != null) {
+                e.addSuppressed(fleetFailure);
+            }
             fleetFailure = e;
         }
         int written = 0;

@@ -47,6 +47,10 @@ class FleetCatalogTest {
         assertThat(c.minInstances()).isEqualTo(1);
         assertThat(c.maxInstances()).isEqualTo(6);
         assertThat(c.idleDuration()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.rightSizing()).as("on unless turned off").isTrue();
+        Map<String, Object> off = valid();
+        off.put("right_sizing", false);
+        assertThat(FleetCatalog.parse(RequestFields.of(off)).rightSizing()).isFalse();
         assertThat(c.subnets()).extracting(Subnet::zone).containsExactly("us-east-1a", "us-east-1b");
         InstanceType g5 = c.type("g5.xlarge").orElseThrow();
         assertThat(g5.slots().get(ResourceSlots.CUDA_DEVICE)).isEqualByComparingTo(BigDecimal.ONE);
@@ -82,6 +86,7 @@ class FleetCatalogTest {
         refused(d -> d.put("min_instances", 7), "min_instances", "must not be more than max_instances (6)");
         refused(d -> d.put("idle_duration", "0"), "idle_duration", "more than 0 and at most 7 days");
         refused(d -> d.put("idle_duration", "8d"), "idle_duration", "more than 0 and at most 7 days");
+        refused(d -> d.put("right_sizing", "yes"), "right_sizing", "must be true or false");
         refused(d -> d.put("instance_types", List.of()), "instance_types", "non-empty list");
         refused(d -> d.put("subnets", List.of()), "subnets", "non-empty list");
         refused(d -> d.put("subnets", List.of(Map.of("zone", "us-east-1a", "subnet_id", "sn-1"))), "subnets[0].subnet_id", "subnet id");

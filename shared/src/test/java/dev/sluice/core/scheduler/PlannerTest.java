@@ -298,4 +298,94 @@ class PlannerTest {
         SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(session("two", 2, slots("cuda.device", 2)), session("one", 1, slots("cuda.device", 1))), List.of(half)));
         assertThat(placedIds(plan)).containsExactly("one");
     }
+
+    /** A hold as right-sizing sets it on an empty 8-GPU agent: it refuses kernels a 1- or 4-GPU instance holds. */
+    private static PlacementHold heldForLarge(String... launchedFor) {
+        return new PlacementHold(List.of(slots("cuda.device", 1, "cpu", 4, "mem", "16g"), slots("cuda.device", 4, "cpu", 48, "mem", "192g")),
+                java.util.Set.of(launchedFor));
+    }
+
+    @Test
+    void anEmptyHeldAgentRefusesASmallKernelButTakesALargeOneAndThenSmallOnesFillIt() {
+        for (String strategy : List.of("concentrated", "dispersed", "roundrobin", "legacy")) {
+            ResourceGroup g = group("fifo", Map.of("agent_selection_strategy", strategy));
+            Agent big = agent("big", slots("cuda.device", 8, "cpu", 96, "mem", "1152g"));
+            SchedulingSnapshot alone = snapshot(g, List.of(session("small", 20, slots("cuda.device", 1))), List.of(big))
+                    .withHolds(Map.of("big", heldForLarge()));
+            SchedulingPlan refused = Planner.plan(alone);
+            assertThat(refused.placements()).as(strategy).isEmpty();
+            assertThat(why(refused, "small").reason()).as(strategy).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+            assertThat(why(refused, "small").waiting()).isTrue();
+            // Without the hold the same agent takes it: the hold alone kept it off.
+            assertThat(placedOn(Planner.plan(snapshot(g, List.of(session("small", 20, slots("cuda.device", 1))), List.of(big)))))
+                    .as(strategy).containsEntry("small", "big");
+
+            // A large kernel opens it; from then on, in the same pass, a small one fills its free room.
+            SchedulingPlan opened = Planner.plan(snapshot(g, List.of(session("large", 30, slots("cuda.device", 6)),
+                    session("small", 20, slots("cuda.device", 1))), List.of(big)).withHolds(Map.of("big", heldForLarge())));
+            assertThat(placedOn(opened)).as(strategy).containsEntry("large", "big").containsEntry("small", "big");
+        }
+    }
+
+    @Test
+    void aHeldAgentTakesTheSessionItWasLaunchedForAndAnAgentHoldingASessionIsNeverHeld() {
+        Agent big = agent("big", slots("cuda.device", 8, "cpu", 96, "mem", "1152g"));
+        SchedulingPlan launchedFor = Planner.plan(snapshot(FIFO, List.of(session("small", 20, slots("cuda.device", 1))), List.of(big))
+                .withHolds(Map.of("big", heldForLarge("small"))));
+        assertThat(placedOn(launchedFor)).containsEntry("small", "big");
+
+        Agent busy = agent("busy", slots("cuda.device", 8, "cpu", 96, "mem", "1152g"), slots("cuda.device", 4, "cpu", 4, "mem", "4g"));
+        SchedulingPlan filled = Planner.plan(snapshot(FIFO, List.of(session("small", 20, slots("cuda.device", 1))), List.of(busy))
+                .withHolds(Map.of("busy", heldForLarge())));
+        assertThat(placedOn(filled)).containsEntry("small", "busy");
+    }
+
+    @Test
+    void aGangSkipsHeldAgentsForItsSmallKernels() {
+        Agent big = agent("big", slots("cuda.device", 8, "cpu", 96, "mem", "1152g"));
+        Agent s1 = agent("s1", slots("cuda.device", 1, "cpu", 4, "mem", "16g"));
+        Agent s2 = agent("s2", slots("cuda.device", 1, "cpu", 4, "mem", "16g"));
+        Session gang = session("gang", "owner", 20, slots("cuda.device", 1, "cpu", 1, "mem", "1g"),
+                Map.of("cluster_mode", "multi-node", "cluster_size", 2));
+        SchedulingPlan plan = Planner.plan(snapshot(FIFO, List.of(gang), List.of(big, s1, s2)).withHolds(Map.of("big", heldForLarge())));
+        assertThat(plan.placements()).singleElement().satisfies(p -> assertThat(p.kernels())
+                .extracting(SchedulingPlan.Kernel::agentId).containsExactlyInAnyOrder("s1", "s2"));
+        SchedulingPlan short1 = Planner.plan(snapshot(FIFO, List.of(gang), List.of(big, s1)).withHolds(Map.of("big", heldForLarge())));
+        assertThat(short1.placements()).as("one kernel would need the held agent: the gang waits whole").isEmpty();
+    }
+
+    /** A pending session whose retry rules, after one spot interruption, ask for on-demand capacity only. */
+    private static Session interruptedOnce(String id) {
+        Session s = session(id, "owner", 20, slots("cuda.device", 1), Map.of("retry", Map.of("attempts", 3, "on_demand_after", 1,
+                "rules", List.of(Map.of("on", "spot-interrupted", "action", "retry")))));
+        Session placed = dev.sluice.core.session.SessionChange.place(s, List.of(new dev.sluice.core.session.Kernel("spot-1",
+                s.spec().requestedSlots())), "scheduled", dev.sluice.core.session.StatusData.placed(List.of("spot-1")), NOW.minusSeconds(10)).next()
+                .transitionTo(dev.sluice.core.session.SessionStatus.PREPARING, "preparing", dev.sluice.core.session.StatusData.NONE, NOW.minusSeconds(9))
+                .transitionTo(dev.sluice.core.session.SessionStatus.RUNNING, "running", dev.sluice.core.session.StatusData.NONE, NOW.minusSeconds(8));
+        Session requeued = dev.sluice.core.session.SessionRetry.afterEnd(placed, placed.transitionTo(dev.sluice.core.session.SessionStatus.ERROR,
+                "spot-interrupted", dev.sluice.core.session.StatusData.NONE, NOW.minusSeconds(5)), NOW.minusSeconds(5));
+        assertThat(requeued.onDemandOnly()).isTrue();
+        return requeued;
+    }
+
+    @Test
+    void aSessionThatAsksForOnDemandOnlyIsNeverPlacedOnASpotAgentBusyOrNot() {
+        Agent spotBusy = agent("a-spot", slots("cuda.device", 8), slots("cuda.device", 1, "cpu", 1, "mem", "1g"));
+        Agent spotEmpty = agent("b-spot", slots("cuda.device", 8));
+        Agent onDemand = agent("c-on-demand", slots("cuda.device", 8));
+        Map<String, PlacementHold> spot = Map.of("a-spot", new PlacementHold(List.of(), java.util.Set.of(), true),
+                "b-spot", new PlacementHold(List.of(), java.util.Set.of(), true));
+        Session s = interruptedOnce("s");
+        for (String strategy : List.of("concentrated", "dispersed", "roundrobin", "legacy")) {
+            ResourceGroup g = group("fifo", Map.of("agent_selection_strategy", strategy));
+            assertThat(placedOn(Planner.plan(snapshot(g, List.of(s), List.of(spotBusy, spotEmpty, onDemand)).withHolds(spot))))
+                    .as(strategy).containsEntry("s", "c-on-demand");
+            SchedulingPlan none = Planner.plan(snapshot(g, List.of(s), List.of(spotBusy, spotEmpty)).withHolds(spot));
+            assertThat(none.placements()).as(strategy).isEmpty();
+            assertThat(why(none, "s").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+        }
+        // Any other session takes a spot agent as before.
+        assertThat(placedOn(Planner.plan(snapshot(FIFO, List.of(session("other", 20, slots("cuda.device", 1))), List.of(spotBusy))
+                .withHolds(spot)))).containsEntry("other", "a-spot");
+    }
 }

@@ -327,10 +327,12 @@ public final class FleetBenchmark {
         }
         return "By type, GPU-hours paid / used: " + t.entrySet().stream().map(e -> String.format("%s %.1f / %.1f", e.getKey(), e.getValue()[0],
                 e.getValue()[1])).collect(Collectors.joining(", ")) + String.format(". %d kernels ran on a larger type than the smallest that "
-                + "holds them (%d of them on a p4d.24xlarge): the planner places a session where there is room now (with `concentrated`, "
-                + "on the fullest agent that fits) rather than wait for a launch, so an instance launched for a large job that has ended "
-                + "takes small sessions, and a p4d.24xlarge kept for a single-GPU interactive session of hours cannot be retired; "
-                + "no fleet decision moves a running session.", larger, onP4d);
+                + "holds them (%d of them on a p4d.24xlarge). With the catalog's `right_sizing` (on by default), an instance that holds "
+                + "no session takes none that a cheaper type holds, unless it was launched for it: a small session waits for its own "
+                + "instance's boot instead of re-opening a large one whose job has ended, which would keep the whole large instance "
+                + "paid for the small session's hours (no fleet decision moves a running session). The variant `right_sizing off` "
+                + "below is the other side of that trade: sessions start at once on whatever has room, and more GPU-hours are paid.",
+                larger, onP4d);
     }
 
     static String hourly(FleetReplay.Result r) {
@@ -411,6 +413,8 @@ public final class FleetBenchmark {
         }
         variants.add(FleetReplay.run(trace, FleetReplay.Config.elastic("placement `dispersed` (the group default)", group("dispersed"),
                 catalog(true, "10m"), BOOT, DAY)));
+        variants.add(FleetReplay.run(trace, FleetReplay.Config.elastic("right_sizing off (any agent takes any session that fits it)",
+                group, catalog(true, "10m").withRightSizing(false), BOOT, DAY)));
         variants.add(groupPerSize(trace));
         return new Report(trace, fleet, rounds, configs.stream().map(FleetReplay.Config::name).toList(), variants);
     }

@@ -11,8 +11,10 @@ import dev.sluice.core.fleet.FleetState;
 import dev.sluice.core.fleet.InstanceType;
 import dev.sluice.core.fleet.Launching;
 import dev.sluice.core.fleet.PurchaseOption;
+import dev.sluice.core.fleet.RightSizing;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.request.RequestFields;
+import dev.sluice.core.scheduler.PlacementHold;
 import dev.sluice.core.scheduler.Planner;
 import dev.sluice.core.scheduler.ResourcePolicy;
 import dev.sluice.core.scheduler.SchedulingPlan;
@@ -362,8 +364,9 @@ public final class FleetReplay {
             for (SimAgent a : agents.values()) {
                 snapshotAgents.add(a.record(now));
             }
+            Map<String, PlacementHold> holds = config.elastic() ? holds() : Map.of();
             SchedulingSnapshot snapshot = new SchedulingSnapshot(config.group(), List.copyOf(pending), snapshotAgents, Map.of(), Usage.NONE,
-                    Usage.NONE, Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), lastRoundRobin, now);
+                    Usage.NONE, Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), lastRoundRobin, now, holds);
             SchedulingPlan plan = Planner.plan(snapshot);
             if (!plan.cancellations().isEmpty()) {
                 throw new IllegalStateException("the replay's group cancels no session, but the planner cancelled " + plan.cancellations());
@@ -383,12 +386,32 @@ public final class FleetReplay {
                 events.add(new Event(t + byId.get(id).durationSeconds(), Kind.END, seq++, id));
             }
             if (config.elastic()) {
-                fleet(t, now, snapshotAgents, plan);
+                fleet(t, now, snapshotAgents, plan, holds);
             }
         }
 
+        /** The pass's right-sizing holds, as the fleet computes them from its launch records before the pass plans. */
+        Map<String, PlacementHold> holds() {
+            List<RightSizing.Candidate> candidates = new ArrayList<>();
+            Map<String, Integer> runningByType = new HashMap<>();
+            int live = 0;
+            for (SimInstance i : instances.values()) {
+                if (i.terminatedAt >= 0) {
+                    continue;
+                }
+                live++;
+                runningByType.merge(i.type.name(), 1, Integer::sum);
+                SimAgent a = agents.get(i.id);
+                if (a != null) {
+                    candidates.add(new RightSizing.Candidate(a.id, i.type.name(), a.sessions > 0,
+                            new java.util.HashSet<>(i.launchedFor), i.option == PurchaseOption.SPOT));
+                }
+            }
+            return RightSizing.holds(config.catalog(), candidates, runningByType, live);
+        }
+
         /** What the fleet service does after a pass: FleetState from the pass, FleetPlanner, launches and retirements. */
-        void fleet(long t, Instant now, List<Agent> snapshotAgents, SchedulingPlan plan) {
+        void fleet(long t, Instant now, List<Agent> snapshotAgents, SchedulingPlan plan, Map<String, PlacementHold> holds) {
             List<FleetAgent> fleetAgents = new ArrayList<>();
             for (Agent a : snapshotAgents) {
                 SimAgent sim = agents.get(a.id());
@@ -400,7 +423,7 @@ public final class FleetReplay {
                     launching.add(new Launching(i.id, i.type.name(), i.option, i.zone, i.type.slots(), START.plusSeconds(i.requestedAt)));
                 }
             }
-            FleetDecision d = FleetPlanner.plan(new FleetState(config.catalog(), Demand.from(plan), fleetAgents, launching, now));
+            FleetDecision d = FleetPlanner.plan(new FleetState(config.catalog(), Demand.from(plan), fleetAgents, launching, now, holds));
             for (FleetDecision.Launch l : d.launches()) {
                 InstanceType type = config.catalog().type(l.instanceType()).orElseThrow();
                 String id = String.format("i-%017x", instances.size() + 1);
