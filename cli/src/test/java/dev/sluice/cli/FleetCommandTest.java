@@ -37,12 +37,16 @@ class FleetCommandTest {
 
     @Test
     void showPrintsTheLimitsAndOneRowPerType() {
-        api.on("GET", "/resource-groups/gpu/fleet", 200, CATALOG);
+        api.on("GET", "/resource-groups/gpu/fleet", 200, CATALOG,
+                CATALOG.replace("\"idle_duration\":\"10m\"", "\"idle_duration\":\"10m\",\"right_sizing\":false"));
         CliRun.Result r = cli.run("resource-group", "fleet", "show", "gpu");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("0 to 6").contains("10m").contains("us-east-1a=subnet-01234567").contains("AWS list prices");
         assertThat(r.out()).containsPattern("g5\\.xlarge +cpu=4 mem=16G cuda\\.device=1 +spot,on-demand +0\\.4 +1\\.006 +4 +all");
         assertThat(r.out()).containsPattern("p4d\\.24xlarge .* +on-demand +- +32\\.7726 +2 +us-east-1b");
+        assertThat(r.out()).containsPattern("Right-sizing: +on ");
+
+        assertThat(cli.run("resource-group", "fleet", "show", "gpu").out()).containsPattern("Right-sizing: +off");
     }
 
     @Test

@@ -55,6 +55,8 @@ class FleetApiIT {
         JsonNode c = put.json();
         assertThat(c.path("resource_group").asText()).isEqualTo(group);
         assertThat(c.path("idle_duration").asText()).isEqualTo("15m");
+        assertThat(c.path("right_sizing").isBoolean()).isTrue();
+        assertThat(c.path("right_sizing").asBoolean()).as("on unless turned off").isTrue();
         JsonNode g5 = c.path("instance_types").get(0);
         assertThat(g5.path("name").asText()).isEqualTo("g5.xlarge");
         assertThat(g5.path("on_demand_price").asText()).isEqualTo("1.006");
@@ -68,6 +70,12 @@ class FleetApiIT {
         ApiClient.Reply read = api.get(path, admin);
         assertThat(read.status()).isEqualTo(200);
         assertThat(read.json()).isEqualTo(c);
+
+        // Turned off, it is stored and read back off.
+        ApiClient.Reply off = api.put(path, admin, CATALOG.replace("\"idle_duration\": \"15m\",", "\"idle_duration\": \"15m\", \"right_sizing\": false,"));
+        assertThat(off.status()).as(off.body()).isEqualTo(200);
+        assertThat(off.json().path("right_sizing").asBoolean(true)).isFalse();
+        assertThat(api.get(path, admin).json().path("right_sizing").asBoolean(true)).isFalse();
     }
 
     @Test
@@ -87,6 +95,7 @@ class FleetApiIT {
                 Arguments.of("\"max_instances\": 6", "\"max_instances\": 6000", "max_instances"),
                 Arguments.of("\"min_instances\": 0", "\"min_instances\": 7", "min_instances"),
                 Arguments.of("\"idle_duration\": \"15m\"", "\"idle_duration\": \"0\"", "idle_duration"),
+                Arguments.of("\"idle_duration\": \"15m\"", "\"idle_duration\": \"15m\", \"right_sizing\": \"no\"", "right_sizing"),
                 Arguments.of("\"subnet_id\": \"subnet-01234567\"", "\"subnet_id\": \"vpc-1\"", "subnets[1].subnet_id"),
                 Arguments.of("\"name\": \"g5.xlarge\"", "\"name\": \"G5\"", "instance_types[0].name"),
                 Arguments.of("\"cuda.device\": 1,", "\"gpu\": 1,", "instance_types[0].slots.gpu"),

@@ -153,7 +153,7 @@ public record Session(
 
     /**
      * Whether the session should run on on-demand capacity only: its retry rules' {@code on_demand_after} spot
-     * interruptions happened. A flag for the fleet to read when it launches for this session's demand.
+     * interruptions happened. No spot agent takes it (PlacementHold) and the fleet launches for it on-demand.
      */
     public boolean onDemandOnly() {
         return spec.retry().filter(r -> r.onDemandOnlyAfter(spotInterruptions())).isPresent();
