@@ -579,6 +579,9 @@ public final class AgentLoop {
 
     /** Keeps the latest facts; they go with the next step report, or alone with the next heartbeat (not bringing it forward). */
     private synchronized void factsReported(String sessionId, SessionRuntimeFacts latest) {
+        if (!running) {
+            return; // halted: checked under the lock halt() takes, so nothing is written after it
+        }
         LedgerEntry e = ledger.get(sessionId);
         if (e == null || !e.active() || latest.equals(facts.getOrDefault(sessionId, SessionRuntimeFacts.EMPTY))) {
             return;
@@ -588,6 +591,9 @@ public final class AgentLoop {
     }
 
     private synchronized void stepped(String sessionId, LedgerEntry.State state, Map<String, Object> extra) {
+        if (!running) {
+            return; // halted: checked under the lock halt() takes, so nothing is written after it
+        }
         LedgerEntry e = ledger.get(sessionId);
         if (e == null || !e.accepts(state)) {
             return;
@@ -607,6 +613,9 @@ public final class AgentLoop {
     }
 
     private synchronized void exitedWith(String sessionId, int exitCode) {
+        if (!running) {
+            return; // halted: checked under the lock halt() takes, so nothing is written after it
+        }
         LedgerEntry e = ledger.get(sessionId);
         if (e == null || !e.active()) {
             return;
@@ -638,6 +647,9 @@ public final class AgentLoop {
     }
 
     private synchronized void failedWith(String sessionId, String reason, String message) {
+        if (!running) {
+            return; // halted: checked under the lock halt() takes, so nothing is written after it
+        }
         LedgerEntry e = ledger.get(sessionId);
         if (e == null || !e.active()) {
             return;

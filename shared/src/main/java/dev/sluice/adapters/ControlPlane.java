@@ -170,14 +170,13 @@ public final class ControlPlane {
             @Override
             public java.util.Map<String, dev.sluice.core.scheduler.PendingExplanation> afterPass(
                     dev.sluice.core.group.ResourceGroup group, dev.sluice.core.scheduler.SchedulingSnapshot snapshot,
-                    dev.sluice.core.scheduler.SchedulingPlan plan, dev.sluice.core.usecase.PlanApplier.Report applied) {
-                return made.get().map(f -> f.afterPass(group, snapshot, plan, applied)).orElse(java.util.Map.of());
+                    dev.sluice.core.scheduler.SchedulingPlan plan, dev.sluice.core.usecase.PlanApplier.Report applied, Prepared prepared) {
+                return made.get().map(f -> f.afterPass(group, snapshot, plan, applied, prepared)).orElse(java.util.Map.of());
             }
 
             @Override
-            public java.util.Map<String, dev.sluice.core.scheduler.PlacementHold> holds(dev.sluice.core.group.ResourceGroup group,
-                                                                                       java.util.List<dev.sluice.core.agent.Agent> groupAgents) {
-                return made.get().map(f -> f.holds(group, groupAgents)).orElse(java.util.Map.of());
+            public Prepared prepare(dev.sluice.core.group.ResourceGroup group, dev.sluice.core.scheduler.SchedulingSnapshot snapshot) {
+                return made.get().<Prepared>map(f -> f.prepare(group, snapshot)).orElse(NOTHING);
             }
         };
     }

@@ -43,6 +43,9 @@ public final class ProcessRuntime implements SessionRuntime {
             + "trap 'kill -TERM $child 2>/dev/null' TERM INT\n"
             + "wait $child; code=$?\n"
             + "while kill -0 $child 2>/dev/null; do wait $child; code=$?; done\n"
+            // A wait the trap interrupted answers 143 even when the command then ended by itself (trapped TERM, exit
+            // 0) before the loop looked: the shell keeps the ended child's status, and waiting again gives it.
+            + "wait $child 2>/dev/null; code=$?\n"
             + "echo $code > \"$state/exit_code.tmp\" && mv \"$state/exit_code.tmp\" \"$state/exit_code\"\n"
             + "exit $code\n";
     private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> TRAVERSE_ONLY =

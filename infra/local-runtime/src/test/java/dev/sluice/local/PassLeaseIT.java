@@ -60,7 +60,7 @@ class PassLeaseIT {
         plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
         ResourceGroup g = plane.groupStore().find(group).orElseThrow();
         // A fleet that fails (its table unreachable, say): the pass fails visibly...
-        dev.sluice.core.usecase.SchedulingPass failing = plane.schedulingWith((grp, snapshot, plan, applied) -> {
+        dev.sluice.core.usecase.SchedulingPass failing = plane.schedulingWith((grp, snapshot, plan, applied, prepared) -> {
             throw new IllegalStateException("the fleet table is unreachable");
         });
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.runCoalesced(g, plane.passLease()))

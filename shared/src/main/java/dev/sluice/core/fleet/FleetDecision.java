@@ -21,10 +21,21 @@ public record FleetDecision(List<Launch> launches, List<Retirement> retirements,
         unserved = List.copyOf(unserved);
     }
 
-    /** One instance to launch; {@code ref} names it in {@link Covered#hosts} until it has an instance id. */
-    public record Launch(String ref, String instanceType, PurchaseOption option, String zone, String subnetId, long hourlyMicroUsd, List<String> sessionIds) {
+    /**
+     * One instance to launch; {@code ref} names it in {@link Covered#hosts} until it has an instance id. Its fallbacks
+     * are types cheaper (preferred price) than {@code maxTypeMicroUsd} only (a launch for sessions a right-sizing hold
+     * kept off an agent of that price; {@link Long#MAX_VALUE}: any).
+     */
+    public record Launch(String ref, String instanceType, PurchaseOption option, String zone, String subnetId, long hourlyMicroUsd,
+                         List<String> sessionIds, long maxTypeMicroUsd) {
         public Launch {
             sessionIds = List.copyOf(sessionIds);
+        }
+
+        /** A launch whose fallbacks may be any type. */
+        public Launch(String ref, String instanceType, PurchaseOption option, String zone, String subnetId, long hourlyMicroUsd,
+                      List<String> sessionIds) {
+            this(ref, instanceType, option, zone, subnetId, hourlyMicroUsd, sessionIds, Long.MAX_VALUE);
         }
     }
 

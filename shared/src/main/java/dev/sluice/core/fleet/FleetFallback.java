@@ -17,8 +17,9 @@ import java.util.Set;
  *   <li>the planned type, purchase option and subnet;</li>
  *   <li>the same type and option in the type's other subnets (catalog order);</li>
  *   <li>the same type bought the other way, if the type allows it (the planned subnet first);</li>
- *   <li>every other type of the catalog that still holds all of the launch's sessions together and is below its
- *       {@code max_instances}, cheapest (preferred price) first; each its preferred option first, planned zone first.</li>
+ *   <li>every other type of the catalog that still holds all of the launch's sessions together, is below its
+ *       {@code max_instances} and cheaper than the launch's {@code maxTypeMicroUsd} (right-sizing), cheapest
+ *       (preferred price) first; each its preferred option first, planned zone first.</li>
  * </ol>
  * Each candidate's price cap is the catalog's price of that type bought that way (for spot, the most the fleet pays).
  * The list holds at most {@link #MAX_CANDIDATES}.
@@ -46,7 +47,7 @@ public final class FleetFallback {
         addType(out, catalog, planned, others, first);
         List<InstanceType> alternatives = new ArrayList<>();
         for (InstanceType t : catalog.instanceTypes()) {
-            if (!t.name().equals(planned.name()) && need.fitsIn(t.slots())
+            if (!t.name().equals(planned.name()) && need.fitsIn(t.slots()) && t.preferredMicroUsd() < launch.maxTypeMicroUsd()
                     && running.getOrDefault(t.name(), 0) < t.maxInstances()) {
                 alternatives.add(t);
             }

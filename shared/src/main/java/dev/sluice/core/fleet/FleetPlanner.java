@@ -68,6 +68,11 @@ public final class FleetPlanner {
         final long[][] need;
         /** The cheapest type (index) one kernel of each demand fits alone, or -1. */
         final int[] cheapestFit;
+        /**
+         * Each demand bought on-demand only: it asks for it (its retry rules' {@code on_demand_after}) and a type bought
+         * on-demand fits it (as {@link RightSizing} decides which spot agents refuse it).
+         */
+        final boolean[] onDemand;
         final List<Host> existing = new ArrayList<>();
         final Map<String, Integer> runningByType = new HashMap<>();
         final int running;
@@ -84,8 +89,12 @@ public final class FleetPlanner {
             this.demand = state.demand();
             this.need = new long[demand.size()][];
             this.cheapestFit = new int[demand.size()];
+            this.onDemand = new boolean[demand.size()];
+            List<ResourceSlots> onDemandShapes = RightSizing.onDemandShapes(state.catalog());
             for (int i = 0; i < demand.size(); i++) {
                 need[i] = demand.get(i).perKernel().microUnits();
+                long[] n = need[i];
+                onDemand[i] = demand.get(i).onDemandOnly() && onDemandShapes.stream().anyMatch(s -> ResourceSlots.microFits(n, s.microUnits()));
                 int best = -1;
                 for (int t = 0; t < types.size(); t++) {
                     if (ResourceSlots.microFits(need[i], typeSlots[t]) && (best < 0 || typePrice[t] < typePrice[best])) {
@@ -103,8 +112,10 @@ public final class FleetPlanner {
                 if (a.schedulable()) {
                     Host h = new Host(a.id(), -1, null, a.free().microUnits(), true);
                     PlacementHold hold = state.holds().get(a.id());
-                    h.hold = a.busy() ? null : hold;
-                    h.spot = hold != null && hold.refusesOnDemandOnly();
+                    h.hold = a.busy() || hold == null || hold.cheaper().isEmpty() ? null : hold;
+                    h.spotHold = hold != null && hold.spot() ? hold : null;
+                    h.typePrice = a.instanceType().flatMap(n -> state.catalog().type(n)).map(InstanceType::preferredMicroUsd)
+                            .orElse(Long.MAX_VALUE);
                     existing.add(h);
                 }
             }
@@ -127,12 +138,27 @@ public final class FleetPlanner {
         final long[] free;
         final boolean agent;
         final List<String> sessions = new ArrayList<>();
-        /** The pass's {@link PlacementHold} on an empty agent; lifted once a demand is given room on it. */
+        /** The pass's right-sizing {@link PlacementHold} on an empty agent; lifted once a demand is given room on it. */
         PlacementHold hold;
-        /** A spot agent or instance on the way: no room for a demand that asks for on-demand only. */
+        /** The pass's hold on a spot agent: no room for the on-demand-only demands it refuses. */
+        PlacementHold spotHold;
+        /** A spot instance on the way or opened here: no room for a demand bought on-demand only. */
         boolean spot;
         /** A new instance opened for a demand that asks for on-demand only: it is bought on-demand. */
         boolean onDemand;
+        /** An agent's type's preferred price (what a hold on it compares with). */
+        long typePrice = Long.MAX_VALUE;
+        /** A new instance opened for a held demand: its fallbacks are types cheaper than this only. */
+        long typeCap = Long.MAX_VALUE;
+
+        /** Whether this host refuses demand {@code i} of {@code ctx} ({@code ignoreHolds}: right-sizing set aside). */
+        boolean refuses(Context ctx, int i, boolean ignoreHolds) {
+            Demand d = ctx.demand.get(i);
+            if (!ignoreHolds && hold != null && hold.refusesWhileEmpty(d.sessionId(), ctx.need[i])) {
+                return true;
+            }
+            return ctx.onDemand[i] && (spotHold != null ? spotHold.refusesOnDemandOnly(d.sessionId(), ctx.need[i]) : spot);
+        }
 
         Host(String id, int type, Subnet subnet, long[] free, boolean agent) {
             this.agent = agent;
@@ -159,7 +185,9 @@ public final class FleetPlanner {
             for (Host h : ctx.existing) {
                 Host copy = new Host(h.id, -1, null, h.free.clone(), h.agent);
                 copy.hold = h.hold;
+                copy.spotHold = h.spotHold;
                 copy.spot = h.spot;
+                copy.typePrice = h.typePrice;
                 hosts.add(copy);
             }
             newByType = new int[ctx.types.size()];
@@ -181,7 +209,7 @@ public final class FleetPlanner {
                 InstanceType t = ctx.types.get(h.type);
                 PurchaseOption option = h.onDemand ? PurchaseOption.ON_DEMAND : t.preferredOption();
                 launches.add(new FleetDecision.Launch(h.id, t.name(), option, h.subnet.zone(), h.subnet.subnetId(),
-                        t.priceOf(option), List.copyOf(new java.util.LinkedHashSet<>(h.sessions))));
+                        t.priceOf(option), List.copyOf(new java.util.LinkedHashSet<>(h.sessions)), h.typeCap));
             }
             List<FleetDecision.Covered> covered = new ArrayList<>();
             Set<String> usedExisting = new HashSet<>();
@@ -217,30 +245,48 @@ public final class FleetPlanner {
                         + ", more than any instance type of the catalog provides; nothing is launched for it"));
                 continue;
             }
-            // Tentatively: room on hosts there are (distinct ones for a gang), then new instances for the rest.
-            List<Host> chosen = new ArrayList<>();
-            for (int k = 0; k < d.kernels(); k++) {
-                Host h = firstFit(p.hosts, d, ctx.need[i], chosen);
-                if (h == null) {
+            // Tentatively: room on hosts there are (distinct ones for a gang), then new instances for the rest. A demand
+            // a right-sizing hold refused is given only types cheaper than the holding agent's (what the hold promised
+            // it); only if none of those may be launched does it take the held agent after all (the next pass, with
+            // that type at its max, holds it no longer and places it there).
+            long cap = holdCap(p.hosts, ctx, i);
+            List<Host> chosen = null;
+            List<Integer> newTypes = null;
+            int missing = 0;
+            long typeCap = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 2 && newTypes == null; attempt++) {
+                boolean ignoreHolds = attempt == 1;
+                if (ignoreHolds && cap == Long.MAX_VALUE) {
                     break;
                 }
-                chosen.add(h);
-            }
-            int missing = d.kernels() - chosen.size();
-            int[] extra = new int[ctx.types.size()];
-            List<Integer> newTypes = new ArrayList<>();
-            boolean ok = missing <= groupRoom - p.fresh.size();
-            for (int k = 0; ok && k < missing; k++) {
-                int t = strategy == Strategy.GREEDY || d.onDemandOnly() ? cheapestWithRoom(ctx, p, extra, i)
-                        : lookAhead(ctx, p, extra, order, pos);
-                if (t < 0) {
-                    ok = false;
-                } else {
-                    extra[t]++;
-                    newTypes.add(t);
+                typeCap = ignoreHolds ? Long.MAX_VALUE : cap;
+                chosen = new ArrayList<>();
+                for (int k = 0; k < d.kernels(); k++) {
+                    Host h = firstFit(p.hosts, ctx, i, chosen, ignoreHolds);
+                    if (h == null) {
+                        break;
+                    }
+                    chosen.add(h);
+                }
+                missing = d.kernels() - chosen.size();
+                int[] extra = new int[ctx.types.size()];
+                List<Integer> types = new ArrayList<>();
+                boolean ok = missing <= groupRoom - p.fresh.size();
+                for (int k = 0; ok && k < missing; k++) {
+                    int t = strategy == Strategy.GREEDY || ctx.onDemand[i] ? cheapestWithRoom(ctx, p, extra, i, typeCap)
+                            : lookAhead(ctx, p, extra, order, pos, typeCap);
+                    if (t < 0) {
+                        ok = false;
+                    } else {
+                        extra[t]++;
+                        types.add(t);
+                    }
+                }
+                if (ok) {
+                    newTypes = types;
                 }
             }
-            if (!ok) {
+            if (newTypes == null) {
                 p.unserved.add(new FleetDecision.Unserved(d.sessionId(), FleetDecision.AT_MAX, "it needs " + missing
                         + (missing == 1 ? " more instance" : " more instances, all at once,") + " than the fleet may launch now (max_instances "
                         + ctx.state.catalog().maxInstances() + " for the group, or the max of the types it fits)"));
@@ -249,13 +295,14 @@ public final class FleetPlanner {
             for (int t : newTypes) {
                 Host h = new Host("launch-" + (p.fresh.size() + 1), t, zoneFor(ctx, p, t), ctx.typeSlots[t].clone(), false);
                 // Bought on-demand for a session that asks for it; then no other session's kernel makes it spot.
-                h.onDemand = d.onDemandOnly();
+                h.onDemand = ctx.onDemand[i];
                 h.spot = !h.onDemand && ctx.types.get(t).preferredOption() == PurchaseOption.SPOT;
+                h.typeCap = typeCap;
                 p.newByType[t]++;
                 p.newByTypeZone.merge(ctx.types.get(t).name() + "/" + h.subnet.zone(), 1, Integer::sum);
                 p.fresh.add(h);
                 p.hosts.add(h);
-                p.cost += ctx.typePrice[t];
+                p.cost += h.onDemand ? ctx.types.get(t).priceOf(PurchaseOption.ON_DEMAND) : ctx.typePrice[t];
                 chosen.add(h);
             }
             List<String> ids = new ArrayList<>();
@@ -275,14 +322,27 @@ public final class FleetPlanner {
         return p;
     }
 
-    private static Host firstFit(List<Host> hosts, Demand d, long[] need, List<Host> exclude) {
+    private static Host firstFit(List<Host> hosts, Context ctx, int i, List<Host> exclude, boolean ignoreHolds) {
         for (Host h : hosts) {
-            if (ResourceSlots.microFits(need, h.free) && !exclude.contains(h)
-                    && (h.hold == null || !h.hold.refusesWhileEmpty(d.sessionId(), need)) && !(h.spot && d.onDemandOnly())) {
+            if (ResourceSlots.microFits(ctx.need[i], h.free) && !exclude.contains(h) && !h.refuses(ctx, i, ignoreHolds)) {
                 return h;
             }
         }
         return null;
+    }
+
+    /**
+     * The lowest price of the agents whose right-sizing hold refuses demand {@code i} although it fits their room:
+     * what the hold promised it, a type cheaper than that; {@link Long#MAX_VALUE} when no hold refused it.
+     */
+    private static long holdCap(List<Host> hosts, Context ctx, int i) {
+        long cap = Long.MAX_VALUE;
+        for (Host h : hosts) {
+            if (h.hold != null && ResourceSlots.microFits(ctx.need[i], h.free) && h.hold.refusesWhileEmpty(ctx.demand.get(i).sessionId(), ctx.need[i])) {
+                cap = Math.min(cap, h.typePrice);
+            }
+        }
+        return cap;
     }
 
     private static boolean hasRoom(Context ctx, Packing p, int[] extra, int t) {
@@ -292,16 +352,17 @@ public final class FleetPlanner {
     }
 
     /**
-     * The cheapest type one kernel of demand {@code i} fits that may still be launched, or -1; for a demand that asks
-     * for on-demand only, among the types bought on-demand, at their on-demand prices.
+     * The cheapest type one kernel of demand {@code i} fits that may still be launched and is cheaper (preferred price)
+     * than {@code cap}, or -1; for a demand bought on-demand only, among the types bought on-demand, at their
+     * on-demand prices.
      */
-    private static int cheapestWithRoom(Context ctx, Packing p, int[] extra, int i) {
-        boolean onDemand = ctx.demand.get(i).onDemandOnly();
+    private static int cheapestWithRoom(Context ctx, Packing p, int[] extra, int i, long cap) {
+        boolean onDemand = ctx.onDemand[i];
         int best = -1;
         long bestPrice = 0;
         for (int t = 0; t < ctx.types.size(); t++) {
             InstanceType type = ctx.types.get(t);
-            if (onDemand && !type.purchaseOptions().contains(PurchaseOption.ON_DEMAND)) {
+            if (onDemand && !type.purchaseOptions().contains(PurchaseOption.ON_DEMAND) || ctx.typePrice[t] >= cap) {
                 continue;
             }
             long price = onDemand ? type.priceOf(PurchaseOption.ON_DEMAND) : ctx.typePrice[t];
@@ -317,13 +378,13 @@ public final class FleetPlanner {
      * The type whose one new instance, opened for the demand at {@code order[pos]}, would hold the most of that and the
      * following {@link #LOOK_AHEAD} demands per dollar, each valued at what it would cost alone.
      */
-    private static int lookAhead(Context ctx, Packing p, int[] extra, List<Integer> order, int pos) {
+    private static int lookAhead(Context ctx, Packing p, int[] extra, List<Integer> order, int pos, long cap) {
         int first = order.get(pos);
         int best = -1;
         double bestValue = 0;
         long[] free = new long[ResourceSlots.MICRO_SIZE];
         for (int t = 0; t < ctx.types.size(); t++) {
-            if (!ResourceSlots.microFits(ctx.need[first], ctx.typeSlots[t]) || !hasRoom(ctx, p, extra, t)) {
+            if (!ResourceSlots.microFits(ctx.need[first], ctx.typeSlots[t]) || !hasRoom(ctx, p, extra, t) || ctx.typePrice[t] >= cap) {
                 continue;
             }
             System.arraycopy(ctx.typeSlots[t], 0, free, 0, free.length);

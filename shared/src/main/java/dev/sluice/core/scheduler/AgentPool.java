@@ -24,21 +24,24 @@ final class AgentPool {
         final long[] free;
         /** The elastic fleet's right-sizing hold while the agent holds nothing; null once it holds a session. */
         PlacementHold whileEmpty;
-        /** On a spot instance: it takes no session that asks for on-demand capacity only. */
-        final boolean spot;
+        /** The fleet's hold of a spot agent (it takes no on-demand-only session), whatever it holds; or null. */
+        final PlacementHold spot;
 
         Slot(Agent agent, PlacementHold hold) {
             this.id = agent.id();
             this.available = agent.availableSlots().microUnits();
             this.free = ResourceSlots.microFree(available, agent.occupiedSlots().microUnits());
-            this.whileEmpty = agent.occupiedSlots().isEmpty() ? hold : null;
-            this.spot = hold != null && hold.refusesOnDemandOnly();
+            this.whileEmpty = agent.occupiedSlots().isEmpty() && hold != null && !hold.cheaper().isEmpty() ? hold : null;
+            this.spot = hold != null && hold.spot() ? hold : null;
         }
 
-        /** Whether this agent may take a kernel of {@code s} asking {@code request}: it fits, and no hold refuses it. */
-        boolean takes(Session s, long[] request) {
+        /**
+         * Whether this agent may take a kernel of {@code s} asking {@code request}: it fits, and no hold refuses it
+         * ({@code onDemandOnly}: {@code s.onDemandOnly()}, worked out once per choice).
+         */
+        boolean takes(Session s, boolean onDemandOnly, long[] request) {
             return ResourceSlots.microFits(request, free) && (whileEmpty == null || !whileEmpty.refusesWhileEmpty(s.id(), request))
-                    && !(spot && s.onDemandOnly());
+                    && !(onDemandOnly && spot != null && spot.refusesOnDemandOnly(s.id(), request));
         }
     }
 
@@ -47,8 +50,14 @@ final class AgentPool {
     private final java.util.TreeSet<Slot> byFree = new java.util.TreeSet<>(
             (a, b) -> { int c = ResourceSlots.microCompare(a.free, b.free); return c != 0 ? c : a.id.compareTo(b.id); });
     private final long[] largestTotal = new long[ResourceSlots.MICRO_SIZE];
+    /**
+     * The most free of each slot over the live agents under no right-sizing hold: a request that fits none of them can
+     * only go to a held agent, so it is checked against the few held ones alone ({@link #held}) instead of every agent.
+     */
     private final long[] largestFree = new long[ResourceSlots.MICRO_SIZE];
-    /** For each slot, how many live agents have each free amount: the largest stays exact in O(log n) a reservation. */
+    /** The live agents under a right-sizing hold (empty ones the fleet keeps for larger kernels), until placed on. */
+    private final List<Slot> held = new ArrayList<>();
+    /** For each slot, how many unheld live agents have each free amount: the largest stays exact in O(log n) a reservation. */
     private final List<java.util.TreeMap<Long, Integer>> freeAmounts = new ArrayList<>();
     private Optional<String> lastRoundRobin;
     private final boolean anyAgent;
@@ -70,10 +79,17 @@ final class AgentPool {
             }
         });
         byFree.addAll(live);
+        for (Slot s : live) {
+            if (s.whileEmpty != null) {
+                held.add(s);
+            }
+        }
         for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
             java.util.TreeMap<Long, Integer> amounts = new java.util.TreeMap<>();
             for (Slot s : live) {
-                amounts.merge(s.free[i], 1, Integer::sum);
+                if (s.whileEmpty == null) {
+                    amounts.merge(s.free[i], 1, Integer::sum);
+                }
             }
             freeAmounts.add(amounts);
             largestFree[i] = amounts.isEmpty() ? 0 : amounts.lastKey();
@@ -117,8 +133,19 @@ final class AgentPool {
      * {@code exclude} and whose {@link PlacementHold} does not refuse it; nothing is reserved.
      */
     Optional<Slot> choose(AgentSelectionStrategy strategy, Session session, long[] request, Set<String> exclude) {
+        boolean onDemandOnly = session.onDemandOnly();
         if (!ResourceSlots.microFits(request, largestFree)) {
-            return Optional.empty();
+            // No unheld agent has the room: only a held one could take it (a large kernel), or none.
+            boolean heldTakes = false;
+            for (Slot h : held) {
+                if (!exclude.contains(h.id) && h.takes(session, onDemandOnly, request)) {
+                    heldTakes = true;
+                    break;
+                }
+            }
+            if (!heldTakes) {
+                return Optional.empty();
+            }
         }
         switch (strategy) {
             case DISPERSED:
@@ -130,20 +157,20 @@ final class AgentPool {
                         if (ResourceSlots.microCompare(s.free, found.free) != 0) {
                             break;
                         }
-                        found = exclude.contains(s.id) || !s.takes(session, request) ? found : s;
+                        found = exclude.contains(s.id) || !s.takes(session, onDemandOnly, request) ? found : s;
                         continue;
                     }
                     if (leadingSlotBelow(s.free, request)) {
                         break;
                     }
-                    if (!exclude.contains(s.id) && s.takes(session, request)) {
+                    if (!exclude.contains(s.id) && s.takes(session, onDemandOnly, request)) {
                         found = s;
                     }
                 }
                 return Optional.ofNullable(found);
             case CONCENTRATED:
                 for (Slot s : byFree) {
-                    if (!exclude.contains(s.id) && s.takes(session, request)) {
+                    if (!exclude.contains(s.id) && s.takes(session, onDemandOnly, request)) {
                         return Optional.of(s);
                     }
                 }
@@ -154,7 +181,7 @@ final class AgentPool {
         Slot best = null;
         Slot firstFitting = null;
         for (Slot s : live) {
-            if (exclude.contains(s.id) || !s.takes(session, request)) {
+            if (exclude.contains(s.id) || !s.takes(session, onDemandOnly, request)) {
                 continue;
             }
             if (firstFitting == null) {
@@ -173,6 +200,29 @@ final class AgentPool {
         return Optional.ofNullable(best);
     }
 
+    /**
+     * Why a kernel of {@code s} asking {@code request} that no agent took would have fitted one that a hold kept it
+     * off: the sentence its pending reason gives; empty when no agent had the room. Asked only of a session left
+     * waiting (it looks at every spot agent for an on-demand-only one, the held ones otherwise).
+     */
+    Optional<String> heldFrom(Session s, long[] request) {
+        for (Slot h : held) {
+            if (ResourceSlots.microFits(request, h.free) && h.whileEmpty.refusesWhileEmpty(s.id(), request)) {
+                return Optional.of("agent " + h.id + " has the room but is empty and kept for larger sessions (the group's "
+                        + "right_sizing): a cheaper instance is launched for this one");
+            }
+        }
+        if (s.onDemandOnly()) {
+            for (Slot l : live) {
+                if (l.spot != null && ResourceSlots.microFits(request, l.free) && l.spot.refusesOnDemandOnly(s.id(), request)) {
+                    return Optional.of("agent " + l.id + " has the room but runs on spot, and this session asks for on-demand "
+                            + "capacity only (its retry rules' on_demand_after)");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** True when the first slot in which the two differ has less free than requested (so the agent cannot fit it). */
     private static boolean leadingSlotBelow(long[] free, long[] request) {
         for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
@@ -184,15 +234,27 @@ final class AgentPool {
     }
 
     void reserve(Slot slot, long[] request, AgentSelectionStrategy strategy) {
-        slot.whileEmpty = null; // it holds a session now: its free room is filled at no further cost
         byFree.remove(slot);
-        for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
-            if (request[i] != 0) {
-                java.util.TreeMap<Long, Integer> amounts = freeAmounts.get(i);
-                amounts.computeIfPresent(slot.free[i], (amount, count) -> count == 1 ? null : count - 1);
+        if (slot.whileEmpty != null) {
+            // It holds a session now: its hold is lifted (its free room is filled at no further cost), and it joins the
+            // unheld agents with what it has left.
+            slot.whileEmpty = null;
+            held.remove(slot);
+            for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
                 slot.free[i] -= request[i];
+                java.util.TreeMap<Long, Integer> amounts = freeAmounts.get(i);
                 amounts.merge(slot.free[i], 1, Integer::sum);
                 largestFree[i] = amounts.lastKey();
+            }
+        } else {
+            for (int i = 0; i < ResourceSlots.MICRO_SIZE; i++) {
+                if (request[i] != 0) {
+                    java.util.TreeMap<Long, Integer> amounts = freeAmounts.get(i);
+                    amounts.computeIfPresent(slot.free[i], (amount, count) -> count == 1 ? null : count - 1);
+                    slot.free[i] -= request[i];
+                    amounts.merge(slot.free[i], 1, Integer::sum);
+                    largestFree[i] = amounts.lastKey();
+                }
             }
         }
         byFree.add(slot);

@@ -13,37 +13,45 @@ import java.util.Set;
  *   instance would hold (it would keep the whole instance paid for the small session's life); it waits for a kernel of
  *   its size, or retires. Once the agent holds a session (one before the pass, or placed on in the pass) this no longer
  *   applies: filling its free room costs nothing more.</li>
- *   <li>{@code spot}: the agent runs on a spot instance, so it takes no session that asks for on-demand capacity only
- *   ({@link dev.sluice.core.session.Session#onDemandOnly()}: interrupted on spot as often as its retry rules allow),
- *   whether it holds anything or not.</li>
+ *   <li>{@code onDemand}, spot: the agent runs on a spot instance, so it takes no session that asks for on-demand
+ *   capacity only ({@link dev.sluice.core.session.Session#onDemandOnly()}) and that one of these slots (those of the
+ *   catalog's types bought on-demand) holds, whether the agent holds anything or not, unless it was launched for it.
+ *   Empty: not on spot.</li>
  * </ul>
  */
-public record PlacementHold(List<ResourceSlots> cheaper, Set<String> launchedFor, boolean spot) {
+public record PlacementHold(List<ResourceSlots> cheaper, Set<String> launchedFor, List<ResourceSlots> onDemand) {
     public PlacementHold {
         cheaper = List.copyOf(cheaper);
         launchedFor = Set.copyOf(launchedFor);
+        onDemand = List.copyOf(onDemand);
     }
 
     /** A right-sizing hold on an agent that is not on spot. */
     public PlacementHold(List<ResourceSlots> cheaper, Set<String> launchedFor) {
-        this(cheaper, launchedFor, false);
+        this(cheaper, launchedFor, List.of());
+    }
+
+    /** On spot (it refuses some on-demand-only sessions). */
+    public boolean spot() {
+        return !onDemand.isEmpty();
     }
 
     /** Whether, while the agent holds nothing, it refuses a kernel of {@code sessionId} asking for {@code request}. */
     public boolean refusesWhileEmpty(String sessionId, long[] request) {
-        if (launchedFor.contains(sessionId)) {
-            return false;
-        }
-        for (ResourceSlots c : cheaper) {
+        return !launchedFor.contains(sessionId) && fitsAny(cheaper, request);
+    }
+
+    /** Whether it refuses a kernel asking {@code request} of a session that asks for on-demand capacity only. */
+    public boolean refusesOnDemandOnly(String sessionId, long[] request) {
+        return !launchedFor.contains(sessionId) && fitsAny(onDemand, request);
+    }
+
+    private static boolean fitsAny(List<ResourceSlots> shapes, long[] request) {
+        for (ResourceSlots c : shapes) {
             if (ResourceSlots.microFits(request, c.microUnits())) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Whether it refuses a session that asks for on-demand capacity only (it is on spot). */
-    public boolean refusesOnDemandOnly() {
-        return spot;
     }
 }

@@ -107,9 +107,13 @@ public final class Planner {
             Optional<SchedulingPlan.Placement> placement = place(s, perKernel, pool, strategy);
             if (placement.isEmpty()) {
                 long[] needed = s.spec().clusterMode() == ClusterMode.SINGLE_NODE ? ResourceSlots.microTimes(perKernel, s.spec().clusterSize()) : perKernel;
-                // Same request, same pool verdict: explain it once per distinct request in a pass.
-                PendingExplanation why = waits.computeIfAbsent(new Request(needed),
-                        k -> capacityWait(needed, pool, Predicates.ALL_PASSED));
+                // Same request, same pool verdict: explain it once per distinct request in a pass (unless a hold, which
+                // depends on the session, kept it off an agent with room).
+                Optional<String> held = pool.heldFrom(s, needed);
+                PendingExplanation why = held.isPresent()
+                        ? new PendingExplanation(PendingExplanation.WAITING_FOR_CAPACITY, true, held.get(), List.of(),
+                                Predicates.ALL_PASSED, Optional.empty())
+                        : waits.computeIfAbsent(new Request(needed), k -> capacityWait(needed, pool, Predicates.ALL_PASSED));
                 deferrals.add(new SchedulingPlan.Deferral(s, why));
                 continue;
             }

@@ -93,27 +93,28 @@ public final class FleetService implements FleetReaction {
     }
 
     /**
-     * What a pass's holds were computed from, kept for the reaction to the same pass (so a pass reads the catalog and
-     * the launch records once): the pass runs {@link #holds} then {@link #afterPass}, under its group's lease.
+     * What {@link #prepare} read for one pass, handed back by the pass to {@link #afterPass} (so a pass reads the
+     * catalog and the launch records once, and the reaction decides with the holds the plan was made with).
      */
-    private record Prepared(Optional<FleetCatalog> catalog, List<LaunchRecord> live) {
+    record Prepared(String group, Optional<FleetCatalog> catalog, List<LaunchRecord> live, Map<String, PlacementHold> holds)
+            implements FleetReaction.Prepared {
     }
 
-    private final Map<String, Prepared> prepared = new java.util.concurrent.ConcurrentHashMap<>();
-
     @Override
-    public Map<String, PlacementHold> holds(ResourceGroup group, List<Agent> groupAgents) {
+    public FleetReaction.Prepared prepare(ResourceGroup group, SchedulingSnapshot snapshot) {
         Optional<FleetCatalog> catalog = groups.fleet(group.name());
         List<LaunchRecord> live = catalog.isPresent() ? store.live(group.name()) : List.of();
-        prepared.put(group.name(), new Prepared(catalog, live));
-        return catalog.map(c -> holds(c, live, groupAgents)).orElse(Map.of());
+        List<Demand> pending = snapshot.pending().stream().map(Demand::of).toList();
+        return new Prepared(group.name(), catalog, live, catalog.map(c -> holds(c, live, snapshot.agents(), pending)).orElse(Map.of()));
     }
 
     /**
-     * The {@link RightSizing} holds on the group's empty fleet agents: each with its launch record's type and the
-     * sessions it was launched for; every live record (launching, joined or draining) counts toward the limits.
+     * The holds on the group's fleet agents ({@link RightSizing}), from their launch records (type, purchase option,
+     * the sessions each was launched for; a draining one gets none) and the pending sessions in queue order; every live
+     * record (launching, joined or draining) counts toward the limits.
      */
-    static Map<String, PlacementHold> holds(FleetCatalog catalog, List<LaunchRecord> live, List<Agent> groupAgents) {
+    public static Map<String, PlacementHold> holds(FleetCatalog catalog, List<LaunchRecord> live, List<Agent> groupAgents,
+                                                   List<Demand> pending) {
         Map<String, Agent> byId = new HashMap<>();
         groupAgents.forEach(a -> byId.put(a.id(), a));
         Map<String, Integer> runningByType = new HashMap<>();
@@ -126,20 +127,19 @@ public final class FleetService implements FleetReaction {
                         java.util.Set.copyOf(r.sessionIds()), r.option() == PurchaseOption.SPOT));
             }
         }
-        return RightSizing.holds(catalog, candidates, runningByType, live.size());
+        return RightSizing.holds(catalog, candidates, runningByType, live.size(), pending);
     }
 
     @Override
     public Map<String, PendingExplanation> afterPass(ResourceGroup group, SchedulingSnapshot snapshot, SchedulingPlan plan,
-                                                     PlanApplier.Report applied) {
-        Prepared p = prepared.remove(group.name());
+                                                     PlanApplier.Report applied, FleetReaction.Prepared prepared) {
+        Prepared p = prepared instanceof Prepared mine && mine.group().equals(group.name()) ? mine : null;
         Optional<FleetCatalog> catalog = p != null ? p.catalog() : groups.fleet(group.name());
         if (catalog.isEmpty()) {
             return Map.of();
         }
         List<LaunchRecord> live = p != null ? p.live() : store.live(group.name());
-        Map<String, PlacementHold> holds = snapshot == null ? Map.of() : snapshot.holds();
-        return react(group.name(), catalog.get(), live, snapshot.agents(), plan, holds).explanations();
+        return react(group.name(), catalog.get(), live, snapshot.agents(), plan, prepared.holds()).explanations();
     }
 
     /** One reaction of the fleet of {@code group} to a pass's plan, with the group's agents as the pass saw them. */
@@ -243,8 +243,9 @@ public final class FleetService implements FleetReaction {
                 }
             }
             List<FleetDriver.Candidate> all = FleetFallback.candidates(catalog, l, need, running);
-            // Bought on-demand only when a session it is for was interrupted on spot as often as its rules allow.
-            List<FleetDriver.Candidate> candidates = l.sessionIds().stream().anyMatch(onDemandOnly::contains)
+            // Bought on-demand only when a session it is for was interrupted on spot as often as its rules allow (and
+            // the planner could buy it on-demand: otherwise, no type bought on-demand fitting it, on spot as before).
+            List<FleetDriver.Candidate> candidates = l.option() == PurchaseOption.ON_DEMAND && l.sessionIds().stream().anyMatch(onDemandOnly::contains)
                     ? all.stream().filter(x -> x.option() == PurchaseOption.ON_DEMAND).toList() : all;
             launch(group, l.sessionIds(), candidates, deadline, running).ifPresentOrElse(r -> {
                 byRef.put(l.ref(), r);

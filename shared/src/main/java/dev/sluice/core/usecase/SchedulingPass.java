@@ -119,13 +119,13 @@ public final class SchedulingPass {
         // A fleet that cannot say its holds (a store failed) lets the pass plan without them; the failure is raised at
         // the end, as a failing reaction is.
         RuntimeException holdsFailure = null;
-        java.util.Map<String, dev.sluice.core.scheduler.PlacementHold> holds = Map.of();
+        FleetReaction.Prepared prepared = FleetReaction.NOTHING;
         try {
-            holds = fleet.holds(group, read.agents());
+            prepared = fleet.prepare(group, read);
         } catch (RuntimeException e) {
             holdsFailure = e;
         }
-        SchedulingSnapshot snapshot = holds.isEmpty() ? read : read.withHolds(holds);
+        SchedulingSnapshot snapshot = prepared.holds().isEmpty() ? read : read.withHolds(prepared.holds());
         List<Session> pending = snapshot.pending();
         SchedulingPlan plan = Planner.plan(snapshot);
 
@@ -168,7 +168,7 @@ public final class SchedulingPass {
         Map<String, PendingExplanation> overrides = Map.of();
         RuntimeException fleetFailure = holdsFailure;
         try {
-            overrides = fleet.afterPass(group, snapshot, plan, applied);
+            overrides = fleet.afterPass(group, snapshot, plan, applied, prepared);
         } catch (RuntimeException e) {
             if (fleetFailure != null) {
                 e.addSuppressed(fleetFailure);

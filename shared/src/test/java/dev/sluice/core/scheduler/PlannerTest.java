@@ -316,6 +316,9 @@ class PlannerTest {
             assertThat(refused.placements()).as(strategy).isEmpty();
             assertThat(why(refused, "small").reason()).as(strategy).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
             assertThat(why(refused, "small").waiting()).isTrue();
+            assertThat(why(refused, "small").message()).as("says why the agent with room did not take it")
+                    .isEqualTo("agent big has the room but is empty and kept for larger sessions (the group's right_sizing): "
+                            + "a cheaper instance is launched for this one");
             // Without the hold the same agent takes it: the hold alone kept it off.
             assertThat(placedOn(Planner.plan(snapshot(g, List.of(session("small", 20, slots("cuda.device", 1))), List.of(big)))))
                     .as(strategy).containsEntry("small", "big");
@@ -373,8 +376,9 @@ class PlannerTest {
         Agent spotBusy = agent("a-spot", slots("cuda.device", 8), slots("cuda.device", 1, "cpu", 1, "mem", "1g"));
         Agent spotEmpty = agent("b-spot", slots("cuda.device", 8));
         Agent onDemand = agent("c-on-demand", slots("cuda.device", 8));
-        Map<String, PlacementHold> spot = Map.of("a-spot", new PlacementHold(List.of(), java.util.Set.of(), true),
-                "b-spot", new PlacementHold(List.of(), java.util.Set.of(), true));
+        List<ResourceSlots> onDemandTypes = List.of(slots("cuda.device", 8, "cpu", 96, "mem", "1t"));
+        Map<String, PlacementHold> spot = Map.of("a-spot", new PlacementHold(List.of(), java.util.Set.of(), onDemandTypes),
+                "b-spot", new PlacementHold(List.of(), java.util.Set.of(), onDemandTypes));
         Session s = interruptedOnce("s");
         for (String strategy : List.of("concentrated", "dispersed", "roundrobin", "legacy")) {
             ResourceGroup g = group("fifo", Map.of("agent_selection_strategy", strategy));
@@ -383,6 +387,7 @@ class PlannerTest {
             SchedulingPlan none = Planner.plan(snapshot(g, List.of(s), List.of(spotBusy, spotEmpty)).withHolds(spot));
             assertThat(none.placements()).as(strategy).isEmpty();
             assertThat(why(none, "s").reason()).isEqualTo(PendingExplanation.WAITING_FOR_CAPACITY);
+            assertThat(why(none, "s").message()).contains("runs on spot").contains("on_demand_after");
         }
         // Any other session takes a spot agent as before.
         assertThat(placedOn(Planner.plan(snapshot(FIFO, List.of(session("other", 20, slots("cuda.device", 1))), List.of(spotBusy))

@@ -343,7 +343,7 @@ class FleetServiceTest {
                 });
         FleetService service = new FleetService(groups, agents, store, driver, clock, () -> "x");
         var group = dev.sluice.core.group.ResourceGroup.fromDefinition(GROUP, RequestFields.of(Map.of()), T0, T0);
-        assertThat(service.afterPass(group, null, plan(session("s1", 1)), null)).isEmpty();
+        assertThat(service.afterPass(group, null, plan(session("s1", 1)), null, FleetReaction.NOTHING)).isEmpty();
         assertThat(driver.requests).isEmpty();
     }
 

@@ -11,7 +11,7 @@ import dev.sluice.core.fleet.FleetState;
 import dev.sluice.core.fleet.InstanceType;
 import dev.sluice.core.fleet.Launching;
 import dev.sluice.core.fleet.PurchaseOption;
-import dev.sluice.core.fleet.RightSizing;
+import dev.sluice.core.fleet.LaunchRecord;
 import dev.sluice.core.group.ResourceGroup;
 import dev.sluice.core.request.RequestFields;
 import dev.sluice.core.scheduler.PlacementHold;
@@ -23,6 +23,7 @@ import dev.sluice.core.scheduler.Usage;
 import dev.sluice.core.session.Session;
 import dev.sluice.core.session.SessionSpec;
 import dev.sluice.core.slots.ResourceSlots;
+import dev.sluice.core.usecase.FleetService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -364,7 +365,7 @@ public final class FleetReplay {
             for (SimAgent a : agents.values()) {
                 snapshotAgents.add(a.record(now));
             }
-            Map<String, PlacementHold> holds = config.elastic() ? holds() : Map.of();
+            Map<String, PlacementHold> holds = config.elastic() ? holds(snapshotAgents) : Map.of();
             SchedulingSnapshot snapshot = new SchedulingSnapshot(config.group(), List.copyOf(pending), snapshotAgents, Map.of(), Usage.NONE,
                     Usage.NONE, Map.of(), ResourcePolicy.UNLIMITED, ResourcePolicy.UNLIMITED, Map.of(), lastRoundRobin, now, holds);
             SchedulingPlan plan = Planner.plan(snapshot);
@@ -390,24 +391,23 @@ public final class FleetReplay {
             }
         }
 
-        /** The pass's right-sizing holds, as the fleet computes them from its launch records before the pass plans. */
-        Map<String, PlacementHold> holds() {
-            List<RightSizing.Candidate> candidates = new ArrayList<>();
-            Map<String, Integer> runningByType = new HashMap<>();
-            int live = 0;
+        /**
+         * The pass's holds, computed as the fleet service computes them before the pass plans: from each live
+         * instance's launch record (as {@code FleetService} stores it) and the agents and queue of the snapshot.
+         */
+        Map<String, PlacementHold> holds(List<Agent> snapshotAgents) {
+            List<LaunchRecord> live = new ArrayList<>();
             for (SimInstance i : instances.values()) {
                 if (i.terminatedAt >= 0) {
                     continue;
                 }
-                live++;
-                runningByType.merge(i.type.name(), 1, Integer::sum);
                 SimAgent a = agents.get(i.id);
-                if (a != null) {
-                    candidates.add(new RightSizing.Candidate(a.id, i.type.name(), a.sessions > 0,
-                            new java.util.HashSet<>(i.launchedFor), i.option == PurchaseOption.SPOT));
-                }
+                live.add(new LaunchRecord(i.id, config.group().name(), i.type.name(), i.option, i.zone, "subnet-sim", i.hourlyMicroUsd,
+                        START.plusSeconds(i.requestedAt), i.launchedFor, i.joinedAt < 0 ? Optional.empty() : Optional.of(START.plusSeconds(i.joinedAt)),
+                        a == null || a.sessions > 0 ? Optional.empty() : Optional.of(START.plusSeconds(a.idleSince)), Optional.empty(),
+                        Optional.empty(), Optional.empty()));
             }
-            return RightSizing.holds(config.catalog(), candidates, runningByType, live);
+            return FleetService.holds(config.catalog(), live, snapshotAgents, pending.stream().map(Demand::of).toList());
         }
 
         /** What the fleet service does after a pass: FleetState from the pass, FleetPlanner, launches and retirements. */
