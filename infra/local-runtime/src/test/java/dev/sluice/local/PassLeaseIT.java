@@ -69,4 +69,54 @@ class PassLeaseIT {
         assertThat(plane.passLease().acquire(group, "next", Instant.now(), TTL)).isTrue();
         plane.passLease().release(group, "next");
     }
+    @Test
+    void aFleetThatCannotSayItsHoldsLetsThePassPlanAndExplainThenFailsItVisiblyAndGivesTheLeaseBack() throws Exception {
+        LocalStack local = LocalStack.get();
+        ControlPlane plane = local.controlPlane();
+        String group = "holds-fail-" + UUID.randomUUID().toString().substring(0, 8);
+        plane.groupStore().put(ResourceGroup.fromDefinition(group, RequestFields.of(Map.of()), Instant.now(), Instant.now()));
+        ResourceGroup g = plane.groupStore().find(group).orElseThrow();
+        ApiClient api = new ApiClient(local.apiUrl);
+        String token = local.token("holds-user");
+        String id = api.post("/sessions", token, "{\"image\":\"python:3.12\",\"resource_group\":\"" + group
+                + "\",\"resource_slots\":{\"cpu\":1,\"mem\":\"1g\"}}").json().path("id").asText();
+        local.awaitPassOver(group, Duration.ofSeconds(15));
+        java.util.concurrent.atomic.AtomicReference<dev.sluice.core.usecase.FleetReaction.Prepared> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.Set<String> planned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        dev.sluice.core.usecase.SchedulingPass failing = plane.schedulingWith(new dev.sluice.core.usecase.FleetReaction() {
+            @Override
+            public dev.sluice.core.usecase.FleetReaction.Prepared prepare(ResourceGroup grp, dev.sluice.core.scheduler.SchedulingSnapshot snapshot) {
+                throw new IllegalStateException("the launch records are unreadable");
+            }
+
+            @Override
+            public Map<String, dev.sluice.core.scheduler.PendingExplanation> afterPass(ResourceGroup grp,
+                    dev.sluice.core.scheduler.SchedulingSnapshot snapshot, dev.sluice.core.scheduler.SchedulingPlan plan,
+                    dev.sluice.core.usecase.PlanApplier.Report applied, dev.sluice.core.usecase.FleetReaction.Prepared prepared) {
+                seen.set(prepared);
+                plan.deferrals().forEach(d -> planned.add(d.session().id()));
+                return Map.of();
+            }
+        });
+        Instant deadline = Instant.now().plusSeconds(20);
+        Throwable thrown = null;
+        while (thrown == null && Instant.now().isBefore(deadline)) {
+            try {
+                if (failing.runCoalesced(g, plane.passLease()).isEmpty()) {
+                    Thread.sleep(100); // a nudged pass holds the lease
+                }
+            } catch (IllegalStateException e) {
+                thrown = e;
+            }
+        }
+        // The pass planned without holds and still asked the fleet to react (with no holds), then failed visibly...
+        assertThat(thrown).hasMessageContaining("unreadable");
+        assertThat(seen.get()).isNotNull();
+        assertThat(seen.get().holds()).isEmpty();
+        // ...having planned the group's queue (its session deferred: no agent in that group)...
+        assertThat(planned).contains(id);
+        // ...and the lease is free at once.
+        assertThat(plane.passLease().acquire(group, "next", Instant.now(), TTL)).isTrue();
+        plane.passLease().release(group, "next");
+    }
 }

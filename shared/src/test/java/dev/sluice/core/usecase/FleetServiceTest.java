@@ -464,6 +464,51 @@ class FleetServiceTest {
                 .allSatisfy(c -> assertThat(c.option()).isEqualTo(PurchaseOption.ON_DEMAND));
     }
 
+    @Test
+    void holdsComeFromTheLaunchRecordsOfEmptyUndrainedAgentsWithWhatEachWasLaunchedForAndItsPurchaseOption() {
+        FleetCatalog catalog = catalog(0, 10);
+        Agent big = agent("i-0big0000000000000", 4, ResourceSlots.EMPTY);
+        Agent warm = agent("i-0warm000000000000", 4, ResourceSlots.EMPTY);
+        Agent draining = agent("i-0drain00000000000", 4, ResourceSlots.EMPTY);
+        Agent busy = agent("i-0busy000000000000", 4, gpus(1));
+        Agent onDemand = agent("i-0od00000000000000", 4, ResourceSlots.EMPTY);
+        List<LaunchRecord> live = List.of(
+                record(big.id(), PurchaseOption.SPOT, List.of("s-big"), Optional.empty()),
+                record(warm.id(), PurchaseOption.SPOT, List.of(), Optional.empty()),
+                record(draining.id(), PurchaseOption.SPOT, List.of("s-d"), Optional.of(T0)),
+                record(busy.id(), PurchaseOption.ON_DEMAND, List.of("s-b"), Optional.empty()),
+                record(onDemand.id(), PurchaseOption.ON_DEMAND, List.of("s-od"), Optional.empty()));
+        List<dev.sluice.core.fleet.Demand> pending = List.of(new dev.sluice.core.fleet.Demand("s-small", gpus(1), 1));
+
+        Map<String, dev.sluice.core.scheduler.PlacementHold> holds =
+                FleetService.holds(catalog, live, List.of(big, warm, draining, busy, onDemand), pending);
+
+        long[] one = gpus(1).microUnits();
+        // Launched for s-big, empty: kept from the 1-GPU session a g5.xlarge holds, not from the one it was launched for.
+        assertThat(holds.get(big.id()).refusesWhileEmpty("s-small", one)).isTrue();
+        assertThat(holds.get(big.id()).refusesWhileEmpty("s-big", one)).isFalse();
+        assertThat(holds.get(big.id()).spot()).isTrue();
+        // Launched for no session (min_instances): no right-sizing hold, only the spot rule.
+        assertThat(holds.get(warm.id()).refusesWhileEmpty("s-small", one)).isFalse();
+        assertThat(holds.get(warm.id()).spot()).isTrue();
+        // Draining: the pool places nothing there anyway; busy on-demand: nothing to hold.
+        assertThat(holds).doesNotContainKeys(draining.id(), busy.id());
+        assertThat(holds.get(onDemand.id()).spot()).isFalse();
+        assertThat(holds.get(onDemand.id()).refusesWhileEmpty("s-small", one)).isTrue();
+        // Pending kernels worth the large agent's price open it: four 1-GPU sessions cost at least one g5.12xlarge.
+        List<dev.sluice.core.fleet.Demand> many = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            many.add(new dev.sluice.core.fleet.Demand("s-" + i, gpus(1), 1));
+        }
+        assertThat(FleetService.holds(catalog, live, List.of(big), many).get(big.id()).refusesWhileEmpty("s-0", one)).isFalse();
+    }
+
+    private static LaunchRecord record(String id, PurchaseOption option, List<String> launchedFor, Optional<Instant> draining) {
+        return new LaunchRecord(id, GROUP, "g5.12xlarge", option, "us-east-1a", "subnet-0123456789abcdef0",
+                option == PurchaseOption.SPOT ? 1_400_000 : 5_672_000, T0, launchedFor, Optional.of(T0), Optional.empty(),
+                draining, Optional.empty(), Optional.empty());
+    }
+
     private static String clockTime(java.time.Instant t) {
         return java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(t);
     }
